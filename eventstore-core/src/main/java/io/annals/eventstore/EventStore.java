@@ -1,0 +1,75 @@
+package io.annals.eventstore;
+
+import java.util.List;
+
+/**
+ * An append-only store of event streams with one global, ordered log.
+ *
+ * <p>Every implementation (in-memory, SQLite, PostgreSQL) passes the same contract tests. In
+ * short:
+ * <ul>
+ *   <li>a stream's first event has version 1; {@link #currentVersion} of a missing stream is 0;
+ *       stream ids are compared exactly;</li>
+ *   <li>each event gets a global {@code position}, strictly increasing in the order
+ *       {@link #readAll} returns events, so a reader's checkpoint is one {@code long};
+ *       {@code readAll} never returns an event while one at a lower position can still appear;</li>
+ *   <li>an append is atomic and checks its {@link ExpectedVersion} in the same transaction;</li>
+ *   <li>appends are idempotent by event id (see {@link #append}).</li>
+ * </ul>
+ * All methods are safe to call from many threads.
+ */
+public interface EventStore extends AutoCloseable {
+
+    /**
+     * Appends events to a stream, all or none.
+     *
+     * <p><b>Idempotency.</b> If every event id of {@code events} is already stored in this
+     * stream, consecutively and in the same order, where an append with this expectation could
+     * have placed them (for {@code exactly(v)}: at versions v+1..v+n; for {@code any()}:
+     * anywhere), the append succeeds, writes nothing and returns the original result. If only
+     * some ids are stored, or they are stored elsewhere, it fails with an
+     * {@link EventStoreException} that says so.
+     *
+     * @param streamId 1 to 200 characters, not blank, no control characters
+     * @param expected the optimistic-concurrency check
+     * @param events 1 to 10,000 events (configurable), each a JSON object within the size limit
+     * @return the version and position of the last event
+     * @throws WrongExpectedVersionException if {@code expected} does not hold; nothing is written
+     * @throws IllegalArgumentException if an argument breaks a rule; nothing is written
+     * @throws NullPointerException if an argument is null
+     * @throws EventStoreException if the store fails; nothing is written
+     */
+    AppendResult append(String streamId, ExpectedVersion expected, List<EventData> events);
+
+    /**
+     * Reads a stream, oldest first.
+     *
+     * @param streamId the stream
+     * @param fromVersion the first version to return (1-based, inclusive)
+     * @param maxCount at most this many events, positive
+     * @return the events with version &gt;= {@code fromVersion}; empty for a missing stream
+     * @throws IllegalArgumentException if {@code fromVersion} &lt; 1 or {@code maxCount} &lt; 1
+     */
+    List<RecordedEvent> readStream(String streamId, long fromVersion, int maxCount);
+
+    /**
+     * Reads the global log in position order.
+     *
+     * @param afterPosition return events with a greater position; 0 to start at the beginning
+     * @param maxCount at most this many events, positive
+     * @return the next events, empty when the reader is at the end
+     * @throws IllegalArgumentException if {@code afterPosition} &lt; 0 or {@code maxCount} &lt; 1
+     */
+    List<RecordedEvent> readAll(long afterPosition, int maxCount);
+
+    /**
+     * The version of the stream's last event.
+     *
+     * @return 0 when the stream does not exist
+     */
+    long currentVersion(String streamId);
+
+    /** Releases what the store owns (its connection pool, if it created one). */
+    @Override
+    void close();
+}

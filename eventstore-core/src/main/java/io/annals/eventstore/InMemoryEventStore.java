@@ -1,0 +1,129 @@
+package io.annals.eventstore;
+
+import io.annals.eventstore.internal.Idempotency;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * An event store in memory: for tests, prototypes and the command loop's unit tests. It meets the
+ * whole {@link EventStore} contract, except that nothing survives the JVM.
+ */
+public final class InMemoryEventStore implements EventStore {
+
+    private final Clock clock;
+    private final AppendLimits limits;
+    private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    private final List<RecordedEvent> log = new ArrayList<>();
+    private final Map<String, List<RecordedEvent>> streams = new HashMap<>();
+    private final Map<UUID, RecordedEvent> byId = new HashMap<>();
+
+    /** A store on the UTC system clock with the default limits. */
+    public InMemoryEventStore() {
+        this(Clock.systemUTC(), AppendLimits.defaults());
+    }
+
+    /**
+     * @param clock where {@code recordedAt} comes from
+     * @param limits the limits checked at each append
+     */
+    public InMemoryEventStore(Clock clock, AppendLimits limits) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.limits = Objects.requireNonNull(limits, "limits");
+    }
+
+    @Override
+    public AppendResult append(String streamId, ExpectedVersion expected, List<EventData> events) {
+        limits.checkAppend(streamId, expected, events);
+        lock.writeLock().lock();
+        try {
+            List<RecordedEvent> stream = streams.getOrDefault(streamId, List.of());
+            long current = stream.size();
+            Map<UUID, Idempotency.StoredId> found = new HashMap<>();
+            for (EventData e : events) {
+                RecordedEvent r = byId.get(e.eventId());
+                if (r != null) {
+                    found.put(r.eventId(), new Idempotency.StoredId(r.eventId(), r.streamId(),
+                            r.version(), r.position()));
+                }
+            }
+            AppendResult repeat = Idempotency.classify(streamId, expected, events, found);
+            if (repeat != null) {
+                return repeat;
+            }
+            if (!expected.isMetBy(current)) {
+                throw new WrongExpectedVersionException(streamId, expected, current);
+            }
+            Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+            List<RecordedEvent> target = streams.computeIfAbsent(streamId, k -> new ArrayList<>());
+            RecordedEvent last = null;
+            for (EventData e : events) {
+                last = new RecordedEvent(streamId, target.size() + 1L, log.size() + 1L,
+                        e.eventId(), e.type(), e.json(), e.metadata(), now);
+                target.add(last);
+                log.add(last);
+                byId.put(last.eventId(), last);
+            }
+            return new AppendResult(last.version(), last.position());
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public List<RecordedEvent> readStream(String streamId, long fromVersion, int maxCount) {
+        AppendLimits.checkReadStream(streamId, fromVersion, maxCount);
+        lock.readLock().lock();
+        try {
+            List<RecordedEvent> stream = streams.getOrDefault(streamId, List.of());
+            return slice(stream, fromVersion - 1, maxCount);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    @Override
+    public List<RecordedEvent> readAll(long afterPosition, int maxCount) {
+        AppendLimits.checkReadAll(afterPosition, maxCount);
+        lock.readLock().lock();
+        try {
+            // positions are contiguous from 1 here, so the event after `afterPosition` is at that index
+            return slice(log, afterPosition, maxCount);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private static List<RecordedEvent> slice(List<RecordedEvent> list, long from, int maxCount) {
+        if (from >= list.size()) {
+            return List.of();
+        }
+        int start = (int) from;
+        int end = (int) Math.min(list.size(), start + (long) maxCount);
+        return List.copyOf(list.subList(start, end));
+    }
+
+    @Override
+    public long currentVersion(String streamId) {
+        Objects.requireNonNull(streamId, "streamId");
+        lock.readLock().lock();
+        try {
+            return streams.getOrDefault(streamId, List.of()).size();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Nothing to release. */
+    @Override
+    public void close() {
+    }
+}

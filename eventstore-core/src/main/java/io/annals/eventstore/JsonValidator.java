@@ -1,0 +1,294 @@
+package io.annals.eventstore;
+
+/**
+ * A strict RFC 8259 checker for event payloads, with no dependency.
+ *
+ * <p>Stricter than the RFC in two ways, both because PostgreSQL's {@code jsonb} cannot hold the
+ * value and every store must accept the same payloads: the escape {@code \u0000} and unpaired
+ * UTF-16 surrogates (escaped or raw) are refused. Nesting is bounded so that hostile input cannot
+ * exhaust the stack of whoever parses it later.
+ */
+final class JsonValidator {
+
+    private final String text;
+    private final int maxDepth;
+    private int pos;
+
+    private JsonValidator(String text, int maxDepth) {
+        this.text = text;
+        this.maxDepth = maxDepth;
+    }
+
+    /**
+     * Checks that {@code text} is exactly one JSON object.
+     *
+     * @return null when valid, otherwise what is wrong and where
+     */
+    static String checkObject(String text, int maxDepth) {
+        JsonValidator v = new JsonValidator(text, maxDepth);
+        try {
+            v.skipWhitespace();
+            if (v.pos >= text.length()) {
+                return "empty text";
+            }
+            if (text.charAt(v.pos) != '{') {
+                return "not a JSON object (starts with '" + text.charAt(v.pos) + "')";
+            }
+            v.value(0);
+            v.skipWhitespace();
+            if (v.pos != text.length()) {
+                return "trailing text at offset " + v.pos;
+            }
+            return null;
+        } catch (Invalid e) {
+            return e.getMessage();
+        }
+    }
+
+    private static final class Invalid extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Invalid(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private Invalid invalid(String what) {
+        return new Invalid(what + " at offset " + pos);
+    }
+
+    private void value(int depth) throws Invalid {
+        skipWhitespace();
+        if (pos >= text.length()) {
+            throw invalid("unexpected end of text");
+        }
+        char c = text.charAt(pos);
+        switch (c) {
+            case '{' -> object(depth + 1);
+            case '[' -> array(depth + 1);
+            case '"' -> string();
+            case 't' -> literal("true");
+            case 'f' -> literal("false");
+            case 'n' -> literal("null");
+            default -> {
+                if (c == '-' || (c >= '0' && c <= '9')) {
+                    number();
+                } else {
+                    throw invalid("unexpected character '" + printable(c) + "'");
+                }
+            }
+        }
+    }
+
+    private void checkDepth(int depth) throws Invalid {
+        if (depth > maxDepth) {
+            throw invalid("nested deeper than " + maxDepth + " levels");
+        }
+    }
+
+    private void object(int depth) throws Invalid {
+        checkDepth(depth);
+        pos++; // {
+        skipWhitespace();
+        if (peek() == '}') {
+            pos++;
+            return;
+        }
+        while (true) {
+            skipWhitespace();
+            if (peek() != '"') {
+                throw invalid("expected a string key");
+            }
+            string();
+            skipWhitespace();
+            expect(':');
+            value(depth);
+            skipWhitespace();
+            char c = peek();
+            if (c == ',') {
+                pos++;
+            } else if (c == '}') {
+                pos++;
+                return;
+            } else {
+                throw invalid("expected ',' or '}'");
+            }
+        }
+    }
+
+    private void array(int depth) throws Invalid {
+        checkDepth(depth);
+        pos++; // [
+        skipWhitespace();
+        if (peek() == ']') {
+            pos++;
+            return;
+        }
+        while (true) {
+            value(depth);
+            skipWhitespace();
+            char c = peek();
+            if (c == ',') {
+                pos++;
+            } else if (c == ']') {
+                pos++;
+                return;
+            } else {
+                throw invalid("expected ',' or ']'");
+            }
+        }
+    }
+
+    private void string() throws Invalid {
+        pos++; // opening quote
+        int n = text.length();
+        while (pos < n) {
+            char c = text.charAt(pos);
+            if (c == '"') {
+                pos++;
+                return;
+            }
+            if (c == '\\') {
+                pos++;
+                escape();
+            } else if (c < 0x20) {
+                throw invalid("unescaped control character U+" + hex4(c) + " in a string");
+            } else if (Character.isHighSurrogate(c)) {
+                if (pos + 1 >= n || !Character.isLowSurrogate(text.charAt(pos + 1))) {
+                    throw invalid("unpaired surrogate in a string");
+                }
+                pos += 2;
+            } else if (Character.isLowSurrogate(c)) {
+                throw invalid("unpaired surrogate in a string");
+            } else {
+                pos++;
+            }
+        }
+        throw invalid("unterminated string");
+    }
+
+    private void escape() throws Invalid {
+        char c = peek();
+        switch (c) {
+            case '"', '\\', '/', 'b', 'f', 'n', 'r', 't' -> pos++;
+            case 'u' -> {
+                pos++;
+                int cp = hexEscape();
+                if (cp == 0) {
+                    throw invalid("the escape \\u0000 is not accepted (PostgreSQL jsonb cannot store it)");
+                }
+                if (Character.isHighSurrogate((char) cp)) {
+                    if (pos + 1 < text.length() && text.charAt(pos) == '\\' && text.charAt(pos + 1) == 'u') {
+                        pos += 2;
+                        if (!Character.isLowSurrogate((char) hexEscape())) {
+                            throw invalid("unpaired surrogate escape");
+                        }
+                    } else {
+                        throw invalid("unpaired surrogate escape");
+                    }
+                } else if (Character.isLowSurrogate((char) cp)) {
+                    throw invalid("unpaired surrogate escape");
+                }
+            }
+            default -> throw invalid("invalid escape '\\" + printable(c) + "'");
+        }
+    }
+
+    private int hexEscape() throws Invalid {
+        if (pos + 4 > text.length()) {
+            throw invalid("truncated \\u escape");
+        }
+        int value = 0;
+        for (int i = 0; i < 4; i++) {
+            int d = Character.digit(text.charAt(pos + i), 16);
+            if (d < 0) {
+                throw invalid("invalid \\u escape");
+            }
+            value = value * 16 + d;
+        }
+        pos += 4;
+        return value;
+    }
+
+    private void number() throws Invalid {
+        if (peek() == '-') {
+            pos++;
+        }
+        char c = peek();
+        if (c == '0') {
+            pos++;
+        } else if (c >= '1' && c <= '9') {
+            digits();
+        } else {
+            throw invalid("invalid number");
+        }
+        if (peek() == '.') {
+            pos++;
+            if (!isDigit(peek())) {
+                throw invalid("invalid number: digit expected after '.'");
+            }
+            digits();
+        }
+        c = peek();
+        if (c == 'e' || c == 'E') {
+            pos++;
+            c = peek();
+            if (c == '+' || c == '-') {
+                pos++;
+            }
+            if (!isDigit(peek())) {
+                throw invalid("invalid number: digit expected in exponent");
+            }
+            digits();
+        }
+    }
+
+    private void digits() {
+        while (isDigit(peek())) {
+            pos++;
+        }
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    private void literal(String word) throws Invalid {
+        if (!text.startsWith(word, pos)) {
+            throw invalid("invalid literal");
+        }
+        pos += word.length();
+    }
+
+    private void expect(char c) throws Invalid {
+        if (peek() != c) {
+            throw invalid("expected '" + c + "'");
+        }
+        pos++;
+    }
+
+    /** The current character, or U+FFFF at the end (never valid where a token is expected). */
+    private char peek() {
+        return pos < text.length() ? text.charAt(pos) : '\uffff';
+    }
+
+    private void skipWhitespace() {
+        int n = text.length();
+        while (pos < n) {
+            char c = text.charAt(pos);
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+                pos++;
+            } else {
+                return;
+            }
+        }
+    }
+
+    private static String printable(char c) {
+        return c < 0x20 || c == '\uffff' ? "U+" + hex4(c) : String.valueOf(c);
+    }
+
+    private static String hex4(char c) {
+        return String.format("%04X", (int) c);
+    }
+}

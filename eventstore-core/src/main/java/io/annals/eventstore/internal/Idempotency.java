@@ -1,0 +1,96 @@
+package io.annals.eventstore.internal;
+
+import io.annals.eventstore.AppendResult;
+import io.annals.eventstore.EventData;
+import io.annals.eventstore.EventStoreException;
+import io.annals.eventstore.ExpectedVersion;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Decides whether an append whose event ids are (partly) stored already is a harmless repeat of
+ * an earlier append, so that every store applies the contract's idempotency rule the same way.
+ *
+ * <p>A repeat is recognised only when every id is stored in the same stream, consecutively, in
+ * the same order, where an append with the same expectation could have placed them. Anything
+ * else is an error: a duplicate event id must never vanish silently (a blanket
+ * {@code ON CONFLICT DO NOTHING} dropped real events in Eventuous #553).
+ */
+public final class Idempotency {
+
+    private Idempotency() {
+    }
+
+    /**
+     * Where an event id is already stored.
+     *
+     * @param eventId the id
+     * @param streamId its stream
+     * @param version its version
+     * @param position its global position
+     */
+    public record StoredId(UUID eventId, String streamId, long version, long position) {
+    }
+
+    /**
+     * @param found the stored ids among those of {@code events}, by id
+     * @return null when none of the ids is stored (a new append); the original result when the
+     *     append is a repeat
+     * @throws EventStoreException when some ids are stored but the append is not a repeat
+     */
+    public static AppendResult classify(String streamId, ExpectedVersion expected,
+                                        List<EventData> events, Map<UUID, StoredId> found) {
+        if (found.isEmpty()) {
+            return null;
+        }
+        String prefix = "append to stream " + streamId + " (expected " + expected + ") ";
+        if (found.size() < events.size()) {
+            StoredId first = firstFound(events, found);
+            throw new EventStoreException(prefix + "repeats " + found.size() + " of its "
+                    + events.size() + " event ids (for example " + first.eventId()
+                    + ", stored in stream " + first.streamId() + " at version " + first.version()
+                    + "); a repeated append must repeat all of its events and only them");
+        }
+        StoredId head = found.get(events.get(0).eventId());
+        for (int i = 0; i < events.size(); i++) {
+            StoredId s = found.get(events.get(i).eventId());
+            if (!s.streamId().equals(streamId) || s.version() != head.version() + i) {
+                throw new EventStoreException(prefix + "repeats event id " + s.eventId()
+                        + ", already stored in stream " + s.streamId() + " at version "
+                        + s.version() + ", but not as the same append (ids must be stored in "
+                        + "this stream, consecutively and in the same order)");
+            }
+        }
+        if (!couldHavePlaced(expected, head.version())) {
+            throw new EventStoreException(prefix + "repeats event ids already stored at versions "
+                    + head.version() + ".." + (head.version() + events.size() - 1)
+                    + ", where an append expecting " + expected + " could not have placed them");
+        }
+        StoredId last = found.get(events.get(events.size() - 1).eventId());
+        return new AppendResult(last.version(), last.position());
+    }
+
+    private static boolean couldHavePlaced(ExpectedVersion expected, long firstVersion) {
+        if (expected instanceof ExpectedVersion.Exactly exactly) {
+            return firstVersion == exactly.version() + 1;
+        }
+        if (expected instanceof ExpectedVersion.NoStream) {
+            return firstVersion == 1;
+        }
+        if (expected instanceof ExpectedVersion.StreamExists) {
+            return firstVersion >= 2;
+        }
+        return true;
+    }
+
+    private static StoredId firstFound(List<EventData> events, Map<UUID, StoredId> found) {
+        for (EventData e : events) {
+            StoredId s = found.get(e.eventId());
+            if (s != null) {
+                return s;
+            }
+        }
+        throw new IllegalStateException("found is not empty");
+    }
+}

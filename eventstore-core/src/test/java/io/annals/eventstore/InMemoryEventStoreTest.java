@@ -1,0 +1,11 @@
+package io.annals.eventstore;
+
+import java.time.Clock;
+
+class InMemoryEventStoreTest extends EventStoreContract {
+
+    @Override
+    protected EventStore newStore(Clock clock, AppendLimits limits) {
+        return new InMemoryEventStore(clock, limits);
+    }
+}

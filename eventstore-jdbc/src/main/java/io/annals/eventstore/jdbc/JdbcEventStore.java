@@ -1,0 +1,451 @@
+package io.annals.eventstore.jdbc;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.annals.eventstore.AppendLimits;
+import io.annals.eventstore.AppendResult;
+import io.annals.eventstore.EventData;
+import io.annals.eventstore.EventStore;
+import io.annals.eventstore.EventStoreException;
+import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.SnapshotStore;
+import io.annals.eventstore.WrongExpectedVersionException;
+import io.annals.eventstore.internal.Idempotency;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+/**
+ * The {@link EventStore} on a relational database through plain JDBC: SQLite (one file, no
+ * server) today.
+ *
+ * <pre>{@code
+ * try (JdbcEventStore store = JdbcEventStore.open("jdbc:sqlite:events.db")) {
+ *     store.append("order-1", ExpectedVersion.noStream(), List.of(EventData.of("Placed", "{}")));
+ * }
+ * }</pre>
+ *
+ * <p>Opening a store creates or migrates its schema (tables {@code events}, {@code snapshots} and
+ * {@code annals_schema_version}). See {@code docs/storage.md} for the schema and the concurrency
+ * guarantees, and {@link Builder} for the options.
+ *
+ * <p>Thread-safe. Errors are unchecked: {@link EventStoreException} with the
+ * {@code SQLException} as its cause.
+ */
+public final class JdbcEventStore implements EventStore {
+
+    private static final ObjectMapper METADATA = new ObjectMapper();
+    private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() { };
+    /** Ids looked up per statement when an append repeats ids (bounded bind variables). */
+    private static final int ID_CHUNK = 500;
+
+    private final DataSource dataSource;
+    private final HikariDataSource ownedPool;
+    private final Dialect dialect;
+    private final Clock clock;
+    private final AppendLimits limits;
+    private final JdbcSnapshotStore snapshots;
+
+    private JdbcEventStore(DataSource dataSource, HikariDataSource ownedPool, Dialect dialect,
+                           StoreSettings settings) {
+        this.dataSource = dataSource;
+        this.ownedPool = ownedPool;
+        this.dialect = dialect;
+        this.clock = settings.clock();
+        this.limits = settings.limits();
+        this.snapshots = new JdbcSnapshotStore(dataSource, dialect);
+    }
+
+    /**
+     * Opens a store on a JDBC URL with the default options, creating or migrating the schema.
+     * The store owns its connection pool and closes it on {@link #close()}.
+     *
+     * @param jdbcUrl {@code jdbc:sqlite:FILE}
+     * @throws IllegalArgumentException if the URL is of an unsupported database
+     * @throws EventStoreException if the database cannot be opened or set up
+     */
+    public static JdbcEventStore open(String jdbcUrl) {
+        return builder(jdbcUrl).open();
+    }
+
+    /**
+     * Opens a store on the application's DataSource with the default options, creating or
+     * migrating the schema. {@link #close()} leaves the DataSource open.
+     *
+     * @throws IllegalArgumentException if the database is of an unsupported kind
+     * @throws EventStoreException if the database cannot be reached or set up
+     */
+    public static JdbcEventStore open(DataSource dataSource) {
+        return builder(dataSource).open();
+    }
+
+    /** A builder for a store on a JDBC URL, to set options before opening it. */
+    public static Builder builder(String jdbcUrl) {
+        return new Builder(Objects.requireNonNull(jdbcUrl, "jdbcUrl"), null);
+    }
+
+    /** A builder for a store on the application's DataSource. */
+    public static Builder builder(DataSource dataSource) {
+        return new Builder(null, Objects.requireNonNull(dataSource, "dataSource"));
+    }
+
+    /**
+     * The snapshot store in the same database, for
+     * {@link io.annals.eventstore.SnapshotSettings}.
+     */
+    public SnapshotStore snapshots() {
+        return snapshots;
+    }
+
+    @Override
+    public AppendResult append(String streamId, ExpectedVersion expected, List<EventData> events) {
+        limits.checkAppend(streamId, expected, events);
+        String[] metadata = new String[events.size()];
+        for (int i = 0; i < metadata.length; i++) {
+            metadata[i] = encodeMetadata(events.get(i).metadata());
+        }
+        long recordedAt = toMicros(clock.instant());
+        Outcome outcome;
+        try {
+            outcome = dialect.inWriteTransaction(dataSource,
+                    c -> write(c, streamId, expected, events, metadata, recordedAt));
+        } catch (DuplicateKey duplicate) {
+            // Rolled back: now find out whether this repeats an earlier append or is a conflict.
+            outcome = classifyDuplicate(streamId, expected, events);
+        } catch (SQLException e) {
+            throw new EventStoreException("append to stream " + streamId + " failed: "
+                    + e.getMessage(), e);
+        }
+        if (outcome.result() == null) {
+            throw new WrongExpectedVersionException(streamId, expected, outcome.actual());
+        }
+        return outcome.result();
+    }
+
+    /** The result of a write transaction: a result, or the actual version of a conflict. */
+    private record Outcome(AppendResult result, long actual) {
+    }
+
+    /** Thrown inside a write transaction to roll it back after a unique violation. */
+    private static final class DuplicateKey extends SQLException {
+        private static final long serialVersionUID = 1L;
+
+        DuplicateKey(SQLException cause) {
+            super(cause.getMessage(), cause.getSQLState(), cause.getErrorCode(), cause);
+        }
+    }
+
+    private Outcome write(Connection c, String streamId, ExpectedVersion expected,
+                          List<EventData> events, String[] metadata, long recordedAt)
+            throws SQLException {
+        long current = currentVersion(c, streamId);
+        if (!expected.isMetBy(current)) {
+            AppendResult repeat = Idempotency.classify(streamId, expected, events, findIds(c, events));
+            return new Outcome(repeat, current);
+        }
+        try (PreparedStatement ps = c.prepareStatement(dialect.insertEvent())) {
+            for (int i = 0; i < events.size(); i++) {
+                EventData e = events.get(i);
+                ps.setString(1, streamId);
+                ps.setLong(2, current + i + 1);
+                ps.setString(3, e.eventId().toString());
+                ps.setString(4, e.type());
+                ps.setString(5, e.json());
+                ps.setString(6, metadata[i]);
+                ps.setLong(7, recordedAt);
+                if (events.size() == 1) {
+                    ps.executeUpdate();
+                } else {
+                    ps.addBatch();
+                }
+            }
+            if (events.size() > 1) {
+                ps.executeBatch();
+            }
+        } catch (SQLException e) {
+            if (dialect.isUniqueViolation(e)) {
+                throw new DuplicateKey(e);
+            }
+            throw e;
+        }
+        long position;
+        try (PreparedStatement ps = c.prepareStatement(dialect.lastPosition());
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            position = rs.getLong(1);
+        }
+        return new Outcome(new AppendResult(current + events.size(), position), current);
+    }
+
+    private Outcome classifyDuplicate(String streamId, ExpectedVersion expected,
+                                      List<EventData> events) {
+        try (Connection c = dialect.connect(dataSource)) {
+            AppendResult repeat = Idempotency.classify(streamId, expected, events, findIds(c, events));
+            if (repeat != null) {
+                return new Outcome(repeat, 0);
+            }
+            // No id was stored: the (stream_id, version) net caught a concurrent writer.
+            return new Outcome(null, currentVersion(c, streamId));
+        } catch (SQLException e) {
+            throw new EventStoreException("append to stream " + streamId + " failed: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private long currentVersion(Connection c, String streamId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(dialect.currentVersion())) {
+            ps.setString(1, streamId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
+    }
+
+    private Map<UUID, Idempotency.StoredId> findIds(Connection c, List<EventData> events)
+            throws SQLException {
+        Map<UUID, Idempotency.StoredId> found = new HashMap<>();
+        for (int from = 0; from < events.size(); from += ID_CHUNK) {
+            List<EventData> chunk = events.subList(from, Math.min(events.size(), from + ID_CHUNK));
+            try (PreparedStatement ps = c.prepareStatement(dialect.findEventIds(chunk.size()))) {
+                for (int i = 0; i < chunk.size(); i++) {
+                    ps.setString(i + 1, chunk.get(i).eventId().toString());
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        UUID id = UUID.fromString(rs.getString(1));
+                        found.put(id, new Idempotency.StoredId(id, rs.getString(2), rs.getLong(3),
+                                rs.getLong(4)));
+                    }
+                }
+            }
+        }
+        return found;
+    }
+
+    @Override
+    public List<RecordedEvent> readStream(String streamId, long fromVersion, int maxCount) {
+        AppendLimits.checkReadStream(streamId, fromVersion, maxCount);
+        try (Connection c = dialect.connect(dataSource);
+             PreparedStatement ps = c.prepareStatement(dialect.readStream())) {
+            ps.setString(1, streamId);
+            ps.setLong(2, fromVersion);
+            ps.setInt(3, maxCount);
+            return readEvents(ps, maxCount);
+        } catch (SQLException e) {
+            throw new EventStoreException("cannot read stream " + streamId + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public List<RecordedEvent> readAll(long afterPosition, int maxCount) {
+        AppendLimits.checkReadAll(afterPosition, maxCount);
+        try (Connection c = dialect.connect(dataSource);
+             PreparedStatement ps = c.prepareStatement(dialect.readAll())) {
+            ps.setLong(1, afterPosition);
+            ps.setInt(2, maxCount);
+            return readEvents(ps, maxCount);
+        } catch (SQLException e) {
+            throw new EventStoreException("cannot read the log after position " + afterPosition
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    private List<RecordedEvent> readEvents(PreparedStatement ps, int maxCount) throws SQLException {
+        ps.setFetchSize(Math.min(maxCount, 1000));
+        List<RecordedEvent> out = new ArrayList<>(Math.min(maxCount, 1000));
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new RecordedEvent(rs.getString(1), rs.getLong(2), rs.getLong(3),
+                        UUID.fromString(rs.getString(4)), rs.getString(5), rs.getString(6),
+                        decodeMetadata(rs.getString(7)), fromMicros(rs.getLong(8))));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public long currentVersion(String streamId) {
+        Objects.requireNonNull(streamId, "streamId");
+        try (Connection c = dialect.connect(dataSource)) {
+            return currentVersion(c, streamId);
+        } catch (SQLException e) {
+            throw new EventStoreException("cannot read the version of stream " + streamId + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Closes the connection pool if the store created it; a DataSource passed in stays open. */
+    @Override
+    public void close() {
+        if (ownedPool != null) {
+            ownedPool.close();
+        }
+    }
+
+    static long toMicros(Instant t) {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, t);
+    }
+
+    static Instant fromMicros(long micros) {
+        return Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
+    }
+
+    private static String encodeMetadata(Map<String, String> metadata) {
+        if (metadata.isEmpty()) {
+            return null;
+        }
+        try {
+            return METADATA.writeValueAsString(metadata);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("metadata cannot be written as JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static Map<String, String> decodeMetadata(String json) {
+        if (json == null) {
+            return Map.of();
+        }
+        try {
+            return METADATA.readValue(json, STRING_MAP);
+        } catch (JsonProcessingException e) {
+            throw new EventStoreException("stored metadata is not a JSON object of strings: "
+                    + e.getOriginalMessage(), e);
+        }
+    }
+
+    /**
+     * Options of a {@link JdbcEventStore}, with their defaults:
+     *
+     * <table>
+     *   <caption>Options</caption>
+     *   <tr><th>option</th><th>default</th></tr>
+     *   <tr><td>{@link #clock}</td><td>the UTC system clock</td></tr>
+     *   <tr><td>{@link #limits}</td><td>{@link AppendLimits#defaults()}</td></tr>
+     *   <tr><td>{@link #durability}</td><td>{@link Durability#FULL}</td></tr>
+     *   <tr><td>{@link #busyTimeout}</td><td>5 seconds</td></tr>
+     *   <tr><td>{@link #maxPoolSize} (URL only)</td><td>8</td></tr>
+     * </table>
+     */
+    public static final class Builder {
+        private final String jdbcUrl;
+        private final DataSource dataSource;
+        private Clock clock = Clock.systemUTC();
+        private AppendLimits limits = AppendLimits.defaults();
+        private Durability durability = Durability.FULL;
+        private Duration busyTimeout = Duration.ofSeconds(5);
+        private int maxPoolSize = 8;
+
+        private Builder(String jdbcUrl, DataSource dataSource) {
+            this.jdbcUrl = jdbcUrl;
+            this.dataSource = dataSource;
+        }
+
+        /** Where {@code recordedAt} comes from. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** The size and count limits checked before each append. */
+        public Builder limits(AppendLimits limits) {
+            this.limits = Objects.requireNonNull(limits, "limits");
+            return this;
+        }
+
+        /** How hard commits work to survive a crash; see {@link Durability}. */
+        public Builder durability(Durability durability) {
+            this.durability = Objects.requireNonNull(durability, "durability");
+            return this;
+        }
+
+        /**
+         * How long a SQLite writer waits for a lock held by another process before failing.
+         *
+         * @throws IllegalArgumentException if negative or over 1 hour
+         */
+        public Builder busyTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative() || timeout.compareTo(Duration.ofHours(1)) > 0) {
+                throw new IllegalArgumentException("busyTimeout must be between 0 and 1 hour, was "
+                        + timeout);
+            }
+            this.busyTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * The largest number of connections of the pool the store creates (URL only).
+         *
+         * @throws IllegalArgumentException if less than 1
+         */
+        public Builder maxPoolSize(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxPoolSize cannot be less than 1, was " + n);
+            }
+            this.maxPoolSize = n;
+            return this;
+        }
+
+        /**
+         * Opens the store: connects, checks the database's settings, creates or migrates the
+         * schema.
+         *
+         * @throws IllegalArgumentException if the URL or database is unsupported
+         * @throws EventStoreException if the database cannot be reached or set up
+         */
+        public JdbcEventStore open() {
+            StoreSettings settings = new StoreSettings(clock, limits, durability, busyTimeout);
+            if (dataSource != null) {
+                Dialect dialect = Dialect.forDataSource(dataSource, settings);
+                return start(dataSource, null, dialect, settings);
+            }
+            Dialect dialect = Dialect.forUrl(jdbcUrl, settings);
+            String lower = jdbcUrl.toLowerCase(Locale.ROOT);
+            if (lower.equals("jdbc:sqlite:") || lower.contains(":memory:")) {
+                throw new IllegalArgumentException("'" + jdbcUrl + "' is an in-memory SQLite "
+                        + "database: each pooled connection would see a database of its own; use "
+                        + "a file, or InMemoryEventStore for tests");
+            }
+            HikariConfig config = new HikariConfig();
+            config.setJdbcUrl(jdbcUrl);
+            config.setMaximumPoolSize(maxPoolSize);
+            config.setPoolName("annals-" + dialect.name().toLowerCase(Locale.ROOT));
+            HikariDataSource pool;
+            try {
+                pool = new HikariDataSource(config);
+            } catch (RuntimeException e) {
+                throw new EventStoreException("cannot open " + jdbcUrl + ": " + e.getMessage(), e);
+            }
+            try {
+                return start(pool, pool, dialect, settings);
+            } catch (RuntimeException e) {
+                pool.close();
+                throw e;
+            }
+        }
+
+        private static JdbcEventStore start(DataSource ds, HikariDataSource owned, Dialect dialect,
+                                            StoreSettings settings) {
+            dialect.startUp(ds);
+            Migrator.migrate(ds, dialect);
+            return new JdbcEventStore(ds, owned, dialect, settings);
+        }
+    }
+}
