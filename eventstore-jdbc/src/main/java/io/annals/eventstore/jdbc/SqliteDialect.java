@@ -143,6 +143,12 @@ final class SqliteDialect extends Dialect {
     private void configure(Connection c) throws SQLException {
         int synchronous = settings.durability() == Durability.FULL ? 2 : 1;
         long busyMillis = settings.busyTimeout().toMillis();
+        if (!c.getAutoCommit()) {
+            // Write transactions are begun by hand (see the class comment); a connection handed out
+            // in manual-commit mode would hold the write lock between transactions.
+            throw new EventStoreException("the SQLite DataSource hands out connections with "
+                    + "auto-commit off; Annals needs auto-commit on (it issues BEGIN IMMEDIATE itself)");
+        }
         try (Statement st = c.createStatement()) {
             st.execute("PRAGMA synchronous = " + synchronous);
             st.execute("PRAGMA busy_timeout = " + busyMillis);
@@ -154,12 +160,6 @@ final class SqliteDialect extends Dialect {
                         + ", it reads back synchronous=" + readSynchronous + " and busy_timeout="
                         + readBusy);
             }
-        }
-        if (!c.getAutoCommit()) {
-            // Write transactions are begun by hand (see the class comment); a connection handed out
-            // in manual-commit mode would hold the write lock between transactions.
-            throw new EventStoreException("the SQLite DataSource hands out connections with "
-                    + "auto-commit off; Annals needs auto-commit on (it issues BEGIN IMMEDIATE itself)");
         }
     }
 

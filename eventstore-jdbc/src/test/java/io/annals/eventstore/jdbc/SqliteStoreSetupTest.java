@@ -1,0 +1,208 @@
+package io.annals.eventstore.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.annals.eventstore.EventData;
+import io.annals.eventstore.EventStoreException;
+import io.annals.eventstore.ExpectedVersion;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sqlite.SQLiteDataSource;
+
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class SqliteStoreSetupTest {
+
+    @TempDir
+    Path dir;
+
+    private String url(String name) {
+        return "jdbc:sqlite:" + dir.resolve(name);
+    }
+
+    private static String pragma(Connection c, String name) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA " + name)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    @Nested
+    class Pragmas {
+
+        @Test
+        void the_store_runs_in_wal_mode_with_full_sync_by_default() throws SQLException {
+            try (JdbcEventStore store = JdbcEventStore.open(url("a.db"))) {
+                store.append("s", ExpectedVersion.any(), List.of(EventData.of("E", "{}")));
+            }
+            try (Connection c = DriverManager.getConnection(url("a.db"))) {
+                assertThat(pragma(c, "journal_mode")).isEqualTo("wal");
+            }
+        }
+
+        @Test
+        void each_connection_the_store_uses_gets_the_durability_asked_for() throws SQLException {
+            HikariConfig config = new HikariConfig();
+            config.setJdbcUrl(url("b.db"));
+            config.setMaximumPoolSize(1);
+            try (HikariDataSource pool = new HikariDataSource(config)) {
+                try (JdbcEventStore store = JdbcEventStore.builder(pool)
+                        .durability(Durability.NORMAL).open()) {
+                    store.append("s", ExpectedVersion.any(), List.of(EventData.of("E", "{}")));
+                    try (Connection c = pool.getConnection()) {
+                        assertThat(pragma(c, "synchronous")).isEqualTo("1");
+                        assertThat(pragma(c, "busy_timeout")).isEqualTo("5000");
+                    }
+                }
+                try (JdbcEventStore store = JdbcEventStore.builder(pool).open()) {
+                    store.append("s", ExpectedVersion.any(), List.of(EventData.of("E", "{}")));
+                    try (Connection c = pool.getConnection()) {
+                        assertThat(pragma(c, "synchronous")).isEqualTo("2");
+                    }
+                }
+            }
+        }
+
+        @Test
+        void a_data_source_with_auto_commit_off_is_refused_with_a_clear_message() {
+            HikariConfig config = new HikariConfig();
+            config.setJdbcUrl(url("c.db"));
+            config.setAutoCommit(false);
+            try (HikariDataSource pool = new HikariDataSource(config)) {
+                assertThatThrownBy(() -> JdbcEventStore.open(pool))
+                        .isInstanceOf(EventStoreException.class)
+                        .hasMessageContaining("auto-commit");
+            }
+        }
+    }
+
+    @Nested
+    class Opening {
+
+        @Test
+        void an_in_memory_url_is_refused() {
+            assertThatThrownBy(() -> JdbcEventStore.open("jdbc:sqlite::memory:"))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("in-memory");
+        }
+
+        @Test
+        void an_unsupported_url_is_refused() {
+            assertThatThrownBy(() -> JdbcEventStore.open("jdbc:h2:mem:x"))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("unsupported JDBC URL");
+        }
+
+        @Test
+        void close_leaves_a_data_source_passed_in_open() throws SQLException {
+            SQLiteDataSource ds = new SQLiteDataSource();
+            ds.setUrl(url("d.db"));
+            JdbcEventStore.open(ds).close();
+
+            try (Connection c = ds.getConnection()) {
+                assertThat(c.isValid(1)).isTrue();
+            }
+            try (JdbcEventStore store = JdbcEventStore.open(ds)) {
+                assertThat(store.currentVersion("s")).isZero();
+            }
+        }
+
+        @Test
+        void events_survive_closing_and_reopening_the_store() {
+            try (JdbcEventStore store = JdbcEventStore.open(url("e.db"))) {
+                store.append("s", ExpectedVersion.noStream(), List.of(EventData.of("E", "{\"a\":1}")));
+            }
+            try (JdbcEventStore store = JdbcEventStore.open(url("e.db"))) {
+                assertThat(store.currentVersion("s")).isEqualTo(1);
+                assertThat(store.readAll(0, 10)).hasSize(1);
+            }
+        }
+    }
+
+    @Nested
+    class Migrations {
+
+        @Test
+        void each_applied_migration_is_recorded_once() throws SQLException {
+            JdbcEventStore.open(url("m.db")).close();
+            JdbcEventStore.open(url("m.db")).close();
+
+            try (Connection c = DriverManager.getConnection(url("m.db"));
+                 Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery(
+                         "SELECT version, description FROM annals_schema_version ORDER BY version")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getInt(1)).isEqualTo(1);
+                assertThat(rs.getString(2)).isEqualTo("events and snapshots");
+                assertThat(rs.next()).isFalse();
+            }
+        }
+
+        @Test
+        void a_schema_newer_than_this_library_is_refused() throws SQLException {
+            JdbcEventStore.open(url("n.db")).close();
+            try (Connection c = DriverManager.getConnection(url("n.db"));
+                 Statement st = c.createStatement()) {
+                st.execute("INSERT INTO annals_schema_version VALUES (99, 'from the future', 'x')");
+            }
+
+            assertThatThrownBy(() -> JdbcEventStore.open(url("n.db")))
+                    .isInstanceOf(EventStoreException.class)
+                    .hasMessageContaining("schema is at version 99");
+        }
+
+        @Test
+        void migration_scripts_split_at_line_ending_semicolons_outside_dollar_blocks() {
+            List<String> sql = Migrator.statements("""
+                    -- a comment
+                    CREATE TABLE a (x INT);
+                    CREATE FUNCTION f() RETURNS INT AS $$
+                    BEGIN RETURN 1; END;
+                    $$ LANGUAGE plpgsql;
+                    """);
+
+            assertThat(sql).hasSize(2);
+            assertThat(sql.get(0)).isEqualTo("CREATE TABLE a (x INT)");
+            assertThat(sql.get(1)).startsWith("CREATE FUNCTION").endsWith("LANGUAGE plpgsql");
+        }
+    }
+
+    @Nested
+    class Concurrency_across_stores {
+
+        @Test
+        void two_stores_on_one_file_serialise_their_writes() throws Exception {
+            try (JdbcEventStore a = JdbcEventStore.open(url("shared.db"));
+                 JdbcEventStore b = JdbcEventStore.open(url("shared.db"))) {
+                Thread[] threads = new Thread[4];
+                for (int t = 0; t < threads.length; t++) {
+                    JdbcEventStore s = t % 2 == 0 ? a : b;
+                    String stream = "s-" + t;
+                    threads[t] = new Thread(() -> {
+                        for (int i = 0; i < 50; i++) {
+                            s.append(stream, ExpectedVersion.exactly(i), List.of(EventData.of("E", "{}")));
+                        }
+                    });
+                    threads[t].start();
+                }
+                for (Thread t : threads) {
+                    t.join();
+                }
+                assertThat(a.readAll(0, 1000)).hasSize(200);
+                assertThat(b.currentVersion("s-1")).isEqualTo(50);
+            }
+        }
+    }
+}
