@@ -1,10 +1,20 @@
 package io.annals.eventstore.jdbc;
 
+import io.annals.eventstore.AppendResult;
+import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStoreException;
+import io.annals.eventstore.WrongExpectedVersionException;
+import io.annals.eventstore.internal.Idempotency;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
 import javax.sql.DataSource;
 
 /**
@@ -64,6 +74,74 @@ abstract class Dialect {
 
     /** Whether {@code e} is a unique-constraint violation. */
     abstract boolean isUniqueViolation(SQLException e);
+
+    /**
+     * Writes one append: checks the expectation and inserts the events in one transaction.
+     *
+     * @return the result, or the original result of a repeated append
+     * @throws WrongExpectedVersionException if the expectation does not hold; nothing written
+     */
+    abstract AppendResult append(DataSource dataSource, AppendRequest request) throws SQLException;
+
+    // --- what every dialect's append shares ------------------------------------------------
+
+    /** Ids looked up per statement when an append repeats ids (bounded bind variables). */
+    private static final int ID_CHUNK = 500;
+
+    long currentVersion(Connection c, String streamId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(currentVersion())) {
+            ps.setString(1, streamId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
+    }
+
+    /** Where the ids of {@code events} that are stored already are. */
+    Map<UUID, Idempotency.StoredId> findIds(Connection c, List<EventData> events)
+            throws SQLException {
+        Map<UUID, Idempotency.StoredId> found = new HashMap<>();
+        for (int from = 0; from < events.size(); from += ID_CHUNK) {
+            List<EventData> chunk = events.subList(from, Math.min(events.size(), from + ID_CHUNK));
+            try (PreparedStatement ps = c.prepareStatement(findEventIds(chunk.size()))) {
+                for (int i = 0; i < chunk.size(); i++) {
+                    bindEventId(ps, i + 1, chunk.get(i).eventId());
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        UUID id = UUID.fromString(rs.getString(1));
+                        found.put(id, new Idempotency.StoredId(id, rs.getString(2), rs.getLong(3),
+                                rs.getLong(4)));
+                    }
+                }
+            }
+        }
+        return found;
+    }
+
+    /** Binds an event id as the schema stores it. */
+    void bindEventId(PreparedStatement ps, int index, UUID id) throws SQLException {
+        ps.setString(index, id.toString());
+    }
+
+    /**
+     * After an append was refused (its expectation failed, or a unique constraint caught it and
+     * it was rolled back): the original result if it repeats an earlier append, otherwise the
+     * exception that explains the refusal.
+     *
+     * @param current the stream's version, or -1 to read it
+     * @throws WrongExpectedVersionException when no id of the append is stored
+     * @throws EventStoreException when some ids are stored but the append is not a repeat
+     */
+    AppendResult refused(Connection c, AppendRequest request, long current) throws SQLException {
+        AppendResult repeat = Idempotency.classify(request.streamId(), request.expected(),
+                request.events(), findIds(c, request.events()));
+        if (repeat != null) {
+            return repeat;
+        }
+        long actual = current >= 0 ? current : currentVersion(c, request.streamId());
+        throw new WrongExpectedVersionException(request.streamId(), request.expected(), actual);
+    }
 
     // --- SQL shared by the dialects unless one overrides it --------------------------------
 

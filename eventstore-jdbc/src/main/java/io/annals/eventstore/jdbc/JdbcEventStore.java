@@ -13,8 +13,6 @@ import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.SnapshotStore;
-import io.annals.eventstore.WrongExpectedVersionException;
-import io.annals.eventstore.internal.Idempotency;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -24,7 +22,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -53,8 +50,6 @@ public final class JdbcEventStore implements EventStore {
 
     private static final ObjectMapper METADATA = new ObjectMapper();
     private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() { };
-    /** Ids looked up per statement when an append repeats ids (bounded bind variables). */
-    private static final int ID_CHUNK = 500;
 
     private final DataSource dataSource;
     private final HikariDataSource ownedPool;
@@ -121,122 +116,14 @@ public final class JdbcEventStore implements EventStore {
         for (int i = 0; i < metadata.length; i++) {
             metadata[i] = encodeMetadata(events.get(i).metadata());
         }
-        long recordedAt = toMicros(clock.instant());
-        Outcome outcome;
+        AppendRequest request = new AppendRequest(streamId, expected, events, metadata,
+                toMicros(clock.instant()));
         try {
-            outcome = dialect.inWriteTransaction(dataSource,
-                    c -> write(c, streamId, expected, events, metadata, recordedAt));
-        } catch (DuplicateKey duplicate) {
-            // Rolled back: now find out whether this repeats an earlier append or is a conflict.
-            outcome = classifyDuplicate(streamId, expected, events);
+            return dialect.append(dataSource, request);
         } catch (SQLException e) {
             throw new EventStoreException("append to stream " + streamId + " failed: "
                     + e.getMessage(), e);
         }
-        if (outcome.result() == null) {
-            throw new WrongExpectedVersionException(streamId, expected, outcome.actual());
-        }
-        return outcome.result();
-    }
-
-    /** The result of a write transaction: a result, or the actual version of a conflict. */
-    private record Outcome(AppendResult result, long actual) {
-    }
-
-    /** Thrown inside a write transaction to roll it back after a unique violation. */
-    private static final class DuplicateKey extends SQLException {
-        private static final long serialVersionUID = 1L;
-
-        DuplicateKey(SQLException cause) {
-            super(cause.getMessage(), cause.getSQLState(), cause.getErrorCode(), cause);
-        }
-    }
-
-    private Outcome write(Connection c, String streamId, ExpectedVersion expected,
-                          List<EventData> events, String[] metadata, long recordedAt)
-            throws SQLException {
-        long current = currentVersion(c, streamId);
-        if (!expected.isMetBy(current)) {
-            AppendResult repeat = Idempotency.classify(streamId, expected, events, findIds(c, events));
-            return new Outcome(repeat, current);
-        }
-        try (PreparedStatement ps = c.prepareStatement(dialect.insertEvent())) {
-            for (int i = 0; i < events.size(); i++) {
-                EventData e = events.get(i);
-                ps.setString(1, streamId);
-                ps.setLong(2, current + i + 1);
-                ps.setString(3, e.eventId().toString());
-                ps.setString(4, e.type());
-                ps.setString(5, e.json());
-                ps.setString(6, metadata[i]);
-                ps.setLong(7, recordedAt);
-                if (events.size() == 1) {
-                    ps.executeUpdate();
-                } else {
-                    ps.addBatch();
-                }
-            }
-            if (events.size() > 1) {
-                ps.executeBatch();
-            }
-        } catch (SQLException e) {
-            if (dialect.isUniqueViolation(e)) {
-                throw new DuplicateKey(e);
-            }
-            throw e;
-        }
-        long position;
-        try (PreparedStatement ps = c.prepareStatement(dialect.lastPosition());
-             ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            position = rs.getLong(1);
-        }
-        return new Outcome(new AppendResult(current + events.size(), position), current);
-    }
-
-    private Outcome classifyDuplicate(String streamId, ExpectedVersion expected,
-                                      List<EventData> events) {
-        try (Connection c = dialect.connect(dataSource)) {
-            AppendResult repeat = Idempotency.classify(streamId, expected, events, findIds(c, events));
-            if (repeat != null) {
-                return new Outcome(repeat, 0);
-            }
-            // No id was stored: the (stream_id, version) net caught a concurrent writer.
-            return new Outcome(null, currentVersion(c, streamId));
-        } catch (SQLException e) {
-            throw new EventStoreException("append to stream " + streamId + " failed: "
-                    + e.getMessage(), e);
-        }
-    }
-
-    private long currentVersion(Connection c, String streamId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(dialect.currentVersion())) {
-            ps.setString(1, streamId);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getLong(1) : 0;
-            }
-        }
-    }
-
-    private Map<UUID, Idempotency.StoredId> findIds(Connection c, List<EventData> events)
-            throws SQLException {
-        Map<UUID, Idempotency.StoredId> found = new HashMap<>();
-        for (int from = 0; from < events.size(); from += ID_CHUNK) {
-            List<EventData> chunk = events.subList(from, Math.min(events.size(), from + ID_CHUNK));
-            try (PreparedStatement ps = c.prepareStatement(dialect.findEventIds(chunk.size()))) {
-                for (int i = 0; i < chunk.size(); i++) {
-                    ps.setString(i + 1, chunk.get(i).eventId().toString());
-                }
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        UUID id = UUID.fromString(rs.getString(1));
-                        found.put(id, new Idempotency.StoredId(id, rs.getString(2), rs.getLong(3),
-                                rs.getLong(4)));
-                    }
-                }
-            }
-        }
-        return found;
     }
 
     @Override
@@ -284,7 +171,7 @@ public final class JdbcEventStore implements EventStore {
     public long currentVersion(String streamId) {
         Objects.requireNonNull(streamId, "streamId");
         try (Connection c = dialect.connect(dataSource)) {
-            return currentVersion(c, streamId);
+            return dialect.currentVersion(c, streamId);
         } catch (SQLException e) {
             throw new EventStoreException("cannot read the version of stream " + streamId + ": "
                     + e.getMessage(), e);

@@ -1,13 +1,17 @@
 package io.annals.eventstore.jdbc;
 
+import io.annals.eventstore.AppendResult;
+import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStoreException;
 import java.io.File;
 import java.io.IOException;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
@@ -219,5 +223,77 @@ final class SqliteDialect extends Dialect {
     @Override
     String lastPosition() {
         return "SELECT last_insert_rowid()";
+    }
+
+    /** Thrown inside a write transaction to roll it back after a unique violation. */
+    private static final class DuplicateKey extends SQLException {
+        private static final long serialVersionUID = 1L;
+
+        DuplicateKey(SQLException cause) {
+            super(cause.getMessage(), cause.getSQLState(), cause.getErrorCode(), cause);
+        }
+    }
+
+    /** The result of the write transaction, or null when the expectation failed at {@code current}. */
+    private record Written(AppendResult result, long current) {
+    }
+
+    @Override
+    AppendResult append(DataSource dataSource, AppendRequest request) throws SQLException {
+        Written written;
+        try {
+            written = inWriteTransaction(dataSource, c -> write(c, request));
+        } catch (DuplicateKey duplicate) {
+            // Rolled back. An id collided (a repeat, or an id used elsewhere): find out which.
+            try (Connection c = connect(dataSource)) {
+                return refused(c, request, -1);
+            }
+        }
+        if (written.result() != null) {
+            return written.result();
+        }
+        try (Connection c = connect(dataSource)) {
+            return refused(c, request, written.current());
+        }
+    }
+
+    private Written write(Connection c, AppendRequest request) throws SQLException {
+        long current = currentVersion(c, request.streamId());
+        if (!request.expected().isMetBy(current)) {
+            return new Written(null, current);
+        }
+        List<EventData> events = request.events();
+        try (PreparedStatement ps = c.prepareStatement(insertEvent())) {
+            for (int i = 0; i < events.size(); i++) {
+                EventData e = events.get(i);
+                ps.setString(1, request.streamId());
+                ps.setLong(2, current + i + 1);
+                ps.setString(3, e.eventId().toString());
+                ps.setString(4, e.type());
+                ps.setString(5, e.json());
+                ps.setString(6, request.metadata()[i]);
+                ps.setLong(7, request.recordedAtMicros());
+                if (events.size() == 1) {
+                    ps.executeUpdate();
+                } else {
+                    ps.addBatch();
+                }
+            }
+            if (events.size() > 1) {
+                ps.executeBatch();
+            }
+        } catch (SQLException e) {
+            if (isUniqueViolation(e)) {
+                throw new DuplicateKey(e);
+            }
+            throw e;
+        }
+        long position;
+        try (PreparedStatement ps = c.prepareStatement(lastPosition());
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            position = rs.getLong(1);
+        }
+        return new Written(new AppendResult(current + events.size(), position), current);
     }
 }
