@@ -562,7 +562,7 @@ public abstract class EventStoreContract {
                     .hasMessageContaining("over the limit of 1048576");
             assertNothingWritten(store(), "s");
             store().append("s", ExpectedVersion.any(), List.of(EventData.of("Big", atLimit)));
-            assertThat(store().readStream("s", 1, 1).get(0).json()).hasSize(1 << 20);
+            assertSameJson(store().readStream("s", 1, 1).get(0).json(), atLimit);
         }
 
         @Test

@@ -30,8 +30,11 @@ abstract class Dialect {
         if (url.startsWith("jdbc:sqlite:")) {
             return new SqliteDialect(settings);
         }
+        if (url.startsWith("jdbc:postgresql:")) {
+            return new PostgresDialect(settings);
+        }
         throw new IllegalArgumentException("unsupported JDBC URL '" + jdbcUrl
-                + "': Annals supports jdbc:sqlite:FILE");
+                + "': Annals supports jdbc:sqlite:FILE and jdbc:postgresql://HOST/DATABASE");
     }
 
     /** The dialect for the database behind a DataSource. */
@@ -47,8 +50,11 @@ abstract class Dialect {
         if ("SQLite".equalsIgnoreCase(product)) {
             return new SqliteDialect(settings);
         }
+        if ("PostgreSQL".equalsIgnoreCase(product)) {
+            return new PostgresDialect(settings);
+        }
         throw new IllegalArgumentException("unsupported database '" + product
-                + "': Annals supports SQLite");
+                + "': Annals supports SQLite and PostgreSQL");
     }
 
     /** A short name for messages: "SQLite". */
@@ -62,6 +68,14 @@ abstract class Dialect {
 
     /** Checks and sets up the database once, when the store opens (before migrations). */
     abstract void startUp(DataSource dataSource);
+
+    /** Called at the start of each migration's transaction, to keep other processes out. */
+    void lockMigrations(Connection c) throws SQLException {
+    }
+
+    /** Checks run once the schema is up to date. */
+    void afterMigrations(DataSource dataSource) {
+    }
 
     /** A connection from the pool, configured as this dialect needs. */
     abstract Connection connect(DataSource dataSource) throws SQLException;
@@ -148,15 +162,6 @@ abstract class Dialect {
     String currentVersion() {
         return "SELECT MAX(version) FROM events WHERE stream_id = ?";
     }
-
-    String insertEvent() {
-        return """
-                INSERT INTO events (stream_id, version, event_id, type, data, metadata, recorded_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)""";
-    }
-
-    /** The positions of the last {@code n} events inserted by this connection. */
-    abstract String lastPosition();
 
     String findEventIds(int count) {
         return "SELECT event_id, stream_id, version, position FROM events WHERE event_id IN ("

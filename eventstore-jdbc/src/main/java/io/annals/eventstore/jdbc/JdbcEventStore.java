@@ -332,6 +332,7 @@ public final class JdbcEventStore implements EventStore {
                                             StoreSettings settings) {
             dialect.startUp(ds);
             Migrator.migrate(ds, dialect);
+            dialect.afterMigrations(ds);
             return new JdbcEventStore(ds, owned, dialect, settings);
         }
     }

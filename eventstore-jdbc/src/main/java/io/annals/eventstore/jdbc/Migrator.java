@@ -43,6 +43,7 @@ final class Migrator {
         try {
             for (Migration m : migrations) {
                 dialect.inWriteTransaction(dataSource, c -> {
+                    dialect.lockMigrations(c);
                     try (Statement st = c.createStatement()) {
                         st.execute(dialect.createSchemaVersionTable());
                         int current;

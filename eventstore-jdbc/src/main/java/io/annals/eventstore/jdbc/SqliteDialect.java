@@ -220,10 +220,9 @@ final class SqliteDialect extends Dialect {
                     || s.getResultCode() == SQLiteErrorCode.SQLITE_CONSTRAINT_PRIMARYKEY);
     }
 
-    @Override
-    String lastPosition() {
-        return "SELECT last_insert_rowid()";
-    }
+    private static final String INSERT_EVENT = """
+            INSERT INTO events (stream_id, version, event_id, type, data, metadata, recorded_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)""";
 
     /** Thrown inside a write transaction to roll it back after a unique violation. */
     private static final class DuplicateKey extends SQLException {
@@ -263,7 +262,7 @@ final class SqliteDialect extends Dialect {
             return new Written(null, current);
         }
         List<EventData> events = request.events();
-        try (PreparedStatement ps = c.prepareStatement(insertEvent())) {
+        try (PreparedStatement ps = c.prepareStatement(INSERT_EVENT)) {
             for (int i = 0; i < events.size(); i++) {
                 EventData e = events.get(i);
                 ps.setString(1, request.streamId());
@@ -289,7 +288,7 @@ final class SqliteDialect extends Dialect {
             throw e;
         }
         long position;
-        try (PreparedStatement ps = c.prepareStatement(lastPosition());
+        try (PreparedStatement ps = c.prepareStatement("SELECT last_insert_rowid()");
              ResultSet rs = ps.executeQuery()) {
             rs.next();
             position = rs.getLong(1);
