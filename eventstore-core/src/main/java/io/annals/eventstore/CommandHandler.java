@@ -4,6 +4,7 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -80,17 +81,33 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
      * @throws EventStoreException when the store fails
      */
     public CommandResult<S, E> handle(C command) {
+        return handle(command, Map.of());
+    }
+
+    /**
+     * Handles one command, storing {@code metadata} (a correlation id, the user...) with each new
+     * event.
+     *
+     * @see #handle(Command)
+     */
+    public CommandResult<S, E> handle(C command, Map<String, String> metadata) {
         Objects.requireNonNull(command, "command");
+        Objects.requireNonNull(metadata, "metadata");
         for (int attempt = 1; ; attempt++) {
             AggregateState<S> loaded = load(command.aggregateId());
             List<E> events = aggregate.decide(loaded.state(), command);
+            if (events == null) {
+                throw new IllegalStateException(aggregate.getClass().getName() + ".decide returned "
+                        + "null for " + command + "; return an empty list when there is nothing to do");
+            }
             if (events.isEmpty()) {
                 return new CommandResult<>(loaded.streamId(), loaded.state(), loaded.version(), 0,
                         List.of(), attempt);
             }
             List<EventData> data = new ArrayList<>(events.size());
             for (E e : events) {
-                data.add(codec.encode(e));
+                data.add(metadata.isEmpty() ? codec.encode(e)
+                        : EventData.of(codec.typeName(e), codec.toJson(e), metadata));
             }
             AppendResult appended;
             try {
@@ -150,7 +167,8 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
         S state;
         try {
             Optional<Snapshot> found = snapshots.store().load(streamId);
-            if (found.isEmpty() || found.get().schemaVersion() != snapshots.schemaVersion()) {
+            if (found.isEmpty() || found.get().schemaVersion() != snapshots.schemaVersion()
+                    || !found.get().streamId().equals(streamId)) {
                 return null;
             }
             snapshot = found.get();

@@ -14,8 +14,14 @@ import java.util.Objects;
  */
 public record SnapshotSettings<S>(SnapshotStore store, StateCodec<S> codec, int schemaVersion,
                                   SnapshotPolicy policy) {
-    /** @throws NullPointerException if an argument is null */
+    /**
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code schemaVersion} is negative
+     */
     public SnapshotSettings {
+        if (schemaVersion < 0) {
+            throw new IllegalArgumentException("schemaVersion cannot be negative, was " + schemaVersion);
+        }
         Objects.requireNonNull(store, "store");
         Objects.requireNonNull(codec, "codec");
         Objects.requireNonNull(policy, "policy");

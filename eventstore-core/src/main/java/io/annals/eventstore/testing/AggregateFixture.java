@@ -66,6 +66,12 @@ public final class AggregateFixture<S, C extends Command, E extends Event> {
                 throw new AssertionError("decide returned null for " + command
                         + "; return an empty list when there is nothing to do");
             }
+            try {
+                aggregate.fold(state, events); // evolve must accept what decide produced
+            } catch (RuntimeException e) {
+                throw new AssertionError("for " + command + "\nevolve failed on the decided events "
+                        + events + ": " + e, e);
+            }
             return new Outcome<>(aggregate, state, List.copyOf(events), null, command);
         } catch (CommandRejectedException e) {
             return new Outcome<>(aggregate, state, null, e, command);
