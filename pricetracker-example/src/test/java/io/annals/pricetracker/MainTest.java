@@ -1,0 +1,76 @@
+package io.annals.pricetracker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class MainTest {
+
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        out.reset();
+        err.reset();
+        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void the_demo_shows_accepted_and_rejected_commands_and_the_history() {
+        String db = "jdbc:sqlite:" + dir.resolve("demo.db");
+
+        assertThat(run("demo", "--db", db)).isZero();
+
+        assertThat(out())
+                .contains("create green-tea at 3.50       ok: created \"Green tea\" at 3.50")
+                .contains("price 3.50 -> 3.75 (+0.25)")
+                .contains("rejected (price_not_positive)")
+                .contains("rejected (already_exists)")
+                .contains("rejected (deleted)")
+                .contains("v3    price 3.75 -> 3.35 (-0.40)");
+    }
+
+    @Test
+    void a_second_demo_run_continues_the_stored_history() {
+        String db = "jdbc:sqlite:" + dir.resolve("again.db");
+        run("--db", db);
+
+        assertThat(run("--db", db)).isZero();
+        assertThat(out()).contains("green-tea exists already (version 3, price 3.35)")
+                .contains("v5    price 3.60 -> 3.20 (-0.40)");
+
+        assertThat(run("history", "green-tea", "--db", db)).isZero();
+        assertThat(out().lines().filter(l -> l.contains(" v"))).hasSize(5);
+    }
+
+    @Test
+    void bad_usage_exits_with_2_and_explains() {
+        assertThat(run("bogus")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown command 'bogus'")
+                .contains("usage:");
+        assertThat(run("history")).isEqualTo(2);
+        assertThat(run("--db")).isEqualTo(2);
+    }
+
+    @Test
+    void an_unusable_database_is_a_clear_error_with_exit_code_1() {
+        assertThat(run("--db", "jdbc:nosuchdb:x")).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("unsupported JDBC URL");
+    }
+}
