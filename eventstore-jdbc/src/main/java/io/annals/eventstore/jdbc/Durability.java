@@ -5,11 +5,14 @@ package io.annals.eventstore.jdbc;
  *
  * <table>
  *   <caption>What each level means per database</caption>
- *   <tr><th>level</th><th>SQLite</th><th>survives</th></tr>
+ *   <tr><th>level</th><th>SQLite</th><th>PostgreSQL</th><th>survives</th></tr>
  *   <tr><td>{@link #FULL} (default)</td><td>{@code synchronous=FULL}: one fsync per commit</td>
+ *       <td>{@code synchronous_commit} as the server sets it ({@code on} by default)</td>
  *       <td>application crash, OS crash, power cut</td></tr>
  *   <tr><td>{@link #NORMAL}</td><td>{@code synchronous=NORMAL}: fsync at checkpoints only</td>
- *       <td>application crash; a power cut or OS crash may lose the last commits (never corrupts)</td></tr>
+ *       <td>{@code synchronous_commit=off} on the store's connections</td>
+ *       <td>application crash; a power cut, OS or server crash may lose the last commits
+ *       (never corrupts)</td></tr>
  * </table>
  */
 public enum Durability {

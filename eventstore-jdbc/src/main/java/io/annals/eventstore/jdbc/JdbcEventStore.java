@@ -31,7 +31,7 @@ import javax.sql.DataSource;
 
 /**
  * The {@link EventStore} on a relational database through plain JDBC: SQLite (one file, no
- * server) today.
+ * server) or PostgreSQL 13+ (many processes, many machines).
  *
  * <pre>{@code
  * try (JdbcEventStore store = JdbcEventStore.open("jdbc:sqlite:events.db")) {
@@ -72,7 +72,7 @@ public final class JdbcEventStore implements EventStore {
      * Opens a store on a JDBC URL with the default options, creating or migrating the schema.
      * The store owns its connection pool and closes it on {@link #close()}.
      *
-     * @param jdbcUrl {@code jdbc:sqlite:FILE}
+     * @param jdbcUrl {@code jdbc:sqlite:FILE} or {@code jdbc:postgresql://HOST:PORT/DATABASE}
      * @throws IllegalArgumentException if the URL is of an unsupported database
      * @throws EventStoreException if the database cannot be opened or set up
      */
@@ -263,7 +263,8 @@ public final class JdbcEventStore implements EventStore {
         }
 
         /**
-         * How long a SQLite writer waits for a lock held by another process before failing.
+         * How long a SQLite writer waits for a lock held by another process before failing
+         * (SQLite only).
          *
          * @throws IllegalArgumentException if negative or over 1 hour
          */
