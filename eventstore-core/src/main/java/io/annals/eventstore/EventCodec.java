@@ -33,6 +33,14 @@ public interface EventCodec<E extends Event> {
      */
     E fromJson(String typeName, String json);
 
+    /**
+     * Whether {@link #fromJson} can read events stored under {@code typeName}. Projections skip
+     * the events of other types in the global log. The default says yes to every type.
+     */
+    default boolean knows(String typeName) {
+        return true;
+    }
+
     /** The event as data to append, with a new event id. */
     default EventData encode(E event) {
         return EventData.of(typeName(event), toJson(event));

@@ -69,6 +69,23 @@ public interface EventStore extends AutoCloseable {
      */
     long currentVersion(String streamId);
 
+    /**
+     * How many events the store holds, for progress reports. The default pages through
+     * {@link #readAll}; stores override it with something cheaper.
+     */
+    default long countEvents() {
+        long count = 0;
+        long after = 0;
+        while (true) {
+            List<RecordedEvent> page = readAll(after, 1000);
+            if (page.isEmpty()) {
+                return count;
+            }
+            count += page.size();
+            after = page.get(page.size() - 1).position();
+        }
+    }
+
     /** Releases what the store owns (its connection pool, if it created one). */
     @Override
     void close();

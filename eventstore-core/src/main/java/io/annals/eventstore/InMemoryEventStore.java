@@ -122,6 +122,16 @@ public final class InMemoryEventStore implements EventStore {
         }
     }
 
+    @Override
+    public long countEvents() {
+        lock.readLock().lock();
+        try {
+            return log.size();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     /** Nothing to release. */
     @Override
     public void close() {

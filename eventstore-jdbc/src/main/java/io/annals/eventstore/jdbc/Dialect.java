@@ -157,7 +157,21 @@ abstract class Dialect {
         throw new WrongExpectedVersionException(request.streamId(), request.expected(), actual);
     }
 
+    /**
+     * Tries to take the lease of a projection.
+     *
+     * @return the lease, or null when another runner holds it
+     */
+    abstract io.annals.eventstore.Projector.Lease tryLease(DataSource dataSource, String projection)
+            throws SQLException;
+
     // --- SQL shared by the dialects unless one overrides it --------------------------------
+
+    String upsertProjectionRow() {
+        return """
+                INSERT INTO projection_rows (projection, key, value) VALUES (?, ?, ?)
+                ON CONFLICT (projection, key) DO UPDATE SET value = excluded.value""";
+    }
 
     String currentVersion() {
         return "SELECT MAX(version) FROM events WHERE stream_id = ?";

@@ -76,6 +76,12 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
         return name;
     }
 
+    /** Whether {@code typeName} is registered. */
+    @Override
+    public boolean knows(String typeName) {
+        return byName.containsKey(typeName);
+    }
+
     @Override
     public String toJson(E event) {
         typeName(event); // refuse unregistered classes on the way in, not only on the way out

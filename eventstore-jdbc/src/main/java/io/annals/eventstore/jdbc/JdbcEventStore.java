@@ -57,6 +57,7 @@ public final class JdbcEventStore implements EventStore {
     private final Clock clock;
     private final AppendLimits limits;
     private final JdbcSnapshotStore snapshots;
+    private final JdbcProjections projections;
 
     private JdbcEventStore(DataSource dataSource, HikariDataSource ownedPool, Dialect dialect,
                            StoreSettings settings) {
@@ -66,6 +67,7 @@ public final class JdbcEventStore implements EventStore {
         this.clock = settings.clock();
         this.limits = settings.limits();
         this.snapshots = new JdbcSnapshotStore(dataSource, dialect);
+        this.projections = new JdbcProjections(dataSource, dialect);
     }
 
     /**
@@ -107,6 +109,23 @@ public final class JdbcEventStore implements EventStore {
      */
     public SnapshotStore snapshots() {
         return snapshots;
+    }
+
+    /** Projectors whose read models and checkpoints live in this store's database. */
+    public JdbcProjections projections() {
+        return projections;
+    }
+
+    @Override
+    public long countEvents() {
+        try (Connection c = dialect.connect(dataSource);
+             PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM events");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new EventStoreException("cannot count the events: " + e.getMessage(), e);
+        }
     }
 
     @Override

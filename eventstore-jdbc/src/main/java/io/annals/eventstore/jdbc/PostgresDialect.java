@@ -4,6 +4,7 @@ import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.Projector;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -284,6 +285,56 @@ final class PostgresDialect extends Dialect {
                 }
             }
         }
+    }
+
+    /**
+     * A session advisory lock on a connection kept for the lease: PostgreSQL releases it when the
+     * session ends, so when a runner's process dies or loses its connection, another takes over.
+     */
+    @Override
+    Projector.Lease tryLease(DataSource dataSource, String projection) throws SQLException {
+        Connection c = connect(dataSource);
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT pg_try_advisory_lock(hashtext(current_schema()), hashtext(?))")) {
+            ps.setString(1, "annals.projection." + projection);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    c.close();
+                    return null;
+                }
+            }
+        } catch (SQLException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+        return new Projector.Lease() {
+            private volatile boolean open = true;
+
+            @Override
+            public boolean isValid() {
+                try {
+                    return open && c.isValid(2);
+                } catch (SQLException e) {
+                    return false;
+                }
+            }
+
+            @Override
+            public void close() {
+                if (!open) {
+                    return;
+                }
+                open = false;
+                try (c; PreparedStatement ps = c.prepareStatement(
+                        "SELECT pg_advisory_unlock(hashtext(current_schema()), hashtext(?))")) {
+                    ps.setString(1, "annals.projection." + projection);
+                    ps.execute();
+                } catch (SQLException e) {
+                    // the connection is gone, and the lock with it
+                }
+            }
+        };
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.annals.eventstore.jdbc;
 import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStoreException;
+import io.annals.eventstore.Projector;
 import java.io.File;
 import java.io.IOException;
 import java.sql.Connection;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
 import org.sqlite.SQLiteConnection;
@@ -57,6 +59,9 @@ import org.sqlite.SQLiteException;
  */
 final class SqliteDialect extends Dialect {
 
+    /** Projection leases per database file and projection, in this JVM. */
+    private static final Set<String> LEASES = ConcurrentHashMap.newKeySet();
+
     /** One lock per database file in this JVM, shared by every store opened on it. */
     private static final Map<String, ReentrantLock> WRITE_LOCKS = new ConcurrentHashMap<>();
 
@@ -65,6 +70,7 @@ final class SqliteDialect extends Dialect {
     private final Set<SQLiteConnection> configured =
             Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
     private volatile ReentrantLock writeLock = new ReentrantLock(true);
+    private volatile String databaseFile = "";
 
     SqliteDialect(StoreSettings settings) {
         this.settings = settings;
@@ -106,7 +112,8 @@ final class SqliteDialect extends Dialect {
                         + "each pooled connection would see a database of its own; use a file, or "
                         + "file:NAME?mode=memory&cache=shared");
             }
-            writeLock = WRITE_LOCKS.computeIfAbsent(canonical(file), k -> new ReentrantLock(true));
+            databaseFile = canonical(file);
+            writeLock = WRITE_LOCKS.computeIfAbsent(databaseFile, k -> new ReentrantLock(true));
             String mode = queryString(st, "PRAGMA journal_mode");
             if (!"wal".equalsIgnoreCase(mode)) {
                 mode = queryString(st, "PRAGMA journal_mode = WAL");
@@ -218,6 +225,32 @@ final class SqliteDialect extends Dialect {
         return e instanceof SQLiteException s
                 && (s.getResultCode() == SQLiteErrorCode.SQLITE_CONSTRAINT_UNIQUE
                     || s.getResultCode() == SQLiteErrorCode.SQLITE_CONSTRAINT_PRIMARYKEY);
+    }
+
+    /**
+     * A lease held in this JVM. Runners in other processes on the same file are not excluded by
+     * it; the checkpoint's compare-and-set still keeps them from applying a batch twice.
+     */
+    @Override
+    Projector.Lease tryLease(DataSource dataSource, String projection) {
+        String key = databaseFile + "\u0000" + projection;
+        if (!LEASES.add(key)) {
+            return null;
+        }
+        AtomicBoolean open = new AtomicBoolean(true);
+        return new Projector.Lease() {
+            @Override
+            public boolean isValid() {
+                return open.get();
+            }
+
+            @Override
+            public void close() {
+                if (open.compareAndSet(true, false)) {
+                    LEASES.remove(key);
+                }
+            }
+        };
     }
 
     private static final String INSERT_EVENT = """

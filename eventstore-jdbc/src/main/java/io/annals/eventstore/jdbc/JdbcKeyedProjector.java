@@ -1,0 +1,136 @@
+package io.annals.eventstore.jdbc;
+
+import io.annals.eventstore.Event;
+import io.annals.eventstore.EventCodec;
+import io.annals.eventstore.EventStoreException;
+import io.annals.eventstore.KeyedProjector;
+import io.annals.eventstore.Projection;
+import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.StateCodec;
+import io.annals.eventstore.internal.KeyedFold;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+import javax.sql.DataSource;
+
+/** A keyed projection whose rows live in {@code projection_rows}. */
+final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjectorBase
+        implements KeyedProjector<K, V> {
+
+    private final Projection<E, K, V> projection;
+    private final EventCodec<E> codec;
+    private final StateCodec<V> values;
+    private final Function<String, K> keys;
+
+    JdbcKeyedProjector(DataSource dataSource, Dialect dialect, Projection<E, K, V> projection,
+                       EventCodec<E> codec, StateCodec<V> values, Function<String, K> keys) {
+        super(dataSource, dialect, projection.name());
+        this.projection = projection;
+        this.codec = codec;
+        this.values = values;
+        this.keys = keys;
+    }
+
+    @Override
+    void applyBatch(Connection c, List<RecordedEvent> events) throws SQLException {
+        Map<K, Optional<V>> changed;
+        try (PreparedStatement load = c.prepareStatement(
+                "SELECT value FROM projection_rows WHERE projection = ? AND key = ?")) {
+            changed = KeyedFold.fold(projection, codec, events, key -> {
+                try {
+                    load.setString(1, name());
+                    load.setString(2, String.valueOf(key));
+                    try (ResultSet rs = load.executeQuery()) {
+                        return rs.next() ? values.deserialize(rs.getString(1)) : null;
+                    }
+                } catch (SQLException e) {
+                    throw new EventStoreException("cannot read row " + key + " of " + name(), e);
+                }
+            });
+        }
+        try (PreparedStatement upsert = c.prepareStatement(dialect.upsertProjectionRow());
+             PreparedStatement delete = c.prepareStatement(
+                     "DELETE FROM projection_rows WHERE projection = ? AND key = ?")) {
+            boolean upserts = false;
+            boolean deletes = false;
+            for (Map.Entry<K, Optional<V>> e : changed.entrySet()) {
+                String key = String.valueOf(e.getKey());
+                if (e.getValue().isPresent()) {
+                    upsert.setString(1, name());
+                    upsert.setString(2, key);
+                    upsert.setString(3, values.serialize(e.getValue().get()));
+                    upsert.addBatch();
+                    upserts = true;
+                } else {
+                    delete.setString(1, name());
+                    delete.setString(2, key);
+                    delete.addBatch();
+                    deletes = true;
+                }
+            }
+            if (upserts) {
+                upsert.executeBatch();
+            }
+            if (deletes) {
+                delete.executeBatch();
+            }
+        }
+    }
+
+    @Override
+    void deleteReadModel(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "DELETE FROM projection_rows WHERE projection = ?")) {
+            ps.setString(1, name());
+            ps.executeUpdate();
+        }
+    }
+
+    @Override
+    public Optional<V> get(K key) {
+        Objects.requireNonNull(key, "key");
+        try (Connection c = dialect.connect(dataSource);
+             PreparedStatement ps = c.prepareStatement(
+                     "SELECT value FROM projection_rows WHERE projection = ? AND key = ?")) {
+            ps.setString(1, name());
+            ps.setString(2, String.valueOf(key));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(values.deserialize(rs.getString(1))) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new EventStoreException("cannot read row " + key + " of " + name() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public List<Row<K, V>> list(int offset, int limit) {
+        if (offset < 0 || limit < 1) {
+            throw new IllegalArgumentException("offset must be >= 0 and limit >= 1, were "
+                    + offset + " and " + limit);
+        }
+        try (Connection c = dialect.connect(dataSource);
+             PreparedStatement ps = c.prepareStatement("SELECT key, value FROM projection_rows "
+                     + "WHERE projection = ? ORDER BY key LIMIT ? OFFSET ?")) {
+            ps.setString(1, name());
+            ps.setInt(2, limit);
+            ps.setInt(3, offset);
+            List<Row<K, V>> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Row<>(keys.apply(rs.getString(1)), values.deserialize(rs.getString(2))));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new EventStoreException("cannot list the rows of " + name() + ": " + e.getMessage(), e);
+        }
+    }
+}

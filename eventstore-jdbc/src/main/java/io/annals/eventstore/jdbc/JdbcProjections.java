@@ -1,0 +1,72 @@
+package io.annals.eventstore.jdbc;
+
+import io.annals.eventstore.Event;
+import io.annals.eventstore.EventCodec;
+import io.annals.eventstore.KeyedProjector;
+import io.annals.eventstore.Projection;
+import io.annals.eventstore.Projector;
+import io.annals.eventstore.StateCodec;
+import java.util.Objects;
+import java.util.function.Function;
+import javax.sql.DataSource;
+
+/**
+ * Projectors whose read models and checkpoints live in the store's database (tables
+ * {@code projection_checkpoints} and {@code projection_rows}), for a
+ * {@link io.annals.eventstore.ProjectionRunner}. Get it from {@link JdbcEventStore#projections()}.
+ *
+ * <p>Each batch writes the read model's rows and moves the checkpoint in one transaction, by
+ * compare-and-set: a crash at any point never applies an event twice nor skips one, and two
+ * runners never both apply a batch. A runner holds a projection through a lease: on PostgreSQL a
+ * session advisory lock on a connection of its own (released when that connection closes, so
+ * another process takes over when a runner dies); on SQLite a lock in the JVM per database file.
+ */
+public final class JdbcProjections {
+
+    private final DataSource dataSource;
+    private final Dialect dialect;
+
+    JdbcProjections(DataSource dataSource, Dialect dialect) {
+        this.dataSource = dataSource;
+        this.dialect = dialect;
+    }
+
+    /**
+     * A keyed projection with text keys; rows are serialised by {@code values}.
+     *
+     * @param projection the fold
+     * @param codec how the events are decoded; events of types it does not know are skipped
+     * @param values how a row is stored, for example {@code JacksonStateCodec.of(View.class)}
+     */
+    public <E extends Event, V> KeyedProjector<String, V> keyed(
+            Projection<E, String, V> projection, EventCodec<E> codec, StateCodec<V> values) {
+        return keyed(projection, codec, values, Function.identity());
+    }
+
+    /**
+     * A keyed projection; keys are stored as {@code String.valueOf(key)} and read back by
+     * {@code keys}.
+     */
+    public <E extends Event, K, V> KeyedProjector<K, V> keyed(
+            Projection<E, K, V> projection, EventCodec<E> codec, StateCodec<V> values,
+            Function<String, K> keys) {
+        return new JdbcKeyedProjector<>(dataSource, dialect, Objects.requireNonNull(projection, "projection"),
+                Objects.requireNonNull(codec, "codec"), Objects.requireNonNull(values, "values"),
+                Objects.requireNonNull(keys, "keys"));
+    }
+
+    /** A projection that writes tables of its own, in the batch's transaction. */
+    public <E extends Event> Projector custom(JdbcProjection<E> projection, EventCodec<E> codec) {
+        return new JdbcCustomProjector<>(dataSource, dialect,
+                Objects.requireNonNull(projection, "projection"), Objects.requireNonNull(codec, "codec"));
+    }
+
+    static String checkName(String name) {
+        Objects.requireNonNull(name, "projection name");
+        if (name.isBlank() || name.length() > 200) {
+            throw new IllegalArgumentException("a projection name is 1 to 200 characters, not blank: '"
+                    + name + "'");
+        }
+        return name;
+    }
+}

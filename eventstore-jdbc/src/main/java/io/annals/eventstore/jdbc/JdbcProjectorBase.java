@@ -1,0 +1,119 @@
+package io.annals.eventstore.jdbc;
+
+import io.annals.eventstore.CheckpointConflictException;
+import io.annals.eventstore.EventStoreException;
+import io.annals.eventstore.Projector;
+import io.annals.eventstore.RecordedEvent;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * What the JDBC projectors share: the checkpoint row, moved by compare-and-set inside the batch's
+ * transaction, and the lease.
+ */
+abstract class JdbcProjectorBase implements Projector {
+
+    final DataSource dataSource;
+    final Dialect dialect;
+    private final String name;
+
+    JdbcProjectorBase(DataSource dataSource, Dialect dialect, String name) {
+        this.dataSource = dataSource;
+        this.dialect = dialect;
+        this.name = JdbcProjections.checkName(name);
+        try {
+            dialect.inWriteTransaction(dataSource, c -> {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "INSERT INTO projection_checkpoints (projection, position) VALUES (?, 0) "
+                                + "ON CONFLICT (projection) DO NOTHING")) {
+                    ps.setString(1, name);
+                    return ps.executeUpdate();
+                }
+            });
+        } catch (SQLException e) {
+            throw new EventStoreException("cannot create the checkpoint of projection " + name
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public final String name() {
+        return name;
+    }
+
+    @Override
+    public final long checkpoint() {
+        try (Connection c = dialect.connect(dataSource);
+             PreparedStatement ps = c.prepareStatement(
+                     "SELECT position FROM projection_checkpoints WHERE projection = ?")) {
+            ps.setString(1, name);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        } catch (SQLException e) {
+            throw new EventStoreException("cannot read the checkpoint of projection " + name + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public final void apply(long from, long to, List<RecordedEvent> events) {
+        try {
+            dialect.inWriteTransaction(dataSource, c -> {
+                // First, so that a competing runner fails (or, on PostgreSQL, waits on the row
+                // lock and then fails) before doing any work.
+                try (PreparedStatement ps = c.prepareStatement("UPDATE projection_checkpoints "
+                        + "SET position = ? WHERE projection = ? AND position = ?")) {
+                    ps.setLong(1, to);
+                    ps.setString(2, name);
+                    ps.setLong(3, from);
+                    if (ps.executeUpdate() != 1) {
+                        throw new CheckpointConflictException(name, from);
+                    }
+                }
+                applyBatch(c, events);
+                return null;
+            });
+        } catch (SQLException e) {
+            throw new EventStoreException("projection " + name + " could not apply events "
+                    + "after position " + from + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes the read model's changes for {@code events}, inside the batch's transaction. */
+    abstract void applyBatch(Connection c, List<RecordedEvent> events) throws SQLException;
+
+    /** Deletes the read model, inside the reset's transaction. */
+    abstract void deleteReadModel(Connection c) throws SQLException;
+
+    @Override
+    public final void reset() {
+        try {
+            dialect.inWriteTransaction(dataSource, c -> {
+                deleteReadModel(c);
+                try (PreparedStatement ps = c.prepareStatement(
+                        "UPDATE projection_checkpoints SET position = 0 WHERE projection = ?")) {
+                    ps.setString(1, name);
+                    ps.executeUpdate();
+                }
+                return null;
+            });
+        } catch (SQLException e) {
+            throw new EventStoreException("cannot reset projection " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public final Lease tryAcquire() {
+        try {
+            return dialect.tryLease(dataSource, name);
+        } catch (SQLException e) {
+            throw new EventStoreException("cannot take the lease of projection " + name + ": "
+                    + e.getMessage(), e);
+        }
+    }
+}
