@@ -8,8 +8,16 @@ import io.annals.pricetracker.domain.Product;
 import io.annals.pricetracker.domain.ProductCommand.CreateProduct;
 import io.annals.pricetracker.domain.ProductCommand.DeleteProduct;
 import io.annals.pricetracker.domain.ProductCommand.UpdateProduct;
+import io.annals.eventstore.RebuildProgress;
+import io.annals.pricetracker.api.HttpApiServer;
+import io.annals.pricetracker.api.PriceTrackerApi;
 import io.annals.pricetracker.domain.ProductEvent;
+import io.annals.pricetracker.readmodel.MonthlyStats;
+import io.annals.pricetracker.readmodel.PriceHistory;
+import io.annals.pricetracker.readmodel.ProductView;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.math.BigDecimal;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -20,54 +28,89 @@ import java.util.List;
  * The price tracker on the command line.
  *
  * <pre>
- * java -jar pricetracker.jar [demo | history PRODUCT_ID] [--db JDBC_URL]
+ * java -jar pricetracker.jar [serve] [--port N] [--db JDBC_URL]
+ * java -jar pricetracker.jar demo | history PRODUCT_ID | rebuild PROJECTION  [--db JDBC_URL]
  * </pre>
- * {@code demo} (the default) runs a short scenario against the store and prints what happened;
- * {@code history} prints a product's events. The store is the SQLite file
- * {@code pricetracker.db} in the working directory unless {@code --db} names another JDBC URL.
+ * {@code serve} (the default) starts the HTTP API and the page on localhost:8080;
+ * {@code demo} runs a short scenario and prints what happened; {@code history} prints a product's
+ * events; {@code rebuild} replays the whole log into a projection with a progress bar. The store
+ * is the SQLite file {@code pricetracker.db} in the working directory unless {@code --db} names
+ * another JDBC URL (such as {@code jdbc:postgresql://localhost/db?user=u}).
  */
 public final class Main {
 
     static final String DEFAULT_DB = "jdbc:sqlite:pricetracker.db";
+    static final int DEFAULT_PORT = 8080;
+    private static final List<String> COMMANDS = List.of("serve", "demo", "history", "rebuild");
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
     private Main() {
     }
 
-    /** Entry point; exits with 2 on a usage error, 1 on a failure. */
+    /** Entry point; exits with 2 on a usage error, 1 on a failure; {@code serve} runs until killed. */
     public static void main(String[] args) {
-        System.exit(run(args, System.out, System.err));
+        int status = run(args, System.out, System.err);
+        if (status >= 0) {
+            System.exit(status);
+        }
     }
 
+    /** Runs a command; returns the exit status, or -1 when a server was started and keeps running. */
     static int run(String[] args, PrintStream out, PrintStream err) {
         String db = DEFAULT_DB;
+        int port = DEFAULT_PORT;
         List<String> words = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--db")) {
-                if (i + 1 == args.length) {
-                    return usage(err, "--db needs a JDBC URL");
+            switch (args[i]) {
+                case "--db" -> {
+                    if (i + 1 == args.length) {
+                        return usage(err, "--db needs a JDBC URL");
+                    }
+                    db = args[++i];
                 }
-                db = args[++i];
-            } else if (args[i].equals("--help") || args[i].equals("-h")) {
-                usage(out, null);
-                return 0;
-            } else {
-                words.add(args[i]);
+                case "--port" -> {
+                    if (i + 1 == args.length || !args[i + 1].matches("\\d{1,5}")
+                            || Integer.parseInt(args[i + 1]) > 65535) {
+                        return usage(err, "--port needs a port number (0 to 65535)");
+                    }
+                    port = Integer.parseInt(args[++i]);
+                }
+                case "--help", "-h" -> {
+                    usage(out, null);
+                    return 0;
+                }
+                default -> words.add(args[i]);
             }
         }
-        String command = words.isEmpty() ? "demo" : words.get(0);
-        if (!command.equals("demo") && !command.equals("history")) {
+        if (words.isEmpty()) {
+            words.add("serve");
+        }
+        String command = words.get(0);
+        if (!COMMANDS.contains(command)) {
             return usage(err, "unknown command '" + command + "'");
         }
-        if (command.equals("history") && words.size() != 2) {
-            return usage(err, "history needs one product id");
+        int arguments = command.equals("history") || command.equals("rebuild") ? 1 : 0;
+        if (words.size() != arguments + 1) {
+            return usage(err, command + (arguments == 1 ? " needs one argument" : " takes no argument"));
         }
-        try (PriceTracker tracker = PriceTracker.open(db)) {
-            if (command.equals("demo")) {
-                demo(tracker, db, out);
-            } else {
-                printHistory(tracker, words.get(1), out);
+        PriceTracker tracker;
+        try {
+            tracker = PriceTracker.open(db);
+        } catch (RuntimeException e) {
+            err.println("error: " + e.getMessage());
+            return 1;
+        }
+        if (command.equals("serve")) {
+            return serve(tracker, db, port, out, err);
+        }
+        try (tracker) {
+            switch (command) {
+                case "demo" -> demo(tracker, db, out);
+                case "history" -> printHistory(tracker, words.get(1), out);
+                default -> {
+                    return rebuild(tracker, words.get(1), out, err);
+                }
             }
             return 0;
         } catch (RuntimeException e) {
@@ -80,11 +123,59 @@ public final class Main {
         if (problem != null) {
             stream.println("error: " + problem);
         }
-        stream.println("usage: java -jar pricetracker.jar [demo | history PRODUCT_ID] [--db JDBC_URL]");
-        stream.println("  demo     run a short price-tracking scenario and print what happened (default)");
+        stream.println("usage: java -jar pricetracker.jar [serve | demo | history PRODUCT_ID | rebuild PROJECTION]");
+        stream.println("                                  [--port N] [--db JDBC_URL]");
+        stream.println("  serve    the HTTP API and the page on localhost (default; port " + DEFAULT_PORT + ")");
+        stream.println("  demo     run a short price-tracking scenario and print what happened");
         stream.println("  history  print every event of a product");
+        stream.println("  rebuild  replay the whole log into a projection: "
+                + String.join(", ", PROJECTIONS));
         stream.println("  --db     the store (default " + DEFAULT_DB + ")");
         return problem == null ? 0 : 2;
+    }
+
+    static final List<String> PROJECTIONS = List.of(ProductView.Projector.NAME, PriceHistory.NAME,
+            MonthlyStats.NAME);
+
+    private static int serve(PriceTracker tracker, String db, int port, PrintStream out, PrintStream err) {
+        HttpApiServer server;
+        try {
+            tracker.startProjections();
+            server = HttpApiServer.start(new PriceTrackerApi(tracker, Duration.ofSeconds(5)),
+                    "127.0.0.1", port);
+        } catch (IOException | RuntimeException e) {
+            err.println("error: cannot serve on port " + port + ": " + e.getMessage());
+            tracker.close();
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            tracker.close();
+        }, "pricetracker-shutdown"));
+        out.println("Annals price tracker on " + db);
+        out.println("Serving http://localhost:" + server.port() + "/  (Ctrl-C to stop)");
+        out.println("  curl -X POST localhost:" + server.port()
+                + "/products -d '{\"productId\":\"tea\",\"name\":\"Green tea\",\"price\":3.50}'");
+        return -1;
+    }
+
+    private static int rebuild(PriceTracker tracker, String projection, PrintStream out, PrintStream err) {
+        if (!PROJECTIONS.contains(projection)) {
+            err.println("error: no projection '" + projection + "' (known: "
+                    + String.join(", ", PROJECTIONS) + ")");
+            return 2;
+        }
+        RebuildProgress end = tracker.projections().rebuild(projection, p -> {
+            int width = 30;
+            int filled = (int) Math.round(p.fraction() * width);
+            out.printf("\r%s [%s%s] %3.0f%%  %d/%d events  %.0f events/s", projection,
+                    "#".repeat(filled), " ".repeat(width - filled), 100 * p.fraction(), p.done(),
+                    p.total(), p.eventsPerSecond());
+            out.flush();
+        });
+        out.println();
+        out.printf("rebuilt %s from %d events%n", projection, end.done());
+        return 0;
     }
 
     /** A scenario that shows the rules and the history; each run continues the previous one. */
@@ -138,7 +229,7 @@ public final class Main {
     }
 
     static void printHistory(PriceTracker tracker, String productId, PrintStream out) {
-        List<Envelope<ProductEvent>> history = tracker.history(productId);
+        List<Envelope<ProductEvent>> history = tracker.events(productId);
         if (history.isEmpty()) {
             out.println("no product " + productId);
             return;

@@ -5,7 +5,9 @@ import io.annals.eventstore.CommandHandler;
 import io.annals.eventstore.CommandResult;
 import io.annals.eventstore.Envelope;
 import io.annals.eventstore.EventCodec;
-import io.annals.eventstore.EventStore;
+import io.annals.eventstore.EventStoreException;
+import io.annals.eventstore.KeyedProjector;
+import io.annals.eventstore.ProjectionRunner;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.SnapshotPolicy;
 import io.annals.eventstore.SnapshotSettings;
@@ -16,13 +18,19 @@ import io.annals.pricetracker.domain.Product;
 import io.annals.pricetracker.domain.ProductAggregate;
 import io.annals.pricetracker.domain.ProductCommand;
 import io.annals.pricetracker.domain.ProductEvent;
+import io.annals.pricetracker.readmodel.MonthlyStats;
+import io.annals.pricetracker.readmodel.PriceHistory;
+import io.annals.pricetracker.readmodel.ProductView;
+import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * The price tracker's write side wired to a store: the product aggregate, its codec and the
- * command loop, with a snapshot every 100 events.
+ * The price tracker wired to a store: the product aggregate and its command loop (a snapshot
+ * every 100 events) on the write side; three projections on the read side (the product view,
+ * the price history, the monthly statistics) and their runner.
  */
 public final class PriceTracker implements AutoCloseable {
 
@@ -39,14 +47,31 @@ public final class PriceTracker implements AutoCloseable {
     private final JdbcEventStore store;
     private final ProductAggregate aggregate = new ProductAggregate();
     private final CommandHandler<Product, ProductCommand, ProductEvent> products;
+    private final KeyedProjector<String, ProductView> views;
+    private final ProjectionRunner runner;
 
     /** Wires the tracker to {@code store}; closing the tracker closes the store. */
     public PriceTracker(JdbcEventStore store) {
         this.store = Objects.requireNonNull(store, "store");
         this.products = CommandHandler.builder(aggregate, store, CODEC)
+                .maxAttempts(50) // many clients may change one product's price at once
                 .snapshots(new SnapshotSettings<>(store.snapshots(),
                         JacksonStateCodec.of(Product.class), SNAPSHOT_SCHEMA_VERSION,
                         SnapshotPolicy.everyEvents(100)))
+                .build();
+        try {
+            PriceHistory.createTable(store.dataSource());
+            MonthlyStats.createTable(store.dataSource());
+        } catch (SQLException e) {
+            throw new EventStoreException("cannot create the read-model tables: " + e.getMessage(), e);
+        }
+        this.views = store.projections().keyed(new ProductView.Projector(), CODEC,
+                JacksonStateCodec.of(ProductView.class));
+        this.runner = ProjectionRunner.builder(store)
+                .add(views)
+                .add(store.projections().custom(new PriceHistory(), CODEC))
+                .add(store.projections().custom(new MonthlyStats(), CODEC))
+                .pollInterval(Duration.ofMillis(20))
                 .build();
     }
 
@@ -56,8 +81,18 @@ public final class PriceTracker implements AutoCloseable {
     }
 
     /** The event store. */
-    public EventStore store() {
+    public JdbcEventStore store() {
         return store;
+    }
+
+    /** The runner of the three projections (not started until {@link #startProjections()}). */
+    public ProjectionRunner projections() {
+        return runner;
+    }
+
+    /** Starts applying events to the read models in the background. */
+    public void startProjections() {
+        runner.start();
     }
 
     /**
@@ -74,8 +109,32 @@ public final class PriceTracker implements AutoCloseable {
         return products.load(productId);
     }
 
-    /** Every event of the product, oldest first. */
-    public List<Envelope<ProductEvent>> history(String productId) {
+    /** The product views, the read model of {@code GET /products/{id}}. */
+    public KeyedProjector<String, ProductView> views() {
+        return views;
+    }
+
+    /** The price history of a product from its read model, oldest first. */
+    public List<PriceHistory.Entry> priceHistory(String productId) {
+        try {
+            return PriceHistory.of(store.dataSource(), productId);
+        } catch (SQLException e) {
+            throw new EventStoreException("cannot read the price history of " + productId + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** The monthly statistics from their read model, oldest month first. */
+    public List<MonthlyStats.Month> monthlyStats() {
+        try {
+            return MonthlyStats.all(store.dataSource());
+        } catch (SQLException e) {
+            throw new EventStoreException("cannot read the monthly statistics: " + e.getMessage(), e);
+        }
+    }
+
+    /** Every event of the product from its stream, oldest first. */
+    public List<Envelope<ProductEvent>> events(String productId) {
         List<Envelope<ProductEvent>> out = new ArrayList<>();
         String streamId = aggregate.streamId(productId);
         long from = 1;
@@ -91,8 +150,10 @@ public final class PriceTracker implements AutoCloseable {
         }
     }
 
+    /** Stops the projections and closes the store. */
     @Override
     public void close() {
+        runner.close();
         store.close();
     }
 }

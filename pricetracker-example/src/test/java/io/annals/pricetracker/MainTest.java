@@ -49,9 +49,9 @@ class MainTest {
     @Test
     void a_second_demo_run_continues_the_stored_history() {
         String db = "jdbc:sqlite:" + dir.resolve("again.db");
-        run("--db", db);
+        run("demo", "--db", db);
 
-        assertThat(run("--db", db)).isZero();
+        assertThat(run("demo", "--db", db)).isZero();
         assertThat(out()).contains("green-tea exists already (version 3, price 3.35)")
                 .contains("v5    price 3.60 -> 3.20 (-0.40)");
 

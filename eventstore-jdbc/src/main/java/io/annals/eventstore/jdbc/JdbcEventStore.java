@@ -111,6 +111,16 @@ public final class JdbcEventStore implements EventStore {
         return snapshots;
     }
 
+    /**
+     * The DataSource the store uses, for the application's own read-model tables (create them,
+     * query them). On SQLite, write through a {@link JdbcProjection} rather than on connections
+     * of your own: the store serialises its writers, and a writer it does not know about can meet
+     * "database is locked".
+     */
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
     /** Projectors whose read models and checkpoints live in this store's database. */
     public JdbcProjections projections() {
         return projections;

@@ -1,0 +1,404 @@
+package io.annals.pricetracker.api;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.annals.eventstore.CommandRejectedException;
+import io.annals.eventstore.CommandResult;
+import io.annals.eventstore.ReadModel;
+import io.annals.eventstore.WrongExpectedVersionException;
+import io.annals.pricetracker.PriceTracker;
+import io.annals.pricetracker.domain.Product;
+import io.annals.pricetracker.domain.ProductAggregate;
+import io.annals.pricetracker.domain.ProductCommand;
+import io.annals.pricetracker.domain.ProductCommand.CreateProduct;
+import io.annals.pricetracker.domain.ProductCommand.DeleteProduct;
+import io.annals.pricetracker.domain.ProductCommand.UpdateProduct;
+import io.annals.pricetracker.domain.ProductEvent;
+import io.annals.pricetracker.domain.ProductId;
+import io.annals.pricetracker.readmodel.MonthlyStats;
+import io.annals.pricetracker.readmodel.PriceHistory;
+import io.annals.pricetracker.readmodel.ProductView;
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The price tracker's HTTP API as a function from {@link ApiRequest} to {@link ApiResponse}, so
+ * that the JDK's HTTP server ({@link HttpApiServer}) and the Lambda handlers share one router.
+ *
+ * <table>
+ *   <caption>Routes</caption>
+ *   <tr><th>request</th><th>success</th><th>errors</th></tr>
+ *   <tr><td>{@code POST /products {"productId","name","price"}}</td><td>201 + the product, Location</td><td>400, 409 exists</td></tr>
+ *   <tr><td>{@code POST /products/{id}/price-changes {"variation"}}</td><td>200 + the product</td><td>400, 404, 409 deleted, 422 price not positive</td></tr>
+ *   <tr><td>{@code DELETE /products/{id}}</td><td>200</td><td>400, 404, 409 already deleted</td></tr>
+ *   <tr><td>{@code GET /products/{id}}</td><td>200 {@code {"productId","name","price","version"}}</td><td>400, 404</td></tr>
+ *   <tr><td>{@code GET /products/{id}/history}</td><td>200 + the changes, oldest first</td><td>400, 404</td></tr>
+ *   <tr><td>{@code GET /products}</td><td>200 + the products, by id</td><td>400</td></tr>
+ *   <tr><td>{@code GET /stats/monthly}</td><td>200 + per month: changes, average, min, max variation</td><td></td></tr>
+ *   <tr><td>{@code GET /}</td><td>200 the page</td><td></td></tr>
+ * </table>
+ * Write responses carry the stream {@code version} and the global {@code position} of the last
+ * event; a read with {@code ?atLeast=POSITION} waits (up to 5 s, then 503) until the read model
+ * has applied that position, so a client reads its own write. Errors are
+ * {@code {"error": code, "message": text}} and change nothing.
+ */
+public final class PriceTrackerApi {
+
+    /** The largest request body accepted, in bytes. */
+    public static final int MAX_BODY_BYTES = 64 * 1024;
+
+    private static final Logger LOG = LoggerFactory.getLogger(PriceTrackerApi.class);
+    private static final Map<String, String> JSON_TYPE =
+            Map.of("Content-Type", "application/json; charset=utf-8");
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true)) // 3.50 stays 3.50
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
+            .build();
+
+    private final PriceTracker tracker;
+    private final Duration readWait;
+
+    /**
+     * @param tracker the application
+     * @param readWait how long a read with {@code atLeast} waits for the read model
+     */
+    public PriceTrackerApi(PriceTracker tracker, Duration readWait) {
+        this.tracker = Objects.requireNonNull(tracker, "tracker");
+        this.readWait = Objects.requireNonNull(readWait, "readWait");
+    }
+
+    /** An API error: the status, a short code and a message for people. */
+    private static final class ApiError extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final int status;
+        final String code;
+        final transient Map<String, String> headers;
+
+        ApiError(int status, String code, String message) {
+            this(status, code, message, Map.of());
+        }
+
+        ApiError(int status, String code, String message, Map<String, String> headers) {
+            super(message, null, false, false);
+            this.status = status;
+            this.code = code;
+            this.headers = headers;
+        }
+    }
+
+    /** Answers one request; never throws. */
+    public ApiResponse handle(ApiRequest request) {
+        try {
+            if (request.body().length() > MAX_BODY_BYTES
+                    || request.body().getBytes(StandardCharsets.UTF_8).length > MAX_BODY_BYTES) {
+                throw new ApiError(413, "body_too_large",
+                        "the request body is over " + MAX_BODY_BYTES + " bytes");
+            }
+            return route(request);
+        } catch (ApiError e) {
+            return error(e.status, e.code, e.getMessage(), e.headers);
+        } catch (CommandRejectedException e) {
+            return error(statusOf(e.code()), e.code(), e.getMessage(), Map.of());
+        } catch (WrongExpectedVersionException e) {
+            return error(409, "conflict", "too many concurrent changes, try again: " + e.getMessage(),
+                    Map.of());
+        } catch (RuntimeException e) {
+            LOG.error("{} {} failed", request.method(), request.path(), e);
+            return error(500, "internal", "the server failed to handle the request", Map.of());
+        }
+    }
+
+    private static int statusOf(String rejection) {
+        return switch (rejection) {
+            case ProductAggregate.NOT_FOUND -> 404;
+            case ProductAggregate.ALREADY_EXISTS, ProductAggregate.DELETED -> 409;
+            case ProductAggregate.PRICE_NOT_POSITIVE -> 422;
+            default -> 400;
+        };
+    }
+
+    private ApiResponse route(ApiRequest r) {
+        String path = r.path().length() > 1 && r.path().endsWith("/")
+                ? r.path().substring(0, r.path().length() - 1) : r.path();
+        String[] parts = path.split("/", -1); // "" first
+        String method = r.method();
+        if (path.equals("/")) {
+            allow(method, "GET");
+            return page();
+        }
+        if (parts.length == 2 && parts[1].equals("products")) {
+            allow(method, "GET", "POST");
+            return method.equals("GET") ? listProducts(r) : create(r);
+        }
+        if (parts.length == 3 && parts[1].equals("products")) {
+            allow(method, "GET", "DELETE");
+            String id = productId(parts[2]);
+            return method.equals("GET") ? getProduct(r, id) : delete(id);
+        }
+        if (parts.length == 4 && parts[1].equals("products") && parts[3].equals("price-changes")) {
+            allow(method, "POST");
+            return changePrice(r, productId(parts[2]));
+        }
+        if (parts.length == 4 && parts[1].equals("products") && parts[3].equals("history")) {
+            allow(method, "GET");
+            return history(r, productId(parts[2]));
+        }
+        if (path.equals("/stats/monthly")) {
+            allow(method, "GET");
+            return monthly(r);
+        }
+        throw new ApiError(404, "no_route", "no route for " + method + " " + r.path());
+    }
+
+    private static void allow(String method, String... allowed) {
+        for (String a : allowed) {
+            if (a.equals(method)) {
+                return;
+            }
+        }
+        throw new ApiError(405, "method_not_allowed", "method " + method + " is not allowed here",
+                Map.of("Allow", String.join(", ", allowed)));
+    }
+
+    private static String productId(String id) {
+        try {
+            return ProductId.check(id);
+        } catch (IllegalArgumentException e) {
+            throw new ApiError(400, "invalid_product_id", e.getMessage());
+        }
+    }
+
+    // --- writes --------------------------------------------------------------------------
+
+    private ApiResponse create(ApiRequest r) {
+        JsonNode body = object(r.body());
+        CreateProduct command = command(() -> new CreateProduct(text(body, "productId"),
+                text(body, "name"), decimal(body, "price")));
+        CommandResult<Product, ProductEvent> result = tracker.handle(command);
+        return json(201, Map.of("Location", "/products/" + command.productId()), written(result));
+    }
+
+    private ApiResponse changePrice(ApiRequest r, String id) {
+        JsonNode body = object(r.body());
+        UpdateProduct command = command(() -> new UpdateProduct(id, decimal(body, "variation")));
+        return json(200, Map.of(), written(tracker.handle(command)));
+    }
+
+    private ApiResponse delete(String id) {
+        CommandResult<Product, ProductEvent> result = tracker.handle(new DeleteProduct(id));
+        ObjectNode out = JSON.createObjectNode();
+        out.put("productId", id);
+        out.put("deleted", true);
+        out.put("version", result.version());
+        out.put("position", result.position());
+        return json(200, Map.of(), out);
+    }
+
+    private static <C extends ProductCommand> C command(java.util.function.Supplier<C> make) {
+        try {
+            return make.get();
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new ApiError(400, "invalid_field", e.getMessage());
+        }
+    }
+
+    private static ObjectNode written(CommandResult<Product, ProductEvent> result) {
+        Product p = result.state();
+        ObjectNode out = JSON.createObjectNode();
+        out.put("productId", p.productId());
+        out.put("name", p.name());
+        out.put("price", p.price());
+        out.put("version", result.version());
+        out.put("position", result.position());
+        return out;
+    }
+
+    private static JsonNode object(String body) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new ApiError(400, "invalid_json", "the body is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (node == null || !node.isObject()) {
+            throw new ApiError(400, "invalid_json", "the body must be a JSON object");
+        }
+        return node;
+    }
+
+    private static String text(JsonNode body, String field) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) {
+            throw new ApiError(400, "missing_field", "field '" + field + "' is required");
+        }
+        if (!v.isTextual()) {
+            throw new ApiError(400, "invalid_field", "field '" + field + "' must be a string");
+        }
+        return v.textValue();
+    }
+
+    /** A JSON number, or a string holding a decimal number ("3.50"). */
+    private static BigDecimal decimal(JsonNode body, String field) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) {
+            throw new ApiError(400, "missing_field", "field '" + field + "' is required");
+        }
+        if (v.isNumber()) {
+            return v.decimalValue();
+        }
+        if (v.isTextual() && v.textValue().matches("-?\\d{1,30}(\\.\\d{1,30})?")) {
+            return new BigDecimal(v.textValue());
+        }
+        throw new ApiError(400, "invalid_field", "field '" + field + "' must be a decimal number");
+    }
+
+    // --- reads ---------------------------------------------------------------------------
+
+    private void awaitIfAsked(ApiRequest r) {
+        String atLeast = r.query().get("atLeast");
+        if (atLeast == null) {
+            return;
+        }
+        long position;
+        try {
+            position = Long.parseLong(atLeast);
+        } catch (NumberFormatException e) {
+            throw new ApiError(400, "invalid_parameter", "atLeast must be a position (a whole number)");
+        }
+        if (position < 0) {
+            throw new ApiError(400, "invalid_parameter", "atLeast cannot be negative");
+        }
+        if (!tracker.projections().awaitPosition(position, readWait)) {
+            throw new ApiError(503, "not_caught_up", "the read models have not reached position "
+                    + position + " yet", Map.of("Retry-After", "1"));
+        }
+    }
+
+    private ApiResponse getProduct(ApiRequest r, String id) {
+        awaitIfAsked(r);
+        Optional<ProductView> view = tracker.views().get(id);
+        if (view.isEmpty()) {
+            throw new ApiError(404, "not_found", "no product " + id);
+        }
+        return json(200, Map.of(), JSON.valueToTree(view.get()));
+    }
+
+    private ApiResponse listProducts(ApiRequest r) {
+        awaitIfAsked(r);
+        int offset = intParameter(r, "offset", 0, 0, Integer.MAX_VALUE);
+        int limit = intParameter(r, "limit", 100, 1, 1000);
+        ArrayNode products = JSON.createArrayNode();
+        for (ReadModel.Row<String, ProductView> row : tracker.views().list(offset, limit)) {
+            products.add(JSON.<JsonNode>valueToTree(row.value()));
+        }
+        ObjectNode out = JSON.createObjectNode();
+        out.set("products", products);
+        out.put("offset", offset);
+        out.put("limit", limit);
+        return json(200, Map.of(), out);
+    }
+
+    private static int intParameter(ApiRequest r, String name, int fallback, int min, int max) {
+        String v = r.query().get(name);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            int n = Integer.parseInt(v);
+            if (n < min || n > max) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new ApiError(400, "invalid_parameter", name + " must be a whole number from "
+                    + min + " to " + max);
+        }
+    }
+
+    private ApiResponse history(ApiRequest r, String id) {
+        awaitIfAsked(r);
+        List<PriceHistory.Entry> entries = tracker.priceHistory(id);
+        if (entries.isEmpty()) {
+            throw new ApiError(404, "not_found", "no product " + id);
+        }
+        ObjectNode out = JSON.createObjectNode();
+        out.put("productId", id);
+        ArrayNode changes = out.putArray("history");
+        for (PriceHistory.Entry e : entries) {
+            ObjectNode n = changes.addObject();
+            n.put("version", e.version());
+            n.put("position", e.position());
+            n.put("at", e.at().toString());
+            n.put("change", e.change());
+            n.put("oldPrice", e.oldPrice());
+            n.put("newPrice", e.newPrice());
+            n.put("variation", e.variation());
+        }
+        return json(200, Map.of(), out);
+    }
+
+    private ApiResponse monthly(ApiRequest r) {
+        awaitIfAsked(r);
+        ObjectNode out = JSON.createObjectNode();
+        ArrayNode months = out.putArray("months");
+        for (MonthlyStats.Month m : tracker.monthlyStats()) {
+            months.add(JSON.<JsonNode>valueToTree(m));
+        }
+        return json(200, Map.of(), out);
+    }
+
+    private static ApiResponse page() {
+        try (InputStream in = PriceTrackerApi.class.getResourceAsStream("/web/index.html")) {
+            if (in == null) {
+                throw new ApiError(404, "no_page", "the page is not in this build");
+            }
+            return new ApiResponse(200, Map.of("Content-Type", "text/html; charset=utf-8"),
+                    new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the page", e);
+        }
+    }
+
+    // --- responses -----------------------------------------------------------------------
+
+    private static ApiResponse json(int status, Map<String, String> headers, JsonNode body) {
+        Map<String, String> all = new java.util.HashMap<>(JSON_TYPE);
+        all.putAll(headers);
+        try {
+            return new ApiResponse(status, all, JSON.writeValueAsString(body));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write JSON", e);
+        }
+    }
+
+    /** A JSON error response, for the adapters' own refusals. */
+    public static ApiResponse error(int status, String code, String message) {
+        return error(status, code, message, Map.of());
+    }
+
+    private static ApiResponse error(int status, String code, String message,
+                                     Map<String, String> headers) {
+        ObjectNode out = JSON.createObjectNode();
+        out.put("error", code);
+        out.put("message", message);
+        return json(status, headers, out);
+    }
+}

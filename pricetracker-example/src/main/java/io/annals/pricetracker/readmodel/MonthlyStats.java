@@ -1,0 +1,127 @@
+package io.annals.pricetracker.readmodel;
+
+import io.annals.eventstore.Envelope;
+import io.annals.eventstore.jdbc.JdbcProjection;
+import io.annals.pricetracker.domain.ProductEvent;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * Price changes per month over all products (the article's "average per month"), in table
+ * {@code monthly_stats}: the count of changes and the sum, minimum and maximum variation, as
+ * decimal text so no database rounds them. Months are in UTC, from each event's recorded time.
+ * Rebuild it to recompute the statistics from the whole history.
+ */
+public final class MonthlyStats implements JdbcProjection<ProductEvent> {
+
+    /** The projection's name. */
+    public static final String NAME = "monthly-stats";
+
+    private static final DateTimeFormatter MONTH =
+            DateTimeFormatter.ofPattern("yyyy-MM").withZone(ZoneOffset.UTC);
+
+    /**
+     * The statistics of one month.
+     *
+     * @param month {@code yyyy-MM}, UTC
+     * @param changes how many price changes
+     * @param averageVariation the mean variation, to 10 significant digits
+     * @param minVariation the smallest variation
+     * @param maxVariation the largest variation
+     */
+    public record Month(String month, long changes, BigDecimal averageVariation,
+                        BigDecimal minVariation, BigDecimal maxVariation) {
+    }
+
+    /** Creates the table if it does not exist. */
+    public static void createTable(DataSource dataSource) throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+            st.execute("""
+                    CREATE TABLE IF NOT EXISTS monthly_stats (
+                        month         TEXT   PRIMARY KEY,
+                        changes       BIGINT NOT NULL,
+                        sum_variation TEXT   NOT NULL,
+                        min_variation TEXT   NOT NULL,
+                        max_variation TEXT   NOT NULL
+                    )""");
+        }
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public void apply(Connection c, Envelope<ProductEvent> e) throws SQLException {
+        if (!(e.event() instanceof ProductEvent.PriceChanged changed)) {
+            return;
+        }
+        String month = MONTH.format(e.recorded().recordedAt());
+        BigDecimal v = changed.variation();
+        long changes = 0;
+        BigDecimal sum = BigDecimal.ZERO;
+        BigDecimal min = v;
+        BigDecimal max = v;
+        try (PreparedStatement ps = c.prepareStatement("SELECT changes, sum_variation, "
+                + "min_variation, max_variation FROM monthly_stats WHERE month = ?")) {
+            ps.setString(1, month);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    changes = rs.getLong(1);
+                    sum = new BigDecimal(rs.getString(2));
+                    min = new BigDecimal(rs.getString(3)).min(v);
+                    max = new BigDecimal(rs.getString(4)).max(v);
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement(changes == 0
+                ? "INSERT INTO monthly_stats (changes, sum_variation, min_variation, max_variation, month) "
+                        + "VALUES (?, ?, ?, ?, ?)"
+                : "UPDATE monthly_stats SET changes = ?, sum_variation = ?, min_variation = ?, "
+                        + "max_variation = ? WHERE month = ?")) {
+            ps.setLong(1, changes + 1);
+            ps.setString(2, sum.add(v).toPlainString());
+            ps.setString(3, min.toPlainString());
+            ps.setString(4, max.toPlainString());
+            ps.setString(5, month);
+            ps.executeUpdate();
+        }
+    }
+
+    @Override
+    public void reset(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("DELETE FROM monthly_stats");
+        }
+    }
+
+    /** Every month with a price change, oldest first. */
+    public static List<Month> all(DataSource dataSource) throws SQLException {
+        List<Month> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT month, changes, sum_variation, min_variation, "
+                     + "max_variation FROM monthly_stats ORDER BY month")) {
+            while (rs.next()) {
+                long changes = rs.getLong(2);
+                BigDecimal average = new BigDecimal(rs.getString(3))
+                        .divide(BigDecimal.valueOf(changes), new MathContext(10, RoundingMode.HALF_EVEN))
+                        .stripTrailingZeros();
+                out.add(new Month(rs.getString(1), changes, average.scale() < 0 ? average.setScale(0) : average,
+                        new BigDecimal(rs.getString(4)), new BigDecimal(rs.getString(5))));
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,132 @@
+package io.annals.pricetracker.readmodel;
+
+import io.annals.eventstore.Envelope;
+import io.annals.eventstore.jdbc.JdbcProjection;
+import io.annals.pricetracker.domain.ProductEvent;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+
+/**
+ * The price history of every product in table {@code price_history}: one row per event of the
+ * product (created, price changed, deleted), with its time, old and new price and variation.
+ * Prices are stored as decimal text, so no database rounds them.
+ */
+public final class PriceHistory implements JdbcProjection<ProductEvent> {
+
+    /** The projection's name. */
+    public static final String NAME = "price-history";
+
+    /**
+     * One entry of a product's history.
+     *
+     * @param version the version of the product's stream
+     * @param position the event's global position
+     * @param at when the event was recorded
+     * @param change "created", "price_changed" or "deleted"
+     * @param oldPrice the price before, null at creation
+     * @param newPrice the price after, null at deletion
+     * @param variation the change in price, null unless the price changed
+     */
+    public record Entry(long version, long position, Instant at, String change, BigDecimal oldPrice,
+                        BigDecimal newPrice, BigDecimal variation) {
+    }
+
+    /** Creates the table if it does not exist. */
+    public static void createTable(DataSource dataSource) throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+            st.execute("""
+                    CREATE TABLE IF NOT EXISTS price_history (
+                        position    BIGINT PRIMARY KEY,
+                        product_id  TEXT   NOT NULL,
+                        version     BIGINT NOT NULL,
+                        at_micros   BIGINT NOT NULL,
+                        change      TEXT   NOT NULL,
+                        old_price   TEXT,
+                        new_price   TEXT,
+                        variation   TEXT
+                    )""");
+            st.execute("CREATE INDEX IF NOT EXISTS price_history_product "
+                    + "ON price_history (product_id, version)");
+        }
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public void apply(Connection c, Envelope<ProductEvent> e) throws SQLException {
+        String change;
+        BigDecimal oldPrice = null;
+        BigDecimal newPrice = null;
+        BigDecimal variation = null;
+        if (e.event() instanceof ProductEvent.ProductCreated created) {
+            change = "created";
+            newPrice = created.price();
+        } else if (e.event() instanceof ProductEvent.PriceChanged changed) {
+            change = "price_changed";
+            oldPrice = changed.oldPrice();
+            newPrice = changed.newPrice();
+            variation = changed.variation();
+        } else {
+            change = "deleted";
+        }
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO price_history (position, product_id, version, at_micros, change,
+                                           old_price, new_price, variation)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")) {
+            ps.setLong(1, e.recorded().position());
+            ps.setString(2, e.event().productId());
+            ps.setLong(3, e.recorded().version());
+            ps.setLong(4, ChronoUnit.MICROS.between(Instant.EPOCH, e.recorded().recordedAt()));
+            ps.setString(5, change);
+            ps.setString(6, text(oldPrice));
+            ps.setString(7, text(newPrice));
+            ps.setString(8, text(variation));
+            ps.executeUpdate();
+        }
+    }
+
+    @Override
+    public void reset(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("DELETE FROM price_history");
+        }
+    }
+
+    /** The history of one product, oldest first; empty if it has none. */
+    public static List<Entry> of(DataSource dataSource, String productId) throws SQLException {
+        List<Entry> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("""
+                SELECT version, position, at_micros, change, old_price, new_price, variation
+                FROM price_history WHERE product_id = ? ORDER BY version""")) {
+            ps.setString(1, productId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Entry(rs.getLong(1), rs.getLong(2),
+                            Instant.EPOCH.plus(rs.getLong(3), ChronoUnit.MICROS), rs.getString(4),
+                            decimal(rs.getString(5)), decimal(rs.getString(6)), decimal(rs.getString(7))));
+                }
+            }
+        }
+        return out;
+    }
+
+    static String text(BigDecimal d) {
+        return d == null ? null : d.toPlainString();
+    }
+
+    static BigDecimal decimal(String s) {
+        return s == null ? null : new BigDecimal(s);
+    }
+}

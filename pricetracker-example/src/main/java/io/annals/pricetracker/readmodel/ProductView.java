@@ -1,0 +1,46 @@
+package io.annals.pricetracker.readmodel;
+
+import io.annals.eventstore.Envelope;
+import io.annals.eventstore.Projection;
+import io.annals.pricetracker.domain.ProductEvent;
+import java.math.BigDecimal;
+
+/**
+ * The current view of a product, as {@code GET /products/{id}} returns it.
+ *
+ * @param productId the id
+ * @param name its name
+ * @param price its current price
+ * @param version the version of the product's stream this view includes
+ */
+public record ProductView(String productId, String name, BigDecimal price, long version) {
+
+    /** The projection that keeps one view per product; deleting a product deletes its view. */
+    public static final class Projector implements Projection<ProductEvent, String, ProductView> {
+
+        /** The projection's name. */
+        public static final String NAME = "product-view";
+
+        @Override
+        public String name() {
+            return NAME;
+        }
+
+        @Override
+        public String key(Envelope<ProductEvent> e) {
+            return e.event().productId();
+        }
+
+        @Override
+        public ProductView apply(ProductView current, Envelope<ProductEvent> e) {
+            long version = e.recorded().version();
+            if (e.event() instanceof ProductEvent.ProductCreated c) {
+                return new ProductView(c.productId(), c.name(), c.price(), version);
+            }
+            if (e.event() instanceof ProductEvent.PriceChanged c) {
+                return new ProductView(c.productId(), current.name(), c.newPrice(), version);
+            }
+            return null; // ProductDeleted
+        }
+    }
+}
