@@ -60,12 +60,29 @@ class MainTest {
     }
 
     @Test
+    void rebuild_replays_a_projection_with_a_progress_bar() {
+        String db = "jdbc:sqlite:" + dir.resolve("rebuild.db");
+        run("demo", "--db", db);
+
+        assertThat(run("rebuild", "monthly-stats", "--db", db)).isZero();
+
+        assertThat(out()).contains("monthly-stats [##############################] 100%  5/5 events")
+                .contains("rebuilt monthly-stats from 5 events");
+        assertThat(run("rebuild", "nothing", "--db", db)).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("no projection 'nothing'")
+                .contains("product-view, price-history, monthly-stats");
+    }
+
+    @Test
     void bad_usage_exits_with_2_and_explains() {
         assertThat(run("bogus")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown command 'bogus'")
                 .contains("usage:");
         assertThat(run("history")).isEqualTo(2);
+        assertThat(run("demo", "extra")).isEqualTo(2);
         assertThat(run("--db")).isEqualTo(2);
+        assertThat(run("--port", "http")).isEqualTo(2);
+        assertThat(run("--port", "70000")).isEqualTo(2);
     }
 
     @Test
