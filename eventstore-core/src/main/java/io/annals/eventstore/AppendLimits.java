@@ -20,8 +20,11 @@ import java.util.UUID;
  * </table>
  *
  * <p>Fixed rules, not configurable: a stream id is 1 to 200 characters, not blank, without
- * control characters; a type is 1 to 200 characters, not blank; a payload is one JSON object
- * (RFC 8259) without the escape {@code \u0000}.
+ * control characters; a type is 1 to 200 characters, not blank; types and metadata hold no NUL
+ * and no unpaired surrogate; a payload is one JSON object (RFC 8259) without the escape
+ * {@code \u0000}, without unpaired surrogates, without a key twice in one object, and whose
+ * numbers are at most 1,000 characters long with an exponent of at most 1,000 either way (so
+ * that every store, PostgreSQL's {@code jsonb} included, keeps the same tree).
  *
  * @param maxPayloadBytes largest UTF-8 size of one event's JSON, positive
  * @param maxMetadataBytes largest UTF-8 size of one event's metadata, positive
@@ -119,6 +122,14 @@ public record AppendLimits(int maxPayloadBytes, int maxMetadataBytes, int maxEve
         long metadata = 0;
         for (Map.Entry<String, String> m : e.metadata().entrySet()) {
             metadata += utf8Length(m.getKey()) + utf8Length(m.getValue());
+            String bad = badCharacter(m.getKey());
+            if (bad == null) {
+                bad = badCharacter(m.getValue());
+            }
+            if (bad != null) {
+                throw new IllegalArgumentException("events[" + index + "] (" + e.type()
+                        + "): metadata '" + m.getKey() + "' holds " + bad);
+            }
         }
         if (metadata > maxMetadataBytes) {
             throw new IllegalArgumentException("events[" + index + "] (" + e.type()
@@ -185,6 +196,28 @@ public record AppendLimits(int maxPayloadBytes, int maxMetadataBytes, int maxEve
         if (maxCount < 1) {
             throw new IllegalArgumentException("maxCount must be at least 1, was " + maxCount);
         }
+    }
+
+    /**
+     * What no store can keep as text: NUL (PostgreSQL refuses it) and unpaired UTF-16 surrogates
+     * (not encodable in UTF-8; they would come back as '?').
+     *
+     * @return a description of the first such character, or null when there is none
+     */
+    static String badCharacter(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == 0) {
+                return "a NUL character (U+0000) at index " + i;
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < s.length()
+                    && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return "an unpaired surrogate at index " + i;
+            }
+        }
+        return null;
     }
 
     /** The UTF-8 length of {@code s} without encoding it (unpaired surrogates count as 3). */

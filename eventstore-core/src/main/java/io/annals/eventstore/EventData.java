@@ -39,6 +39,10 @@ public record EventData(UUID eventId, String type, String json, Map<String, Stri
             throw new IllegalArgumentException("event type must be at most " + MAX_TYPE_LENGTH
                     + " characters, was " + type.length());
         }
+        String bad = AppendLimits.badCharacter(type);
+        if (bad != null) {
+            throw new IllegalArgumentException("event type holds " + bad);
+        }
         metadata = Map.copyOf(metadata);
     }
 

@@ -94,12 +94,21 @@ final class JsonValidator {
             pos++;
             return;
         }
+        // Keys as written (escapes not decoded): a key written twice the same way is refused;
+        // the same key written with different escapes is not caught (rare, and harmless but for
+        // which value PostgreSQL keeps).
+        java.util.Set<String> keys = new java.util.HashSet<>();
         while (true) {
             skipWhitespace();
             if (peek() != '"') {
                 throw invalid("expected a string key");
             }
+            int keyStart = pos;
             string();
+            if (!keys.add(text.substring(keyStart, pos))) {
+                throw new Invalid("the key " + text.substring(keyStart, pos)
+                        + " appears twice in one object at offset " + keyStart);
+            }
             skipWhitespace();
             expect(':');
             value(depth);
@@ -210,7 +219,21 @@ final class JsonValidator {
         return value;
     }
 
+    /** The longest number accepted, in characters. */
+    static final int MAX_NUMBER_LENGTH = 1_000;
+    /** The largest exponent accepted, either way. */
+    static final int MAX_EXPONENT = 1_000;
+
     private void number() throws Invalid {
+        int start = pos;
+        number(start);
+        if (pos - start > MAX_NUMBER_LENGTH) {
+            throw new Invalid("a number of " + (pos - start) + " characters at offset " + start
+                    + " (at most " + MAX_NUMBER_LENGTH + ")");
+        }
+    }
+
+    private void number(int start) throws Invalid {
         if (peek() == '-') {
             pos++;
         }
@@ -239,7 +262,13 @@ final class JsonValidator {
             if (!isDigit(peek())) {
                 throw invalid("invalid number: digit expected in exponent");
             }
+            int digitsStart = pos;
             digits();
+            String exponent = text.substring(digitsStart, pos).replaceFirst("^0+(?=.)", "");
+            if (exponent.length() > 4 || Integer.parseInt(exponent) > MAX_EXPONENT) {
+                throw new Invalid("a number with exponent " + exponent + " at offset " + start
+                        + " (at most " + MAX_EXPONENT + " either way)");
+            }
         }
     }
 

@@ -109,7 +109,9 @@ public final class ProjectionRunner implements AutoCloseable {
                         w.failures = 0;
                         w.set(ProjectionStatus.State.STOPPED, null);
                     }
-                } catch (RuntimeException e) {
+                } catch (VirtualMachineError e) {
+                    throw e;
+                } catch (RuntimeException | Error e) {
                     w.failed(e);
                 }
             }
@@ -230,7 +232,7 @@ public final class ProjectionRunner implements AutoCloseable {
         final Projector projector;
         final Object progress = new Object();
         final Object sleep = new Object();
-        Thread thread;
+        volatile Thread thread;
         volatile long checkpoint;
         volatile ProjectionStatus.State state = ProjectionStatus.State.STOPPED;
         volatile String lastError;
@@ -252,7 +254,7 @@ public final class ProjectionRunner implements AutoCloseable {
             lastError = error;
         }
 
-        void failed(RuntimeException e) {
+        void failed(Throwable e) {
             failures++;
             set(ProjectionStatus.State.FAILED, e.getMessage());
             LOG.log(Level.WARNING, () -> "projection " + projector.name() + " failed (attempt "
@@ -273,6 +275,8 @@ public final class ProjectionRunner implements AutoCloseable {
                 checkpoint = projector.checkpoint();
                 throw e;
             }
+            failures = 0; // before the checkpoint moves, so that a waiter sees a healthy status
+            set(ProjectionStatus.State.RUNNING, null);
             checkpoint = to;
             synchronized (progress) {
                 progress.notifyAll();
@@ -285,8 +289,8 @@ public final class ProjectionRunner implements AutoCloseable {
 
         RebuildProgress rebuild(Consumer<RebuildProgress> listener) {
             long total = store.countEvents();
+            checkpoint = 0; // before the reset, so that awaitPosition cannot pass on the old rows
             projector.reset();
-            checkpoint = 0;
             long started = System.nanoTime();
             long[] done = {0};
             long[] lastLog = {started};
@@ -316,50 +320,64 @@ public final class ProjectionRunner implements AutoCloseable {
         }
 
         void loop() {
-            while (!closed) {
-                if (paused) {
-                    releaseLease();
-                    set(ProjectionStatus.State.STOPPED, null);
-                    synchronized (this) {
-                        idle = true;
-                        notifyAll();
+            try {
+                while (!closed) {
+                    if (paused) {
+                        releaseLease();
+                        set(ProjectionStatus.State.STOPPED, null);
+                        synchronized (this) {
+                            idle = true;
+                            notifyAll();
+                        }
+                        sleep(pollInterval.toMillis());
+                        continue;
                     }
-                    sleep(pollInterval.toMillis());
-                    continue;
+                    idle = false;
+                    try {
+                        if (runOnce()) {
+                            continue;
+                        }
+                        sleep(pollInterval.toMillis());
+                    } catch (CheckpointConflictException e) {
+                        LOG.log(Level.DEBUG, e::getMessage);
+                    } catch (VirtualMachineError e) {
+                        throw e;
+                    } catch (Throwable e) {
+                        // An Error from a projection (an assertion, a linkage error) fails it like
+                        // an exception: it must not kill the thread while the lease is held.
+                        failed(e);
+                        releaseLease(); // a lease on a broken connection is worth nothing
+                        sleep(backoff(failures));
+                    }
                 }
-                idle = false;
-                try {
-                    synchronized (this) {
-                        if (lease == null || !lease.isValid()) {
-                            releaseLease();
-                            lease = projector.tryAcquire();
-                            if (lease == null) {
-                                set(ProjectionStatus.State.STANDBY, null);
-                                checkpoint = Math.max(checkpoint, projector.checkpoint());
-                            } else {
-                                checkpoint = projector.checkpoint();
-                            }
-                        }
-                        if (lease != null) {
-                            int n = step(null);
-                            failures = 0;
-                            set(ProjectionStatus.State.RUNNING, null);
-                            if (n == batchSize) {
-                                continue;
-                            }
-                        }
-                    }
-                    sleep(pollInterval.toMillis());
-                } catch (CheckpointConflictException e) {
-                    LOG.log(Level.DEBUG, e::getMessage);
-                } catch (RuntimeException e) {
-                    failed(e);
-                    releaseLease(); // a lease on a broken connection is worth nothing
-                    sleep(backoff(failures));
+            } finally {
+                releaseLease();
+                set(ProjectionStatus.State.STOPPED, null);
+                synchronized (this) {
+                    idle = true;
+                    notifyAll();
                 }
             }
-            releaseLease();
-            set(ProjectionStatus.State.STOPPED, null);
+        }
+
+        /** Takes the lease if needed and applies one batch; true when more events are waiting. */
+        private synchronized boolean runOnce() {
+            if (lease == null || !lease.isValid()) {
+                releaseLease();
+                lease = projector.tryAcquire();
+                if (lease == null) {
+                    set(ProjectionStatus.State.STANDBY, null);
+                    checkpoint = projector.checkpoint();
+                    return false;
+                }
+                checkpoint = projector.checkpoint();
+            }
+            int n = step(null);
+            if (n == 0) {
+                failures = 0;
+                set(ProjectionStatus.State.RUNNING, null);
+            }
+            return n == batchSize;
         }
 
         private void releaseLease() {

@@ -528,7 +528,8 @@ public abstract class EventStoreContract {
         @ValueSource(strings = {"", "  ", "null", "[1,2]", "\"text\"", "42", "{", "{\"a\":}",
                 "{\"a\":1} trailing", "{\"a\":1}{}", "{a:1}", "{'a':1}", "{\"a\":01}",
                 "{\"a\":1.}", "{\"a\":NaN}", "{\"a\":\"\\u0000\"}", "{\"a\":\"raw\ttab\"}",
-                "{\"a\":\"\\ud800\"}", "{\"a\":tru}", "{\"a\":[1,]}", "{\"a\":1,}"})
+                "{\"a\":\"\\ud800\"}", "{\"a\":tru}", "{\"a\":[1,]}", "{\"a\":1,}",
+                "{\"n\":1e1001}", "{\"n\":1E-1001}", "{\"a\":1,\"a\":2}", "{\"o\":{\"k\":1,\"k\":1}}"})
         void invalid_json_is_refused_and_nothing_is_written(String json) {
             EventData bad = EventData.of("Bad", json);
             List<EventData> batch = List.of(event("Good"), bad);
@@ -537,6 +538,43 @@ public abstract class EventStoreContract {
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("events[1] (Bad): invalid JSON");
             assertNothingWritten(store(), "s");
+        }
+
+        @Test
+        void a_number_longer_than_1000_characters_is_refused_and_one_at_1000_is_stored() {
+            String ok = "{\"n\":" + "9".repeat(1000) + "}";
+            String tooLong = "{\"n\":" + "9".repeat(1001) + "}";
+
+            assertThatThrownBy(() -> store().append("s", ExpectedVersion.any(),
+                    List.of(EventData.of("Long", tooLong))))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("a number of 1001 characters");
+            assertNothingWritten(store(), "s");
+            store().append("s", ExpectedVersion.any(), List.of(EventData.of("Long", ok),
+                    EventData.of("Exp", "{\"n\":1e1000,\"m\":-1.5E-1000}")));
+            assertSameJson(store().readStream("s", 1, 1).get(0).json(), ok);
+        }
+
+        @Test
+        void types_and_metadata_with_nul_or_unpaired_surrogates_are_refused() {
+            assertThatThrownBy(() -> EventData.of("A\u0000B", "{}"))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NUL");
+            assertThatThrownBy(() -> EventData.of("A\ud800", "{}"))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unpaired surrogate");
+            for (String bad : List.of("x\u0000y", "x\udc00")) {
+                EventData withValue = EventData.of("Meta", "{}", Map.of("k", bad));
+                EventData withKey = EventData.of("Meta", "{}", Map.of(bad, "v"));
+                assertThatThrownBy(() -> store().append("s", ExpectedVersion.any(), List.of(withValue)))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("metadata");
+                assertThatThrownBy(() -> store().append("s", ExpectedVersion.any(), List.of(withKey)))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("metadata");
+            }
+            assertNothingWritten(store(), "s");
+            EventData fine = EventData.of("Caf\u00e9 \ud83c\udf75", "{}", Map.of("\ud83c\udf75", "th\u00e9"));
+            store().append("s", ExpectedVersion.any(), List.of(fine));
+            RecordedEvent r = store().readStream("s", 1, 1).get(0);
+            assertThat(r.type()).isEqualTo(fine.type());
+            assertThat(r.metadata()).isEqualTo(fine.metadata());
         }
 
         @Test

@@ -76,7 +76,7 @@ public abstract class ProjectionRunnerContract {
     };
 
     /** Totals per account; fails on amount 666 while {@code broken} is set. */
-    public static final class Totals implements Projection<Deposited, String, Total> {
+    public static class Totals implements Projection<Deposited, String, Total> {
         private final String name;
         public final AtomicBoolean broken = new AtomicBoolean();
 
@@ -286,6 +286,35 @@ public abstract class ProjectionRunnerContract {
         assertThat(runner.awaitPosition("broken", last.position(), Duration.ofSeconds(20))).isTrue();
         assertThat(readModel(broken)).isEqualTo(fold(store));
         assertThat(runner.status("broken").failures()).isZero();
+    }
+
+    @Test
+    @Timeout(60)
+    void a_projection_throwing_an_error_fails_and_lets_go_of_its_lease() {
+        EventStore store = store();
+        AppendResult written = deposit(store, "a", 1);
+        AtomicBoolean failing = new AtomicBoolean(true);
+        Totals totals = new Totals("erroring") {
+            @Override
+            public Total apply(Total current, Envelope<Deposited> e) {
+                if (failing.get()) {
+                    throw new AssertionError("an Error, not an exception");
+                }
+                return super.apply(current, e);
+            }
+        };
+        KeyedProjector<String, Total> projector = keyed(store, totals);
+        ProjectionRunner runner = runner(store, projector);
+        runner.start();
+
+        awaitState(runner, "erroring", ProjectionStatus.State.FAILED);
+        assertThat(runner.status("erroring").lastError()).contains("an Error, not an exception");
+        failing.set(false);
+        assertThat(runner.awaitPosition("erroring", written.position(), Duration.ofSeconds(20))).isTrue();
+        runner.close();
+        try (Projector.Lease lease = projector.tryAcquire()) {
+            assertThat(lease).as("the lease after close").isNotNull();
+        }
     }
 
     @Test

@@ -77,7 +77,13 @@ public final class PriceTracker implements AutoCloseable {
 
     /** Opens the store at {@code jdbcUrl} and wires the tracker to it. */
     public static PriceTracker open(String jdbcUrl) {
-        return new PriceTracker(JdbcEventStore.open(jdbcUrl));
+        JdbcEventStore store = JdbcEventStore.open(jdbcUrl);
+        try {
+            return new PriceTracker(store);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
     }
 
     /** The event store. */

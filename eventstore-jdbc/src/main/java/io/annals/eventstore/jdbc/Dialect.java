@@ -165,6 +165,11 @@ abstract class Dialect {
     abstract io.annals.eventstore.Projector.Lease tryLease(DataSource dataSource, String projection)
             throws SQLException;
 
+    /** Whether a lease keeps a connection of the pool for as long as it is held. */
+    boolean leaseHoldsConnection() {
+        return false;
+    }
+
     // --- SQL shared by the dialects unless one overrides it --------------------------------
 
     String upsertProjectionRow() {

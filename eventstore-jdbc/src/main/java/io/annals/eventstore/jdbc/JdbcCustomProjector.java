@@ -8,7 +8,6 @@ import io.annals.eventstore.RecordedEvent;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
-import javax.sql.DataSource;
 
 /** Runs a {@link JdbcProjection} inside the batch's transaction. */
 final class JdbcCustomProjector<E extends Event> extends JdbcProjectorBase {
@@ -16,9 +15,9 @@ final class JdbcCustomProjector<E extends Event> extends JdbcProjectorBase {
     private final JdbcProjection<E> projection;
     private final EventCodec<E> codec;
 
-    JdbcCustomProjector(DataSource dataSource, Dialect dialect, JdbcProjection<E> projection,
+    JdbcCustomProjector(JdbcProjections projections, JdbcProjection<E> projection,
                         EventCodec<E> codec) {
-        super(dataSource, dialect, projection.name());
+        super(projections, projection.name());
         this.projection = projection;
         this.codec = codec;
     }

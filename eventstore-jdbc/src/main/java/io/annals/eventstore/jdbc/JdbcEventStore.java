@@ -67,7 +67,7 @@ public final class JdbcEventStore implements EventStore {
         this.clock = settings.clock();
         this.limits = settings.limits();
         this.snapshots = new JdbcSnapshotStore(dataSource, dialect);
-        this.projections = new JdbcProjections(dataSource, dialect);
+        this.projections = new JdbcProjections(dataSource, dialect, ownedPool);
     }
 
     /**

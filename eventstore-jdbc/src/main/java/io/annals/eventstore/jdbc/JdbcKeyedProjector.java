@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
-import javax.sql.DataSource;
 
 /** A keyed projection whose rows live in {@code projection_rows}. */
 final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjectorBase
@@ -29,9 +28,9 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjectorBase
     private final StateCodec<V> values;
     private final Function<String, K> keys;
 
-    JdbcKeyedProjector(DataSource dataSource, Dialect dialect, Projection<E, K, V> projection,
+    JdbcKeyedProjector(JdbcProjections projections, Projection<E, K, V> projection,
                        EventCodec<E> codec, StateCodec<V> values, Function<String, K> keys) {
-        super(dataSource, dialect, projection.name());
+        super(projections, projection.name());
         this.projection = projection;
         this.codec = codec;
         this.values = values;
@@ -51,7 +50,8 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjectorBase
                         return rs.next() ? values.deserialize(rs.getString(1)) : null;
                     }
                 } catch (SQLException e) {
-                    throw new EventStoreException("cannot read row " + key + " of " + name(), e);
+                    throw new EventStoreException("cannot read row " + key + " of " + name() + ": "
+                            + e.getMessage(), e);
                 }
             });
         }

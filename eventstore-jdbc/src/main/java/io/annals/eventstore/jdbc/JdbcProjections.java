@@ -1,12 +1,15 @@
 package io.annals.eventstore.jdbc;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.annals.eventstore.Event;
 import io.annals.eventstore.EventCodec;
 import io.annals.eventstore.KeyedProjector;
 import io.annals.eventstore.Projection;
 import io.annals.eventstore.Projector;
 import io.annals.eventstore.StateCodec;
+import java.sql.SQLException;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import javax.sql.DataSource;
 
@@ -20,15 +23,68 @@ import javax.sql.DataSource;
  * runners never both apply a batch. A runner holds a projection through a lease: on PostgreSQL a
  * session advisory lock on a connection of its own (released when that connection closes, so
  * another process takes over when a runner dies); on SQLite a lock in the JVM per database file.
+ *
+ * <p>Connections: a running projection uses one connection for its lease on PostgreSQL (the
+ * store's own pool grows by one per lease) and borrows one more while it reads and applies a
+ * batch. With a DataSource of the application, size it for twice the projections plus the
+ * application's own use.
  */
 public final class JdbcProjections {
 
     private final DataSource dataSource;
     private final Dialect dialect;
+    private final HikariDataSource ownedPool;
 
-    JdbcProjections(DataSource dataSource, Dialect dialect) {
+    JdbcProjections(DataSource dataSource, Dialect dialect, HikariDataSource ownedPool) {
         this.dataSource = dataSource;
         this.dialect = dialect;
+        this.ownedPool = ownedPool;
+    }
+
+    /**
+     * Takes a projection's lease. A PostgreSQL lease keeps a connection for as long as it is
+     * held; when the store owns its pool, the pool grows by one connection per lease so that
+     * leases never starve the appends and the projections' own reads and writes.
+     */
+    Projector.Lease tryLease(String projection) throws SQLException {
+        if (ownedPool == null || !dialect.leaseHoldsConnection()) {
+            return dialect.tryLease(dataSource, projection);
+        }
+        resizePool(+1);
+        Projector.Lease lease;
+        try {
+            lease = dialect.tryLease(dataSource, projection);
+        } catch (SQLException | RuntimeException e) {
+            resizePool(-1);
+            throw e;
+        }
+        if (lease == null) {
+            resizePool(-1);
+            return null;
+        }
+        return new Projector.Lease() {
+            private final AtomicBoolean open = new AtomicBoolean(true);
+
+            @Override
+            public boolean isValid() {
+                return lease.isValid();
+            }
+
+            @Override
+            public void close() {
+                if (open.compareAndSet(true, false)) {
+                    try {
+                        lease.close();
+                    } finally {
+                        resizePool(-1);
+                    }
+                }
+            }
+        };
+    }
+
+    private synchronized void resizePool(int delta) {
+        ownedPool.setMaximumPoolSize(ownedPool.getMaximumPoolSize() + delta);
     }
 
     /**
@@ -50,15 +106,23 @@ public final class JdbcProjections {
     public <E extends Event, K, V> KeyedProjector<K, V> keyed(
             Projection<E, K, V> projection, EventCodec<E> codec, StateCodec<V> values,
             Function<String, K> keys) {
-        return new JdbcKeyedProjector<>(dataSource, dialect, Objects.requireNonNull(projection, "projection"),
+        return new JdbcKeyedProjector<>(this, Objects.requireNonNull(projection, "projection"),
                 Objects.requireNonNull(codec, "codec"), Objects.requireNonNull(values, "values"),
                 Objects.requireNonNull(keys, "keys"));
     }
 
     /** A projection that writes tables of its own, in the batch's transaction. */
     public <E extends Event> Projector custom(JdbcProjection<E> projection, EventCodec<E> codec) {
-        return new JdbcCustomProjector<>(dataSource, dialect,
-                Objects.requireNonNull(projection, "projection"), Objects.requireNonNull(codec, "codec"));
+        return new JdbcCustomProjector<>(this, Objects.requireNonNull(projection, "projection"),
+                Objects.requireNonNull(codec, "codec"));
+    }
+
+    DataSource dataSource() {
+        return dataSource;
+    }
+
+    Dialect dialect() {
+        return dialect;
     }
 
     static String checkName(String name) {

@@ -19,11 +19,13 @@ abstract class JdbcProjectorBase implements Projector {
 
     final DataSource dataSource;
     final Dialect dialect;
+    private final JdbcProjections projections;
     private final String name;
 
-    JdbcProjectorBase(DataSource dataSource, Dialect dialect, String name) {
-        this.dataSource = dataSource;
-        this.dialect = dialect;
+    JdbcProjectorBase(JdbcProjections projections, String name) {
+        this.projections = projections;
+        this.dataSource = projections.dataSource();
+        this.dialect = projections.dialect();
         this.name = JdbcProjections.checkName(name);
         try {
             dialect.inWriteTransaction(dataSource, c -> {
@@ -110,7 +112,7 @@ abstract class JdbcProjectorBase implements Projector {
     @Override
     public final Lease tryAcquire() {
         try {
-            return dialect.tryLease(dataSource, name);
+            return projections.tryLease(name);
         } catch (SQLException e) {
             throw new EventStoreException("cannot take the lease of projection " + name + ": "
                     + e.getMessage(), e);

@@ -59,8 +59,8 @@ final class PostgresDialect extends Dialect {
     static final int INDEX_BITS = 20;
     /** The most events one append can hold. */
     static final int MAX_EVENTS_PER_APPEND = (1 << INDEX_BITS) - 1;
-    /** Retries of an {@code any()} append that lost a race for the same version. */
-    private static final int ANY_RETRIES = 20;
+    /** How long an {@code any()} append keeps retrying after losing races for a version. */
+    private static final long ANY_RETRY_NANOS = 30_000_000_000L;
 
     private static final String COLUMNS = """
             stream_id, version, position, event_id::text, type, data::text, metadata::text,
@@ -177,10 +177,17 @@ final class PostgresDialect extends Dialect {
     @Override
     Connection connect(DataSource dataSource) throws SQLException {
         Connection c = dataSource.getConnection();
-        if (settings.durability() == Durability.FULL) {
-            return c;
-        }
         try {
+            if (!c.getAutoCommit()) {
+                // An append is one auto-committed statement: on a connection in manual-commit
+                // mode it would be acknowledged, then rolled back when the pool takes it back.
+                throw new EventStoreException("the PostgreSQL DataSource hands out connections "
+                        + "with auto-commit off; Annals needs auto-commit on (it begins its own "
+                        + "transactions where it needs them)");
+            }
+            if (settings.durability() == Durability.FULL) {
+                return c;
+            }
             PGConnection physical = c.unwrap(PGConnection.class);
             if (!configured.contains(physical)) {
                 try (Statement st = c.createStatement()) {
@@ -213,8 +220,17 @@ final class PostgresDialect extends Dialect {
                 }
                 throw e;
             } finally {
-                c.setAutoCommit(true);
+                restoreAutoCommit(c);
             }
+        }
+    }
+
+    /** Back to auto-commit; on a broken connection, the original error is the one to report. */
+    private static void restoreAutoCommit(Connection c) {
+        try {
+            c.setAutoCommit(true);
+        } catch (SQLException e) {
+            // the connection is broken; the pool discards it
         }
     }
 
@@ -245,6 +261,7 @@ final class PostgresDialect extends Dialect {
         }
         boolean retryCollisions = !(request.expected() instanceof ExpectedVersion.Exactly)
                 && !(request.expected() instanceof ExpectedVersion.NoStream);
+        long deadline = System.nanoTime() + ANY_RETRY_NANOS;
         try (Connection c = connect(dataSource)) {
             for (int attempt = 1; ; attempt++) {
                 try (PreparedStatement ps = c.prepareStatement(APPEND)) {
@@ -278,13 +295,23 @@ final class PostgresDialect extends Dialect {
                         throw e;
                     }
                     // The statement was rolled back with its implicit transaction.
-                    if (retryCollisions && isVersionCollision(e) && attempt < ANY_RETRIES) {
-                        continue; // any()/streamExists(): another writer took the version; go again
+                    if (retryCollisions && isVersionCollision(e) && System.nanoTime() < deadline) {
+                        // any()/streamExists() cannot be unmet: another writer took the version,
+                        // so go again on top of it (with a little jitter once it gets crowded).
+                        if (attempt > 3) {
+                            pause(attempt);
+                        }
+                        continue;
                     }
                     return refused(c, request, -1);
                 }
             }
         }
+    }
+
+    @Override
+    boolean leaseHoldsConnection() {
+        return true;
     }
 
     /**
@@ -335,6 +362,15 @@ final class PostgresDialect extends Dialect {
                 }
             }
         };
+    }
+
+    private static void pause(int attempt) {
+        try {
+            Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextInt(1 + Math.min(attempt, 20)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EventStoreException("interrupted while retrying an append", e);
+        }
     }
 
     @Override

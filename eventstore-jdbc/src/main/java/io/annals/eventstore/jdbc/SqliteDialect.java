@@ -109,8 +109,8 @@ final class SqliteDialect extends Dialect {
             }
             if (file == null || file.isEmpty()) {
                 throw new IllegalArgumentException("the SQLite database is in memory or temporary: "
-                        + "each pooled connection would see a database of its own; use a file, or "
-                        + "file:NAME?mode=memory&cache=shared");
+                        + "each pooled connection would see a database of its own; use a file "
+                        + "(or InMemoryEventStore for tests)");
             }
             databaseFile = canonical(file);
             writeLock = WRITE_LOCKS.computeIfAbsent(databaseFile, k -> new ReentrantLock(true));
