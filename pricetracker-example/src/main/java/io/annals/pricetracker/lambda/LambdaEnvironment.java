@@ -1,0 +1,84 @@
+package io.annals.pricetracker.lambda;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.LambdaLogger;
+import io.annals.eventstore.jdbc.JdbcEventStore;
+import io.annals.pricetracker.PriceTracker;
+import java.util.Map;
+
+/**
+ * What the handlers share within one Lambda container (one JVM): the {@link PriceTracker}, opened
+ * on the first invocation that needs it and kept for the container's life, so its connection
+ * pool outlives the invocation.
+ *
+ * <p>Not a static holder class: a holder whose initializer fails (the database unreachable for a
+ * moment) fails every later invocation of the container with {@code NoClassDefFoundError}. Here a
+ * failed open is retried by the next invocation.
+ */
+final class LambdaEnvironment {
+
+    /** The environment variable holding the JDBC URL of the store. */
+    static final String DB_URL_VARIABLE = "PRICETRACKER_DB_URL";
+
+    /**
+     * Used when {@link #DB_URL_VARIABLE} is unset or blank. Each container has a {@code /tmp} of
+     * its own, so this is for trying a handler alone, never for a deployment.
+     */
+    static final String DEFAULT_DB_URL = "jdbc:sqlite:/tmp/pricetracker.db";
+
+    /**
+     * Connections per container. A container runs one invocation at a time, and neither handler
+     * holds more than two connections at once (the projector: a projection's lease on PostgreSQL
+     * plus the batch it applies), so 3 leaves one spare. The store's default, 8, all opened at
+     * start by HikariCP, would hold 8 server connections per warm container.
+     */
+    static final int POOL_SIZE = 3;
+
+    private static PriceTracker tracker; // guarded by LambdaEnvironment.class
+
+    private LambdaEnvironment() {
+    }
+
+    /**
+     * The container's tracker, opened on the first call. Its projections are not started: in a
+     * Lambda container a background thread only runs while an invocation does, so the projector
+     * function applies events instead ({@link ProjectorHandler}).
+     *
+     * @throws io.annals.eventstore.EventStoreException if the store cannot be opened (the next
+     *     call tries again)
+     */
+    static synchronized PriceTracker tracker() {
+        if (tracker == null) {
+            JdbcEventStore store = JdbcEventStore.builder(dbUrl(System.getenv()))
+                    .maxPoolSize(POOL_SIZE)
+                    .open();
+            PriceTracker opened;
+            try {
+                opened = new PriceTracker(store);
+            } catch (RuntimeException e) {
+                store.close(); // the next invocation opens a new one: do not leak this pool
+                throw e;
+            }
+            // Lambda may signal the runtime before it ends the container: close the pool then.
+            Runtime.getRuntime().addShutdownHook(new Thread(opened::close, "pricetracker-close"));
+            tracker = opened;
+        }
+        return tracker;
+    }
+
+    /** The JDBC URL in {@code environment}, or the default. */
+    static String dbUrl(Map<String, String> environment) {
+        String url = environment.get(DB_URL_VARIABLE);
+        return url == null || url.isBlank() ? DEFAULT_DB_URL : url.strip();
+    }
+
+    /** Logs a line to the invocation's log (CloudWatch), or to standard error without a context. */
+    static void log(Context context, String line) {
+        LambdaLogger logger = context == null ? null : context.getLogger();
+        if (logger != null) {
+            logger.log(line + "\n");
+        } else {
+            System.err.println(line);
+        }
+    }
+}

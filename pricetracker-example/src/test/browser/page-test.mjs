@@ -1,0 +1,312 @@
+// Browser test of the price tracker page (GET /), with playwright-core driving the system's
+// chromium (no browser download).
+//
+//   node page-test.mjs BASE_URL SCREENSHOT.png
+//
+// BASE_URL is a running `pricetracker.jar serve`, e.g. http://127.0.0.1:18181. The test makes
+// products with fresh ids, so it can run against a database that already holds data. It exits
+// non-zero if any check fails and ends with a line "browser test: N passed, N failed".
+//
+// CHROMIUM=/path/to/chromium overrides the browser (default /usr/bin/chromium).
+
+import { chromium } from 'playwright-core';
+
+const [base, screenshotPath] = process.argv.slice(2);
+if (!base || !screenshotPath) {
+  console.error('usage: node page-test.mjs BASE_URL SCREENSHOT.png');
+  process.exit(2);
+}
+const baseUrl = base.replace(/\/+$/, '');
+const TIMEOUT = 10_000;
+
+// --- the API, read directly (to know what the page should show) -------------------------------
+
+const MONEY = ['price', 'oldPrice', 'newPrice', 'variation', 'averageVariation', 'minVariation', 'maxVariation'];
+
+/** JSON with money fields kept as the API's exact text (JSON.parse would turn 11.00 into 11). */
+function parseApiJson(text) {
+  const quoted = text.replace(new RegExp(`"(${MONEY.join('|')})":(-?[0-9]+(?:\\.[0-9]+)?)`, 'g'), '"$1":"$2"');
+  return JSON.parse(quoted);
+}
+
+async function apiCall(method, path, body) {
+  const init = { method, headers: {} };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(baseUrl + path, init);
+  const text = await response.text();
+  return { status: response.status, body: text ? parseApiJson(text) : null };
+}
+
+/**
+ * A read through the API that includes every write the page made: ?atLeast= the highest
+ * position the page has seen (body[data-position]), as the page itself reads.
+ */
+async function apiRead(page, path) {
+  const position = await page.locator('body').getAttribute('data-position');
+  return apiCall('GET', `${path}${path.includes('?') ? '&' : '?'}atLeast=${position}`);
+}
+
+// --- checks ----------------------------------------------------------------------------------
+
+let passed = 0;
+let failed = 0;
+
+async function check(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    passed++;
+    console.log(`ok   ${name} (${Date.now() - started} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${name}: ${e && e.message ? e.message.split('\n')[0] : e}`);
+  }
+}
+
+function assertEqual(actual, expected, what) {
+  const a = JSON.stringify(actual);
+  const b = JSON.stringify(expected);
+  if (a !== b) {
+    throw new Error(`${what}: expected ${b}, got ${a}`);
+  }
+}
+
+function assert(condition, message) {
+  if (!condition) {
+    throw new Error(message);
+  }
+}
+
+/** Waits until fn() returns something truthy, up to TIMEOUT; then throws describe(lastValue). */
+async function until(fn, describe) {
+  const deadline = Date.now() + TIMEOUT;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) {
+        return last;
+      }
+    } catch (e) {
+      last = e.message;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${TIMEOUT} ms: ${describe(last)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Waits until the locator's text (trimmed) is `want`. */
+async function waitText(locator, want, what) {
+  let seen;
+  await until(async () => {
+    seen = (await locator.count()) === 0 ? '(absent)' : (await locator.first().textContent()).trim();
+    return seen === want;
+  }, () => `${what}: expected "${want}", page shows "${seen}"`);
+}
+
+/** Waits until the page has no request in flight. */
+async function settled(page) {
+  await page.locator('body[data-pending="0"]').waitFor({ state: 'attached', timeout: TIMEOUT });
+}
+
+// --- the test --------------------------------------------------------------------------------
+
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+let browser;
+try {
+  browser = await chromium.launch({
+    executablePath,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+} catch (e) {
+  console.error(`cannot start chromium at ${executablePath}: ${e.message}`);
+  console.log('browser test: 0 passed, 1 failed');
+  process.exit(1);
+}
+
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+page.setDefaultTimeout(TIMEOUT);
+const pageErrors = [];
+const foreignRequests = [];
+page.on('pageerror', (e) => pageErrors.push(e.message));
+page.on('request', (r) => {
+  if (!r.url().startsWith(baseUrl + '/') && !r.url().startsWith('data:')) {
+    foreignRequests.push(r.url());
+  }
+});
+page.on('dialog', (d) => d.accept()); // the delete button asks for confirmation
+
+const id = `page-test-${Date.now().toString(36)}`;
+const card = page.locator(`[data-product-id="${id}"]`);
+const chart = card.locator('svg[data-testid="chart"]');
+
+await check('the page loads and shows its forms, list and statistics', async () => {
+  const response = await page.goto(baseUrl + '/');
+  assert(response && response.status() === 200, `GET / answered ${response && response.status()}`);
+  assertEqual(await page.title(), 'Price tracker · Annals', 'title');
+  await settled(page);
+  for (const testid of ['create-form', 'monthly']) {
+    assert(await page.locator(`[data-testid="${testid}"]`).isVisible(), `${testid} is not visible`);
+  }
+  const cards = await page.locator('[data-testid="products"] [data-product-id]').count();
+  const empty = await page.locator('[data-testid="empty"]').isVisible();
+  assert(cards > 0 !== empty, `the list shows ${cards} products and the "no products" note is ${empty ? '' : 'not '}shown`);
+  assertEqual((await page.locator('[data-testid="list-error"]').textContent()).trim(), '', 'list error');
+});
+
+await check('creating a product with the form lists it with its name, id and price', async () => {
+  await page.fill('[data-testid="create-id"]', id);
+  await page.fill('[data-testid="create-name"]', 'Browser test kettle');
+  await page.fill('[data-testid="create-price"]', '10.00');
+  await page.click('[data-testid="create-submit"]');
+  await card.waitFor({ timeout: TIMEOUT });
+  await waitText(card.locator('[data-testid="name"]'), 'Browser test kettle', 'name');
+  await waitText(card.locator('[data-testid="product-id"]'), id, 'product id');
+  await waitText(card.locator('[data-testid="price"]'), '10.00', 'price after creation');
+  assertEqual((await page.locator('[data-testid="create-error"]').textContent()).trim(), '', 'create error');
+});
+
+await check('two price changes with the form show the new price as the API returns it', async () => {
+  const variation = card.locator('[data-testid="variation"]');
+  await variation.fill('+2.50');
+  await card.locator('[data-testid="change-submit"]').click();
+  await waitText(card.locator('[data-testid="version"]'), 'version 2', 'version after the first change');
+  await waitText(card.locator('[data-testid="price"]'), '12.50', 'price after +2.50');
+  await variation.fill('-1.50');
+  await card.locator('[data-testid="change-submit"]').click();
+  await waitText(card.locator('[data-testid="version"]'), 'version 3', 'version after the second change');
+  // 10.00 + 2.50 - 1.50: "11.00", as the API writes it (not 11, which a float would show).
+  await waitText(card.locator('[data-testid="price"]'), '11.00', 'price after -1.50');
+  const api = await apiRead(page, `/products/${id}`);
+  assertEqual(api.body.price, '11.00', 'price from GET /products/{id}');
+  assertEqual((await card.locator('[data-testid="change-error"]').textContent()).trim(), '', 'change error');
+});
+
+await check('the chart has one point per history entry and labels the min and max price', async () => {
+  const history = (await apiRead(page, `/products/${id}/history`)).body.history;
+  assertEqual(history.map((e) => e.newPrice), ['10.00', '12.50', '11.00'], 'history from the API');
+  await until(async () => (await chart.locator('[data-testid="chart-point"]').count()) === history.length,
+    () => `chart points: expected ${history.length}`);
+  await settled(page);
+  const points = chart.locator('[data-testid="chart-point"]');
+  assertEqual(await points.count(), history.length, 'chart points');
+  assertEqual(await chart.getAttribute('data-points'), String(history.length), 'chart data-points');
+  assertEqual(await points.evaluateAll((ps) => ps.map((p) => p.getAttribute('data-price'))),
+    history.map((e) => e.newPrice), 'prices of the points');
+  assertEqual(await points.evaluateAll((ps) => ps.map((p) => p.getAttribute('data-version'))),
+    history.map((e) => String(e.version)), 'versions of the points');
+  const titles = await points.evaluateAll((ps) => ps.map((p) => p.querySelector('title')?.textContent ?? ''));
+  titles.forEach((t, i) => assert(t.includes(history[i].newPrice) && t.includes(`v${history[i].version}`),
+    `point ${i + 1} has tooltip "${t}", without its version and price`));
+  const line = await chart.locator('[data-testid="chart-line"]').getAttribute('points');
+  assertEqual(line.trim().split(/\s+/).length, history.length, 'vertices of the polyline');
+  assertEqual((await chart.locator('[data-testid="chart-min"]').textContent()).trim(), '10.00', 'min label');
+  assertEqual((await chart.locator('[data-testid="chart-max"]').textContent()).trim(), '12.50', 'max label');
+  const box = await chart.boundingBox();
+  assert(box && box.width > 100 && box.height > 40, `the chart is not visible: ${JSON.stringify(box)}`);
+});
+
+await check('a change that would make the price negative shows the API message and changes nothing', async () => {
+  await card.locator('[data-testid="variation"]').fill('-20');
+  await card.locator('[data-testid="change-submit"]').click();
+  const errorNode = card.locator('[data-testid="change-error"]');
+  await until(async () => (await errorNode.textContent()).trim() !== '', () => 'no error shown');
+  await settled(page);
+  // The same request again, straight to the API: rejected the same way, with the message shown.
+  const rejected = await apiCall('POST', `/products/${id}/price-changes`, { variation: '-20' });
+  assertEqual(rejected.status, 422, 'status of the invalid change');
+  const shown = (await errorNode.textContent()).trim();
+  assertEqual(shown, rejected.body.message, 'error shown next to the form');
+  assert(shown.includes('must stay positive'), `unexpected error message: ${shown}`);
+  assert(await errorNode.isVisible(), 'the error message is not visible');
+  assertEqual((await card.locator('[data-testid="price"]').textContent()).trim(), '11.00', 'price after the rejected change');
+  assertEqual((await card.locator('[data-testid="version"]').textContent()).trim(), 'version 3', 'version after the rejected change');
+  assertEqual(await chart.locator('[data-testid="chart-point"]').count(), 3, 'chart points after the rejected change');
+  const product = await apiRead(page, `/products/${id}`);
+  assertEqual([product.body.price, product.body.version], ['11.00', 3], 'the product in the API');
+  assertEqual((await apiRead(page, `/products/${id}/history`)).body.history.length, 3, 'history length in the API');
+});
+
+await check('the monthly statistics table shows what the API computes', async () => {
+  await settled(page);
+  const tableRows = () => page.locator('[data-testid="monthly"] tbody tr').evaluateAll((trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td')].map((td) => td.textContent.trim())));
+  const thisMonth = new Date().toISOString().slice(0, 7);
+  let rows;
+  let expected;
+  let first = true;
+  // The page reads the statistics after its own writes; if another client wrote since, reload.
+  await until(async () => {
+    if (!first) {
+      await page.reload();
+      await settled(page);
+    }
+    first = false;
+    rows = await tableRows();
+    const months = (await apiRead(page, '/stats/monthly')).body.months;
+    const current = months.find((m) => m.month === thisMonth);
+    assert(current && current.changes >= 2,
+      `the API has no month ${thisMonth} with our 2 changes: ${JSON.stringify(months)}`);
+    expected = months.map((m) => [m.month, String(m.changes), m.averageVariation, m.minVariation, m.maxVariation]);
+    return JSON.stringify(rows) === JSON.stringify(expected);
+  }, (last) => typeof last === 'string' ? last
+    : `monthly table: expected ${JSON.stringify(expected)}, page shows ${JSON.stringify(rows)}`);
+});
+
+await check('creating an existing id shows the API error next to the create form', async () => {
+  await page.fill('[data-testid="create-id"]', id);
+  await page.fill('[data-testid="create-name"]', 'Duplicate');
+  await page.fill('[data-testid="create-price"]', '1');
+  await page.click('[data-testid="create-submit"]');
+  const errorNode = page.locator('[data-testid="create-error"]');
+  let shown;
+  await until(async () => (shown = (await errorNode.textContent()).trim()).includes('already exists'),
+    () => `create error: expected "... already exists", page shows "${shown}"`);
+  const rejected = await apiCall('POST', '/products', { productId: id, name: 'Duplicate', price: '1' });
+  assertEqual(rejected.status, 409, 'status of the duplicate create');
+  assertEqual(shown, rejected.body.message, 'error shown next to the create form');
+  assertEqual(await page.locator(`[data-product-id="${id}"]`).count(), 1, 'cards of the product');
+  await waitText(card.locator('[data-testid="name"]'), 'Browser test kettle', 'name after the rejected create');
+});
+
+await check('the delete button removes a product', async () => {
+  const doomed = `${id}-gone`;
+  await page.fill('[data-testid="create-id"]', doomed);
+  await page.fill('[data-testid="create-name"]', 'To delete');
+  await page.fill('[data-testid="create-price"]', '3.50');
+  await page.click('[data-testid="create-submit"]');
+  const doomedCard = page.locator(`[data-product-id="${doomed}"]`);
+  await doomedCard.waitFor();
+  await waitText(doomedCard.locator('[data-testid="price"]'), '3.50', 'price of the product to delete');
+  await doomedCard.locator('[data-testid="delete"]').click();
+  await doomedCard.waitFor({ state: 'detached' });
+  assertEqual((await apiRead(page, `/products/${doomed}`)).status, 404, 'GET of the deleted product');
+  await settled(page);
+  assert(await card.isVisible(), 'the other product vanished too');
+});
+
+await check('no JavaScript error and no request outside the server', async () => {
+  assertEqual(pageErrors, [], 'uncaught errors in the page');
+  assertEqual(foreignRequests, [], 'requests outside the server');
+});
+
+try {
+  await settled(page);
+  await card.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: screenshotPath, fullPage: true });
+  console.log(`screenshot: ${screenshotPath}`);
+} catch (e) {
+  failed++;
+  console.log(`FAIL screenshot to ${screenshotPath}: ${e.message.split('\n')[0]}`);
+}
+await browser.close();
+
+console.log(`browser test: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
