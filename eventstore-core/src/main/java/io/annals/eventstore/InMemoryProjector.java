@@ -75,21 +75,7 @@ public final class InMemoryProjector<E extends Event, K, V> implements KeyedProj
         if (!leased.compareAndSet(false, true)) {
             return null;
         }
-        return new Lease() {
-            private final AtomicBoolean open = new AtomicBoolean(true);
-
-            @Override
-            public boolean isValid() {
-                return open.get();
-            }
-
-            @Override
-            public void close() {
-                if (open.compareAndSet(true, false)) {
-                    leased.set(false);
-                }
-            }
-        };
+        return Lease.untilClosed(() -> leased.set(false));
     }
 
     @Override

@@ -42,6 +42,29 @@ public interface Projector {
 
     /** The right to run a projection; released by {@link #close()}. */
     interface Lease extends AutoCloseable {
+
+        /**
+         * A lease that stays valid until closed, and runs {@code release} on the first close
+         * (later closes do nothing).
+         */
+        static Lease untilClosed(Runnable release) {
+            java.util.Objects.requireNonNull(release, "release");
+            java.util.concurrent.atomic.AtomicBoolean open = new java.util.concurrent.atomic.AtomicBoolean(true);
+            return new Lease() {
+                @Override
+                public boolean isValid() {
+                    return open.get();
+                }
+
+                @Override
+                public void close() {
+                    if (open.compareAndSet(true, false)) {
+                        release.run();
+                    }
+                }
+            };
+        }
+
         /** Whether the lease still holds (a database lease dies with its connection). */
         boolean isValid();
 

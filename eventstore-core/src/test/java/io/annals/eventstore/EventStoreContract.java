@@ -86,7 +86,8 @@ public abstract class EventStoreContract {
                 .collect(Collectors.toList());
     }
 
-    protected static List<RecordedEvent> readAllOf(EventStore s) {
+    /** The whole global log, page by page. */
+    public static List<RecordedEvent> readAllOf(EventStore s) {
         List<RecordedEvent> all = new ArrayList<>();
         long after = 0;
         while (true) {

@@ -9,7 +9,6 @@ import io.annals.eventstore.Projector;
 import io.annals.eventstore.StateCodec;
 import java.sql.SQLException;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import javax.sql.DataSource;
 
@@ -62,9 +61,8 @@ public final class JdbcProjections {
             resizePool(-1);
             return null;
         }
+        Projector.Lease shrink = Projector.Lease.untilClosed(() -> resizePool(-1));
         return new Projector.Lease() {
-            private final AtomicBoolean open = new AtomicBoolean(true);
-
             @Override
             public boolean isValid() {
                 return lease.isValid();
@@ -72,12 +70,8 @@ public final class JdbcProjections {
 
             @Override
             public void close() {
-                if (open.compareAndSet(true, false)) {
-                    try {
-                        lease.close();
-                    } finally {
-                        resizePool(-1);
-                    }
+                try (shrink) {
+                    lease.close();
                 }
             }
         };

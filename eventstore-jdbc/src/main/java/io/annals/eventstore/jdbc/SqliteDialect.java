@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
 import org.sqlite.SQLiteConnection;
@@ -237,20 +236,7 @@ final class SqliteDialect extends Dialect {
         if (!LEASES.add(key)) {
             return null;
         }
-        AtomicBoolean open = new AtomicBoolean(true);
-        return new Projector.Lease() {
-            @Override
-            public boolean isValid() {
-                return open.get();
-            }
-
-            @Override
-            public void close() {
-                if (open.compareAndSet(true, false)) {
-                    LEASES.remove(key);
-                }
-            }
-        };
+        return Projector.Lease.untilClosed(() -> LEASES.remove(key));
     }
 
     private static final String INSERT_EVENT = """

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.EventData;
+import io.annals.eventstore.EventStoreContract;
 import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.RecordedEvent;
 import java.sql.Connection;
@@ -127,7 +128,7 @@ class PostgresGapSafetyTest {
             List<UUID> seenIds = seen.stream().map(RecordedEvent::eventId).toList();
             assertThat(seenIds).doesNotHaveDuplicates();
             assertThat(seenIds).containsExactlyInAnyOrderElementsOf(acknowledged);
-            List<RecordedEvent> all = EventStoreContractSupport.readAll(store);
+            List<RecordedEvent> all = EventStoreContract.readAllOf(store);
             assertThat(seenIds).containsExactlyElementsOf(all.stream().map(RecordedEvent::eventId).toList());
             // The held append took its position early and committed late; events written while it
             // was open have higher positions, and the reader returned none of them before it.
