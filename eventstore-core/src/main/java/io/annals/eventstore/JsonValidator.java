@@ -57,15 +57,87 @@ final class JsonValidator {
         return new Invalid(what + " at offset " + pos);
     }
 
-    private void value(int depth) throws Invalid {
-        skipWhitespace();
-        if (pos >= text.length()) {
-            throw invalid("unexpected end of text");
+    /** An object or array being read. */
+    private static final class Frame {
+        final boolean object;
+        final java.util.Set<String> keys;
+
+        Frame(boolean object) {
+            this.object = object;
+            this.keys = object ? new java.util.HashSet<>() : null;
         }
-        char c = text.charAt(pos);
+    }
+
+    /**
+     * Reads one value, iteratively: nesting lives in an explicit stack, so no input can overflow
+     * the thread's stack, whatever the depth limit.
+     */
+    private void value(int ignoredDepth) throws Invalid {
+        java.util.ArrayDeque<Frame> stack = new java.util.ArrayDeque<>();
+        boolean expectValue = true;
+        while (true) {
+            skipWhitespace();
+            if (expectValue) {
+                char c = peek();
+                if (c == '{' || c == '[') {
+                    if (stack.size() + 1 > maxDepth) {
+                        throw invalid("nested deeper than " + maxDepth + " levels");
+                    }
+                    pos++;
+                    Frame f = new Frame(c == '{');
+                    stack.push(f);
+                    skipWhitespace();
+                    if (peek() == (f.object ? '}' : ']')) {
+                        pos++;
+                        stack.pop();
+                        expectValue = false;
+                    } else if (f.object) {
+                        key(f);
+                    }
+                    continue;
+                }
+                scalar(c);
+                expectValue = false;
+            } else {
+                if (stack.isEmpty()) {
+                    return;
+                }
+                Frame f = stack.peek();
+                char c = peek();
+                if (c == ',') {
+                    pos++;
+                    if (f.object) {
+                        key(f);
+                    }
+                    expectValue = true;
+                } else if (c == (f.object ? '}' : ']')) {
+                    pos++;
+                    stack.pop();
+                } else {
+                    throw invalid(f.object ? "expected ',' or '}'" : "expected ',' or ']'");
+                }
+            }
+        }
+    }
+
+    /** Reads {@code "key" :} of an object, refusing a key written twice the same way. */
+    private void key(Frame f) throws Invalid {
+        skipWhitespace();
+        if (peek() != '"') {
+            throw invalid("expected a string key");
+        }
+        int keyStart = pos;
+        string();
+        if (!f.keys.add(text.substring(keyStart, pos))) {
+            throw new Invalid("the key " + text.substring(keyStart, pos)
+                    + " appears twice in one object at offset " + keyStart);
+        }
+        skipWhitespace();
+        expect(':');
+    }
+
+    private void scalar(char c) throws Invalid {
         switch (c) {
-            case '{' -> object(depth + 1);
-            case '[' -> array(depth + 1);
             case '"' -> string();
             case 't' -> literal("true");
             case 'f' -> literal("false");
@@ -73,77 +145,11 @@ final class JsonValidator {
             default -> {
                 if (c == '-' || (c >= '0' && c <= '9')) {
                     number();
+                } else if (pos >= text.length()) {
+                    throw invalid("unexpected end of text");
                 } else {
                     throw invalid("unexpected character '" + printable(c) + "'");
                 }
-            }
-        }
-    }
-
-    private void checkDepth(int depth) throws Invalid {
-        if (depth > maxDepth) {
-            throw invalid("nested deeper than " + maxDepth + " levels");
-        }
-    }
-
-    private void object(int depth) throws Invalid {
-        checkDepth(depth);
-        pos++; // {
-        skipWhitespace();
-        if (peek() == '}') {
-            pos++;
-            return;
-        }
-        // Keys as written (escapes not decoded): a key written twice the same way is refused;
-        // the same key written with different escapes is not caught (rare, and harmless but for
-        // which value PostgreSQL keeps).
-        java.util.Set<String> keys = new java.util.HashSet<>();
-        while (true) {
-            skipWhitespace();
-            if (peek() != '"') {
-                throw invalid("expected a string key");
-            }
-            int keyStart = pos;
-            string();
-            if (!keys.add(text.substring(keyStart, pos))) {
-                throw new Invalid("the key " + text.substring(keyStart, pos)
-                        + " appears twice in one object at offset " + keyStart);
-            }
-            skipWhitespace();
-            expect(':');
-            value(depth);
-            skipWhitespace();
-            char c = peek();
-            if (c == ',') {
-                pos++;
-            } else if (c == '}') {
-                pos++;
-                return;
-            } else {
-                throw invalid("expected ',' or '}'");
-            }
-        }
-    }
-
-    private void array(int depth) throws Invalid {
-        checkDepth(depth);
-        pos++; // [
-        skipWhitespace();
-        if (peek() == ']') {
-            pos++;
-            return;
-        }
-        while (true) {
-            value(depth);
-            skipWhitespace();
-            char c = peek();
-            if (c == ',') {
-                pos++;
-            } else if (c == ']') {
-                pos++;
-                return;
-            } else {
-                throw invalid("expected ',' or ']'");
             }
         }
     }
