@@ -11,11 +11,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
@@ -65,9 +64,14 @@ final class SqliteDialect extends Dialect {
     private static final Map<String, ReentrantLock> WRITE_LOCKS = new ConcurrentHashMap<>();
 
     private final StoreSettings settings;
-    /** Physical connections already configured; weak so that closed connections drop out. */
-    private final Set<SQLiteConnection> configured =
-            Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
+    /**
+     * Physical connections already configured, with their prepared statements. sqlite-jdbc has
+     * no statement cache and preparing costs about as much as running these small statements, so
+     * the write path keeps its statements prepared on the physical connection (out of the pool
+     * proxy's reach, which would close them at each return). Entries of closed connections are
+     * swept when a new connection is configured.
+     */
+    private final Map<SQLiteConnection, Map<String, PreparedStatement>> configured = new HashMap<>();
     private volatile ReentrantLock writeLock = new ReentrantLock(true);
     private volatile String databaseFile = "";
 
@@ -139,15 +143,51 @@ final class SqliteDialect extends Dialect {
         Connection c = dataSource.getConnection();
         try {
             SQLiteConnection physical = c.unwrap(SQLiteConnection.class);
-            if (!configured.contains(physical)) {
+            boolean known;
+            synchronized (configured) {
+                known = configured.containsKey(physical);
+            }
+            if (!known) {
                 configure(c);
-                configured.add(physical);
+                synchronized (configured) {
+                    configured.keySet().removeIf(SqliteDialect::isClosed);
+                    configured.put(physical, new HashMap<>());
+                }
             }
             return c;
         } catch (SQLException | RuntimeException e) {
             c.close();
             throw e;
         }
+    }
+
+    private static boolean isClosed(SQLiteConnection c) {
+        try {
+            return c.isClosed();
+        } catch (SQLException e) {
+            return true;
+        }
+    }
+
+    /**
+     * A statement prepared once per physical connection. Only for the thread holding {@code c};
+     * never close it.
+     */
+    private PreparedStatement cached(Connection c, String sql) throws SQLException {
+        SQLiteConnection physical = c.unwrap(SQLiteConnection.class);
+        Map<String, PreparedStatement> statements;
+        synchronized (configured) {
+            statements = configured.get(physical);
+        }
+        if (statements == null) {
+            return c.prepareStatement(sql); // not through connect(): not worth caching
+        }
+        PreparedStatement ps = statements.get(sql);
+        if (ps == null || ps.isClosed()) {
+            ps = physical.prepareStatement(sql);
+            statements.put(sql, ps);
+        }
+        return ps;
     }
 
     private void configure(Connection c) throws SQLException {
@@ -190,14 +230,10 @@ final class SqliteDialect extends Dialect {
         ReentrantLock lock = writeLock;
         lock.lock();
         try (Connection c = connect(dataSource)) {
-            try (Statement st = c.createStatement()) {
-                st.execute("BEGIN IMMEDIATE");
-            }
+            cached(c, "BEGIN IMMEDIATE").execute();
             try {
                 T result = work.run(c);
-                try (Statement st = c.createStatement()) {
-                    st.execute("COMMIT");
-                }
+                cached(c, "COMMIT").execute();
                 return result;
             } catch (Throwable e) {
                 rollbackQuietly(c, e);
@@ -208,9 +244,9 @@ final class SqliteDialect extends Dialect {
         }
     }
 
-    private static void rollbackQuietly(Connection c, Throwable cause) {
-        try (Statement st = c.createStatement()) {
-            st.execute("ROLLBACK");
+    private void rollbackQuietly(Connection c, Throwable cause) {
+        try {
+            cached(c, "ROLLBACK").execute();
         } catch (SQLException e) {
             // "cannot rollback - no transaction is active" when SQLite already rolled back itself
             cause.addSuppressed(e);
@@ -258,6 +294,9 @@ final class SqliteDialect extends Dialect {
 
     @Override
     AppendResult append(DataSource dataSource, AppendRequest request) throws SQLException {
+        if (request.events().size() == 1) {
+            return appendOne(dataSource, request);
+        }
         Written written;
         try {
             written = inWriteTransaction(dataSource, c -> write(c, request));
@@ -275,13 +314,79 @@ final class SqliteDialect extends Dialect {
         }
     }
 
+    /**
+     * One event: the version check and the insert are one auto-committed statement, a fifth of
+     * the statements of a transaction (BEGIN, check, insert, position, COMMIT). The JVM's write
+     * lock still serialises it with the other writers; a writer in another process that commits
+     * between the statement's read and its write makes it fail with SQLITE_BUSY_SNAPSHOT before
+     * anything is written, and it simply runs again.
+     */
+    private AppendResult appendOne(DataSource dataSource, AppendRequest request) throws SQLException {
+        EventData e = request.events().get(0);
+        long current = -1;
+        ReentrantLock lock = writeLock;
+        lock.lock();
+        try (Connection c = connect(dataSource)) {
+            for (int attempt = 1; ; attempt++) {
+                PreparedStatement ps = cached(c, INSERT_ONE);
+                ps.setString(1, request.streamId());
+                ps.setString(2, e.eventId().toString());
+                ps.setString(3, e.type());
+                ps.setString(4, e.json());
+                ps.setString(5, request.metadata()[0]);
+                ps.setLong(6, request.recordedAtMicros());
+                ps.setString(7, request.streamId());
+                ps.setLong(8, request.minCurrentVersion());
+                ps.setLong(9, request.maxCurrentVersion());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        return new AppendResult(rs.getLong(2), rs.getLong(1));
+                    }
+                    break; // the expectation did not hold: nothing was written
+                } catch (SQLException failure) {
+                    if (failure instanceof SQLiteException se
+                            && se.getResultCode() == SQLiteErrorCode.SQLITE_BUSY_SNAPSHOT
+                            && attempt < 10) {
+                        continue;
+                    }
+                    if (!isUniqueViolation(failure)) {
+                        throw failure;
+                    }
+                    break; // an id collided: a repeat, or an id used elsewhere
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        try (Connection c = connect(dataSource)) {
+            return refused(c, request, current);
+        }
+    }
+
+    private static final String INSERT_ONE = """
+            INSERT INTO events (stream_id, version, event_id, type, data, metadata, recorded_at)
+            SELECT ?, cur.v + 1, ?, ?, ?, ?, ?
+            FROM (SELECT COALESCE(MAX(version), 0) AS v FROM events WHERE stream_id = ?) AS cur
+            WHERE cur.v BETWEEN ? AND ?
+            RETURNING position, version""";
+
+    @Override
+    long currentVersion(Connection c, String streamId) throws SQLException {
+        PreparedStatement ps = cached(c, currentVersion());
+        ps.setString(1, streamId);
+        try (ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
+    }
+
     private Written write(Connection c, AppendRequest request) throws SQLException {
         long current = currentVersion(c, request.streamId());
         if (!request.expected().isMetBy(current)) {
             return new Written(null, current);
         }
         List<EventData> events = request.events();
-        try (PreparedStatement ps = c.prepareStatement(INSERT_EVENT)) {
+        PreparedStatement ps = cached(c, INSERT_EVENT);
+        try {
             for (int i = 0; i < events.size(); i++) {
                 EventData e = events.get(i);
                 ps.setString(1, request.streamId());
@@ -301,14 +406,14 @@ final class SqliteDialect extends Dialect {
                 ps.executeBatch();
             }
         } catch (SQLException e) {
+            ps.clearBatch();
             if (isUniqueViolation(e)) {
                 throw new DuplicateKey(e);
             }
             throw e;
         }
         long position;
-        try (PreparedStatement ps = c.prepareStatement("SELECT last_insert_rowid()");
-             ResultSet rs = ps.executeQuery()) {
+        try (ResultSet rs = cached(c, "SELECT last_insert_rowid()").executeQuery()) {
             rs.next();
             position = rs.getLong(1);
         }
