@@ -257,6 +257,7 @@ public final class JdbcEventStore implements EventStore {
      *   <tr><td>{@link #durability}</td><td>{@link Durability#FULL}</td></tr>
      *   <tr><td>{@link #busyTimeout}</td><td>5 seconds</td></tr>
      *   <tr><td>{@link #maxPoolSize} (URL only)</td><td>8</td></tr>
+     *   <tr><td>{@link #schema} (PostgreSQL URL only)</td><td>the connection's current schema</td></tr>
      * </table>
      */
     public static final class Builder {
@@ -267,6 +268,7 @@ public final class JdbcEventStore implements EventStore {
         private Durability durability = Durability.FULL;
         private Duration busyTimeout = Duration.ofSeconds(5);
         private int maxPoolSize = 8;
+        private String schema;
 
         private Builder(String jdbcUrl, DataSource dataSource) {
             this.jdbcUrl = jdbcUrl;
@@ -321,6 +323,43 @@ public final class JdbcEventStore implements EventStore {
         }
 
         /**
+         * PostgreSQL: the schema that holds the store's tables, created if it does not exist
+         * (by default the tables go to the connection's current schema). Only for a store opened
+         * on a URL, whose pool sets it on every connection; with a DataSource of your own, set
+         * {@code currentSchema} in its URL instead.
+         *
+         * <p>The name is checked here, when the store is configured, because it is the one part
+         * of the store's SQL that cannot be a bound parameter: it must be a plain identifier, a
+         * lower-case ASCII letter or {@code _} followed by at most 62 lower-case ASCII letters,
+         * digits or {@code _} (no quoting, no case folding, nothing to inject).
+         *
+         * @throws IllegalArgumentException if {@code schema} is not a plain identifier
+         */
+        public Builder schema(String schema) {
+            Objects.requireNonNull(schema, "schema");
+            if (!PLAIN_IDENTIFIER.matcher(schema).matches()) {
+                throw new IllegalArgumentException("schema must be a plain identifier (a lower-case "
+                        + "letter or _, then up to 62 lower-case letters, digits or _), was '"
+                        + printable(schema) + "'");
+            }
+            this.schema = schema;
+            return this;
+        }
+
+        private static final java.util.regex.Pattern PLAIN_IDENTIFIER =
+                java.util.regex.Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+
+        /** The name as it can be shown in a message: at most 100 characters, controls escaped. */
+        private static String printable(String s) {
+            StringBuilder out = new StringBuilder();
+            for (int i = 0; i < s.length() && out.length() < 100; i++) {
+                char c = s.charAt(i);
+                out.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+            }
+            return s.length() > 100 ? out + "..." : out.toString();
+        }
+
+        /**
          * Opens the store: connects, checks the database's settings, creates or migrates the
          * schema.
          *
@@ -330,10 +369,19 @@ public final class JdbcEventStore implements EventStore {
         public JdbcEventStore open() {
             StoreSettings settings = new StoreSettings(clock, limits, durability, busyTimeout);
             if (dataSource != null) {
+                if (schema != null) {
+                    throw new IllegalArgumentException("schema(...) applies to the pool a store "
+                            + "opened on a URL creates; with a DataSource of your own, set "
+                            + "currentSchema in its URL");
+                }
                 Dialect dialect = Dialect.forDataSource(dataSource, settings);
                 return start(dataSource, null, dialect, settings);
             }
             Dialect dialect = Dialect.forUrl(jdbcUrl, settings);
+            if (schema != null && !(dialect instanceof PostgresDialect)) {
+                throw new IllegalArgumentException("schema(...) is a PostgreSQL option; a "
+                        + dialect.name() + " database is one file");
+            }
             String lower = jdbcUrl.toLowerCase(Locale.ROOT);
             if (lower.equals("jdbc:sqlite:") || lower.contains(":memory:")) {
                 throw new IllegalArgumentException("'" + jdbcUrl + "' is an in-memory SQLite "
@@ -344,6 +392,9 @@ public final class JdbcEventStore implements EventStore {
             config.setJdbcUrl(jdbcUrl);
             config.setMaximumPoolSize(maxPoolSize);
             config.setPoolName("annals-" + dialect.name().toLowerCase(Locale.ROOT));
+            if (schema != null) {
+                config.setSchema(schema); // search_path of every pooled connection
+            }
             HikariDataSource pool;
             try {
                 pool = new HikariDataSource(config);
@@ -351,10 +402,22 @@ public final class JdbcEventStore implements EventStore {
                 throw new EventStoreException("cannot open " + jdbcUrl + ": " + e.getMessage(), e);
             }
             try {
+                if (schema != null) {
+                    createSchema(pool, schema);
+                }
                 return start(pool, pool, dialect, settings);
             } catch (RuntimeException e) {
                 pool.close();
                 throw e;
+            }
+        }
+
+        /** The name was checked by {@link #schema}: a plain identifier, safe to quote. */
+        private static void createSchema(DataSource ds, String schema) {
+            try (Connection c = ds.getConnection(); java.sql.Statement st = c.createStatement()) {
+                st.execute("CREATE SCHEMA IF NOT EXISTS \"" + schema + "\"");
+            } catch (SQLException e) {
+                throw new EventStoreException("cannot create schema " + schema + ": " + e.getMessage(), e);
             }
         }
 

@@ -1,0 +1,100 @@
+package io.annals.eventstore.jdbc;
+
+import io.annals.eventstore.AppendResult;
+import io.annals.eventstore.EventData;
+import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.KeyedProjector;
+import io.annals.eventstore.ProjectionRunner;
+import io.annals.eventstore.ProjectionRunnerContract;
+import io.annals.eventstore.ProjectionRunnerContract.Total;
+import io.annals.eventstore.ProjectionRunnerContract.Totals;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+
+/**
+ * The process the crash tests kill with SIGKILL. Modes:
+ * <ul>
+ *   <li>{@code append URL SEED}: appends batches of 5 events to 4 streams forever and prints
+ *       {@code SEND batchId streamId eventIds} before and {@code ACK batchId streamId lastVersion}
+ *       after each acknowledged batch. A failed append
+ *       (the server is down) prints {@code ERR message} and is retried with the same event ids.</li>
+ *   <li>{@code project URL}: runs the {@code totals} and {@code deposit-tables} projections until
+ *       killed, printing {@code STARTED} once they run.</li>
+ * </ul>
+ */
+final class CrashChild {
+
+    static final int BATCH = 5;
+
+    private CrashChild() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        switch (args[0]) {
+            case "append" -> append(args[1], Long.parseLong(args[2]), out);
+            case "project" -> project(args[1], out);
+            default -> throw new IllegalArgumentException(args[0]);
+        }
+    }
+
+    /** The payload of the i-th event of a batch: the test finds torn batches by these fields. */
+    static String payload(UUID batch, int i) {
+        return "{\"batch\":\"" + batch + "\",\"i\":" + i + "}";
+    }
+
+    private static void append(String url, long seed, PrintStream out) throws InterruptedException {
+        Random random = new Random(seed);
+        try (JdbcEventStore store = JdbcEventStore.builder(url).maxPoolSize(2).open()) {
+            out.println("STARTED");
+            while (true) {
+                UUID batch = new UUID(random.nextLong(), random.nextLong());
+                List<EventData> events = new ArrayList<>();
+                for (int i = 0; i < BATCH; i++) {
+                    events.add(EventData.of("Batched", payload(batch, i)));
+                }
+                String stream = "crash-" + random.nextInt(4);
+                StringBuilder ids = new StringBuilder();
+                events.forEach(e -> ids.append(ids.length() == 0 ? "" : ",").append(e.eventId()));
+                out.println("SEND " + batch + " " + stream + " " + ids);
+                while (true) {
+                    try {
+                        AppendResult r = store.append(stream, ExpectedVersion.any(), events);
+                        out.println("ACK " + batch + " " + stream + " " + r.version());
+                        break;
+                    } catch (RuntimeException e) {
+                        out.println("ERR " + e.getClass().getSimpleName() + ": " + e.getMessage());
+                        Thread.sleep(200);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void project(String url, PrintStream out) throws Exception {
+        JdbcEventStore store = JdbcEventStore.open(url);
+        DepositTables.create(store.dataSource());
+        DepositTables tables = new DepositTables();
+        tables.hook = (c, e) -> {
+            try {
+                Thread.sleep(1); // spread the batches over time, so that kills land inside them
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        KeyedProjector<String, Total> totals = store.projections()
+                .keyed(new Totals("totals"), ProjectionRunnerContract.CODEC, ProjectionRunnerContract.TOTALS);
+        ProjectionRunner runner = ProjectionRunner.builder(store)
+                .add(totals).add(store.projections().custom(tables, ProjectionRunnerContract.CODEC))
+                .batchSize(5).pollInterval(Duration.ofMillis(10)).maxBackoff(Duration.ofMillis(200))
+                .build();
+        runner.start();
+        out.println("STARTED");
+        Thread.sleep(Long.MAX_VALUE);
+    }
+}

@@ -1,0 +1,336 @@
+package io.annals.eventstore.jdbc;
+
+import static io.annals.eventstore.ProjectionRunnerContract.CODEC;
+import static io.annals.eventstore.ProjectionRunnerContract.TOTALS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.annals.eventstore.AppendLimits;
+import io.annals.eventstore.CommandHandler;
+import io.annals.eventstore.EventData;
+import io.annals.eventstore.EventStoreContract;
+import io.annals.eventstore.EventStoreException;
+import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.KeyedProjector;
+import io.annals.eventstore.ProjectionRunner;
+import io.annals.eventstore.ProjectionRunnerContract.Total;
+import io.annals.eventstore.ProjectionRunnerContract.Totals;
+import io.annals.eventstore.ProjectionStatus;
+import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.Snapshot;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Scenarios 9, 10 and 11 of the reliability suite: SQL injection and odd names, stored data
+ * that names classes, and inputs and reads past the resource limits.
+ */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+abstract class HostileInputContract {
+
+    private static final List<ReliabilityDb> DBS = Collections.synchronizedList(new ArrayList<>());
+
+    /** The database, created once per test class. */
+    abstract ReliabilityDb db();
+
+    ReliabilityDb remember(ReliabilityDb db) {
+        DBS.add(db);
+        return db;
+    }
+
+    @AfterAll
+    static void dropAll() {
+        synchronized (DBS) {
+            DBS.forEach(ReliabilityDb::dropAll);
+            DBS.clear();
+        }
+    }
+
+    private static void assertNothingWritten(JdbcEventStore store) {
+        assertThat(store.readAll(0, 10)).isEmpty();
+    }
+
+    // --- 9. SQL injection and names -------------------------------------------------------
+
+    static final List<String> HOSTILE = List.of("'; DROP TABLE events;--", "\"; DROP TABLE events;--",
+            "x' OR '1'='1", "%", "_", "a%", "a_c", "\\", "\\'", "Robert'); DELETE FROM snapshots;--",
+            "$$; DROP TABLE events; $$", "\ud83d\udca3".repeat(100), "e\u0301t\u00e9 \u2603 \u0627\u0644\u0639\u0631\u0628\u064a\u0629");
+
+    @Test
+    void hostile_stream_ids_types_metadata_and_projection_names_are_plain_data() throws Exception {
+        String url = db().newUrl("inject");
+        try (JdbcEventStore store = JdbcEventStore.open(url)) {
+            for (String s : HOSTILE) {
+                store.append(s, ExpectedVersion.noStream(), List.of(
+                        EventData.of(s.length() <= 200 ? s : "T", "{\"s\":\"x\"}", Map.of(s, s)),
+                        CODEC.encode(new io.annals.eventstore.ProjectionRunnerContract.Deposited(s.length()))));
+                store.snapshots().save(new Snapshot(s, 1, store.readStream(s, 1, 1).get(0).eventId(), 1,
+                        "{}", Instant.EPOCH));
+            }
+            for (String s : HOSTILE) {
+                assertThat(store.currentVersion(s)).as(s).isEqualTo(2);
+                List<RecordedEvent> read = store.readStream(s, 1, 10);
+                assertThat(read).extracting(RecordedEvent::streamId).containsOnly(s);
+                assertThat(read.get(0).metadata()).isEqualTo(Map.of(s, s));
+                assertThat(store.snapshots().load(s)).isPresent();
+            }
+            assertThat(store.currentVersion("ab")).as("% is no wildcard").isZero();
+            assertThat(store.currentVersion("abc")).as("_ is no wildcard").isZero();
+            for (String name : HOSTILE.subList(0, 5)) {
+                KeyedProjector<String, Total> p = store.projections().keyed(new Totals(name), CODEC, TOTALS);
+                try (ProjectionRunner runner = ProjectionRunner.builder(store).add(p).build()) {
+                    assertThat(runner.catchUp()).extracting(ProjectionStatus::lastError).containsOnlyNulls();
+                }
+                assertThat(p.get(HOSTILE.get(0))).contains(new Total(HOSTILE.get(0).length(), 1));
+            }
+            assertThat(EventStoreContract.readAllOf(store)).hasSize(2 * HOSTILE.size());
+        }
+    }
+
+    @Test
+    void nul_bytes_anywhere_are_refused_before_any_write() {
+        String url = db().newUrl("nul");
+        try (JdbcEventStore store = JdbcEventStore.open(url)) {
+            assertThatThrownBy(() -> store.append("a\u0000b", ExpectedVersion.any(), List.of(EventData.of("E", "{}"))))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("control characters");
+            assertThatThrownBy(() -> EventData.of("E\u0000", "{}"))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NUL");
+            assertThatThrownBy(() -> store.append("s", ExpectedVersion.any(),
+                    List.of(EventData.of("E", "{}", Map.of("k", "v\u0000")))))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NUL");
+            assertThatThrownBy(() -> store.append("s", ExpectedVersion.any(),
+                    List.of(EventData.of("E", "{\"a\":\"\\u0000\"}"))))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\\u0000");
+            assertThatThrownBy(() -> store.append("s", ExpectedVersion.any(),
+                    List.of(EventData.of("E", "{\"a\":\"raw\u0000nul\"}"))))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("control character");
+            assertNothingWritten(store);
+        }
+    }
+
+    @Test
+    void ten_thousand_characters_of_unicode_are_refused_as_a_name_and_kept_as_data() {
+        String url = db().newUrl("long");
+        String tenK = "\u00e9\ud83c\udf75\u4e2d".repeat(2_500);
+        try (JdbcEventStore store = JdbcEventStore.open(url)) {
+            assertThatThrownBy(() -> store.append(tenK, ExpectedVersion.any(), List.of(EventData.of("E", "{}"))))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 200 characters");
+            assertThatThrownBy(() -> EventData.of(tenK, "{}"))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 200 characters");
+            assertNothingWritten(store);
+            EventData data = EventData.of("Long", "{\"" + tenK + "\":\"" + tenK + "\"}", Map.of(tenK, tenK));
+            store.append("s", ExpectedVersion.any(), List.of(data));
+            RecordedEvent r = store.readStream("s", 1, 1).get(0);
+            assertThat(r.metadata()).isEqualTo(Map.of(tenK, tenK));
+            assertThat(r.json()).contains(tenK);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "Events", "annals events", "a-b", "x;drop table events", "\"x\"", "1abc",
+            "s\u0000", "\u00e9t\u00e9", "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklm"})
+    void a_schema_name_that_is_not_a_plain_identifier_is_refused_when_configured(String name) {
+        assertThatThrownBy(() -> JdbcEventStore.builder(db().newUrl("schema")).schema(name))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("plain identifier");
+    }
+
+    // --- 10. deserialization --------------------------------------------------------------
+
+    @Test
+    void a_stored_type_naming_a_class_is_never_loaded_and_the_error_names_the_event() throws Exception {
+        String url = db().newUrl("gadget");
+        System.clearProperty(GadgetProbe.LOADED);
+        try (JdbcEventStore store = JdbcEventStore.open(url)) {
+            store.append("acct", ExpectedVersion.any(), List.of(
+                    CODEC.encode(new io.annals.eventstore.ProjectionRunnerContract.Deposited(5)),
+                    EventData.of(GadgetProbe.class.getName(), "{\"x\":1}"),
+                    EventData.of("com.sun.rowset.JdbcRowSetImpl",
+                            "{\"dataSourceName\":\"ldap://127.0.0.1:1/x\",\"autoCommit\":true}")));
+            JacksonEventCodec<FaultContract.Added> codec = FaultContract.TALLY_CODEC;
+            List<RecordedEvent> stored = store.readStream("acct", 1, 10);
+            for (RecordedEvent r : stored.subList(1, 3)) {
+                assertThatThrownBy(() -> codec.decode(r))
+                        .isInstanceOf(EventStoreException.class)
+                        .hasMessageContaining("unknown event type '" + r.type() + "'")
+                        .hasMessageContaining("stream acct at version " + r.version() + " (position " + r.position() + ")");
+            }
+            // a registered type whose stored payload carries polymorphic type hints
+            store.append("tally-g", ExpectedVersion.any(), List.of(EventData.of("Added",
+                    "{\"n\":1,\"@class\":\"" + GadgetProbe.class.getName() + "\",\"@type\":\""
+                            + GadgetProbe.class.getName() + "\"}")));
+            assertThat(codec.decode(store.readStream("tally-g", 1, 1).get(0)).event())
+                    .isEqualTo(new FaultContract.Added(1));
+            // the command loop and a projection meet them too: typed errors, or skipped
+            store.append("tally-x", ExpectedVersion.any(), List.of(EventData.of(GadgetProbe.class.getName(), "{}")));
+            assertThatThrownBy(() -> CommandHandler.builder(new FaultContract.Tallies(), store, codec).build()
+                    .load("x"))
+                    .isInstanceOf(EventStoreException.class)
+                    .hasMessageContaining("unknown event type '" + GadgetProbe.class.getName() + "'")
+                    .hasMessageContaining("stream tally-x at version 1");
+            KeyedProjector<String, Total> totals = store.projections().keyed(new Totals("totals"), CODEC, TOTALS);
+            try (ProjectionRunner runner = ProjectionRunner.builder(store).add(totals).build()) {
+                assertThat(runner.catchUp()).extracting(ProjectionStatus::lastError).containsOnlyNulls();
+            }
+            assertThat(totals.get("acct")).contains(new Total(5, 1));
+        }
+        assertThat(System.getProperty(GadgetProbe.LOADED)).as("the gadget class was initialised").isNull();
+    }
+
+    @Test
+    void a_tampered_payload_of_a_known_type_fails_its_projection_with_an_error_naming_the_event()
+            throws Exception {
+        String url = db().newUrl("tampered");
+        try (JdbcEventStore store = JdbcEventStore.open(url)) {
+            store.append("acct", ExpectedVersion.any(), List.of(
+                    CODEC.encode(new io.annals.eventstore.ProjectionRunnerContract.Deposited(5))));
+            // written behind the store's back: a JSON array naming a class, as default typing reads it
+            try (Connection c = DriverManager.getConnection(url);
+                 PreparedStatement ps = c.prepareStatement(db().name().equals("SQLite")
+                         ? "UPDATE events SET data = ? WHERE stream_id = 'acct'"
+                         : "UPDATE events SET data = ?::jsonb WHERE stream_id = 'acct'")) {
+                ps.setString(1, "[\"" + GadgetProbe.class.getName() + "\",{\"amount\":5}]");
+                ps.executeUpdate();
+            }
+            RecordedEvent r = store.readStream("acct", 1, 1).get(0);
+            KeyedProjector<String, Total> totals = store.projections().keyed(new Totals("totals"), CODEC, TOTALS);
+            try (ProjectionRunner runner = ProjectionRunner.builder(store).add(totals).build()) {
+                ProjectionStatus status = runner.catchUp().get(0);
+                assertThat(status.state()).isEqualTo(ProjectionStatus.State.FAILED);
+                assertThat(status.lastError()).contains("position " + r.position()).contains("stream acct");
+            }
+            assertThatThrownBy(() -> FaultContract.TALLY_CODEC.decode(new RecordedEvent(r.streamId(), r.version(),
+                    r.position(), r.eventId(), "Added", r.json(), Map.of(), r.recordedAt())))
+                    .isInstanceOf(EventStoreException.class).hasMessageContaining("cannot decode event " + r.eventId());
+        }
+        assertThat(System.getProperty(GadgetProbe.LOADED)).isNull();
+    }
+
+    // --- 11. resource limits --------------------------------------------------------------
+
+    @Test
+    void oversized_appends_are_refused_with_typed_errors_before_any_write() {
+        String url = db().newUrl("limits");
+        try (JdbcEventStore store = JdbcEventStore.open(url)) {
+            String twentyMb = "{\"a\":\"" + "x".repeat(20 << 20) + "\"}";
+            assertThatThrownBy(() -> store.append("s", ExpectedVersion.any(), List.of(EventData.of("Big", twentyMb))))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("over the limit of 1048576");
+            String thirtyMillion = "{\"a\":\"" + "\u00e9".repeat(30_000_000) + "\"}";
+            assertThatThrownBy(() -> store.append("s", ExpectedVersion.any(), List.of(EventData.of("Big", thirtyMillion))))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("over the limit of 1048576");
+            List<EventData> hundredThousand = new ArrayList<>();
+            for (int i = 0; i < 100_000; i++) {
+                hundredThousand.add(EventData.of("Many", "{}"));
+            }
+            assertThatThrownBy(() -> store.append("s", ExpectedVersion.any(), hundredThousand))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 10000 events");
+            String deep = "{\"a\":" + "[".repeat(2_000) + "]".repeat(2_000) + "}";
+            assertThatThrownBy(() -> store.append("s", ExpectedVersion.any(), List.of(EventData.of("Deep", deep))))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nested deeper than 1000");
+            String deepObjects = "{\"a\":".repeat(2_000) + "1" + "}".repeat(2_000);
+            assertThatThrownBy(() -> store.append("s", ExpectedVersion.any(), List.of(EventData.of("Deep", deepObjects))))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nested deeper than 1000");
+            assertThatThrownBy(() -> store.append("s", ExpectedVersion.any(),
+                    List.of(EventData.of("Meta", "{}", Map.of("k", "v".repeat(1 << 20))))))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("metadata is");
+            assertNothingWritten(store);
+        }
+    }
+
+    @Test
+    void raised_limits_store_what_the_defaults_refuse() {
+        String url = db().newUrl("raised");
+        AppendLimits raised = AppendLimits.defaults().withMaxPayloadBytes(4 << 20).withMaxEventsPerAppend(20_000)
+                .withMaxJsonDepth(3_000);
+        try (JdbcEventStore store = JdbcEventStore.builder(url).limits(raised).open()) {
+            String big = "{\"a\":\"" + "x".repeat(3 << 20) + "\"}";
+            String deep = "{\"a\":" + "[".repeat(2_000) + "]".repeat(2_000) + "}";
+            List<EventData> many = new ArrayList<>();
+            for (int i = 0; i < 20_000; i++) {
+                many.add(EventData.of("Many", "{\"i\":" + i + "}"));
+            }
+            store.append("big", ExpectedVersion.noStream(), List.of(EventData.of("Big", big), EventData.of("Deep", deep)));
+            store.append("many", ExpectedVersion.noStream(), many);
+            assertThat(store.readStream("big", 1, 1).get(0).json()).hasSizeGreaterThan(3 << 20);
+            assertThat(store.currentVersion("many")).isEqualTo(20_000);
+        }
+    }
+
+    @Test
+    @Tag("nightly")
+    @Timeout(1800)
+    void a_thirty_million_character_event_and_a_hundred_thousand_event_append_fit_raised_limits() {
+        String url = db().newUrl("huge");
+        AppendLimits raised = AppendLimits.defaults().withMaxPayloadBytes(64 << 20).withMaxEventsPerAppend(100_000);
+        try (JdbcEventStore store = JdbcEventStore.builder(url).limits(raised).open()) {
+            String huge = "{\"a\":\"" + "y".repeat(30_000_000) + "\"}";
+            store.append("huge", ExpectedVersion.noStream(), List.of(EventData.of("Huge", huge)));
+            List<EventData> many = new ArrayList<>();
+            for (int i = 0; i < 100_000; i++) {
+                many.add(EventData.of("Many", "{\"i\":" + i + "}"));
+            }
+            store.append("many", ExpectedVersion.noStream(), many);
+            assertThat(store.readStream("huge", 1, 1).get(0).json().length()).isGreaterThanOrEqualTo(30_000_000);
+            assertThat(store.currentVersion("many")).isEqualTo(100_000);
+            assertThat(store.append("many", ExpectedVersion.noStream(), many).version()).as("a repeat").isEqualTo(100_000);
+        }
+    }
+
+    @Test
+    @Timeout(600)
+    void a_long_stream_and_the_whole_log_read_in_a_64_mb_heap() throws Exception {
+        readInASmallHeap(100_000);
+    }
+
+    @Test
+    @Tag("nightly")
+    @Timeout(3600)
+    void a_million_event_stream_and_the_whole_log_read_in_a_64_mb_heap() throws Exception {
+        readInASmallHeap(1_000_000);
+    }
+
+    private void readInASmallHeap(int events) throws Exception {
+        String url = db().newUrl("heap");
+        String pad = "p".repeat(300); // 1,000,000 of these is far more than 64 MB
+        long sum = 0;
+        try (JdbcEventStore store = JdbcEventStore.open(url)) {
+            for (int from = 0; from < events; from += 10_000) {
+                List<EventData> batch = new ArrayList<>();
+                for (int i = from; i < Math.min(events, from + 10_000); i++) {
+                    batch.add(EventData.of("Padded", "{\"n\":" + i + ",\"pad\":\"" + pad + "\"}"));
+                    sum += i;
+                }
+                store.append("big-one", ExpectedVersion.exactly(from), batch);
+            }
+        }
+        try (ChildJvm child = ChildJvm.start(LowMemoryReader.class, "64m", url)) {
+            int exit = child.await(1_800_000);
+            assertThat(exit).as(child.describe()).isZero();
+            assertThat(child.lines()).contains("OK " + events + " " + events + " " + sum + " " + events);
+        }
+    }
+
+    static UUID id() {
+        return UUID.randomUUID();
+    }
+
+    static void sql(String url, String sql) throws SQLException {
+        ReliabilityDb.execute(url, sql);
+    }
+}
