@@ -182,15 +182,22 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
             return null;
         }
         // The snapshot must end at an event of this very history; a snapshot left over from a
-        // restored or rebuilt database would otherwise silently give a wrong state.
-        List<RecordedEvent> head = store.readStream(streamId, snapshot.version(), 1);
-        if (head.isEmpty() || !head.get(0).eventId().equals(snapshot.lastEventId())) {
+        // restored or rebuilt database would otherwise silently give a wrong state. The event at
+        // the snapshot's version is read with the events after it: one query.
+        List<RecordedEvent> page = store.readStream(streamId, snapshot.version(), PAGE_SIZE);
+        if (page.isEmpty() || !page.get(0).eventId().equals(snapshot.lastEventId())) {
             LOG.log(Level.WARNING, () -> "ignoring the snapshot of " + streamId + " at version "
                     + snapshot.version() + ": the stream holds no event " + snapshot.lastEventId()
                     + " there; replaying its events instead");
             return null;
         }
-        return foldFrom(streamId, state, snapshot.version());
+        S s = state;
+        for (RecordedEvent r : page.subList(1, page.size())) {
+            s = aggregate.evolve(s, codec.decode(r).event());
+        }
+        long version = page.get(page.size() - 1).version();
+        return page.size() < PAGE_SIZE ? new AggregateState<>(streamId, s, version)
+                : foldFrom(streamId, s, version);
     }
 
     private void maybeSnapshot(AggregateState<S> before, AppendResult appended, S state,

@@ -49,11 +49,16 @@ public final class InMemoryProjector<E extends Event, K, V> implements KeyedProj
         if (checkpoint != from) {
             throw new CheckpointConflictException(name(), from);
         }
-        Map<K, Optional<V>> changed = KeyedFold.fold(projection, codec, events,
-                key -> {
-                    Row<K, V> row = rows.get(String.valueOf(key));
-                    return row == null ? null : row.value();
-                });
+        Map<K, Optional<V>> changed = KeyedFold.fold(projection, codec, events, keys -> {
+            Map<K, V> found = new java.util.HashMap<>();
+            for (K key : keys) {
+                Row<K, V> row = rows.get(String.valueOf(key));
+                if (row != null) {
+                    found.put(key, row.value());
+                }
+            }
+            return found;
+        });
         changed.forEach((key, value) -> {
             if (value.isPresent()) {
                 rows.put(String.valueOf(key), new Row<>(key, value.get()));

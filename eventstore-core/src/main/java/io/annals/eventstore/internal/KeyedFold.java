@@ -6,10 +6,13 @@ import io.annals.eventstore.EventCodec;
 import io.annals.eventstore.Projection;
 import io.annals.eventstore.ProjectionException;
 import io.annals.eventstore.RecordedEvent;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -22,14 +25,18 @@ public final class KeyedFold {
     }
 
     /**
-     * @param load reads a row as it is before the batch (null when there is none)
+     * @param loadAll reads the rows of the given keys as they are before the batch, in one go
+     *     (a key without a row is absent from the result)
      * @return the rows the batch changed, in first-touched order; an empty value deletes the row
      * @throws ProjectionException naming the event the projection failed on
      */
     public static <E extends Event, K, V> Map<K, Optional<V>> fold(
             Projection<E, K, V> projection, EventCodec<E> codec, List<RecordedEvent> events,
-            Function<K, V> load) {
-        Map<K, Optional<V>> changed = new LinkedHashMap<>();
+            Function<Set<K>, Map<K, V>> loadAll) {
+        // Decode and key every event first, so that the rows are read in one query per batch
+        // rather than one per key.
+        List<Envelope<E>> envelopes = new ArrayList<>(events.size());
+        List<K> keys = new ArrayList<>(events.size());
         for (RecordedEvent r : events) {
             if (!codec.knows(r.type())) {
                 continue;
@@ -37,14 +44,25 @@ public final class KeyedFold {
             try {
                 Envelope<E> envelope = codec.decode(r);
                 K key = projection.key(envelope);
-                if (key == null) {
-                    continue;
+                if (key != null) {
+                    envelopes.add(envelope);
+                    keys.add(key);
                 }
-                Optional<V> before = changed.get(key);
-                V current = before != null ? before.orElse(null) : load.apply(key);
-                changed.put(key, Optional.ofNullable(projection.apply(current, envelope)));
             } catch (RuntimeException e) {
                 throw new ProjectionException(projection.name(), r, e);
+            }
+        }
+        Map<K, V> before = keys.isEmpty() ? Map.of() : loadAll.apply(new LinkedHashSet<>(keys));
+        Map<K, Optional<V>> changed = new LinkedHashMap<>();
+        for (int i = 0; i < envelopes.size(); i++) {
+            K key = keys.get(i);
+            Envelope<E> envelope = envelopes.get(i);
+            try {
+                Optional<V> latest = changed.get(key);
+                V current = latest != null ? latest.orElse(null) : before.get(key);
+                changed.put(key, Optional.ofNullable(projection.apply(current, envelope)));
+            } catch (RuntimeException e) {
+                throw new ProjectionException(projection.name(), envelope.recorded(), e);
             }
         }
         return changed;

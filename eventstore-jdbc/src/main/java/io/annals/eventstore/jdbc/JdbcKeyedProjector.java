@@ -13,10 +13,12 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /** A keyed projection whose rows live in {@code projection_rows}. */
@@ -39,22 +41,14 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjectorBase
 
     @Override
     void applyBatch(Connection c, List<RecordedEvent> events) throws SQLException {
-        Map<K, Optional<V>> changed;
-        try (PreparedStatement load = c.prepareStatement(
-                "SELECT value FROM projection_rows WHERE projection = ? AND key = ?")) {
-            changed = KeyedFold.fold(projection, codec, events, key -> {
-                try {
-                    load.setString(1, name());
-                    load.setString(2, String.valueOf(key));
-                    try (ResultSet rs = load.executeQuery()) {
-                        return rs.next() ? values.deserialize(rs.getString(1)) : null;
-                    }
-                } catch (SQLException e) {
-                    throw new EventStoreException("cannot read row " + key + " of " + name() + ": "
-                            + e.getMessage(), e);
-                }
-            });
-        }
+        Map<K, Optional<V>> changed = KeyedFold.fold(projection, codec, events, keys -> {
+            try {
+                return load(c, keys);
+            } catch (SQLException e) {
+                throw new EventStoreException("cannot read the rows of " + name() + ": "
+                        + e.getMessage(), e);
+            }
+        });
         try (PreparedStatement upsert = c.prepareStatement(dialect.upsertProjectionRow());
              PreparedStatement delete = c.prepareStatement(
                      "DELETE FROM projection_rows WHERE projection = ? AND key = ?")) {
@@ -82,6 +76,35 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjectorBase
                 delete.executeBatch();
             }
         }
+    }
+
+    /** Keys read per statement (bounded bind variables). */
+    private static final int KEY_CHUNK = 500;
+
+    /** The rows of {@code keys} that exist, read in one statement per 500 keys. */
+    private Map<K, V> load(Connection c, Set<K> keys) throws SQLException {
+        Map<String, K> byText = new HashMap<>();
+        for (K key : keys) {
+            byText.put(String.valueOf(key), key);
+        }
+        List<String> texts = new ArrayList<>(byText.keySet());
+        Map<K, V> found = new HashMap<>();
+        for (int from = 0; from < texts.size(); from += KEY_CHUNK) {
+            List<String> chunk = texts.subList(from, Math.min(texts.size(), from + KEY_CHUNK));
+            try (PreparedStatement ps = c.prepareStatement("SELECT key, value FROM projection_rows "
+                    + "WHERE projection = ? AND key IN (" + "?,".repeat(chunk.size() - 1) + "?)")) {
+                ps.setString(1, name());
+                for (int i = 0; i < chunk.size(); i++) {
+                    ps.setString(i + 2, chunk.get(i));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        found.put(byText.get(rs.getString(1)), values.deserialize(rs.getString(2)));
+                    }
+                }
+            }
+        }
+        return found;
     }
 
     @Override
