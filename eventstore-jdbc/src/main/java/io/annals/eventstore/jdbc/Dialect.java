@@ -178,8 +178,13 @@ abstract class Dialect {
                 ON CONFLICT (projection, key) DO UPDATE SET value = excluded.value""";
     }
 
+    /**
+     * The stream's version: the last entry of the {@code (stream_id, version)} index. Written as
+     * ORDER BY ... LIMIT 1 rather than MAX(): SQLite's min/max optimisation does not apply once
+     * the aggregate is wrapped (COALESCE), and it then read every index entry of the stream.
+     */
     String currentVersion() {
-        return "SELECT MAX(version) FROM events WHERE stream_id = ?";
+        return "SELECT version FROM events WHERE stream_id = ? ORDER BY version DESC LIMIT 1";
     }
 
     String findEventIds(int count) {

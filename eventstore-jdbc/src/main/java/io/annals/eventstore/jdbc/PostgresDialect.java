@@ -75,7 +75,8 @@ final class PostgresDialect extends Dialect {
 
     private static final String APPEND = """
             WITH cur AS (
-                SELECT COALESCE(MAX(version), 0) AS v FROM events WHERE stream_id = ?
+                SELECT COALESCE((SELECT version FROM events WHERE stream_id = ?
+                                 ORDER BY version DESC LIMIT 1), 0) AS v
             )
             INSERT INTO events (position, stream_id, version, event_id, type, data, metadata, recorded_at)
             SELECT %s + e.n, ?, cur.v + e.n, e.id, e.type, e.data::jsonb, e.meta::jsonb,
@@ -89,7 +90,8 @@ final class PostgresDialect extends Dialect {
     /** {@link #APPEND} for one event: the same statement without arrays to build and unnest. */
     private static final String APPEND_ONE = """
             WITH cur AS (
-                SELECT COALESCE(MAX(version), 0) AS v FROM events WHERE stream_id = ?
+                SELECT COALESCE((SELECT version FROM events WHERE stream_id = ?
+                                 ORDER BY version DESC LIMIT 1), 0) AS v
             )
             INSERT INTO events (position, stream_id, version, event_id, type, data, metadata, recorded_at)
             SELECT %s + 1, ?, cur.v + 1, ?, ?, ?::jsonb, ?::jsonb,

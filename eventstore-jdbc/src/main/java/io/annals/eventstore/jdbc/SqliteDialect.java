@@ -366,7 +366,8 @@ final class SqliteDialect extends Dialect {
     private static final String INSERT_ONE = """
             INSERT INTO events (stream_id, version, event_id, type, data, metadata, recorded_at)
             SELECT ?, cur.v + 1, ?, ?, ?, ?, ?
-            FROM (SELECT COALESCE(MAX(version), 0) AS v FROM events WHERE stream_id = ?) AS cur
+            FROM (SELECT COALESCE((SELECT version FROM events WHERE stream_id = ?
+                                   ORDER BY version DESC LIMIT 1), 0) AS v) AS cur
             WHERE cur.v BETWEEN ? AND ?
             RETURNING position, version""";
 
