@@ -1,0 +1,294 @@
+package io.annals.benchmarks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.annals.benchmarks.Measure.Pair;
+import io.annals.benchmarks.Measure.Side;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * W7: the price tracker's HTTP API under load from a second process ({@code wrk}) on loopback,
+ * against the same routes written by hand on raw JDBC ({@link BaselineServer}). Both servers run
+ * in JVMs of their own with the same heap; each is measured in turns with the other idle.
+ */
+final class Http {
+
+    /** What wrk measured in one run. */
+    record Load(double requestsPerSecond, long requests, long errors, double p50, double p90, double p99,
+                double p999) {
+    }
+
+    /** A server under test, in its own process. */
+    private record Server(String label, Process process, int port, Path log) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path work;
+    private final Path pricetrackerJar;
+    private final Path benchmarksJar;
+    private final Results results;
+    private final int products;
+    private final int connections;
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    Http(Path work, Path pricetrackerJar, Path benchmarksJar, Results results, int products, int connections) {
+        this.work = work;
+        this.pricetrackerJar = pricetrackerJar;
+        this.benchmarksJar = benchmarksJar;
+        this.results = results;
+        this.products = products;
+        this.connections = connections;
+    }
+
+    /** Whether wrk is on the PATH. */
+    static boolean wrkAvailable() {
+        try {
+            Process p = new ProcessBuilder("wrk", "--version").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            p.waitFor(10, TimeUnit.SECONDS);
+            return true;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    void run(Target annalsTarget, Target baselineTarget, double warmSeconds, double seconds, int rounds)
+            throws Exception {
+        String db = annalsTarget.kind.label;
+        Path post = script("post", true);
+        Path get = script("get", false);
+        List<Server> servers = new ArrayList<>();
+        try {
+            Server annals = start("Annals", List.of("-jar", pricetrackerJar.toString(), "serve"), annalsTarget);
+            servers.add(annals);
+            Server baseline = start("baseline", List.of("-cp", benchmarksJar.toString(),
+                    BaselineServer.class.getName()), baselineTarget);
+            servers.add(baseline);
+            awaitUp(annals);
+            awaitUp(baseline);
+            for (Server s : servers) {
+                seed(s);
+            }
+            awaitReadModels(annals);
+
+            // Price changes, then (read models caught up) product reads.
+            Load[][] changes = phase(annals, baseline, post, warmSeconds, seconds, rounds);
+            long lag = awaitReadModels(annals);
+            Load[][] reads = phase(annals, baseline, get, warmSeconds, seconds, rounds);
+
+            report(db, "POST /products/{id}/price-changes", "price changes/s", changes,
+                    String.format(Locale.ROOT, "read models caught up %d ms after the load stopped", lag));
+            report(db, "GET /products/{id}", "reads/s", reads, "");
+        } finally {
+            for (Server s : servers) {
+                Cleanup.stop(s.process());
+            }
+        }
+    }
+
+    private void report(String db, String route, String unit, Load[][] loads, String note) {
+        String what = route + ", " + connections + " connections";
+        String baselineName = "the same route by hand on raw JDBC (BaselineServer)";
+        String errors = errors(loads);
+        results.compare("W7", db, what, unit, pair(loads, Load::requestsPerSecond), baselineName, true, null,
+                note.isEmpty() || errors.isEmpty() ? note + errors : note + "; " + errors);
+        results.compare("W7", db, what + ": latency p50", "ms", pair(loads, l -> l.p50() / 1000), baselineName,
+                false, null, "");
+        results.compare("W7", db, what + ": latency p99", "ms", pair(loads, l -> l.p99() / 1000), baselineName,
+                false, null, "");
+    }
+
+    private static String errors(Load[][] loads) {
+        long a = 0;
+        long b = 0;
+        for (Load l : loads[0]) {
+            a += l.errors();
+        }
+        for (Load l : loads[1]) {
+            b += l.errors();
+        }
+        return a + b == 0 ? "" : String.format(Locale.ROOT, "errors or non-2xx answers: Annals %d, baseline %d",
+                a, b);
+    }
+
+    private interface Figure {
+        double of(Load l);
+    }
+
+    private static Pair pair(Load[][] loads, Figure f) {
+        double[] a = new double[loads[0].length];
+        double[] b = new double[loads[1].length];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = f.of(loads[0][i]);
+            b[i] = f.of(loads[1][i]);
+        }
+        return new Pair(new Side(a), new Side(b));
+    }
+
+    /** Warm-up of each, then alternating rounds; [0] Annals, [1] baseline. */
+    private Load[][] phase(Server annals, Server baseline, Path script, double warm, double seconds, int rounds)
+            throws Exception {
+        wrk(annals, script, warm);
+        wrk(baseline, script, warm);
+        Load[][] out = new Load[2][rounds];
+        for (int r = 0; r < rounds; r++) {
+            if (r % 2 == 0) {
+                out[0][r] = wrk(annals, script, seconds);
+                out[1][r] = wrk(baseline, script, seconds);
+            } else {
+                out[1][r] = wrk(baseline, script, seconds);
+                out[0][r] = wrk(annals, script, seconds);
+            }
+        }
+        return out;
+    }
+
+    private Path script(String name, boolean post) throws IOException {
+        String request = post
+                ? """
+                  local v = (math.random(2) == 1) and "0.01" or "-0.01"
+                  return wrk.format("POST", "/products/p-" .. math.random(%d) .. "/price-changes",
+                      {["Content-Type"] = "application/json"}, '{"variation":' .. v .. '}')
+                  """.formatted(products)
+                : """
+                  return wrk.format("GET", "/products/p-" .. math.random(%d))
+                  """.formatted(products);
+        String lua = "request = function()\n" + request + "end\n" + """
+                done = function(summary, latency, requests)
+                  local e = summary.errors
+                  io.write(string.format('WRKJSON {"requests":%d,"duration":%d,"errors":%d,' ..
+                      '"p50":%d,"p90":%d,"p99":%d,"p999":%d}\\n',
+                      summary.requests, summary.duration,
+                      e.connect + e.read + e.write + e.status + e.timeout,
+                      latency:percentile(50), latency:percentile(90), latency:percentile(99),
+                      latency:percentile(99.9)))
+                end
+                """;
+        Path p = work.resolve(name + ".lua");
+        Files.writeString(p, lua);
+        return p;
+    }
+
+    private Load wrk(Server s, Path script, double seconds) throws Exception {
+        int secs = Math.max(1, (int) Math.round(seconds));
+        Process p = new ProcessBuilder("wrk", "-t2", "-c" + connections, "-d" + secs + "s", "--timeout", "10s",
+                "-s", script.toString(), "http://127.0.0.1:" + s.port())
+                .redirectErrorStream(true).start();
+        Cleanup.process(p);
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(secs + 60L, TimeUnit.SECONDS)) {
+            Cleanup.stop(p);
+            throw new IllegalStateException("wrk did not finish");
+        }
+        int at = out.indexOf("WRKJSON ");
+        if (at < 0) {
+            throw new IllegalStateException("wrk printed no summary (exit " + p.exitValue() + "): " + out);
+        }
+        String line = out.substring(at + 8, out.indexOf('\n', at));
+        JsonNode n = JSON.readTree(line);
+        long requests = n.get("requests").asLong();
+        return new Load(requests / (n.get("duration").asLong() / 1e6), requests, n.get("errors").asLong(),
+                n.get("p50").asDouble(), n.get("p90").asDouble(), n.get("p99").asDouble(), n.get("p999").asDouble());
+    }
+
+    private Server start(String label, List<String> command, Target target) throws IOException {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xms256m");
+        cmd.add("-Xmx1g");
+        // Without TCP_NODELAY the JDK's HTTP server answers each keep-alive request 40 ms late
+        // (Nagle's algorithm against the client's delayed ACK: headers and body go out in two
+        // writes), on both servers alike; the figures would measure that stall, not the servers.
+        cmd.add("-Dsun.net.httpserver.nodelay=true");
+        String extra = System.getenv("ANNALS_BENCH_SERVER_JVM_OPTS"); // e.g. to profile a server with JFR
+        if (extra != null && !extra.isBlank()) {
+            cmd.addAll(List.of(extra.trim().replace("{name}", label + "-" + target.name).split("\\s+")));
+        }
+        cmd.addAll(command);
+        cmd.addAll(List.of("--port", Integer.toString(port), "--db", target.url));
+        Path log = work.resolve(label + "-" + target.name + ".log");
+        Process p = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+        Cleanup.process(p);
+        return new Server(label, p, port, log);
+    }
+
+    private static void awaitUp(Server s) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (!s.process().isAlive()) {
+                throw new IllegalStateException(s.label() + " server exited: " + Files.readString(s.log()));
+            }
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", s.port()), 200);
+                return;
+            } catch (IOException e) {
+                Thread.sleep(100);
+            }
+        }
+        throw new IllegalStateException(s.label() + " server did not start: " + Files.readString(s.log()));
+    }
+
+    private HttpResponse<String> send(Server s, String method, String path, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + path))
+                .timeout(Duration.ofSeconds(30));
+        b = body == null ? b.method(method, HttpRequest.BodyPublishers.noBody())
+                : b.method(method, HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json");
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private void seed(Server s) throws Exception {
+        for (int i = 1; i <= products; i++) {
+            HttpResponse<String> r = send(s, "POST", "/products",
+                    "{\"productId\":\"p-" + i + "\",\"name\":\"Product " + i + "\",\"price\":1000.00}");
+            if (r.statusCode() != 201) {
+                throw new IllegalStateException(s.label() + ": creating p-" + i + " answered " + r.statusCode()
+                        + " " + r.body());
+            }
+        }
+    }
+
+    /** Writes one more change and waits until every read model has it; returns the wait in ms. */
+    private long awaitReadModels(Server s) throws Exception {
+        long began = System.nanoTime();
+        HttpResponse<String> r = send(s, "POST", "/products/p-1/price-changes", "{\"variation\":0.01}");
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException(s.label() + ": a price change answered " + r.statusCode() + " " + r.body());
+        }
+        long position = JSON.readTree(r.body()).get("position").asLong();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> g = send(s, "GET", "/products/p-1?atLeast=" + position, null);
+            if (g.statusCode() == 200) {
+                return (System.nanoTime() - began) / 1_000_000;
+            }
+            if (g.statusCode() != 503) {
+                throw new IllegalStateException(s.label() + ": reading p-1 answered " + g.statusCode() + " " + g.body());
+            }
+        }
+        throw new IllegalStateException(s.label() + ": the read models did not catch up in 300 s");
+    }
+}
