@@ -38,25 +38,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * schema version; the loaded state always equals a full fold of the events.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
-abstract class FaultContract {
+abstract class FaultContract extends ReliabilityContract {
 
-    private static final List<ReliabilityDb> DBS = Collections.synchronizedList(new ArrayList<>());
-
-    /** The database, created once per test class. */
-    abstract ReliabilityDb db();
-
-    ReliabilityDb remember(ReliabilityDb db) {
-        DBS.add(db);
-        return db;
-    }
-
-    @AfterAll
-    static void dropAll() {
-        synchronized (DBS) {
-            DBS.forEach(ReliabilityDb::dropAll);
-            DBS.clear();
-        }
-    }
 
     // --- 8. snapshots ---------------------------------------------------------------------
 

@@ -47,25 +47,8 @@ import org.junit.jupiter.api.Timeout;
  * subscribers that restart, batches that must not interleave, and competing projection runners.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
-abstract class HistoryContract {
+abstract class HistoryContract extends ReliabilityContract {
 
-    private static final List<ReliabilityDb> DBS = Collections.synchronizedList(new ArrayList<>());
-
-    /** The database, created once per test class. */
-    abstract ReliabilityDb db();
-
-    ReliabilityDb remember(ReliabilityDb db) {
-        DBS.add(db);
-        return db;
-    }
-
-    @AfterAll
-    static void dropAll() {
-        synchronized (DBS) {
-            DBS.forEach(ReliabilityDb::dropAll);
-            DBS.clear();
-        }
-    }
 
     // --- 3. history check -----------------------------------------------------------------
 

@@ -42,25 +42,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * that names classes, and inputs and reads past the resource limits.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
-abstract class HostileInputContract {
+abstract class HostileInputContract extends ReliabilityContract {
 
-    private static final List<ReliabilityDb> DBS = Collections.synchronizedList(new ArrayList<>());
-
-    /** The database, created once per test class. */
-    abstract ReliabilityDb db();
-
-    ReliabilityDb remember(ReliabilityDb db) {
-        DBS.add(db);
-        return db;
-    }
-
-    @AfterAll
-    static void dropAll() {
-        synchronized (DBS) {
-            DBS.forEach(ReliabilityDb::dropAll);
-            DBS.clear();
-        }
-    }
 
     private static void assertNothingWritten(JdbcEventStore store) {
         assertThat(store.readAll(0, 10)).isEmpty();

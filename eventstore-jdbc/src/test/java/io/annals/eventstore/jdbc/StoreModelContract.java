@@ -29,25 +29,8 @@ import org.junit.jupiter.api.Timeout;
  * {@code EventStore.append}'s Javadoc. Seeded: a failure names its seed and step.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
-abstract class StoreModelContract {
+abstract class StoreModelContract extends ReliabilityContract {
 
-    private static final List<ReliabilityDb> DBS = Collections.synchronizedList(new ArrayList<>());
-
-    /** The database, created once per test class. */
-    abstract ReliabilityDb db();
-
-    ReliabilityDb remember(ReliabilityDb db) {
-        DBS.add(db);
-        return db;
-    }
-
-    @AfterAll
-    static void dropAll() {
-        synchronized (DBS) {
-            DBS.forEach(ReliabilityDb::dropAll);
-            DBS.clear();
-        }
-    }
 
     @Test
     @Timeout(300)
