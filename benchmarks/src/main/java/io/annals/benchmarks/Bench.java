@@ -230,7 +230,7 @@ public final class Bench {
         Plans plans = Plans.of(o.quick).override(o.roundSeconds, o.rounds);
         Results results = new Results(System.out);
         results.source = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC)
-                .format(Instant.now()) + ", " + git().replace(" (with uncommitted changes)", "");
+                .format(Instant.now()) + ", " + git();
         Path work = Files.createTempDirectory("annals-bench-");
         Cleanup.folder(work);
 
@@ -353,10 +353,12 @@ public final class Bench {
             } catch (Exception e) {
                 e.printStackTrace();
                 results.rollback(mark);
-                if (run == 1 && kind == Target.Kind.POSTGRES && connectionLost(e)) {
-                    System.out.println("PostgreSQL went away during " + what + ": waiting up to 10 minutes for it, "
-                            + "then running " + what + " again");
-                    if (Cleanup.awaitServer(postgresUrl, 600)) {
+                if (run <= 3 && kind == Target.Kind.POSTGRES && connectionLost(e)) {
+                    // Other developers' tests restart the shared server, often several times in a row:
+                    // wait until it has stayed up for a minute before starting the part again.
+                    System.out.println("PostgreSQL went away during " + what + ": waiting for it to stay up for "
+                            + "a minute (10 minutes at most), then running " + what + " again");
+                    if (awaitStable(600, 60)) {
                         Cleanup.all(false);
                         continue;
                     }
@@ -365,6 +367,35 @@ public final class Bench {
                 return 1;
             }
         }
+    }
+
+    /** Waits until the server has answered without a break for {@code stableSeconds}. */
+    private static boolean awaitStable(int maxSeconds, int stableSeconds) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(maxSeconds);
+        long upSince = -1;
+        while (System.nanoTime() < deadline) {
+            boolean up;
+            try (Connection c = DriverManager.getConnection(postgresUrl)) {
+                up = c.isValid(5);
+            } catch (SQLException e) {
+                up = false;
+            }
+            long now = System.nanoTime();
+            if (!up) {
+                upSince = -1;
+            } else if (upSince < 0) {
+                upSince = now;
+            } else if (now - upSince >= TimeUnit.SECONDS.toNanos(stableSeconds)) {
+                return true;
+            }
+            try {
+                Thread.sleep(1_000);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
     }
 
     private static boolean connectionLost(Throwable e) {
@@ -592,10 +623,16 @@ public final class Bench {
 
     private static String git() {
         try {
-            Process p = new ProcessBuilder("git", "describe", "--always", "--dirty").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("git", "rev-parse", "--short", "HEAD").redirectErrorStream(true).start();
             String v = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            return p.waitFor() != 0 ? "unknown"
-                    : "git " + v + (v.endsWith("-dirty") ? " (with uncommitted changes)" : "");
+            if (p.waitFor() != 0) {
+                return "unknown";
+            }
+            Process d = new ProcessBuilder("git", "status", "--porcelain", "--", "eventstore-core/src",
+                    "eventstore-jdbc/src/main", "pricetracker-example/src/main").redirectErrorStream(true).start();
+            String dirty = new String(d.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            d.waitFor();
+            return "git " + v + (dirty.isEmpty() ? "" : " + uncommitted library changes");
         } catch (IOException e) {
             return "unknown";
         } catch (InterruptedException e) {
