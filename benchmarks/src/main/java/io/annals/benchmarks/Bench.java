@@ -65,6 +65,7 @@ public final class Bench {
         double roundSeconds;
         int rounds;
         Path merge;
+        Path reportOnly;
         List<String> args = new ArrayList<>();
     }
 
@@ -105,18 +106,20 @@ public final class Bench {
         System.out.println("""
                 usage: java -jar benchmarks/target/benchmarks.jar [--quick] [options]
                   --quick               a short run (under 3 minutes): fewer and shorter rounds,
-                                        W6 over 100,000 events, W8 at 10k and 100k events
+                                        W6 over 50,000 events, W8 at 10k and 50k events
                   --only W1,W3,...      run only these workloads (W1..W8)
                   --db sqlite|postgres  one database only (default: both)
                   --postgres URL        the server (default jdbc:postgresql://127.0.0.1:5432/test?user=postgres,
                                         or $ANNALS_BENCH_POSTGRES_URL); each run works in schemas of its own
                                         (annals_bench_*) and drops them
-                  --sizes N,N,...       W8's history sizes (default 10000,1000000,10000000; quick 10000,100000)
-                  --scan N              W6's history size, one of the sizes (default 1000000; quick 100000)
+                  --sizes N,N,...       W8's history sizes (default 10000,1000000,10000000; quick 10000,50000)
+                  --scan N              W6's history size, one of the sizes (default 1000000; quick 50000)
                   --round S, --rounds N the length and number of measured rounds of W1-W5 and W8
                                         (default 0.3 s x 3 quick, 2 s x 5 full; W8 1.5 s x 5 full)
                   --merge FILE          take the figures of the databases this run leaves out from an earlier
                                         run's results.json (to measure one database again)
+                  --report-only FILE    measure nothing: write the report (and with --write-docs the docs)
+                                        from a results.json
                   --out DIR             where results.md/.json and the charts go
                                         (default benchmarks/target/results)
                   --write-docs          also rewrite the generated part of docs/benchmarks.md and its charts
@@ -163,16 +166,17 @@ public final class Bench {
                         .mapToLong(s -> Long.parseLong(s.trim().replace("_", ""))).sorted().toArray();
                 case "--scan" -> o.scanSize = Long.parseLong(value(args, ++i, a).replace("_", ""));
                 case "--merge" -> o.merge = Path.of(value(args, ++i, a));
+                case "--report-only" -> o.reportOnly = Path.of(value(args, ++i, a));
                 case "--round" -> o.roundSeconds = Double.parseDouble(value(args, ++i, a));
                 case "--rounds" -> o.rounds = Integer.parseInt(value(args, ++i, a));
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
         if (o.growthSizes == null) {
-            o.growthSizes = o.quick ? new long[] {10_000, 100_000} : new long[] {10_000, 1_000_000, 10_000_000};
+            o.growthSizes = o.quick ? new long[] {10_000, 50_000} : new long[] {10_000, 1_000_000, 10_000_000};
         }
         if (o.scanSize == 0) {
-            o.scanSize = o.quick ? 100_000 : 1_000_000;
+            o.scanSize = o.quick ? 50_000 : 1_000_000;
         }
         for (long n : o.growthSizes) {
             if (n < Loader.CHUNK || n % Loader.CHUNK != 0) {
@@ -227,6 +231,9 @@ public final class Bench {
         Path out = o.out != null ? o.out
                 : Files.isDirectory(root.resolve("benchmarks")) ? root.resolve("benchmarks/target/results")
                 : root.resolve("benchmark-results");
+        if (o.reportOnly != null) {
+            return reportOnly(o, root, out);
+        }
         Plans plans = Plans.of(o.quick).override(o.roundSeconds, o.rounds);
         Results results = new Results(System.out);
         results.source = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC)
@@ -296,18 +303,7 @@ public final class Bench {
             results.calls.forEach(c -> measured.add("calls " + c.db()));
             Merge.into(results, o.merge, measured);
         }
-        // Which figures come from which run and build (one run unless --merge took some from another).
-        Map<String, java.util.TreeSet<String>> bySource = new LinkedHashMap<>();
-        for (Results.Row r : results.rows) {
-            bySource.computeIfAbsent(r.source(), k -> new java.util.TreeSet<>()).add(r.db() + " " + r.workload());
-        }
-        if (bySource.size() > 1) {
-            StringBuilder sources = new StringBuilder();
-            bySource.forEach((source, which) -> sources.append(sources.length() == 0 ? "" : "; ")
-                    .append(String.join(", ", which)).append(": ").append(source));
-            info.put("figures from", sources + " (the runs were split because the shared PostgreSQL server was "
-                    + "restarted under the first one; `--merge`)");
-        }
+        sources(results, info);
         Report.write(results, info, out);
         System.out.println();
         System.out.println("Results: " + out.resolve("results.md") + " (and results.json, ratios.svg, growth.svg)");
@@ -326,6 +322,39 @@ public final class Bench {
         System.out.printf(Locale.ROOT, "Done in %d min %02d s%s.%n", seconds / 60, seconds % 60,
                 failures == 0 ? "" : ", " + failures + " part(s) failed (see the notes)");
         return failures == 0 ? 0 : 1;
+    }
+
+    /** Which figures come from which run and build (one run unless --merge took some from another). */
+    private static void sources(Results results, Map<String, String> info) {
+        Map<String, java.util.TreeSet<String>> bySource = new LinkedHashMap<>();
+        for (Results.Row r : results.rows) {
+            bySource.computeIfAbsent(r.source(), k -> new java.util.TreeSet<>()).add(r.db() + " " + r.workload());
+        }
+        if (bySource.size() > 1) {
+            StringBuilder sources = new StringBuilder();
+            bySource.forEach((source, which) -> sources.append(sources.length() == 0 ? "" : "; ")
+                    .append(String.join(", ", which)).append(": ").append(source));
+            info.put("figures from", sources + " (the runs were split because the shared PostgreSQL server was "
+                    + "restarted under the first ones; `--merge`)");
+        }
+    }
+
+    /** {@code --report-only}: the report of an earlier run's figures, nothing measured. */
+    private static int reportOnly(Options o, Path root, Path out) throws IOException {
+        Results results = new Results(System.out);
+        Merge.into(results, o.reportOnly, Set.of());
+        Map<String, String> info = new LinkedHashMap<>();
+        com.fasterxml.jackson.databind.JsonNode run =
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(o.reportOnly.toFile()).path("run");
+        run.fieldNames().forEachRemaining(k -> info.put(k, run.path(k).asText()));
+        sources(results, info);
+        Report.write(results, info, out);
+        System.out.println("Results: " + out.resolve("results.md"));
+        if (Boolean.TRUE.equals(o.writeDocs)) {
+            Report.writeDocs(results, info, root.resolve("docs"));
+            System.out.println("Updated " + root.resolve("docs/benchmarks.md"));
+        }
+        return 0;
     }
 
     private interface Part {

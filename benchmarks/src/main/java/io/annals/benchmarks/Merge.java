@@ -70,6 +70,9 @@ final class Merge {
                 results.calls.add(new Results.Calls(c.path("db").asText(), c.path("operation").asText(), per));
             }
         }
+        if (measured.isEmpty()) {
+            root.path("notes").forEach(n -> results.notes.add(n.asText()));
+        }
         for (JsonNode g : root.path("growth")) {
             if (!measured.contains("W8 " + g.path("db").asText())) {
                 results.growthPoints.add(new Results.GrowthPoint(g.path("db").asText(), g.path("operation").asText(),
