@@ -340,7 +340,12 @@ final class SqliteDialect extends Dialect {
                 ps.setLong(9, request.maxCurrentVersion());
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
-                        return new AppendResult(rs.getLong(2), rs.getLong(1));
+                        AppendResult result = new AppendResult(rs.getLong(2), rs.getLong(1));
+                        // Step to SQLITE_DONE: SQLite runs its WAL hook (the automatic checkpoint)
+                        // only then; a statement reset before it commits without ever
+                        // checkpointing, and the WAL grows by every append.
+                        rs.next();
+                        return result;
                     }
                     break; // the expectation did not hold: nothing was written
                 } catch (SQLException failure) {
