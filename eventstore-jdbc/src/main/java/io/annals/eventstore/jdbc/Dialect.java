@@ -170,13 +170,70 @@ abstract class Dialect {
         return false;
     }
 
-    // --- SQL shared by the dialects unless one overrides it --------------------------------
+    // --- rows of keyed read models ---------------------------------------------------------
 
-    String upsertProjectionRow() {
-        return """
-                INSERT INTO projection_rows (projection, key, value) VALUES (?, ?, ?)
-                ON CONFLICT (projection, key) DO UPDATE SET value = excluded.value""";
+    /** Keys read per statement where each key is a bind variable. */
+    private static final int KEY_CHUNK = 500;
+
+    /**
+     * The stored values of those of {@code keys} that have a row, by key: one statement per 500
+     * keys.
+     */
+    Map<String, String> readProjectionRows(Connection c, String projection, List<String> keys)
+            throws SQLException {
+        Map<String, String> found = new HashMap<>();
+        for (int from = 0; from < keys.size(); from += KEY_CHUNK) {
+            List<String> chunk = keys.subList(from, Math.min(keys.size(), from + KEY_CHUNK));
+            try (PreparedStatement ps = c.prepareStatement("SELECT key, value FROM projection_rows "
+                    + "WHERE projection = ? AND key IN (" + "?,".repeat(chunk.size() - 1) + "?)")) {
+                ps.setString(1, projection);
+                for (int i = 0; i < chunk.size(); i++) {
+                    ps.setString(i + 2, chunk.get(i));
+                }
+                collectRows(ps, found);
+            }
+        }
+        return found;
     }
+
+    static void collectRows(PreparedStatement ps, Map<String, String> into) throws SQLException {
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                into.put(rs.getString(1), rs.getString(2));
+            }
+        }
+    }
+
+    /** Writes the rows of {@code upserts} and deletes those of {@code deletes}, in {@code c}'s transaction. */
+    void writeProjectionRows(Connection c, String projection, Map<String, String> upserts,
+                             List<String> deletes) throws SQLException {
+        if (!upserts.isEmpty()) {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    INSERT INTO projection_rows (projection, key, value) VALUES (?, ?, ?)
+                    ON CONFLICT (projection, key) DO UPDATE SET value = excluded.value""")) {
+                for (Map.Entry<String, String> row : upserts.entrySet()) {
+                    ps.setString(1, projection);
+                    ps.setString(2, row.getKey());
+                    ps.setString(3, row.getValue());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+        }
+        if (!deletes.isEmpty()) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "DELETE FROM projection_rows WHERE projection = ? AND key = ?")) {
+                for (String key : deletes) {
+                    ps.setString(1, projection);
+                    ps.setString(2, key);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+        }
+    }
+
+    // --- SQL shared by the dialects unless one overrides it --------------------------------
 
     /**
      * The stream's version: the last entry of the {@code (stream_id, version)} index. Written as

@@ -49,60 +49,29 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjectorBase
                         + e.getMessage(), e);
             }
         });
-        try (PreparedStatement upsert = c.prepareStatement(dialect.upsertProjectionRow());
-             PreparedStatement delete = c.prepareStatement(
-                     "DELETE FROM projection_rows WHERE projection = ? AND key = ?")) {
-            boolean upserts = false;
-            boolean deletes = false;
-            for (Map.Entry<K, Optional<V>> e : changed.entrySet()) {
-                String key = String.valueOf(e.getKey());
-                if (e.getValue().isPresent()) {
-                    upsert.setString(1, name());
-                    upsert.setString(2, key);
-                    upsert.setString(3, values.serialize(e.getValue().get()));
-                    upsert.addBatch();
-                    upserts = true;
-                } else {
-                    delete.setString(1, name());
-                    delete.setString(2, key);
-                    delete.addBatch();
-                    deletes = true;
-                }
-            }
-            if (upserts) {
-                upsert.executeBatch();
-            }
-            if (deletes) {
-                delete.executeBatch();
+        Map<String, String> upserts = new HashMap<>();
+        List<String> deletes = new ArrayList<>();
+        for (Map.Entry<K, Optional<V>> e : changed.entrySet()) {
+            String key = String.valueOf(e.getKey());
+            if (e.getValue().isPresent()) {
+                upserts.put(key, values.serialize(e.getValue().get()));
+            } else {
+                deletes.add(key);
             }
         }
+        dialect.writeProjectionRows(c, name(), upserts, deletes);
     }
 
-    /** Keys read per statement (bounded bind variables). */
-    private static final int KEY_CHUNK = 500;
-
-    /** The rows of {@code keys} that exist, read in one statement per 500 keys. */
+    /** The rows of {@code keys} that exist. */
     private Map<K, V> load(Connection c, Set<K> keys) throws SQLException {
         Map<String, K> byText = new HashMap<>();
         for (K key : keys) {
             byText.put(String.valueOf(key), key);
         }
-        List<String> texts = new ArrayList<>(byText.keySet());
         Map<K, V> found = new HashMap<>();
-        for (int from = 0; from < texts.size(); from += KEY_CHUNK) {
-            List<String> chunk = texts.subList(from, Math.min(texts.size(), from + KEY_CHUNK));
-            try (PreparedStatement ps = c.prepareStatement("SELECT key, value FROM projection_rows "
-                    + "WHERE projection = ? AND key IN (" + "?,".repeat(chunk.size() - 1) + "?)")) {
-                ps.setString(1, name());
-                for (int i = 0; i < chunk.size(); i++) {
-                    ps.setString(i + 2, chunk.get(i));
-                }
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        found.put(byText.get(rs.getString(1)), values.deserialize(rs.getString(2)));
-                    }
-                }
-            }
+        for (Map.Entry<String, String> row
+                : dialect.readProjectionRows(c, name(), new ArrayList<>(byText.keySet())).entrySet()) {
+            found.put(byText.get(row.getKey()), values.deserialize(row.getValue()));
         }
         return found;
     }

@@ -11,7 +11,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.WeakHashMap;
@@ -425,6 +427,58 @@ final class PostgresDialect extends Dialect {
                   AND position < (SELECT (pg_snapshot_xmin(pg_current_snapshot())::text::bigint
                                           + xid_offset) << 20 FROM annals_log)
                 ORDER BY position LIMIT ?""";
+    }
+
+    /**
+     * One statement whatever the number of keys, with the keys as one {@code text[]}: its plan
+     * uses the whole primary key whatever the table's statistics. An {@code IN} list of 500
+     * parameters got a generic plan while a rebuild had left the table without statistics, which
+     * used only {@code projection = $1} and filtered every row of the read model (130-220 ms a
+     * batch, against 2 ms).
+     */
+    @Override
+    Map<String, String> readProjectionRows(Connection c, String projection, List<String> keys)
+            throws SQLException {
+        Map<String, String> found = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT key, value FROM projection_rows WHERE projection = ? AND key = ANY (?)")) {
+            ps.setString(1, projection);
+            ps.setArray(2, c.createArrayOf("text", keys.toArray()));
+            collectRows(ps, found);
+        }
+        return found;
+    }
+
+    /** The upserts and the deletes as one statement each, their keys and values as arrays. */
+    @Override
+    void writeProjectionRows(Connection c, String projection, Map<String, String> upserts,
+                             List<String> deletes) throws SQLException {
+        if (!upserts.isEmpty()) {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    INSERT INTO projection_rows (projection, key, value)
+                    SELECT ?, r.key, r.value FROM unnest(?::text[], ?::text[]) AS r (key, value)
+                    ON CONFLICT (projection, key) DO UPDATE SET value = excluded.value""")) {
+                String[] keys = new String[upserts.size()];
+                String[] values = new String[upserts.size()];
+                int i = 0;
+                for (Map.Entry<String, String> row : upserts.entrySet()) {
+                    keys[i] = row.getKey();
+                    values[i++] = row.getValue();
+                }
+                ps.setString(1, projection);
+                ps.setArray(2, c.createArrayOf("text", keys));
+                ps.setArray(3, c.createArrayOf("text", values));
+                ps.executeUpdate();
+            }
+        }
+        if (!deletes.isEmpty()) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "DELETE FROM projection_rows WHERE projection = ? AND key = ANY (?)")) {
+                ps.setString(1, projection);
+                ps.setArray(2, c.createArrayOf("text", deletes.toArray()));
+                ps.executeUpdate();
+            }
+        }
     }
 
     @Override
