@@ -259,6 +259,80 @@ public abstract class ProjectionRunnerContract {
         assertThat(totals.checkpoint()).isEqualTo(to);
     }
 
+    /** Projectors may keep the rows they wrote; they must never serve one another changed since. */
+    @Test
+    void projectors_of_one_read_model_taking_turns_keep_every_row_right() {
+        EventStore store = store();
+        EventStore other = closeLater(reopen(store));
+        deposit(store, "a", 1);
+        deposit(store, "a", 2);
+        deposit(store, "a", 4);
+        deposit(store, "a", 8);
+        deposit(store, "a", 0); // closes the account: the row goes
+        deposit(store, "a", 16);
+        KeyedProjector<String, Total> mine = keyed(store, new Totals("totals"));
+        KeyedProjector<String, Total> theirs = keyed(other, new Totals("totals"));
+        List<RecordedEvent> events = store.readAll(0, 10);
+
+        for (int i = 0; i < events.size(); i++) {
+            KeyedProjector<String, Total> turn = i % 3 == 1 ? theirs : mine;
+            long from = i == 0 ? 0 : events.get(i - 1).position();
+            turn.apply(from, events.get(i).position(), List.of(events.get(i)));
+            if (i == 3) {
+                assertThat(mine.get("a")).contains(new Total(15, 4));
+            }
+            if (i == 4) {
+                assertThat(theirs.get("a")).isEmpty();
+            }
+        }
+
+        assertThat(mine.get("a")).contains(new Total(16, 1));
+        assertThat(theirs.get("a")).contains(new Total(16, 1));
+    }
+
+    /** Its rows keyed by the amount, in buckets: any number of rows from one stream. */
+    static final class Buckets extends Totals {
+        private final long buckets;
+
+        Buckets(String name, long buckets) {
+            super(name);
+            this.buckets = buckets;
+        }
+
+        @Override
+        public String key(Envelope<Deposited> e) {
+            return "bucket-" + (e.event().amount() % buckets);
+        }
+    }
+
+    /** More rows than a projector would keep in memory, each changed twice, far apart. */
+    @Test
+    @Timeout(120)
+    void a_rebuild_over_more_rows_than_a_projector_keeps_in_memory_counts_every_event() {
+        EventStore store = store();
+        long buckets = 12_001;
+        long[] amounts = new long[1_000];
+        for (long next = 1; next <= 2 * buckets; ) {
+            int n = (int) Math.min(amounts.length, 2 * buckets - next + 1);
+            for (int i = 0; i < n; i++) {
+                amounts[i] = next++;
+            }
+            deposit(store, "many", java.util.Arrays.copyOf(amounts, n));
+        }
+        KeyedProjector<String, Total> model = keyed(store, new Buckets("buckets", buckets));
+        ProjectionRunner runner = closeLater(ProjectionRunner.builder(store).batchSize(500)
+                .add(model).build());
+        runner.catchUp();
+
+        RebuildProgress end = runner.rebuild("buckets", p -> { });
+
+        assertThat(end.done()).isEqualTo(2 * buckets);
+        Map<String, Total> rows = readModel(model);
+        assertThat(rows).hasSize((int) buckets);
+        assertThat(rows.values()).extracting(Total::count).containsOnly(2L);
+        assertThat(model.get("bucket-1")).contains(new Total(1 + 1 + buckets, 2));
+    }
+
     @Test
     @Timeout(60)
     void a_failing_projection_names_the_event_retries_and_does_not_stop_the_others() {

@@ -23,7 +23,7 @@ final class JdbcCustomProjector<E extends Event> extends JdbcProjectorBase {
     }
 
     @Override
-    void applyBatch(Connection c, List<RecordedEvent> events) {
+    void applyBatch(Connection c, long from, List<RecordedEvent> events) {
         for (RecordedEvent r : events) {
             if (!codec.knows(r.type())) {
                 continue;

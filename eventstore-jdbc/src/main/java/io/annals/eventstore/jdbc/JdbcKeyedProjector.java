@@ -39,8 +39,19 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjectorBase
         this.keys = keys;
     }
 
+    /** Rows per projector kept by {@link RowCache}. */
+    static final int CACHED_ROWS = 10_000;
+
+    private final RowCache cache = new RowCache(CACHED_ROWS);
+    /** The changes of the batch being applied, for the cache once it commits. */
+    private Map<String, String> pendingUpserts = Map.of();
+    private List<String> pendingDeletes = List.of();
+
     @Override
-    void applyBatch(Connection c, List<RecordedEvent> events) throws SQLException {
+    void applyBatch(Connection c, long from, List<RecordedEvent> events) throws SQLException {
+        cache.startBatch(from);
+        pendingUpserts = Map.of();
+        pendingDeletes = List.of();
         Map<K, Optional<V>> changed = KeyedFold.fold(projection, codec, events, keys -> {
             try {
                 return load(c, keys);
@@ -60,17 +71,49 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjectorBase
             }
         }
         dialect.writeProjectionRows(c, name(), upserts, deletes);
+        pendingUpserts = upserts;
+        pendingDeletes = deletes;
     }
 
-    /** The rows of {@code keys} that exist. */
+    @Override
+    void committed(long to) {
+        cache.committed(to, pendingUpserts, pendingDeletes);
+        pendingUpserts = Map.of();
+        pendingDeletes = List.of();
+    }
+
+    @Override
+    void abandoned() {
+        cache.clear();
+        pendingUpserts = Map.of();
+        pendingDeletes = List.of();
+    }
+
+    @Override
+    void wasReset() {
+        cache.wasReset();
+    }
+
+    /** The rows of {@code keys} that exist: from the cache where it knows, else from the table. */
     private Map<K, V> load(Connection c, Set<K> keys) throws SQLException {
         Map<String, K> byText = new HashMap<>();
+        List<String> unknown = new ArrayList<>();
+        Map<String, String> stored = new HashMap<>();
         for (K key : keys) {
-            byText.put(String.valueOf(key), key);
+            String text = String.valueOf(key);
+            byText.put(text, key);
+            String cached = cache.get(text);
+            if (cached == null) {
+                unknown.add(text);
+            } else if (cached != RowCache.ABSENT) {
+                stored.put(text, cached);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            stored.putAll(dialect.readProjectionRows(c, name(), unknown));
         }
         Map<K, V> found = new HashMap<>();
-        for (Map.Entry<String, String> row
-                : dialect.readProjectionRows(c, name(), new ArrayList<>(byText.keySet())).entrySet()) {
+        for (Map.Entry<String, String> row : stored.entrySet()) {
             found.put(byText.get(row.getKey()), values.deserialize(row.getValue()));
         }
         return found;

@@ -64,6 +64,7 @@ abstract class JdbcProjectorBase implements Projector {
 
     @Override
     public final void apply(long from, long to, List<RecordedEvent> events) {
+        boolean done = false;
         try {
             dialect.inWriteTransaction(dataSource, c -> {
                 // First, so that a competing runner fails (or, on PostgreSQL, waits on the row
@@ -77,23 +78,46 @@ abstract class JdbcProjectorBase implements Projector {
                         throw new CheckpointConflictException(name, from);
                     }
                 }
-                applyBatch(c, events);
+                applyBatch(c, from, events);
                 return null;
             });
+            done = true;
         } catch (SQLException e) {
             throw new EventStoreException("projection " + name + " could not apply events "
                     + "after position " + from + ": " + e.getMessage(), e);
+        } finally {
+            if (done) {
+                committed(to);
+            } else {
+                abandoned();
+            }
         }
     }
 
-    /** Writes the read model's changes for {@code events}, inside the batch's transaction. */
-    abstract void applyBatch(Connection c, List<RecordedEvent> events) throws SQLException;
+    /**
+     * Writes the read model's changes for {@code events}, inside the batch's transaction, whose
+     * compare-and-set has just moved the checkpoint from {@code from}.
+     */
+    abstract void applyBatch(Connection c, long from, List<RecordedEvent> events) throws SQLException;
+
+    /** The batch of the last {@link #applyBatch} committed; the checkpoint is {@code to}. */
+    void committed(long to) {
+    }
+
+    /** The last batch or reset did not commit (or may not have). */
+    void abandoned() {
+    }
+
+    /** A reset committed: the read model is empty and the checkpoint 0. */
+    void wasReset() {
+    }
 
     /** Deletes the read model, inside the reset's transaction. */
     abstract void deleteReadModel(Connection c) throws SQLException;
 
     @Override
     public final void reset() {
+        abandoned();
         try {
             dialect.inWriteTransaction(dataSource, c -> {
                 deleteReadModel(c);
@@ -104,6 +128,7 @@ abstract class JdbcProjectorBase implements Projector {
                 }
                 return null;
             });
+            wasReset();
         } catch (SQLException e) {
             throw new EventStoreException("cannot reset projection " + name + ": " + e.getMessage(), e);
         }
