@@ -97,6 +97,22 @@ abstract class Dialect {
      */
     abstract AppendResult append(DataSource dataSource, AppendRequest request) throws SQLException;
 
+    /** Work on one prepared statement. */
+    interface StatementWork<T> {
+        T run(PreparedStatement ps) throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} on a statement for {@code sql} on {@code c}. The statement is prepared for
+     * this call and closed after it, unless the dialect keeps it prepared on the connection
+     * (SQLite). {@code work} closes the result sets it opens.
+     */
+    <T> T withStatement(Connection c, String sql, StatementWork<T> work) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            return work.run(ps);
+        }
+    }
+
     // --- what every dialect's append shares ------------------------------------------------
 
     /** Ids looked up per statement when an append repeats ids (bounded bind variables). */

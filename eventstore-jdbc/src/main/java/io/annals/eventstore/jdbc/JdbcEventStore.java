@@ -158,12 +158,13 @@ public final class JdbcEventStore implements EventStore {
     @Override
     public List<RecordedEvent> readStream(String streamId, long fromVersion, int maxCount) {
         AppendLimits.checkReadStream(streamId, fromVersion, maxCount);
-        try (Connection c = dialect.connect(dataSource);
-             PreparedStatement ps = c.prepareStatement(dialect.readStream())) {
-            ps.setString(1, streamId);
-            ps.setLong(2, fromVersion);
-            ps.setInt(3, maxCount);
-            return readEvents(ps, maxCount);
+        try (Connection c = dialect.connect(dataSource)) {
+            return dialect.withStatement(c, dialect.readStream(), ps -> {
+                ps.setString(1, streamId);
+                ps.setLong(2, fromVersion);
+                ps.setInt(3, maxCount);
+                return readEvents(ps, maxCount);
+            });
         } catch (SQLException e) {
             throw new EventStoreException("cannot read stream " + streamId + ": " + e.getMessage(), e);
         }
@@ -172,11 +173,12 @@ public final class JdbcEventStore implements EventStore {
     @Override
     public List<RecordedEvent> readAll(long afterPosition, int maxCount) {
         AppendLimits.checkReadAll(afterPosition, maxCount);
-        try (Connection c = dialect.connect(dataSource);
-             PreparedStatement ps = c.prepareStatement(dialect.readAll())) {
-            ps.setLong(1, afterPosition);
-            ps.setInt(2, maxCount);
-            return readEvents(ps, maxCount);
+        try (Connection c = dialect.connect(dataSource)) {
+            return dialect.withStatement(c, dialect.readAll(), ps -> {
+                ps.setLong(1, afterPosition);
+                ps.setInt(2, maxCount);
+                return readEvents(ps, maxCount);
+            });
         } catch (SQLException e) {
             throw new EventStoreException("cannot read the log after position " + afterPosition
                     + ": " + e.getMessage(), e);

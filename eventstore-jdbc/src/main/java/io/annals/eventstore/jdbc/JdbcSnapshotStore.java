@@ -26,17 +26,18 @@ final class JdbcSnapshotStore implements SnapshotStore {
     @Override
     public Optional<Snapshot> load(String streamId) {
         Objects.requireNonNull(streamId, "streamId");
-        try (Connection c = dialect.connect(dataSource);
-             PreparedStatement ps = c.prepareStatement(dialect.loadSnapshot())) {
-            ps.setString(1, streamId);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
+        try (Connection c = dialect.connect(dataSource)) {
+            return dialect.withStatement(c, dialect.loadSnapshot(), ps -> {
+                ps.setString(1, streamId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.<Snapshot>empty();
+                    }
+                    return Optional.of(new Snapshot(streamId, rs.getLong(1),
+                            UUID.fromString(rs.getString(2)), rs.getInt(3), rs.getString(4),
+                            JdbcEventStore.fromMicros(rs.getLong(5))));
                 }
-                return Optional.of(new Snapshot(streamId, rs.getLong(1),
-                        UUID.fromString(rs.getString(2)), rs.getInt(3), rs.getString(4),
-                        JdbcEventStore.fromMicros(rs.getLong(5))));
-            }
+            });
         } catch (SQLException | IllegalArgumentException e) {
             throw new EventStoreException("cannot load the snapshot of " + streamId + ": "
                     + e.getMessage(), e);

@@ -174,13 +174,19 @@ final class SqliteDialect extends Dialect {
      * never close it.
      */
     private PreparedStatement cached(Connection c, String sql) throws SQLException {
+        PreparedStatement ps = cachedOrNull(c, sql);
+        return ps != null ? ps : c.prepareStatement(sql); // not through connect(): not worth caching
+    }
+
+    /** The statement kept prepared on {@code c}, or null if {@code c} did not come from connect(). */
+    private PreparedStatement cachedOrNull(Connection c, String sql) throws SQLException {
         SQLiteConnection physical = c.unwrap(SQLiteConnection.class);
         Map<String, PreparedStatement> statements;
         synchronized (configured) {
             statements = configured.get(physical);
         }
         if (statements == null) {
-            return c.prepareStatement(sql); // not through connect(): not worth caching
+            return null;
         }
         PreparedStatement ps = statements.get(sql);
         if (ps == null || ps.isClosed()) {
@@ -188,6 +194,20 @@ final class SqliteDialect extends Dialect {
             statements.put(sql, ps);
         }
         return ps;
+    }
+
+    /** Reads too run on statements kept prepared: compiling one cost a fifth of a stream read. */
+    @Override
+    <T> T withStatement(Connection c, String sql, StatementWork<T> work) throws SQLException {
+        PreparedStatement ps = cachedOrNull(c, sql);
+        if (ps == null) {
+            return super.withStatement(c, sql, work);
+        }
+        try {
+            return work.run(ps);
+        } finally {
+            ps.clearParameters();
+        }
     }
 
     private void configure(Connection c) throws SQLException {
