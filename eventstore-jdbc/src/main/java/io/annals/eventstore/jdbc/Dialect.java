@@ -10,6 +10,7 @@ import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -111,6 +112,16 @@ abstract class Dialect {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             return work.run(ps);
         }
+    }
+
+    /** The event id in column {@code column} of {@link #readStream()} and {@link #readAll()}. */
+    UUID eventId(ResultSet rs, int column) throws SQLException {
+        return UUID.fromString(rs.getString(column));
+    }
+
+    /** The time in column {@code column} of {@link #readStream()} and {@link #readAll()}. */
+    Instant recordedAt(ResultSet rs, int column) throws SQLException {
+        return JdbcEventStore.fromMicros(rs.getLong(column));
     }
 
     // --- what every dialect's append shares ------------------------------------------------

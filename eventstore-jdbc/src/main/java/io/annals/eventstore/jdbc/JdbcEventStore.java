@@ -26,7 +26,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
 import javax.sql.DataSource;
 
 /**
@@ -191,8 +190,8 @@ public final class JdbcEventStore implements EventStore {
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 out.add(new RecordedEvent(rs.getString(1), rs.getLong(2), rs.getLong(3),
-                        UUID.fromString(rs.getString(4)), rs.getString(5), rs.getString(6),
-                        decodeMetadata(rs.getString(7)), fromMicros(rs.getLong(8))));
+                        dialect.eventId(rs, 4), rs.getString(5), rs.getString(6),
+                        decodeMetadata(rs.getString(7)), dialect.recordedAt(rs, 8)));
             }
         }
         return out;
