@@ -151,8 +151,9 @@ final class Report {
         }
         if (!results.calls.isEmpty()) {
             s.append("\n### What one Annals operation asks of JDBC\n\nCounted by a DataSource wrapped around the "
-                    + "store's pool (calls on pooled connections; on SQLite the store keeps its write statements "
-                    + "prepared on the physical connection, which this count does not see) and, on PostgreSQL, by "
+                    + "store's pool (calls on pooled connections; on SQLite the store keeps its statements (appends, "
+                    + "stream and log reads, snapshot loads) prepared on the physical connection, which this count "
+                    + "does not see) and, on PostgreSQL, by "
                     + "a socket factory that counts the driver's flushes: round trips to the server. Averaged over "
                     + "many operations. The raw baselines make one execute, one round trip, per append.\n\n");
             List<String> keys = new ArrayList<>(results.calls.get(0).perOperation().keySet());
