@@ -130,12 +130,12 @@ abstract class Dialect {
     private static final int ID_CHUNK = 500;
 
     long currentVersion(Connection c, String streamId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(currentVersion())) {
+        return withStatement(c, currentVersion(), ps -> {
             ps.setString(1, streamId);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getLong(1) : 0;
+                return rs.next() ? rs.getLong(1) : 0L;
             }
-        }
+        });
     }
 
     /** Where the ids of {@code events} that are stored already are. */

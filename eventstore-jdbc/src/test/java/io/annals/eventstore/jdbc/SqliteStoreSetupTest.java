@@ -8,13 +8,21 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.RecordedEvent;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Nested;
@@ -202,8 +210,62 @@ class SqliteStoreSetupTest {
         }
     }
 
+    /** A DataSource handing every caller the same physical connection, which close() keeps open. */
+    private static DataSource singleConnection(Connection physical) {
+        Connection shared = (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(),
+                new Class<?>[] {Connection.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "close" -> null;
+                    case "unwrap" -> physical.unwrap((Class<?>) args[0]);
+                    default -> method.invoke(physical, args);
+                });
+        return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(),
+                new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("getConnection")) {
+                        return shared;
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+    }
+
     @Nested
     class Concurrency_across_stores {
+
+        /** Reads keep their statements prepared; two threads on one connection must not share one. */
+        @Test
+        void threads_reading_through_one_shared_connection_each_get_their_own_stream() throws Exception {
+            try (Connection physical = DriverManager.getConnection(url("single.db"));
+                 JdbcEventStore store = JdbcEventStore.open(singleConnection(physical))) {
+                for (int s = 0; s < 6; s++) {
+                    List<EventData> events = new ArrayList<>();
+                    for (int i = 0; i < 200; i++) {
+                        events.add(EventData.of("E", "{\"s\":" + s + "}"));
+                    }
+                    store.append("s" + s, ExpectedVersion.noStream(), events);
+                }
+                ExecutorService pool = Executors.newFixedThreadPool(6);
+                try {
+                    List<Future<Integer>> reads = new ArrayList<>();
+                    for (int t = 0; t < 6; t++) {
+                        String stream = "s" + t;
+                        reads.add(pool.submit(() -> {
+                            int good = 0;
+                            for (int k = 0; k < 100; k++) {
+                                List<RecordedEvent> got = store.readStream(stream, 1, 1000);
+                                if (got.size() == 200 && got.stream().allMatch(e -> e.streamId().equals(stream))) {
+                                    good++;
+                                }
+                            }
+                            return good;
+                        }));
+                    }
+                    for (Future<Integer> read : reads) {
+                        assertThat(read.get(60, TimeUnit.SECONDS)).isEqualTo(100);
+                    }
+                } finally {
+                    pool.shutdownNow();
+                }
+            }
+        }
 
         @Test
         void two_stores_on_one_file_serialise_their_writes() throws Exception {
