@@ -128,7 +128,9 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
             return held;
         });
         try {
-            gate.lock.lockInterruptibly();
+            if (!gate.lock.tryLock()) { // uncontended: runs even with the interrupt flag set
+                gate.lock.lockInterruptibly();
+            }
         } catch (InterruptedException e) {
             release(aggregateId);
             Thread.currentThread().interrupt();
@@ -274,8 +276,8 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
     /**
      * Waits before attempt {@code failed + 1}. The first conflict is retried at once: reloading
      * the aggregate is wait enough, and a sleep of even a millisecond is several appends long.
-     * Later ones park for a random time that doubles from 100 µs up to 6.4 ms, so that writers
-     * that keep colliding spread out.
+     * Later ones park for a random time between half and all of a bound that doubles from 100 µs
+     * to 6.4 ms, so that writers that keep colliding spread out.
      */
     private static void backOff(int failed) {
         if (failed < 2) {

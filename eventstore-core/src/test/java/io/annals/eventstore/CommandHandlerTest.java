@@ -299,6 +299,16 @@ class CommandHandlerTest {
         }
 
         @Test
+        void a_command_runs_on_a_thread_whose_interrupt_flag_is_set_if_it_need_not_wait() {
+            Thread.currentThread().interrupt();
+            try {
+                assertThat(handler().handle(new Add(ID, 1)).version()).isEqualTo(1);
+            } finally {
+                Thread.interrupted();
+            }
+        }
+
+        @Test
         void a_null_command_is_refused() {
             assertThatThrownBy(() -> handler().handle(null))
                     .isInstanceOf(NullPointerException.class)
