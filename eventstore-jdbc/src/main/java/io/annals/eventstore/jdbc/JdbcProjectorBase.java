@@ -120,12 +120,15 @@ abstract class JdbcProjectorBase implements Projector {
         abandoned();
         try {
             dialect.inWriteTransaction(dataSource, c -> {
-                deleteReadModel(c);
+                // The checkpoint first: on PostgreSQL its row lock makes a batch of another
+                // runner wait, then fail its compare-and-set, instead of committing rows between
+                // the delete and the reset.
                 try (PreparedStatement ps = c.prepareStatement(
                         "UPDATE projection_checkpoints SET position = 0 WHERE projection = ?")) {
                     ps.setString(1, name);
                     ps.executeUpdate();
                 }
+                deleteReadModel(c);
                 return null;
             });
             wasReset();
