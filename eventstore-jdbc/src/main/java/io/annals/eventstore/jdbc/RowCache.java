@@ -16,7 +16,9 @@ import java.util.Map;
  * batch's transaction first moves the checkpoint from there by compare-and-set, so the batch
  * commits only if nobody moved the checkpoint since: no other runner, in this process or
  * another, applied a batch or reset the read model in between (either would have moved the
- * checkpoint; a rebuild that came back to the same position wrote the same rows). Anything that
+ * checkpoint; a rebuild that came back to the same position wrote the same rows, provided it ran
+ * the same projection: running two versions of a projection at once is unsupported, and
+ * docs/projections.md says so). Anything that
  * is not a commit of this projector (a failed batch, a conflict, a reset that failed) empties the
  * cache. Values are kept as text and decoded again for each batch, so a projection that mutates
  * its row objects cannot change what the cache holds.
