@@ -2,13 +2,13 @@ package io.annals.benchmarks;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.annals.eventstore.CommandHandler;
+import io.annals.eventstore.command.CommandHandler;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.ExpectedVersion;
-import io.annals.eventstore.KeyedProjector;
+import io.annals.eventstore.projection.KeyedProjector;
 import io.annals.eventstore.RecordedEvent;
-import io.annals.eventstore.SnapshotPolicy;
-import io.annals.eventstore.SnapshotSettings;
+import io.annals.eventstore.snapshot.SnapshotPolicy;
+import io.annals.eventstore.snapshot.SnapshotSettings;
 import io.annals.eventstore.jdbc.JdbcEventStore;
 import java.util.ArrayList;
 import java.util.List;

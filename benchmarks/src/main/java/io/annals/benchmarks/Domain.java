@@ -6,7 +6,7 @@ import io.annals.eventstore.CommandRejectedException;
 import io.annals.eventstore.Envelope;
 import io.annals.eventstore.Event;
 import io.annals.eventstore.EventCodec;
-import io.annals.eventstore.Projection;
+import io.annals.eventstore.projection.Projection;
 import io.annals.eventstore.StateCodec;
 import io.annals.eventstore.jdbc.JacksonEventCodec;
 import io.annals.eventstore.jdbc.JacksonStateCodec;

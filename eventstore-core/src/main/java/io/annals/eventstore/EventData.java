@@ -1,5 +1,6 @@
 package io.annals.eventstore;
 
+import io.annals.eventstore.internal.Text;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
@@ -39,10 +40,9 @@ public record EventData(UUID eventId, String type, String json, Map<String, Stri
             throw new IllegalArgumentException("event type must be at most " + MAX_TYPE_LENGTH
                     + " characters, was " + type.length());
         }
-        String bad = AppendLimits.badCharacter(type);
-        if (bad != null) {
+        Text.badCharacter(type).ifPresent(bad -> {
             throw new IllegalArgumentException("event type holds " + bad);
-        }
+        });
         metadata = Map.copyOf(metadata);
     }
 

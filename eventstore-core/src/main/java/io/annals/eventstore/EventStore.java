@@ -1,5 +1,6 @@
 package io.annals.eventstore;
 
+import io.annals.eventstore.internal.Idempotency;
 import java.util.List;
 
 /**

@@ -1,5 +1,6 @@
 package io.annals.eventstore;
 
+import io.annals.eventstore.internal.AppendChecks;
 import io.annals.eventstore.internal.Idempotency;
 import java.time.Clock;
 import java.time.Instant;
@@ -9,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -42,7 +44,7 @@ public final class InMemoryEventStore implements EventStore {
 
     @Override
     public AppendResult append(String streamId, ExpectedVersion expected, List<EventData> events) {
-        limits.checkAppend(streamId, expected, events);
+        AppendChecks.checkAppend(limits, streamId, expected, events);
         lock.writeLock().lock();
         try {
             List<RecordedEvent> stream = streams.getOrDefault(streamId, List.of());
@@ -55,9 +57,9 @@ public final class InMemoryEventStore implements EventStore {
                             r.version(), r.position()));
                 }
             }
-            AppendResult repeat = Idempotency.classify(streamId, expected, events, found);
-            if (repeat != null) {
-                return repeat;
+            Optional<AppendResult> repeat = Idempotency.classify(streamId, expected, events, found);
+            if (repeat.isPresent()) {
+                return repeat.get();
             }
             if (!expected.isMetBy(current)) {
                 throw new WrongExpectedVersionException(streamId, expected, current);
@@ -80,7 +82,7 @@ public final class InMemoryEventStore implements EventStore {
 
     @Override
     public List<RecordedEvent> readStream(String streamId, long fromVersion, int maxCount) {
-        AppendLimits.checkReadStream(streamId, fromVersion, maxCount);
+        AppendChecks.checkReadStream(streamId, fromVersion, maxCount);
         lock.readLock().lock();
         try {
             List<RecordedEvent> stream = streams.getOrDefault(streamId, List.of());
@@ -92,7 +94,7 @@ public final class InMemoryEventStore implements EventStore {
 
     @Override
     public List<RecordedEvent> readAll(long afterPosition, int maxCount) {
-        AppendLimits.checkReadAll(afterPosition, maxCount);
+        AppendChecks.checkReadAll(afterPosition, maxCount);
         lock.readLock().lock();
         try {
             // positions are contiguous from 1 here, so the event after `afterPosition` is at that index

@@ -1,5 +1,6 @@
 package io.annals.eventstore;
 
+import io.annals.eventstore.command.CommandHandler;
 import java.util.Objects;
 
 /**

@@ -1,5 +1,6 @@
 package io.annals.eventstore;
 
+import io.annals.eventstore.tck.EventStoreContract;
 import java.time.Clock;
 
 class InMemoryEventStoreTest extends EventStoreContract {

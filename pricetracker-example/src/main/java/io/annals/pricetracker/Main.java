@@ -1,14 +1,14 @@
 package io.annals.pricetracker;
 
-import io.annals.eventstore.AggregateState;
+import io.annals.eventstore.command.AggregateState;
 import io.annals.eventstore.CommandRejectedException;
-import io.annals.eventstore.CommandResult;
+import io.annals.eventstore.command.CommandResult;
 import io.annals.eventstore.Envelope;
 import io.annals.pricetracker.domain.Product;
 import io.annals.pricetracker.domain.ProductCommand.CreateProduct;
 import io.annals.pricetracker.domain.ProductCommand.DeleteProduct;
 import io.annals.pricetracker.domain.ProductCommand.UpdateProduct;
-import io.annals.eventstore.RebuildProgress;
+import io.annals.eventstore.projection.RebuildProgress;
 import io.annals.pricetracker.api.HttpApiServer;
 import io.annals.pricetracker.api.PriceTrackerApi;
 import io.annals.pricetracker.domain.ProductEvent;

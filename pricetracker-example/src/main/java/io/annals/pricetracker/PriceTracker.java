@@ -1,16 +1,16 @@
 package io.annals.pricetracker;
 
-import io.annals.eventstore.AggregateState;
-import io.annals.eventstore.CommandHandler;
-import io.annals.eventstore.CommandResult;
+import io.annals.eventstore.command.AggregateState;
+import io.annals.eventstore.command.CommandHandler;
+import io.annals.eventstore.command.CommandResult;
 import io.annals.eventstore.Envelope;
 import io.annals.eventstore.EventCodec;
 import io.annals.eventstore.EventStoreException;
-import io.annals.eventstore.KeyedProjector;
-import io.annals.eventstore.ProjectionRunner;
+import io.annals.eventstore.projection.KeyedProjector;
+import io.annals.eventstore.projection.ProjectionRunner;
 import io.annals.eventstore.RecordedEvent;
-import io.annals.eventstore.SnapshotPolicy;
-import io.annals.eventstore.SnapshotSettings;
+import io.annals.eventstore.snapshot.SnapshotPolicy;
+import io.annals.eventstore.snapshot.SnapshotSettings;
 import io.annals.eventstore.jdbc.JacksonEventCodec;
 import io.annals.eventstore.jdbc.JacksonStateCodec;
 import io.annals.eventstore.jdbc.JdbcEventStore;

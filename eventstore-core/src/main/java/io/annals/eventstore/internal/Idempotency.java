@@ -2,10 +2,11 @@ package io.annals.eventstore.internal;
 
 import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.EventData;
-import io.annals.eventstore.EventStoreException;
+import io.annals.eventstore.DuplicateEventIdException;
 import io.annals.eventstore.ExpectedVersion;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -35,40 +36,46 @@ public final class Idempotency {
 
     /**
      * @param found the stored ids among those of {@code events}, by id
-     * @return null when none of the ids is stored (a new append); the original result when the
+     * @return empty when none of the ids is stored (a new append); the original result when the
      *     append is a repeat
-     * @throws EventStoreException when some ids are stored but the append is not a repeat
+     * @throws DuplicateEventIdException when some ids are stored but the append is not a repeat
      */
-    public static AppendResult classify(String streamId, ExpectedVersion expected,
+    public static Optional<AppendResult> classify(String streamId, ExpectedVersion expected,
                                         List<EventData> events, Map<UUID, StoredId> found) {
         if (found.isEmpty()) {
-            return null;
+            return Optional.empty();
         }
         String prefix = "append to stream " + streamId + " (expected " + expected + ") ";
         if (found.size() < events.size()) {
             StoredId first = firstFound(events, found);
-            throw new EventStoreException(prefix + "repeats " + found.size() + " of its "
+            throw duplicate(prefix + "repeats " + found.size() + " of its "
                     + events.size() + " event ids (for example " + first.eventId()
                     + ", stored in stream " + first.streamId() + " at version " + first.version()
-                    + "); a repeated append must repeat all of its events and only them");
+                    + "); a repeated append must repeat all of its events and only them", first);
         }
         StoredId head = found.get(events.get(0).eventId());
         for (int i = 0; i < events.size(); i++) {
             StoredId s = found.get(events.get(i).eventId());
             if (!s.streamId().equals(streamId) || s.version() != head.version() + i) {
-                throw new EventStoreException(prefix + "repeats event id " + s.eventId()
+                throw duplicate(prefix + "repeats event id " + s.eventId()
                         + ", already stored in stream " + s.streamId() + " at version "
                         + s.version() + ", but not as the same append (ids must be stored in "
-                        + "this stream, consecutively and in the same order)");
+                        + "this stream, consecutively and in the same order)", s);
             }
         }
         if (!couldHavePlaced(expected, head.version())) {
-            throw new EventStoreException(prefix + "repeats event ids already stored at versions "
+            throw duplicate(prefix + "repeats event ids already stored at versions "
                     + head.version() + ".." + (head.version() + events.size() - 1)
-                    + ", where an append expecting " + expected + " could not have placed them");
+                    + ", where an append expecting " + expected + " could not have placed them",
+                    head);
         }
         StoredId last = found.get(events.get(events.size() - 1).eventId());
-        return new AppendResult(last.version(), last.position());
+        return Optional.of(new AppendResult(last.version(), last.position()));
+    }
+
+    private static DuplicateEventIdException duplicate(String message, StoredId stored) {
+        return new DuplicateEventIdException(message, stored.eventId(), stored.streamId(),
+                stored.version());
     }
 
     private static boolean couldHavePlaced(ExpectedVersion expected, long firstVersion) {

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Given / when / then tests for an aggregate, with no store and no database:
@@ -87,12 +88,12 @@ public final class AggregateFixture<S, C extends Command, E extends Event> {
     public static final class Outcome<S, E extends Event> {
         private final Aggregate<S, ?, E> aggregate;
         private final S before;
-        private final List<E> events;
-        private final CommandRejectedException rejection;
+        private final @Nullable List<E> events;
+        private final @Nullable CommandRejectedException rejection;
         private final Command command;
 
-        private Outcome(Aggregate<S, ?, E> aggregate, S before, List<E> events,
-                        CommandRejectedException rejection, Command command) {
+        private Outcome(Aggregate<S, ?, E> aggregate, S before, @Nullable List<E> events,
+                        @Nullable CommandRejectedException rejection, Command command) {
             this.aggregate = aggregate;
             this.before = before;
             this.events = events;

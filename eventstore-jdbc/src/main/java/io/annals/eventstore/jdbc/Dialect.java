@@ -4,6 +4,7 @@ import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.WrongExpectedVersionException;
+import io.annals.eventstore.projection.Projector;
 import io.annals.eventstore.internal.Idempotency;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
@@ -15,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import javax.sql.DataSource;
 
@@ -175,10 +177,10 @@ abstract class Dialect {
      * @throws EventStoreException when some ids are stored but the append is not a repeat
      */
     AppendResult refused(Connection c, AppendRequest request, long current) throws SQLException {
-        AppendResult repeat = Idempotency.classify(request.streamId(), request.expected(),
-                request.events(), findIds(c, request.events()));
-        if (repeat != null) {
-            return repeat;
+        Optional<AppendResult> repeat = Idempotency.classify(request.streamId(),
+                request.expected(), request.events(), findIds(c, request.events()));
+        if (repeat.isPresent()) {
+            return repeat.get();
         }
         long actual = current >= 0 ? current : currentVersion(c, request.streamId());
         throw new WrongExpectedVersionException(request.streamId(), request.expected(), actual);
@@ -187,9 +189,9 @@ abstract class Dialect {
     /**
      * Tries to take the lease of a projection.
      *
-     * @return the lease, or null when another runner holds it
+     * @return the lease; empty when another runner holds it
      */
-    abstract io.annals.eventstore.Projector.Lease tryLease(DataSource dataSource, String projection)
+    abstract Optional<Projector.Lease> tryLease(DataSource dataSource, String projection)
             throws SQLException;
 
     /** Whether a lease keeps a connection of the pool for as long as it is held. */

@@ -3,7 +3,7 @@ package io.annals.eventstore.jdbc;
 import io.annals.eventstore.Envelope;
 import io.annals.eventstore.Event;
 import io.annals.eventstore.EventCodec;
-import io.annals.eventstore.ProjectionException;
+import io.annals.eventstore.projection.ProjectionException;
 import io.annals.eventstore.RecordedEvent;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -12,7 +12,8 @@ import io.annals.eventstore.EventStore;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.RecordedEvent;
-import io.annals.eventstore.SnapshotStore;
+import io.annals.eventstore.internal.AppendChecks;
+import io.annals.eventstore.snapshot.SnapshotStore;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -104,7 +105,7 @@ public final class JdbcEventStore implements EventStore {
 
     /**
      * The snapshot store in the same database, for
-     * {@link io.annals.eventstore.SnapshotSettings}.
+     * {@link io.annals.eventstore.snapshot.SnapshotSettings}.
      */
     public SnapshotStore snapshots() {
         return snapshots;
@@ -139,7 +140,7 @@ public final class JdbcEventStore implements EventStore {
 
     @Override
     public AppendResult append(String streamId, ExpectedVersion expected, List<EventData> events) {
-        limits.checkAppend(streamId, expected, events);
+        AppendChecks.checkAppend(limits, streamId, expected, events);
         String[] metadata = new String[events.size()];
         for (int i = 0; i < metadata.length; i++) {
             metadata[i] = encodeMetadata(events.get(i).metadata());
@@ -156,7 +157,7 @@ public final class JdbcEventStore implements EventStore {
 
     @Override
     public List<RecordedEvent> readStream(String streamId, long fromVersion, int maxCount) {
-        AppendLimits.checkReadStream(streamId, fromVersion, maxCount);
+        AppendChecks.checkReadStream(streamId, fromVersion, maxCount);
         try (Connection c = dialect.connect(dataSource)) {
             return dialect.withStatement(c, dialect.readStream(), ps -> {
                 ps.setString(1, streamId);
@@ -171,7 +172,7 @@ public final class JdbcEventStore implements EventStore {
 
     @Override
     public List<RecordedEvent> readAll(long afterPosition, int maxCount) {
-        AppendLimits.checkReadAll(afterPosition, maxCount);
+        AppendChecks.checkReadAll(afterPosition, maxCount);
         try (Connection c = dialect.connect(dataSource)) {
             return dialect.withStatement(c, dialect.readAll(), ps -> {
                 ps.setLong(1, afterPosition);

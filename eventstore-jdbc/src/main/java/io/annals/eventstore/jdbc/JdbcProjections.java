@@ -3,19 +3,20 @@ package io.annals.eventstore.jdbc;
 import com.zaxxer.hikari.HikariDataSource;
 import io.annals.eventstore.Event;
 import io.annals.eventstore.EventCodec;
-import io.annals.eventstore.KeyedProjector;
-import io.annals.eventstore.Projection;
-import io.annals.eventstore.Projector;
+import io.annals.eventstore.projection.KeyedProjector;
+import io.annals.eventstore.projection.Projection;
+import io.annals.eventstore.projection.Projector;
 import io.annals.eventstore.StateCodec;
 import java.sql.SQLException;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Function;
 import javax.sql.DataSource;
 
 /**
  * Projectors whose read models and checkpoints live in the store's database (tables
  * {@code projection_checkpoints} and {@code projection_rows}), for a
- * {@link io.annals.eventstore.ProjectionRunner}. Get it from {@link JdbcEventStore#projections()}.
+ * {@link io.annals.eventstore.projection.ProjectionRunner}. Get it from {@link JdbcEventStore#projections()}.
  *
  * <p>Each batch writes the read model's rows and moves the checkpoint in one transaction, by
  * compare-and-set: a crash at any point never applies an event twice nor skips one, and two
@@ -45,24 +46,25 @@ public final class JdbcProjections {
      * held; when the store owns its pool, the pool grows by one connection per lease so that
      * leases never starve the appends and the projections' own reads and writes.
      */
-    Projector.Lease tryLease(String projection) throws SQLException {
+    Optional<Projector.Lease> tryLease(String projection) throws SQLException {
         if (ownedPool == null || !dialect.leaseHoldsConnection()) {
             return dialect.tryLease(dataSource, projection);
         }
         resizePool(+1);
-        Projector.Lease lease;
+        Optional<Projector.Lease> leased;
         try {
-            lease = dialect.tryLease(dataSource, projection);
+            leased = dialect.tryLease(dataSource, projection);
         } catch (SQLException | RuntimeException e) {
             resizePool(-1);
             throw e;
         }
-        if (lease == null) {
+        if (leased.isEmpty()) {
             resizePool(-1);
-            return null;
+            return Optional.empty();
         }
+        Projector.Lease lease = leased.get();
         Projector.Lease shrink = Projector.Lease.untilClosed(() -> resizePool(-1));
-        return new Projector.Lease() {
+        return Optional.of(new Projector.Lease() {
             @Override
             public boolean isValid() {
                 return lease.isValid();
@@ -74,7 +76,7 @@ public final class JdbcProjections {
                     lease.close();
                 }
             }
-        };
+        });
     }
 
     private synchronized void resizePool(int delta) {

@@ -1,14 +1,15 @@
 package io.annals.eventstore.jdbc;
 
-import io.annals.eventstore.CheckpointConflictException;
+import io.annals.eventstore.projection.CheckpointConflictException;
 import io.annals.eventstore.EventStoreException;
-import io.annals.eventstore.Projector;
+import io.annals.eventstore.projection.Projector;
 import io.annals.eventstore.RecordedEvent;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
@@ -138,7 +139,7 @@ abstract class JdbcProjectorBase implements Projector {
     }
 
     @Override
-    public final Lease tryAcquire() {
+    public final Optional<Lease> tryAcquire() {
         try {
             return projections.tryLease(name);
         } catch (SQLException e) {

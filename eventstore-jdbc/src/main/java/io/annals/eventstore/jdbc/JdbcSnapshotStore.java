@@ -1,8 +1,8 @@
 package io.annals.eventstore.jdbc;
 
 import io.annals.eventstore.EventStoreException;
-import io.annals.eventstore.Snapshot;
-import io.annals.eventstore.SnapshotStore;
+import io.annals.eventstore.snapshot.Snapshot;
+import io.annals.eventstore.snapshot.SnapshotStore;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

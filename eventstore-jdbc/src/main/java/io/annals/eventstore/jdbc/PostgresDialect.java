@@ -4,7 +4,8 @@ import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.ExpectedVersion;
-import io.annals.eventstore.Projector;
+import io.annals.eventstore.InterruptedWaitException;
+import io.annals.eventstore.projection.Projector;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -16,6 +17,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.WeakHashMap;
@@ -351,7 +353,7 @@ final class PostgresDialect extends Dialect {
      * session ends, so when a runner's process dies or loses its connection, another takes over.
      */
     @Override
-    Projector.Lease tryLease(DataSource dataSource, String projection) throws SQLException {
+    Optional<Projector.Lease> tryLease(DataSource dataSource, String projection) throws SQLException {
         Connection c = connect(dataSource);
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT pg_try_advisory_lock(hashtext(current_schema()), hashtext(?))")) {
@@ -360,14 +362,14 @@ final class PostgresDialect extends Dialect {
                 rs.next();
                 if (!rs.getBoolean(1)) {
                     c.close();
-                    return null;
+                    return Optional.empty();
                 }
             }
         } catch (SQLException | RuntimeException e) {
             c.close();
             throw e;
         }
-        return new Projector.Lease() {
+        return Optional.of(new Projector.Lease() {
             private volatile boolean open = true;
 
             @Override
@@ -393,7 +395,7 @@ final class PostgresDialect extends Dialect {
                     // the connection is gone, and the lock with it
                 }
             }
-        };
+        });
     }
 
     private static void pause(int attempt) {
@@ -401,7 +403,7 @@ final class PostgresDialect extends Dialect {
             Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextInt(1 + Math.min(attempt, 20)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new EventStoreException("interrupted while retrying an append", e);
+            throw new InterruptedWaitException("interrupted while retrying an append", e);
         }
     }
 

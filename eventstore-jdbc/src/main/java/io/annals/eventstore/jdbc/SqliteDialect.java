@@ -3,7 +3,7 @@ package io.annals.eventstore.jdbc;
 import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStoreException;
-import io.annals.eventstore.Projector;
+import io.annals.eventstore.projection.Projector;
 import java.io.File;
 import java.io.IOException;
 import java.sql.Connection;
@@ -14,6 +14,7 @@ import java.sql.Statement;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -311,12 +312,12 @@ final class SqliteDialect extends Dialect {
      * it; the checkpoint's compare-and-set still keeps them from applying a batch twice.
      */
     @Override
-    Projector.Lease tryLease(DataSource dataSource, String projection) {
+    Optional<Projector.Lease> tryLease(DataSource dataSource, String projection) {
         String key = databaseFile + "\u0000" + projection;
         if (!LEASES.add(key)) {
-            return null;
+            return Optional.empty();
         }
-        return Projector.Lease.untilClosed(() -> LEASES.remove(key));
+        return Optional.of(Projector.Lease.untilClosed(() -> LEASES.remove(key)));
     }
 
     private static final String INSERT_EVENT = """

@@ -1,21 +1,21 @@
 package io.annals.eventstore.jdbc;
 
-import static io.annals.eventstore.ProjectionRunnerContract.CODEC;
-import static io.annals.eventstore.ProjectionRunnerContract.TOTALS;
+import static io.annals.eventstore.tck.ProjectionRunnerContract.CODEC;
+import static io.annals.eventstore.tck.ProjectionRunnerContract.TOTALS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.EventData;
-import io.annals.eventstore.EventStoreContract;
+import io.annals.eventstore.tck.EventStoreContract;
 import io.annals.eventstore.ExpectedVersion;
-import io.annals.eventstore.KeyedProjector;
-import io.annals.eventstore.ProjectionRunner;
-import io.annals.eventstore.ProjectionRunnerContract.Deposited;
-import io.annals.eventstore.ProjectionRunnerContract.Total;
-import io.annals.eventstore.ProjectionRunnerContract.Totals;
-import io.annals.eventstore.ProjectionStatus;
+import io.annals.eventstore.projection.KeyedProjector;
+import io.annals.eventstore.projection.ProjectionRunner;
+import io.annals.eventstore.tck.ProjectionRunnerContract.Deposited;
+import io.annals.eventstore.tck.ProjectionRunnerContract.Total;
+import io.annals.eventstore.tck.ProjectionRunnerContract.Totals;
+import io.annals.eventstore.projection.ProjectionStatus;
 import io.annals.eventstore.RecordedEvent;
 import java.util.ArrayList;
 import java.util.HashMap;

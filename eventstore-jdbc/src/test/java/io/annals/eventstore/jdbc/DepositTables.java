@@ -1,8 +1,8 @@
 package io.annals.eventstore.jdbc;
 
 import io.annals.eventstore.Envelope;
-import io.annals.eventstore.ProjectionRunnerContract.Deposited;
-import io.annals.eventstore.ProjectionRunnerContract.Total;
+import io.annals.eventstore.tck.ProjectionRunnerContract.Deposited;
+import io.annals.eventstore.tck.ProjectionRunnerContract.Total;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

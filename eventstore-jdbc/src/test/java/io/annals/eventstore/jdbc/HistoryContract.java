@@ -1,20 +1,20 @@
 package io.annals.eventstore.jdbc;
 
-import static io.annals.eventstore.ProjectionRunnerContract.CODEC;
+import static io.annals.eventstore.tck.ProjectionRunnerContract.CODEC;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.annals.eventstore.AppendResult;
-import io.annals.eventstore.CheckpointConflictException;
+import io.annals.eventstore.projection.CheckpointConflictException;
 import io.annals.eventstore.EventData;
-import io.annals.eventstore.EventStoreContract;
+import io.annals.eventstore.tck.EventStoreContract;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.ExpectedVersion;
-import io.annals.eventstore.ProjectionRunner;
-import io.annals.eventstore.ProjectionRunnerContract.Deposited;
-import io.annals.eventstore.ProjectionRunnerContract.Total;
-import io.annals.eventstore.ProjectionStatus;
-import io.annals.eventstore.Projector;
+import io.annals.eventstore.projection.ProjectionRunner;
+import io.annals.eventstore.tck.ProjectionRunnerContract.Deposited;
+import io.annals.eventstore.tck.ProjectionRunnerContract.Total;
+import io.annals.eventstore.projection.ProjectionStatus;
+import io.annals.eventstore.projection.Projector;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.WrongExpectedVersionException;
 import java.time.Duration;
@@ -374,10 +374,10 @@ abstract class HistoryContract extends ReliabilityContract {
                 for (int round = 0; round < 20; round++) {
                     a.append("acct", ExpectedVersion.any(), List.of(CODEC.encode(new Deposited(round + 1))));
                     String name = "cas-" + round;
-                    Projector pa = a.projections().keyed(new io.annals.eventstore.ProjectionRunnerContract.Totals(name),
-                            CODEC, io.annals.eventstore.ProjectionRunnerContract.TOTALS);
-                    Projector pb = b.projections().keyed(new io.annals.eventstore.ProjectionRunnerContract.Totals(name),
-                            CODEC, io.annals.eventstore.ProjectionRunnerContract.TOTALS);
+                    Projector pa = a.projections().keyed(new io.annals.eventstore.tck.ProjectionRunnerContract.Totals(name),
+                            CODEC, io.annals.eventstore.tck.ProjectionRunnerContract.TOTALS);
+                    Projector pb = b.projections().keyed(new io.annals.eventstore.tck.ProjectionRunnerContract.Totals(name),
+                            CODEC, io.annals.eventstore.tck.ProjectionRunnerContract.TOTALS);
                     List<RecordedEvent> events = a.readAll(0, 1000);
                     long to = events.get(events.size() - 1).position();
                     CyclicBarrier together = new CyclicBarrier(2);
@@ -400,8 +400,8 @@ abstract class HistoryContract extends ReliabilityContract {
                     assertThat(won).as("round %d", round).isEqualTo(1);
                     assertThat(pa.checkpoint()).isEqualTo(to);
                     long sum = (long) (round + 1) * (round + 2) / 2;
-                    assertThat(a.projections().keyed(new io.annals.eventstore.ProjectionRunnerContract.Totals(name),
-                            CODEC, io.annals.eventstore.ProjectionRunnerContract.TOTALS).get("acct"))
+                    assertThat(a.projections().keyed(new io.annals.eventstore.tck.ProjectionRunnerContract.Totals(name),
+                            CODEC, io.annals.eventstore.tck.ProjectionRunnerContract.TOTALS).get("acct"))
                             .contains(new Total(sum, round + 1));
                 }
             } finally {

@@ -1,23 +1,23 @@
 package io.annals.eventstore.jdbc;
 
-import static io.annals.eventstore.ProjectionRunnerContract.CODEC;
-import static io.annals.eventstore.ProjectionRunnerContract.TOTALS;
+import static io.annals.eventstore.tck.ProjectionRunnerContract.CODEC;
+import static io.annals.eventstore.tck.ProjectionRunnerContract.TOTALS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.annals.eventstore.AppendLimits;
-import io.annals.eventstore.CommandHandler;
+import io.annals.eventstore.command.CommandHandler;
 import io.annals.eventstore.EventData;
-import io.annals.eventstore.EventStoreContract;
+import io.annals.eventstore.tck.EventStoreContract;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.ExpectedVersion;
-import io.annals.eventstore.KeyedProjector;
-import io.annals.eventstore.ProjectionRunner;
-import io.annals.eventstore.ProjectionRunnerContract.Total;
-import io.annals.eventstore.ProjectionRunnerContract.Totals;
-import io.annals.eventstore.ProjectionStatus;
+import io.annals.eventstore.projection.KeyedProjector;
+import io.annals.eventstore.projection.ProjectionRunner;
+import io.annals.eventstore.tck.ProjectionRunnerContract.Total;
+import io.annals.eventstore.tck.ProjectionRunnerContract.Totals;
+import io.annals.eventstore.projection.ProjectionStatus;
 import io.annals.eventstore.RecordedEvent;
-import io.annals.eventstore.Snapshot;
+import io.annals.eventstore.snapshot.Snapshot;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -62,7 +62,7 @@ abstract class HostileInputContract extends ReliabilityContract {
             for (String s : HOSTILE) {
                 store.append(s, ExpectedVersion.noStream(), List.of(
                         EventData.of(s.length() <= 200 ? s : "T", "{\"s\":\"x\"}", Map.of(s, s)),
-                        CODEC.encode(new io.annals.eventstore.ProjectionRunnerContract.Deposited(s.length()))));
+                        CODEC.encode(new io.annals.eventstore.tck.ProjectionRunnerContract.Deposited(s.length()))));
                 store.snapshots().save(new Snapshot(s, 1, store.readStream(s, 1, 1).get(0).eventId(), 1,
                         "{}", Instant.EPOCH));
             }
@@ -142,7 +142,7 @@ abstract class HostileInputContract extends ReliabilityContract {
         System.clearProperty(GadgetProbe.LOADED);
         try (JdbcEventStore store = JdbcEventStore.open(url)) {
             store.append("acct", ExpectedVersion.any(), List.of(
-                    CODEC.encode(new io.annals.eventstore.ProjectionRunnerContract.Deposited(5)),
+                    CODEC.encode(new io.annals.eventstore.tck.ProjectionRunnerContract.Deposited(5)),
                     EventData.of(GadgetProbe.class.getName(), "{\"x\":1}"),
                     EventData.of("com.sun.rowset.JdbcRowSetImpl",
                             "{\"dataSourceName\":\"ldap://127.0.0.1:1/x\",\"autoCommit\":true}")));
@@ -182,7 +182,7 @@ abstract class HostileInputContract extends ReliabilityContract {
         String url = db().newUrl("tampered");
         try (JdbcEventStore store = JdbcEventStore.open(url)) {
             store.append("acct", ExpectedVersion.any(), List.of(
-                    CODEC.encode(new io.annals.eventstore.ProjectionRunnerContract.Deposited(5))));
+                    CODEC.encode(new io.annals.eventstore.tck.ProjectionRunnerContract.Deposited(5))));
             // written behind the store's back: a JSON array naming a class, as default typing reads it
             try (Connection c = DriverManager.getConnection(url);
                  PreparedStatement ps = c.prepareStatement(db().name().equals("SQLite")

@@ -1,16 +1,16 @@
 package io.annals.eventstore.jdbc;
 
-import static io.annals.eventstore.ProjectionRunnerContract.CODEC;
+import static io.annals.eventstore.tck.ProjectionRunnerContract.CODEC;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.ExpectedVersion;
-import io.annals.eventstore.ProjectionRunner;
-import io.annals.eventstore.ProjectionRunnerContract.Deposited;
-import io.annals.eventstore.ProjectionStatus;
-import io.annals.eventstore.Projector;
+import io.annals.eventstore.projection.ProjectionRunner;
+import io.annals.eventstore.tck.ProjectionRunnerContract.Deposited;
+import io.annals.eventstore.projection.ProjectionStatus;
+import io.annals.eventstore.projection.Projector;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -52,13 +52,13 @@ class JdbcCustomProjectionTest {
                 List<ProjectionStatus> statuses = runner.catchUp();
                 assertThat(statuses.get(0).lastError()).isNull();
                 assertThat(DepositTables.logged(ds)).isEqualTo(121);
-                Map<String, io.annals.eventstore.ProjectionRunnerContract.Total> expected = new TreeMap<>();
+                Map<String, io.annals.eventstore.tck.ProjectionRunnerContract.Total> expected = new TreeMap<>();
                 for (int a = 1; a < 6; a++) {
                     long sum = 0;
                     for (int i = a; i < 60; i += 6) {
                         sum += i + 2;
                     }
-                    expected.put("acct-" + a, new io.annals.eventstore.ProjectionRunnerContract.Total(sum, 20));
+                    expected.put("acct-" + a, new io.annals.eventstore.tck.ProjectionRunnerContract.Total(sum, 20));
                 }
                 assertThat(DepositTables.totals(ds)).isEqualTo(expected);
 

@@ -2,8 +2,8 @@ package io.annals.eventstore.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.annals.eventstore.Snapshot;
-import io.annals.eventstore.SnapshotStore;
+import io.annals.eventstore.snapshot.Snapshot;
+import io.annals.eventstore.snapshot.SnapshotStore;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;

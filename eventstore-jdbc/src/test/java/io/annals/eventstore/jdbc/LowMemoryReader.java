@@ -1,9 +1,9 @@
 package io.annals.eventstore.jdbc;
 
 import io.annals.eventstore.Aggregate;
-import io.annals.eventstore.AggregateState;
+import io.annals.eventstore.command.AggregateState;
 import io.annals.eventstore.Command;
-import io.annals.eventstore.CommandHandler;
+import io.annals.eventstore.command.CommandHandler;
 import io.annals.eventstore.Event;
 import io.annals.eventstore.EventCodec;
 import io.annals.eventstore.RecordedEvent;

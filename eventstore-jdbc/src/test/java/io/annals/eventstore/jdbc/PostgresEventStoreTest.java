@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.annals.eventstore.AppendLimits;
 import io.annals.eventstore.EventStore;
-import io.annals.eventstore.EventStoreContract;
+import io.annals.eventstore.tck.EventStoreContract;
 import java.time.Clock;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.EventData;
-import io.annals.eventstore.EventStoreContract;
+import io.annals.eventstore.tck.EventStoreContract;
 import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.RecordedEvent;
 import java.sql.Connection;

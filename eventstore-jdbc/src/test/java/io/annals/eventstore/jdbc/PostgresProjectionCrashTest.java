@@ -1,18 +1,18 @@
 package io.annals.eventstore.jdbc;
 
-import static io.annals.eventstore.ProjectionRunnerContract.CODEC;
-import static io.annals.eventstore.ProjectionRunnerContract.TOTALS;
+import static io.annals.eventstore.tck.ProjectionRunnerContract.CODEC;
+import static io.annals.eventstore.tck.ProjectionRunnerContract.TOTALS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.ExpectedVersion;
-import io.annals.eventstore.KeyedProjector;
-import io.annals.eventstore.ProjectionRunner;
-import io.annals.eventstore.ProjectionRunnerContract;
-import io.annals.eventstore.ProjectionRunnerContract.Deposited;
-import io.annals.eventstore.ProjectionRunnerContract.Totals;
+import io.annals.eventstore.projection.KeyedProjector;
+import io.annals.eventstore.projection.ProjectionRunner;
+import io.annals.eventstore.tck.ProjectionRunnerContract;
+import io.annals.eventstore.tck.ProjectionRunnerContract.Deposited;
+import io.annals.eventstore.tck.ProjectionRunnerContract.Totals;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;

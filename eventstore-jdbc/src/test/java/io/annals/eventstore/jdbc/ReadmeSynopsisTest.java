@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.annals.eventstore.Aggregate;
 import io.annals.eventstore.Command;
-import io.annals.eventstore.CommandHandler;
+import io.annals.eventstore.command.CommandHandler;
 import io.annals.eventstore.CommandRejectedException;
 import io.annals.eventstore.Event;
 import java.io.ByteArrayOutputStream;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.annals.eventstore.AppendLimits;
 import io.annals.eventstore.EventStore;
-import io.annals.eventstore.EventStoreContract;
+import io.annals.eventstore.tck.EventStoreContract;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.atomic.AtomicInteger;

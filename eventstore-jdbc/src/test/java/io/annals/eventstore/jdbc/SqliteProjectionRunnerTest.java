@@ -1,8 +1,8 @@
 package io.annals.eventstore.jdbc;
 
 import io.annals.eventstore.EventStore;
-import io.annals.eventstore.KeyedProjector;
-import io.annals.eventstore.ProjectionRunnerContract;
+import io.annals.eventstore.projection.KeyedProjector;
+import io.annals.eventstore.tck.ProjectionRunnerContract;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,7 +1,7 @@
 package io.annals.pricetracker.readmodel;
 
 import io.annals.eventstore.Envelope;
-import io.annals.eventstore.Projection;
+import io.annals.eventstore.projection.Projection;
 import io.annals.pricetracker.domain.ProductEvent;
 import java.math.BigDecimal;
 

@@ -2,9 +2,9 @@ package io.annals.pricetracker.domain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.annals.eventstore.CommandHandler;
+import io.annals.eventstore.command.CommandHandler;
 import io.annals.eventstore.CommandRejectedException;
-import io.annals.eventstore.CommandResult;
+import io.annals.eventstore.command.CommandResult;
 import io.annals.eventstore.InMemoryEventStore;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.pricetracker.PriceTracker;

@@ -1,0 +1,33 @@
+package io.annals.eventstore.projection;
+
+import io.annals.eventstore.Envelope;
+import io.annals.eventstore.Event;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A read model as a keyed fold over the global log: the model is a map {@code K -> V}, and each
+ * event updates at most one entry.
+ *
+ * <p>Like an aggregate's {@code evolve}, {@link #apply} must be pure: a projection can be
+ * rebuilt from position 0 at any time and must give the same model.
+ *
+ * @param <E> the events it reads
+ * @param <K> the key of a row of the model
+ * @param <V> a row of the model
+ */
+public interface Projection<E extends Event, K, V> {
+
+    /** A stable name: the checkpoint and the rows are stored under it. */
+    String name();
+
+    /** The row this event touches, or null when it does not touch the model. */
+    @Nullable K key(Envelope<E> e);
+
+    /**
+     * The new row.
+     *
+     * @param current the row as it is, null when there is none yet
+     * @return the new row, or null to delete it
+     */
+    @Nullable V apply(@Nullable V current, Envelope<E> e);
+}

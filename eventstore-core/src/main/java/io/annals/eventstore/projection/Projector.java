@@ -1,0 +1,79 @@
+package io.annals.eventstore.projection;
+
+import io.annals.eventstore.RecordedEvent;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * What a {@link ProjectionRunner} drives: one read model, its checkpoint, and the way both are
+ * updated together. {@link InMemoryProjector} and the JDBC projectors of {@code eventstore-jdbc}
+ * implement it; an application rarely does.
+ *
+ * <p>The one rule: {@link #apply} writes the read model's changes and moves the checkpoint in one
+ * atomic step, and only if the checkpoint is still where the caller read it. That is what makes
+ * each event apply exactly once, across crashes and competing runners.
+ */
+public interface Projector {
+
+    /** The projection's name: the key of its checkpoint and rows. */
+    String name();
+
+    /** The position of the last event applied (or skipped), 0 before the first. */
+    long checkpoint();
+
+    /**
+     * Applies {@code events} (read after {@code from}) and moves the checkpoint from {@code from}
+     * to {@code to}, all or nothing.
+     *
+     * @throws CheckpointConflictException if the checkpoint is no longer {@code from} (another
+     *     runner moved it); nothing was written
+     * @throws ProjectionException if the projection failed on an event; nothing was written
+     */
+    void apply(long from, long to, List<RecordedEvent> events);
+
+    /** Deletes the read model and sets the checkpoint back to 0, all or nothing. */
+    void reset();
+
+    /**
+     * Tries to become the only runner of this projection, across threads and, where the storage
+     * allows, across processes.
+     *
+     * @return the lease; empty when another runner holds it
+     */
+    Optional<Lease> tryAcquire();
+
+    /** The right to run a projection; released by {@link #close()}. */
+    interface Lease extends AutoCloseable {
+
+        /**
+         * A lease that stays valid until closed, and runs {@code release} on the first close
+         * (later closes do nothing).
+         */
+        static Lease untilClosed(Runnable release) {
+            Objects.requireNonNull(release, "release");
+            AtomicBoolean open = new AtomicBoolean(true);
+            return new Lease() {
+                @Override
+                public boolean isValid() {
+                    return open.get();
+                }
+
+                @Override
+                public void close() {
+                    if (open.compareAndSet(true, false)) {
+                        release.run();
+                    }
+                }
+            };
+        }
+
+        /** Whether the lease still holds (a database lease dies with its connection). */
+        boolean isValid();
+
+        /** Releases the lease. */
+        @Override
+        void close();
+    }
+}

@@ -1,0 +1,17 @@
+/**
+ * The core of Annals: the event-store contract and an in-memory store ({@code io.annals.eventstore}),
+ * the command loop ({@code .command}), snapshots ({@code .snapshot}), projections and their runner
+ * ({@code .projection}) and the aggregate test fixture ({@code .testing}). No dependencies.
+ */
+@SuppressWarnings("module") // the qualified export names a module compiled after this one
+module io.annals.eventstore {
+    requires static transitive org.jspecify; // @Nullable in signatures; not needed at run time
+
+    exports io.annals.eventstore;
+    exports io.annals.eventstore.command;
+    exports io.annals.eventstore.snapshot;
+    exports io.annals.eventstore.projection;
+    exports io.annals.eventstore.testing;
+    // Machinery shared with the stores of other modules: not API.
+    exports io.annals.eventstore.internal to io.annals.eventstore.jdbc;
+}

@@ -1,0 +1,497 @@
+package io.annals.eventstore.tck;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.annals.eventstore.AppendResult;
+import io.annals.eventstore.Envelope;
+import io.annals.eventstore.Event;
+import io.annals.eventstore.EventCodec;
+import io.annals.eventstore.EventData;
+import io.annals.eventstore.EventStore;
+import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.StateCodec;
+import io.annals.eventstore.projection.CheckpointConflictException;
+import io.annals.eventstore.projection.KeyedProjector;
+import io.annals.eventstore.projection.Projection;
+import io.annals.eventstore.projection.ProjectionRunner;
+import io.annals.eventstore.projection.ProjectionStatus;
+import io.annals.eventstore.projection.Projector;
+import io.annals.eventstore.projection.ReadModel;
+import io.annals.eventstore.projection.RebuildProgress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What every projector and the {@link ProjectionRunner} guarantee, run against each storage: a
+ * subclass says how to open a store and a keyed projector on it.
+ */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+public abstract class ProjectionRunnerContract {
+
+    /** The test events: an amount deposited into an account (the stream). */
+    public record Deposited(long amount) implements Event {
+    }
+
+    /** A row of the test read model: the sum and the count of deposits. */
+    public record Total(long sum, long count) {
+    }
+
+    /** Reads and writes {@link Deposited} as {"amount":N}; knows no other type. */
+    public static final EventCodec<Deposited> CODEC = new EventCodec<>() {
+        private final Pattern amount = Pattern.compile("\\{\"amount\":(-?\\d+)}");
+
+        @Override
+        public String typeName(Deposited event) {
+            return "Deposited";
+        }
+
+        @Override
+        public String toJson(Deposited event) {
+            return "{\"amount\":" + event.amount() + "}";
+        }
+
+        @Override
+        public Deposited fromJson(String typeName, String json) {
+            Matcher m = amount.matcher(json.replace(" ", ""));
+            if (!m.matches()) {
+                throw new IllegalArgumentException("not a deposit: " + json);
+            }
+            return new Deposited(Long.parseLong(m.group(1)));
+        }
+
+        @Override
+        public boolean knows(String typeName) {
+            return typeName.equals("Deposited");
+        }
+    };
+
+    /** Stores a {@link Total} as "sum,count". */
+    public static final StateCodec<Total> TOTALS = new StateCodec<>() {
+        @Override
+        public String serialize(Total state) {
+            return state.sum() + "," + state.count();
+        }
+
+        @Override
+        public Total deserialize(String text) {
+            String[] parts = text.split(",");
+            return new Total(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
+        }
+    };
+
+    /** Totals per account; fails on amount 666 while {@code broken} is set. */
+    public static class Totals implements Projection<Deposited, String, Total> {
+        private final String name;
+        public final AtomicBoolean broken = new AtomicBoolean();
+
+        public Totals(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public String key(Envelope<Deposited> e) {
+            return e.recorded().streamId();
+        }
+
+        @Override
+        public Total apply(Total current, Envelope<Deposited> e) {
+            if (broken.get() && e.event().amount() == 666) {
+                throw new IllegalStateException("cannot handle 666");
+            }
+            if (e.event().amount() == 0) {
+                return null; // a zero deposit closes the account: the row is deleted
+            }
+            Total t = current == null ? new Total(0, 0) : current;
+            return new Total(t.sum() + e.event().amount(), t.count() + 1);
+        }
+    }
+
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    /** A new, empty store; closed after each test. */
+    protected abstract EventStore newStore();
+
+    /** A keyed projector of {@code projection} on {@code store}'s storage. */
+    protected abstract KeyedProjector<String, Total> keyed(EventStore store, Totals projection);
+
+    /** A second handle on the same storage, as another process would open it. */
+    protected abstract EventStore reopen(EventStore store);
+
+    protected <T extends AutoCloseable> T closeLater(T c) {
+        closeables.add(c);
+        return c;
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
+        }
+    }
+
+    protected EventStore store() {
+        return closeLater(newStore());
+    }
+
+    protected static AppendResult deposit(EventStore store, String account, long... amounts) {
+        List<EventData> events = new ArrayList<>();
+        for (long a : amounts) {
+            events.add(CODEC.encode(new Deposited(a)));
+        }
+        return store.append(account, ExpectedVersion.any(), events);
+    }
+
+    /** The read model computed directly from the log, for comparison. */
+    protected static Map<String, Total> fold(EventStore store) {
+        Map<String, Total> model = new TreeMap<>();
+        Totals totals = new Totals("fold");
+        long after = 0;
+        for (List<RecordedEvent> page; !(page = store.readAll(after, 500)).isEmpty(); ) {
+            for (RecordedEvent r : page) {
+                after = r.position();
+                if (!CODEC.knows(r.type())) {
+                    continue;
+                }
+                Envelope<Deposited> e = CODEC.decode(r);
+                Total t = totals.apply(model.get(r.streamId()), e);
+                if (t == null) {
+                    model.remove(r.streamId());
+                } else {
+                    model.put(r.streamId(), t);
+                }
+            }
+        }
+        return model;
+    }
+
+    protected static Map<String, Total> readModel(ReadModel<String, Total> model) {
+        Map<String, Total> out = new TreeMap<>();
+        model.list(0, 100_000).forEach(r -> out.put(r.key(), r.value()));
+        return out;
+    }
+
+    private ProjectionRunner runner(EventStore store, Projector... projectors) {
+        ProjectionRunner.Builder b = ProjectionRunner.builder(store).batchSize(7)
+                .pollInterval(Duration.ofMillis(10)).maxBackoff(Duration.ofMillis(200));
+        for (Projector p : projectors) {
+            b.add(p);
+        }
+        return closeLater(b.build());
+    }
+
+    @Test
+    void catch_up_applies_every_event_once_and_skips_other_types() {
+        EventStore store = store();
+        for (int i = 0; i < 20; i++) {
+            deposit(store, "acct-" + (i % 4), i + 1, 10);
+        }
+        store.append("other", ExpectedVersion.any(), List.of(EventData.of("Unrelated", "{}")));
+        deposit(store, "acct-closed", 5);
+        deposit(store, "acct-closed", 0);
+        KeyedProjector<String, Total> totals = keyed(store, new Totals("totals"));
+
+        List<ProjectionStatus> statuses = runner(store, totals).catchUp();
+
+        assertThat(statuses).extracting(ProjectionStatus::lastError).containsOnlyNulls();
+        assertThat(readModel(totals)).isEqualTo(fold(store)).hasSize(4);
+        assertThat(totals.get("acct-1")).contains(new Total(2 + 6 + 10 + 14 + 18 + 50, 10));
+        assertThat(totals.get("acct-closed")).isEmpty();
+        assertThat(totals.checkpoint()).isEqualTo(store.readAll(0, 1000).get(42).position());
+    }
+
+    @Test
+    void a_second_catch_up_applies_only_what_is_new() {
+        EventStore store = store();
+        deposit(store, "a", 1, 2);
+        KeyedProjector<String, Total> totals = keyed(store, new Totals("totals"));
+        ProjectionRunner runner = runner(store, totals);
+        runner.catchUp();
+        deposit(store, "a", 3);
+
+        runner.catchUp();
+
+        assertThat(totals.get("a")).contains(new Total(6, 3));
+    }
+
+    @Test
+    @Timeout(60)
+    void a_started_runner_tails_the_log_and_a_caller_can_wait_for_its_own_write() {
+        EventStore store = store();
+        KeyedProjector<String, Total> totals = keyed(store, new Totals("totals"));
+        ProjectionRunner runner = runner(store, totals);
+        runner.start();
+
+        for (int i = 1; i <= 30; i++) {
+            AppendResult written = deposit(store, "acct-" + (i % 3), i);
+            assertThat(runner.awaitPosition("totals", written.position(), Duration.ofSeconds(20)))
+                    .isTrue();
+            assertThat(totals.get("acct-" + (i % 3)).orElseThrow().count()).isEqualTo((i + 2) / 3);
+        }
+        assertThat(runner.status("totals").state()).isEqualTo(ProjectionStatus.State.RUNNING);
+        assertThat(readModel(totals)).isEqualTo(fold(store));
+    }
+
+    @Test
+    void await_position_times_out_when_the_position_is_not_reached() {
+        EventStore store = store();
+        KeyedProjector<String, Total> totals = keyed(store, new Totals("totals"));
+        ProjectionRunner runner = runner(store, totals);
+        AppendResult written = deposit(store, "a", 1);
+
+        assertThat(runner.awaitPosition("totals", written.position(), Duration.ofMillis(50))).isFalse();
+        assertThatThrownBy(() -> runner.awaitPosition("nope", 1, Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no projection named nope");
+    }
+
+    @Test
+    void a_checkpoint_that_moved_refuses_the_batch_and_writes_nothing() {
+        EventStore store = store();
+        deposit(store, "a", 1);
+        KeyedProjector<String, Total> totals = keyed(store, new Totals("totals"));
+        List<RecordedEvent> events = store.readAll(0, 10);
+        long to = events.get(0).position();
+        totals.apply(0, to, events);
+
+        assertThatThrownBy(() -> totals.apply(0, to, events))
+                .isInstanceOf(CheckpointConflictException.class);
+        assertThat(totals.get("a")).contains(new Total(1, 1));
+        assertThat(totals.checkpoint()).isEqualTo(to);
+    }
+
+    /** Projectors may keep the rows they wrote; they must never serve one another changed since. */
+    @Test
+    void projectors_of_one_read_model_taking_turns_keep_every_row_right() {
+        EventStore store = store();
+        EventStore other = closeLater(reopen(store));
+        deposit(store, "a", 1);
+        deposit(store, "a", 2);
+        deposit(store, "a", 4);
+        deposit(store, "a", 8);
+        deposit(store, "a", 0); // closes the account: the row goes
+        deposit(store, "a", 16);
+        KeyedProjector<String, Total> mine = keyed(store, new Totals("totals"));
+        KeyedProjector<String, Total> theirs = keyed(other, new Totals("totals"));
+        List<RecordedEvent> events = store.readAll(0, 10);
+
+        for (int i = 0; i < events.size(); i++) {
+            KeyedProjector<String, Total> turn = i % 3 == 1 ? theirs : mine;
+            long from = i == 0 ? 0 : events.get(i - 1).position();
+            turn.apply(from, events.get(i).position(), List.of(events.get(i)));
+            if (i == 3) {
+                assertThat(mine.get("a")).contains(new Total(15, 4));
+            }
+            if (i == 4) {
+                assertThat(theirs.get("a")).isEmpty();
+            }
+        }
+
+        assertThat(mine.get("a")).contains(new Total(16, 1));
+        assertThat(theirs.get("a")).contains(new Total(16, 1));
+    }
+
+    /** Its rows keyed by the amount, in buckets: any number of rows from one stream. */
+    static final class Buckets extends Totals {
+        private final long buckets;
+
+        Buckets(String name, long buckets) {
+            super(name);
+            this.buckets = buckets;
+        }
+
+        @Override
+        public String key(Envelope<Deposited> e) {
+            return "bucket-" + (e.event().amount() % buckets);
+        }
+    }
+
+    /** More rows than a projector would keep in memory, each changed twice, far apart. */
+    @Test
+    @Timeout(120)
+    void a_rebuild_over_more_rows_than_a_projector_keeps_in_memory_counts_every_event() {
+        EventStore store = store();
+        long buckets = 12_001;
+        long[] amounts = new long[1_000];
+        for (long next = 1; next <= 2 * buckets; ) {
+            int n = (int) Math.min(amounts.length, 2 * buckets - next + 1);
+            for (int i = 0; i < n; i++) {
+                amounts[i] = next++;
+            }
+            deposit(store, "many", java.util.Arrays.copyOf(amounts, n));
+        }
+        KeyedProjector<String, Total> model = keyed(store, new Buckets("buckets", buckets));
+        ProjectionRunner runner = closeLater(ProjectionRunner.builder(store).batchSize(500)
+                .add(model).build());
+        runner.catchUp();
+
+        RebuildProgress end = runner.rebuild("buckets", p -> { });
+
+        assertThat(end.done()).isEqualTo(2 * buckets);
+        Map<String, Total> rows = readModel(model);
+        assertThat(rows).hasSize((int) buckets);
+        assertThat(rows.values()).extracting(Total::count).containsOnly(2L);
+        assertThat(model.get("bucket-1")).contains(new Total(1 + 1 + buckets, 2));
+    }
+
+    @Test
+    @Timeout(60)
+    void a_failing_projection_names_the_event_retries_and_does_not_stop_the_others() {
+        EventStore store = store();
+        deposit(store, "a", 1);
+        AppendResult bad = deposit(store, "b", 666);
+        AppendResult last = deposit(store, "c", 3);
+        Totals brokenTotals = new Totals("broken");
+        brokenTotals.broken.set(true);
+        KeyedProjector<String, Total> broken = keyed(store, brokenTotals);
+        KeyedProjector<String, Total> healthy = keyed(store, new Totals("healthy"));
+        ProjectionRunner runner = runner(store, broken, healthy);
+        runner.start();
+
+        assertThat(runner.awaitPosition("healthy", last.position(), Duration.ofSeconds(20))).isTrue();
+        awaitState(runner, "broken", ProjectionStatus.State.FAILED);
+        ProjectionStatus failed = runner.status("broken");
+        assertThat(failed.lastError()).contains("projection broken failed on event")
+                .contains("Deposited, stream b version 1, position " + bad.position())
+                .contains("cannot handle 666");
+        assertThat(broken.get("a")).isEmpty(); // the batch holding the bad event was not written
+        assertThat(broken.checkpoint()).isLessThan(bad.position());
+
+        brokenTotals.broken.set(false); // the fix is deployed
+        assertThat(runner.awaitPosition("broken", last.position(), Duration.ofSeconds(20))).isTrue();
+        assertThat(readModel(broken)).isEqualTo(fold(store));
+        assertThat(runner.status("broken").failures()).isZero();
+    }
+
+    @Test
+    @Timeout(60)
+    void a_projection_throwing_an_error_fails_and_lets_go_of_its_lease() {
+        EventStore store = store();
+        AppendResult written = deposit(store, "a", 1);
+        AtomicBoolean failing = new AtomicBoolean(true);
+        Totals totals = new Totals("erroring") {
+            @Override
+            public Total apply(Total current, Envelope<Deposited> e) {
+                if (failing.get()) {
+                    throw new AssertionError("an Error, not an exception");
+                }
+                return super.apply(current, e);
+            }
+        };
+        KeyedProjector<String, Total> projector = keyed(store, totals);
+        ProjectionRunner runner = runner(store, projector);
+        runner.start();
+
+        awaitState(runner, "erroring", ProjectionStatus.State.FAILED);
+        assertThat(runner.status("erroring").lastError()).contains("an Error, not an exception");
+        failing.set(false);
+        assertThat(runner.awaitPosition("erroring", written.position(), Duration.ofSeconds(20))).isTrue();
+        runner.close();
+        try (Projector.Lease lease = projector.tryAcquire().orElseThrow()) {
+            assertThat(lease).as("the lease after close").isNotNull();
+        }
+    }
+
+    @Test
+    void catch_up_reports_a_failing_projection_and_still_runs_the_others() {
+        EventStore store = store();
+        deposit(store, "a", 666, 1);
+        Totals brokenTotals = new Totals("broken");
+        brokenTotals.broken.set(true);
+        KeyedProjector<String, Total> healthy = keyed(store, new Totals("healthy"));
+
+        List<ProjectionStatus> statuses = runner(store, keyed(store, brokenTotals), healthy).catchUp();
+
+        assertThat(statuses.get(0).state()).isEqualTo(ProjectionStatus.State.FAILED);
+        assertThat(statuses.get(0).lastError()).contains("cannot handle 666");
+        assertThat(healthy.get("a")).contains(new Total(667, 2));
+    }
+
+    @Test
+    @Timeout(60)
+    void a_rebuild_replays_the_whole_log_into_a_new_read_model_and_reports_progress() {
+        EventStore store = store();
+        for (int i = 0; i < 50; i++) {
+            deposit(store, "acct-" + (i % 5), 1, 2);
+        }
+        KeyedProjector<String, Total> totals = keyed(store, new Totals("totals"));
+        ProjectionRunner runner = runner(store, totals);
+        runner.start();
+        assertThat(runner.awaitPosition("totals", store.readAll(0, 1000).get(99).position(),
+                Duration.ofSeconds(20))).isTrue();
+        List<RebuildProgress> progress = new ArrayList<>();
+
+        RebuildProgress end = runner.rebuild("totals", progress::add);
+
+        assertThat(end.finished()).isTrue();
+        assertThat(end.done()).isEqualTo(100);
+        assertThat(end.total()).isEqualTo(100);
+        assertThat(progress).hasSizeGreaterThan(10);
+        assertThat(progress).extracting(RebuildProgress::done).isSorted();
+        assertThat(progress.get(0).total()).isEqualTo(100);
+        assertThat(readModel(totals)).isEqualTo(fold(store));
+        AppendResult after = deposit(store, "acct-0", 100); // and it goes on after the rebuild
+        assertThat(runner.awaitPosition("totals", after.position(), Duration.ofSeconds(20))).isTrue();
+        assertThat(totals.get("acct-0")).contains(new Total(10 * 3 + 100, 21));
+    }
+
+    @Test
+    @Timeout(90)
+    void two_runners_of_one_projection_never_run_it_together_and_one_takes_over() throws Exception {
+        EventStore store = store();
+        EventStore other = closeLater(reopen(store));
+        KeyedProjector<String, Total> mine = keyed(store, new Totals("totals"));
+        KeyedProjector<String, Total> theirs = keyed(other, new Totals("totals"));
+        ProjectionRunner first = runner(store, mine);
+        ProjectionRunner second = runner(other, theirs);
+        first.start();
+        awaitState(first, "totals", ProjectionStatus.State.RUNNING);
+        second.start();
+
+        AppendResult written = null;
+        for (int i = 0; i < 40; i++) {
+            written = deposit(store, "acct-" + (i % 4), i + 1);
+        }
+        assertThat(first.awaitPosition("totals", written.position(), Duration.ofSeconds(20))).isTrue();
+        assertThat(second.status("totals").state()).isEqualTo(ProjectionStatus.State.STANDBY);
+
+        first.close(); // the first runner stops: the second takes over
+        awaitState(second, "totals", ProjectionStatus.State.RUNNING);
+        for (int i = 0; i < 40; i++) {
+            written = deposit(store, "acct-" + (i % 4), i + 1);
+        }
+        assertThat(second.awaitPosition("totals", written.position(), Duration.ofSeconds(20))).isTrue();
+        assertThat(readModel(theirs)).isEqualTo(fold(store));
+        assertThat(readModel(theirs).values()).extracting(Total::count).containsOnly(20L);
+    }
+
+    protected static void awaitState(ProjectionRunner runner, String name, ProjectionStatus.State state) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (runner.status(name).state() != state) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(name + " never reached " + state + ": " + runner.status(name));
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+}

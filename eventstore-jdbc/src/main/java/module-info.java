@@ -1,0 +1,19 @@
+/**
+ * The event store on SQLite and PostgreSQL through plain JDBC ({@code io.annals.eventstore.jdbc}):
+ * {@code JdbcEventStore}, snapshots and projections in the same database, and the Jackson codecs.
+ *
+ * <p>Jackson reads and writes the application's event and state records by reflection: a modular
+ * application opens their packages to {@code com.fasterxml.jackson.databind}.
+ */
+@SuppressWarnings("requires-automatic") // pgjdbc has no module descriptor: its name comes from its manifest
+module io.annals.eventstore.jdbc {
+    requires transitive io.annals.eventstore;
+    requires transitive java.sql;
+    requires transitive com.fasterxml.jackson.databind;
+    requires com.zaxxer.hikari;
+    requires org.xerial.sqlitejdbc;
+    requires org.postgresql.jdbc;
+    requires static transitive org.jspecify; // @Nullable in signatures; not needed at run time
+
+    exports io.annals.eventstore.jdbc;
+}
