@@ -211,7 +211,7 @@ final class Migrator {
         boolean inDollarBlock = false;
         for (String line : script.split("\n", -1)) {
             String trimmed = line.strip();
-            if (trimmed.startsWith("--") && current.length() == 0) {
+            if ((trimmed.isEmpty() || trimmed.startsWith("--")) && current.length() == 0) {
                 continue;
             }
             current.append(line).append('\n');

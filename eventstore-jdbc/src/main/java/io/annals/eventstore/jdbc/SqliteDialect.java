@@ -128,6 +128,7 @@ final class SqliteDialect extends Dialect {
         // connection is an error rather than a new empty database.
         if (mode == OpenMode.READ_ONLY) {
             config.addDataSourceProperty("open_mode", OPEN_READ_ONLY);
+            config.setReadOnly(true); // the pool sets the flag on each connection; it must agree
         } else if (mode == OpenMode.VALIDATE) {
             config.addDataSourceProperty("open_mode", OPEN_READ_WRITE);
         }

@@ -1,0 +1,80 @@
+package io.annals.eventstore.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.annals.eventstore.EventData;
+import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.ReadOnlyStoreException;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** How a store opens on PostgreSQL, each database a schema of its own. */
+@Tag("postgres")
+class PostgresOpeningTest extends OpeningContract {
+
+    private static final ReliabilityDb DB = ReliabilityDb.postgres();
+    private boolean remembered;
+
+    @Override
+    ReliabilityDb db() {
+        if (!remembered) {
+            remembered = true;
+            remember(DB);
+        }
+        return DB;
+    }
+
+    @Override
+    Set<String> tables(String url) throws SQLException {
+        return tablesOf(url, schemaOf(url));
+    }
+
+    private static String schemaOf(String url) {
+        return url.substring(url.indexOf("currentSchema=") + "currentSchema=".length()).split("&")[0];
+    }
+
+    /** The same database in sessions that refuse to write, as on a hot standby. */
+    private static String readOnlySession(String url) {
+        return url + "&options=-c%20default_transaction_read_only%3Don";
+    }
+
+    @Test
+    void a_read_only_session_serves_a_store_opened_read_only() throws SQLException {
+        String url = db().newUrl("ro_session");
+        try (JdbcEventStore store = JdbcEventStore.open(url)) {
+            store.append("s", ExpectedVersion.noStream(), List.of(EventData.of("E", "{\"n\":1}")));
+        }
+
+        try (JdbcEventStore store = JdbcEventStore.builder(readOnlySession(url))
+                .openMode(OpenMode.READ_ONLY).open()) {
+            assertThat(store.readAll(0, 10)).hasSize(1);
+            assertThat(store.readStream("s", 1, 10)).hasSize(1);
+            assertThatThrownBy(() -> store.append("s", ExpectedVersion.any(),
+                    List.of(EventData.of("E", "{}")))).isInstanceOf(ReadOnlyStoreException.class);
+        }
+    }
+
+    @Test
+    void a_read_only_session_refuses_a_store_that_would_migrate_saying_how_to_read() throws SQLException {
+        String url = db().newUrl("ro_migrate");
+        JdbcEventStore.open(url).close();
+
+        assertThatThrownBy(() -> JdbcEventStore.open(readOnlySession(url)))
+                .isInstanceOf(ReadOnlyStoreException.class)
+                .hasMessageContaining("refuses writes")
+                .hasMessageContaining("READ_ONLY");
+    }
+
+    @Test
+    void the_schema_script_qualifies_every_table_with_the_schema() {
+        String script = SchemaScript.script(List.of("postgresql", "--schema", "shop"));
+
+        assertThat(script).contains("CREATE SCHEMA IF NOT EXISTS \"shop\"",
+                "CREATE TABLE \"shop\".annals_events", "INSERT INTO \"shop\".annals_log",
+                "INSERT INTO \"shop\".annals_schema_version").doesNotContain("{");
+    }
+}
