@@ -7,7 +7,13 @@ import io.annals.eventstore.EventData;
 import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.ReadOnlyStoreException;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.Set;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -67,6 +73,33 @@ class PostgresOpeningTest extends OpeningContract {
                 .isInstanceOf(ReadOnlyStoreException.class)
                 .hasMessageContaining("refuses writes")
                 .hasMessageContaining("READ_ONLY");
+    }
+
+    @Test
+    void stores_opened_at_once_on_a_new_schema_all_open_and_migrate_it_once() throws Exception {
+        String schema = "annals_race_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        int openers = 6;
+        ExecutorService pool = Executors.newFixedThreadPool(openers);
+        CyclicBarrier start = new CyclicBarrier(openers);
+        try {
+            List<Future<Long>> opened = new ArrayList<>();
+            for (int i = 0; i < openers; i++) {
+                opened.add(pool.submit(() -> {
+                    start.await();
+                    try (JdbcEventStore store = JdbcEventStore.builder(PostgresTestDatabase.URL)
+                            .schema(schema).maxPoolSize(2).open()) {
+                        return store.countEvents();
+                    }
+                }));
+            }
+            for (Future<Long> f : opened) {
+                assertThat(f.get()).isZero();
+            }
+            assertThat(count(PostgresTestDatabase.URL, schema + ".annals_schema_version")).isEqualTo(2);
+        } finally {
+            pool.shutdownNow();
+            PostgresTestDatabase.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+        }
     }
 
     @Test
