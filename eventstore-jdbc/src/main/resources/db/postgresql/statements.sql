@@ -83,13 +83,51 @@ SELECT event_id, stream_id, version, position FROM {events} WHERE event_id = ANY
 SELECT {event_columns} FROM {events}
 WHERE stream_id = ? AND version >= ? ORDER BY version LIMIT ?
 
+-- name: read-horizon
+-- The position below which read-all may return events: every transaction that could still
+-- insert an event below it has ended. Run as a statement of its own before read-all, so that an
+-- append that commits after this statement's snapshot is visible to read-all's (a horizon taken
+-- in the same statement as the rows would count it neither as running nor as visible).
+--
+-- Only transactions that insert events can hold readers back: those holding (or waiting for) a
+-- lock on the events table. Every append takes that lock when its statement starts, before it is
+-- given a transaction id, so an appender whose id is in this snapshot's list of running
+-- transactions is in pg_locks; one that gets its id later gets one at or above the snapshot's
+-- xmax. The horizon is the smallest running id among the lock holders, else xmax. pg_locks and
+-- pg_stat_activity are live: an appender seen in the snapshot that ends before they are read
+-- has committed (visible to read-all) or aborted (wrote nothing). backend_xid holds the low 32
+-- bits of an id, matched against the snapshot's full ids. Where the holders cannot be known,
+-- the horizon falls back to the snapshot's xmin (the oldest running transaction of the cluster):
+-- on a hot standby, whose pg_locks shows only its own sessions, and when pg_stat_activity hides
+-- a holder's transaction from this role (grant it pg_read_all_stats to avoid that).
+WITH writers AS (
+    SELECT a.backend_xid::text::bigint AS xid, a.query = '<insufficient privilege>' AS hidden
+    FROM pg_catalog.pg_locks l
+    JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
+    WHERE l.locktype = 'relation' AND l.relation = '{events}'::regclass
+      AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+    UNION ALL
+    SELECT p.transaction::text::bigint, false
+    FROM pg_catalog.pg_locks l
+    JOIN pg_catalog.pg_prepared_xacts p ON l.virtualtransaction = '-1/' || p.transaction
+    WHERE l.locktype = 'relation' AND l.relation = '{events}'::regclass
+      AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+), snap AS (
+    SELECT pg_current_snapshot() AS s
+)
+SELECT (CASE
+            WHEN pg_is_in_recovery() OR COALESCE((SELECT bool_or(hidden) FROM writers), false)
+                THEN pg_snapshot_xmin(s)::text::bigint
+            ELSE COALESCE((SELECT min(x::text::bigint) FROM pg_snapshot_xip(s) AS x
+                           WHERE (x::text::bigint & 4294967295) IN (SELECT xid FROM writers)),
+                          pg_snapshot_xmax(s)::text::bigint)
+        END + (SELECT xid_offset FROM {log})) << {index_bits}
+FROM snap
+
 -- name: read-all
--- Only positions below the reader's xmin: every transaction that could still write there has
--- ended. The subquery runs once (an InitPlan), so this is one index range scan.
+-- 1 after this position, 2 below the horizon (read-horizon), 3 at most this many
 SELECT {event_columns} FROM {events}
-WHERE position > ?
-  AND position < (SELECT (pg_snapshot_xmin(pg_current_snapshot())::text::bigint + xid_offset)
-                         << {index_bits} FROM {log})
+WHERE position > ? AND position < ?
 ORDER BY position LIMIT ?
 
 -- name: count-events

@@ -62,9 +62,10 @@ WHERE stream_id = ? AND version >= ? ORDER BY version LIMIT ?
 
 -- name: read-all
 -- Writers are serialised and positions are allocated in commit order: nothing can appear later
--- below a position a reader has seen.
+-- below a position a reader has seen, so the horizon (2) is always the end of the log.
+-- 1 after this position, 2 below this one, 3 at most this many
 SELECT {event_columns} FROM {events}
-WHERE position > ? ORDER BY position LIMIT ?
+WHERE position > ? AND position < ? ORDER BY position LIMIT ?
 
 -- name: count-events
 SELECT count(*) FROM {events}

@@ -146,6 +146,15 @@ abstract class Dialect {
         }
     }
 
+    /**
+     * The position below which {@code read-all} may return events on {@code c}, read before the
+     * rows: no event can still appear below it. A database whose writers commit in position order
+     * has no horizon but the end of the log.
+     */
+    long logHorizon(Connection c) throws SQLException {
+        return Long.MAX_VALUE;
+    }
+
     // --- schema migrations ------------------------------------------------------------------
 
     /** Whether the table named by {@code placeholder} (see {@link TableNames}) exists. */

@@ -188,9 +188,11 @@ public final class JdbcEventStore implements EventStore {
     public List<RecordedEvent> readAll(long afterPosition, int maxCount) {
         AppendChecks.checkReadAll(afterPosition, maxCount);
         try (Connection c = dialect.connect(dataSource)) {
+            long horizon = dialect.logHorizon(c); // a statement of its own, before the rows'
             return dialect.withStatement(c, readAll, ps -> {
                 ps.setLong(1, afterPosition);
-                ps.setInt(2, maxCount);
+                ps.setLong(2, horizon);
+                ps.setInt(3, maxCount);
                 return EventColumn.readAll(ps, maxCount, dialect);
             });
         } catch (SQLException e) {

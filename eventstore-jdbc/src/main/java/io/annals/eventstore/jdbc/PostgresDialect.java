@@ -243,6 +243,17 @@ final class PostgresDialect extends Dialect {
         }
     }
 
+    /** See {@code read-horizon} in {@code db/postgresql/statements.sql} for why it cannot skip. */
+    @Override
+    long logHorizon(Connection c) throws SQLException {
+        return withStatement(c, sql("read-horizon"), ps -> {
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+    }
+
     @Override
     boolean tableExists(Connection c, String placeholder) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql("table-exists"))) {

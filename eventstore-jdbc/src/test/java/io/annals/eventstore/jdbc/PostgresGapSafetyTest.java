@@ -75,7 +75,10 @@ class PostgresGapSafetyTest {
             AtomicBoolean writing = new AtomicBoolean(true);
             AtomicLong heldPosition = new AtomicLong();
             ExecutorService pool = Executors.newFixedThreadPool(writers + 2);
-            try {
+            // Transactions of other applications that hold a transaction id throughout, in this
+            // database and in another one: they must not matter to the reader at all.
+            try (Connection here = foreignTransaction(PostgresTestDatabase.URL);
+                 Connection elsewhere = foreignTransaction(PostgresTestDatabase.URL.replace("/test?", "/postgres?"))) {
                 Future<?> reader = pool.submit(() -> {
                     long checkpoint = 0;
                     while (true) {
@@ -121,6 +124,7 @@ class PostgresGapSafetyTest {
                 }
                 writing.set(false);
                 reader.get(60, TimeUnit.SECONDS);
+                assertThat(here.isValid(1) && elsewhere.isValid(1)).as("held open throughout").isTrue();
             } finally {
                 pool.shutdownNow();
             }
@@ -139,5 +143,86 @@ class PostgresGapSafetyTest {
                     .as("events committed while the held append was open, after it in the log")
                     .isGreaterThan(20);
         }
+    }
+
+    @Test
+    @Timeout(60)
+    void a_transaction_of_another_application_held_open_does_not_delay_readers_at_all() throws Exception {
+        String url = DB.newSchemaUrl("foreign");
+        try (JdbcEventStore store = JdbcEventStore.open(url);
+             Connection here = foreignTransaction(url);
+             Connection elsewhere = foreignTransaction(PostgresTestDatabase.URL.replace("/test?", "/postgres?"))) {
+            try (Statement st = here.createStatement()) {
+                st.execute("CREATE TABLE app_orders (id int)"); // and writes a table of its own
+                st.execute("INSERT INTO app_orders VALUES (1)");
+            }
+            for (int i = 1; i <= 20; i++) {
+                AppendResult r = store.append("s", ExpectedVersion.exactly(i - 1),
+                        List.of(EventData.of("E", "{\"i\":" + i + "}")));
+                // read at once, no wait: the acknowledged event is there
+                assertThat(store.readAll(0, 100)).extracting(RecordedEvent::position).last()
+                        .isEqualTo(r.position());
+            }
+            assertThat(here.isValid(1) && elsewhere.isValid(1)).as("held open throughout").isTrue();
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void an_append_that_commits_between_the_horizon_and_the_rows_is_read_once_later() throws Exception {
+        String url = DB.newSchemaUrl("between");
+        try (JdbcEventStore store = JdbcEventStore.builder(url).maxPoolSize(4).open()) {
+            store.append("a", ExpectedVersion.noStream(), List.of(EventData.of("E", "{}")));
+            // An append held open inside its transaction by a lock the test holds.
+            try (Connection gate = DriverManager.getConnection(url); Statement st = gate.createStatement()) {
+                st.execute("""
+                        CREATE FUNCTION wait_for_gate() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN PERFORM pg_advisory_xact_lock_shared(4711); RETURN NULL; END $$""");
+                st.execute("CREATE TRIGGER wait_for_gate AFTER INSERT ON annals_events FOR EACH ROW "
+                        + "EXECUTE FUNCTION wait_for_gate()");
+                st.execute("SELECT pg_advisory_lock(4711)");
+                ExecutorService pool = Executors.newSingleThreadExecutor();
+                try {
+                    Future<AppendResult> held = pool.submit(() -> store.append("b",
+                            ExpectedVersion.noStream(), List.of(EventData.of("E", "{}"))));
+                    PostgresDialect dialect = new PostgresDialect(StoreSettings.defaults(), TableNames.defaults());
+                    long horizon;
+                    try (Connection c = DriverManager.getConnection(url)) {
+                        // wait until the append holds the events lock and its transaction id
+                        do {
+                            horizon = dialect.logHorizon(c);
+                        } while (!appendWaiting(c));
+                        horizon = dialect.logHorizon(c);
+                    }
+                    st.execute("SELECT pg_advisory_unlock(4711)"); // the held append commits now
+                    long b = held.get(30, TimeUnit.SECONDS).position();
+                    assertThat(b).as("the held append is above the horizon read while it ran")
+                            .isGreaterThanOrEqualTo(horizon);
+                    // read with the old horizon: not yet; with a new one: once
+                    assertThat(store.readAll(0, 10)).extracting(RecordedEvent::streamId)
+                            .containsExactly("a", "b");
+                } finally {
+                    pool.shutdownNow();
+                }
+            }
+        }
+    }
+
+    private static boolean appendWaiting(Connection c) throws Exception {
+        try (Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4711 AND NOT granted")) {
+            rs.next();
+            return rs.getLong(1) > 0;
+        }
+    }
+
+    /** A session of another application inside a transaction that holds a transaction id. */
+    private static Connection foreignTransaction(String url) throws Exception {
+        Connection c = DriverManager.getConnection(url);
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+            st.execute("SELECT pg_current_xact_id()");
+        }
+        return c;
     }
 }
