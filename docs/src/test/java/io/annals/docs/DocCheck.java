@@ -13,6 +13,7 @@ import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -24,7 +25,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import javax.tools.Diagnostic;
 import javax.tools.DiagnosticCollector;
 import javax.tools.JavaCompiler;
@@ -43,7 +43,7 @@ final class DocCheck {
 
     static final String FILE_MARKER = "// file:";
 
-    private static final long RUN_TIMEOUT_SECONDS = 120;
+    private static final Duration RUN_TIMEOUT = Duration.ofMinutes(2);
 
     private final Path root;
     private final Path work;
@@ -251,30 +251,20 @@ final class DocCheck {
         String method = candidates.get(0).getName();
 
         Path dir = Files.createTempDirectory(work, snippet.className() + "-");
-        Path stdout = work.resolve(dir.getFileName() + ".out");
-        Path stderr = work.resolve(dir.getFileName() + ".err");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process process = new ProcessBuilder(java,
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
-                "-Dfile.encoding=UTF-8",
-                "-cp", classes + File.pathSeparator + classPath,
-                RunBlock.class.getName(), snippet.qualifiedName(), method)
-                .directory(dir.toFile())
-                .redirectOutput(stdout.toFile())
-                .redirectError(stderr.toFile())
-                .start();
-        process.getOutputStream().close();
-        if (!process.waitFor(RUN_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor();
+        JavaProcess.Result result;
+        try {
+            result = JavaProcess.run(dir, List.of("-cp", classes + File.pathSeparator + classPath,
+                    RunBlock.class.getName(), snippet.qualifiedName(), method), RUN_TIMEOUT);
+        } catch (IOException e) {
             return Optional.of(new Problem(snippet.page(), snippet.fence().line(),
-                    method + "() did not end within " + RUN_TIMEOUT_SECONDS + " s"));
+                    method + "() " + e.getMessage()));
         }
-        String printed = Files.readString(stdout, StandardCharsets.UTF_8);
-        if (process.exitValue() != 0) {
+        if (result.exitCode() != 0) {
             return Optional.of(new Problem(snippet.page(), snippet.fence().line(),
-                    method + "() failed (exit " + process.exitValue() + "):\n"
-                            + Files.readString(stderr, StandardCharsets.UTF_8).strip()));
+                    method + "() failed (exit " + result.exitCode() + "):\n"
+                            + result.stderr().strip()));
         }
+        String printed = result.stdout();
         String want = String.join("\n", expected.lines());
         if (!withoutFinalNewline(printed).equals(want)) {
             return Optional.of(new Problem(snippet.page(), expected.line(),
