@@ -2,20 +2,20 @@
 --
 -- A sequence value is taken at insert but becomes visible at commit, so sequence positions
 -- commit out of order and a reader that moves its checkpoint past an uncommitted position skips
--- it forever. Here the position of an event is (transaction id + xid_offset) * 2^20 + its index
+-- it forever. Here the position of an event is (transaction id + xid_offset) * 2^{index_bits} + its index
 -- in the append: positions are allocated in transaction-id order, and a reader returns only
 -- events whose transaction id is below the xmin of its snapshot (every transaction below xmin
 -- has committed or aborted), so nothing can appear later below what it returned.
 -- xid_offset stays 0 unless the database was restored into a cluster whose transaction ids are
 -- lower than those that wrote the events (pg_dump/pg_restore): the store then raises it at
 -- start-up so that new positions stay above the old ones. See docs/storage.md.
-CREATE TABLE annals_log (
+CREATE TABLE {log} (
     id         boolean PRIMARY KEY DEFAULT true CHECK (id),
     xid_offset bigint  NOT NULL
 );
-INSERT INTO annals_log (id, xid_offset) VALUES (true, 0);
+INSERT INTO {log} (id, xid_offset) VALUES (true, 0);
 
-CREATE TABLE events (
+CREATE TABLE {events} (
     position    bigint      PRIMARY KEY,
     stream_id   text        NOT NULL,
     version     bigint      NOT NULL CHECK (version > 0),
@@ -25,12 +25,12 @@ CREATE TABLE events (
     metadata    jsonb,
     recorded_at timestamptz NOT NULL,
     -- the safety nets under the version check: no two events at one version, no id twice
-    CONSTRAINT events_stream_version UNIQUE (stream_id, version),
-    CONSTRAINT events_event_id UNIQUE (event_id)
+    CONSTRAINT {prefix}events_stream_version UNIQUE (stream_id, version),
+    CONSTRAINT {prefix}events_event_id UNIQUE (event_id)
 );
 
 -- The latest snapshot of each stream; only a cache, always checked against the events.
-CREATE TABLE snapshots (
+CREATE TABLE {snapshots} (
     stream_id      text        PRIMARY KEY,
     version        bigint      NOT NULL,
     last_event_id  uuid        NOT NULL,

@@ -102,13 +102,13 @@ final class Anatomy {
                 }
                 results.calls(db, "load without snapshot, 350 events", ds.perOperation(20));
 
-                KeyedProjector<String, Domain.Summary> summaries = store.projections()
+                KeyedProjector<String, Domain.Summary> summaries = store.projectors()
                         .keyed(new Domain.Summaries(), Domain.CODEC, Domain.SUMMARY);
                 // Batches of 500 events of 500 distinct streams, as a busy log has them.
                 long after;
                 if (target.sqlite()) {
                     try (java.sql.Connection c = target.raw(); java.sql.Statement st = c.createStatement();
-                         java.sql.ResultSet rs = st.executeQuery("SELECT MAX(position) FROM events")) {
+                         java.sql.ResultSet rs = st.executeQuery("SELECT MAX(position) FROM annals_events")) {
                         rs.next();
                         after = rs.getLong(1);
                     }

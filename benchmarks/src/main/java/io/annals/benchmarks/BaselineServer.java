@@ -229,9 +229,9 @@ public final class BaselineServer {
 
     private long insertEvent(Connection c, String id, long version, String type, String json) throws SQLException {
         String sql = sqlite
-                ? "INSERT INTO events (stream_id, version, event_id, type, data, metadata, recorded_at) "
+                ? "INSERT INTO annals_events (stream_id, version, event_id, type, data, metadata, recorded_at) "
                         + "VALUES (?, ?, ?, ?, ?, NULL, ?) RETURNING position"
-                : "INSERT INTO events (position, stream_id, version, event_id, type, data, metadata, recorded_at) "
+                : "INSERT INTO annals_events (position, stream_id, version, event_id, type, data, metadata, recorded_at) "
                         + "VALUES (nextval('bench_raw_position'), ?, ?, ?::uuid, ?, ?::jsonb, NULL, "
                         + "'epoch'::timestamptz + ? * interval '1 microsecond') RETURNING position";
         try (PreparedStatement ps = c.prepareStatement(sql)) {

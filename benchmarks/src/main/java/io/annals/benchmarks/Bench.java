@@ -529,7 +529,7 @@ public final class Bench {
 
     private static long maxPosition(Target t) throws SQLException {
         try (Connection c = t.raw(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT MAX(position) FROM events")) {
+             ResultSet rs = st.executeQuery("SELECT MAX(position) FROM annals_events")) {
             rs.next();
             return rs.getLong(1);
         }

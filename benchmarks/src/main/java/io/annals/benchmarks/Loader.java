@@ -34,9 +34,9 @@ final class Loader implements AutoCloseable {
         this.c = target.loader();
         c.setAutoCommit(false);
         this.insert = c.prepareStatement(target.sqlite()
-                ? "INSERT INTO events (stream_id, version, event_id, type, data, metadata, recorded_at) "
+                ? "INSERT INTO annals_events (stream_id, version, event_id, type, data, metadata, recorded_at) "
                         + "VALUES (?, ?, ?, ?, ?, NULL, ?)"
-                : "INSERT INTO events (position, stream_id, version, event_id, type, data, metadata, recorded_at) "
+                : "INSERT INTO annals_events (position, stream_id, version, event_id, type, data, metadata, recorded_at) "
                         + "VALUES (?, ?, ?, ?::uuid, ?, ?::jsonb, NULL, ?)");
     }
 

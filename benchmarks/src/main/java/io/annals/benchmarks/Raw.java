@@ -20,18 +20,18 @@ final class Raw implements AutoCloseable {
     static final String COLUMNS = "stream_id, version, position, event_id, type, data, metadata, recorded_at";
 
     private static final String INSERT_SQLITE = """
-            INSERT INTO events (stream_id, version, event_id, type, data, metadata, recorded_at)
+            INSERT INTO annals_events (stream_id, version, event_id, type, data, metadata, recorded_at)
             VALUES (?, ?, ?, ?, ?, NULL, ?)""";
     private static final String ROW_PG = "(nextval('bench_raw_position'), ?, ?, ?, ?, ?::jsonb, NULL, ?)";
     private static final String INSERT_PG =
-            "INSERT INTO events (position, stream_id, version, event_id, type, data, metadata, recorded_at) VALUES "
+            "INSERT INTO annals_events (position, stream_id, version, event_id, type, data, metadata, recorded_at) VALUES "
                     + ROW_PG;
 
     /** W3 on PostgreSQL: appends serialised by a lock held to commit, positions from a sequence. */
     private static final String SERIAL_PG = """
             WITH lock AS (SELECT pg_advisory_xact_lock(4242)),
-                 cur AS (SELECT COALESCE(MAX(version), 0) AS v FROM events, lock WHERE stream_id = ?)
-            INSERT INTO events (position, stream_id, version, event_id, type, data, metadata, recorded_at)
+                 cur AS (SELECT COALESCE(MAX(version), 0) AS v FROM annals_events, lock WHERE stream_id = ?)
+            INSERT INTO annals_events (position, stream_id, version, event_id, type, data, metadata, recorded_at)
             SELECT nextval('bench_serial_position'), ?, cur.v + 1, ?, ?, ?::jsonb, NULL, now()
             FROM cur WHERE cur.v = ?""";
 
@@ -135,7 +135,7 @@ final class Raw implements AutoCloseable {
 
     long maxVersion(String stream) throws SQLException {
         if (maxVersion == null) {
-            maxVersion = c.prepareStatement("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = ?");
+            maxVersion = c.prepareStatement("SELECT COALESCE(MAX(version), 0) FROM annals_events WHERE stream_id = ?");
         }
         maxVersion.setString(1, stream);
         try (ResultSet rs = maxVersion.executeQuery()) {
@@ -153,7 +153,7 @@ final class Raw implements AutoCloseable {
     long readStream(String stream, int max) throws SQLException {
         if (readStream == null) {
             readStream = c.prepareStatement("SELECT " + COLUMNS
-                    + " FROM events WHERE stream_id = ? AND version >= ? ORDER BY version LIMIT ?");
+                    + " FROM annals_events WHERE stream_id = ? AND version >= ? ORDER BY version LIMIT ?");
         }
         readStream.setString(1, stream);
         readStream.setLong(2, 1);
@@ -174,7 +174,7 @@ final class Raw implements AutoCloseable {
     long readAllPage(long after, int max, long[] count, long countUpTo) throws SQLException {
         if (readAll == null) {
             readAll = c.prepareStatement("SELECT " + COLUMNS
-                    + " FROM events WHERE position > ? ORDER BY position LIMIT ?");
+                    + " FROM annals_events WHERE position > ? ORDER BY position LIMIT ?");
         }
         readAll.setLong(1, after);
         readAll.setInt(2, max);

@@ -134,7 +134,7 @@ final class Reads {
         long after = 0;
         if (withSnapshot) {
             try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT version, state FROM snapshots WHERE stream_id = ?")) {
+                    "SELECT version, state FROM annals_snapshots WHERE stream_id = ?")) {
                 ps.setString(1, stream);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
@@ -145,7 +145,7 @@ final class Reads {
             }
         }
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT type, data FROM events WHERE stream_id = ? AND version > ? ORDER BY version")) {
+                "SELECT type, data FROM annals_events WHERE stream_id = ? AND version > ? ORDER BY version")) {
             ps.setString(1, stream);
             ps.setLong(2, after);
             ps.setFetchSize(1000);
@@ -202,7 +202,7 @@ final class Reads {
         results.compare("W6", db, String.format("readAll over %,d events, pages of %d", events, PAGE),
                 "events/s", scan, "raw paged scan (same query, every column)", true, 0.7, "");
 
-        KeyedProjector<String, Domain.Summary> summaries = store.projections()
+        KeyedProjector<String, Domain.Summary> summaries = store.projectors()
                 .keyed(new Domain.Summaries(), Domain.CODEC, Domain.SUMMARY);
         ProjectionRunner runner = ProjectionRunner.builder(store).add(summaries).build();
         Measure.Pass project = () -> {
@@ -233,7 +233,7 @@ final class Reads {
             long n = 0;
             long after = 0;
             try (PreparedStatement read = r.c.prepareStatement("SELECT " + Raw.COLUMNS
-                         + " FROM events WHERE position > ? ORDER BY position LIMIT ?");
+                         + " FROM annals_events WHERE position > ? ORDER BY position LIMIT ?");
                  PreparedStatement upsert = r.c.prepareStatement(
                          "INSERT INTO bench_summary (key, events, last_version, price) VALUES (?, 1, ?, ?) "
                                  + "ON CONFLICT (key) DO UPDATE SET events = bench_summary.events + 1, "

@@ -65,12 +65,12 @@ public final class PriceTracker implements AutoCloseable {
         } catch (SQLException e) {
             throw new EventStoreException("cannot create the read-model tables: " + e.getMessage(), e);
         }
-        this.views = store.projections().keyed(new ProductView.Projector(), CODEC,
+        this.views = store.projectors().keyed(new ProductView.Projector(), CODEC,
                 JacksonStateCodec.of(ProductView.class));
         this.runner = ProjectionRunner.builder(store)
                 .add(views)
-                .add(store.projections().custom(new PriceHistory(), CODEC))
-                .add(store.projections().custom(new MonthlyStats(), CODEC))
+                .add(store.projectors().sql(new PriceHistory(), CODEC))
+                .add(store.projectors().sql(new MonthlyStats(), CODEC))
                 .pollInterval(Duration.ofMillis(20))
                 .build();
     }

@@ -1,83 +1,114 @@
 package io.annals.eventstore.jdbc;
 
-import io.annals.eventstore.AppendResult;
-import io.annals.eventstore.EventData;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.annals.eventstore.EventStoreException;
-import io.annals.eventstore.WrongExpectedVersionException;
-import io.annals.eventstore.projection.Projector;
-import io.annals.eventstore.internal.Idempotency;
+import io.annals.eventstore.ReadOnlyStoreException;
 import java.sql.Connection;
-import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Everything that differs between databases: the SQL text, how a write transaction starts, how
- * connections are configured, and what an error code means. One subclass per database; the store
- * itself holds no database-specific SQL.
+ * How one database behaves. The SQL text is not here: it lives in the dialect's folder
+ * ({@code db/<name>/statements.sql} and the migrations, see {@link SqlText}). A dialect answers
+ * what the text cannot: how connections are set up, how a write transaction starts and how writers
+ * take turns, what an error code means, how an id, a time or a list is bound and read, and which
+ * kind of lease keeps a projection to one runner. The store's algorithms (appending, checkpoints,
+ * read-model rows, snapshots, migrations) are written once, on top of this class.
+ *
+ * <p>A new database needs one subclass, one SQL folder and one entry in {@link Dialects}; see
+ * docs/design-notes.md, "A new dialect".
  */
 abstract class Dialect {
 
-    /** The dialect for a JDBC URL, or an error naming the URLs supported. */
-    static Dialect forUrl(String jdbcUrl, StoreSettings settings) {
-        String url = jdbcUrl.toLowerCase(Locale.ROOT);
-        if (url.startsWith("jdbc:sqlite:")) {
-            return new SqliteDialect(settings);
-        }
-        if (url.startsWith("jdbc:postgresql:")) {
-            return new PostgresDialect(settings);
-        }
-        throw new IllegalArgumentException("unsupported JDBC URL '" + jdbcUrl
-                + "': Annals supports jdbc:sqlite:FILE and jdbc:postgresql://HOST/DATABASE");
+    private final String name;
+    private final String folder;
+    private final StoreSettings settings;
+    private final TableNames tables;
+    private final Map<String, String> placeholders;
+    private final SqlText sql;
+
+    /**
+     * @param name a short name for messages, such as "SQLite"
+     * @param folder the class-path folder of the dialect's SQL
+     * @param extraPlaceholders placeholders of this dialect's SQL beyond the table names
+     */
+    Dialect(String name, String folder, StoreSettings settings, TableNames tables,
+            Map<String, String> extraPlaceholders) {
+        this.name = name;
+        this.folder = folder;
+        this.settings = settings;
+        this.tables = tables;
+        Map<String, String> all = new HashMap<>(tables.placeholders());
+        all.putAll(extraPlaceholders);
+        this.placeholders = Map.copyOf(all);
+        this.sql = SqlText.load(folder, placeholders);
     }
 
-    /** The dialect for the database behind a DataSource. */
-    static Dialect forDataSource(DataSource dataSource, StoreSettings settings) {
-        String product;
-        try (Connection c = dataSource.getConnection()) {
-            DatabaseMetaData meta = c.getMetaData();
-            product = meta.getDatabaseProductName();
-        } catch (SQLException e) {
-            throw new EventStoreException("cannot connect to the database to find its kind: "
-                    + e.getMessage(), e);
-        }
-        if ("SQLite".equalsIgnoreCase(product)) {
-            return new SqliteDialect(settings);
-        }
-        if ("PostgreSQL".equalsIgnoreCase(product)) {
-            return new PostgresDialect(settings);
-        }
-        throw new IllegalArgumentException("unsupported database '" + product
-                + "': Annals supports SQLite and PostgreSQL");
+    final String name() {
+        return name;
     }
 
-    /** A short name for messages: "SQLite". */
-    abstract String name();
-
-    /** The classpath folder of the migrations, holding an index file {@code migrations}. */
-    abstract String migrationsPath();
-
-    /** DDL of the table that records applied migrations, idempotent. */
-    abstract String createSchemaVersionTable();
-
-    /** Checks and sets up the database once, when the store opens (before migrations). */
-    abstract void startUp(DataSource dataSource);
-
-    /** Called at the start of each migration's transaction, to keep other processes out. */
-    void lockMigrations(Connection c) throws SQLException {
+    /** The class-path folder of the dialect's SQL. */
+    final String folder() {
+        return folder;
     }
 
-    /** Checks run once the schema is up to date. */
-    void afterMigrations(DataSource dataSource) {
+    /** What fills in the placeholders of the dialect's SQL. */
+    final Map<String, String> placeholders() {
+        return placeholders;
+    }
+
+    final StoreSettings settings() {
+        return settings;
+    }
+
+    final TableNames tables() {
+        return tables;
+    }
+
+    /**
+     * The statement named {@code statement} in the dialect's {@code statements.sql}.
+     *
+     * @throws IllegalStateException if there is none
+     */
+    final String sql(String statement) {
+        return sql.get(statement);
+    }
+
+    // --- connections and transactions -------------------------------------------------------
+
+    /**
+     * Checks a JDBC URL before the store connects to it.
+     *
+     * @throws IllegalArgumentException if it cannot be opened in {@code mode}, saying why
+     */
+    void checkUrl(String jdbcUrl, OpenMode mode) {
+    }
+
+    /** Sets options of the pool a store opened on a URL creates, before it connects. */
+    void configurePool(HikariConfig config, OpenMode mode) {
+    }
+
+    /**
+     * Checks and sets up the database once, when the store opens (before the schema is checked).
+     * In {@link OpenMode#READ_ONLY} it writes nothing.
+     *
+     * @throws StoreConfigurationException if the database cannot serve as a store
+     */
+    abstract void startUp(DataSource dataSource, OpenMode mode);
+
+    /** Runs once the schema is known to be current; in read-only mode it writes nothing. */
+    void afterMigrations(DataSource dataSource, OpenMode mode) {
     }
 
     /** A connection from the pool, configured as this dialect needs. */
@@ -89,16 +120,15 @@ abstract class Dialect {
      */
     abstract <T> T inWriteTransaction(DataSource dataSource, SqlWork<T> work) throws SQLException;
 
-    /** Whether {@code e} is a unique-constraint violation. */
-    abstract boolean isUniqueViolation(SQLException e);
-
     /**
-     * Writes one append: checks the expectation and inserts the events in one transaction.
-     *
-     * @return the result, or the original result of a repeated append
-     * @throws WrongExpectedVersionException if the expectation does not hold; nothing written
+     * Runs {@code work}, whose statements auto-commit one by one, in the writers' turn: a database
+     * with one writer at a time takes its turn first; others simply connect.
      */
-    abstract AppendResult append(DataSource dataSource, AppendRequest request) throws SQLException;
+    <T> T inWriterTurn(DataSource dataSource, SqlWork<T> work) throws SQLException {
+        try (Connection c = connect(dataSource)) {
+            return work.run(c);
+        }
+    }
 
     /** Work on one prepared statement. */
     interface StatementWork<T> {
@@ -107,8 +137,8 @@ abstract class Dialect {
 
     /**
      * Runs {@code work} on a statement for {@code sql} on {@code c}. The statement is prepared for
-     * this call and closed after it, unless the dialect keeps it prepared on the connection
-     * (SQLite). {@code work} closes the result sets it opens.
+     * this call and closed after it, unless the dialect keeps it prepared on the connection.
+     * {@code work} closes the result sets it opens.
      */
     <T> T withStatement(Connection c, String sql, StatementWork<T> work) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -116,195 +146,91 @@ abstract class Dialect {
         }
     }
 
-    /** The event id in column {@code column} of {@link #readStream()} and {@link #readAll()}. */
-    UUID eventId(ResultSet rs, int column) throws SQLException {
-        return UUID.fromString(rs.getString(column));
+    // --- schema migrations ------------------------------------------------------------------
+
+    /** Whether the table named by {@code placeholder} (see {@link TableNames}) exists. */
+    abstract boolean tableExists(Connection c, String placeholder) throws SQLException;
+
+    /**
+     * Called first in each migration's transaction: keeps other processes out, and creates the
+     * configured schema if the database has schemas.
+     */
+    void prepareMigration(Connection c) throws SQLException {
     }
 
-    /** The time in column {@code column} of {@link #readStream()} and {@link #readAll()}. */
-    Instant recordedAt(ResultSet rs, int column) throws SQLException {
-        return JdbcEventStore.fromMicros(rs.getLong(column));
+    // --- what an error means -----------------------------------------------------------------
+
+    /** Whether {@code e} is a unique-constraint violation. */
+    abstract boolean isUniqueViolation(SQLException e);
+
+    /**
+     * Whether {@code e} says that a concurrent writer took the version this append wanted (the
+     * unique {@code (stream_id, version)}), as opposed to an event id that is stored.
+     */
+    boolean isVersionCollision(SQLException e) {
+        return false;
     }
 
-    // --- what every dialect's append shares ------------------------------------------------
-
-    /** Ids looked up per statement when an append repeats ids (bounded bind variables). */
-    private static final int ID_CHUNK = 500;
-
-    long currentVersion(Connection c, String streamId) throws SQLException {
-        return withStatement(c, currentVersion(), ps -> {
-            ps.setString(1, streamId);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getLong(1) : 0L;
-            }
-        });
+    /** Whether {@code e} failed a statement before it wrote anything, so that it can run again. */
+    boolean isRetryableConflict(SQLException e) {
+        return false;
     }
 
-    /** Where the ids of {@code events} that are stored already are. */
-    Map<UUID, Idempotency.StoredId> findIds(Connection c, List<EventData> events)
-            throws SQLException {
-        Map<UUID, Idempotency.StoredId> found = new HashMap<>();
-        for (int from = 0; from < events.size(); from += ID_CHUNK) {
-            List<EventData> chunk = events.subList(from, Math.min(events.size(), from + ID_CHUNK));
-            try (PreparedStatement ps = c.prepareStatement(findEventIds(chunk.size()))) {
-                for (int i = 0; i < chunk.size(); i++) {
-                    bindEventId(ps, i + 1, chunk.get(i).eventId());
-                }
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        UUID id = UUID.fromString(rs.getString(1));
-                        found.put(id, new Idempotency.StoredId(id, rs.getString(2), rs.getLong(3),
-                                rs.getLong(4)));
-                    }
-                }
-            }
+    /** Whether {@code e} is the database refusing to write (read-only file, standby, session). */
+    abstract boolean isReadOnlyRefusal(SQLException e);
+
+    /** The exception to throw for {@code e}, with {@code message} saying what failed. */
+    final EventStoreException failure(String message, SQLException e) {
+        if (isReadOnlyRefusal(e)) {
+            return new ReadOnlyStoreException(message + ": the " + name
+                    + " database refuses writes (" + e.getMessage() + "); to read from it, open "
+                    + "the store with OpenMode.READ_ONLY", e);
         }
-        return found;
+        return new EventStoreException(message + ": " + e.getMessage(), e);
     }
+
+    // --- values -----------------------------------------------------------------------------
 
     /** Binds an event id as the schema stores it. */
     void bindEventId(PreparedStatement ps, int index, UUID id) throws SQLException {
         ps.setString(index, id.toString());
     }
 
-    /**
-     * After an append was refused (its expectation failed, or a unique constraint caught it and
-     * it was rolled back): the original result if it repeats an earlier append, otherwise the
-     * exception that explains the refusal.
-     *
-     * @param current the stream's version, or -1 to read it
-     * @throws WrongExpectedVersionException when no id of the append is stored
-     * @throws EventStoreException when some ids are stored but the append is not a repeat
-     */
-    AppendResult refused(Connection c, AppendRequest request, long current) throws SQLException {
-        Optional<AppendResult> repeat = Idempotency.classify(request.streamId(),
-                request.expected(), request.events(), findIds(c, request.events()));
-        if (repeat.isPresent()) {
-            return repeat.get();
-        }
-        long actual = current >= 0 ? current : currentVersion(c, request.streamId());
-        throw new WrongExpectedVersionException(request.streamId(), request.expected(), actual);
+    /** An event id read from column {@code column}. */
+    UUID eventId(ResultSet rs, int column) throws SQLException {
+        return UUID.fromString(rs.getString(column));
     }
 
-    /**
-     * Tries to take the lease of a projection.
-     *
-     * @return the lease; empty when another runner holds it
-     */
-    abstract Optional<Projector.Lease> tryLease(DataSource dataSource, String projection)
+    /** A time read from column {@code column} (times are written as microseconds). */
+    Instant time(ResultSet rs, int column) throws SQLException {
+        return fromMicros(rs.getLong(column));
+    }
+
+    /** Binds a list of strings as one parameter (a list parameter of the SQL files). */
+    abstract void bindList(PreparedStatement ps, int index, List<? extends @Nullable String> values)
             throws SQLException;
 
-    /** Whether a lease keeps a connection of the pool for as long as it is held. */
-    boolean leaseHoldsConnection() {
+    /** Binds a list of event ids as one parameter. */
+    abstract void bindIds(PreparedStatement ps, int index, List<UUID> ids) throws SQLException;
+
+    // --- appends and leases -----------------------------------------------------------------
+
+    /**
+     * Whether an append of several events is one statement ({@code append-many}); otherwise it
+     * is a write transaction of {@code insert-event}s after a version check.
+     */
+    boolean appendsManyInOneStatement() {
         return false;
     }
 
-    // --- rows of keyed read models ---------------------------------------------------------
+    /** The kind of lease that keeps a projection to one runner on this database. */
+    abstract Leases leases(DataSource dataSource, @Nullable HikariDataSource ownedPool);
 
-    /** Keys read per statement where each key is a bind variable. */
-    private static final int KEY_CHUNK = 500;
-
-    /**
-     * The stored values of those of {@code keys} that have a row, by key: one statement per 500
-     * keys.
-     */
-    Map<String, String> readProjectionRows(Connection c, String projection, List<String> keys)
-            throws SQLException {
-        Map<String, String> found = new HashMap<>();
-        for (int from = 0; from < keys.size(); from += KEY_CHUNK) {
-            List<String> chunk = keys.subList(from, Math.min(keys.size(), from + KEY_CHUNK));
-            try (PreparedStatement ps = c.prepareStatement("SELECT key, value FROM projection_rows "
-                    + "WHERE projection = ? AND key IN (" + "?,".repeat(chunk.size() - 1) + "?)")) {
-                ps.setString(1, projection);
-                for (int i = 0; i < chunk.size(); i++) {
-                    ps.setString(i + 2, chunk.get(i));
-                }
-                collectRows(ps, found);
-            }
-        }
-        return found;
+    static long toMicros(Instant t) {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, t);
     }
 
-    static void collectRows(PreparedStatement ps, Map<String, String> into) throws SQLException {
-        try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                into.put(rs.getString(1), rs.getString(2));
-            }
-        }
-    }
-
-    /** Writes the rows of {@code upserts} and deletes those of {@code deletes}, in {@code c}'s transaction. */
-    void writeProjectionRows(Connection c, String projection, Map<String, String> upserts,
-                             List<String> deletes) throws SQLException {
-        if (!upserts.isEmpty()) {
-            try (PreparedStatement ps = c.prepareStatement("""
-                    INSERT INTO projection_rows (projection, key, value) VALUES (?, ?, ?)
-                    ON CONFLICT (projection, key) DO UPDATE SET value = excluded.value""")) {
-                for (Map.Entry<String, String> row : upserts.entrySet()) {
-                    ps.setString(1, projection);
-                    ps.setString(2, row.getKey());
-                    ps.setString(3, row.getValue());
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-            }
-        }
-        if (!deletes.isEmpty()) {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "DELETE FROM projection_rows WHERE projection = ? AND key = ?")) {
-                for (String key : deletes) {
-                    ps.setString(1, projection);
-                    ps.setString(2, key);
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-            }
-        }
-    }
-
-    // --- SQL shared by the dialects unless one overrides it --------------------------------
-
-    /**
-     * The stream's version: the last entry of the {@code (stream_id, version)} index. Written as
-     * ORDER BY ... LIMIT 1 rather than MAX(): SQLite's min/max optimisation does not apply once
-     * the aggregate is wrapped (COALESCE), and it then read every index entry of the stream.
-     */
-    String currentVersion() {
-        return "SELECT version FROM events WHERE stream_id = ? ORDER BY version DESC LIMIT 1";
-    }
-
-    String findEventIds(int count) {
-        return "SELECT event_id, stream_id, version, position FROM events WHERE event_id IN ("
-                + "?,".repeat(count - 1) + "?)";
-    }
-
-    String readStream() {
-        return """
-                SELECT stream_id, version, position, event_id, type, data, metadata, recorded_at
-                FROM events WHERE stream_id = ? AND version >= ? ORDER BY version LIMIT ?""";
-    }
-
-    String readAll() {
-        return """
-                SELECT stream_id, version, position, event_id, type, data, metadata, recorded_at
-                FROM events WHERE position > ? ORDER BY position LIMIT ?""";
-    }
-
-    String loadSnapshot() {
-        return """
-                SELECT version, last_event_id, schema_version, state, taken_at
-                FROM snapshots WHERE stream_id = ?""";
-    }
-
-    /** Inserts or replaces a snapshot unless a newer one is stored. */
-    String saveSnapshot() {
-        return """
-                INSERT INTO snapshots (stream_id, version, last_event_id, schema_version, state, taken_at)
-                VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (stream_id) DO UPDATE SET
-                    version = excluded.version, last_event_id = excluded.last_event_id,
-                    schema_version = excluded.schema_version, state = excluded.state,
-                    taken_at = excluded.taken_at
-                WHERE excluded.version >= snapshots.version""";
+    static Instant fromMicros(long micros) {
+        return Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
     }
 }

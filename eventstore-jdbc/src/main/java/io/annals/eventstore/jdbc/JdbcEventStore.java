@@ -1,8 +1,5 @@
 package io.annals.eventstore.jdbc;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.annals.eventstore.AppendLimits;
@@ -11,23 +8,20 @@ import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStore;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.ReadOnlyStoreException;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.internal.AppendChecks;
 import io.annals.eventstore.snapshot.SnapshotStore;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@link EventStore} on a relational database through plain JDBC: SQLite (one file, no
@@ -39,35 +33,43 @@ import javax.sql.DataSource;
  * }
  * }</pre>
  *
- * <p>Opening a store creates or migrates its schema (tables {@code events}, {@code snapshots} and
- * {@code annals_schema_version}). See {@code docs/storage.md} for the schema and the concurrency
- * guarantees, and {@link Builder} for the options.
+ * <p>Opening a store creates or migrates its schema unless told otherwise ({@link OpenMode}):
+ * tables {@code annals_events}, {@code annals_snapshots}, {@code annals_projection_checkpoints},
+ * {@code annals_projection_rows} and {@code annals_schema_version} (and {@code annals_log} on
+ * PostgreSQL), with another prefix if configured. See {@code docs/storage.md} for the schema and
+ * the concurrency guarantees, and {@link Builder} for the options.
  *
  * <p>Thread-safe. Errors are unchecked: {@link EventStoreException} with the
  * {@code SQLException} as its cause.
  */
 public final class JdbcEventStore implements EventStore {
 
-    private static final ObjectMapper METADATA = new ObjectMapper();
-    private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() { };
-
     private final DataSource dataSource;
-    private final HikariDataSource ownedPool;
+    private final @Nullable HikariDataSource ownedPool;
     private final Dialect dialect;
-    private final Clock clock;
-    private final AppendLimits limits;
+    private final StoreSettings settings;
+    private final boolean readOnly;
+    private final Appender appender;
     private final JdbcSnapshotStore snapshots;
-    private final JdbcProjections projections;
+    private final JdbcProjectors projectors;
+    private final String readStream;
+    private final String readAll;
+    private final String countEvents;
 
-    private JdbcEventStore(DataSource dataSource, HikariDataSource ownedPool, Dialect dialect,
-                           StoreSettings settings) {
+    private JdbcEventStore(DataSource dataSource, @Nullable HikariDataSource ownedPool,
+                           Dialect dialect, OpenMode mode) {
         this.dataSource = dataSource;
         this.ownedPool = ownedPool;
         this.dialect = dialect;
-        this.clock = settings.clock();
-        this.limits = settings.limits();
-        this.snapshots = new JdbcSnapshotStore(dataSource, dialect);
-        this.projections = new JdbcProjections(dataSource, dialect, ownedPool);
+        this.settings = dialect.settings();
+        this.readOnly = mode == OpenMode.READ_ONLY;
+        this.appender = new Appender(dialect);
+        this.snapshots = new JdbcSnapshotStore(dataSource, dialect, readOnly);
+        this.projectors = new JdbcProjectors(dataSource, dialect,
+                dialect.leases(dataSource, ownedPool), readOnly);
+        this.readStream = dialect.sql("read-stream");
+        this.readAll = dialect.sql("read-all");
+        this.countEvents = dialect.sql("count-events");
     }
 
     /**
@@ -75,7 +77,8 @@ public final class JdbcEventStore implements EventStore {
      * The store owns its connection pool and closes it on {@link #close()}.
      *
      * @param jdbcUrl {@code jdbc:sqlite:FILE} or {@code jdbc:postgresql://HOST:PORT/DATABASE}
-     * @throws IllegalArgumentException if the URL is of an unsupported database
+     * @throws IllegalArgumentException if the URL is of an unsupported database, or names a
+     *     SQLite file in a directory that does not exist
      * @throws EventStoreException if the database cannot be opened or set up
      */
     public static JdbcEventStore open(String jdbcUrl) {
@@ -113,45 +116,56 @@ public final class JdbcEventStore implements EventStore {
 
     /**
      * The DataSource the store uses, for the application's own read-model tables (create them,
-     * query them). On SQLite, write through a {@link JdbcProjection} rather than on connections
-     * of your own: the store serialises its writers, and a writer it does not know about can meet
+     * query them). On SQLite, write through a {@link SqlProjection} rather than on connections of
+     * your own: the store serialises its writers, and a writer it does not know about can meet
      * "database is locked".
      */
     public DataSource dataSource() {
         return dataSource;
     }
 
-    /** Projectors whose read models and checkpoints live in this store's database. */
-    public JdbcProjections projections() {
-        return projections;
+    /** Makes projectors whose read models and checkpoints live in this store's database. */
+    public JdbcProjectors projectors() {
+        return projectors;
     }
 
     @Override
     public long countEvents() {
-        try (Connection c = dialect.connect(dataSource);
-             PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM events");
-             ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
+        try (Connection c = dialect.connect(dataSource)) {
+            return dialect.withStatement(c, countEvents, ps -> {
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            });
         } catch (SQLException e) {
-            throw new EventStoreException("cannot count the events: " + e.getMessage(), e);
+            throw dialect.failure("cannot count the events", e);
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws ReadOnlyStoreException if the store was opened read-only or the database refuses
+     *     writes; nothing is written
+     */
     @Override
     public AppendResult append(String streamId, ExpectedVersion expected, List<EventData> events) {
-        AppendChecks.checkAppend(limits, streamId, expected, events);
+        AppendChecks.checkAppend(settings.limits(), streamId, expected, events);
+        if (readOnly) {
+            throw new ReadOnlyStoreException("cannot append to stream " + streamId
+                    + ": the store was opened read-only");
+        }
         String[] metadata = new String[events.size()];
         for (int i = 0; i < metadata.length; i++) {
-            metadata[i] = encodeMetadata(events.get(i).metadata());
+            metadata[i] = Json.metadata(events.get(i).metadata());
         }
         AppendRequest request = new AppendRequest(streamId, expected, events, metadata,
-                toMicros(clock.instant()));
+                Dialect.toMicros(settings.clock().instant()));
         try {
-            return dialect.append(dataSource, request);
+            return appender.append(dataSource, request);
         } catch (SQLException e) {
-            throw new EventStoreException("append to stream " + streamId + " failed: "
-                    + e.getMessage(), e);
+            throw dialect.failure("append to stream " + streamId + " failed", e);
         }
     }
 
@@ -159,14 +173,14 @@ public final class JdbcEventStore implements EventStore {
     public List<RecordedEvent> readStream(String streamId, long fromVersion, int maxCount) {
         AppendChecks.checkReadStream(streamId, fromVersion, maxCount);
         try (Connection c = dialect.connect(dataSource)) {
-            return dialect.withStatement(c, dialect.readStream(), ps -> {
+            return dialect.withStatement(c, readStream, ps -> {
                 ps.setString(1, streamId);
                 ps.setLong(2, fromVersion);
                 ps.setInt(3, maxCount);
-                return readEvents(ps, maxCount);
+                return EventColumn.readAll(ps, maxCount, dialect);
             });
         } catch (SQLException e) {
-            throw new EventStoreException("cannot read stream " + streamId + ": " + e.getMessage(), e);
+            throw dialect.failure("cannot read stream " + streamId, e);
         }
     }
 
@@ -174,38 +188,23 @@ public final class JdbcEventStore implements EventStore {
     public List<RecordedEvent> readAll(long afterPosition, int maxCount) {
         AppendChecks.checkReadAll(afterPosition, maxCount);
         try (Connection c = dialect.connect(dataSource)) {
-            return dialect.withStatement(c, dialect.readAll(), ps -> {
+            return dialect.withStatement(c, readAll, ps -> {
                 ps.setLong(1, afterPosition);
                 ps.setInt(2, maxCount);
-                return readEvents(ps, maxCount);
+                return EventColumn.readAll(ps, maxCount, dialect);
             });
         } catch (SQLException e) {
-            throw new EventStoreException("cannot read the log after position " + afterPosition
-                    + ": " + e.getMessage(), e);
+            throw dialect.failure("cannot read the log after position " + afterPosition, e);
         }
-    }
-
-    private List<RecordedEvent> readEvents(PreparedStatement ps, int maxCount) throws SQLException {
-        ps.setFetchSize(Math.min(maxCount, 1000));
-        List<RecordedEvent> out = new ArrayList<>(Math.min(maxCount, 1000));
-        try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out.add(new RecordedEvent(rs.getString(1), rs.getLong(2), rs.getLong(3),
-                        dialect.eventId(rs, 4), rs.getString(5), rs.getString(6),
-                        decodeMetadata(rs.getString(7)), dialect.recordedAt(rs, 8)));
-            }
-        }
-        return out;
     }
 
     @Override
     public long currentVersion(String streamId) {
         Objects.requireNonNull(streamId, "streamId");
         try (Connection c = dialect.connect(dataSource)) {
-            return dialect.currentVersion(c, streamId);
+            return appender.currentVersion(c, streamId);
         } catch (SQLException e) {
-            throw new EventStoreException("cannot read the version of stream " + streamId + ": "
-                    + e.getMessage(), e);
+            throw dialect.failure("cannot read the version of stream " + streamId, e);
         }
     }
 
@@ -217,62 +216,34 @@ public final class JdbcEventStore implements EventStore {
         }
     }
 
-    static long toMicros(Instant t) {
-        return ChronoUnit.MICROS.between(Instant.EPOCH, t);
-    }
-
-    static Instant fromMicros(long micros) {
-        return Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
-    }
-
-    private static String encodeMetadata(Map<String, String> metadata) {
-        if (metadata.isEmpty()) {
-            return null;
-        }
-        try {
-            return METADATA.writeValueAsString(metadata);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("metadata cannot be written as JSON: " + e.getMessage(), e);
-        }
-    }
-
-    private static Map<String, String> decodeMetadata(String json) {
-        if (json == null) {
-            return Map.of();
-        }
-        try {
-            return METADATA.readValue(json, STRING_MAP);
-        } catch (JsonProcessingException e) {
-            throw new EventStoreException("stored metadata is not a JSON object of strings: "
-                    + e.getOriginalMessage(), e);
-        }
-    }
-
     /**
      * Options of a {@link JdbcEventStore}, with their defaults:
      *
      * <table>
      *   <caption>Options</caption>
      *   <tr><th>option</th><th>default</th></tr>
+     *   <tr><td>{@link #openMode}</td><td>{@link OpenMode#MIGRATE}</td></tr>
+     *   <tr><td>{@link #tablePrefix}</td><td>{@code annals_}</td></tr>
+     *   <tr><td>{@link #schema} (PostgreSQL)</td><td>the connection's current schema</td></tr>
      *   <tr><td>{@link #clock}</td><td>the UTC system clock</td></tr>
      *   <tr><td>{@link #limits}</td><td>{@link AppendLimits#defaults()}</td></tr>
      *   <tr><td>{@link #durability}</td><td>{@link Durability#FULL}</td></tr>
-     *   <tr><td>{@link #busyTimeout}</td><td>5 seconds</td></tr>
+     *   <tr><td>{@link #busyTimeout} (SQLite)</td><td>5 seconds</td></tr>
      *   <tr><td>{@link #maxPoolSize} (URL only)</td><td>8</td></tr>
-     *   <tr><td>{@link #schema} (PostgreSQL URL only)</td><td>the connection's current schema</td></tr>
      * </table>
      */
     public static final class Builder {
-        private final String jdbcUrl;
-        private final DataSource dataSource;
+        private final @Nullable String jdbcUrl;
+        private final @Nullable DataSource dataSource;
         private Clock clock = Clock.systemUTC();
         private AppendLimits limits = AppendLimits.defaults();
         private Durability durability = Durability.FULL;
         private Duration busyTimeout = Duration.ofSeconds(5);
         private int maxPoolSize = 8;
-        private String schema;
+        private OpenMode mode = OpenMode.MIGRATE;
+        private TableNames tables = TableNames.defaults();
 
-        private Builder(String jdbcUrl, DataSource dataSource) {
+        private Builder(@Nullable String jdbcUrl, @Nullable DataSource dataSource) {
             this.jdbcUrl = jdbcUrl;
             this.dataSource = dataSource;
         }
@@ -292,6 +263,12 @@ public final class JdbcEventStore implements EventStore {
         /** How hard commits work to survive a crash; see {@link Durability}. */
         public Builder durability(Durability durability) {
             this.durability = Objects.requireNonNull(durability, "durability");
+            return this;
+        }
+
+        /** What the store may do to the database when it opens; see {@link OpenMode}. */
+        public Builder openMode(OpenMode mode) {
+            this.mode = Objects.requireNonNull(mode, "mode");
             return this;
         }
 
@@ -325,110 +302,121 @@ public final class JdbcEventStore implements EventStore {
         }
 
         /**
-         * PostgreSQL: the schema that holds the store's tables, created if it does not exist
-         * (by default the tables go to the connection's current schema). Only for a store opened
-         * on a URL, whose pool sets it on every connection; with a DataSource of your own, set
-         * {@code currentSchema} in its URL instead.
+         * The prefix of every table and index the store creates, so that they never collide with
+         * the application's own ({@code annals_} by default); two stores with different prefixes
+         * can share one database. It is part of the store's SQL, so it must be a plain
+         * identifier: empty, or a lower-case ASCII letter or {@code _} followed by at most 29
+         * lower-case ASCII letters, digits or {@code _}.
          *
-         * <p>The name is checked here, when the store is configured, because it is the one part
-         * of the store's SQL that cannot be a bound parameter: it must be a plain identifier, a
-         * lower-case ASCII letter or {@code _} followed by at most 62 lower-case ASCII letters,
-         * digits or {@code _} (no quoting, no case folding, nothing to inject).
+         * @throws IllegalArgumentException if {@code prefix} is not a plain identifier
+         */
+        public Builder tablePrefix(String prefix) {
+            this.tables = new TableNames(prefix, tables.schema());
+            return this;
+        }
+
+        /**
+         * PostgreSQL: the schema that holds the store's tables, created if it does not exist (by
+         * default the tables go to the connection's current schema). The store's SQL names it, so
+         * it works the same on the store's own pool and on a DataSource of the application; the
+         * pool a store opened on a URL creates also puts it first in every connection's
+         * {@code search_path}, for the application's own tables.
+         *
+         * <p>The name is checked here because it is part of the store's SQL: it must be a plain
+         * identifier, a lower-case ASCII letter or {@code _} followed by at most 62 lower-case
+         * ASCII letters, digits or {@code _} (no quoting, no case folding, nothing to inject).
          *
          * @throws IllegalArgumentException if {@code schema} is not a plain identifier
          */
         public Builder schema(String schema) {
-            Objects.requireNonNull(schema, "schema");
-            if (!PLAIN_IDENTIFIER.matcher(schema).matches()) {
-                throw new IllegalArgumentException("schema must be a plain identifier (a lower-case "
-                        + "letter or _, then up to 62 lower-case letters, digits or _), was '"
-                        + printable(schema) + "'");
-            }
-            this.schema = schema;
+            this.tables = new TableNames(tables.prefix(), Objects.requireNonNull(schema, "schema"));
             return this;
         }
 
-        private static final java.util.regex.Pattern PLAIN_IDENTIFIER =
-                java.util.regex.Pattern.compile("[a-z_][a-z0-9_]{0,62}");
-
-        /** The name as it can be shown in a message: at most 100 characters, controls escaped. */
-        private static String printable(String s) {
-            StringBuilder out = new StringBuilder();
-            for (int i = 0; i < s.length() && out.length() < 100; i++) {
-                char c = s.charAt(i);
-                out.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c));
-            }
-            return s.length() > 100 ? out + "..." : out.toString();
+        /**
+         * The DDL of this store's schema, as one script to apply with the application's own
+         * migration tool (Flyway, Liquibase), for a store then opened in
+         * {@link OpenMode#VALIDATE} mode: the tables and indexes with this builder's prefix and
+         * schema, and the rows that record each migration with its checksum. A builder on a URL
+         * does not connect; one on a DataSource connects once to find the database's kind.
+         *
+         * @throws IllegalArgumentException if the database is unsupported or an option does not
+         *     apply to it
+         */
+        public String ddl() {
+            return new Migrator(dialect(kind())).ddl(clock);
         }
 
         /**
-         * Opens the store: connects, checks the database's settings, creates or migrates the
-         * schema.
+         * Opens the store: connects, checks the database's settings, then creates, migrates or
+         * checks the schema as the {@link #openMode} says.
          *
-         * @throws IllegalArgumentException if the URL or database is unsupported
+         * @throws IllegalArgumentException if the URL or database is unsupported, an option does
+         *     not apply to it, or (SQLite) the file's directory does not exist, or the file does
+         *     not exist and the mode is not {@link OpenMode#MIGRATE}
+         * @throws SchemaVersionException if the schema is not this version's and the mode does
+         *     not migrate, or was migrated by other code
+         * @throws StoreConfigurationException if the database cannot serve as a store
          * @throws EventStoreException if the database cannot be reached or set up
          */
         public JdbcEventStore open() {
-            StoreSettings settings = new StoreSettings(clock, limits, durability, busyTimeout);
+            Dialects.Kind kind = kind();
+            Dialect dialect = dialect(kind);
             if (dataSource != null) {
-                if (schema != null) {
-                    throw new IllegalArgumentException("schema(...) applies to the pool a store "
-                            + "opened on a URL creates; with a DataSource of your own, set "
-                            + "currentSchema in its URL");
-                }
-                Dialect dialect = Dialect.forDataSource(dataSource, settings);
-                return start(dataSource, null, dialect, settings);
+                return start(dataSource, null, dialect);
             }
-            Dialect dialect = Dialect.forUrl(jdbcUrl, settings);
-            if (schema != null && !(dialect instanceof PostgresDialect)) {
-                throw new IllegalArgumentException("schema(...) is a PostgreSQL option; a "
-                        + dialect.name() + " database is one file");
-            }
-            String lower = jdbcUrl.toLowerCase(Locale.ROOT);
-            if (lower.equals("jdbc:sqlite:") || lower.contains(":memory:")) {
-                throw new IllegalArgumentException("'" + jdbcUrl + "' is an in-memory SQLite "
-                        + "database: each pooled connection would see a database of its own; use "
-                        + "a file, or InMemoryEventStore for tests");
-            }
+            String url = Objects.requireNonNull(jdbcUrl);
+            dialect.checkUrl(url, mode);
             HikariConfig config = new HikariConfig();
-            config.setJdbcUrl(jdbcUrl);
+            config.setJdbcUrl(url);
             config.setMaximumPoolSize(maxPoolSize);
-            config.setPoolName("annals-" + dialect.name().toLowerCase(Locale.ROOT));
-            if (schema != null) {
-                config.setSchema(schema); // search_path of every pooled connection
-            }
+            config.setPoolName("annals-" + kind.name().toLowerCase(Locale.ROOT));
+            dialect.configurePool(config, mode);
             HikariDataSource pool;
             try {
                 pool = new HikariDataSource(config);
             } catch (RuntimeException e) {
-                throw new EventStoreException("cannot open " + jdbcUrl + ": " + e.getMessage(), e);
+                throw new EventStoreException("cannot open " + Redact.url(url) + ": "
+                        + Redact.url(String.valueOf(e.getMessage())), e);
             }
             try {
-                if (schema != null) {
-                    createSchema(pool, schema);
-                }
-                return start(pool, pool, dialect, settings);
+                return start(pool, pool, dialect);
             } catch (RuntimeException e) {
                 pool.close();
                 throw e;
             }
         }
 
-        /** The name was checked by {@link #schema}: a plain identifier, safe to quote. */
-        private static void createSchema(DataSource ds, String schema) {
-            try (Connection c = ds.getConnection(); java.sql.Statement st = c.createStatement()) {
-                st.execute("CREATE SCHEMA IF NOT EXISTS \"" + schema + "\"");
-            } catch (SQLException e) {
-                throw new EventStoreException("cannot create schema " + schema + ": " + e.getMessage(), e);
-            }
+        private Dialects.Kind kind() {
+            return dataSource != null ? Dialects.forDataSource(dataSource)
+                    : Dialects.forUrl(Objects.requireNonNull(jdbcUrl));
         }
 
-        private static JdbcEventStore start(DataSource ds, HikariDataSource owned, Dialect dialect,
-                                            StoreSettings settings) {
-            dialect.startUp(ds);
-            Migrator.migrate(ds, dialect);
-            dialect.afterMigrations(ds);
-            return new JdbcEventStore(ds, owned, dialect, settings);
+        private Dialect dialect(Dialects.Kind kind) {
+            if (tables.schema() != null && !kind.hasSchemas()) {
+                throw new IllegalArgumentException("schema(...) is a PostgreSQL option; a "
+                        + kind.name() + " database has no schemas (use tablePrefix(...) to keep "
+                        + "stores apart)");
+            }
+            return kind.create().apply(new StoreSettings(clock, limits, durability, busyTimeout),
+                    tables);
+        }
+
+        private JdbcEventStore start(DataSource ds, @Nullable HikariDataSource owned, Dialect dialect) {
+            dialect.startUp(ds, mode);
+            Migrator migrator = new Migrator(dialect);
+            try {
+                if (mode == OpenMode.MIGRATE) {
+                    migrator.migrate(ds, clock);
+                } else {
+                    migrator.validate(ds);
+                }
+            } catch (SQLException e) {
+                throw dialect.failure("cannot " + (mode == OpenMode.MIGRATE ? "migrate" : "check")
+                        + " the " + dialect.name() + " schema", e);
+            }
+            dialect.afterMigrations(ds, mode);
+            return new JdbcEventStore(ds, owned, dialect, mode);
         }
     }
 }

@@ -2,15 +2,12 @@ package io.annals.eventstore.jdbc;
 
 import io.annals.eventstore.Event;
 import io.annals.eventstore.EventCodec;
-import io.annals.eventstore.EventStoreException;
-import io.annals.eventstore.projection.KeyedProjector;
-import io.annals.eventstore.projection.Projection;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.StateCodec;
 import io.annals.eventstore.internal.KeyedFold;
+import io.annals.eventstore.projection.KeyedProjector;
+import io.annals.eventstore.projection.Projection;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,72 +18,79 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 
-/** A keyed projection whose rows live in {@code projection_rows}. */
-final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjectorBase
-        implements KeyedProjector<K, V> {
+/** A keyed projection whose rows live in the store's read-model rows table. */
+final class JdbcKeyedProjector<E extends Event, K, V>
+        extends JdbcProjector<JdbcKeyedProjector.RowChanges> implements KeyedProjector<K, V> {
+
+    /** Rows per projector kept by {@link RowCache}. */
+    static final int CACHED_ROWS = 10_000;
+
+    /** What a batch wrote: rows by key as stored, and the keys whose rows it deleted. */
+    record RowChanges(Map<String, String> upserts, List<String> deletes) {
+    }
 
     private final Projection<E, K, V> projection;
     private final EventCodec<E> codec;
     private final StateCodec<V> values;
     private final Function<String, K> keys;
+    private final RowCache cache = new RowCache(CACHED_ROWS);
 
-    JdbcKeyedProjector(JdbcProjections projections, Projection<E, K, V> projection,
+    JdbcKeyedProjector(JdbcProjectors projectors, Projection<E, K, V> projection,
                        EventCodec<E> codec, StateCodec<V> values, Function<String, K> keys) {
-        super(projections, projection.name());
+        super(projectors, projection.name());
         this.projection = projection;
         this.codec = codec;
         this.values = values;
         this.keys = keys;
     }
 
-    /** Rows per projector kept by {@link RowCache}. */
-    static final int CACHED_ROWS = 10_000;
-
-    private final RowCache cache = new RowCache(CACHED_ROWS);
-    /** The changes of the batch being applied, for the cache once it commits. */
-    private Map<String, String> pendingUpserts = Map.of();
-    private List<String> pendingDeletes = List.of();
-
     @Override
-    void applyBatch(Connection c, long from, List<RecordedEvent> events) throws SQLException {
+    RowChanges applyBatch(Connection c, long from, List<RecordedEvent> events) throws SQLException {
         cache.startBatch(from);
-        pendingUpserts = Map.of();
-        pendingDeletes = List.of();
-        Map<K, Optional<V>> changed = KeyedFold.fold(projection, codec, events, keys -> {
-            try {
-                return load(c, keys);
-            } catch (SQLException e) {
-                throw new EventStoreException("cannot read the rows of " + name() + ": "
-                        + e.getMessage(), e);
-            }
-        });
+        Map<K, Optional<V>> changed;
+        try {
+            changed = KeyedFold.fold(projection, codec, events, touched -> {
+                try {
+                    return load(c, touched);
+                } catch (SQLException e) {
+                    throw new SqlFailure(e);
+                }
+            });
+        } catch (SqlFailure e) {
+            throw e.sql;
+        }
         Map<String, String> upserts = new HashMap<>();
         List<String> deletes = new ArrayList<>();
-        for (Map.Entry<K, Optional<V>> e : changed.entrySet()) {
-            String key = String.valueOf(e.getKey());
-            if (e.getValue().isPresent()) {
-                upserts.put(key, values.serialize(e.getValue().get()));
+        changed.forEach((key, value) -> {
+            if (value.isPresent()) {
+                upserts.put(String.valueOf(key), values.serialize(value.get()));
             } else {
-                deletes.add(key);
+                deletes.add(String.valueOf(key));
             }
+        });
+        projectors.rows().write(c, name(), upserts, deletes);
+        return new RowChanges(upserts, deletes);
+    }
+
+    /** Carries a database error out of the fold's row loader, which cannot throw it. */
+    private static final class SqlFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final transient SQLException sql;
+
+        SqlFailure(SQLException sql) {
+            super(sql.getMessage(), sql, false, false);
+            this.sql = sql;
         }
-        dialect.writeProjectionRows(c, name(), upserts, deletes);
-        pendingUpserts = upserts;
-        pendingDeletes = deletes;
     }
 
     @Override
-    void committed(long to) {
-        cache.committed(to, pendingUpserts, pendingDeletes);
-        pendingUpserts = Map.of();
-        pendingDeletes = List.of();
+    void committed(long to, RowChanges changes) {
+        cache.committed(to, changes.upserts(), changes.deletes());
     }
 
     @Override
     void abandoned() {
         cache.clear();
-        pendingUpserts = Map.of();
-        pendingDeletes = List.of();
     }
 
     @Override
@@ -94,54 +98,42 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjectorBase
         cache.wasReset();
     }
 
-    /** The rows of {@code keys} that exist: from the cache where it knows, else from the table. */
-    private Map<K, V> load(Connection c, Set<K> keys) throws SQLException {
+    /** The rows of {@code touched} that exist: from the cache where it knows, else from the table. */
+    private Map<K, V> load(Connection c, Set<K> touched) throws SQLException {
         Map<String, K> byText = new HashMap<>();
         List<String> unknown = new ArrayList<>();
         Map<String, String> stored = new HashMap<>();
-        for (K key : keys) {
+        for (K key : touched) {
             String text = String.valueOf(key);
             byText.put(text, key);
-            String cached = cache.get(text);
-            if (cached == null) {
+            RowCache.Lookup cached = cache.get(text);
+            if (cached instanceof RowCache.Lookup.Stored row) {
+                stored.put(text, row.json());
+            } else if (cached instanceof RowCache.Lookup.Unknown) {
                 unknown.add(text);
-            } else if (cached != RowCache.ABSENT) {
-                stored.put(text, cached);
             }
         }
         if (!unknown.isEmpty()) {
-            stored.putAll(dialect.readProjectionRows(c, name(), unknown));
+            stored.putAll(projectors.rows().read(c, name(), unknown));
         }
         Map<K, V> found = new HashMap<>();
-        for (Map.Entry<String, String> row : stored.entrySet()) {
-            found.put(byText.get(row.getKey()), values.deserialize(row.getValue()));
-        }
+        stored.forEach((text, json) -> found.put(byText.get(text), values.deserialize(json)));
         return found;
     }
 
     @Override
     void deleteReadModel(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "DELETE FROM projection_rows WHERE projection = ?")) {
-            ps.setString(1, name());
-            ps.executeUpdate();
-        }
+        projectors.rows().deleteAll(c, name());
     }
 
     @Override
     public Optional<V> get(K key) {
         Objects.requireNonNull(key, "key");
-        try (Connection c = dialect.connect(dataSource);
-             PreparedStatement ps = c.prepareStatement(
-                     "SELECT value FROM projection_rows WHERE projection = ? AND key = ?")) {
-            ps.setString(1, name());
-            ps.setString(2, String.valueOf(key));
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(values.deserialize(rs.getString(1))) : Optional.empty();
-            }
+        try {
+            return projectors.rows().get(projectors.dataSource(), name(), String.valueOf(key))
+                    .map(values::deserialize);
         } catch (SQLException e) {
-            throw new EventStoreException("cannot read row " + key + " of " + name() + ": "
-                    + e.getMessage(), e);
+            throw projectors.dialect().failure("cannot read row " + key + " of " + name(), e);
         }
     }
 
@@ -151,21 +143,14 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjectorBase
             throw new IllegalArgumentException("offset must be >= 0 and limit >= 1, were "
                     + offset + " and " + limit);
         }
-        try (Connection c = dialect.connect(dataSource);
-             PreparedStatement ps = c.prepareStatement("SELECT key, value FROM projection_rows "
-                     + "WHERE projection = ? ORDER BY key LIMIT ? OFFSET ?")) {
-            ps.setString(1, name());
-            ps.setInt(2, limit);
-            ps.setInt(3, offset);
+        try {
             List<Row<K, V>> out = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new Row<>(keys.apply(rs.getString(1)), values.deserialize(rs.getString(2))));
-                }
+            for (ReadModelRows.Row row : projectors.rows().list(projectors.dataSource(), name(), offset, limit)) {
+                out.add(new Row<>(keys.apply(row.key()), values.deserialize(row.value())));
             }
             return out;
         } catch (SQLException e) {
-            throw new EventStoreException("cannot list the rows of " + name() + ": " + e.getMessage(), e);
+            throw projectors.dialect().failure("cannot list the rows of " + name(), e);
         }
     }
 }

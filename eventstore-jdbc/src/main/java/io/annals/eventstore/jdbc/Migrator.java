@@ -1,110 +1,207 @@
 package io.annals.eventstore.jdbc;
 
-import io.annals.eventstore.EventStoreException;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 
 /**
- * Applies the versioned SQL migrations of a dialect and records each in
- * {@code annals_schema_version}.
+ * The schema's versions: applies the migrations of a dialect, or checks that they were applied.
  *
- * <p>The migrations of a dialect are classpath resources in its folder, listed in order by an
- * index file named {@code migrations} (a jar cannot be listed reliably): {@code V1__events.sql},
- * {@code V2__...}. Each file runs in one write transaction with its row in the version table, so a
- * crash leaves the schema either before or after it, and two processes starting at once apply it
- * once. A file's statements end with a {@code ;} at the end of a line.
+ * <p>The migrations are files in the dialect's folder, listed in order by an index file named
+ * {@code migrations} (a jar cannot be listed reliably): {@code V1__events_and_snapshots.sql},
+ * {@code V2__...}. They are append-only: once released a file never changes, and each applied
+ * one is recorded in the schema-version table with the SHA-256 of its text, checked every time a
+ * store opens, so an edited migration (or a database written by another build) is caught before
+ * anything runs on it. Each file runs in one write transaction with its row in the version table,
+ * so a crash leaves the schema either before or after it, and two processes starting at once
+ * apply it once. A file's statements end with a {@code ;} at the end of a line.
  */
 final class Migrator {
 
     private static final Pattern NAME = Pattern.compile("V(\\d+)__(\\w+)\\.sql");
 
-    private Migrator() {
+    /**
+     * One migration file.
+     *
+     * @param version its number, from 1
+     * @param description its name, words separated by spaces
+     * @param resource its class-path location
+     * @param text its text as released (placeholders not filled in)
+     * @param checksum the SHA-256 of {@code text}, in hex
+     */
+    record Migration(int version, String description, String resource, String text, String checksum) {
     }
 
-    /** A migration file. */
-    record Migration(int version, String description, String resource) {
+    /** An applied migration, as the version table records it. */
+    private record Applied(int version, String description, String checksum) {
     }
 
-    /** Brings the schema up to date; returns the schema version. */
-    static int migrate(DataSource dataSource, Dialect dialect) {
-        List<Migration> migrations = list(dialect);
-        int known = migrations.isEmpty() ? 0 : migrations.get(migrations.size() - 1).version();
-        try {
-            for (Migration m : migrations) {
-                dialect.inWriteTransaction(dataSource, c -> {
-                    dialect.lockMigrations(c);
-                    try (Statement st = c.createStatement()) {
-                        st.execute(dialect.createSchemaVersionTable());
-                        int current;
-                        try (ResultSet rs = st.executeQuery(
-                                "SELECT COALESCE(MAX(version), 0) FROM annals_schema_version")) {
-                            rs.next();
-                            current = rs.getInt(1);
-                        }
-                        if (current > known) {
-                            throw new EventStoreException("the database schema is at version "
-                                    + current + ", newer than this version of Annals knows ("
-                                    + known + "); upgrade Annals");
-                        }
-                        if (current >= m.version()) {
-                            return null;
-                        }
-                        if (current != m.version() - 1) {
-                            throw new EventStoreException("schema migration " + m.resource()
-                                    + " cannot follow version " + current);
-                        }
-                        for (String sql : statements(read(m.resource()))) {
-                            st.execute(sql);
-                        }
-                    }
-                    try (PreparedStatement ps = c.prepareStatement("INSERT INTO annals_schema_version"
-                            + " (version, description, applied_at) VALUES (?, ?, ?)")) {
-                        ps.setInt(1, m.version());
-                        ps.setString(2, m.description());
-                        ps.setString(3, Instant.now().toString());
-                        ps.executeUpdate();
-                    }
-                    return null;
-                });
-            }
-        } catch (SQLException e) {
-            throw new EventStoreException("cannot migrate the " + dialect.name() + " schema: "
-                    + e.getMessage(), e);
-        }
-        return known;
+    private final Dialect dialect;
+    private final List<Migration> migrations;
+
+    Migrator(Dialect dialect) {
+        this.dialect = dialect;
+        this.migrations = list(dialect.folder());
     }
 
-    static List<Migration> list(Dialect dialect) {
-        String index = read(dialect.migrationsPath() + "/migrations");
+    /** The migrations of the dialect whose SQL lives in {@code folder}, in order. */
+    static List<Migration> list(String folder) {
         List<Migration> out = new ArrayList<>();
-        for (String line : index.split("\n")) {
+        for (String line : SqlText.resource(folder + "/migrations").split("\n")) {
             String name = line.strip();
             if (name.isEmpty() || name.startsWith("#")) {
                 continue;
             }
             Matcher m = NAME.matcher(name);
-            if (!m.matches()) {
-                throw new IllegalStateException("bad migration name " + name);
+            if (!m.matches() || Integer.parseInt(m.group(1)) != out.size() + 1) {
+                throw new IllegalStateException("migration " + name + " is misnamed or out of sequence");
             }
-            int version = Integer.parseInt(m.group(1));
-            if (version != out.size() + 1) {
-                throw new IllegalStateException("migration " + name + " is out of sequence");
-            }
-            out.add(new Migration(version, m.group(2).replace('_', ' '),
-                    dialect.migrationsPath() + "/" + name));
+            String text = SqlText.resource(folder + "/" + name);
+            out.add(new Migration(out.size() + 1, m.group(2).replace('_', ' '), folder + "/" + name,
+                    text, sha256(text)));
         }
-        return out;
+        return List.copyOf(out);
+    }
+
+    /** The version this code brings a schema to. */
+    int latest() {
+        return migrations.size();
+    }
+
+    /**
+     * Brings the schema up to date, checking the migrations applied before.
+     *
+     * @throws SchemaVersionException if the schema is newer than this code or was migrated by
+     *     other migrations
+     */
+    void migrate(DataSource dataSource, Clock clock) throws SQLException {
+        for (Migration m : migrations) {
+            dialect.inWriteTransaction(dataSource, c -> {
+                dialect.prepareMigration(c);
+                try (Statement st = c.createStatement()) {
+                    st.execute(dialect.sql("create-schema-version-table"));
+                }
+                List<Applied> applied = check(c);
+                if (applied.size() >= m.version()) {
+                    return null;
+                }
+                try (Statement st = c.createStatement()) {
+                    for (String sql : statements(expand(m))) {
+                        st.execute(sql);
+                    }
+                }
+                try (PreparedStatement ps = c.prepareStatement(dialect.sql("record-migration"))) {
+                    ps.setInt(1, m.version());
+                    ps.setString(2, m.description());
+                    ps.setString(3, m.checksum());
+                    ps.setString(4, clock.instant().toString());
+                    ps.executeUpdate();
+                }
+                return null;
+            });
+        }
+    }
+
+    /**
+     * Checks, writing nothing, that the schema is exactly at this code's version.
+     *
+     * @throws SchemaVersionException if it is not: no schema at all, missing versions (named),
+     *     newer versions, or migrations other than this code's
+     */
+    void validate(DataSource dataSource) throws SQLException {
+        try (Connection c = dialect.connect(dataSource)) {
+            if (!dialect.tableExists(c, "schema_version")) {
+                throw new SchemaVersionException("the database has no Annals schema (no table "
+                        + dialect.tables().unqualified("schema_version")
+                        + (dialect.tables().schema() == null ? "" : " in schema "
+                                + dialect.tables().schema()) + "): open the store in MIGRATE "
+                        + "mode once, or apply the DDL that JdbcEventStore.Builder.ddl() prints");
+            }
+            List<Applied> applied = check(c);
+            if (applied.size() < migrations.size()) {
+                List<Migration> missing = migrations.subList(applied.size(), migrations.size());
+                throw new SchemaVersionException("the database schema is at version "
+                        + applied.size() + ", this version of Annals needs " + latest()
+                        + "; missing: " + missing.stream().map(Migration::resource)
+                        .collect(Collectors.joining(", ")) + ". Open the store in MIGRATE mode, "
+                        + "or apply the DDL that JdbcEventStore.Builder.ddl() prints");
+            }
+        }
+    }
+
+    /** The applied migrations, checked against this code's. */
+    private List<Applied> check(Connection c) throws SQLException {
+        List<Applied> applied = new ArrayList<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(dialect.sql("read-schema-versions"))) {
+            while (rs.next()) {
+                applied.add(new Applied(rs.getInt(1), rs.getString(2), rs.getString(3)));
+            }
+        } catch (SQLException e) {
+            throw new SchemaVersionException("cannot read the schema versions in "
+                    + dialect.tables().unqualified("schema_version") + " (a database written by "
+                    + "a development build of Annals before 0.1.0 has no checksums and cannot be "
+                    + "migrated: export its events and append them to a new store): "
+                    + e.getMessage(), e);
+        }
+        for (int i = 0; i < applied.size(); i++) {
+            Applied a = applied.get(i);
+            if (a.version() > migrations.size()) {
+                throw new SchemaVersionException("the database schema is at version " + a.version()
+                        + ", newer than this version of Annals knows (" + latest()
+                        + "); upgrade Annals");
+            }
+            Migration m = migrations.get(i);
+            if (a.version() != m.version() || !a.checksum().equals(m.checksum())) {
+                throw new SchemaVersionException("the database's migration " + a.version() + " ("
+                        + a.description() + ") is not " + m.resource() + " of this version of "
+                        + "Annals: its checksum is " + a.checksum() + ", expected " + m.checksum()
+                        + " (a released migration was edited, or the database was written by "
+                        + "another build)");
+            }
+        }
+        return applied;
+    }
+
+    /** A migration's statements with the dialect's table names filled in. */
+    private String expand(Migration m) {
+        return SqlText.expand(m.text(), dialect.placeholders(), m.resource());
+    }
+
+    /**
+     * The whole schema as one script, for applications that run their DDL with a tool of their
+     * own (Flyway, Liquibase): every migration, and the rows that record them with their
+     * checksums, so that a store opened in {@link OpenMode#VALIDATE} mode accepts the result.
+     */
+    String ddl(Clock clock) {
+        StringBuilder out = new StringBuilder();
+        out.append("-- The schema of an Annals ").append(dialect.name()).append(" event store, version ")
+                .append(latest()).append(", with table prefix '").append(dialect.tables().prefix())
+                .append("'.\n-- Written by JdbcEventStore.Builder.ddl(); apply it once, in one transaction.\n\n");
+        if (dialect.tables().schema() != null) {
+            out.append(dialect.sql("create-schema")).append(";\n\n");
+        }
+        out.append(dialect.sql("create-schema-version-table")).append(";\n");
+        for (Migration m : migrations) {
+            out.append("\n-- ").append(m.resource()).append("\n").append(expand(m).strip()).append('\n');
+            out.append(dialect.sql("record-migration").replace("(?, ?, ?, ?)", "(" + m.version()
+                    + ", '" + m.description() + "', '" + m.checksum() + "', '" + clock.instant()
+                    + "')")).append(";\n");
+        }
+        return out.toString();
     }
 
     /** Splits a file at each {@code ;} that ends a line, outside {@code $$} blocks. */
@@ -134,14 +231,12 @@ final class Migrator {
         return out;
     }
 
-    private static String read(String resource) {
-        try (InputStream in = Migrator.class.getClassLoader().getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new IllegalStateException("missing resource " + resource);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read " + resource, e);
+    static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
         }
     }
 }

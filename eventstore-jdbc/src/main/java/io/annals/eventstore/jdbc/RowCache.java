@@ -3,6 +3,7 @@ package io.annals.eventstore.jdbc;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The rows a keyed projector wrote last, as stored (JSON text), so that the next batch does not
@@ -18,10 +19,10 @@ import java.util.Map;
  * another, applied a batch or reset the read model in between (either would have moved the
  * checkpoint; a rebuild that came back to the same position wrote the same rows, provided it ran
  * the same projection: running two versions of a projection at once is unsupported, and
- * docs/projections.md says so). Anything that
- * is not a commit of this projector (a failed batch, a conflict, a reset that failed) empties the
- * cache. Values are kept as text and decoded again for each batch, so a projection that mutates
- * its row objects cannot change what the cache holds.
+ * docs/projections.md says so). Anything that is not a commit of this projector (a failed batch,
+ * a conflict, a reset that failed) empties the cache. Values are kept as text and decoded again
+ * for each batch, so a projection that mutates its row objects cannot change what the cache
+ * holds.
  *
  * <p>After this projector's own reset the read model is empty, so the cache is <em>complete</em>:
  * a key it does not hold has no row, and a rebuild reads no row at all until the cache first
@@ -29,11 +30,27 @@ import java.util.Map;
  */
 final class RowCache {
 
-    /** Stands for "this key has no row" (a deleted row, known absent). */
-    static final String ABSENT = new String("absent");
+    /** What the cache knows of a key. */
+    sealed interface Lookup {
+        /** The key's row, as stored. */
+        record Stored(String json) implements Lookup {
+        }
+
+        /** The key has no row. */
+        record Missing() implements Lookup {
+        }
+
+        /** The cache does not know: ask the database. */
+        record Unknown() implements Lookup {
+        }
+    }
+
+    private static final Lookup MISSING = new Lookup.Missing();
+    private static final Lookup UNKNOWN = new Lookup.Unknown();
 
     private final int capacity;
-    private final LinkedHashMap<String, String> rows;
+    /** By key: the row's JSON, or null when the key is known to have no row. */
+    private final LinkedHashMap<String, @Nullable String> rows;
     private long validAt = -1;
     private boolean complete;
 
@@ -43,7 +60,7 @@ final class RowCache {
             private static final long serialVersionUID = 1L;
 
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<String, @Nullable String> eldest) {
                 if (size() > RowCache.this.capacity) {
                     complete = false;
                     return true;
@@ -60,23 +77,20 @@ final class RowCache {
         }
     }
 
-    /**
-     * The cached row of {@code key}: its JSON text, {@link #ABSENT} when it is known to have no
-     * row, or null when the database must be asked.
-     */
-    synchronized String get(String key) {
-        String json = rows.get(key);
-        if (json == null && complete) {
-            return ABSENT;
+    /** What the cache knows of {@code key}. */
+    synchronized Lookup get(String key) {
+        if (rows.containsKey(key)) {
+            String json = rows.get(key);
+            return json == null ? MISSING : new Lookup.Stored(json);
         }
-        return json;
+        return complete ? MISSING : UNKNOWN;
     }
 
     /** A batch ending at {@code to} committed these changes. */
     synchronized void committed(long to, Map<String, String> upserts, List<String> deletes) {
         rows.putAll(upserts);
         for (String key : deletes) {
-            rows.put(key, ABSENT);
+            rows.put(key, null);
         }
         validAt = to;
     }

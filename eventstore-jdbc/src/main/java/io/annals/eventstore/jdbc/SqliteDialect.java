@@ -1,11 +1,12 @@
 package io.annals.eventstore.jdbc;
 
-import io.annals.eventstore.AppendResult;
-import io.annals.eventstore.EventData;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.annals.eventstore.EventStoreException;
-import io.annals.eventstore.projection.Projector;
 import java.io.File;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -13,12 +14,13 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.sqlite.SQLiteConnection;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
@@ -58,50 +60,81 @@ import org.sqlite.SQLiteException;
  */
 final class SqliteDialect extends Dialect {
 
-    /** Projection leases per database file and projection, in this JVM. */
-    private static final Set<String> LEASES = ConcurrentHashMap.newKeySet();
+    /** sqlite-jdbc's open flags (sqlite3_open_v2): read-only; read-write without create. */
+    private static final String OPEN_READ_ONLY = "1";
+    private static final String OPEN_READ_WRITE = "2";
 
     /** One lock per database file in this JVM, shared by every store opened on it. */
     private static final Map<String, ReentrantLock> WRITE_LOCKS = new ConcurrentHashMap<>();
 
-    private final StoreSettings settings;
     /**
      * Physical connections already configured, with their prepared statements. sqlite-jdbc has
      * no statement cache and preparing costs about as much as running these small statements, so
-     * the write path keeps its statements prepared on the physical connection (out of the pool
-     * proxy's reach, which would close them at each return). Entries of closed connections are
-     * swept when a new connection is configured.
+     * statements are kept prepared on the physical connection (out of the pool proxy's reach,
+     * which would close them at each return). Entries of closed connections are swept when a new
+     * connection is configured.
      */
     private final Map<SQLiteConnection, Map<String, PreparedStatement>> configured = new HashMap<>();
     private volatile ReentrantLock writeLock = new ReentrantLock(true);
     private volatile String databaseFile = "";
 
-    SqliteDialect(StoreSettings settings) {
-        this.settings = settings;
+    SqliteDialect(StoreSettings settings, TableNames tables) {
+        super("SQLite", Dialects.SQLITE.folder(), settings, tables,
+                Map.of("event_columns", EventColumn.selectList(EventColumn::column)));
+        if (tables.schema() != null) {
+            throw new IllegalArgumentException("schema(...) is a PostgreSQL option; a SQLite "
+                    + "database is one file (use tablePrefix(...) to keep stores apart)");
+        }
+    }
+
+    /**
+     * The file of a {@code jdbc:sqlite:} URL, checked before anything connects: SQLite would
+     * create a missing file, and a typo in a path would silently start an empty store.
+     *
+     * @throws IllegalArgumentException for an in-memory database, a directory that does not
+     *     exist, or (unless migrating) a file that does not exist
+     */
+    @Override
+    void checkUrl(String jdbcUrl, OpenMode mode) {
+        String path = jdbcUrl.substring(Dialects.SQLITE.urlPrefix().length());
+        if (path.startsWith("file:")) {
+            path = path.substring("file:".length());
+        }
+        int query = path.indexOf('?');
+        if (query >= 0) {
+            path = path.substring(0, query);
+        }
+        if (path.isEmpty() || path.toLowerCase(Locale.ROOT).contains(":memory:")
+                || jdbcUrl.toLowerCase(Locale.ROOT).contains("mode=memory")) {
+            throw new IllegalArgumentException("'" + Redact.url(jdbcUrl) + "' is an in-memory SQLite "
+                    + "database: each pooled connection would see a database of its own; use a "
+                    + "file, or InMemoryEventStore for tests");
+        }
+        Path file = Path.of(path).toAbsolutePath();
+        Path directory = file.getParent();
+        if (directory != null && !Files.isDirectory(directory)) {
+            throw new IllegalArgumentException("the directory " + directory + " of the SQLite "
+                    + "database " + path + " does not exist");
+        }
+        if (mode != OpenMode.MIGRATE && !Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("there is no SQLite database at " + file + " (in "
+                    + mode + " mode the store never creates one)");
+        }
     }
 
     @Override
-    String name() {
-        return "SQLite";
+    void configurePool(HikariConfig config, OpenMode mode) {
+        // Without SQLITE_OPEN_CREATE, a file that vanished between the check and the first
+        // connection is an error rather than a new empty database.
+        if (mode == OpenMode.READ_ONLY) {
+            config.addDataSourceProperty("open_mode", OPEN_READ_ONLY);
+        } else if (mode == OpenMode.VALIDATE) {
+            config.addDataSourceProperty("open_mode", OPEN_READ_WRITE);
+        }
     }
 
     @Override
-    String migrationsPath() {
-        return "db/sqlite";
-    }
-
-    @Override
-    String createSchemaVersionTable() {
-        return """
-                CREATE TABLE IF NOT EXISTS annals_schema_version (
-                    version     INTEGER PRIMARY KEY,
-                    description TEXT    NOT NULL,
-                    applied_at  TEXT    NOT NULL
-                )""";
-    }
-
-    @Override
-    void startUp(DataSource dataSource) {
+    void startUp(DataSource dataSource, OpenMode mode) {
         try (Connection c = connect(dataSource); Statement st = c.createStatement()) {
             String file = null;
             try (ResultSet rs = st.executeQuery("PRAGMA database_list")) {
@@ -112,22 +145,22 @@ final class SqliteDialect extends Dialect {
                 }
             }
             if (file == null || file.isEmpty()) {
-                throw new IllegalArgumentException("the SQLite database is in memory or temporary: "
-                        + "each pooled connection would see a database of its own; use a file "
-                        + "(or InMemoryEventStore for tests)");
+                throw new StoreConfigurationException("the SQLite database is in memory or "
+                        + "temporary: each pooled connection would see a database of its own; use "
+                        + "a file (or InMemoryEventStore for tests)");
             }
             databaseFile = canonical(file);
             writeLock = WRITE_LOCKS.computeIfAbsent(databaseFile, k -> new ReentrantLock(true));
-            String mode = queryString(st, "PRAGMA journal_mode");
-            if (!"wal".equalsIgnoreCase(mode)) {
-                mode = queryString(st, "PRAGMA journal_mode = WAL");
-                if (!"wal".equalsIgnoreCase(mode)) {
-                    throw new EventStoreException("SQLite did not switch " + file
-                            + " to journal_mode=WAL (it reads back '" + mode + "')");
+            String journal = queryString(st, "PRAGMA journal_mode");
+            if (!"wal".equalsIgnoreCase(journal) && mode != OpenMode.READ_ONLY) {
+                journal = queryString(st, "PRAGMA journal_mode = WAL");
+                if (!"wal".equalsIgnoreCase(journal)) {
+                    throw new StoreConfigurationException("SQLite did not switch " + file
+                            + " to journal_mode=WAL (it reads back '" + journal + "')");
                 }
             }
         } catch (SQLException e) {
-            throw new EventStoreException("cannot set up the SQLite database: " + e.getMessage(), e);
+            throw failure("cannot set up the SQLite database", e);
         }
     }
 
@@ -170,42 +203,22 @@ final class SqliteDialect extends Dialect {
         }
     }
 
-    /**
-     * A statement prepared once per physical connection. Only for the thread holding {@code c};
-     * never close it.
-     */
-    private PreparedStatement cached(Connection c, String sql) throws SQLException {
-        SQLiteConnection physical = c.unwrap(SQLiteConnection.class);
-        Map<String, PreparedStatement> statements;
+    private @Nullable Map<String, PreparedStatement> statements(SQLiteConnection physical) {
         synchronized (configured) {
-            statements = configured.get(physical);
-        }
-        if (statements == null) {
-            return c.prepareStatement(sql); // not through connect(): not worth caching
-        }
-        synchronized (statements) {
-            PreparedStatement ps = statements.get(sql);
-            if (ps == null || ps.isClosed()) {
-                ps = physical.prepareStatement(sql);
-                statements.put(sql, ps);
-            }
-            return ps;
+            return configured.get(physical);
         }
     }
 
     /**
-     * Reads too run on statements kept prepared: compiling one cost a fifth of a stream read. A
-     * read takes its statement out of the connection's cache while it runs, so that two threads
-     * handed the same connection at once (a single-connection DataSource) never share one
-     * statement; the second prepares its own.
+     * Statements run on statements kept prepared: compiling one cost a fifth of a stream read. A
+     * statement is taken out of the connection's cache while it runs, so that two threads handed
+     * the same connection at once (a single-connection DataSource) never share one; the second
+     * prepares its own.
      */
     @Override
     <T> T withStatement(Connection c, String sql, StatementWork<T> work) throws SQLException {
         SQLiteConnection physical = c.unwrap(SQLiteConnection.class);
-        Map<String, PreparedStatement> statements;
-        synchronized (configured) {
-            statements = configured.get(physical);
-        }
+        Map<String, PreparedStatement> statements = statements(physical);
         if (statements == null) {
             return super.withStatement(c, sql, work);
         }
@@ -235,14 +248,19 @@ final class SqliteDialect extends Dialect {
         }
     }
 
+    private void execute(Connection c, String sql) throws SQLException {
+        withStatement(c, sql, PreparedStatement::execute);
+    }
+
     private void configure(Connection c) throws SQLException {
-        int synchronous = settings.durability() == Durability.FULL ? 2 : 1;
-        long busyMillis = settings.busyTimeout().toMillis();
+        int synchronous = settings().durability() == Durability.FULL ? 2 : 1;
+        long busyMillis = settings().busyTimeout().toMillis();
         if (!c.getAutoCommit()) {
             // Write transactions are begun by hand (see the class comment); a connection handed out
             // in manual-commit mode would hold the write lock between transactions.
-            throw new EventStoreException("the SQLite DataSource hands out connections with "
-                    + "auto-commit off; Annals needs auto-commit on (it issues BEGIN IMMEDIATE itself)");
+            throw new StoreConfigurationException("the SQLite DataSource hands out connections "
+                    + "with auto-commit off; Annals needs auto-commit on (it issues BEGIN "
+                    + "IMMEDIATE itself)");
         }
         try (Statement st = c.createStatement()) {
             st.execute("PRAGMA synchronous = " + synchronous);
@@ -250,8 +268,8 @@ final class SqliteDialect extends Dialect {
             long readSynchronous = queryLong(st, "PRAGMA synchronous");
             long readBusy = queryLong(st, "PRAGMA busy_timeout");
             if (readSynchronous != synchronous || readBusy != busyMillis) {
-                throw new EventStoreException("SQLite did not take the store's PRAGMAs: asked for "
-                        + "synchronous=" + synchronous + " and busy_timeout=" + busyMillis
+                throw new StoreConfigurationException("SQLite did not take the store's PRAGMAs: "
+                        + "asked for synchronous=" + synchronous + " and busy_timeout=" + busyMillis
                         + ", it reads back synchronous=" + readSynchronous + " and busy_timeout="
                         + readBusy);
             }
@@ -264,7 +282,7 @@ final class SqliteDialect extends Dialect {
         }
     }
 
-    private static String queryString(Statement st, String sql) throws SQLException {
+    private static @Nullable String queryString(Statement st, String sql) throws SQLException {
         try (ResultSet rs = st.executeQuery(sql)) {
             return rs.next() ? rs.getString(1) : null;
         }
@@ -275,10 +293,10 @@ final class SqliteDialect extends Dialect {
         ReentrantLock lock = writeLock;
         lock.lock();
         try (Connection c = connect(dataSource)) {
-            cached(c, "BEGIN IMMEDIATE").execute();
+            execute(c, "BEGIN IMMEDIATE");
             try {
                 T result = work.run(c);
-                cached(c, "COMMIT").execute();
+                execute(c, "COMMIT");
                 return result;
             } catch (Throwable e) {
                 rollbackQuietly(c, e);
@@ -289,13 +307,39 @@ final class SqliteDialect extends Dialect {
         }
     }
 
+    /**
+     * A single-statement write still takes the JVM's write lock: it keeps the wait fair. A writer
+     * of another process that commits between the statement's read and its write makes it fail
+     * with SQLITE_BUSY_SNAPSHOT before anything is written ({@link #isRetryableConflict}).
+     */
+    @Override
+    <T> T inWriterTurn(DataSource dataSource, SqlWork<T> work) throws SQLException {
+        ReentrantLock lock = writeLock;
+        lock.lock();
+        try (Connection c = connect(dataSource)) {
+            return work.run(c);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void rollbackQuietly(Connection c, Throwable cause) {
         try {
-            cached(c, "ROLLBACK").execute();
+            execute(c, "ROLLBACK");
         } catch (SQLException e) {
             // "cannot rollback - no transaction is active" when SQLite already rolled back itself
             cause.addSuppressed(e);
         }
+    }
+
+    @Override
+    boolean tableExists(Connection c, String placeholder) throws SQLException {
+        return withStatement(c, sql("table-exists"), ps -> {
+            ps.setString(1, tables().unqualified(placeholder));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getLong(1) > 0;
+            }
+        });
     }
 
     @Override
@@ -307,158 +351,36 @@ final class SqliteDialect extends Dialect {
                     || s.getResultCode() == SQLiteErrorCode.SQLITE_CONSTRAINT_PRIMARYKEY);
     }
 
+    @Override
+    boolean isRetryableConflict(SQLException e) {
+        // SQLITE_BUSY_SNAPSHOT (517): another process committed after this statement's read began.
+        return e instanceof SQLiteException s
+                && s.getResultCode() == SQLiteErrorCode.SQLITE_BUSY_SNAPSHOT;
+    }
+
+    @Override
+    boolean isReadOnlyRefusal(SQLException e) {
+        // SQLITE_READONLY (8) and its extended codes: a read-only connection or file.
+        return e instanceof SQLiteException s && (s.getResultCode().code & 0xFF) == 8;
+    }
+
+    @Override
+    void bindList(PreparedStatement ps, int index, List<? extends @Nullable String> values)
+            throws SQLException {
+        ps.setString(index, Json.array(values));
+    }
+
+    @Override
+    void bindIds(PreparedStatement ps, int index, List<UUID> ids) throws SQLException {
+        ps.setString(index, Json.array(ids));
+    }
+
     /**
      * A lease held in this JVM. Runners in other processes on the same file are not excluded by
      * it; the checkpoint's compare-and-set still keeps them from applying a batch twice.
      */
     @Override
-    Optional<Projector.Lease> tryLease(DataSource dataSource, String projection) {
-        String key = databaseFile + "\u0000" + projection;
-        if (!LEASES.add(key)) {
-            return Optional.empty();
-        }
-        return Optional.of(Projector.Lease.untilClosed(() -> LEASES.remove(key)));
-    }
-
-    private static final String INSERT_EVENT = """
-            INSERT INTO events (stream_id, version, event_id, type, data, metadata, recorded_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)""";
-
-    /** Thrown inside a write transaction to roll it back after a unique violation. */
-    private static final class DuplicateKey extends SQLException {
-        private static final long serialVersionUID = 1L;
-
-        DuplicateKey(SQLException cause) {
-            super(cause.getMessage(), cause.getSQLState(), cause.getErrorCode(), cause);
-        }
-    }
-
-    /** The result of the write transaction, or null when the expectation failed at {@code current}. */
-    private record Written(AppendResult result, long current) {
-    }
-
-    @Override
-    AppendResult append(DataSource dataSource, AppendRequest request) throws SQLException {
-        if (request.events().size() == 1) {
-            return appendOne(dataSource, request);
-        }
-        Written written;
-        try {
-            written = inWriteTransaction(dataSource, c -> write(c, request));
-        } catch (DuplicateKey duplicate) {
-            // Rolled back. An id collided (a repeat, or an id used elsewhere): find out which.
-            try (Connection c = connect(dataSource)) {
-                return refused(c, request, -1);
-            }
-        }
-        if (written.result() != null) {
-            return written.result();
-        }
-        try (Connection c = connect(dataSource)) {
-            return refused(c, request, written.current());
-        }
-    }
-
-    /**
-     * One event: the version check and the insert are one auto-committed statement, a fifth of
-     * the statements of a transaction (BEGIN, check, insert, position, COMMIT). The JVM's write
-     * lock still serialises it with the other writers; a writer in another process that commits
-     * between the statement's read and its write makes it fail with SQLITE_BUSY_SNAPSHOT before
-     * anything is written, and it simply runs again.
-     */
-    private AppendResult appendOne(DataSource dataSource, AppendRequest request) throws SQLException {
-        EventData e = request.events().get(0);
-        long current = -1;
-        ReentrantLock lock = writeLock;
-        lock.lock();
-        try (Connection c = connect(dataSource)) {
-            for (int attempt = 1; ; attempt++) {
-                PreparedStatement ps = cached(c, INSERT_ONE);
-                ps.setString(1, request.streamId());
-                ps.setString(2, e.eventId().toString());
-                ps.setString(3, e.type());
-                ps.setString(4, e.json());
-                ps.setString(5, request.metadata()[0]);
-                ps.setLong(6, request.recordedAtMicros());
-                ps.setString(7, request.streamId());
-                ps.setLong(8, request.minCurrentVersion());
-                ps.setLong(9, request.maxCurrentVersion());
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        AppendResult result = new AppendResult(rs.getLong(2), rs.getLong(1));
-                        // Step to SQLITE_DONE: SQLite runs its WAL hook (the automatic checkpoint)
-                        // only then; a statement reset before it commits without ever
-                        // checkpointing, and the WAL grows by every append.
-                        rs.next();
-                        return result;
-                    }
-                    break; // the expectation did not hold: nothing was written
-                } catch (SQLException failure) {
-                    if (failure instanceof SQLiteException se
-                            && se.getResultCode() == SQLiteErrorCode.SQLITE_BUSY_SNAPSHOT
-                            && attempt < 10) {
-                        continue;
-                    }
-                    if (!isUniqueViolation(failure)) {
-                        throw failure;
-                    }
-                    break; // an id collided: a repeat, or an id used elsewhere
-                }
-            }
-        } finally {
-            lock.unlock();
-        }
-        try (Connection c = connect(dataSource)) {
-            return refused(c, request, current);
-        }
-    }
-
-    private static final String INSERT_ONE = """
-            INSERT INTO events (stream_id, version, event_id, type, data, metadata, recorded_at)
-            SELECT ?, cur.v + 1, ?, ?, ?, ?, ?
-            FROM (SELECT COALESCE((SELECT version FROM events WHERE stream_id = ?
-                                   ORDER BY version DESC LIMIT 1), 0) AS v) AS cur
-            WHERE cur.v BETWEEN ? AND ?
-            RETURNING position, version""";
-
-    private Written write(Connection c, AppendRequest request) throws SQLException {
-        long current = currentVersion(c, request.streamId());
-        if (!request.expected().isMetBy(current)) {
-            return new Written(null, current);
-        }
-        List<EventData> events = request.events();
-        PreparedStatement ps = cached(c, INSERT_EVENT);
-        try {
-            for (int i = 0; i < events.size(); i++) {
-                EventData e = events.get(i);
-                ps.setString(1, request.streamId());
-                ps.setLong(2, current + i + 1);
-                ps.setString(3, e.eventId().toString());
-                ps.setString(4, e.type());
-                ps.setString(5, e.json());
-                ps.setString(6, request.metadata()[i]);
-                ps.setLong(7, request.recordedAtMicros());
-                if (events.size() == 1) {
-                    ps.executeUpdate();
-                } else {
-                    ps.addBatch();
-                }
-            }
-            if (events.size() > 1) {
-                ps.executeBatch();
-            }
-        } catch (SQLException e) {
-            ps.clearBatch();
-            if (isUniqueViolation(e)) {
-                throw new DuplicateKey(e);
-            }
-            throw e;
-        }
-        long position;
-        try (ResultSet rs = cached(c, "SELECT last_insert_rowid()").executeQuery()) {
-            rs.next();
-            position = rs.getLong(1);
-        }
-        return new Written(new AppendResult(current + events.size(), position), current);
+    Leases leases(DataSource dataSource, @Nullable HikariDataSource ownedPool) {
+        return new InProcessLeases(databaseFile + "\u0000" + tables().prefix());
     }
 }

@@ -6,4 +6,10 @@ import java.time.Duration;
 
 /** The options of one store, as given to its builder. */
 record StoreSettings(Clock clock, AppendLimits limits, Durability durability, Duration busyTimeout) {
+
+    /** The builder's defaults. */
+    static StoreSettings defaults() {
+        return new StoreSettings(Clock.systemUTC(), AppendLimits.defaults(), Durability.FULL,
+                Duration.ofSeconds(5));
+    }
 }

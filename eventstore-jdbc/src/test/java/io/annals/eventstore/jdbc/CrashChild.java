@@ -87,10 +87,10 @@ final class CrashChild {
                 Thread.currentThread().interrupt();
             }
         };
-        KeyedProjector<String, Total> totals = store.projections()
+        KeyedProjector<String, Total> totals = store.projectors()
                 .keyed(new Totals("totals"), ProjectionRunnerContract.CODEC, ProjectionRunnerContract.TOTALS);
         ProjectionRunner runner = ProjectionRunner.builder(store)
-                .add(totals).add(store.projections().custom(tables, ProjectionRunnerContract.CODEC))
+                .add(totals).add(store.projectors().sql(tables, ProjectionRunnerContract.CODEC))
                 .batchSize(5).pollInterval(Duration.ofMillis(10)).maxBackoff(Duration.ofMillis(200))
                 .build();
         runner.start();

@@ -231,9 +231,9 @@ abstract class CrashRecoveryContract {
             }
             // A last runner, in this process, finishes the work: the read models then equal the
             // fold of the whole log.
-            KeyedProjector<String, Total> totals = store.projections().keyed(new Totals("totals"), CODEC, TOTALS);
+            KeyedProjector<String, Total> totals = store.projectors().keyed(new Totals("totals"), CODEC, TOTALS);
             try (ProjectionRunner runner = ProjectionRunner.builder(store).add(totals)
-                    .add(store.projections().custom(new DepositTables(), CODEC)).build()) {
+                    .add(store.projectors().sql(new DepositTables(), CODEC)).build()) {
                 assertThat(runner.catchUp()).extracting(ProjectionStatus::lastError).containsOnlyNulls();
             }
             checkReadModelsAgainstTheLog(store, true);
@@ -252,13 +252,13 @@ abstract class CrashRecoveryContract {
     private boolean checkReadModelsAgainstTheLog(JdbcEventStore store, boolean toTheEnd) throws Exception {
         List<RecordedEvent> all = EventStoreContract.readAllOf(store);
         long end = all.isEmpty() ? 0 : all.get(all.size() - 1).position();
-        KeyedProjector<String, Total> totals = store.projections().keyed(new Totals("totals"), CODEC, TOTALS);
+        KeyedProjector<String, Total> totals = store.projectors().keyed(new Totals("totals"), CODEC, TOTALS);
         long keyedAt = totals.checkpoint();
         Map<String, Total> keyed = new TreeMap<>();
         totals.list(0, 100_000).forEach(r -> keyed.put(r.key(), r.value()));
         assertThat(keyed).as("keyed read model at checkpoint %d", keyedAt).isEqualTo(foldUpTo(all, keyedAt));
 
-        long tablesAt = store.projections().custom(new DepositTables(), CODEC).checkpoint();
+        long tablesAt = store.projectors().sql(new DepositTables(), CODEC).checkpoint();
         assertThat(DepositTables.totals(store.dataSource())).as("tables at checkpoint %d", tablesAt)
                 .isEqualTo(foldUpTo(all, tablesAt));
         assertThat(DepositTables.logged(store.dataSource()))

@@ -13,10 +13,10 @@ import java.util.TreeMap;
 import javax.sql.DataSource;
 
 /**
- * A {@link JdbcProjection} with tables of its own: every deposit by position (its primary key
+ * A {@link SqlProjection} with tables of its own: every deposit by position (its primary key
  * would refuse an event applied twice) and a total per account.
  */
-class DepositTables implements JdbcProjection<Deposited> {
+class DepositTables implements SqlProjection<Deposited> {
 
     /** Called before each event with the connection; a test can break things here. */
     interface Hook {

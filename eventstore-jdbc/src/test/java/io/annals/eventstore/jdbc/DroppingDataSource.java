@@ -46,7 +46,7 @@ final class DroppingDataSource {
                     if (result instanceof PreparedStatement ps) {
                         String sql = (String) args[0];
                         return statement(ps, PreparedStatement.class,
-                                sql.contains("INSERT INTO events"), trap);
+                                sql.contains("INSERT INTO annals_events"), trap);
                     }
                     if (result instanceof Statement st) {
                         return statement(st, Statement.class, false, trap);

@@ -156,7 +156,7 @@ abstract class FaultContract extends ReliabilityContract {
                 tallies.handle(new Add("c", i));
             }
             assertThat(store.snapshots().load("tally-c").orElseThrow().version()).isEqualTo(6);
-            sql(url, "UPDATE snapshots SET state = ? WHERE stream_id = ?", corrupt, "tally-c");
+            sql(url, "UPDATE annals_snapshots SET state = ? WHERE stream_id = ?", corrupt, "tally-c");
 
             assertThat(tallies.load("c")).isEqualTo(fold(store, "c"));
             assertThat(tallies.handle(new Add("c", 8)).state()).isEqualTo(fold(store, "c").state());
@@ -173,14 +173,14 @@ abstract class FaultContract extends ReliabilityContract {
             }
             AggregateState<Tally> truth = fold(store, "f");
             // a version past the end of the stream
-            sql(url, "UPDATE snapshots SET version = 99 WHERE stream_id = ?", "tally-f");
+            sql(url, "UPDATE annals_snapshots SET version = 99 WHERE stream_id = ?", "tally-f");
             assertThat(tallies.load("f")).isEqualTo(truth);
             // the right version, another event's id
-            sql(url, "UPDATE snapshots SET version = 3, last_event_id = ? WHERE stream_id = ?",
+            sql(url, "UPDATE annals_snapshots SET version = 3, last_event_id = ? WHERE stream_id = ?",
                     UUID.randomUUID(), "tally-f");
             assertThat(tallies.load("f")).isEqualTo(truth);
             // an impossible version
-            sql(url, "UPDATE snapshots SET version = 0 WHERE stream_id = ?", "tally-f");
+            sql(url, "UPDATE annals_snapshots SET version = 0 WHERE stream_id = ?", "tally-f");
             assertThat(tallies.load("f")).isEqualTo(truth);
         }
     }

@@ -359,7 +359,7 @@ abstract class HistoryContract extends ReliabilityContract {
             Thread.onSpinWait();
             inside.decrementAndGet();
         };
-        return ProjectionRunner.builder(store).add(store.projections().custom(tables, CODEC))
+        return ProjectionRunner.builder(store).add(store.projectors().sql(tables, CODEC))
                 .batchSize(5).pollInterval(Duration.ofMillis(5)).maxBackoff(Duration.ofMillis(100)).build();
     }
 
@@ -374,9 +374,9 @@ abstract class HistoryContract extends ReliabilityContract {
                 for (int round = 0; round < 20; round++) {
                     a.append("acct", ExpectedVersion.any(), List.of(CODEC.encode(new Deposited(round + 1))));
                     String name = "cas-" + round;
-                    Projector pa = a.projections().keyed(new io.annals.eventstore.tck.ProjectionRunnerContract.Totals(name),
+                    Projector pa = a.projectors().keyed(new io.annals.eventstore.tck.ProjectionRunnerContract.Totals(name),
                             CODEC, io.annals.eventstore.tck.ProjectionRunnerContract.TOTALS);
-                    Projector pb = b.projections().keyed(new io.annals.eventstore.tck.ProjectionRunnerContract.Totals(name),
+                    Projector pb = b.projectors().keyed(new io.annals.eventstore.tck.ProjectionRunnerContract.Totals(name),
                             CODEC, io.annals.eventstore.tck.ProjectionRunnerContract.TOTALS);
                     List<RecordedEvent> events = a.readAll(0, 1000);
                     long to = events.get(events.size() - 1).position();
@@ -400,7 +400,7 @@ abstract class HistoryContract extends ReliabilityContract {
                     assertThat(won).as("round %d", round).isEqualTo(1);
                     assertThat(pa.checkpoint()).isEqualTo(to);
                     long sum = (long) (round + 1) * (round + 2) / 2;
-                    assertThat(a.projections().keyed(new io.annals.eventstore.tck.ProjectionRunnerContract.Totals(name),
+                    assertThat(a.projectors().keyed(new io.annals.eventstore.tck.ProjectionRunnerContract.Totals(name),
                             CODEC, io.annals.eventstore.tck.ProjectionRunnerContract.TOTALS).get("acct"))
                             .contains(new Total(sum, round + 1));
                 }

@@ -76,7 +76,7 @@ abstract class HostileInputContract extends ReliabilityContract {
             assertThat(store.currentVersion("ab")).as("% is no wildcard").isZero();
             assertThat(store.currentVersion("abc")).as("_ is no wildcard").isZero();
             for (String name : HOSTILE.subList(0, 5)) {
-                KeyedProjector<String, Total> p = store.projections().keyed(new Totals(name), CODEC, TOTALS);
+                KeyedProjector<String, Total> p = store.projectors().keyed(new Totals(name), CODEC, TOTALS);
                 try (ProjectionRunner runner = ProjectionRunner.builder(store).add(p).build()) {
                     assertThat(runner.catchUp()).extracting(ProjectionStatus::lastError).containsOnlyNulls();
                 }
@@ -167,7 +167,7 @@ abstract class HostileInputContract extends ReliabilityContract {
                     .isInstanceOf(EventStoreException.class)
                     .hasMessageContaining("unknown event type '" + GadgetProbe.class.getName() + "'")
                     .hasMessageContaining("stream tally-x at version 1");
-            KeyedProjector<String, Total> totals = store.projections().keyed(new Totals("totals"), CODEC, TOTALS);
+            KeyedProjector<String, Total> totals = store.projectors().keyed(new Totals("totals"), CODEC, TOTALS);
             try (ProjectionRunner runner = ProjectionRunner.builder(store).add(totals).build()) {
                 assertThat(runner.catchUp()).extracting(ProjectionStatus::lastError).containsOnlyNulls();
             }
@@ -186,13 +186,13 @@ abstract class HostileInputContract extends ReliabilityContract {
             // written behind the store's back: a JSON array naming a class, as default typing reads it
             try (Connection c = DriverManager.getConnection(url);
                  PreparedStatement ps = c.prepareStatement(db().name().equals("SQLite")
-                         ? "UPDATE events SET data = ? WHERE stream_id = 'acct'"
-                         : "UPDATE events SET data = ?::jsonb WHERE stream_id = 'acct'")) {
+                         ? "UPDATE annals_events SET data = ? WHERE stream_id = 'acct'"
+                         : "UPDATE annals_events SET data = ?::jsonb WHERE stream_id = 'acct'")) {
                 ps.setString(1, "[\"" + GadgetProbe.class.getName() + "\",{\"amount\":5}]");
                 ps.executeUpdate();
             }
             RecordedEvent r = store.readStream("acct", 1, 1).get(0);
-            KeyedProjector<String, Total> totals = store.projections().keyed(new Totals("totals"), CODEC, TOTALS);
+            KeyedProjector<String, Total> totals = store.projectors().keyed(new Totals("totals"), CODEC, TOTALS);
             try (ProjectionRunner runner = ProjectionRunner.builder(store).add(totals).build()) {
                 ProjectionStatus status = runner.catchUp().get(0);
                 assertThat(status.state()).isEqualTo(ProjectionStatus.State.FAILED);

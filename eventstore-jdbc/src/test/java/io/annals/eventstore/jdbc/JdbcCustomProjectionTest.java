@@ -47,7 +47,7 @@ class JdbcCustomProjectionTest {
             store.append("acct-0", ExpectedVersion.any(), List.of(CODEC.encode(new Deposited(0))));
             store.append("noise", ExpectedVersion.any(), List.of(EventData.of("Other", "{}")));
             DepositTables tables = new DepositTables();
-            Projector projector = store.projections().custom(tables, CODEC);
+            Projector projector = store.projectors().sql(tables, CODEC);
             try (ProjectionRunner runner = ProjectionRunner.builder(store).add(projector).batchSize(9).build()) {
                 List<ProjectionStatus> statuses = runner.catchUp();
                 assertThat(statuses.get(0).lastError()).isNull();

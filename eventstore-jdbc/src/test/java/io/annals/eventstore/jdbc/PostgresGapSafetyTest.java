@@ -64,7 +64,7 @@ class PostgresGapSafetyTest {
                             END IF;
                             RETURN NULL;
                         END $$""");
-                st.execute("CREATE TRIGGER slow_commit AFTER INSERT ON events FOR EACH ROW "
+                st.execute("CREATE TRIGGER slow_commit AFTER INSERT ON annals_events FOR EACH ROW "
                         + "EXECUTE FUNCTION slow_commit()");
             }
 

@@ -1,7 +1,6 @@
 package io.annals.eventstore.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -43,7 +42,7 @@ class PostgresHostileInputTest extends HostileInputContract {
             }
             try (Connection c = DriverManager.getConnection(PostgresTestDatabase.URL);
                  Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM " + schema + ".events")) {
+                 ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM " + schema + ".annals_events")) {
                 rs.next();
                 assertThat(rs.getLong(1)).isEqualTo(1);
             }
@@ -53,13 +52,22 @@ class PostgresHostileInputTest extends HostileInputContract {
     }
 
     @Test
-    void a_schema_is_refused_with_a_data_source_of_the_application() {
+    void a_schema_is_created_and_used_with_a_data_source_of_the_application() throws Exception {
+        String schema = "annals_ds_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
         HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(db().newUrl("ds"));
+        config.setJdbcUrl(PostgresTestDatabase.URL);
         try (HikariDataSource ds = new HikariDataSource(config)) {
-            assertThatThrownBy(() -> JdbcEventStore.builder(ds).schema("events").open())
-                    .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("currentSchema");
+            try (JdbcEventStore store = JdbcEventStore.builder(ds).schema(schema).open()) {
+                store.append("s", ExpectedVersion.noStream(), List.of(EventData.of("E", "{}")));
+            }
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM " + schema + ".annals_events")) {
+                rs.next();
+                assertThat(rs.getLong(1)).isEqualTo(1);
+                assertThat(c.getSchema()).isNotEqualTo(schema); // the application's connections are left alone
+            }
+        } finally {
+            PostgresTestDatabase.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
         }
     }
 }

@@ -88,7 +88,7 @@ class PostgresOutageTest {
         Random random = new Random(6);
         try (JdbcEventStore store = JdbcEventStore.builder(url).maxPoolSize(6).open()) {
             DepositTables.create(store.dataSource());
-            KeyedProjector<String, Total> totals = store.projections().keyed(new Totals("totals"), CODEC, TOTALS);
+            KeyedProjector<String, Total> totals = store.projectors().keyed(new Totals("totals"), CODEC, TOTALS);
             Set<UUID> acknowledged = ConcurrentHashMap.newKeySet();
             List<String> errors = java.util.Collections.synchronizedList(new ArrayList<>());
             AtomicBoolean writing = new AtomicBoolean(true);
@@ -111,7 +111,7 @@ class PostgresOutageTest {
                 }
             }, "outage-writer");
             try (ProjectionRunner runner = ProjectionRunner.builder(store).add(totals)
-                    .add(store.projections().custom(new DepositTables(), CODEC))
+                    .add(store.projectors().sql(new DepositTables(), CODEC))
                     .batchSize(20).pollInterval(Duration.ofMillis(20)).maxBackoff(Duration.ofSeconds(2)).build()) {
                 runner.start();
                 writer.start();

@@ -65,9 +65,9 @@ class PostgresProjectionCrashTest {
                 }
             };
             KeyedProjector<String, ProjectionRunnerContract.Total> totals =
-                    store.projections().keyed(new Totals("totals"), CODEC, TOTALS);
+                    store.projectors().keyed(new Totals("totals"), CODEC, TOTALS);
             try (ProjectionRunner runner = ProjectionRunner.builder(store)
-                    .add(store.projections().custom(tables, CODEC)).add(totals)
+                    .add(store.projectors().sql(tables, CODEC)).add(totals)
                     .batchSize(10).pollInterval(Duration.ofMillis(10))
                     .maxBackoff(Duration.ofMillis(200)).build()) {
                 runner.start();

@@ -43,7 +43,7 @@ class PostgresProjectionRunnerTest extends ProjectionRunnerContract {
 
     @Override
     protected KeyedProjector<String, Total> keyed(EventStore store, Totals projection) {
-        return ((JdbcEventStore) store).projections().keyed(projection, CODEC, TOTALS);
+        return ((JdbcEventStore) store).projectors().keyed(projection, CODEC, TOTALS);
     }
 
     @Test

@@ -85,7 +85,7 @@ abstract class ReliabilityDb {
             @Override
             void installAbortTrigger(String url) throws SQLException {
                 execute(url, """
-                        CREATE TRIGGER abort_marked BEFORE INSERT ON events WHEN NEW.type = 'Aborted'
+                        CREATE TRIGGER abort_marked BEFORE INSERT ON annals_events WHEN NEW.type = 'Aborted'
                         BEGIN SELECT RAISE(ABORT, 'aborted by the test trigger'); END""");
             }
 
@@ -121,12 +121,12 @@ abstract class ReliabilityDb {
                 // the unique indexes too (a cheap stand-in for amcheck, which is an extension).
                 try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
                     st.execute("SET enable_seqscan = off");
-                    long byPosition = count(st, "SELECT COUNT(*) FROM events WHERE position > 0");
-                    long byVersion = count(st, "SELECT COUNT(*) FROM events WHERE stream_id >= ''");
+                    long byPosition = count(st, "SELECT COUNT(*) FROM annals_events WHERE position > 0");
+                    long byVersion = count(st, "SELECT COUNT(*) FROM annals_events WHERE stream_id >= ''");
                     st.execute("SET enable_seqscan = on");
                     st.execute("SET enable_indexscan = off");
                     st.execute("SET enable_bitmapscan = off");
-                    long heap = count(st, "SELECT COUNT(*) FROM events");
+                    long heap = count(st, "SELECT COUNT(*) FROM annals_events");
                     assertThat(byPosition).as("events by position index").isEqualTo(heap);
                     assertThat(byVersion).as("events by (stream, version) index").isEqualTo(heap);
                 }
@@ -146,7 +146,7 @@ abstract class ReliabilityDb {
                         BEGIN
                             RAISE EXCEPTION 'aborted by the test trigger';
                         END $$""",
-                        "CREATE TRIGGER abort_marked BEFORE INSERT ON events FOR EACH ROW "
+                        "CREATE TRIGGER abort_marked BEFORE INSERT ON annals_events FOR EACH ROW "
                                 + "WHEN (NEW.type = 'Aborted') EXECUTE FUNCTION abort_marked()");
             }
 
@@ -155,7 +155,7 @@ abstract class ReliabilityDb {
                 String name = "slow_" + UUID.randomUUID().toString().substring(0, 8);
                 execute(url, "CREATE FUNCTION " + name + "() RETURNS trigger LANGUAGE plpgsql AS $$\n"
                         + "BEGIN PERFORM pg_sleep(random() * " + maxMillis / 1000.0 + "); RETURN NULL; END $$",
-                        "CREATE TRIGGER " + name + " AFTER INSERT ON events FOR EACH ROW "
+                        "CREATE TRIGGER " + name + " AFTER INSERT ON annals_events FOR EACH ROW "
                                 + "EXECUTE FUNCTION " + name + "()");
             }
 

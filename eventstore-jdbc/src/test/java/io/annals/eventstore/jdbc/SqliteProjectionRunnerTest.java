@@ -27,7 +27,7 @@ class SqliteProjectionRunnerTest extends ProjectionRunnerContract {
 
     @Override
     protected KeyedProjector<String, Total> keyed(EventStore store, Totals projection) {
-        return ((JdbcEventStore) store).projections().keyed(projection, CODEC, TOTALS);
+        return ((JdbcEventStore) store).projectors().keyed(projection, CODEC, TOTALS);
     }
 
     @Override

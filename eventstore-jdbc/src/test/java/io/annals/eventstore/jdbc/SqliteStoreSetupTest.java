@@ -186,7 +186,7 @@ class SqliteStoreSetupTest {
             JdbcEventStore.open(url("n.db")).close();
             try (Connection c = DriverManager.getConnection(url("n.db"));
                  Statement st = c.createStatement()) {
-                st.execute("INSERT INTO annals_schema_version VALUES (99, 'from the future', 'x')");
+                st.execute("INSERT INTO annals_schema_version VALUES (99, 'from the future', 'x', 'x')");
             }
 
             assertThatThrownBy(() -> JdbcEventStore.open(url("n.db")))

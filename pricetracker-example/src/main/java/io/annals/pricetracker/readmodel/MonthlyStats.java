@@ -1,7 +1,7 @@
 package io.annals.pricetracker.readmodel;
 
 import io.annals.eventstore.Envelope;
-import io.annals.eventstore.jdbc.JdbcProjection;
+import io.annals.eventstore.jdbc.SqlProjection;
 import io.annals.pricetracker.domain.ProductEvent;
 import java.math.BigDecimal;
 import java.math.MathContext;
@@ -23,7 +23,7 @@ import javax.sql.DataSource;
  * decimal text so no database rounds them. Months are in UTC, from each event's recorded time.
  * Rebuild it to recompute the statistics from the whole history.
  */
-public final class MonthlyStats implements JdbcProjection<ProductEvent> {
+public final class MonthlyStats implements SqlProjection<ProductEvent> {
 
     /** The projection's name. */
     public static final String NAME = "monthly-stats";

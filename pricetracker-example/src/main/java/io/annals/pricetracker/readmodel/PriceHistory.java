@@ -1,7 +1,7 @@
 package io.annals.pricetracker.readmodel;
 
 import io.annals.eventstore.Envelope;
-import io.annals.eventstore.jdbc.JdbcProjection;
+import io.annals.eventstore.jdbc.SqlProjection;
 import io.annals.pricetracker.domain.ProductEvent;
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -20,7 +20,7 @@ import javax.sql.DataSource;
  * product (created, price changed, deleted), with its time, old and new price and variation.
  * Prices are stored as decimal text, so no database rounds them.
  */
-public final class PriceHistory implements JdbcProjection<ProductEvent> {
+public final class PriceHistory implements SqlProjection<ProductEvent> {
 
     /** The projection's name. */
     public static final String NAME = "price-history";

@@ -3,27 +3,27 @@ package io.annals.eventstore.jdbc;
 import io.annals.eventstore.Envelope;
 import io.annals.eventstore.Event;
 import io.annals.eventstore.EventCodec;
-import io.annals.eventstore.projection.ProjectionException;
 import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.projection.ProjectionException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
-/** Runs a {@link JdbcProjection} inside the batch's transaction. */
-final class JdbcCustomProjector<E extends Event> extends JdbcProjectorBase {
+/** Runs a {@link SqlProjection} inside the batch's transaction. */
+final class JdbcSqlProjector<E extends Event> extends JdbcProjector<@Nullable Void> {
 
-    private final JdbcProjection<E> projection;
+    private final SqlProjection<E> projection;
     private final EventCodec<E> codec;
 
-    JdbcCustomProjector(JdbcProjections projections, JdbcProjection<E> projection,
-                        EventCodec<E> codec) {
-        super(projections, projection.name());
+    JdbcSqlProjector(JdbcProjectors projectors, SqlProjection<E> projection, EventCodec<E> codec) {
+        super(projectors, projection.name());
         this.projection = projection;
         this.codec = codec;
     }
 
     @Override
-    void applyBatch(Connection c, long from, List<RecordedEvent> events) {
+    @Nullable Void applyBatch(Connection c, long from, List<RecordedEvent> events) {
         for (RecordedEvent r : events) {
             if (!codec.knows(r.type())) {
                 continue;
@@ -35,6 +35,7 @@ final class JdbcCustomProjector<E extends Event> extends JdbcProjectorBase {
                 throw new ProjectionException(name(), r, e);
             }
         }
+        return null;
     }
 
     @Override

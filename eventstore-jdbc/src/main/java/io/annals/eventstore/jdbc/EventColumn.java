@@ -1,0 +1,64 @@
+package io.annals.eventstore.jdbc;
+
+import io.annals.eventstore.RecordedEvent;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The columns of an event, in the one order every read selects them ({@code {event_columns}} in
+ * the SQL files) and {@link #read} takes them back.
+ */
+enum EventColumn {
+    STREAM_ID("stream_id"),
+    VERSION("version"),
+    POSITION("position"),
+    EVENT_ID("event_id"),
+    TYPE("type"),
+    DATA("data"),
+    METADATA("metadata"),
+    RECORDED_AT("recorded_at");
+
+    private final String column;
+
+    EventColumn(String column) {
+        this.column = column;
+    }
+
+    /** The select list: each column as {@code expression} says to read it, in this order. */
+    static String selectList(Function<EventColumn, String> expression) {
+        return Arrays.stream(values()).map(expression).collect(Collectors.joining(", "));
+    }
+
+    /** The column's name in the table. */
+    String column() {
+        return column;
+    }
+
+    /** Reads every row of a statement that selects {@link #selectList}. */
+    static List<RecordedEvent> readAll(PreparedStatement ps, int maxCount, Dialect dialect)
+            throws SQLException {
+        ps.setFetchSize(Math.min(maxCount, 1000));
+        List<RecordedEvent> out = new ArrayList<>(Math.min(maxCount, 1000));
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(read(rs, dialect));
+            }
+        }
+        return out;
+    }
+
+    private static RecordedEvent read(ResultSet rs, Dialect dialect) throws SQLException {
+        return new RecordedEvent(rs.getString(STREAM_ID.ordinal() + 1),
+                rs.getLong(VERSION.ordinal() + 1), rs.getLong(POSITION.ordinal() + 1),
+                dialect.eventId(rs, EVENT_ID.ordinal() + 1), rs.getString(TYPE.ordinal() + 1),
+                rs.getString(DATA.ordinal() + 1),
+                Json.metadata(rs.getString(METADATA.ordinal() + 1)),
+                dialect.time(rs, RECORDED_AT.ordinal() + 1));
+    }
+}

@@ -1,0 +1,108 @@
+package io.annals.eventstore.jdbc;
+
+import io.annals.eventstore.Event;
+import io.annals.eventstore.EventCodec;
+import io.annals.eventstore.StateCodec;
+import io.annals.eventstore.projection.KeyedProjector;
+import io.annals.eventstore.projection.Projection;
+import io.annals.eventstore.projection.Projector;
+import java.util.Objects;
+import java.util.function.Function;
+import javax.sql.DataSource;
+
+/**
+ * Makes projectors whose read models and checkpoints live in the store's database, for a
+ * {@link io.annals.eventstore.projection.ProjectionRunner}. Get it from
+ * {@link JdbcEventStore#projectors()}.
+ *
+ * <p>Each batch writes the read model's rows and moves the checkpoint in one transaction, by
+ * compare-and-set: a crash at any point never applies an event twice nor skips one, and two
+ * runners never both apply a batch. A runner holds a projection through a lease: on PostgreSQL a
+ * session advisory lock on a connection of its own (released when that connection closes, so
+ * another process takes over when a runner dies); on SQLite a lock in the JVM per database file.
+ * Making a projector writes nothing; its checkpoint row appears with its first batch.
+ *
+ * <p>Connections: a running projection uses one connection for its lease on PostgreSQL (the
+ * store's own pool grows by one per lease) and borrows one more while it reads and applies a
+ * batch. With a DataSource of the application, size it for twice the projections plus the
+ * application's own use.
+ */
+public final class JdbcProjectors {
+
+    private final DataSource dataSource;
+    private final Dialect dialect;
+    private final Leases leases;
+    private final boolean readOnly;
+    private final Checkpoints checkpoints;
+    private final ReadModelRows rows;
+
+    JdbcProjectors(DataSource dataSource, Dialect dialect, Leases leases, boolean readOnly) {
+        this.dataSource = dataSource;
+        this.dialect = dialect;
+        this.leases = leases;
+        this.readOnly = readOnly;
+        this.checkpoints = new Checkpoints(dialect);
+        this.rows = new ReadModelRows(dialect);
+    }
+
+    /**
+     * A keyed projection with text keys; rows are stored as {@code values} writes them.
+     *
+     * @param projection the fold
+     * @param codec how the events are decoded; events of types it does not know are skipped
+     * @param values how a row is stored, for example {@code JacksonStateCodec.of(View.class)}
+     * @throws IllegalArgumentException if the projection's name is blank or over 200 characters
+     */
+    public <E extends Event, V> KeyedProjector<String, V> keyed(
+            Projection<E, String, V> projection, EventCodec<E> codec, StateCodec<V> values) {
+        return keyed(projection, codec, values, Function.identity());
+    }
+
+    /**
+     * A keyed projection; keys are stored as {@code String.valueOf(key)} and read back by
+     * {@code keys}.
+     *
+     * @throws IllegalArgumentException if the projection's name is blank or over 200 characters
+     */
+    public <E extends Event, K, V> KeyedProjector<K, V> keyed(
+            Projection<E, K, V> projection, EventCodec<E> codec, StateCodec<V> values,
+            Function<String, K> keys) {
+        return new JdbcKeyedProjector<>(this, Objects.requireNonNull(projection, "projection"),
+                Objects.requireNonNull(codec, "codec"), Objects.requireNonNull(values, "values"),
+                Objects.requireNonNull(keys, "keys"));
+    }
+
+    /**
+     * A projection that writes tables of its own, in the batch's transaction.
+     *
+     * @throws IllegalArgumentException if the projection's name is blank or over 200 characters
+     */
+    public <E extends Event> Projector sql(SqlProjection<E> projection, EventCodec<E> codec) {
+        return new JdbcSqlProjector<>(this, Objects.requireNonNull(projection, "projection"),
+                Objects.requireNonNull(codec, "codec"));
+    }
+
+    DataSource dataSource() {
+        return dataSource;
+    }
+
+    Dialect dialect() {
+        return dialect;
+    }
+
+    Leases leases() {
+        return leases;
+    }
+
+    boolean readOnly() {
+        return readOnly;
+    }
+
+    Checkpoints checkpoints() {
+        return checkpoints;
+    }
+
+    ReadModelRows rows() {
+        return rows;
+    }
+}

@@ -1,0 +1,175 @@
+-- Every statement the store runs on PostgreSQL, by name. {events}, {snapshots}, {checkpoints},
+-- {rows}, {log} and {schema_version} stand for the tables with their prefix (annals_ by default)
+-- and, when one is configured, their schema; {prefix} for the prefix alone; {schema} for the
+-- configured schema; {event_columns} for the columns of an event in the order the store reads
+-- them; {index_bits} for the bits of a position that hold an event's index in its append. A list
+-- parameter (ids, keys, values) is bound as one array, so that no statement text and no plan
+-- depends on the number of items. Full-line comments are dropped when the file is loaded.
+
+-- name: create-schema
+CREATE SCHEMA IF NOT EXISTS {schema}
+
+-- name: lock-migrations
+-- Two processes opening a new database at once: the second waits here, then sees the version.
+-- Taken before CREATE SCHEMA, which races with itself across sessions. 1 the schema and prefix.
+SELECT pg_advisory_xact_lock(hashtext(?))
+
+-- name: create-schema-version-table
+CREATE TABLE IF NOT EXISTS {schema_version} (
+    version     integer PRIMARY KEY,
+    description text    NOT NULL,
+    checksum    text    NOT NULL,
+    applied_at  text    NOT NULL
+)
+
+-- name: table-exists
+-- 1 the schema (NULL: the current one), 2 the table's name
+SELECT count(*) FROM pg_catalog.pg_tables
+WHERE schemaname = COALESCE(?, current_schema()) AND tablename = ?
+
+-- name: read-schema-versions
+SELECT version, description, checksum FROM {schema_version} ORDER BY version
+
+-- name: record-migration
+INSERT INTO {schema_version} (version, description, checksum, applied_at) VALUES (?, ?, ?, ?)
+
+-- name: append-one
+-- One event in one auto-committed statement: the CTE reads the stream's version and the INSERT
+-- inserts nothing when it is not between the bounds. Two writers that pass the check at once
+-- collide on the unique (stream_id, version): the second waits for the first to commit, then
+-- fails with 23505. The position follows the transaction id (see V1__events_and_snapshots.sql);
+-- the offset is read by a scalar subquery rather than joined: a join with the one-row log table
+-- (estimated at thousands of rows until analysed) made the generic plan look expensive, so
+-- PostgreSQL planned every append again (a third of an append). 1 stream id, 2 stream id,
+-- 3 event id, 4 type, 5 data, 6 metadata, 7 recorded at (microseconds), 8 lowest and 9 highest
+-- accepted version.
+WITH cur AS (
+    SELECT COALESCE((SELECT version FROM {events} WHERE stream_id = ?
+                     ORDER BY version DESC LIMIT 1), 0) AS v
+)
+INSERT INTO {events} (position, stream_id, version, event_id, type, data, metadata, recorded_at)
+SELECT ((pg_current_xact_id()::text::bigint + (SELECT xid_offset FROM {log})) << {index_bits}) + 1,
+       ?, cur.v + 1, ?, ?, ?::jsonb, ?::jsonb,
+       'epoch'::timestamptz + ? * interval '1 microsecond'
+FROM cur
+WHERE cur.v BETWEEN ? AND ?
+RETURNING position, version
+
+-- name: append-many
+-- append-one for several events, their fields as arrays: 1 stream id, 2 stream id, 3 event ids,
+-- 4 types, 5 data, 6 metadata (lists), 7 recorded at (microseconds), 8 lowest and 9 highest
+-- accepted version.
+WITH cur AS (
+    SELECT COALESCE((SELECT version FROM {events} WHERE stream_id = ?
+                     ORDER BY version DESC LIMIT 1), 0) AS v
+)
+INSERT INTO {events} (position, stream_id, version, event_id, type, data, metadata, recorded_at)
+SELECT ((pg_current_xact_id()::text::bigint + (SELECT xid_offset FROM {log})) << {index_bits}) + e.n,
+       ?, cur.v + e.n, e.id, e.type, e.data::jsonb, e.meta::jsonb,
+       'epoch'::timestamptz + ? * interval '1 microsecond'
+FROM cur,
+     unnest(?::uuid[], ?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS e(id, type, data, meta, n)
+WHERE cur.v BETWEEN ? AND ?
+RETURNING position, version
+
+-- name: current-version
+SELECT version FROM {events} WHERE stream_id = ? ORDER BY version DESC LIMIT 1
+
+-- name: find-event-ids
+-- 1 the ids, a list
+SELECT event_id, stream_id, version, position FROM {events} WHERE event_id = ANY (?)
+
+-- name: read-stream
+SELECT {event_columns} FROM {events}
+WHERE stream_id = ? AND version >= ? ORDER BY version LIMIT ?
+
+-- name: read-all
+-- Only positions below the reader's xmin: every transaction that could still write there has
+-- ended. The subquery runs once (an InitPlan), so this is one index range scan.
+SELECT {event_columns} FROM {events}
+WHERE position > ?
+  AND position < (SELECT (pg_snapshot_xmin(pg_current_snapshot())::text::bigint + xid_offset)
+                         << {index_bits} FROM {log})
+ORDER BY position LIMIT ?
+
+-- name: count-events
+SELECT count(*) FROM {events}
+
+-- name: lock-log
+LOCK TABLE {log} IN EXCLUSIVE MODE
+
+-- name: read-log-offset
+-- The highest transaction id part of a stored position, the offset, and the next transaction id.
+SELECT (SELECT COALESCE(MAX(position), 0) >> {index_bits} FROM {events}),
+       xid_offset,
+       pg_snapshot_xmax(pg_current_snapshot())::text::bigint
+FROM {log}
+
+-- name: set-log-offset
+UPDATE {log} SET xid_offset = ?
+
+-- name: load-snapshot
+SELECT version, last_event_id, schema_version, state, taken_at FROM {snapshots} WHERE stream_id = ?
+
+-- name: save-snapshot
+-- Never moves a snapshot backwards: concurrent savers keep the newest.
+INSERT INTO {snapshots} (stream_id, version, last_event_id, schema_version, state, taken_at)
+VALUES (?, ?, ?, ?, ?, 'epoch'::timestamptz + ? * interval '1 microsecond')
+ON CONFLICT (stream_id) DO UPDATE SET
+    version = excluded.version, last_event_id = excluded.last_event_id,
+    schema_version = excluded.schema_version, state = excluded.state,
+    taken_at = excluded.taken_at
+WHERE excluded.version >= {snapshots}.version
+
+-- name: read-checkpoint
+SELECT position FROM {checkpoints} WHERE projection = ?
+
+-- name: move-checkpoint
+-- The compare-and-set of a batch, first in its transaction: the row lock makes a competing
+-- runner wait, then fail, before it does any work. 1 the new position, 2 the projection, 3 the
+-- expected one.
+UPDATE {checkpoints} SET position = ? WHERE projection = ? AND position = ?
+
+-- name: create-checkpoint
+-- A projection's first batch: 1 the projection, 2 its new position. Inserts nothing (and the
+-- batch then fails its compare-and-set) when another runner created the row first.
+INSERT INTO {checkpoints} (projection, position) VALUES (?, ?)
+ON CONFLICT (projection) DO NOTHING
+
+-- name: reset-checkpoint
+UPDATE {checkpoints} SET position = 0 WHERE projection = ?
+
+-- name: read-rows
+-- One statement whatever the number of keys, with the keys as one text[]: its plan uses the
+-- whole primary key whatever the table's statistics. An IN list of 500 parameters got a generic
+-- plan while a rebuild had left the table without statistics, which used only projection = $1
+-- and filtered every row of the read model (130-220 ms a batch, against 2 ms).
+-- 1 the projection, 2 the keys, a list
+SELECT key, value FROM {rows} WHERE projection = ? AND key = ANY (?)
+
+-- name: upsert-rows
+-- 1 the projection, 2 the keys and 3 the values, two lists of the same length
+INSERT INTO {rows} (projection, key, value)
+SELECT ?, r.key, r.value FROM unnest(?::text[], ?::text[]) AS r (key, value)
+ON CONFLICT (projection, key) DO UPDATE SET value = excluded.value
+
+-- name: delete-rows
+-- 1 the projection, 2 the keys, a list
+DELETE FROM {rows} WHERE projection = ? AND key = ANY (?)
+
+-- name: delete-all-rows
+DELETE FROM {rows} WHERE projection = ?
+
+-- name: get-row
+SELECT value FROM {rows} WHERE projection = ? AND key = ?
+
+-- name: list-rows
+SELECT key, value FROM {rows} WHERE projection = ? ORDER BY key LIMIT ? OFFSET ?
+
+-- name: try-lease
+-- A session advisory lock, released by the server when the session ends. 1 the namespace
+-- (schema and prefix), 2 the projection.
+SELECT pg_try_advisory_lock(hashtext(?), hashtext(?))
+
+-- name: release-lease
+SELECT pg_advisory_unlock(hashtext(?), hashtext(?))

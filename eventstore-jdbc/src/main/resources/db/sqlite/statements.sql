@@ -1,0 +1,125 @@
+-- Every statement the store runs on SQLite, by name. {events}, {snapshots}, {checkpoints},
+-- {rows} and {schema_version} stand for the tables with their prefix (annals_ by default),
+-- {prefix} for the prefix alone and {event_columns} for the columns of an event in the order the
+-- store reads them. A list parameter (ids, keys, values) is bound as one JSON array of strings
+-- and read with json_each, so that no statement text depends on the number of items.
+-- Full-line comments are dropped when the file is loaded.
+
+-- name: create-schema-version-table
+CREATE TABLE IF NOT EXISTS {schema_version} (
+    version     INTEGER PRIMARY KEY,
+    description TEXT    NOT NULL,
+    checksum    TEXT    NOT NULL,
+    applied_at  TEXT    NOT NULL
+)
+
+-- name: table-exists
+-- 1 the table's name
+SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?
+
+-- name: read-schema-versions
+SELECT version, description, checksum FROM {schema_version} ORDER BY version
+
+-- name: record-migration
+INSERT INTO {schema_version} (version, description, checksum, applied_at) VALUES (?, ?, ?, ?)
+
+-- name: append-one
+-- One event in one statement: the version check and the insert. Inserts nothing when the
+-- stream's version is not between the bounds. 1 stream id, 2 stream id, 3 event id, 4 type,
+-- 5 data, 6 metadata, 7 recorded at (microseconds), 8 lowest and 9 highest accepted version.
+WITH cur AS (
+    SELECT COALESCE((SELECT version FROM {events} WHERE stream_id = ?
+                     ORDER BY version DESC LIMIT 1), 0) AS v
+)
+INSERT INTO {events} (stream_id, version, event_id, type, data, metadata, recorded_at)
+SELECT ?, cur.v + 1, ?, ?, ?, ?, ?
+FROM cur
+WHERE cur.v BETWEEN ? AND ?
+RETURNING position, version
+
+-- name: insert-event
+-- One event of an append in a write transaction that checked the version first.
+INSERT INTO {events} (stream_id, version, event_id, type, data, metadata, recorded_at)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+
+-- name: last-position
+SELECT last_insert_rowid()
+
+-- name: current-version
+-- The last entry of the (stream_id, version) index. ORDER BY ... LIMIT 1 rather than MAX():
+-- SQLite's min/max optimisation does not apply once the aggregate is wrapped (COALESCE), and it
+-- then read every index entry of the stream.
+SELECT version FROM {events} WHERE stream_id = ? ORDER BY version DESC LIMIT 1
+
+-- name: find-event-ids
+-- 1 the ids, a list
+SELECT event_id, stream_id, version, position FROM {events}
+WHERE event_id IN (SELECT value FROM json_each(?))
+
+-- name: read-stream
+SELECT {event_columns} FROM {events}
+WHERE stream_id = ? AND version >= ? ORDER BY version LIMIT ?
+
+-- name: read-all
+-- Writers are serialised and positions are allocated in commit order: nothing can appear later
+-- below a position a reader has seen.
+SELECT {event_columns} FROM {events}
+WHERE position > ? ORDER BY position LIMIT ?
+
+-- name: count-events
+SELECT count(*) FROM {events}
+
+-- name: load-snapshot
+SELECT version, last_event_id, schema_version, state, taken_at FROM {snapshots} WHERE stream_id = ?
+
+-- name: save-snapshot
+-- Never moves a snapshot backwards: concurrent savers keep the newest.
+INSERT INTO {snapshots} (stream_id, version, last_event_id, schema_version, state, taken_at)
+VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (stream_id) DO UPDATE SET
+    version = excluded.version, last_event_id = excluded.last_event_id,
+    schema_version = excluded.schema_version, state = excluded.state,
+    taken_at = excluded.taken_at
+WHERE excluded.version >= {snapshots}.version
+
+-- name: read-checkpoint
+SELECT position FROM {checkpoints} WHERE projection = ?
+
+-- name: move-checkpoint
+-- The compare-and-set of a batch: 1 the new position, 2 the projection, 3 the expected one.
+UPDATE {checkpoints} SET position = ? WHERE projection = ? AND position = ?
+
+-- name: create-checkpoint
+-- A projection's first batch: 1 the projection, 2 its new position. Inserts nothing (and the
+-- batch then fails its compare-and-set) when another runner created the row first.
+INSERT INTO {checkpoints} (projection, position) VALUES (?, ?)
+ON CONFLICT (projection) DO NOTHING
+
+-- name: reset-checkpoint
+UPDATE {checkpoints} SET position = 0 WHERE projection = ?
+
+-- name: read-rows
+-- 1 the projection, 2 the keys, a list
+SELECT key, value FROM {rows}
+WHERE projection = ? AND key IN (SELECT value FROM json_each(?))
+
+-- name: upsert-rows
+-- 1 the projection, 2 the keys and 3 the values, two lists of the same length. The WHERE is
+-- required by SQLite's grammar between a join's ON and the upsert's ON CONFLICT.
+INSERT INTO {rows} (projection, key, value)
+SELECT ?, k.value, v.value FROM json_each(?) AS k JOIN json_each(?) AS v ON v.key = k.key
+WHERE true
+ON CONFLICT (projection, key) DO UPDATE SET value = excluded.value
+
+-- name: delete-rows
+-- 1 the projection, 2 the keys, a list
+DELETE FROM {rows} WHERE projection = ? AND key IN (SELECT value FROM json_each(?))
+
+-- name: delete-all-rows
+DELETE FROM {rows} WHERE projection = ?
+
+-- name: get-row
+SELECT value FROM {rows} WHERE projection = ? AND key = ?
+
+-- name: list-rows
+SELECT key, value FROM {rows} WHERE projection = ? ORDER BY key LIMIT ? OFFSET ?
