@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import javax.lang.model.SourceVersion;
 import javax.tools.Diagnostic;
 import javax.tools.DiagnosticCollector;
 import javax.tools.JavaCompiler;
@@ -79,7 +80,8 @@ final class DocCheck {
      * @param problems everything wrong, in page order within each kind
      * @param excerpts the excerpts matched against their files
      * @param compiled the blocks compiled
-     * @param printed the blocks run and compared with their text blocks
+     * @param printed the blocks followed by a text block: run and compared with it, unless a
+     *     block of their page did not compile
      */
     record Report(List<Problem> problems, int excerpts, int compiled, int printed) {
         Report {
@@ -130,6 +132,7 @@ final class DocCheck {
             }
         }
 
+        long printing = snippets.stream().filter(s -> s.output().isPresent()).count();
         Path classes = Files.createDirectories(work.resolve("classes"));
         List<Problem> compileProblems = compile(snippets, sources, classes);
         problems.addAll(compileProblems);
@@ -142,14 +145,13 @@ final class DocCheck {
             problems.addAll(compile(snippets, sources, classes));
         }
 
-        int printed = 0;
         for (Snippet snippet : snippets) {
             if (snippet.output().isPresent()) {
-                printed++;
                 run(snippet, classes).ifPresent(problems::add);
             }
         }
-        return new Report(problems, excerpts, sources.size(), printed);
+        problems.sort(Comparator.comparing(Problem::page).thenComparing(Problem::line));
+        return new Report(problems, excerpts, sources.size(), (int) printing);
     }
 
     static boolean isExcerpt(Fence fence) {
@@ -160,7 +162,8 @@ final class DocCheck {
     static String packageOf(String page) {
         String name = page.substring(page.lastIndexOf('/') + 1).replaceFirst("\\.md$", "");
         String letters = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "");
-        if (letters.isEmpty() || !Character.isLetter(letters.charAt(0))) {
+        if (letters.isEmpty() || !Character.isLetter(letters.charAt(0))
+                || SourceVersion.isKeyword(letters)) {
             letters = "page" + letters;
         }
         return "docs." + letters;
@@ -222,7 +225,6 @@ final class DocCheck {
                         sources.get(snippet).pageLine(d.getLineNumber()), message));
             }
         }
-        problems.sort(Comparator.comparing(Problem::page).thenComparing(Problem::line));
         return problems;
     }
 

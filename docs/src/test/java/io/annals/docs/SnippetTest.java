@@ -68,5 +68,6 @@ class SnippetTest {
         assertThat(DocCheck.packageOf("README.md")).isEqualTo("docs.readme");
         assertThat(DocCheck.packageOf("docs/getting-started.md")).isEqualTo("docs.gettingstarted");
         assertThat(DocCheck.packageOf("docs/2-steps.md")).isEqualTo("docs.page2steps");
+        assertThat(DocCheck.packageOf("docs/for.md")).isEqualTo("docs.pagefor");
     }
 }
