@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.tools.Diagnostic;
@@ -32,7 +31,6 @@ import javax.tools.StandardJavaFileManager;
 import javax.tools.StandardLocation;
 import javax.tools.ToolProvider;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
@@ -45,15 +43,9 @@ import org.junit.jupiter.api.io.TempDir;
  * descriptors require. The project's other tests run on the class path, where a wrong
  * descriptor (a missing {@code requires} or {@code opens}, an encapsulated resource) goes unseen.
  *
- * <p>Known problem, worked around here: both descriptors say {@code requires static transitive
- * org.jspecify}. {@code transitive} makes javac resolve org.jspecify for every module that reads
- * the library ("module not found: org.jspecify"), but the poms make jspecify "provided", so an
- * application never gets it. An application must add jspecify to compile, and so does
- * {@link #compile} (as {@link #compileOnly}); at run time it is not needed, and not given. The
- * fix is {@code requires static org.jspecify} in both descriptors (javac's {@code exports} lint
- * then warns of the {@code @Nullable} in exported signatures: turn that lint off for the two
- * modules), or jspecify as an ordinary dependency and {@code requires transitive}. The disabled
- * test says what the descriptors should then let an application do.
+ * <p>The application is compiled and run with the library's run-time modules only: what the
+ * library needs at compile time alone (the nullness annotations of JSpecify, {@code requires
+ * static}) must not be asked of it.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class ModulePathTest {
@@ -63,12 +55,6 @@ class ModulePathTest {
     /** The modules the library needs at run time, found on the test's class path. */
     static List<Path> runtime;
 
-    /**
-     * The modules the library requires {@code static transitive}: javac wants them to compile
-     * a module that reads the library, though they are optional at run time.
-     */
-    static List<Path> compileOnly;
-
     @TempDir
     Path dir;
 
@@ -77,15 +63,6 @@ class ModulePathTest {
         Map<String, Path> onClassPath = modulesOnTheClassPath();
         Map<String, ModuleDescriptor> needed = requiredFrom(LIBRARY, onClassPath);
         runtime = needed.keySet().stream().map(onClassPath::get).distinct().toList();
-        compileOnly = needed.values().stream().flatMap(d -> d.requires().stream())
-                .filter(r -> r.modifiers().containsAll(Set.of(Requires.Modifier.STATIC,
-                        Requires.Modifier.TRANSITIVE)))
-                .map(r -> {
-                    assertThat(onClassPath).as("module %s on the test's class path (a test"
-                            + " dependency of docs/pom.xml)", r.name()).containsKey(r.name());
-                    return onClassPath.get(r.name());
-                })
-                .distinct().toList();
     }
 
     /** The name of each module on the test's class path, and the entry that holds it. */
@@ -259,8 +236,6 @@ class ModulePathTest {
     }
 
     @Test
-    @Disabled("the library's descriptors require org.jspecify \"static transitive\": javac then"
-            + " wants it for every module that reads the library (see the class comment)")
     void an_application_module_compiles_without_the_library_s_compile_only_dependencies()
             throws Exception {
         Compilation compilation = compile(dir.resolve("classes"), """
@@ -297,11 +272,10 @@ class ModulePathTest {
 
     /**
      * Compiles module {@code app} (its descriptor, and class app.Main) into {@code classes},
-     * against the library's run-time modules and {@link #compileOnly}.
+     * against the library's run-time modules.
      */
     Compilation compile(Path classes, String moduleInfo, String main) throws IOException {
-        return compile(classes, moduleInfo, main,
-                Stream.concat(runtime.stream(), compileOnly.stream()).toList());
+        return compile(classes, moduleInfo, main, runtime);
     }
 
     Compilation compile(Path classes, String moduleInfo, String main, List<Path> modulePath)
