@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -290,7 +291,7 @@ public final class ProjectionRunner implements AutoCloseable {
 
         Worker(Projector projector) {
             this.projector = projector;
-            this.status = new ProjectionStatus(projector.name(), State.STOPPED, 0, null, 0);
+            this.status = new ProjectionStatus(projector.name(), State.STOPPED, 0, Optional.empty(), 0);
             // The thread starts with the first task: a runner that is only built costs none.
             this.executor = new ScheduledThreadPoolExecutor(1, task -> {
                 Thread t = new Thread(task, "annals-projection-" + projector.name());
@@ -494,8 +495,8 @@ public final class ProjectionRunner implements AutoCloseable {
         }
 
         private void publish(State state, @Nullable Throwable error) {
-            String message = error == null ? null
-                    : error.getMessage() == null ? error.toString() : error.getMessage();
+            Optional<String> message = Optional.ofNullable(error)
+                    .map(e -> e.getMessage() == null ? e.toString() : e.getMessage());
             status = new ProjectionStatus(projector.name(), state, checkpoint, message, failures);
         }
     }

@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
@@ -210,7 +211,7 @@ public abstract class ProjectionRunnerContract {
 
         List<ProjectionStatus> statuses = runner(store, totals).catchUp();
 
-        assertThat(statuses).extracting(ProjectionStatus::lastError).containsOnlyNulls();
+        assertThat(statuses).extracting(ProjectionStatus::lastError).containsOnly(Optional.empty());
         assertThat(readModel(totals)).isEqualTo(fold(store)).hasSize(4);
         assertThat(totals.get("acct-1")).contains(new Total(2 + 6 + 10 + 14 + 18 + 50, 10));
         assertThat(totals.get("acct-closed")).isEmpty();
@@ -367,7 +368,7 @@ public abstract class ProjectionRunnerContract {
         assertThat(runner.awaitPosition("healthy", last.position(), Duration.ofSeconds(20))).isTrue();
         awaitState(runner, "broken", ProjectionStatus.State.FAILED);
         ProjectionStatus failed = runner.status("broken");
-        assertThat(failed.lastError()).contains("projection broken failed on event")
+        assertThat(failed.lastError().orElseThrow()).contains("projection broken failed on event")
                 .contains("Deposited, stream b version 1, position " + bad.position())
                 .contains("cannot handle 666");
         assertThat(broken.get("a")).isEmpty(); // the batch holding the bad event was not written
@@ -399,7 +400,7 @@ public abstract class ProjectionRunnerContract {
         runner.start();
 
         awaitState(runner, "erroring", ProjectionStatus.State.FAILED);
-        assertThat(runner.status("erroring").lastError()).contains("an Error, not an exception");
+        assertThat(runner.status("erroring").lastError().orElseThrow()).contains("an Error, not an exception");
         failing.set(false);
         assertThat(runner.awaitPosition("erroring", written.position(), Duration.ofSeconds(20))).isTrue();
         runner.close();
@@ -419,7 +420,7 @@ public abstract class ProjectionRunnerContract {
         List<ProjectionStatus> statuses = runner(store, keyed(store, brokenTotals), healthy).catchUp();
 
         assertThat(statuses.get(0).state()).isEqualTo(ProjectionStatus.State.FAILED);
-        assertThat(statuses.get(0).lastError()).contains("cannot handle 666");
+        assertThat(statuses.get(0).lastError().orElseThrow()).contains("cannot handle 666");
         assertThat(healthy.get("a")).contains(new Total(667, 2));
     }
 
