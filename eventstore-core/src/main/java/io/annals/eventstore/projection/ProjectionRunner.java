@@ -123,11 +123,7 @@ public final class ProjectionRunner implements AutoCloseable {
         if (started) {
             throw new IllegalStateException("catchUp is for runners that were not started");
         }
-        List<ProjectionStatus> out = new ArrayList<>();
-        for (Worker w : workers.values()) {
-            out.add(w.call(w::catchUp, "a catch-up pass"));
-        }
-        return out;
+        return workers.values().stream().map(w -> w.call(w::catchUp, "a catch-up pass")).toList();
     }
 
     /**
@@ -224,29 +220,26 @@ public final class ProjectionRunner implements AutoCloseable {
 
     /** The status of every projection, in the order they were added. */
     public List<ProjectionStatus> statuses() {
-        List<ProjectionStatus> out = new ArrayList<>();
-        workers.values().forEach(w -> out.add(w.status));
-        return out;
+        return workers.values().stream().map(w -> w.status).toList();
     }
 
     /**
      * Stops every projection after the batch it is applying, lets go of the leases and waits for
      * the threads to end (10 seconds at most; a thread still busy then ends after its batch).
-     * Closing again does nothing. An interruption ends the wait, with the interrupt flag set.
+     * Closing again does nothing (a second caller waits for the first). An interruption ends the
+     * wait, with the interrupt flag set.
      */
     @Override
-    public void close() {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            for (Worker w : workers.values()) {
-                // Queued before the shutdown, so it runs after the tasks already due (the one
-                // under way among them); the tasks queued after it find the runner closed.
-                w.executor.execute(w::stop);
-                w.executor.shutdown();
-            }
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Worker w : workers.values()) {
+            // Queued before the shutdown, so it runs after the tasks already due (the one under
+            // way among them); the tasks queued after it find the runner closed.
+            w.executor.execute(w::stop);
+            w.executor.shutdown();
         }
         long deadline = System.nanoTime() + CLOSE_WAIT_NANOS;
         for (Worker w : workers.values()) {
@@ -346,9 +339,6 @@ public final class ProjectionRunner implements AutoCloseable {
                     publish(State.STANDBY, null);
                 } else if (step() == batchSize) {
                     delay = 0; // more events are waiting
-                } else {
-                    failures = 0;
-                    publish(State.RUNNING, null);
                 }
             } catch (CheckpointConflictException e) {
                 LOG.log(Level.DEBUG, e::getMessage);
@@ -380,7 +370,6 @@ public final class ProjectionRunner implements AutoCloseable {
                     while (step() > 0) {
                         // until the end of the log
                     }
-                    failures = 0;
                 }
                 publish(lease == null ? State.STANDBY : State.STOPPED, null);
             } catch (VirtualMachineError e) {
@@ -437,22 +426,21 @@ public final class ProjectionRunner implements AutoCloseable {
             }
         }
 
-        /** Applies one batch; returns how many events it had (0 at the end of the log). */
+        /** Applies the next batch; returns how many events it had (0 at the end of the log). */
         private int step() {
             long from = checkpoint;
             List<RecordedEvent> events = store.readAll(from, batchSize);
-            if (events.isEmpty()) {
-                return 0;
+            if (!events.isEmpty()) {
+                long to = events.get(events.size() - 1).position();
+                try {
+                    projector.apply(from, to, events);
+                } catch (CheckpointConflictException e) {
+                    checkpoint = projector.checkpoint();
+                    throw e;
+                }
+                checkpoint = to;
             }
-            long to = events.get(events.size() - 1).position();
-            try {
-                projector.apply(from, to, events);
-            } catch (CheckpointConflictException e) {
-                checkpoint = projector.checkpoint();
-                throw e;
-            }
-            checkpoint = to;
-            failures = 0;
+            failures = 0; // reading the log and applying what it held is a success, even if empty
             publish(State.RUNNING, null);
             synchronized (progress) {
                 progress.notifyAll();
