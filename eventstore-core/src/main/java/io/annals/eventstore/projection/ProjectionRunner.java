@@ -192,7 +192,9 @@ public final class ProjectionRunner implements AutoCloseable {
      * the rebuild takes the place of the polling, which goes on from where the rebuild ended; on
      * one that was not started, the rebuild takes the lease and lets go of it afterwards.
      * Progress goes to {@code listener} after every batch, on the projection's thread, and to
-     * the log every 5 seconds.
+     * the log every 5 seconds. The listener must not wait for this runner (rebuild, catch up,
+     * await a position of the same projection, close it): the thread it runs on is the one
+     * those would wait for.
      *
      * @return the final progress
      * @throws NullPointerException if {@code listener} is null
