@@ -4,6 +4,7 @@ import io.annals.eventstore.EventStore;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.InterruptedWaitException;
 import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.projection.ProjectionStatus.State;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,7 +12,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs projections: tails the global log from each projection's checkpoint and hands the events
@@ -25,9 +34,14 @@ import java.util.function.Consumer;
  * }</pre>
  *
  * <ul>
- *   <li><b>Isolation.</b> Each projection has its own thread and checkpoint. One that fails on an
- *       event stops there with a {@link ProjectionException} naming the event, retries with
- *       exponential back-off (up to {@code maxBackoff}), and holds no other back.</li>
+ *   <li><b>One thread per projection.</b> Everything done to a projection (polling the log, a
+ *       {@linkplain #rebuild rebuild}, a {@linkplain #catchUp catch-up pass}, letting go of its
+ *       lease at {@linkplain #close close}) is a task on its own daemon thread,
+ *       {@code annals-projection-<name>}, so no two of them ever overlap. Other threads see the
+ *       projection only through its {@link ProjectionStatus}.</li>
+ *   <li><b>Isolation.</b> A projection that fails on an event stops there with a
+ *       {@link ProjectionException} naming the event, retries with exponential back-off (from
+ *       100 ms up to {@code maxBackoff}), and holds no other back.</li>
  *   <li><b>One runner per projection.</b> A projection is applied only while its runner holds the
  *       projector's lease ({@link Projector#tryAcquire}); other runners wait in
  *       {@code STANDBY} and take over when the lease goes. Checkpoints move by compare-and-set,
@@ -44,13 +58,16 @@ import java.util.function.Consumer;
 public final class ProjectionRunner implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(ProjectionRunner.class.getName());
-    private static final long PROGRESS_LOG_NANOS = 5_000_000_000L;
+    private static final long PROGRESS_LOG_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final long CLOSE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final EventStore store;
     private final Map<String, Worker> workers = new LinkedHashMap<>();
     private final int batchSize;
     private final Duration pollInterval;
     private final Duration maxBackoff;
+    // Written under this runner's monitor; read by the workers' tasks, which decide by them
+    // whether to keep the lease and whether to go on.
     private volatile boolean started;
     private volatile boolean closed;
 
@@ -64,95 +81,101 @@ public final class ProjectionRunner implements AutoCloseable {
         }
     }
 
-    /** Starts a runner on {@code store}. */
+    /**
+     * A builder of a runner on {@code store}.
+     *
+     * @throws NullPointerException if {@code store} is null
+     */
     public static Builder builder(EventStore store) {
         return new Builder(store);
     }
 
-    /** Starts one daemon thread per projection. */
+    /**
+     * Starts tailing the log: every projection polls it on its own daemon thread until
+     * {@link #close}. Does nothing on a runner already started.
+     *
+     * @throws IllegalStateException if the runner is closed
+     */
     public synchronized void start() {
         if (closed) {
             throw new IllegalStateException("the runner is closed");
         }
-        if (started) {
-            return;
-        }
-        started = true;
-        for (Worker w : workers.values()) {
-            Thread t = new Thread(w::loop, "annals-projection-" + w.projector.name());
-            t.setDaemon(true);
-            w.thread = t;
-            t.start();
+        if (!started) {
+            started = true;
+            workers.values().forEach(w -> w.executor.execute(w::poll));
         }
     }
 
     /**
-     * Brings every projection up to the end of the log once, in the calling thread, for runners
-     * that are not {@linkplain #start() started} (a scheduled serverless function). A projection
-     * held by another runner is left to it; one that fails is reported in its status and does
-     * not stop the others.
+     * Brings every projection up to the end of the log once, for runners that are not
+     * {@linkplain #start() started} (a scheduled serverless function). The projections run one
+     * after the other, each on its own thread, while the caller waits. A projection held by
+     * another runner is left to it; one that fails is reported in its status and does not stop
+     * the others.
      *
-     * @return the status of every projection afterwards
-     * @throws IllegalStateException if the runner was started
+     * @return the status of every projection afterwards, in the order they were added
+     * @throws IllegalStateException if the runner was started, or is closed
+     * @throws InterruptedWaitException if the calling thread is interrupted while it waits (the
+     *     projection under way finishes its pass; the later ones are not run)
+     * @throws EventStoreException if a projection's lease cannot be taken or released
      */
     public List<ProjectionStatus> catchUp() {
         if (started) {
             throw new IllegalStateException("catchUp is for runners that were not started");
         }
-        List<ProjectionStatus> out = new ArrayList<>();
-        for (Worker w : workers.values()) {
-            synchronized (w) {
-                try (Projector.Lease lease = w.projector.tryAcquire().orElse(null)) {
-                    if (lease == null) {
-                        w.set(ProjectionStatus.State.STANDBY, null);
-                    } else {
-                        w.checkpoint = w.projector.checkpoint();
-                        while (w.step(null) > 0) {
-                            // until the end of the log
-                        }
-                        w.failures = 0;
-                        w.set(ProjectionStatus.State.STOPPED, null);
-                    }
-                } catch (VirtualMachineError e) {
-                    throw e;
-                } catch (RuntimeException | Error e) {
-                    w.failed(e);
-                }
-            }
-            out.add(w.status());
-        }
-        return out;
+        return workers.values().stream().map(w -> w.call(w::catchUp, "a catch-up pass")).toList();
     }
 
     /**
-     * Waits until {@code projection} has applied {@code position} (read-your-writes).
+     * Waits until {@code projection} has applied {@code position} (read-your-writes): as this
+     * runner saw it, or as its checkpoint says, which counts the progress of a runner in another
+     * process (read at most once per poll interval).
      *
-     * @return true when it has; false on timeout or interruption (the interrupt flag is kept)
+     * @return true when it has; false when {@code timeout} ran out first
      * @throws IllegalArgumentException if the runner has no such projection
+     * @throws InterruptedWaitException if the calling thread is interrupted while it waits (its
+     *     interrupt flag is set again)
      */
     public boolean awaitPosition(String projection, long position, Duration timeout) {
         Worker w = worker(projection);
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            if (w.checkpoint >= position || w.projector.checkpoint() >= position) {
-                return true;
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return false;
-            }
-            synchronized (w.progress) {
-                try {
-                    w.progress.wait(Math.max(1, Math.min(left / 1_000_000, pollInterval.toMillis())));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
+        long nextRead = System.nanoTime();
+        try {
+            while (true) {
+                // The checkpoint is read outside the monitor: a slow read must not hold up the
+                // projection's thread, which takes the monitor to wake the waiters.
+                if (System.nanoTime() - nextRead >= 0) {
+                    if (w.projector.checkpoint() >= position) {
+                        return true;
+                    }
+                    nextRead = System.nanoTime() + pollInterval.toNanos();
+                }
+                synchronized (w.progress) {
+                    if (w.status.checkpoint() >= position) {
+                        return true;
+                    }
+                    long now = System.nanoTime();
+                    if (now - deadline >= 0) {
+                        return false;
+                    }
+                    TimeUnit.NANOSECONDS.timedWait(w.progress, Math.min(deadline - now, nextRead - now));
                 }
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedWaitException("interrupted while waiting for projection " + projection
+                    + " to reach position " + position, e);
         }
     }
 
-    /** Waits until every projection has applied {@code position}; see {@link #awaitPosition(String, long, Duration)}. */
+    /**
+     * Waits until every projection has applied {@code position}; see
+     * {@link #awaitPosition(String, long, Duration)}.
+     *
+     * @return true when they have; false when {@code timeout} ran out first
+     * @throws InterruptedWaitException if the calling thread is interrupted while it waits (its
+     *     interrupt flag is set again)
+     */
     public boolean awaitPosition(long position, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         for (String name : workers.keySet()) {
@@ -165,59 +188,71 @@ public final class ProjectionRunner implements AutoCloseable {
 
     /**
      * Rebuilds a projection: deletes its read model, sets its checkpoint to 0, and replays the
-     * whole log into it, in the calling thread. A started runner pauses the projection meanwhile
-     * and resumes it afterwards. Progress goes to {@code listener} after every batch and to the
-     * log every 5 seconds.
+     * whole log into it, on the projection's thread while the caller waits. On a started runner
+     * the rebuild takes the place of the polling, which goes on from where the rebuild ended; on
+     * one that was not started, the rebuild takes the lease and lets go of it afterwards.
+     * Progress goes to {@code listener} after every batch, on the projection's thread, and to
+     * the log every 5 seconds. The listener must not wait for this runner (rebuild, catch up,
+     * await a position of the same projection, close it): the thread it runs on is the one
+     * those would wait for.
      *
      * @return the final progress
-     * @throws IllegalStateException if another runner holds the projection
+     * @throws NullPointerException if {@code listener} is null
+     * @throws IllegalArgumentException if the runner has no such projection
+     * @throws IllegalStateException if another runner holds the projection, or this one is closed
      * @throws ProjectionException if the projection fails on an event (the rebuild stops there;
      *     a started runner then retries from that point)
+     * @throws InterruptedWaitException if the calling thread is interrupted while it waits (a
+     *     rebuild under way goes on; one not begun yet does not begin)
      */
     public RebuildProgress rebuild(String projection, Consumer<RebuildProgress> listener) {
         Objects.requireNonNull(listener, "listener");
         Worker w = worker(projection);
-        w.pause();
-        try {
-            synchronized (w) {
-                try (Projector.Lease lease = w.projector.tryAcquire().orElse(null)) {
-                    if (lease == null) {
-                        throw new IllegalStateException("projection " + projection
-                                + " is held by another runner: rebuild it there, or stop that runner");
-                    }
-                    return w.rebuild(listener);
-                }
-            }
-        } finally {
-            w.resume();
-        }
+        return w.call(() -> w.rebuild(listener), "a rebuild");
     }
 
-    /** The status of one projection. */
+    /**
+     * The status of one projection.
+     *
+     * @throws IllegalArgumentException if the runner has no such projection
+     */
     public ProjectionStatus status(String projection) {
-        return worker(projection).status();
+        return worker(projection).status;
     }
 
     /** The status of every projection, in the order they were added. */
     public List<ProjectionStatus> statuses() {
-        List<ProjectionStatus> out = new ArrayList<>();
-        workers.values().forEach(w -> out.add(w.status()));
-        return out;
+        return workers.values().stream().map(w -> w.status).toList();
     }
 
-    /** Stops the threads and releases the leases. */
+    /**
+     * Stops every projection after the batch it is applying, lets go of the leases and waits for
+     * the threads to end (10 seconds at most; a thread still busy then ends after its batch).
+     * Closing again does nothing (a second caller waits for the first). An interruption ends the
+     * wait, with the interrupt flag set.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
         closed = true;
         for (Worker w : workers.values()) {
-            w.wake();
-            if (w.thread != null) {
-                try {
-                    w.thread.join(10_000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
+            // Queued before the shutdown, so it runs after the tasks already due (the one under
+            // way among them); the tasks queued after it find the runner closed.
+            w.executor.execute(w::stop);
+            w.executor.shutdown();
+        }
+        long deadline = System.nanoTime() + CLOSE_WAIT_NANOS;
+        for (Worker w : workers.values()) {
+            try {
+                if (!w.executor.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+                    LOG.log(Level.WARNING, () -> "projection " + w.projector.name()
+                            + " is still busy; it stops after its batch");
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }
@@ -231,157 +266,199 @@ public final class ProjectionRunner implements AutoCloseable {
         return w;
     }
 
-    /** The runner of one projection. */
+    private static double rate(long events, long nanos) {
+        return nanos <= 0 ? 0 : events / (nanos / 1e9);
+    }
+
+    /**
+     * One projection: its executor and the state only the executor's thread touches. Other
+     * threads read {@link #status} and wait on {@link #progress}.
+     */
     private final class Worker {
         final Projector projector;
+        final ScheduledThreadPoolExecutor executor;
+        /** Notified after every batch, for the callers of {@link #awaitPosition}. */
         final Object progress = new Object();
-        final Object sleep = new Object();
-        volatile Thread thread;
-        volatile long checkpoint;
-        volatile ProjectionStatus.State state = ProjectionStatus.State.STOPPED;
-        volatile String lastError;
-        volatile int failures;
-        volatile boolean paused;
-        volatile boolean idle;
-        Projector.Lease lease;
+        volatile ProjectionStatus status;
+        private Projector.@Nullable Lease lease;
+        private long checkpoint;
+        private int failures;
 
         Worker(Projector projector) {
             this.projector = projector;
+            this.status = new ProjectionStatus(projector.name(), State.STOPPED, 0, Optional.empty(), 0);
+            // The thread starts with the first task: a runner that is only built costs none.
+            this.executor = new ScheduledThreadPoolExecutor(1, task -> {
+                Thread t = new Thread(task, "annals-projection-" + projector.name());
+                t.setDaemon(true);
+                return t;
+            });
+            // At close, the next poll is dropped rather than waited for.
+            executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         }
 
-        ProjectionStatus status() {
-            return new ProjectionStatus(projector.name(), state, checkpoint, lastError, failures);
+        /** Runs {@code task} on the projection's thread and waits for it. */
+        <T> T call(Callable<T> task, String what) {
+            Future<T> result;
+            try {
+                result = executor.submit(() -> {
+                    if (closed) { // close() let go of the lease before this task's turn came
+                        throw new IllegalStateException("the runner is closed");
+                    }
+                    return task.call();
+                });
+            } catch (RejectedExecutionException e) {
+                throw new IllegalStateException("the runner is closed", e);
+            }
+            try {
+                return result.get();
+            } catch (InterruptedException e) {
+                result.cancel(false);
+                Thread.currentThread().interrupt();
+                throw new InterruptedWaitException("interrupted while waiting for " + what
+                        + " of projection " + projector.name(), e);
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RuntimeException r) {
+                    throw r;
+                }
+                if (cause instanceof Error err) {
+                    throw err;
+                }
+                throw new EventStoreException(what + " of projection " + projector.name()
+                        + " failed: " + cause, cause);
+            }
         }
 
-        void set(ProjectionStatus.State s, String error) {
-            state = s;
-            lastError = error;
+        /** One turn of the loop, which then schedules the next. */
+        void poll() {
+            if (closed) {
+                return;
+            }
+            long delay = pollInterval.toNanos();
+            try {
+                if (!holdLease()) {
+                    publish(State.STANDBY, null);
+                } else if (step() == batchSize) {
+                    delay = 0; // more events are waiting
+                }
+            } catch (CheckpointConflictException e) {
+                LOG.log(Level.DEBUG, e::getMessage);
+                delay = 0;
+            } catch (VirtualMachineError e) {
+                LOG.log(Level.ERROR, () -> "projection " + projector.name() + " stopped", e);
+                stop();
+                throw e;
+            } catch (Throwable e) {
+                // An Error from a projection (an assertion, a linkage error) fails it like an
+                // exception: it must not end the loop while the lease is held.
+                failed(e);
+                releaseLease(); // a lease on a broken connection is worth nothing
+                delay = Math.min(TimeUnit.MILLISECONDS.toNanos(100L << Math.min(failures - 1, 20)),
+                        maxBackoff.toNanos());
+            }
+            if (!closed) {
+                try {
+                    executor.schedule(this::poll, delay, TimeUnit.NANOSECONDS);
+                } catch (RejectedExecutionException e) {
+                    // closed since the check above: the loop ends, and close() lets go of the lease
+                }
+            }
         }
 
-        void failed(Throwable e) {
-            failures++;
-            set(ProjectionStatus.State.FAILED, e.getMessage());
-            LOG.log(Level.WARNING, () -> "projection " + projector.name() + " failed (attempt "
-                    + failures + "), retrying: " + e.getMessage(), e);
+        ProjectionStatus catchUp() {
+            try {
+                if (holdLease()) {
+                    while (step() > 0) {
+                        // until the end of the log
+                    }
+                }
+                publish(lease == null ? State.STANDBY : State.STOPPED, null);
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable e) {
+                failed(e);
+            } finally {
+                if (!started) {
+                    releaseLease();
+                }
+            }
+            return status;
         }
 
-        /** One batch: returns how many events were read (0 at the end of the log). */
-        int step(Consumer<Integer> onBatch) {
+        RebuildProgress rebuild(Consumer<RebuildProgress> listener) {
+            try {
+                if (!holdLease()) {
+                    throw new IllegalStateException("projection " + projector.name()
+                            + " is held by another runner: rebuild it there, or stop that runner");
+                }
+                String name = projector.name();
+                long total = store.countEvents();
+                checkpoint = 0; // before the reset, so that awaitPosition cannot pass on the old rows
+                publish(State.RUNNING, null);
+                projector.reset();
+                long begun = System.nanoTime();
+                long lastLog = begun;
+                long done = 0;
+                LOG.log(Level.INFO, () -> "rebuilding projection " + name + " from " + total + " events");
+                for (int n; (n = step()) > 0; ) {
+                    done += n;
+                    long now = System.nanoTime();
+                    RebuildProgress p = new RebuildProgress(name, done, total, rate(done, now - begun),
+                            false);
+                    listener.accept(p);
+                    if (now - lastLog >= PROGRESS_LOG_NANOS) {
+                        lastLog = now;
+                        LOG.log(Level.INFO, () -> String.format(
+                                "rebuilding %s: %d/%d events (%.0f%%), %.0f events/s", name, p.done(),
+                                p.total(), 100 * p.fraction(), p.eventsPerSecond()));
+                    }
+                }
+                RebuildProgress end = new RebuildProgress(name, done, Math.max(total, done),
+                        rate(done, System.nanoTime() - begun), true);
+                listener.accept(end);
+                LOG.log(Level.INFO, () -> String.format("rebuilt %s: %d events, %.0f events/s",
+                        name, end.done(), end.eventsPerSecond()));
+                return end;
+            } finally {
+                if (!started) {
+                    releaseLease();
+                    publish(State.STOPPED, null);
+                }
+            }
+        }
+
+        /** Applies the next batch; returns how many events it had (0 at the end of the log). */
+        private int step() {
             long from = checkpoint;
             List<RecordedEvent> events = store.readAll(from, batchSize);
-            if (events.isEmpty()) {
-                return 0;
+            if (!events.isEmpty()) {
+                long to = events.get(events.size() - 1).position();
+                try {
+                    projector.apply(from, to, events);
+                } catch (CheckpointConflictException e) {
+                    checkpoint = projector.checkpoint();
+                    throw e;
+                }
+                checkpoint = to;
             }
-            long to = events.get(events.size() - 1).position();
-            try {
-                projector.apply(from, to, events);
-            } catch (CheckpointConflictException e) {
-                checkpoint = projector.checkpoint();
-                throw e;
-            }
-            failures = 0; // before the checkpoint moves, so that a waiter sees a healthy status
-            set(ProjectionStatus.State.RUNNING, null);
-            checkpoint = to;
+            failures = 0; // reading the log and applying what it held is a success, even if empty
+            publish(State.RUNNING, null);
             synchronized (progress) {
                 progress.notifyAll();
-            }
-            if (onBatch != null) {
-                onBatch.accept(events.size());
             }
             return events.size();
         }
 
-        RebuildProgress rebuild(Consumer<RebuildProgress> listener) {
-            long total = store.countEvents();
-            checkpoint = 0; // before the reset, so that awaitPosition cannot pass on the old rows
-            projector.reset();
-            long started = System.nanoTime();
-            long[] done = {0};
-            long[] lastLog = {started};
-            LOG.log(Level.INFO, () -> "rebuilding projection " + projector.name() + " from "
-                    + total + " events");
-            Consumer<Integer> onBatch = n -> {
-                done[0] += n;
-                long now = System.nanoTime();
-                RebuildProgress p = new RebuildProgress(projector.name(), done[0], total,
-                        rate(done[0], now - started), false);
-                listener.accept(p);
-                if (now - lastLog[0] >= PROGRESS_LOG_NANOS) {
-                    lastLog[0] = now;
-                    LOG.log(Level.INFO, () -> String.format("rebuilding %s: %d/%d events (%.0f%%), %.0f events/s",
-                            p.projection(), p.done(), p.total(), 100 * p.fraction(), p.eventsPerSecond()));
-                }
-            };
-            while (step(onBatch) > 0) {
-                // until the end of the log
+        /** Keeps the lease, or takes it; false when another runner holds it. */
+        private boolean holdLease() {
+            if (lease != null && lease.isValid()) {
+                return true;
             }
-            RebuildProgress end = new RebuildProgress(projector.name(), done[0], Math.max(total, done[0]),
-                    rate(done[0], System.nanoTime() - started), true);
-            listener.accept(end);
-            LOG.log(Level.INFO, () -> String.format("rebuilt %s: %d events, %.0f events/s",
-                    end.projection(), end.done(), end.eventsPerSecond()));
-            return end;
-        }
-
-        void loop() {
-            try {
-                while (!closed) {
-                    if (paused) {
-                        releaseLease();
-                        set(ProjectionStatus.State.STOPPED, null);
-                        synchronized (this) {
-                            idle = true;
-                            notifyAll();
-                        }
-                        sleep(pollInterval.toMillis());
-                        continue;
-                    }
-                    idle = false;
-                    try {
-                        if (runOnce()) {
-                            continue;
-                        }
-                        sleep(pollInterval.toMillis());
-                    } catch (CheckpointConflictException e) {
-                        LOG.log(Level.DEBUG, e::getMessage);
-                    } catch (VirtualMachineError e) {
-                        throw e;
-                    } catch (Throwable e) {
-                        // An Error from a projection (an assertion, a linkage error) fails it like
-                        // an exception: it must not kill the thread while the lease is held.
-                        failed(e);
-                        releaseLease(); // a lease on a broken connection is worth nothing
-                        sleep(backoff(failures));
-                    }
-                }
-            } finally {
-                releaseLease();
-                set(ProjectionStatus.State.STOPPED, null);
-                synchronized (this) {
-                    idle = true;
-                    notifyAll();
-                }
-            }
-        }
-
-        /** Takes the lease if needed and applies one batch; true when more events are waiting. */
-        private synchronized boolean runOnce() {
-            if (lease == null || !lease.isValid()) {
-                releaseLease();
-                lease = projector.tryAcquire().orElse(null);
-                if (lease == null) {
-                    set(ProjectionStatus.State.STANDBY, null);
-                    checkpoint = projector.checkpoint();
-                    return false;
-                }
-                checkpoint = projector.checkpoint();
-            }
-            int n = step(null);
-            if (n == 0) {
-                failures = 0;
-                set(ProjectionStatus.State.RUNNING, null);
-            }
-            return n == batchSize;
+            releaseLease();
+            lease = projector.tryAcquire().orElse(null);
+            checkpoint = projector.checkpoint(); // where the last holder left it
+            return lease != null;
         }
 
         private void releaseLease() {
@@ -395,55 +472,23 @@ public final class ProjectionRunner implements AutoCloseable {
             }
         }
 
-        private long backoff(int attempt) {
-            long millis = 100L << Math.min(attempt - 1, 20);
-            return Math.min(millis, maxBackoff.toMillis());
+        private void failed(Throwable e) {
+            failures++;
+            publish(State.FAILED, e);
+            LOG.log(Level.WARNING, () -> "projection " + projector.name() + " failed (attempt "
+                    + failures + "): " + e.getMessage(), e);
         }
 
-        void sleep(long millis) {
-            synchronized (sleep) {
-                try {
-                    sleep.wait(Math.max(1, millis));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+        void stop() {
+            releaseLease();
+            publish(State.STOPPED, null);
         }
 
-        void wake() {
-            synchronized (sleep) {
-                sleep.notifyAll();
-            }
+        private void publish(State state, @Nullable Throwable error) {
+            Optional<String> message = Optional.ofNullable(error)
+                    .map(e -> e.getMessage() == null ? e.toString() : e.getMessage());
+            status = new ProjectionStatus(projector.name(), state, checkpoint, message, failures);
         }
-
-        /** Stops the thread's work and waits until it has let go of the lease. */
-        void pause() {
-            paused = true;
-            if (thread == null) {
-                return;
-            }
-            wake();
-            synchronized (this) {
-                while (!idle && thread.isAlive()) {
-                    try {
-                        wait(50);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new InterruptedWaitException("interrupted while pausing " + projector.name(), e);
-                    }
-                }
-            }
-        }
-
-        void resume() {
-            idle = false; // a later pause() must wait for the thread to see it
-            paused = false;
-            wake();
-        }
-    }
-
-    private static double rate(long events, long nanos) {
-        return nanos <= 0 ? 0 : events / (nanos / 1e9);
     }
 
     /** Configures a {@link ProjectionRunner}. */
@@ -461,6 +506,7 @@ public final class ProjectionRunner implements AutoCloseable {
         /**
          * Adds a projection.
          *
+         * @throws NullPointerException if {@code projector} is null
          * @throws IllegalArgumentException if one of the same name was added
          */
         public Builder add(Projector projector) {
@@ -473,7 +519,11 @@ public final class ProjectionRunner implements AutoCloseable {
             return this;
         }
 
-        /** Events read and applied per transaction; default 500. */
+        /**
+         * Events read and applied per transaction; default 500.
+         *
+         * @throws IllegalArgumentException if {@code n} is less than 1
+         */
         public Builder batchSize(int n) {
             if (n < 1) {
                 throw new IllegalArgumentException("batchSize must be at least 1, was " + n);
@@ -482,7 +532,11 @@ public final class ProjectionRunner implements AutoCloseable {
             return this;
         }
 
-        /** How long an idle projection waits before reading the log again; default 100 ms. */
+        /**
+         * How long an idle projection waits before reading the log again; default 100 ms.
+         *
+         * @throws IllegalArgumentException if {@code d} is not positive
+         */
         public Builder pollInterval(Duration d) {
             if (d.isNegative() || d.isZero()) {
                 throw new IllegalArgumentException("pollInterval must be positive, was " + d);
@@ -491,7 +545,11 @@ public final class ProjectionRunner implements AutoCloseable {
             return this;
         }
 
-        /** The longest wait between retries of a failing projection; default 30 s. */
+        /**
+         * The longest wait between retries of a failing projection; default 30 s.
+         *
+         * @throws IllegalArgumentException if {@code d} is not positive
+         */
         public Builder maxBackoff(Duration d) {
             if (d.isNegative() || d.isZero()) {
                 throw new IllegalArgumentException("maxBackoff must be positive, was " + d);
@@ -501,7 +559,7 @@ public final class ProjectionRunner implements AutoCloseable {
         }
 
         /**
-         * The runner.
+         * The runner. Building it starts no thread.
          *
          * @throws IllegalStateException if no projection was added
          */

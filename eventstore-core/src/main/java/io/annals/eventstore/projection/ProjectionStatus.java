@@ -1,16 +1,38 @@
 package io.annals.eventstore.projection;
 
+import java.util.Objects;
+import java.util.Optional;
+
 /**
  * Where a projection stands in a {@link ProjectionRunner}.
  *
  * @param name the projection
  * @param state what its runner is doing
  * @param checkpoint the position of the last event applied, as this runner last saw it
- * @param lastError the error of the last failed attempt while {@code FAILED}, else null
+ * @param lastError what the last attempt failed with, present exactly while {@code FAILED}
  * @param failures failed attempts in a row
  */
-public record ProjectionStatus(String name, State state, long checkpoint, String lastError,
+public record ProjectionStatus(String name, State state, long checkpoint, Optional<String> lastError,
                                int failures) {
+
+    /**
+     * @throws NullPointerException if {@code name}, {@code state} or {@code lastError} is null
+     * @throws IllegalArgumentException if {@code checkpoint} or {@code failures} is negative, or
+     *     {@code lastError} is present in another state than {@code FAILED} or missing in it
+     */
+    public ProjectionStatus {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(lastError, "lastError");
+        if (checkpoint < 0 || failures < 0) {
+            throw new IllegalArgumentException("checkpoint and failures cannot be negative, were "
+                    + checkpoint + " and " + failures);
+        }
+        if (lastError.isPresent() != (state == State.FAILED)) {
+            throw new IllegalArgumentException("lastError must be present exactly while FAILED, was "
+                    + lastError + " while " + state);
+        }
+    }
 
     /** What a projection's runner is doing. */
     public enum State {

@@ -10,6 +10,7 @@ import io.annals.eventstore.EventCodec;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStore;
 import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.InterruptedWaitException;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.StateCodec;
 import io.annals.eventstore.projection.CheckpointConflictException;
@@ -22,10 +23,20 @@ import io.annals.eventstore.projection.ReadModel;
 import io.annals.eventstore.projection.RebuildProgress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -210,7 +221,7 @@ public abstract class ProjectionRunnerContract {
 
         List<ProjectionStatus> statuses = runner(store, totals).catchUp();
 
-        assertThat(statuses).extracting(ProjectionStatus::lastError).containsOnlyNulls();
+        assertThat(statuses).extracting(ProjectionStatus::lastError).containsOnly(Optional.empty());
         assertThat(readModel(totals)).isEqualTo(fold(store)).hasSize(4);
         assertThat(totals.get("acct-1")).contains(new Total(2 + 6 + 10 + 14 + 18 + 50, 10));
         assertThat(totals.get("acct-closed")).isEmpty();
@@ -367,7 +378,7 @@ public abstract class ProjectionRunnerContract {
         assertThat(runner.awaitPosition("healthy", last.position(), Duration.ofSeconds(20))).isTrue();
         awaitState(runner, "broken", ProjectionStatus.State.FAILED);
         ProjectionStatus failed = runner.status("broken");
-        assertThat(failed.lastError()).contains("projection broken failed on event")
+        assertThat(failed.lastError().orElseThrow()).contains("projection broken failed on event")
                 .contains("Deposited, stream b version 1, position " + bad.position())
                 .contains("cannot handle 666");
         assertThat(broken.get("a")).isEmpty(); // the batch holding the bad event was not written
@@ -399,7 +410,7 @@ public abstract class ProjectionRunnerContract {
         runner.start();
 
         awaitState(runner, "erroring", ProjectionStatus.State.FAILED);
-        assertThat(runner.status("erroring").lastError()).contains("an Error, not an exception");
+        assertThat(runner.status("erroring").lastError().orElseThrow()).contains("an Error, not an exception");
         failing.set(false);
         assertThat(runner.awaitPosition("erroring", written.position(), Duration.ofSeconds(20))).isTrue();
         runner.close();
@@ -419,7 +430,7 @@ public abstract class ProjectionRunnerContract {
         List<ProjectionStatus> statuses = runner(store, keyed(store, brokenTotals), healthy).catchUp();
 
         assertThat(statuses.get(0).state()).isEqualTo(ProjectionStatus.State.FAILED);
-        assertThat(statuses.get(0).lastError()).contains("cannot handle 666");
+        assertThat(statuses.get(0).lastError().orElseThrow()).contains("cannot handle 666");
         assertThat(healthy.get("a")).contains(new Total(667, 2));
     }
 
@@ -481,11 +492,217 @@ public abstract class ProjectionRunnerContract {
         assertThat(readModel(theirs).values()).extracting(Total::count).containsOnly(20L);
     }
 
+    /** Hands every call on to a projector; notes calls that overlap and their threads; holds batches at a gate. */
+    static final class Watched implements Projector {
+        final Projector delegate;
+        final CountDownLatch applying = new CountDownLatch(1);
+        final CountDownLatch gate;
+        final AtomicInteger inside = new AtomicInteger();
+        final AtomicBoolean overlapped = new AtomicBoolean();
+        final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+
+        Watched(Projector delegate, CountDownLatch gate) {
+            this.delegate = delegate;
+            this.gate = gate;
+        }
+
+        @Override
+        public String name() {
+            return delegate.name();
+        }
+
+        @Override
+        public long checkpoint() {
+            return delegate.checkpoint();
+        }
+
+        @Override
+        public void apply(long from, long to, List<RecordedEvent> events) {
+            applying.countDown();
+            watch(() -> delegate.apply(from, to, events));
+        }
+
+        @Override
+        public void reset() {
+            watch(delegate::reset);
+        }
+
+        @Override
+        public Optional<Lease> tryAcquire() {
+            return delegate.tryAcquire();
+        }
+
+        private void watch(Runnable call) {
+            threads.add(Thread.currentThread());
+            if (inside.incrementAndGet() > 1) {
+                overlapped.set(true);
+            }
+            try {
+                gate.await();
+                Thread.sleep(1); // a wider window for another call to overlap this one
+                call.run();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            } finally {
+                inside.decrementAndGet();
+            }
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void a_rebuild_asked_for_while_batches_are_applied_never_runs_alongside_one() throws Exception {
+        EventStore store = store();
+        for (int i = 0; i < 100; i++) {
+            deposit(store, "acct-" + (i % 5), i + 1);
+        }
+        KeyedProjector<String, Total> totals = keyed(store, new Totals("totals"));
+        Watched watched = new Watched(totals, new CountDownLatch(0));
+        ProjectionRunner runner = runner(store, watched);
+        runner.start();
+        AtomicLong last = new AtomicLong();
+        Thread writer = new Thread(() -> {
+            for (int i = 0; i < 200; i++) {
+                last.set(deposit(store, "acct-" + (i % 5), 1).position());
+            }
+        });
+        writer.start();
+        watched.applying.await();
+        Set<Thread> listenedOn = ConcurrentHashMap.newKeySet();
+
+        runner.rebuild("totals", p -> listenedOn.add(Thread.currentThread()));
+        runner.rebuild("totals", p -> listenedOn.add(Thread.currentThread()));
+        writer.join();
+
+        assertThat(runner.awaitPosition("totals", last.get(), Duration.ofSeconds(20))).isTrue();
+        assertThat(watched.overlapped).as("a rebuild overlapped a batch").isFalse();
+        assertThat(readModel(totals)).isEqualTo(fold(store));
+        assertThat(listenedOn).hasSize(1).allMatch(Thread::isDaemon)
+                .extracting(Thread::getName).containsExactly("annals-projection-totals");
+    }
+
+    @Test
+    @Timeout(60)
+    void an_interrupted_wait_for_a_position_throws_and_keeps_the_interrupt_flag() throws Exception {
+        EventStore store = store();
+        KeyedProjector<String, Total> totals = keyed(store, new Totals("totals"));
+        // Not started, so the position is never reached; the checkpoint is read once.
+        ProjectionRunner runner = closeLater(ProjectionRunner.builder(store).add(totals)
+                .pollInterval(Duration.ofHours(1)).build());
+        AppendResult written = deposit(store, "a", 1);
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        AtomicBoolean flagSet = new AtomicBoolean();
+        Thread waiter = new Thread(() -> {
+            try {
+                runner.awaitPosition("totals", written.position(), Duration.ofHours(1));
+            } catch (Throwable e) {
+                thrown.set(e);
+                flagSet.set(Thread.currentThread().isInterrupted());
+            }
+        });
+        waiter.start();
+        awaitBlockedIn(waiter, "awaitPosition");
+
+        waiter.interrupt();
+        waiter.join();
+
+        assertThat(thrown.get()).isInstanceOf(InterruptedWaitException.class)
+                .hasMessageContaining("totals");
+        assertThat(flagSet).as("the interrupt flag").isTrue();
+    }
+
+    @Test
+    @Timeout(60)
+    void closing_while_a_batch_is_applied_ends_the_thread_and_lets_go_of_the_lease() throws Exception {
+        EventStore store = store();
+        EventStore other = closeLater(reopen(store));
+        AppendResult written = deposit(store, "a", 1);
+        CountDownLatch gate = new CountDownLatch(1);
+        Watched watched = new Watched(keyed(store, new Totals("totals")), gate);
+        ProjectionRunner runner = runner(store, watched);
+        runner.start();
+        watched.applying.await();
+        Thread closer = new Thread(runner::close);
+        closer.start();
+        awaitBlockedIn(closer, "close");
+
+        gate.countDown();
+        closer.join();
+
+        assertThat(watched.threads).isNotEmpty();
+        for (Thread t : watched.threads) {
+            t.join(20_000); // it may still be on its way out when close() returns
+        }
+        assertThat(watched.threads).noneMatch(Thread::isAlive);
+        assertThat(runner.status("totals").state()).isEqualTo(ProjectionStatus.State.STOPPED);
+        KeyedProjector<String, Total> theirs = keyed(other, new Totals("totals"));
+        assertThat(theirs.checkpoint()).as("the batch under way was committed").isEqualTo(written.position());
+        try (Projector.Lease lease = theirs.tryAcquire().orElseThrow()) {
+            assertThat(lease.isValid()).as("another runner's lease").isTrue();
+        }
+    }
+
+    @Test
+    void closing_twice_is_fine_and_a_closed_runner_takes_no_more_work() {
+        EventStore store = store();
+        KeyedProjector<String, Total> totals = keyed(store, new Totals("totals"));
+        ProjectionRunner started = runner(store, totals);
+        started.start();
+        awaitState(started, "totals", ProjectionStatus.State.RUNNING);
+        ProjectionRunner idle = runner(store, totals);
+
+        started.close();
+        started.close();
+        idle.close();
+        idle.close();
+
+        for (ProjectionRunner runner : List.of(started, idle)) {
+            assertThat(runner.status("totals").state()).isEqualTo(ProjectionStatus.State.STOPPED);
+            assertThatThrownBy(runner::start).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> runner.rebuild("totals", p -> { }))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+            assertThatThrownBy(runner::catchUp).isInstanceOf(IllegalStateException.class);
+        }
+        try (Projector.Lease lease = totals.tryAcquire().orElseThrow()) {
+            assertThat(lease.isValid()).as("the lease after close").isTrue();
+        }
+    }
+
     protected static void awaitState(ProjectionRunner runner, String name, ProjectionStatus.State state) {
+        awaitCondition(() -> runner.status(name).state() == state,
+                () -> name + " never reached " + state + ": " + runner.status(name));
+    }
+
+    /**
+     * Waits until {@code thread} waits in the runner's {@code method} itself, not in the store
+     * below it (whose own waits an interruption would end otherwise), or has ended.
+     */
+    private static void awaitBlockedIn(Thread thread, String method) {
+        awaitCondition(() -> {
+            Thread.State s = thread.getState();
+            if (s == Thread.State.TERMINATED) {
+                return true;
+            }
+            if (s != Thread.State.WAITING && s != Thread.State.TIMED_WAITING) {
+                return false;
+            }
+            for (StackTraceElement frame : thread.getStackTrace()) {
+                if (frame.getClassName().equals(ProjectionRunner.class.getName())) {
+                    return frame.getMethodName().equals(method);
+                }
+                if (!frame.getClassName().startsWith("java.") && !frame.getClassName().startsWith("jdk.")) {
+                    return false;
+                }
+            }
+            return false;
+        }, () -> thread + " never waited in " + method + ": " + Arrays.toString(thread.getStackTrace()));
+    }
+
+    private static void awaitCondition(BooleanSupplier condition, Supplier<String> failure) {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (runner.status(name).state() != state) {
+        while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError(name + " never reached " + state + ": " + runner.status(name));
+                throw new AssertionError(failure.get());
             }
             try {
                 Thread.sleep(5);

@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
@@ -234,7 +235,7 @@ abstract class CrashRecoveryContract {
             KeyedProjector<String, Total> totals = store.projectors().keyed(new Totals("totals"), CODEC, TOTALS);
             try (ProjectionRunner runner = ProjectionRunner.builder(store).add(totals)
                     .add(store.projectors().sql(new DepositTables(), CODEC)).build()) {
-                assertThat(runner.catchUp()).extracting(ProjectionStatus::lastError).containsOnlyNulls();
+                assertThat(runner.catchUp()).extracting(ProjectionStatus::lastError).containsOnly(Optional.empty());
             }
             checkReadModelsAgainstTheLog(store, true);
             db().checkIntegrity(url);

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.annals.eventstore.InterruptedWaitException;
 import io.annals.eventstore.CommandRejectedException;
 import io.annals.eventstore.command.CommandResult;
 import io.annals.eventstore.projection.ReadModel;
@@ -286,7 +287,13 @@ public final class PriceTrackerApi {
         if (position < 0) {
             throw new ApiError(400, "invalid_parameter", "atLeast cannot be negative");
         }
-        if (!tracker.projections().awaitPosition(position, readWait)) {
+        boolean reached;
+        try {
+            reached = tracker.projections().awaitPosition(position, readWait);
+        } catch (InterruptedWaitException e) {
+            reached = false; // the server is stopping: the client may ask again
+        }
+        if (!reached) {
             throw new ApiError(503, "not_caught_up", "the read models have not reached position "
                     + position + " yet", Map.of("Retry-After", "1"));
         }

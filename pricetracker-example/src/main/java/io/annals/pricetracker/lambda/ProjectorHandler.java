@@ -74,10 +74,10 @@ public final class ProjectorHandler implements RequestStreamHandler {
             p.put("name", s.name());
             p.put("state", s.state().name());
             p.put("checkpoint", s.checkpoint());
-            p.put("lastError", s.lastError());
+            p.put("lastError", s.lastError().orElse(null));
             if (s.state() == ProjectionStatus.State.FAILED) {
                 LambdaEnvironment.log(context, "projection " + s.name() + " failed at checkpoint "
-                        + s.checkpoint() + ": " + s.lastError());
+                        + s.checkpoint() + ": " + s.lastError().orElseThrow());
             }
         }
         output.write(JSON.writeValueAsBytes(summary));
