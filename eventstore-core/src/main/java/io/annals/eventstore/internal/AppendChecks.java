@@ -60,7 +60,7 @@ public final class AppendChecks {
                     + "): payload is " + payload + " bytes of UTF-8, over the limit of "
                     + limits.maxPayloadBytes());
         }
-        JsonValidator.checkObject(e.json(), limits.maxJsonDepth()).ifPresent(problem -> {
+        JsonValidator.checkObject(e.json(), limits.maxJsonDepth(), limits.maxPayloadBytes()).ifPresent(problem -> {
             throw new IllegalArgumentException("events[" + index + "] (" + e.type()
                     + "): invalid JSON: " + problem);
         });

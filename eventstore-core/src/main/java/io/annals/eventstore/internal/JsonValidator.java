@@ -5,16 +5,24 @@ import java.util.Optional;
 /**
  * A strict RFC 8259 checker for event payloads, with no dependency.
  *
- * <p>Stricter than the RFC in two ways, both because PostgreSQL's {@code jsonb} cannot hold the
- * value and every store must accept the same payloads: the escape {@code \u0000} and unpaired
- * UTF-16 surrogates (escaped or raw) are refused. Nesting is bounded so that hostile input cannot
- * exhaust the stack of whoever parses it later.
+ * <p>The rule behind everything it refuses beyond the RFC: what an append accepts, every store
+ * must give back as the same JSON tree, and a reader with the library's limits must be able to
+ * parse it. So it refuses what PostgreSQL's {@code jsonb} cannot hold or changes: the escape
+ * {@code \u0000}, unpaired UTF-16 surrogates (escaped or raw), a key written twice in one object
+ * (compared after unescaping, so {@code "a"} and {@code "\u0061"} are the same key), and a
+ * negative zero ({@code jsonb} keeps {@code -0} as {@code 0}). {@code jsonb} also prints numbers
+ * without an exponent, so a number is measured as it will be printed: at most
+ * {@value #MAX_NUMBER_LENGTH} characters, and the whole payload, its numbers written out, within
+ * the payload limit ({@code 1e999} is 5 characters in, 1,000 out). Nesting is bounded so that
+ * hostile input cannot exhaust the stack of whoever parses it later.
  */
 public final class JsonValidator {
 
     private final String text;
     private final int maxDepth;
     private int pos;
+    /** How many characters the numbers grow by when written without exponents. */
+    private long growth;
 
     private JsonValidator(String text, int maxDepth) {
         this.text = text;
@@ -22,24 +30,48 @@ public final class JsonValidator {
     }
 
     /**
-     * Checks that {@code text} is exactly one JSON object.
+     * Checks that {@code text} is exactly one JSON object, at most {@code maxDepth} deep, whose
+     * UTF-8 size stays within {@code maxBytes} once its numbers are written without exponents.
+     *
+     * @return what is wrong and where; empty when valid
+     */
+    public static Optional<String> checkObject(String text, int maxDepth, long maxBytes) {
+        JsonValidator v = new JsonValidator(text, maxDepth);
+        Optional<String> problem = v.check();
+        if (problem.isPresent() || v.growth == 0) {
+            return problem;
+        }
+        long written = Text.utf8Length(text) + v.growth;
+        if (written > maxBytes) {
+            return Optional.of("with its numbers written out without exponents (as PostgreSQL "
+                    + "prints them), the payload is " + written + " bytes of UTF-8, over the limit of "
+                    + maxBytes);
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Checks that {@code text} is exactly one JSON object, at most {@code maxDepth} deep.
      *
      * @return what is wrong and where; empty when valid
      */
     public static Optional<String> checkObject(String text, int maxDepth) {
-        JsonValidator v = new JsonValidator(text, maxDepth);
+        return new JsonValidator(text, maxDepth).check();
+    }
+
+    private Optional<String> check() {
         try {
-            v.skipWhitespace();
-            if (v.pos >= text.length()) {
+            skipWhitespace();
+            if (pos >= text.length()) {
                 return Optional.of("empty text");
             }
-            if (text.charAt(v.pos) != '{') {
-                return Optional.of("not a JSON object (starts with '" + text.charAt(v.pos) + "')");
+            if (text.charAt(pos) != '{') {
+                return Optional.of("not a JSON object (starts with '" + text.charAt(pos) + "')");
             }
-            v.value(0);
-            v.skipWhitespace();
-            if (v.pos != text.length()) {
-                return Optional.of("trailing text at offset " + v.pos);
+            value(0);
+            skipWhitespace();
+            if (pos != text.length()) {
+                return Optional.of("trailing text at offset " + pos);
             }
             return Optional.empty();
         } catch (Invalid e) {
@@ -122,7 +154,10 @@ public final class JsonValidator {
         }
     }
 
-    /** Reads {@code "key" :} of an object, refusing a key written twice the same way. */
+    /**
+     * Reads {@code "key" :} of an object, refusing a key the object has already, however it is
+     * written ({@code "a"}, {@code "\u0061"}).
+     */
     private void key(Frame f) throws Invalid {
         skipWhitespace();
         if (peek() != '"') {
@@ -130,12 +165,42 @@ public final class JsonValidator {
         }
         int keyStart = pos;
         string();
-        if (!f.keys.add(text.substring(keyStart, pos))) {
+        if (!f.keys.add(unescape(text.substring(keyStart + 1, pos - 1)))) {
             throw new Invalid("the key " + text.substring(keyStart, pos)
-                    + " appears twice in one object at offset " + keyStart);
+                    + " appears twice in one object at offset " + keyStart
+                    + " (keys are compared after unescaping)");
         }
         skipWhitespace();
         expect(':');
+    }
+
+    /** The characters a valid string's body stands for. */
+    private static String unescape(String body) {
+        if (body.indexOf('\\') < 0) {
+            return body;
+        }
+        StringBuilder out = new StringBuilder(body.length());
+        for (int i = 0; i < body.length(); i++) {
+            char c = body.charAt(i);
+            if (c != '\\') {
+                out.append(c);
+                continue;
+            }
+            char e = body.charAt(++i);
+            switch (e) {
+                case 'b' -> out.append('\b');
+                case 'f' -> out.append('\f');
+                case 'n' -> out.append('\n');
+                case 'r' -> out.append('\r');
+                case 't' -> out.append('\t');
+                case 'u' -> {
+                    out.append((char) Integer.parseInt(body.substring(i + 1, i + 5), 16));
+                    i += 4;
+                }
+                default -> out.append(e); // " \ /
+            }
+        }
+        return out.toString();
     }
 
     private void scalar(char c) throws Invalid {
@@ -228,23 +293,32 @@ public final class JsonValidator {
     }
 
     /** The longest number accepted, in characters. */
-    static final int MAX_NUMBER_LENGTH = 1_000;
+    public static final int MAX_NUMBER_LENGTH = 1_000;
     /** The largest exponent accepted, either way. */
     static final int MAX_EXPONENT = 1_000;
 
     private void number() throws Invalid {
         int start = pos;
-        number(start);
-        if (pos - start > MAX_NUMBER_LENGTH) {
-            throw new Invalid("a number of " + (pos - start) + " characters at offset " + start
-                    + " (at most " + MAX_NUMBER_LENGTH + ")");
+        int written = number(start);
+        if (pos - start > MAX_NUMBER_LENGTH || written > MAX_NUMBER_LENGTH) {
+            throw new Invalid("a number of " + Math.max(pos - start, written) + " characters at "
+                    + "offset " + start + " once written without an exponent (at most "
+                    + MAX_NUMBER_LENGTH + ")");
         }
+        growth += Math.max(0, written - (pos - start));
     }
 
-    private void number(int start) throws Invalid {
-        if (peek() == '-') {
+    /**
+     * Reads a number; returns its length written without an exponent, as PostgreSQL's
+     * {@code numeric} prints it: the integer digits (at least one) and, when the scale is
+     * positive, a point and as many fraction digits as the scale.
+     */
+    private int number(int start) throws Invalid {
+        boolean negative = peek() == '-';
+        if (negative) {
             pos++;
         }
+        int intStart = pos;
         char c = peek();
         if (c == '0') {
             pos++;
@@ -253,17 +327,23 @@ public final class JsonValidator {
         } else {
             throw invalid("invalid number");
         }
+        String integer = text.substring(intStart, pos);
+        String fraction = "";
         if (peek() == '.') {
             pos++;
             if (!isDigit(peek())) {
                 throw invalid("invalid number: digit expected after '.'");
             }
+            int fracStart = pos;
             digits();
+            fraction = text.substring(fracStart, pos);
         }
+        int exponent = 0;
         c = peek();
         if (c == 'e' || c == 'E') {
             pos++;
             c = peek();
+            boolean minus = c == '-';
             if (c == '+' || c == '-') {
                 pos++;
             }
@@ -272,12 +352,24 @@ public final class JsonValidator {
             }
             int digitsStart = pos;
             digits();
-            String exponent = text.substring(digitsStart, pos).replaceFirst("^0+(?=.)", "");
-            if (exponent.length() > 4 || Integer.parseInt(exponent) > MAX_EXPONENT) {
-                throw new Invalid("a number with exponent " + exponent + " at offset " + start
+            String digits = text.substring(digitsStart, pos).replaceFirst("^0+(?=.)", "");
+            if (digits.length() > 4 || Integer.parseInt(digits) > MAX_EXPONENT) {
+                throw new Invalid("a number with exponent " + digits + " at offset " + start
                         + " (at most " + MAX_EXPONENT + " either way)");
             }
+            exponent = minus ? -Integer.parseInt(digits) : Integer.parseInt(digits);
         }
+        String significand = integer + fraction;
+        if (negative && significand.chars().allMatch(d -> d == '0')) {
+            throw new Invalid("a negative zero at offset " + start + " (PostgreSQL's jsonb keeps "
+                    + "it as 0, so the stores would not give back the same tree)");
+        }
+        int point = integer.length() + exponent; // where the point falls in the significand
+        int integerDigits = point <= 0 ? 0
+                : significand.substring(0, Math.min(point, significand.length()))
+                        .replaceFirst("^0+", "").length() + Math.max(0, point - significand.length());
+        int scale = Math.max(0, fraction.length() - exponent);
+        return (negative ? 1 : 0) + Math.max(1, integerDigits) + (scale > 0 ? 1 + scale : 0);
     }
 
     private void digits() {

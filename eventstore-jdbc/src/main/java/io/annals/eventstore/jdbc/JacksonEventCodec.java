@@ -1,13 +1,17 @@
 package io.annals.eventstore.jdbc;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.annals.eventstore.AppendLimits;
 import io.annals.eventstore.Event;
 import io.annals.eventstore.EventCodec;
+import io.annals.eventstore.internal.JsonValidator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -52,11 +56,27 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
 
     /**
      * A mapper configured for stored events: floats as {@code BigDecimal}, {@code BigDecimal}
-     * written plainly, unknown properties ignored, no default typing. A base to customise for
-     * {@link Builder#objectMapper}.
+     * written plainly, unknown properties ignored, no default typing, and read limits that accept
+     * whatever a store with the default {@link AppendLimits} accepts (Jackson's own defaults
+     * refuse a key over 50,000 characters, which a 1 MiB payload may hold, and the event would be
+     * unreadable: a poison event). A base to customise for {@link Builder#objectMapper}.
      */
     public static ObjectMapper defaultObjectMapper() {
-        return JsonMapper.builder()
+        return defaultObjectMapper(AppendLimits.defaults());
+    }
+
+    /**
+     * {@link #defaultObjectMapper()} with read limits that accept whatever a store with
+     * {@code limits} accepts: give the codec the limits given to the store.
+     */
+    public static ObjectMapper defaultObjectMapper(AppendLimits limits) {
+        StreamReadConstraints readLimits = StreamReadConstraints.builder()
+                .maxNestingDepth(limits.maxJsonDepth())
+                .maxNumberLength(JsonValidator.MAX_NUMBER_LENGTH)
+                .maxStringLength(Math.max(limits.maxPayloadBytes(), StreamReadConstraints.DEFAULT_MAX_STRING_LEN))
+                .maxNameLength(Math.max(limits.maxPayloadBytes(), StreamReadConstraints.DEFAULT_MAX_NAME_LEN))
+                .build();
+        return JsonMapper.builder(JsonFactory.builder().streamReadConstraints(readLimits).build())
                 .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -129,6 +149,16 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
 
         private Builder(Class<E> baseType) {
             this.baseType = Objects.requireNonNull(baseType, "baseType");
+        }
+
+        /**
+         * Reads with limits that accept whatever a store with {@code limits} accepts: give the
+         * codec the limits given to the store when they are not the defaults. Replaces the
+         * mapper with {@code defaultObjectMapper(limits)}.
+         */
+        public Builder<E> limits(AppendLimits limits) {
+            this.mapper = defaultObjectMapper(Objects.requireNonNull(limits, "limits"));
+            return this;
         }
 
         /**

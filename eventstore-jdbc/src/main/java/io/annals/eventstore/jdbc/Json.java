@@ -1,6 +1,8 @@
 package io.annals.eventstore.jdbc;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.annals.eventstore.EventStoreException;
@@ -11,7 +13,11 @@ import org.jspecify.annotations.Nullable;
 /** The JSON the store itself writes: metadata, and lists bound as one parameter. */
 final class Json {
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** No read limit on names and strings: metadata is bounded by the store's own limits. */
+    private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNameLength(Integer.MAX_VALUE).maxStringLength(Integer.MAX_VALUE).build())
+            .build());
     private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() { };
 
     private Json() {

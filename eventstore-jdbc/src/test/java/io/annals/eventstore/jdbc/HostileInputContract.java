@@ -317,4 +317,26 @@ abstract class HostileInputContract extends ReliabilityContract {
     static void sql(String url, String sql) throws SQLException {
         ReliabilityDb.execute(url, sql);
     }
+
+    /** Reads only {@code v} of a probe payload; everything else is ignored, but must be parsed. */
+    record Probe(int v) implements io.annals.eventstore.Event {
+    }
+
+    @Test
+    void what_an_append_accepts_at_the_limits_every_store_gives_back_and_the_codec_reads() {
+        String url = db().newUrl("limits");
+        String longKey = "k".repeat(60_000); // over Jackson's default of 50,000 for a name
+        String json = "{\"v\":1,\"" + longKey + "\":\"" + "s".repeat(900_000) + "\",\"n\":1e999,"
+                + "\"f\":-1.5E-996,\"deep\":" + "[".repeat(998) + "]".repeat(998) + "}";
+        var codec = JacksonEventCodec.builder(Probe.class).register("Probe", Probe.class).build();
+        try (JdbcEventStore store = JdbcEventStore.open(url)) {
+            store.append("p", ExpectedVersion.noStream(), List.of(
+                    EventData.of("Probe", json, Map.of(longKey, "m".repeat(4_000)))));
+
+            RecordedEvent read = store.readStream("p", 1, 1).get(0);
+            assertThat(codec.decode(read).event()).isEqualTo(new Probe(1));
+            assertThat(read.metadata()).containsEntry(longKey, "m".repeat(4_000));
+            assertThat(codec.decode(store.readAll(0, 1).get(0)).event()).isEqualTo(new Probe(1));
+        }
+    }
 }
