@@ -15,5 +15,6 @@ module io.annals.eventstore {
     exports io.annals.eventstore.projection;
     exports io.annals.eventstore.testing;
     // Machinery shared with the stores of other modules: not API.
-    exports io.annals.eventstore.internal to io.annals.eventstore.jdbc;
+    exports io.annals.eventstore.internal to
+            io.annals.eventstore.jdbc;
 }

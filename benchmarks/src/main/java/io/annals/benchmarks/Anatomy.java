@@ -2,14 +2,14 @@ package io.annals.benchmarks;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.annals.eventstore.command.CommandHandler;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.ExpectedVersion;
-import io.annals.eventstore.projection.KeyedProjector;
 import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.command.CommandHandler;
+import io.annals.eventstore.jdbc.JdbcEventStore;
+import io.annals.eventstore.projection.KeyedProjector;
 import io.annals.eventstore.snapshot.SnapshotPolicy;
 import io.annals.eventstore.snapshot.SnapshotSettings;
-import io.annals.eventstore.jdbc.JdbcEventStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -21,13 +21,12 @@ import java.util.UUID;
  */
 final class Anatomy {
 
-    private Anatomy() {
-    }
+    private Anatomy() {}
 
     static void run(Target target, Results results) throws Exception {
         HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(target.sqlite() ? target.url
-                : target.url + "&socketFactory=" + CountingSocketFactory.class.getName());
+        config.setJdbcUrl(
+                target.sqlite() ? target.url : target.url + "&socketFactory=" + CountingSocketFactory.class.getName());
         config.setMaximumPoolSize(8);
         try (HikariDataSource pool = new HikariDataSource(config)) {
             CountingDataSource ds = new CountingDataSource(pool);
@@ -39,14 +38,20 @@ final class Anatomy {
                 ds.reset();
                 for (int i = 0; i < n; i++) {
                     String stream = "anat-new-" + run + "-" + i;
-                    store.append(stream, ExpectedVersion.noStream(), List.of(EventData.of(Domain.TYPE, Domain.json(stream, 1))));
+                    store.append(
+                            stream,
+                            ExpectedVersion.noStream(),
+                            List.of(EventData.of(Domain.TYPE, Domain.json(stream, 1))));
                 }
                 results.calls(db, "append 1 event, new stream", ds.perOperation(n));
 
                 String stream = "anat-ex-" + run;
                 ds.reset();
                 for (int i = 0; i < n; i++) {
-                    store.append(stream, ExpectedVersion.exactly(i), List.of(EventData.of(Domain.TYPE, Domain.json(stream, i + 1))));
+                    store.append(
+                            stream,
+                            ExpectedVersion.exactly(i),
+                            List.of(EventData.of(Domain.TYPE, Domain.json(stream, i + 1))));
                 }
                 results.calls(db, "append 1 event, exactly(v)", ds.perOperation(n));
 
@@ -73,11 +78,11 @@ final class Anatomy {
                 }
                 results.calls(db, "readAll, page of 500", ds.perOperation(n));
 
-                CommandHandler<Domain.Price, Domain.ChangePrice, Domain.PriceEvent> handler =
-                        CommandHandler.builder(new Domain.Prices(), store, Domain.CODEC)
-                                .snapshots(new SnapshotSettings<>(store.snapshots(), Domain.STATE, 1,
-                                        SnapshotPolicy.everyEvents(100)))
-                                .build();
+                CommandHandler<Domain.Price, Domain.ChangePrice, Domain.PriceEvent> handler = CommandHandler.builder(
+                                new Domain.Prices(), store, Domain.CODEC)
+                        .snapshots(new SnapshotSettings<>(
+                                store.snapshots(), Domain.STATE, 1, SnapshotPolicy.everyEvents(100)))
+                        .build();
                 String id = "anat-cmd-" + run;
                 for (int i = 0; i < 150; i++) {
                     handler.handle(new Domain.ChangePrice(id, Domain.STEP)); // past the first snapshot
@@ -94,21 +99,23 @@ final class Anatomy {
                 }
                 results.calls(db, "load with a snapshot", ds.perOperation(n));
 
-                CommandHandler<Domain.Price, Domain.ChangePrice, Domain.PriceEvent> plain =
-                        CommandHandler.builder(new Domain.Prices(), store, Domain.CODEC).build();
+                CommandHandler<Domain.Price, Domain.ChangePrice, Domain.PriceEvent> plain = CommandHandler.builder(
+                                new Domain.Prices(), store, Domain.CODEC)
+                        .build();
                 ds.reset();
                 for (int i = 0; i < 20; i++) {
                     plain.load(id); // 350 events: pages of 512
                 }
                 results.calls(db, "load without snapshot, 350 events", ds.perOperation(20));
 
-                KeyedProjector<String, Domain.Summary> summaries = store.projectors()
-                        .keyed(new Domain.Summaries(), Domain.CODEC, Domain.SUMMARY);
+                KeyedProjector<String, Domain.Summary> summaries =
+                        store.projectors().keyed(new Domain.Summaries(), Domain.CODEC, Domain.SUMMARY);
                 // Batches of 500 events of 500 distinct streams, as a busy log has them.
                 long after;
                 if (target.sqlite()) {
-                    try (java.sql.Connection c = target.raw(); java.sql.Statement st = c.createStatement();
-                         java.sql.ResultSet rs = st.executeQuery("SELECT MAX(position) FROM annals_events")) {
+                    try (java.sql.Connection c = target.raw();
+                            java.sql.Statement st = c.createStatement();
+                            java.sql.ResultSet rs = st.executeQuery("SELECT MAX(position) FROM annals_events")) {
                         rs.next();
                         after = rs.getLong(1);
                     }

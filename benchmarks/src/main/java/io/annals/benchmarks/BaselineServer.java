@@ -57,8 +57,7 @@ public final class BaselineServer {
     }
 
     /** A response: status and JSON body. */
-    private record Answer(int status, String body) {
-    }
+    private record Answer(int status, String body) {}
 
     /** Runs until killed. */
     public static void main(String[] args) throws Exception {
@@ -86,7 +85,8 @@ public final class BaselineServer {
         HikariDataSource pool = new HikariDataSource(config);
         // The same events table as Annals: let the store create it, then write it by hand.
         JdbcEventStore.open(pool).close();
-        try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = pool.getConnection();
+                Statement st = c.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS product_view (product_id TEXT PRIMARY KEY, name TEXT NOT NULL, "
                     + "price TEXT NOT NULL, version BIGINT NOT NULL)");
             st.execute("""
@@ -109,7 +109,8 @@ public final class BaselineServer {
         http.setExecutor(executor);
         http.createContext("/", server::serve);
         http.start();
-        System.out.println("Baseline serving http://127.0.0.1:" + http.getAddress().getPort() + "/");
+        System.out.println(
+                "Baseline serving http://127.0.0.1:" + http.getAddress().getPort() + "/");
     }
 
     private void serve(HttpExchange exchange) throws IOException {
@@ -137,12 +138,17 @@ public final class BaselineServer {
         String[] parts = path.split("/", -1);
         if (parts.length == 2 && parts[1].equals("products") && method.equals("POST")) {
             JsonNode n = JSON.readTree(body);
-            return create(n.get("productId").textValue(), n.get("name").textValue(), n.get("price").decimalValue());
+            return create(
+                    n.get("productId").textValue(),
+                    n.get("name").textValue(),
+                    n.get("price").decimalValue());
         }
         if (parts.length == 3 && parts[1].equals("products") && method.equals("GET")) {
             return get(parts[2]);
         }
-        if (parts.length == 4 && parts[1].equals("products") && parts[3].equals("price-changes")
+        if (parts.length == 4
+                && parts[1].equals("products")
+                && parts[3].equals("price-changes")
                 && method.equals("POST")) {
             return changePrice(parts[2], JSON.readTree(body).get("variation").decimalValue());
         }
@@ -158,8 +164,8 @@ public final class BaselineServer {
 
     private Answer get(String id) throws SQLException {
         try (Connection c = pool.getConnection();
-             PreparedStatement ps = c.prepareStatement(
-                     "SELECT name, price, version FROM product_view WHERE product_id = ?")) {
+                PreparedStatement ps =
+                        c.prepareStatement("SELECT name, price, version FROM product_view WHERE product_id = ?")) {
             ps.setString(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -302,8 +308,8 @@ public final class BaselineServer {
             event.put("newPrice", next);
             event.put("variation", variation);
             long position = insertEvent(c, id, version + 1, "PriceChanged", event.toString());
-            try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE product_view SET price = ?, version = ? WHERE product_id = ?")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("UPDATE product_view SET price = ?, version = ? WHERE product_id = ?")) {
                 ps.setString(1, next.toPlainString());
                 ps.setLong(2, version + 1);
                 ps.setString(3, id);
@@ -314,8 +320,16 @@ public final class BaselineServer {
         });
     }
 
-    private static void history(Connection c, long position, String id, long version, String change,
-                                BigDecimal oldPrice, BigDecimal newPrice, BigDecimal variation) throws SQLException {
+    private static void history(
+            Connection c,
+            long position,
+            String id,
+            long version,
+            String change,
+            BigDecimal oldPrice,
+            BigDecimal newPrice,
+            BigDecimal variation)
+            throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO price_history (position, product_id, version, at_micros, change, old_price,
                                            new_price, variation) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")) {

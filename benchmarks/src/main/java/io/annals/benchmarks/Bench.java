@@ -41,8 +41,7 @@ public final class Bench {
 
     private static long started = System.nanoTime();
 
-    private Bench() {
-    }
+    private Bench() {}
 
     /** Prints a section title with the time since the run began. */
     static void section(String title) {
@@ -55,8 +54,8 @@ public final class Bench {
         boolean quick;
         Set<String> only = new LinkedHashSet<>(ALL);
         List<Target.Kind> dbs = new ArrayList<>(List.of(Target.Kind.SQLITE, Target.Kind.POSTGRES));
-        String postgres = System.getenv().getOrDefault("ANNALS_BENCH_POSTGRES_URL",
-                "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
+        String postgres = System.getenv()
+                .getOrDefault("ANNALS_BENCH_POSTGRES_URL", "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
         Path out;
         Boolean writeDocs;
         Path pricetrackerJar;
@@ -162,8 +161,11 @@ public final class Bench {
                 case "--write-docs" -> o.writeDocs = true;
                 case "--no-docs" -> o.writeDocs = false;
                 case "--pricetracker-jar" -> o.pricetrackerJar = Path.of(value(args, ++i, a));
-                case "--sizes" -> o.growthSizes = Arrays.stream(value(args, ++i, a).split(","))
-                        .mapToLong(s -> Long.parseLong(s.trim().replace("_", ""))).sorted().toArray();
+                case "--sizes" ->
+                    o.growthSizes = Arrays.stream(value(args, ++i, a).split(","))
+                            .mapToLong(s -> Long.parseLong(s.trim().replace("_", "")))
+                            .sorted()
+                            .toArray();
                 case "--scan" -> o.scanSize = Long.parseLong(value(args, ++i, a).replace("_", ""));
                 case "--merge" -> o.merge = Path.of(value(args, ++i, a));
                 case "--report-only" -> o.reportOnly = Path.of(value(args, ++i, a));
@@ -197,14 +199,44 @@ public final class Bench {
     }
 
     /** How long each kind of measurement runs, by mode. */
-    record Plans(Plan base, Plan threads, Plan slowLoad, Plan growth, int scanWarm, int scanRounds,
-                 int projectionWarm, int projectionRounds, double httpWarm, double httpSeconds, int httpRounds) {
+    record Plans(
+            Plan base,
+            Plan threads,
+            Plan slowLoad,
+            Plan growth,
+            int scanWarm,
+            int scanRounds,
+            int projectionWarm,
+            int projectionRounds,
+            double httpWarm,
+            double httpSeconds,
+            int httpRounds) {
         static Plans of(boolean quick) {
             return quick
-                    ? new Plans(Plan.of(0.2, 0.3, 3), Plan.of(0.15, 0.3, 2), Plan.of(0, 0, 1), Plan.of(0.1, 0.25, 3),
-                    1, 2, 0, 1, 1, 2, 1)
-                    : new Plans(Plan.of(1, 2, 5), Plan.of(1, 2, 3), Plan.of(0, 0, 3), Plan.of(0.5, 1.5, 5),
-                    1, 3, 0, 2, 3, 8, 3);
+                    ? new Plans(
+                            Plan.of(0.2, 0.3, 3),
+                            Plan.of(0.15, 0.3, 2),
+                            Plan.of(0, 0, 1),
+                            Plan.of(0.1, 0.25, 3),
+                            1,
+                            2,
+                            0,
+                            1,
+                            1,
+                            2,
+                            1)
+                    : new Plans(
+                            Plan.of(1, 2, 5),
+                            Plan.of(1, 2, 3),
+                            Plan.of(0, 0, 3),
+                            Plan.of(0.5, 1.5, 5),
+                            1,
+                            3,
+                            0,
+                            2,
+                            3,
+                            8,
+                            3);
         }
 
         /** The same plans with the base and growth rounds' length and number set by the options. */
@@ -219,8 +251,18 @@ public final class Bench {
                 b = b.rounds(rounds);
                 g = g.rounds(rounds);
             }
-            return new Plans(b, threads, slowLoad, g, scanWarm, scanRounds, projectionWarm, projectionRounds,
-                    httpWarm, httpSeconds, httpRounds);
+            return new Plans(
+                    b,
+                    threads,
+                    slowLoad,
+                    g,
+                    scanWarm,
+                    scanRounds,
+                    projectionWarm,
+                    projectionRounds,
+                    httpWarm,
+                    httpSeconds,
+                    httpRounds);
         }
     }
 
@@ -228,16 +270,20 @@ public final class Bench {
         long began = System.nanoTime();
         started = began;
         Path root = Path.of("").toAbsolutePath();
-        Path out = o.out != null ? o.out
-                : Files.isDirectory(root.resolve("benchmarks")) ? root.resolve("benchmarks/target/results")
-                : root.resolve("benchmark-results");
+        Path out = o.out != null
+                ? o.out
+                : Files.isDirectory(root.resolve("benchmarks"))
+                        ? root.resolve("benchmarks/target/results")
+                        : root.resolve("benchmark-results");
         if (o.reportOnly != null) {
             return reportOnly(o, root, out);
         }
         Plans plans = Plans.of(o.quick).override(o.roundSeconds, o.rounds);
         Results results = new Results(System.out);
-        results.source = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC)
-                .format(Instant.now()) + ", " + git();
+        results.source =
+                DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
+                                .withZone(ZoneOffset.UTC)
+                                .format(Instant.now()) + ", " + git();
         Path work = Files.createTempDirectory("annals-bench-");
         Cleanup.folder(work);
 
@@ -271,12 +317,17 @@ public final class Bench {
         }
         boolean httpReady = wrk && pricetracker != null && Files.exists(pricetracker) && self != null;
 
-        System.out.printf(Locale.ROOT, "Annals benchmarks, %s mode: %s on %s%n", o.quick ? "quick" : "full",
-                String.join(" ", o.only), dbs.stream().map(k -> k.label).toList());
+        System.out.printf(
+                Locale.ROOT,
+                "Annals benchmarks, %s mode: %s on %s%n",
+                o.quick ? "quick" : "full",
+                String.join(" ", o.only),
+                dbs.stream().map(k -> k.label).toList());
         int failures = 0;
         for (Target.Kind kind : dbs) {
             System.out.println("== " + kind.label);
-            if (o.only.stream().anyMatch(w -> List.of("W1", "W2", "W3", "W4", "W5").contains(w))) {
+            if (o.only.stream()
+                    .anyMatch(w -> List.of("W1", "W2", "W3", "W4", "W5").contains(w))) {
                 failures += attempt(results, kind, "W1-W5", () -> writes(o, plans, kind, work, results));
             }
             if (o.only.contains("W6") || o.only.contains("W8")) {
@@ -286,7 +337,7 @@ public final class Bench {
                 failures += attempt(results, kind, "W7", () -> {
                     section("W7: the price tracker's HTTP API under wrk");
                     try (Target annals = target(kind, work, "w7_annals", o);
-                         Target baseline = target(kind, work, "w7_raw", o)) {
+                            Target baseline = target(kind, work, "w7_raw", o)) {
                         new Http(work, pricetracker, self, results, o.quick ? 50 : 200, 16)
                                 .run(annals, baseline, plans.httpWarm(), plans.httpSeconds(), plans.httpRounds());
                     }
@@ -307,8 +358,8 @@ public final class Bench {
         Report.write(results, info, out);
         System.out.println();
         System.out.println("Results: " + out.resolve("results.md") + " (and results.json, ratios.svg, growth.svg)");
-        boolean complete = o.only.size() == ALL.size() && dbs.size() == 2 && httpReady && failures == 0
-                && o.merge == null;
+        boolean complete =
+                o.only.size() == ALL.size() && dbs.size() == 2 && httpReady && failures == 0 && o.merge == null;
         boolean docs = o.writeDocs != null ? o.writeDocs : !o.quick && complete;
         if (docs) {
             Path d = root.resolve("docs");
@@ -319,7 +370,11 @@ public final class Bench {
                 System.out.println("No docs/ folder here: run from the repository root to update docs/benchmarks.md");
             }
         }
-        System.out.printf(Locale.ROOT, "Done in %d min %02d s%s.%n", seconds / 60, seconds % 60,
+        System.out.printf(
+                Locale.ROOT,
+                "Done in %d min %02d s%s.%n",
+                seconds / 60,
+                seconds % 60,
                 failures == 0 ? "" : ", " + failures + " part(s) failed (see the notes)");
         return failures == 0 ? 0 : 1;
     }
@@ -333,9 +388,13 @@ public final class Bench {
         if (bySource.size() > 1) {
             StringBuilder sources = new StringBuilder();
             bySource.forEach((source, which) -> sources.append(sources.length() == 0 ? "" : "; ")
-                    .append(String.join(", ", which)).append(": ").append(source));
-            info.put("figures from", sources + " (the runs were split because the shared PostgreSQL server was "
-                    + "restarted under the first ones; `--merge`)");
+                    .append(String.join(", ", which))
+                    .append(": ")
+                    .append(source));
+            info.put(
+                    "figures from",
+                    sources + " (the runs were split because the shared PostgreSQL server was "
+                            + "restarted under the first ones; `--merge`)");
         }
     }
 
@@ -344,8 +403,9 @@ public final class Bench {
         Results results = new Results(System.out);
         Merge.into(results, o.reportOnly, Set.of());
         Map<String, String> info = new LinkedHashMap<>();
-        com.fasterxml.jackson.databind.JsonNode run =
-                new com.fasterxml.jackson.databind.ObjectMapper().readTree(o.reportOnly.toFile()).path("run");
+        com.fasterxml.jackson.databind.JsonNode run = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(o.reportOnly.toFile())
+                .path("run");
         run.fieldNames().forEachRemaining(k -> info.put(k, run.path(k).asText()));
         sources(results, info);
         Report.write(results, info, out);
@@ -429,7 +489,8 @@ public final class Bench {
 
     private static boolean connectionLost(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException s && s.getSQLState() != null
+            if (t instanceof SQLException s
+                    && s.getSQLState() != null
                     && (s.getSQLState().startsWith("08") || s.getSQLState().startsWith("57P"))) {
                 return true;
             }
@@ -477,7 +538,8 @@ public final class Bench {
 
     private static void history(Options o, Plans plans, Target.Kind kind, Path work, Results results) throws Exception {
         section("W6/W8: the history (bulk-loaded with raw JDBC batches; setup, not measured)");
-        try (Target t = target(kind, work, "history", o); JdbcEventStore store = t.openStore(20)) {
+        try (Target t = target(kind, work, "history", o);
+                JdbcEventStore store = t.openStore(20)) {
             t.createBaselineSequences();
             Reads reads = new Reads(t, store, results);
             long loaded = 0;
@@ -492,11 +554,21 @@ public final class Bench {
                 loaded = size;
                 t.analyze();
                 long lastPosition = t.sqlite() ? maxPosition(t) : t.loadPosition - 1;
-                System.out.printf(Locale.ROOT, "   history of %,d events loaded in %.0f s (%,d MiB on disk; %s free)%n",
-                        size, (System.nanoTime() - began) / 1e9, t.sizeBytes() >> 20, freeSpace(work));
+                System.out.printf(
+                        Locale.ROOT,
+                        "   history of %,d events loaded in %.0f s (%,d MiB on disk; %s free)%n",
+                        size,
+                        (System.nanoTime() - began) / 1e9,
+                        t.sizeBytes() >> 20,
+                        freeSpace(work));
                 if (o.only.contains("W6") && size == o.scanSize) {
                     section("W6: readAll and a projection over the history");
-                    reads.w6(size, lastPosition, plans.scanWarm(), plans.scanRounds(), plans.projectionWarm(),
+                    reads.w6(
+                            size,
+                            lastPosition,
+                            plans.scanWarm(),
+                            plans.scanRounds(),
+                            plans.projectionWarm(),
                             plans.projectionRounds());
                 }
                 if (o.only.contains("W8")) {
@@ -519,17 +591,26 @@ public final class Bench {
                     measured.append(String.format(Locale.ROOT, "%s%s x%.2f", i == 0 ? "" : ", ", names[i], f));
                 }
                 boolean full = lastSize >= 10_000_000;
-                results.check("W8", kind.label, String.format(Locale.ROOT, "flat: each cost at %s events within x1.5 of "
-                                + "its cost at %s%s", Results.count(lastSize), Results.count(o.growthSizes[0]),
-                                full ? "" : " (the target is at 10M: full mode)"), measured.toString(),
-                        full ? flat : null, "");
+                results.check(
+                        "W8",
+                        kind.label,
+                        String.format(
+                                Locale.ROOT,
+                                "flat: each cost at %s events within x1.5 of " + "its cost at %s%s",
+                                Results.count(lastSize),
+                                Results.count(o.growthSizes[0]),
+                                full ? "" : " (the target is at 10M: full mode)"),
+                        measured.toString(),
+                        full ? flat : null,
+                        "");
             }
         }
     }
 
     private static long maxPosition(Target t) throws SQLException {
-        try (Connection c = t.raw(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT MAX(position) FROM annals_events")) {
+        try (Connection c = t.raw();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT MAX(position) FROM annals_events")) {
             rs.next();
             return rs.getLong(1);
         }
@@ -556,9 +637,12 @@ public final class Bench {
         Path self = selfJar();
         List<Path> candidates = new ArrayList<>();
         candidates.add(root.resolve("pricetracker-example/target/pricetracker.jar"));
-        if (self != null && self.getParent() != null && self.getParent().getParent() != null
+        if (self != null
+                && self.getParent() != null
+                && self.getParent().getParent() != null
                 && self.getParent().getParent().getParent() != null) {
-            candidates.add(self.getParent().getParent().getParent().resolve("pricetracker-example/target/pricetracker.jar"));
+            candidates.add(
+                    self.getParent().getParent().getParent().resolve("pricetracker-example/target/pricetracker.jar"));
         }
         return candidates.stream().filter(Files::exists).findFirst().orElse(null);
     }
@@ -566,7 +650,11 @@ public final class Bench {
     /** The benchmarks jar this runs from, or null when run from classes. */
     static Path selfJar() {
         try {
-            Path p = Path.of(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path p = Path.of(Bench.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
             return p.toString().endsWith(".jar") ? p : null;
         } catch (URISyntaxException | RuntimeException e) {
             return null;
@@ -575,20 +663,40 @@ public final class Bench {
 
     private static Map<String, String> runInfo(Options o, List<Target.Kind> dbs, long seconds) {
         Map<String, String> m = new LinkedHashMap<>();
-        m.put("date", DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC).format(Instant.now()));
+        m.put(
+                "date",
+                DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
+                        .withZone(ZoneOffset.UTC)
+                        .format(Instant.now()));
         Plans p = Plans.of(o.quick);
-        m.put("mode", (o.quick ? "quick" : "full") + String.format(Locale.ROOT, " (rounds of %.2f s after %.2f s of "
-                        + "warm-up, median of %d, Annals and baseline alternating; W3 %d rounds; W8 at %s events; "
-                        + "W6 over %s events)", p.base().roundNanos() / 1e9, p.base().warmNanos() / 1e9,
-                p.base().rounds(), p.threads().rounds(),
-                String.join(", ", Arrays.stream(o.growthSizes).mapToObj(Results::count).toList()),
-                Results.count(o.scanSize)));
-        m.put("command", "`java -jar benchmarks/target/benchmarks.jar" + (o.args.isEmpty() ? "" : " " + String.join(" ", o.args))
-                + "` (after `mvn -q -pl benchmarks -am package -DskipTests`)");
+        m.put(
+                "mode",
+                (o.quick ? "quick" : "full")
+                        + String.format(
+                                Locale.ROOT,
+                                " (rounds of %.2f s after %.2f s of "
+                                        + "warm-up, median of %d, Annals and baseline alternating; W3 %d rounds; W8 at %s events; "
+                                        + "W6 over %s events)",
+                                p.base().roundNanos() / 1e9,
+                                p.base().warmNanos() / 1e9,
+                                p.base().rounds(),
+                                p.threads().rounds(),
+                                String.join(
+                                        ", ",
+                                        Arrays.stream(o.growthSizes)
+                                                .mapToObj(Results::count)
+                                                .toList()),
+                                Results.count(o.scanSize)));
+        m.put(
+                "command",
+                "`java -jar benchmarks/target/benchmarks.jar" + (o.args.isEmpty() ? "" : " " + String.join(" ", o.args))
+                        + "` (after `mvn -q -pl benchmarks -am package -DskipTests`)");
         m.put("duration", String.format(Locale.ROOT, "%d min %02d s", seconds / 60, seconds % 60));
-        m.put("machine", cpu() + ", " + Runtime.getRuntime().availableProcessors() + " cores, " + memory()
-                + ", " + System.getProperty("os.name") + " " + System.getProperty("os.version")
-                + ", shared with other developers' builds");
+        m.put(
+                "machine",
+                cpu() + ", " + Runtime.getRuntime().availableProcessors() + " cores, " + memory()
+                        + ", " + System.getProperty("os.name") + " " + System.getProperty("os.version")
+                        + ", shared with other developers' builds");
         m.put("Java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
         m.put("SQLite", sqliteInfo());
         if (dbs.contains(Target.Kind.POSTGRES)) {
@@ -626,8 +734,9 @@ public final class Bench {
     }
 
     private static String sqliteInfo() {
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite::memory:"); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT sqlite_version()")) {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite::memory:");
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT sqlite_version()")) {
             rs.next();
             return rs.getString(1) + " (sqlite-jdbc " + c.getMetaData().getDriverVersion()
                     + "), WAL, synchronous=FULL for Annals (its default durability) and the baseline";
@@ -637,12 +746,14 @@ public final class Bench {
     }
 
     private static String postgresInfo(String url) {
-        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT current_setting('server_version'), "
-                     + "current_setting('synchronous_commit'), current_setting('shared_buffers'), "
-                     + "current_setting('fsync')")) {
+        try (Connection c = DriverManager.getConnection(url);
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT current_setting('server_version'), "
+                        + "current_setting('synchronous_commit'), current_setting('shared_buffers'), "
+                        + "current_setting('fsync')")) {
             rs.next();
-            return rs.getString(1) + " on 127.0.0.1 (pgjdbc " + c.getMetaData().getDriverVersion() + "), synchronous_commit="
+            return rs.getString(1) + " on 127.0.0.1 (pgjdbc " + c.getMetaData().getDriverVersion()
+                    + "), synchronous_commit="
                     + rs.getString(2) + " (Annals' default durability leaves it as it is), shared_buffers="
                     + rs.getString(3) + ", fsync=" + rs.getString(4);
         } catch (SQLException e) {
@@ -652,13 +763,23 @@ public final class Bench {
 
     private static String git() {
         try {
-            Process p = new ProcessBuilder("git", "rev-parse", "--short", "HEAD").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("git", "rev-parse", "--short", "HEAD")
+                    .redirectErrorStream(true)
+                    .start();
             String v = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             if (p.waitFor() != 0) {
                 return "unknown";
             }
-            Process d = new ProcessBuilder("git", "status", "--porcelain", "--", "eventstore-core/src",
-                    "eventstore-jdbc/src/main", "pricetracker-example/src/main").redirectErrorStream(true).start();
+            Process d = new ProcessBuilder(
+                            "git",
+                            "status",
+                            "--porcelain",
+                            "--",
+                            "eventstore-core/src",
+                            "eventstore-jdbc/src/main",
+                            "pricetracker-example/src/main")
+                    .redirectErrorStream(true)
+                    .start();
             String dirty = new String(d.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             d.waitFor();
             return "git " + v + (dirty.isEmpty() ? "" : " + uncommitted library changes");

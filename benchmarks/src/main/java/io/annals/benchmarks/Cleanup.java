@@ -32,8 +32,7 @@ final class Cleanup {
         Runtime.getRuntime().addShutdownHook(new Thread(Cleanup::all, "annals-bench-cleanup"));
     }
 
-    private Cleanup() {
-    }
+    private Cleanup() {}
 
     static synchronized void schemaCreated(String adminUrl, String schema) {
         SCHEMAS.put(schema, adminUrl);
@@ -49,7 +48,8 @@ final class Cleanup {
 
     /** Drops a schema; if the server cannot be reached, it stays listed for {@link #all()}. */
     static boolean dropSchema(String adminUrl, String schema) {
-        try (Connection c = DriverManager.getConnection(adminUrl); Statement st = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(adminUrl);
+                Statement st = c.createStatement()) {
             st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
             synchronized (Cleanup.class) {
                 SCHEMAS.remove(schema);

@@ -72,12 +72,12 @@ final class CountingDataSource implements DataSource {
                 case "prepareStatement", "prepareCall", "createStatement" -> count("prepares");
                 case "commit" -> count("commits");
                 case "rollback" -> count("rollbacks");
-                default -> {
-                }
+                default -> {}
             }
             Object result = invoke(c, method, args);
             if (result instanceof Statement s) {
-                Class<?> type = result instanceof CallableStatement ? CallableStatement.class
+                Class<?> type = result instanceof CallableStatement
+                        ? CallableStatement.class
                         : result instanceof PreparedStatement ? PreparedStatement.class : Statement.class;
                 return statement(s, type);
             }

@@ -19,8 +19,7 @@ public final class CountingSocketFactory extends SocketFactory {
     static final AtomicLong FLUSHES = new AtomicLong();
 
     /** pgjdbc instantiates it by name. */
-    public CountingSocketFactory() {
-    }
+    public CountingSocketFactory() {}
 
     @Override
     public Socket createSocket() {

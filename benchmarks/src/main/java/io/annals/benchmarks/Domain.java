@@ -6,10 +6,10 @@ import io.annals.eventstore.CommandRejectedException;
 import io.annals.eventstore.Envelope;
 import io.annals.eventstore.Event;
 import io.annals.eventstore.EventCodec;
-import io.annals.eventstore.projection.Projection;
 import io.annals.eventstore.StateCodec;
 import io.annals.eventstore.jdbc.JacksonEventCodec;
 import io.annals.eventstore.jdbc.JacksonStateCodec;
+import io.annals.eventstore.projection.Projection;
 import java.math.BigDecimal;
 import java.util.List;
 
@@ -20,8 +20,7 @@ import java.util.List;
  */
 final class Domain {
 
-    private Domain() {
-    }
+    private Domain() {}
 
     /** The type name of the one event. */
     static final String TYPE = "PriceChanged";
@@ -30,21 +29,17 @@ final class Domain {
     static final BigDecimal STEP = new BigDecimal("0.01");
 
     /** Change a product's price by {@code variation}. */
-    record ChangePrice(String aggregateId, BigDecimal variation) implements Command {
-    }
+    record ChangePrice(String aggregateId, BigDecimal variation) implements Command {}
 
     /** The events. */
-    sealed interface PriceEvent extends Event permits PriceChanged {
-    }
+    sealed interface PriceEvent extends Event permits PriceChanged {}
 
     /** A price changed. */
     record PriceChanged(String productId, BigDecimal oldPrice, BigDecimal newPrice, BigDecimal variation)
-            implements PriceEvent {
-    }
+            implements PriceEvent {}
 
     /** The state: the current price and how many changes made it. */
-    record Price(BigDecimal price, long changes) {
-    }
+    record Price(BigDecimal price, long changes) {}
 
     /** The aggregate: the price must stay positive. */
     static final class Prices implements Aggregate<Price, ChangePrice, PriceEvent> {
@@ -83,8 +78,8 @@ final class Domain {
     /** The JSON of the event that takes a product from version {@code version - 1} to {@code version}. */
     static String json(String productId, long version) {
         BigDecimal old = START.add(STEP.multiply(BigDecimal.valueOf(version - 1)));
-        return "{\"productId\":\"" + productId + "\",\"oldPrice\":" + old.toPlainString()
-                + ",\"newPrice\":" + old.add(STEP).toPlainString() + ",\"variation\":0.01}";
+        return "{\"productId\":\"" + productId + "\",\"oldPrice\":" + old.toPlainString() + ",\"newPrice\":"
+                + old.add(STEP).toPlainString() + ",\"variation\":0.01}";
     }
 
     /** The state after {@code version} events written by {@link #json}. */
@@ -93,8 +88,7 @@ final class Domain {
     }
 
     /** A row of the W6 read model: one per stream. */
-    record Summary(long events, long lastVersion, BigDecimal price) {
-    }
+    record Summary(long events, long lastVersion, BigDecimal price) {}
 
     /** The W6 projection: a keyed read model with one row per stream (like the product view). */
     static final class Summaries implements Projection<PriceEvent, String, Summary> {

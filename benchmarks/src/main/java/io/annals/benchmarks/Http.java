@@ -29,13 +29,11 @@ import java.util.concurrent.TimeUnit;
 final class Http {
 
     /** What wrk measured in one run. */
-    record Load(double requestsPerSecond, long requests, long errors, double p50, double p90, double p99,
-                double p999) {
-    }
+    record Load(
+            double requestsPerSecond, long requests, long errors, double p50, double p90, double p99, double p999) {}
 
     /** A server under test, in its own process. */
-    private record Server(String label, Process process, int port, Path log) {
-    }
+    private record Server(String label, Process process, int port, Path log) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -45,7 +43,8 @@ final class Http {
     private final Results results;
     private final int products;
     private final int connections;
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient client =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     Http(Path work, Path pricetrackerJar, Path benchmarksJar, Results results, int products, int connections) {
         this.work = work;
@@ -59,7 +58,9 @@ final class Http {
     /** Whether wrk is on the PATH. */
     static boolean wrkAvailable() {
         try {
-            Process p = new ProcessBuilder("wrk", "--version").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("wrk", "--version")
+                    .redirectErrorStream(true)
+                    .start();
             p.getInputStream().readAllBytes();
             p.waitFor(10, TimeUnit.SECONDS);
             return true;
@@ -80,8 +81,10 @@ final class Http {
         try {
             Server annals = start("Annals", List.of("-jar", pricetrackerJar.toString(), "serve"), annalsTarget);
             servers.add(annals);
-            Server baseline = start("baseline", List.of("-cp", benchmarksJar.toString(),
-                    BaselineServer.class.getName()), baselineTarget);
+            Server baseline = start(
+                    "baseline",
+                    List.of("-cp", benchmarksJar.toString(), BaselineServer.class.getName()),
+                    baselineTarget);
             servers.add(baseline);
             awaitUp(annals);
             awaitUp(baseline);
@@ -95,7 +98,11 @@ final class Http {
             long lag = awaitReadModels(annals);
             Load[][] reads = phase(annals, baseline, get, warmSeconds, seconds, rounds);
 
-            report(db, "POST /products/{id}/price-changes", "price changes/s", changes,
+            report(
+                    db,
+                    "POST /products/{id}/price-changes",
+                    "price changes/s",
+                    changes,
                     String.format(Locale.ROOT, "read models caught up %d ms after the load stopped", lag));
             report(db, "GET /products/{id}", "reads/s", reads, "");
         } finally {
@@ -109,12 +116,36 @@ final class Http {
         String what = route + ", " + connections + " connections";
         String baselineName = "the same route by hand on raw JDBC (BaselineServer)";
         String errors = errors(loads);
-        results.compare("W7", db, what, unit, pair(loads, Load::requestsPerSecond), baselineName, true, null,
+        results.compare(
+                "W7",
+                db,
+                what,
+                unit,
+                pair(loads, Load::requestsPerSecond),
+                baselineName,
+                true,
+                null,
                 note.isEmpty() || errors.isEmpty() ? note + errors : note + "; " + errors);
-        results.compare("W7", db, what + ": latency p50", "ms", pair(loads, l -> l.p50() / 1000), baselineName,
-                false, null, "");
-        results.compare("W7", db, what + ": latency p99", "ms", pair(loads, l -> l.p99() / 1000), baselineName,
-                false, null, "");
+        results.compare(
+                "W7",
+                db,
+                what + ": latency p50",
+                "ms",
+                pair(loads, l -> l.p50() / 1000),
+                baselineName,
+                false,
+                null,
+                "");
+        results.compare(
+                "W7",
+                db,
+                what + ": latency p99",
+                "ms",
+                pair(loads, l -> l.p99() / 1000),
+                baselineName,
+                false,
+                null,
+                "");
     }
 
     private static String errors(Load[][] loads) {
@@ -126,8 +157,7 @@ final class Http {
         for (Load l : loads[1]) {
             b += l.errors();
         }
-        return a + b == 0 ? "" : String.format(Locale.ROOT, "errors or non-2xx answers: Annals %d, baseline %d",
-                a, b);
+        return a + b == 0 ? "" : String.format(Locale.ROOT, "errors or non-2xx answers: Annals %d, baseline %d", a, b);
     }
 
     private interface Figure {
@@ -163,15 +193,15 @@ final class Http {
     }
 
     private Path script(String name, boolean post) throws IOException {
-        String request = post
-                ? """
+        String postRequest = """
                   local v = (math.random(2) == 1) and "0.01" or "-0.01"
                   return wrk.format("POST", "/products/p-" .. math.random(%d) .. "/price-changes",
                       {["Content-Type"] = "application/json"}, '{"variation":' .. v .. '}')
-                  """.formatted(products)
-                : """
+                  """;
+        String getRequest = """
                   return wrk.format("GET", "/products/p-" .. math.random(%d))
-                  """.formatted(products);
+                  """;
+        String request = (post ? postRequest : getRequest).formatted(products);
         String lua = "request = function()\n" + request + "end\n" + """
                 done = function(summary, latency, requests)
                   local e = summary.errors
@@ -190,9 +220,18 @@ final class Http {
 
     private Load wrk(Server s, Path script, double seconds) throws Exception {
         int secs = Math.max(1, (int) Math.round(seconds));
-        Process p = new ProcessBuilder("wrk", "-t2", "-c" + connections, "-d" + secs + "s", "--timeout", "10s",
-                "-s", script.toString(), "http://127.0.0.1:" + s.port())
-                .redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        "wrk",
+                        "-t2",
+                        "-c" + connections,
+                        "-d" + secs + "s",
+                        "--timeout",
+                        "10s",
+                        "-s",
+                        script.toString(),
+                        "http://127.0.0.1:" + s.port())
+                .redirectErrorStream(true)
+                .start();
         Cleanup.process(p);
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(secs + 60L, TimeUnit.SECONDS)) {
@@ -206,8 +245,14 @@ final class Http {
         String line = out.substring(at + 8, out.indexOf('\n', at));
         JsonNode n = JSON.readTree(line);
         long requests = n.get("requests").asLong();
-        return new Load(requests / (n.get("duration").asLong() / 1e6), requests, n.get("errors").asLong(),
-                n.get("p50").asDouble(), n.get("p90").asDouble(), n.get("p99").asDouble(), n.get("p999").asDouble());
+        return new Load(
+                requests / (n.get("duration").asLong() / 1e6),
+                requests,
+                n.get("errors").asLong(),
+                n.get("p50").asDouble(),
+                n.get("p90").asDouble(),
+                n.get("p99").asDouble(),
+                n.get("p999").asDouble());
     }
 
     private Server start(String label, List<String> command, Target target) throws IOException {
@@ -225,13 +270,17 @@ final class Http {
         cmd.add("-Dsun.net.httpserver.nodelay=true");
         String extra = System.getenv("ANNALS_BENCH_SERVER_JVM_OPTS"); // e.g. to profile a server with JFR
         if (extra != null && !extra.isBlank()) {
-            cmd.addAll(List.of(extra.trim().replace("{name}", label + "-" + target.name).split("\\s+")));
+            cmd.addAll(List.of(
+                    extra.trim().replace("{name}", label + "-" + target.name).split("\\s+")));
         }
         cmd.addAll(command);
         cmd.addAll(List.of("--port", Integer.toString(port), "--db", target.url));
         Path log = work.resolve(label + "-" + target.name + ".log");
-        Process p = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder(cmd)
+                .directory(work.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         Cleanup.process(p);
         return new Server(label, p, port, log);
     }
@@ -255,18 +304,23 @@ final class Http {
     private HttpResponse<String> send(Server s, String method, String path, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + path))
                 .timeout(Duration.ofSeconds(30));
-        b = body == null ? b.method(method, HttpRequest.BodyPublishers.noBody())
-                : b.method(method, HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json");
+        b = body == null
+                ? b.method(method, HttpRequest.BodyPublishers.noBody())
+                : b.method(method, HttpRequest.BodyPublishers.ofString(body))
+                        .header("Content-Type", "application/json");
         return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private void seed(Server s) throws Exception {
         for (int i = 1; i <= products; i++) {
-            HttpResponse<String> r = send(s, "POST", "/products",
+            HttpResponse<String> r = send(
+                    s,
+                    "POST",
+                    "/products",
                     "{\"productId\":\"p-" + i + "\",\"name\":\"Product " + i + "\",\"price\":1000.00}");
             if (r.statusCode() != 201) {
-                throw new IllegalStateException(s.label() + ": creating p-" + i + " answered " + r.statusCode()
-                        + " " + r.body());
+                throw new IllegalStateException(
+                        s.label() + ": creating p-" + i + " answered " + r.statusCode() + " " + r.body());
             }
         }
     }
@@ -286,7 +340,8 @@ final class Http {
                 return (System.nanoTime() - began) / 1_000_000;
             }
             if (g.statusCode() != 503) {
-                throw new IllegalStateException(s.label() + ": reading p-1 answered " + g.statusCode() + " " + g.body());
+                throw new IllegalStateException(
+                        s.label() + ": reading p-1 answered " + g.statusCode() + " " + g.body());
             }
         }
         throw new IllegalStateException(s.label() + ": the read models did not catch up in 300 s");

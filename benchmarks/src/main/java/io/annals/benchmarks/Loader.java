@@ -18,6 +18,7 @@ final class Loader implements AutoCloseable {
     static final int BATCH = 5_000;
     /** The history's streams: this many per chunk of {@link #CHUNK} events, 10 events each. */
     static final int STREAMS_PER_CHUNK = 1_000;
+
     static final int CHUNK = 10_000;
 
     private final Target target;
@@ -33,11 +34,12 @@ final class Loader implements AutoCloseable {
         this.nextPosition = target.loadPosition;
         this.c = target.loader();
         c.setAutoCommit(false);
-        this.insert = c.prepareStatement(target.sqlite()
-                ? "INSERT INTO annals_events (stream_id, version, event_id, type, data, metadata, recorded_at) "
-                        + "VALUES (?, ?, ?, ?, ?, NULL, ?)"
-                : "INSERT INTO annals_events (position, stream_id, version, event_id, type, data, metadata, recorded_at) "
-                        + "VALUES (?, ?, ?, ?::uuid, ?, ?::jsonb, NULL, ?)");
+        this.insert = c.prepareStatement(
+                target.sqlite()
+                        ? "INSERT INTO annals_events (stream_id, version, event_id, type, data, metadata, recorded_at) "
+                                + "VALUES (?, ?, ?, ?, ?, NULL, ?)"
+                        : "INSERT INTO annals_events (position, stream_id, version, event_id, type, data, metadata, recorded_at) "
+                                + "VALUES (?, ?, ?, ?::uuid, ?, ?::jsonb, NULL, ?)");
     }
 
     /** Adds one event; returns its id. */
@@ -83,8 +85,7 @@ final class Loader implements AutoCloseable {
     void history(long from, long to) throws SQLException {
         for (long chunk = from / CHUNK; chunk < to / CHUNK; chunk++) {
             for (int j = 0; j < CHUNK; j++) {
-                add(historyStream(chunk * STREAMS_PER_CHUNK + j % STREAMS_PER_CHUNK),
-                        j / STREAMS_PER_CHUNK + 1);
+                add(historyStream(chunk * STREAMS_PER_CHUNK + j % STREAMS_PER_CHUNK), j / STREAMS_PER_CHUNK + 1);
             }
         }
         flush();

@@ -18,8 +18,7 @@ final class Measure {
         void run() throws Exception;
 
         /** Releases what the operation holds (its connection); called after the round. */
-        default void close() throws java.sql.SQLException {
-        }
+        default void close() throws java.sql.SQLException {}
     }
 
     /** Makes the operation of thread {@code thread} (its own connection, its own stream...). */
@@ -51,8 +50,7 @@ final class Measure {
     }
 
     /** Both sides of a comparison. */
-    record Pair(Side annals, Side baseline) {
-    }
+    record Pair(Side annals, Side baseline) {}
 
     /** How long and how often. */
     record Plan(long warmNanos, long roundNanos, int rounds) {
@@ -69,8 +67,7 @@ final class Measure {
         }
     }
 
-    private Measure() {
-    }
+    private Measure() {}
 
     /** Runs {@code threads} threads for about {@code nanos}; returns operations per second. */
     static double throughput(int threads, long nanos, OpFactory factory) throws Exception {
@@ -85,21 +82,23 @@ final class Measure {
             List<Thread> running = new ArrayList<>();
             List<Throwable> errors = new ArrayList<>();
             for (Op op : ops) {
-                Thread t = new Thread(() -> {
-                    try {
-                        start.await();
-                        long n = 0;
-                        do {
-                            op.run();
-                            n++;
-                        } while (System.nanoTime() < deadline[0]);
-                        count.addAndGet(n);
-                    } catch (Throwable e) {
-                        synchronized (errors) {
-                            errors.add(e);
-                        }
-                    }
-                }, "bench-worker");
+                Thread t = new Thread(
+                        () -> {
+                            try {
+                                start.await();
+                                long n = 0;
+                                do {
+                                    op.run();
+                                    n++;
+                                } while (System.nanoTime() < deadline[0]);
+                                count.addAndGet(n);
+                            } catch (Throwable e) {
+                                synchronized (errors) {
+                                    errors.add(e);
+                                }
+                            }
+                        },
+                        "bench-worker");
                 running.add(t);
                 t.start();
             }

@@ -19,8 +19,7 @@ final class Merge {
 
     private static final Pattern HISTORY = Pattern.compile("^(.*), history of ([0-9 ]+)(k|M)? events$");
 
-    private Merge() {
-    }
+    private Merge() {}
 
     /**
      * Adds the earlier figures of every workload and database this run did not measure
@@ -38,12 +37,23 @@ final class Merge {
             double annals = r.path("annals").asDouble();
             double baseline = r.path("baseline").asDouble();
             double ratio = r.path("ratio").asDouble();
-            boolean higher = r.has("higherIsBetter") ? r.path("higherIsBetter").asBoolean()
+            boolean higher = r.has("higherIsBetter")
+                    ? r.path("higherIsBetter").asBoolean()
                     : Math.abs(ratio - annals / baseline) <= Math.abs(ratio - baseline / annals);
             Double target = r.path("target").isNumber() ? r.path("target").asDouble() : null;
-            Results.Row row = new Results.Row(r.path("workload").asText(), db, r.path("what").asText(),
-                    r.path("unit").asText(), annals, r.path("annalsSpread").asDouble(), r.path("baselineIs").asText(),
-                    baseline, r.path("baselineSpread").asDouble(), higher, target, r.path("note").asText(),
+            Results.Row row = new Results.Row(
+                    r.path("workload").asText(),
+                    db,
+                    r.path("what").asText(),
+                    r.path("unit").asText(),
+                    annals,
+                    r.path("annalsSpread").asDouble(),
+                    r.path("baselineIs").asText(),
+                    baseline,
+                    r.path("baselineSpread").asDouble(),
+                    higher,
+                    target,
+                    r.path("note").asText(),
                     r.path("source").asText(earlier));
             results.rows.add(row);
             if (!root.has("growth") && row.workload().equals("W8")) {
@@ -56,18 +66,25 @@ final class Merge {
             }
         }
         for (JsonNode c : root.path("checks")) {
-            if (!measured.contains(c.path("workload").asText() + " " + c.path("db").asText())) {
-                results.checks.add(new Results.Check(c.path("workload").asText(), c.path("db").asText(),
-                        c.path("goal").asText(), c.path("measured").asText(),
-                        c.path("met").isBoolean() ? c.path("met").asBoolean() : null, c.path("detail").asText()));
+            if (!measured.contains(
+                    c.path("workload").asText() + " " + c.path("db").asText())) {
+                results.checks.add(new Results.Check(
+                        c.path("workload").asText(),
+                        c.path("db").asText(),
+                        c.path("goal").asText(),
+                        c.path("measured").asText(),
+                        c.path("met").isBoolean() ? c.path("met").asBoolean() : null,
+                        c.path("detail").asText()));
             }
         }
         for (JsonNode c : root.path("calls")) {
             if (!measured.contains("calls " + c.path("db").asText())) {
                 Map<String, Double> per = new LinkedHashMap<>();
                 JsonNode counts = c.path("perOperation");
-                counts.fieldNames().forEachRemaining(k -> per.put(k, counts.path(k).asDouble()));
-                results.calls.add(new Results.Calls(c.path("db").asText(), c.path("operation").asText(), per));
+                counts.fieldNames()
+                        .forEachRemaining(k -> per.put(k, counts.path(k).asDouble()));
+                results.calls.add(new Results.Calls(
+                        c.path("db").asText(), c.path("operation").asText(), per));
             }
         }
         if (measured.isEmpty()) {
@@ -75,8 +92,12 @@ final class Merge {
         }
         for (JsonNode g : root.path("growth")) {
             if (!measured.contains("W8 " + g.path("db").asText())) {
-                results.growthPoints.add(new Results.GrowthPoint(g.path("db").asText(), g.path("operation").asText(),
-                        g.path("size").asLong(), g.path("annalsMicros").asDouble(), g.path("baselineMicros").asDouble()));
+                results.growthPoints.add(new Results.GrowthPoint(
+                        g.path("db").asText(),
+                        g.path("operation").asText(),
+                        g.path("size").asLong(),
+                        g.path("annalsMicros").asDouble(),
+                        g.path("baselineMicros").asDouble()));
             }
         }
     }

@@ -27,8 +27,7 @@ public final class Probe {
 
     private static final ThreadMXBean THREADS = (ThreadMXBean) ManagementFactory.getThreadMXBean();
 
-    private Probe() {
-    }
+    private Probe() {}
 
     public static void main(String[] args) throws Exception {
         boolean sqlite = args[0].equals("sqlite");
@@ -38,7 +37,7 @@ public final class Probe {
         Path dir = Files.createTempDirectory("annals-probe-");
         Cleanup.folder(dir);
         try (Target t = sqlite ? Target.sqlite(dir, "probe") : Target.postgres(pg, "probe");
-             JdbcEventStore store = t.openStore(4)) {
+                JdbcEventStore store = t.openStore(4)) {
             t.createBaselineSequences();
             if (mode.startsWith("append")) {
                 appends(t, store, mode.startsWith("append-annals"), mode.endsWith("-new"), n);
@@ -63,7 +62,9 @@ public final class Probe {
                     String stream = newStreams ? "probe-" + pass + "-" + i : "probe-" + pass;
                     long v = newStreams ? 1 : i;
                     if (annals) {
-                        store.append(stream, ExpectedVersion.exactly(v - 1),
+                        store.append(
+                                stream,
+                                ExpectedVersion.exactly(v - 1),
                                 List.of(EventData.of(Domain.TYPE, Domain.json(stream, v))));
                     } else {
                         raw.insert(stream, v, Domain.json(stream, v));
@@ -71,10 +72,16 @@ public final class Probe {
                 }
                 if (pass == 1) {
                     double k = Math.max(1, count);
-                    System.out.printf(Locale.ROOT, "%s %s: %d appends to %s, %.1f µs each (%.1f µs of CPU in "
-                                    + "this thread), %.0f bytes allocated each%n", t.kind.label,
-                            annals ? "Annals" : "raw", count, newStreams ? "new streams" : "one stream",
-                            (System.nanoTime() - began) / 1e3 / k, (THREADS.getCurrentThreadCpuTime() - cpu) / 1e3 / k,
+                    System.out.printf(
+                            Locale.ROOT,
+                            "%s %s: %d appends to %s, %.1f µs each (%.1f µs of CPU in "
+                                    + "this thread), %.0f bytes allocated each%n",
+                            t.kind.label,
+                            annals ? "Annals" : "raw",
+                            count,
+                            newStreams ? "new streams" : "one stream",
+                            (System.nanoTime() - began) / 1e3 / k,
+                            (THREADS.getCurrentThreadCpuTime() - cpu) / 1e3 / k,
                             (THREADS.getThreadAllocatedBytes(id) - bytes) / k);
                 }
             }
@@ -103,11 +110,23 @@ public final class Probe {
                         throw new IllegalStateException();
                     }
                 });
-                time(report, "readAll page of 500, raw", k, 500,
+                time(
+                        report,
+                        "readAll page of 500, raw",
+                        k,
+                        500,
                         () -> raw.readAllPage(1 + random.nextLong(events - 600), 500, count, Long.MAX_VALUE));
-                time(report, "readStream of 10 events, Annals", k * 10, 10,
+                time(
+                        report,
+                        "readStream of 10 events, Annals",
+                        k * 10,
+                        10,
                         () -> store.readStream(Loader.historyStream(random.nextLong(events / 10)), 1, 100));
-                time(report, "readStream of 10 events, raw", k * 10, 10,
+                time(
+                        report,
+                        "readStream of 10 events, raw",
+                        k * 10,
+                        10,
                         () -> raw.readStream(Loader.historyStream(random.nextLong(events / 10)), 100));
             }
         }
@@ -123,8 +142,12 @@ public final class Probe {
         long nanos = System.nanoTime() - began;
         bytes = THREADS.getThreadAllocatedBytes(id) - bytes;
         if (report) {
-            System.out.printf(Locale.ROOT, "%-34s %8.1f µs per op, %6.0f bytes allocated per event%n", what,
-                    nanos / 1e3 / times, bytes / (double) times / eventsPerOp);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-34s %8.1f µs per op, %6.0f bytes allocated per event%n",
+                    what,
+                    nanos / 1e3 / times,
+                    bytes / (double) times / eventsPerOp);
         }
     }
 }

@@ -145,7 +145,8 @@ final class Raw implements AutoCloseable {
     }
 
     boolean isUniqueViolation(SQLException e) {
-        return pg ? "23505".equals(e.getSQLState())
+        return pg
+                ? "23505".equals(e.getSQLState())
                 : e.getMessage() != null && e.getMessage().contains("UNIQUE constraint failed");
     }
 
@@ -173,8 +174,8 @@ final class Raw implements AutoCloseable {
      */
     long readAllPage(long after, int max, long[] count, long countUpTo) throws SQLException {
         if (readAll == null) {
-            readAll = c.prepareStatement("SELECT " + COLUMNS
-                    + " FROM annals_events WHERE position > ? ORDER BY position LIMIT ?");
+            readAll = c.prepareStatement(
+                    "SELECT " + COLUMNS + " FROM annals_events WHERE position > ? ORDER BY position LIMIT ?");
         }
         readAll.setLong(1, after);
         readAll.setInt(2, max);

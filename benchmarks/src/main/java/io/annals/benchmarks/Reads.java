@@ -4,18 +4,18 @@ import io.annals.benchmarks.Measure.Op;
 import io.annals.benchmarks.Measure.OpFactory;
 import io.annals.benchmarks.Measure.Pair;
 import io.annals.benchmarks.Measure.Plan;
-import io.annals.eventstore.command.AggregateState;
-import io.annals.eventstore.command.CommandHandler;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.command.AggregateState;
+import io.annals.eventstore.command.CommandHandler;
+import io.annals.eventstore.jdbc.JdbcEventStore;
 import io.annals.eventstore.projection.KeyedProjector;
 import io.annals.eventstore.projection.ProjectionRunner;
 import io.annals.eventstore.projection.RebuildProgress;
-import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.snapshot.Snapshot;
 import io.annals.eventstore.snapshot.SnapshotPolicy;
 import io.annals.eventstore.snapshot.SnapshotSettings;
-import io.annals.eventstore.jdbc.JdbcEventStore;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -57,19 +57,19 @@ final class Reads {
             for (long n : sizes) {
                 String id = "load" + n + "-" + run;
                 UUID last = loader.stream("price-" + id, n);
-                store.snapshots().save(new Snapshot("price-" + id, n, last, 1,
-                        Domain.STATE.serialize(Domain.stateAt(n)), Instant.now()));
+                store.snapshots()
+                        .save(new Snapshot(
+                                "price-" + id, n, last, 1, Domain.STATE.serialize(Domain.stateAt(n)), Instant.now()));
                 ids.put(n, id);
             }
         }
         target.analyze();
         CommandHandler<Domain.Price, Domain.ChangePrice, Domain.PriceEvent> plain =
                 CommandHandler.builder(new Domain.Prices(), store, Domain.CODEC).build();
-        CommandHandler<Domain.Price, Domain.ChangePrice, Domain.PriceEvent> snapshots =
-                CommandHandler.builder(new Domain.Prices(), store, Domain.CODEC)
-                        .snapshots(new SnapshotSettings<>(store.snapshots(), Domain.STATE, 1,
-                                SnapshotPolicy.everyEvents(100)))
-                        .build();
+        CommandHandler<Domain.Price, Domain.ChangePrice, Domain.PriceEvent> snapshots = CommandHandler.builder(
+                        new Domain.Prices(), store, Domain.CODEC)
+                .snapshots(new SnapshotSettings<>(store.snapshots(), Domain.STATE, 1, SnapshotPolicy.everyEvents(100)))
+                .build();
         double smallest = 0;
         double largest = 0;
         for (long n : sizes) {
@@ -101,11 +101,21 @@ final class Reads {
                     };
                 };
                 Pair p = Measure.compare(!withSnapshot && n >= 100_000 ? slowPlan : plan, 1, annals, raw);
-                String what = String.format("load an aggregate of %,d events, %s", n,
-                        withSnapshot ? "snapshot at its last event" : "no snapshot");
-                results.compare("W5", db, what, "ms/load", Results.perOp(p, 1e3),
-                        withSnapshot ? "raw: snapshot row + events after it, decode, fold"
-                                : "raw: one SELECT of the stream, decode, fold", false, null, "");
+                String what = String.format(
+                        "load an aggregate of %,d events, %s",
+                        n, withSnapshot ? "snapshot at its last event" : "no snapshot");
+                results.compare(
+                        "W5",
+                        db,
+                        what,
+                        "ms/load",
+                        Results.perOp(p, 1e3),
+                        withSnapshot
+                                ? "raw: snapshot row + events after it, decode, fold"
+                                : "raw: one SELECT of the stream, decode, fold",
+                        false,
+                        null,
+                        "");
                 if (withSnapshot && n == sizes[0]) {
                     smallest = 1e3 / p.annals().median();
                 }
@@ -117,13 +127,19 @@ final class Reads {
         // The target compares Annals with itself: measured the same way, alternating, so that the
         // order of the cases above (and the garbage the big loads leave) weighs on neither side.
         long big = sizes[sizes.length - 1];
-        Pair self = Measure.compare(plan, 1, t -> () -> snapshots.load(ids.get(big)),
-                t -> () -> snapshots.load(ids.get(sizes[0])));
+        Pair self = Measure.compare(
+                plan, 1, t -> () -> snapshots.load(ids.get(big)), t -> () -> snapshots.load(ids.get(sizes[0])));
         double ratio = self.baseline().median() / self.annals().median();
-        results.check("W5", db, String.format("with a snapshot, loading %,d events takes no longer than %,d "
-                        + "(within noise: x1.25)", big, sizes[0]),
-                String.format("%.3f ms vs %.3f ms: x%.2f", 1e3 / self.annals().median(),
-                        1e3 / self.baseline().median(), ratio), ratio <= 1.25,
+        results.check(
+                "W5",
+                db,
+                String.format(
+                        "with a snapshot, loading %,d events takes no longer than %,d " + "(within noise: x1.25)",
+                        big, sizes[0]),
+                String.format(
+                        "%.3f ms vs %.3f ms: x%.2f",
+                        1e3 / self.annals().median(), 1e3 / self.baseline().median(), ratio),
+                ratio <= 1.25,
                 String.format("measured back to back; in the rows above %.3f ms vs %.3f ms", largest, smallest));
     }
 
@@ -133,8 +149,8 @@ final class Reads {
         Domain.Price state = agg.initialState();
         long after = 0;
         if (withSnapshot) {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT version, state FROM annals_snapshots WHERE stream_id = ?")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("SELECT version, state FROM annals_snapshots WHERE stream_id = ?")) {
                 ps.setString(1, stream);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
@@ -199,31 +215,56 @@ final class Reads {
             }
         };
         Pair scan = Measure.comparePasses(warm, rounds, annalsScan, rawScan);
-        results.compare("W6", db, String.format("readAll over %,d events, pages of %d", events, PAGE),
-                "events/s", scan, "raw paged scan (same query, every column)", true, 0.7, "");
+        results.compare(
+                "W6",
+                db,
+                String.format("readAll over %,d events, pages of %d", events, PAGE),
+                "events/s",
+                scan,
+                "raw paged scan (same query, every column)",
+                true,
+                0.7,
+                "");
 
-        KeyedProjector<String, Domain.Summary> summaries = store.projectors()
-                .keyed(new Domain.Summaries(), Domain.CODEC, Domain.SUMMARY);
+        KeyedProjector<String, Domain.Summary> summaries =
+                store.projectors().keyed(new Domain.Summaries(), Domain.CODEC, Domain.SUMMARY);
         ProjectionRunner runner = ProjectionRunner.builder(store).add(summaries).build();
         Measure.Pass project = () -> {
-            RebuildProgress end = runner.rebuild(Domain.Summaries.NAME, p -> { });
+            RebuildProgress end = runner.rebuild(Domain.Summaries.NAME, p -> {});
             return end.done();
         };
         Measure.Pass handWritten = this::rawCatchUp;
         Pair catchUp = Measure.comparePasses(projectionWarm, projectionRounds, project, handWritten);
         runner.close();
-        results.compare("W6", db, String.format("projection catch-up over %,d events into a keyed read model "
-                        + "(a row per stream), batches of 500", events), "events/s",
-                new Pair(catchUp.annals(), scan.baseline()), "raw paged scan (as above)", true, 0.5,
+        results.compare(
+                "W6",
+                db,
+                String.format(
+                        "projection catch-up over %,d events into a keyed read model "
+                                + "(a row per stream), batches of 500",
+                        events),
+                "events/s",
+                new Pair(catchUp.annals(), scan.baseline()),
+                "raw paged scan (as above)",
+                true,
+                0.5,
                 "");
-        results.compare("W6", db, String.format("projection catch-up over %,d events (as above)", events),
-                "events/s", catchUp, "hand-written JDBC catch-up: paged scan, decode, batched upserts "
-                        + "+ checkpoint per batch", true, null, "");
+        results.compare(
+                "W6",
+                db,
+                String.format("projection catch-up over %,d events (as above)", events),
+                "events/s",
+                catchUp,
+                "hand-written JDBC catch-up: paged scan, decode, batched upserts " + "+ checkpoint per batch",
+                true,
+                null,
+                "");
     }
 
     /** The hand-written projection: pages of the log, decoded, one upsert per event, a transaction per page. */
     private long rawCatchUp() throws SQLException {
-        try (Raw r = new Raw(target); Statement st = r.c.createStatement()) {
+        try (Raw r = new Raw(target);
+                Statement st = r.c.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS bench_summary (key TEXT PRIMARY KEY, events BIGINT NOT NULL, "
                     + "last_version BIGINT NOT NULL, price TEXT NOT NULL)");
             st.execute("CREATE TABLE IF NOT EXISTS bench_checkpoint (name TEXT PRIMARY KEY, position BIGINT NOT NULL)");
@@ -233,13 +274,13 @@ final class Reads {
             long n = 0;
             long after = 0;
             try (PreparedStatement read = r.c.prepareStatement("SELECT " + Raw.COLUMNS
-                         + " FROM annals_events WHERE position > ? ORDER BY position LIMIT ?");
-                 PreparedStatement upsert = r.c.prepareStatement(
-                         "INSERT INTO bench_summary (key, events, last_version, price) VALUES (?, 1, ?, ?) "
-                                 + "ON CONFLICT (key) DO UPDATE SET events = bench_summary.events + 1, "
-                                 + "last_version = excluded.last_version, price = excluded.price");
-                 PreparedStatement checkpoint = r.c.prepareStatement(
-                         "UPDATE bench_checkpoint SET position = ? WHERE name = 'summary' AND position = ?")) {
+                            + " FROM annals_events WHERE position > ? ORDER BY position LIMIT ?");
+                    PreparedStatement upsert = r.c.prepareStatement(
+                            "INSERT INTO bench_summary (key, events, last_version, price) VALUES (?, 1, ?, ?) "
+                                    + "ON CONFLICT (key) DO UPDATE SET events = bench_summary.events + 1, "
+                                    + "last_version = excluded.last_version, price = excluded.price");
+                    PreparedStatement checkpoint = r.c.prepareStatement(
+                            "UPDATE bench_checkpoint SET position = ? WHERE name = 'summary' AND position = ?")) {
                 while (true) {
                     read.setLong(1, after);
                     read.setInt(2, PAGE);
@@ -299,8 +340,8 @@ final class Reads {
             @Override
             public void run() {
                 String stream = "w8-" + run + "-" + i++;
-                store.append(stream, ExpectedVersion.noStream(),
-                        List.of(EventData.of(Domain.TYPE, Domain.json(stream, 1))));
+                store.append(
+                        stream, ExpectedVersion.noStream(), List.of(EventData.of(Domain.TYPE, Domain.json(stream, 1))));
             }
         };
         OpFactory rawAppend = t -> {
@@ -378,15 +419,16 @@ final class Reads {
             };
         };
         p = Measure.compare(plan, 1, annalsPage, rawPage);
-        out[2] = w8Row("readAll page of " + PAGE + " at a random position", at, size, p,
-                "raw paged query, every column");
+        out[2] = w8Row(
+                "readAll page of " + PAGE + " at a random position", at, size, p, "raw paged query, every column");
         return out;
     }
 
     private double w8Row(String operation, String at, long size, Pair p, String baseline) {
         Pair micros = Results.perOp(p, 1e6);
         results.compare("W8", db, operation + ", " + at, "µs/op", micros, baseline, false, null, "");
-        results.growth(db, operation, size, micros.annals().median(), micros.baseline().median());
+        results.growth(
+                db, operation, size, micros.annals().median(), micros.baseline().median());
         return micros.annals().median();
     }
 }

@@ -29,8 +29,7 @@ final class Report {
 
     private static final String[] DB_COLORS = {"#3b6fb6", "#e08a1e"};
 
-    private Report() {
-    }
+    private Report() {}
 
     /** Rows sorted by workload, then database, keeping the order they were measured in otherwise. */
     static List<Row> sorted(Results r) {
@@ -46,29 +45,35 @@ final class Report {
         Files.writeString(dir.resolve("growth.svg"), growthChart(results));
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("run", run);
-        json.put("rows", results.rows.stream().map(r -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("workload", r.workload());
-            m.put("database", r.db());
-            m.put("what", r.what());
-            m.put("unit", r.unit());
-            m.put("annals", r.annals());
-            m.put("baseline", r.baseline());
-            m.put("baselineIs", r.baselineName());
-            m.put("ratio", r.ratio());
-            m.put("target", r.target());
-            m.put("higherIsBetter", r.higherIsBetter());
-            m.put("annalsSpread", r.annalsSpread());
-            m.put("baselineSpread", r.baselineSpread());
-            m.put("note", r.note());
-            m.put("source", r.source());
-            return m;
-        }).toList());
+        json.put(
+                "rows",
+                results.rows.stream()
+                        .map(r -> {
+                            Map<String, Object> m = new LinkedHashMap<>();
+                            m.put("workload", r.workload());
+                            m.put("database", r.db());
+                            m.put("what", r.what());
+                            m.put("unit", r.unit());
+                            m.put("annals", r.annals());
+                            m.put("baseline", r.baseline());
+                            m.put("baselineIs", r.baselineName());
+                            m.put("ratio", r.ratio());
+                            m.put("target", r.target());
+                            m.put("higherIsBetter", r.higherIsBetter());
+                            m.put("annalsSpread", r.annalsSpread());
+                            m.put("baselineSpread", r.baselineSpread());
+                            m.put("note", r.note());
+                            m.put("source", r.source());
+                            return m;
+                        })
+                        .toList());
         json.put("checks", results.checks);
         json.put("calls", results.calls);
         json.put("growth", results.growthPoints);
         json.put("notes", results.notes);
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("results.json").toFile(), json);
+        new ObjectMapper()
+                .enable(SerializationFeature.INDENT_OUTPUT)
+                .writeValue(dir.resolve("results.json").toFile(), json);
     }
 
     /** Replaces the generated section of {@code docs/benchmarks.md} and copies the charts to {@code docs/benchmarks/}. */
@@ -93,26 +98,46 @@ final class Report {
     static String markdown(Results results, Map<String, String> run, String chartPrefix) {
         StringBuilder s = new StringBuilder();
         s.append("### The run\n\n| | |\n|---|---|\n");
-        run.forEach((k, v) -> s.append("| ").append(k).append(" | ").append(cell(v)).append(" |\n"));
+        run.forEach(
+                (k, v) -> s.append("| ").append(k).append(" | ").append(cell(v)).append(" |\n"));
 
         s.append("\n### Targets\n\n| | database | target | measured | met |\n|---|---|---|---|---|\n");
         List<String[]> targets = new ArrayList<>();
         for (Row r : sorted(results)) {
             if (r.target() != null) {
-                targets.add(new String[] {r.workload(), r.db(), String.format(Locale.ROOT,
-                        "| %s | %s | %s: at least %.2f of %s | %.2f | %s |%n", r.workload(), r.db(), cell(r.what()),
-                        r.target(), cell(r.baselineName()), r.ratio(),
-                        r.met() ? "yes" : "**no**, by " + percent(1 - r.ratio() / r.target()))});
+                targets.add(new String[] {
+                    r.workload(),
+                    r.db(),
+                    String.format(
+                            Locale.ROOT,
+                            "| %s | %s | %s: at least %.2f of %s | %.2f | %s |%n",
+                            r.workload(),
+                            r.db(),
+                            cell(r.what()),
+                            r.target(),
+                            cell(r.baselineName()),
+                            r.ratio(),
+                            r.met() ? "yes" : "**no**, by " + percent(1 - r.ratio() / r.target()))
+                });
             }
         }
         for (Check c : results.checks) {
-            targets.add(new String[] {c.workload(), c.db(), String.format(Locale.ROOT, "| %s | %s | %s | %s%s | %s |%n",
-                    c.workload(), c.db(), cell(c.goal()), cell(c.measured()),
-                    c.detail().isEmpty() ? "" : " (" + cell(c.detail()) + ")",
-                    c.met() == null ? "(report)" : c.met() ? "yes" : "**no**")});
+            targets.add(new String[] {
+                c.workload(),
+                c.db(),
+                String.format(
+                        Locale.ROOT,
+                        "| %s | %s | %s | %s%s | %s |%n",
+                        c.workload(),
+                        c.db(),
+                        cell(c.goal()),
+                        cell(c.measured()),
+                        c.detail().isEmpty() ? "" : " (" + cell(c.detail()) + ")",
+                        c.met() == null ? "(report)" : c.met() ? "yes" : "**no**")
+            });
         }
-        targets.sort(Comparator.<String[], String>comparing(t -> t[0])
-                .thenComparing(t -> t[1], Comparator.reverseOrder()));
+        targets.sort(
+                Comparator.<String[], String>comparing(t -> t[0]).thenComparing(t -> t[1], Comparator.reverseOrder()));
         targets.forEach(t -> s.append(t[2]));
 
         s.append("\n### Every figure\n\nRatio: Annals' speed relative to the baseline's (above 1: Annals is faster; "
@@ -121,23 +146,40 @@ final class Report {
         s.append("| | database | what | Annals | baseline | ratio | target | spread | baseline is | note |\n"
                 + "|---|---|---|---:|---:|---:|---:|---:|---|---|\n");
         for (Row r : sorted(results)) {
-            s.append(String.format(Locale.ROOT, "| %s | %s | %s | %s %s | %s | %.2f | %s | %s / %s | %s | %s |%n",
-                    r.workload(), r.db(), cell(r.what()), Results.number(r.annals()), r.unit(),
-                    Results.number(r.baseline()), r.ratio(),
+            s.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %s | %s | %s %s | %s | %.2f | %s | %s / %s | %s | %s |%n",
+                    r.workload(),
+                    r.db(),
+                    cell(r.what()),
+                    Results.number(r.annals()),
+                    r.unit(),
+                    Results.number(r.baseline()),
+                    r.ratio(),
                     r.target() == null ? "" : String.format(Locale.ROOT, "%.2f", r.target()),
-                    percent(r.annalsSpread()), percent(r.baselineSpread()), cell(r.baselineName()), cell(r.note())));
+                    percent(r.annalsSpread()),
+                    percent(r.baselineSpread()),
+                    cell(r.baselineName()),
+                    cell(r.note())));
         }
         if (!results.growthPoints.isEmpty()) {
             s.append("\n### W8: cost as the history grows (Annals µs per operation; baseline in brackets)\n\n");
-            List<Long> sizes = results.growth().values().stream().flatMap(g -> g.bySize().keySet().stream())
-                    .distinct().sorted().toList();
+            List<Long> sizes = results.growth().values().stream()
+                    .flatMap(g -> g.bySize().keySet().stream())
+                    .distinct()
+                    .sorted()
+                    .toList();
             s.append("| database | operation |");
             sizes.forEach(n -> s.append(" ").append(Results.count(n)).append(" |"));
             s.append(" largest / smallest |\n|---|---|");
             sizes.forEach(n -> s.append("---:|"));
             s.append("---:|\n");
             for (Growth g : results.growth().values()) {
-                s.append("| ").append(g.db()).append(" | ").append(g.operation()).append(" |");
+                s.append("| ")
+                        .append(g.db())
+                        .append(" | ")
+                        .append(g.operation())
+                        .append(" |");
                 for (long n : sizes) {
                     double[] v = g.bySize().get(n);
                     s.append(v == null ? " |" : " " + Results.number(v[0]) + " (" + Results.number(v[1]) + ") |");
@@ -156,17 +198,25 @@ final class Report {
                     + "does not see) and, on PostgreSQL, by "
                     + "a socket factory that counts the driver's flushes: round trips to the server. Averaged over "
                     + "many operations. The raw baselines make one execute, one round trip, per append.\n\n");
-            List<String> keys = new ArrayList<>(results.calls.get(0).perOperation().keySet());
+            List<String> keys =
+                    new ArrayList<>(results.calls.get(0).perOperation().keySet());
             s.append("| database | operation |");
             keys.forEach(k -> s.append(" ").append(k).append(" |"));
             s.append("\n|---|---|");
             keys.forEach(k -> s.append("---:|"));
             s.append("\n");
             for (Calls c : results.calls) {
-                s.append("| ").append(c.db()).append(" | ").append(c.operation()).append(" |");
+                s.append("| ")
+                        .append(c.db())
+                        .append(" | ")
+                        .append(c.operation())
+                        .append(" |");
                 boolean sqlite = c.db().equals(Target.Kind.SQLITE.label);
-                keys.forEach(k -> s.append(sqlite && k.equals("round trips") ? " – |"
-                        : String.format(Locale.ROOT, " %.2f |", c.perOperation().get(k))));
+                keys.forEach(k -> s.append(
+                        sqlite && k.equals("round trips")
+                                ? " – |"
+                                : String.format(
+                                        Locale.ROOT, " %.2f |", c.perOperation().get(k))));
                 s.append("\n");
             }
         }
@@ -175,9 +225,12 @@ final class Report {
             results.notes.forEach(n -> s.append("- ").append(n).append("\n"));
         }
         s.append("\n### Charts\n\n![Annals relative to raw JDBC, every comparison of the run](")
-                .append(chartPrefix).append("ratios.svg)\n\n");
+                .append(chartPrefix)
+                .append("ratios.svg)\n\n");
         if (!results.growthPoints.isEmpty()) {
-            s.append("![W8: cost of each operation as the history grows](").append(chartPrefix).append("growth.svg)\n\n");
+            s.append("![W8: cost of each operation as the history grows](")
+                    .append(chartPrefix)
+                    .append("growth.svg)\n\n");
         }
         return s.toString();
     }
@@ -213,46 +266,90 @@ final class Report {
         }
         double scale = plot / max;
         StringBuilder s = new StringBuilder();
-        s.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-                + "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\">%n", width, height, width, height));
+        s.append(String.format(
+                Locale.ROOT,
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+                        + "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\">%n",
+                width,
+                height,
+                width,
+                height));
         s.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", width, height));
-        s.append("<text x=\"8\" y=\"18\" font-size=\"14\" font-weight=\"bold\">Annals relative to raw JDBC in the same run "
-                + "(1.0 = as fast as the baseline; red tick = target)</text>\n");
+        s.append(
+                "<text x=\"8\" y=\"18\" font-size=\"14\" font-weight=\"bold\">Annals relative to raw JDBC in the same run "
+                        + "(1.0 = as fast as the baseline; red tick = target)</text>\n");
         legend(s, 8, 36);
         for (double g = 0; g <= max + 1e-9; g += 0.25) {
             double x = label + g * scale;
             boolean one = Math.abs(g - 1) < 1e-9;
-            s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\" "
-                            + "stroke-width=\"%s\"/>%n", x, top - 4, x, top + rows.size() * rowH,
-                    one ? "#333" : "#ddd", one ? "1.5" : "1"));
-            s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#555\">%.2f</text>%n",
-                    x, top + rows.size() * rowH + 14, g));
+            s.append(String.format(
+                    Locale.ROOT,
+                    "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\" " + "stroke-width=\"%s\"/>%n",
+                    x,
+                    top - 4,
+                    x,
+                    top + rows.size() * rowH,
+                    one ? "#333" : "#ddd",
+                    one ? "1.5" : "1"));
+            s.append(String.format(
+                    Locale.ROOT,
+                    "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#555\">%.2f</text>%n",
+                    x,
+                    top + rows.size() * rowH + 14,
+                    g));
         }
         int y = top;
         String lastWorkload = "";
         for (Row r : rows) {
             if (!r.workload().equals(lastWorkload) && !lastWorkload.isEmpty()) {
-                s.append(String.format(Locale.ROOT, "<line x1=\"8\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#bbb\"/>%n",
-                        y, label + plot, y));
+                s.append(String.format(
+                        Locale.ROOT,
+                        "<line x1=\"8\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#bbb\"/>%n",
+                        y,
+                        label + plot,
+                        y));
             }
             lastWorkload = r.workload();
-            String text = r.workload() + " " + r.db() + " · " + r.what() + (r.baselineName().startsWith("serialised")
-                    ? " (vs serialised)" : r.baselineName().startsWith("hand-written") ? " (vs hand-written)" : "");
+            String text = r.workload() + " " + r.db() + " · " + r.what()
+                    + (r.baselineName().startsWith("serialised")
+                            ? " (vs serialised)"
+                            : r.baselineName().startsWith("hand-written") ? " (vs hand-written)" : "");
             if (text.length() > 98) {
                 text = text.substring(0, 97) + "…";
             }
-            s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>%n",
-                    label - 6, y + 12, esc(text)));
+            s.append(String.format(
+                    Locale.ROOT,
+                    "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>%n",
+                    label - 6,
+                    y + 12,
+                    esc(text)));
             double ratio = Double.isNaN(r.ratio()) ? 0 : Math.min(r.ratio(), max);
             String color = r.db().equals(Target.Kind.SQLITE.label) ? DB_COLORS[0] : DB_COLORS[1];
-            s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>%n",
-                    label, y + 3, ratio * scale, rowH - 5, color));
-            s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\">%.2f%s</text>%n", label + ratio * scale + 4,
-                    y + 12, r.ratio(), r.ratio() > max ? " →" : ""));
+            s.append(String.format(
+                    Locale.ROOT,
+                    "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>%n",
+                    label,
+                    y + 3,
+                    ratio * scale,
+                    rowH - 5,
+                    color));
+            s.append(String.format(
+                    Locale.ROOT,
+                    "<text x=\"%.1f\" y=\"%d\">%.2f%s</text>%n",
+                    label + ratio * scale + 4,
+                    y + 12,
+                    r.ratio(),
+                    r.ratio() > max ? " →" : ""));
             if (r.target() != null) {
                 double tx = label + r.target() * scale;
-                s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#d62728\" "
-                        + "stroke-width=\"2.5\"/>%n", tx, y + 1, tx, y + rowH - 1));
+                s.append(String.format(
+                        Locale.ROOT,
+                        "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#d62728\" "
+                                + "stroke-width=\"2.5\"/>%n",
+                        tx,
+                        y + 1,
+                        tx,
+                        y + rowH - 1));
             }
             y += rowH;
         }
@@ -261,22 +358,43 @@ final class Report {
     }
 
     private static void legend(StringBuilder s, int x, int y) {
-        s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"10\" fill=\"%s\"/>"
-                + "<text x=\"%d\" y=\"%d\">SQLite</text>%n", x, y - 9, DB_COLORS[0], x + 16, y));
-        s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"10\" fill=\"%s\"/>"
-                + "<text x=\"%d\" y=\"%d\">PostgreSQL</text>%n", x + 70, y - 9, DB_COLORS[1], x + 86, y));
+        s.append(String.format(
+                Locale.ROOT,
+                "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"10\" fill=\"%s\"/>"
+                        + "<text x=\"%d\" y=\"%d\">SQLite</text>%n",
+                x,
+                y - 9,
+                DB_COLORS[0],
+                x + 16,
+                y));
+        s.append(String.format(
+                Locale.ROOT,
+                "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"10\" fill=\"%s\"/>"
+                        + "<text x=\"%d\" y=\"%d\">PostgreSQL</text>%n",
+                x + 70,
+                y - 9,
+                DB_COLORS[1],
+                x + 86,
+                y));
     }
 
     /** W8: µs per operation against the number of events stored, log-log, one panel per database. */
     static String growthChart(Results results) {
-        List<String> dbs = results.growth().values().stream().map(Growth::db).distinct().toList();
+        List<String> dbs =
+                results.growth().values().stream().map(Growth::db).distinct().toList();
         int panelW = 470;
         int panelH = 330;
         int width = Math.max(1, dbs.size()) * panelW + 20;
         int height = panelH + 90;
         StringBuilder s = new StringBuilder();
-        s.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-                + "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\">%n", width, height, width, height));
+        s.append(String.format(
+                Locale.ROOT,
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+                        + "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\">%n",
+                width,
+                height,
+                width,
+                height));
         s.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", width, height));
         s.append("<text x=\"10\" y=\"18\" font-size=\"14\" font-weight=\"bold\">W8: µs per operation as the history "
                 + "grows (solid: Annals, dashed: raw JDBC; log scales)</text>\n");
@@ -308,28 +426,56 @@ final class Report {
             int oy = 40;
             int w = panelW - 80;
             int h = panelH - 40;
-            s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">%s</text>%n", ox, oy - 4,
+            s.append(String.format(
+                    Locale.ROOT,
+                    "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">%s</text>%n",
+                    ox,
+                    oy - 4,
                     esc(dbs.get(d))));
-            s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
-                    + "stroke=\"#999\"/>%n", ox, oy, w, h));
+            s.append(String.format(
+                    Locale.ROOT,
+                    "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" " + "stroke=\"#999\"/>%n",
+                    ox,
+                    oy,
+                    w,
+                    h));
             for (double e = lo; e <= hi + 1e-9; e++) {
                 double yy = oy + h - (e - lo) / (hi - lo) * h;
-                s.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#eee\"/>"
-                        + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" fill=\"#555\">%s</text>%n",
-                        ox, yy, ox + w, yy, ox - 4, yy + 4, Results.number(Math.pow(10, e))));
+                s.append(String.format(
+                        Locale.ROOT,
+                        "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#eee\"/>"
+                                + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" fill=\"#555\">%s</text>%n",
+                        ox,
+                        yy,
+                        ox + w,
+                        yy,
+                        ox - 4,
+                        yy + 4,
+                        Results.number(Math.pow(10, e))));
             }
             java.util.TreeSet<Long> sizes = new java.util.TreeSet<>();
             results.growth().values().forEach(g -> sizes.addAll(g.bySize().keySet()));
             {
                 for (long n : sizes) {
                     double xx = ox + (Math.log10(n) - nLo) / (nHi - nLo) * w;
-                    s.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#eee\"/>"
+                    s.append(String.format(
+                            Locale.ROOT,
+                            "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#eee\"/>"
                                     + "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#555\">%s</text>%n",
-                            xx, oy, xx, oy + h, xx, oy + h + 14, Results.count(n)));
+                            xx,
+                            oy,
+                            xx,
+                            oy + h,
+                            xx,
+                            oy + h + 14,
+                            Results.count(n)));
                 }
             }
-            s.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"#555\">events "
-                    + "stored</text>%n", ox + w / 2, oy + h + 28));
+            s.append(String.format(
+                    Locale.ROOT,
+                    "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"#555\">events " + "stored</text>%n",
+                    ox + w / 2,
+                    oy + h + 28));
             int op = 0;
             for (Growth g : results.growth().values()) {
                 if (!g.db().equals(dbs.get(d))) {
@@ -342,16 +488,26 @@ final class Report {
                         double xx = ox + (Math.log10(e.getKey()) - nLo) / (nHi - nLo) * w;
                         double yy = oy + h - (Math.log10(e.getValue()[side]) - lo) / (hi - lo) * h;
                         pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", xx, yy));
-                        s.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>%n",
-                                xx, yy, color));
+                        s.append(String.format(
+                                Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>%n", xx, yy, color));
                     }
-                    s.append(String.format(Locale.ROOT, "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" "
-                            + "stroke-width=\"2\"%s/>%n", pts.toString().trim(), color,
+                    s.append(String.format(
+                            Locale.ROOT,
+                            "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" " + "stroke-width=\"2\"%s/>%n",
+                            pts.toString().trim(),
+                            color,
                             side == 1 ? " stroke-dasharray=\"5,4\"" : ""));
                 }
-                s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"4\" fill=\"%s\"/>"
-                                + "<text x=\"%d\" y=\"%d\">%s</text>%n", ox, oy + h + 40 + op * 14, color, ox + 16,
-                        oy + h + 45 + op * 14, esc(g.operation())));
+                s.append(String.format(
+                        Locale.ROOT,
+                        "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"4\" fill=\"%s\"/>"
+                                + "<text x=\"%d\" y=\"%d\">%s</text>%n",
+                        ox,
+                        oy + h + 40 + op * 14,
+                        color,
+                        ox + 16,
+                        oy + h + 45 + op * 14,
+                        esc(g.operation())));
                 op++;
             }
         }

@@ -18,9 +18,20 @@ final class Results {
      * relative to the baseline's: above 1 Annals is faster, 0.8 means it does 80% of the work per
      * second (or takes 1.25 times as long).
      */
-    record Row(String workload, String db, String what, String unit, double annals, double annalsSpread,
-               String baselineName, double baseline, double baselineSpread, boolean higherIsBetter,
-               Double target, String note, String source) {
+    record Row(
+            String workload,
+            String db,
+            String what,
+            String unit,
+            double annals,
+            double annalsSpread,
+            String baselineName,
+            double baseline,
+            double baselineSpread,
+            boolean higherIsBetter,
+            Double target,
+            String note,
+            String source) {
         double ratio() {
             if (annals <= 0 || baseline <= 0) {
                 return Double.NaN;
@@ -34,20 +45,16 @@ final class Results {
     }
 
     /** A target of the issue, or a figure to report, that is not a plain ratio to the baseline. */
-    record Check(String workload, String db, String goal, String measured, Boolean met, String detail) {
-    }
+    record Check(String workload, String db, String goal, String measured, Boolean met, String detail) {}
 
     /** What one operation does at the JDBC level (from a counting DataSource). */
-    record Calls(String db, String operation, Map<String, Double> perOperation) {
-    }
+    record Calls(String db, String operation, Map<String, Double> perOperation) {}
 
     /** W8: µs per operation by history size, for Annals and the baseline. */
-    record Growth(String db, String operation, TreeMap<Long, double[]> bySize) {
-    }
+    record Growth(String db, String operation, TreeMap<Long, double[]> bySize) {}
 
     /** One W8 figure. */
-    record GrowthPoint(String db, String operation, long size, double annalsMicros, double baselineMicros) {
-    }
+    record GrowthPoint(String db, String operation, long size, double annalsMicros, double baselineMicros) {}
 
     final List<Row> rows = new ArrayList<>();
     final List<Check> checks = new ArrayList<>();
@@ -62,15 +69,44 @@ final class Results {
         this.out = out;
     }
 
-    synchronized Row compare(String workload, String db, String what, String unit, Pair p, String baselineName,
-                             boolean higherIsBetter, Double target, String note) {
-        Row r = new Row(workload, db, what, unit, p.annals().median(), p.annals().spread(), baselineName,
-                p.baseline().median(), p.baseline().spread(), higherIsBetter, target, note, source);
+    synchronized Row compare(
+            String workload,
+            String db,
+            String what,
+            String unit,
+            Pair p,
+            String baselineName,
+            boolean higherIsBetter,
+            Double target,
+            String note) {
+        Row r = new Row(
+                workload,
+                db,
+                what,
+                unit,
+                p.annals().median(),
+                p.annals().spread(),
+                baselineName,
+                p.baseline().median(),
+                p.baseline().spread(),
+                higherIsBetter,
+                target,
+                note,
+                source);
         rows.add(r);
-        out.printf(Locale.ROOT, "  %-3s %-10s %-62s Annals %12s  baseline %12s %-9s ratio %5.2f%s%s%n",
-                workload, db, shorten(what, 62), number(r.annals()), number(r.baseline()), unit, r.ratio(),
-                target == null ? "" : String.format(Locale.ROOT, " (target %.2f: %s)", target,
-                        r.met() ? "met" : "MISSED"),
+        out.printf(
+                Locale.ROOT,
+                "  %-3s %-10s %-62s Annals %12s  baseline %12s %-9s ratio %5.2f%s%s%n",
+                workload,
+                db,
+                shorten(what, 62),
+                number(r.annals()),
+                number(r.baseline()),
+                unit,
+                r.ratio(),
+                target == null
+                        ? ""
+                        : String.format(Locale.ROOT, " (target %.2f: %s)", target, r.met() ? "met" : "MISSED"),
                 note.isEmpty() ? "" : "  [" + note + "]");
         out.printf(Locale.ROOT, "      (baseline: %s)%n", baselineName);
         out.flush();
@@ -79,8 +115,15 @@ final class Results {
 
     synchronized void check(String workload, String db, String goal, String measured, Boolean met, String detail) {
         checks.add(new Check(workload, db, goal, measured, met, detail));
-        out.printf(Locale.ROOT, "  %-3s %-10s %s: %s%s%s%n", workload, db, goal, measured,
-                met == null ? "" : met ? " (met)" : " (MISSED)", detail.isEmpty() ? "" : "  [" + detail + "]");
+        out.printf(
+                Locale.ROOT,
+                "  %-3s %-10s %s: %s%s%s%n",
+                workload,
+                db,
+                goal,
+                measured,
+                met == null ? "" : met ? " (met)" : " (MISSED)",
+                detail.isEmpty() ? "" : "  [" + detail + "]");
         out.flush();
     }
 
@@ -100,8 +143,10 @@ final class Results {
     synchronized Map<String, Growth> growth() {
         Map<String, Growth> out = new LinkedHashMap<>();
         for (GrowthPoint g : growthPoints) {
-            out.computeIfAbsent(g.db() + "\u0000" + g.operation(), k -> new Growth(g.db(), g.operation(), new TreeMap<>()))
-                    .bySize().put(g.size(), new double[] {g.annalsMicros(), g.baselineMicros()});
+            out.computeIfAbsent(
+                            g.db() + "\u0000" + g.operation(), k -> new Growth(g.db(), g.operation(), new TreeMap<>()))
+                    .bySize()
+                    .put(g.size(), new double[] {g.annalsMicros(), g.baselineMicros()});
         }
         return out;
     }

@@ -21,7 +21,8 @@ final class Target implements AutoCloseable {
 
     /** The two databases. */
     enum Kind {
-        SQLITE("SQLite"), POSTGRES("PostgreSQL");
+        SQLITE("SQLite"),
+        POSTGRES("PostgreSQL");
 
         final String label;
 
@@ -39,6 +40,7 @@ final class Target implements AutoCloseable {
     final String url;
     /** The position the next bulk-loaded PostgreSQL row takes (see {@link Loader}). */
     long loadPosition = 1;
+
     final String name;
     private final Path file;
     private final String schema;
@@ -61,10 +63,11 @@ final class Target implements AutoCloseable {
 
     /** A new schema {@code annals_bench_NAME_RANDOM} on the server at {@code baseUrl}. */
     static Target postgres(String baseUrl, String name) throws SQLException {
-        String schema = Cleanup.SCHEMA_PREFIX + name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "_")
-                + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+        String schema = Cleanup.SCHEMA_PREFIX + name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "_") + "_"
+                + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
         Cleanup.schemaCreated(baseUrl, schema);
-        try (Connection c = DriverManager.getConnection(baseUrl); Statement st = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(baseUrl);
+                Statement st = c.createStatement()) {
             st.execute("CREATE SCHEMA " + schema);
         }
         String url = baseUrl + (baseUrl.contains("?") ? "&" : "?") + "currentSchema=" + schema;
@@ -116,7 +119,8 @@ final class Target implements AutoCloseable {
         if (sqlite()) {
             return;
         }
-        try (Connection c = raw(); Statement st = c.createStatement()) {
+        try (Connection c = raw();
+                Statement st = c.createStatement()) {
             st.execute("CREATE SEQUENCE IF NOT EXISTS bench_raw_position START " + RAW_POSITION_START);
             st.execute("CREATE SEQUENCE IF NOT EXISTS bench_serial_position START " + SERIAL_POSITION_START);
         }
@@ -127,7 +131,8 @@ final class Target implements AutoCloseable {
         if (sqlite()) {
             return;
         }
-        try (Connection c = raw(); Statement st = c.createStatement()) {
+        try (Connection c = raw();
+                Statement st = c.createStatement()) {
             st.execute("VACUUM (ANALYZE) events");
         }
     }
@@ -145,10 +150,11 @@ final class Target implements AutoCloseable {
                 }
                 return n;
             }
-            try (Connection c = DriverManager.getConnection(adminUrl); Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) "
-                         + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                         + "WHERE n.nspname = '" + schema + "' AND c.relkind = 'r'")) {
+            try (Connection c = DriverManager.getConnection(adminUrl);
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) "
+                            + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                            + "WHERE n.nspname = '" + schema + "' AND c.relkind = 'r'")) {
                 rs.next();
                 return rs.getLong(1);
             }

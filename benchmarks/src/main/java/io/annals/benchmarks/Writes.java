@@ -5,13 +5,13 @@ import io.annals.benchmarks.Measure.OpFactory;
 import io.annals.benchmarks.Measure.Pair;
 import io.annals.benchmarks.Measure.Plan;
 import io.annals.benchmarks.Measure.Side;
-import io.annals.eventstore.command.CommandHandler;
-import io.annals.eventstore.command.CommandResult;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.command.CommandHandler;
+import io.annals.eventstore.command.CommandResult;
+import io.annals.eventstore.jdbc.JdbcEventStore;
 import io.annals.eventstore.snapshot.SnapshotPolicy;
 import io.annals.eventstore.snapshot.SnapshotSettings;
-import io.annals.eventstore.jdbc.JdbcEventStore;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,12 +45,28 @@ final class Writes {
         OpFactory annalsNew = annalsNewStreams();
         OpFactory rawNew = rawNewStreams();
         Pair p = Measure.compare(plan, 1, annalsNew, rawNew);
-        results.compare("W1", db, "1 event per append, new stream (noStream)", "appends/s", p,
-                "raw INSERT, auto-commit", true, 0.8, "");
+        results.compare(
+                "W1",
+                db,
+                "1 event per append, new stream (noStream)",
+                "appends/s",
+                p,
+                "raw INSERT, auto-commit",
+                true,
+                0.8,
+                "");
 
         p = Measure.compare(plan, 1, annalsExisting(1), rawExisting(1));
-        results.compare("W1", db, "1 event per append, existing stream (exactly(v))", "appends/s", p,
-                "raw INSERT, auto-commit", true, 0.8, "");
+        results.compare(
+                "W1",
+                db,
+                "1 event per append, existing stream (exactly(v))",
+                "appends/s",
+                p,
+                "raw INSERT, auto-commit",
+                true,
+                0.8,
+                "");
 
         // A long stream: the cost of the version check must not grow with the stream.
         String run = run();
@@ -65,7 +81,8 @@ final class Writes {
         OpFactory annalsLong = thread -> () -> {
             String stream = "w1long-a-" + run;
             long v = annalsVersion[0];
-            store.append(stream, ExpectedVersion.exactly(v), List.of(EventData.of(Domain.TYPE, Domain.json(stream, v + 1))));
+            store.append(
+                    stream, ExpectedVersion.exactly(v), List.of(EventData.of(Domain.TYPE, Domain.json(stream, v + 1))));
             annalsVersion[0] = v + 1;
         };
         OpFactory rawLong = thread -> {
@@ -86,8 +103,16 @@ final class Writes {
             };
         };
         p = Measure.compare(plan, 1, annalsLong, rawLong);
-        results.compare("W1", db, String.format("1 event per append, stream of %,d events (exactly(v))", length),
-                "appends/s", p, "raw INSERT, auto-commit", true, 0.8, "");
+        results.compare(
+                "W1",
+                db,
+                String.format("1 event per append, stream of %,d events (exactly(v))", length),
+                "appends/s",
+                p,
+                "raw INSERT, auto-commit",
+                true,
+                0.8,
+                "");
     }
 
     private OpFactory annalsNewStreams() {
@@ -98,8 +123,8 @@ final class Writes {
             @Override
             public void run() {
                 String stream = "w1n-" + run + "-" + thread + "-" + i++;
-                store.append(stream, ExpectedVersion.noStream(),
-                        List.of(EventData.of(Domain.TYPE, Domain.json(stream, 1))));
+                store.append(
+                        stream, ExpectedVersion.noStream(), List.of(EventData.of(Domain.TYPE, Domain.json(stream, 1))));
             }
         };
     }
@@ -174,9 +199,16 @@ final class Writes {
 
     void w2() throws Exception {
         Pair p = Measure.compare(plan, 1, annalsExisting(10), rawExisting(10));
-        results.compare("W2", db, "10 events per append, existing stream", "events/s", times(p, 10),
+        results.compare(
+                "W2",
+                db,
+                "10 events per append, existing stream",
+                "events/s",
+                times(p, 10),
                 target.sqlite() ? "raw BEGIN, 10-row INSERT batch, COMMIT" : "raw 10-row INSERT, auto-commit",
-                true, 0.8, "");
+                true,
+                0.8,
+                "");
     }
 
     private static Pair times(Pair p, double factor) {
@@ -201,15 +233,30 @@ final class Writes {
             String what = n + (n == 1 ? " writer" : " writers") + ", 1 event per append, own streams";
             if (target.sqlite()) {
                 Pair p = Measure.compare(plan, n, annalsExisting(1), rawExisting(1));
-                results.compare("W3", db, what, "appends/s", p, "raw INSERT per thread, auto-commit",
-                        true, null, "");
+                results.compare("W3", db, what, "appends/s", p, "raw INSERT per thread, auto-commit", true, null, "");
                 annals[k] = p.annals().median();
             } else {
                 Side[] s = Measure.rotate(plan, n, annalsExisting(1), serialExisting(), rawExisting(1));
-                results.compare("W3", db, what, "appends/s", new Pair(s[0], s[2]),
-                        "raw INSERT per thread (no check, not gap-safe)", true, null, "");
-                results.compare("W3", db, what, "appends/s", new Pair(s[0], s[1]),
-                        "serialised appends (lock to commit, checked)", true, null, "");
+                results.compare(
+                        "W3",
+                        db,
+                        what,
+                        "appends/s",
+                        new Pair(s[0], s[2]),
+                        "raw INSERT per thread (no check, not gap-safe)",
+                        true,
+                        null,
+                        "");
+                results.compare(
+                        "W3",
+                        db,
+                        what,
+                        "appends/s",
+                        new Pair(s[0], s[1]),
+                        "serialised appends (lock to commit, checked)",
+                        true,
+                        null,
+                        "");
                 annals[k] = s[0].median();
                 serial[k] = s[1].median();
             }
@@ -217,14 +264,24 @@ final class Writes {
         int last = writers.length - 1;
         double factor = annals[last] / annals[0];
         if (target.sqlite()) {
-            results.check("W3", db, "report: throughput from " + writers[0] + " to " + writers[last]
-                    + " writers (SQLite has one writer at a time)", String.format("x%.2f", factor), null, "");
+            results.check(
+                    "W3",
+                    db,
+                    "report: throughput from " + writers[0] + " to " + writers[last]
+                            + " writers (SQLite has one writer at a time)",
+                    String.format("x%.2f", factor),
+                    null,
+                    "");
         } else {
-            results.check("W3", db, "throughput grows from " + writers[0] + " to " + writers[last]
-                            + " writers (by at least x1.2)", String.format("x%.2f (serialised: x%.2f)",
-                            factor, serial[last] / serial[0]), factor >= 1.2,
-                    String.format("%d writers: %.0f/s, %.2f of serialised", writers[last], annals[last],
-                            annals[last] / serial[last]));
+            results.check(
+                    "W3",
+                    db,
+                    "throughput grows from " + writers[0] + " to " + writers[last] + " writers (by at least x1.2)",
+                    String.format("x%.2f (serialised: x%.2f)", factor, serial[last] / serial[0]),
+                    factor >= 1.2,
+                    String.format(
+                            "%d writers: %.0f/s, %.2f of serialised",
+                            writers[last], annals[last], annals[last] / serial[last]));
         }
     }
 
@@ -257,12 +314,11 @@ final class Writes {
     void w4(int threads) throws Exception {
         AtomicLong[] annalsCounts = {new AtomicLong(), new AtomicLong()}; // commands, attempts
         AtomicLong[] rawCounts = {new AtomicLong(), new AtomicLong()};
-        CommandHandler<Domain.Price, Domain.ChangePrice, Domain.PriceEvent> handler =
-                CommandHandler.builder(new Domain.Prices(), store, Domain.CODEC)
-                        .maxAttempts(10_000)
-                        .snapshots(new SnapshotSettings<>(store.snapshots(), Domain.STATE, 1,
-                                SnapshotPolicy.everyEvents(100)))
-                        .build();
+        CommandHandler<Domain.Price, Domain.ChangePrice, Domain.PriceEvent> handler = CommandHandler.builder(
+                        new Domain.Prices(), store, Domain.CODEC)
+                .maxAttempts(10_000)
+                .snapshots(new SnapshotSettings<>(store.snapshots(), Domain.STATE, 1, SnapshotPolicy.everyEvents(100)))
+                .build();
         OpFactory annals = new OpFactory() {
             String hot;
 
@@ -316,9 +372,17 @@ final class Writes {
             }
         };
         Pair p = Measure.compare(plan, threads, annals, raw);
-        results.compare("W4", db, "command loop, 1 hot aggregate, " + threads + " threads, snapshot every 100",
-                "commands/s", p, "raw SELECT MAX(version) + INSERT, retry on conflict", true, null,
-                String.format("attempts per command: Annals %.2f, raw %.2f",
+        results.compare(
+                "W4",
+                db,
+                "command loop, 1 hot aggregate, " + threads + " threads, snapshot every 100",
+                "commands/s",
+                p,
+                "raw SELECT MAX(version) + INSERT, retry on conflict",
+                true,
+                null,
+                String.format(
+                        "attempts per command: Annals %.2f, raw %.2f",
                         annalsCounts[1].get() / (double) Math.max(1, annalsCounts[0].get()),
                         rawCounts[1].get() / (double) Math.max(1, rawCounts[0].get())));
     }

@@ -1,8 +1,8 @@
 package io.annals.docs;
 
-import io.annals.docs.Markdown.Fence;
 import static java.util.stream.Collectors.toSet;
 
+import io.annals.docs.Markdown.Fence;
 import java.io.File;
 import java.io.IOException;
 import java.lang.reflect.Method;
@@ -101,8 +101,11 @@ final class DocCheck {
             String packageName = packageOf(page);
             String other = packages.putIfAbsent(packageName, page);
             if (other != null) {
-                problems.add(new Problem(page, 1, "its blocks would share package " + packageName
-                        + " with those of " + other + ": rename one of the pages"));
+                problems.add(new Problem(
+                        page,
+                        1,
+                        "its blocks would share package " + packageName + " with those of " + other
+                                + ": rename one of the pages"));
                 continue;
             }
             List<Fence> fences = Markdown.fences(Files.readString(root.resolve(page)));
@@ -114,18 +117,21 @@ final class DocCheck {
                     continue;
                 }
                 javaBlocks++;
-                Optional<Fence> output = Optional.of(i + 1).filter(k -> k < fences.size())
-                        .map(fences::get).filter(f -> f.language().equals("text"));
+                Optional<Fence> output = Optional.of(i + 1)
+                        .filter(k -> k < fences.size())
+                        .map(fences::get)
+                        .filter(f -> f.language().equals("text"));
                 if (isExcerpt(fence)) {
                     excerpts++;
                     problems.addAll(checkExcerpt(page, fence));
-                    output.ifPresent(text -> problems.add(new Problem(page, text.line(),
+                    output.ifPresent(text -> problems.add(new Problem(
+                            page,
+                            text.line(),
                             "an excerpt is not run: its output cannot be checked (put the code"
                                     + " to run in a block of its own)")));
                     continue;
                 }
-                Snippet snippet = new Snippet(page, fence, packageName, "Block" + javaBlocks,
-                        output);
+                Snippet snippet = new Snippet(page, fence, packageName, "Block" + javaBlocks, output);
                 snippets.add(snippet);
                 sources.put(snippet, snippet.source(earlier));
                 earlier.add(snippet.className());
@@ -162,36 +168,42 @@ final class DocCheck {
     static String packageOf(String page) {
         String name = page.substring(page.lastIndexOf('/') + 1).replaceFirst("\\.md$", "");
         String letters = name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "");
-        if (letters.isEmpty() || !Character.isLetter(letters.charAt(0))
-                || SourceVersion.isKeyword(letters)) {
+        if (letters.isEmpty() || !Character.isLetter(letters.charAt(0)) || SourceVersion.isKeyword(letters)) {
             letters = "page" + letters;
         }
         return "docs." + letters;
     }
 
     private List<Problem> checkExcerpt(String page, Fence fence) throws IOException {
-        String path = fence.lines().get(0).strip().substring(FILE_MARKER.length()).strip();
+        String path =
+                fence.lines().get(0).strip().substring(FILE_MARKER.length()).strip();
         Path file = root.resolve(path).normalize();
         if (path.isEmpty() || !file.startsWith(root) || !Files.isRegularFile(file)) {
-            return List.of(new Problem(page, fence.lineOf(0), "no such file: " + path
-                    + " (an excerpt names its file from the repository root)"));
+            return List.of(new Problem(
+                    page,
+                    fence.lineOf(0),
+                    "no such file: " + path + " (an excerpt names its file from the repository root)"));
         }
         List<String> body = fence.lines().subList(1, fence.lines().size());
         if (body.stream().allMatch(String::isBlank)) {
-            return List.of(new Problem(page, fence.lineOf(0), "the excerpt of " + path
-                    + " shows no line of it"));
+            return List.of(new Problem(page, fence.lineOf(0), "the excerpt of " + path + " shows no line of it"));
         }
         List<String> text = Files.readAllLines(file, StandardCharsets.UTF_8);
-        return new Excerpt(body).firstMismatch(text)
-                .map(i -> List.of(new Problem(page, fence.lineOf(1 + i), path
-                        + (body.subList(0, i).stream().allMatch(String::isBlank) ? " has no line "
-                                : " has no line, after the excerpt's lines above it, ")
-                        + "`" + body.get(i).strip() + "`")))
+        return new Excerpt(body)
+                .firstMismatch(text)
+                .map(i -> List.of(new Problem(
+                        page,
+                        fence.lineOf(1 + i),
+                        path
+                                + (body.subList(0, i).stream().allMatch(String::isBlank)
+                                        ? " has no line "
+                                        : " has no line, after the excerpt's lines above it, ")
+                                + "`" + body.get(i).strip() + "`")))
                 .orElse(List.of());
     }
 
-    private List<Problem> compile(List<Snippet> snippets, Map<Snippet, Snippet.Source> sources,
-                                  Path classes) throws IOException {
+    private List<Problem> compile(List<Snippet> snippets, Map<Snippet, Snippet.Source> sources, Path classes)
+            throws IOException {
         if (snippets.isEmpty()) {
             return List.of();
         }
@@ -199,16 +211,30 @@ final class DocCheck {
         DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
         Map<JavaFileObject, Snippet> units = new IdentityHashMap<>();
         for (Snippet snippet : snippets) {
-            units.put(new StringSource(snippet.qualifiedName(), sources.get(snippet).text()),
+            units.put(
+                    new StringSource(
+                            snippet.qualifiedName(), sources.get(snippet).text()),
                     snippet);
         }
         // As strict as the build: a warning in a doc block is a bad example.
-        List<String> options = List.of("-d", classes.toString(), "--class-path", classPath,
-                "--release", "17", "-proc:none", "-implicit:none",
-                "-Xlint:all,-path,-processing,-serial", "-Xmaxerrs", "1000", "-Xmaxwarns", "1000");
-        try (StandardJavaFileManager files = javac.getStandardFileManager(diagnostics,
-                Locale.ROOT, StandardCharsets.UTF_8)) {
-            javac.getTask(null, files, diagnostics, options, null, units.keySet()).call();
+        List<String> options = List.of(
+                "-d",
+                classes.toString(),
+                "--class-path",
+                classPath,
+                "--release",
+                "17",
+                "-proc:none",
+                "-implicit:none",
+                "-Xlint:all,-path,-processing,-serial",
+                "-Xmaxerrs",
+                "1000",
+                "-Xmaxwarns",
+                "1000");
+        try (StandardJavaFileManager files =
+                javac.getStandardFileManager(diagnostics, Locale.ROOT, StandardCharsets.UTF_8)) {
+            javac.getTask(null, files, diagnostics, options, null, units.keySet())
+                    .call();
         }
         List<Problem> problems = new ArrayList<>();
         for (Diagnostic<? extends JavaFileObject> d : diagnostics.getDiagnostics()) {
@@ -216,36 +242,38 @@ final class DocCheck {
                 continue;
             }
             Snippet snippet = d.getSource() == null ? null : units.get(d.getSource());
-            String message = d.getKind().toString().toLowerCase(Locale.ROOT).replace('_', ' ')
-                    + ": " + d.getMessage(Locale.ROOT);
+            String message = d.getKind().toString().toLowerCase(Locale.ROOT).replace('_', ' ') + ": "
+                    + d.getMessage(Locale.ROOT);
             if (snippet == null) {
                 problems.add(new Problem("javac", 0, message));
             } else {
-                problems.add(new Problem(snippet.page(),
-                        sources.get(snippet).pageLine(d.getLineNumber()), message));
+                problems.add(new Problem(snippet.page(), sources.get(snippet).pageLine(d.getLineNumber()), message));
             }
         }
         return problems;
     }
 
     /** Runs a printing block in a JVM of its own; a problem if it fails or prints otherwise. */
-    private Optional<Problem> run(Snippet snippet, Path classes)
-            throws IOException, InterruptedException {
+    private Optional<Problem> run(Snippet snippet, Path classes) throws IOException, InterruptedException {
         Fence expected = snippet.output().orElseThrow();
         List<Method> candidates;
-        try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()},
-                DocCheck.class.getClassLoader())) {
+        try (URLClassLoader loader =
+                new URLClassLoader(new URL[] {classes.toUri().toURL()}, DocCheck.class.getClassLoader())) {
             Class<?> block = loader.loadClass(snippet.qualifiedName());
             candidates = Arrays.stream(block.getDeclaredMethods())
-                    .filter(m -> Modifier.isStatic(m.getModifiers()) && !m.isSynthetic()
-                            && m.getParameterCount() == 0 && m.getReturnType() == void.class)
+                    .filter(m -> Modifier.isStatic(m.getModifiers())
+                            && !m.isSynthetic()
+                            && m.getParameterCount() == 0
+                            && m.getReturnType() == void.class)
                     .toList();
         } catch (ClassNotFoundException e) {
-            return Optional.of(new Problem(snippet.page(), snippet.fence().line(),
-                    "the block was not compiled: " + e.getMessage()));
+            return Optional.of(new Problem(
+                    snippet.page(), snippet.fence().line(), "the block was not compiled: " + e.getMessage()));
         }
         if (candidates.size() != 1) {
-            return Optional.of(new Problem(snippet.page(), snippet.fence().line(),
+            return Optional.of(new Problem(
+                    snippet.page(),
+                    snippet.fence().line(),
                     "a block followed by a text block must declare exactly one static"
                             + " parameterless void method, to run; this one declares "
                             + candidates.size()));
@@ -255,21 +283,31 @@ final class DocCheck {
         Path dir = Files.createTempDirectory(work, snippet.className() + "-");
         JavaProcess.Result result;
         try {
-            result = JavaProcess.run(dir, List.of("-cp", classes + File.pathSeparator + classPath,
-                    RunBlock.class.getName(), snippet.qualifiedName(), method), RUN_TIMEOUT);
+            result = JavaProcess.run(
+                    dir,
+                    List.of(
+                            "-cp",
+                            classes + File.pathSeparator + classPath,
+                            RunBlock.class.getName(),
+                            snippet.qualifiedName(),
+                            method),
+                    RUN_TIMEOUT);
         } catch (IOException e) {
-            return Optional.of(new Problem(snippet.page(), snippet.fence().line(),
-                    method + "() " + e.getMessage()));
+            return Optional.of(new Problem(snippet.page(), snippet.fence().line(), method + "() " + e.getMessage()));
         }
         if (result.exitCode() != 0) {
-            return Optional.of(new Problem(snippet.page(), snippet.fence().line(),
+            return Optional.of(new Problem(
+                    snippet.page(),
+                    snippet.fence().line(),
                     method + "() failed (exit " + result.exitCode() + "):\n"
                             + result.stderr().strip()));
         }
         String printed = result.stdout();
         String want = String.join("\n", expected.lines());
         if (!withoutFinalNewline(printed).equals(want)) {
-            return Optional.of(new Problem(snippet.page(), expected.line(),
+            return Optional.of(new Problem(
+                    snippet.page(),
+                    expected.line(),
                     "the block of line " + snippet.fence().line() + " prints\n"
                             + indent(withoutFinalNewline(printed))
                             + "\nbut the page says it prints\n" + indent(want)));
@@ -282,7 +320,10 @@ final class DocCheck {
     }
 
     private static String indent(String text) {
-        return text.lines().map(l -> "    | " + l).reduce((a, b) -> a + "\n" + b).orElse("    |");
+        return text.lines()
+                .map(l -> "    | " + l)
+                .reduce((a, b) -> a + "\n" + b)
+                .orElse("    |");
     }
 
     /** A compilation unit held in memory. */
@@ -290,8 +331,7 @@ final class DocCheck {
         private final String text;
 
         StringSource(String qualifiedName, String text) {
-            super(URI.create("string:///" + qualifiedName.replace('.', '/') + Kind.SOURCE.extension),
-                    Kind.SOURCE);
+            super(URI.create("string:///" + qualifiedName.replace('.', '/') + Kind.SOURCE.extension), Kind.SOURCE);
             this.text = text;
         }
 

@@ -38,8 +38,7 @@ class DocCheckTest {
         Files.createDirectories(root.resolve("src/p"));
         Files.writeString(root.resolve("src/p/Hello.java"), SOURCE);
         Files.writeString(root.resolve("page.md"), page);
-        return new DocCheck(root, work, System.getProperty("java.class.path"))
-                .check(List.of("page.md"));
+        return new DocCheck(root, work, System.getProperty("java.class.path")).check(List.of("page.md"));
     }
 
     @Test
@@ -127,9 +126,11 @@ class DocCheckTest {
                     ```
                     """);
 
-            assertThat(report.problems()).isNotEmpty()
+            assertThat(report.problems())
+                    .isNotEmpty()
                     .allSatisfy(p -> assertThat(p.message()).contains("warning: "))
-                    .extracting(Problem::line).contains(6);
+                    .extracting(Problem::line)
+                    .contains(6);
         }
 
         @Test
@@ -158,8 +159,10 @@ class DocCheckTest {
                     ```
                     """);
 
-            assertThat(report.problems()).singleElement().hasToString("page.md:4: src/p/Hello.java"
-                    + " has no line, after the excerpt's lines above it, `return \"Hi, \" + name;`");
+            assertThat(report.problems())
+                    .singleElement()
+                    .hasToString("page.md:4: src/p/Hello.java"
+                            + " has no line, after the excerpt's lines above it, `return \"Hi, \" + name;`");
         }
 
         @Test
@@ -171,8 +174,10 @@ class DocCheckTest {
                     ```
                     """);
 
-            assertThat(report.problems()).singleElement().hasToString("page.md:2: no such file:"
-                    + " src/p/Goodbye.java (an excerpt names its file from the repository root)");
+            assertThat(report.problems())
+                    .singleElement()
+                    .hasToString("page.md:2: no such file:"
+                            + " src/p/Goodbye.java (an excerpt names its file from the repository root)");
         }
 
         @Test
@@ -184,7 +189,8 @@ class DocCheckTest {
                     ```
                     """);
 
-            assertThat(report.problems()).singleElement()
+            assertThat(report.problems())
+                    .singleElement()
                     .satisfies(p -> assertThat(p.message()).startsWith("no such file"));
         }
 
@@ -265,8 +271,9 @@ class DocCheckTest {
                     ```
                     """);
 
-            assertThat(report.problems()).singleElement().satisfies(p -> assertThat(p.message())
-                    .contains("exactly one static parameterless void method"));
+            assertThat(report.problems())
+                    .singleElement()
+                    .satisfies(p -> assertThat(p.message()).contains("exactly one static parameterless void method"));
         }
 
         @Test
@@ -331,8 +338,7 @@ class DocCheckTest {
     }
 
     @Test
-    void the_blocks_of_pages_that_compile_still_run_when_another_page_does_not()
-            throws Exception {
+    void the_blocks_of_pages_that_compile_still_run_when_another_page_does_not() throws Exception {
         Files.writeString(root.resolve("broken.md"), "```java\nnot java\n```\n");
         Files.writeString(root.resolve("page.md"), """
                 ```java
@@ -344,11 +350,13 @@ class DocCheckTest {
                 ```
                 """);
 
-        Report report = new DocCheck(root, work, System.getProperty("java.class.path"))
-                .check(List.of("broken.md", "page.md"));
+        Report report =
+                new DocCheck(root, work, System.getProperty("java.class.path")).check(List.of("broken.md", "page.md"));
 
         assertThat(report.problems()).extracting(Problem::page).contains("broken.md", "page.md");
-        assertThat(report.problems()).filteredOn(p -> p.page().equals("page.md"))
-                .singleElement().satisfies(p -> assertThat(p.message()).contains("| hello"));
+        assertThat(report.problems())
+                .filteredOn(p -> p.page().equals("page.md"))
+                .singleElement()
+                .satisfies(p -> assertThat(p.message()).contains("| hello"));
     }
 }

@@ -42,16 +42,16 @@ import org.junit.jupiter.api.io.TempDir;
 class DocsTest {
 
     @Test
-    void every_java_block_of_the_docs_compiles_matches_its_file_or_prints_what_the_page_says(
-            @TempDir Path work) throws IOException, InterruptedException {
+    void every_java_block_of_the_docs_compiles_matches_its_file_or_prints_what_the_page_says(@TempDir Path work)
+            throws IOException, InterruptedException {
         Path root = repositoryRoot();
 
-        DocCheck.Report report = new DocCheck(root, work, System.getProperty("java.class.path"))
-                .check(pages(root));
+        DocCheck.Report report = new DocCheck(root, work, System.getProperty("java.class.path")).check(pages(root));
 
         assertThat(report.problems())
-                .as("problems in the docs:\n%s", report.problems().stream().map(Object::toString)
-                        .collect(Collectors.joining("\n")))
+                .as(
+                        "problems in the docs:\n%s",
+                        report.problems().stream().map(Object::toString).collect(Collectors.joining("\n")))
                 .isEmpty();
         // A parser that found nothing would pass the check above.
         assertThat(report.excerpts()).as("excerpts matched").isPositive();
@@ -73,7 +73,8 @@ class DocsTest {
 
     static Path repositoryRoot() {
         String root = System.getProperty("annals.repository.root");
-        assertThat(root).as("system property annals.repository.root (set by docs/pom.xml)")
+        assertThat(root)
+                .as("system property annals.repository.root (set by docs/pom.xml)")
                 .isNotNull();
         Path path = Path.of(root).toAbsolutePath().normalize();
         assertThat(path.resolve("README.md")).as("the repository root").isRegularFile();

@@ -40,7 +40,8 @@ final class Excerpt {
                 patternIndex.add(i);
             }
         }
-        List<String> text = file.stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
+        List<String> text =
+                file.stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
 
         // reached[j]: the first i lines of the pattern match text lines ending just before j
         // (starting anywhere). One row per pattern line, so the first line with no way on is
@@ -83,8 +84,7 @@ final class Excerpt {
         List<String> parts = split(pattern);
         String first = parts.get(0);
         String last = parts.get(parts.size() - 1);
-        if (!line.startsWith(first) || line.length() < first.length() + last.length()
-                || !line.endsWith(last)) {
+        if (!line.startsWith(first) || line.length() < first.length() + last.length() || !line.endsWith(last)) {
             return false;
         }
         int from = first.length();

@@ -129,7 +129,8 @@ class ExcerptTest {
     @Test
     void dots_inside_a_line_match_within_that_line_only() {
         assertThat(Excerpt.lineMatches("return ...;", "return x + 2;")).isTrue();
-        assertThat(Excerpt.lineMatches("return ...;", "return x + 2; // not 41")).isFalse();
+        assertThat(Excerpt.lineMatches("return ...;", "return x + 2; // not 41"))
+                .isFalse();
         assertThat(Excerpt.lineMatches("a...b...a", "aba")).isTrue();
         assertThat(Excerpt.lineMatches("a...b...a", "aa")).isFalse();
         assertThat(Excerpt.lineMatches("a...a", "a")).isFalse();

@@ -13,8 +13,7 @@ import java.util.concurrent.TimeUnit;
 /** A {@code java} command run to its end in a JVM of its own, with what it printed. */
 final class JavaProcess {
 
-    private JavaProcess() {
-    }
+    private JavaProcess() {}
 
     /**
      * What a run gave.
@@ -42,8 +41,7 @@ final class JavaProcess {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // A short run: start fast, and write the output as the test reads it.
-        command.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
-                "-Dfile.encoding=UTF-8"));
+        command.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-Dfile.encoding=UTF-8"));
         command.addAll(arguments);
         // Files, not pipes: nothing to drain while waiting, however much it prints.
         Path stdout = Files.createTempFile(directory.getParent(), "stdout-", ".txt");
@@ -56,10 +54,11 @@ final class JavaProcess {
         process.getOutputStream().close();
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly().waitFor();
-            throw new IOException("did not end within " + timeout.toSeconds() + " s: "
-                    + String.join(" ", arguments));
+            throw new IOException("did not end within " + timeout.toSeconds() + " s: " + String.join(" ", arguments));
         }
-        return new Result(process.exitValue(), Files.readString(stdout, StandardCharsets.UTF_8),
+        return new Result(
+                process.exitValue(),
+                Files.readString(stdout, StandardCharsets.UTF_8),
                 Files.readString(stderr, StandardCharsets.UTF_8));
     }
 }

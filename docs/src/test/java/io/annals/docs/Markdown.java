@@ -16,8 +16,7 @@ final class Markdown {
 
     private static final Pattern OPENING = Pattern.compile("^( *)(`{3,}|~{3,})(.*)$");
 
-    private Markdown() {
-    }
+    private Markdown() {}
 
     /**
      * A fenced block.

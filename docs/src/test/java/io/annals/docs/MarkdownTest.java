@@ -27,16 +27,18 @@ class MarkdownTest {
                 ```
                 """);
 
-        assertThat(fences).containsExactly(
-                new Fence(3, "java", List.of("int x = 1;", "", "int y = 2;")),
-                new Fence(9, "", List.of("plain")));
+        assertThat(fences)
+                .containsExactly(
+                        new Fence(3, "java", List.of("int x = 1;", "", "int y = 2;")),
+                        new Fence(9, "", List.of("plain")));
         assertThat(fences.get(0).lineOf(2)).isEqualTo(6);
     }
 
     @Test
     void the_language_is_the_first_word_of_the_info_string() {
         assertThat(Markdown.fences("```java title=\"A.java\"\nx\n```\n"))
-                .extracting(Fence::language).containsExactly("java");
+                .extracting(Fence::language)
+                .containsExactly("java");
     }
 
     @Test
@@ -51,8 +53,7 @@ class MarkdownTest {
                   ```
                 """);
 
-        assertThat(fences).containsExactly(
-                new Fence(3, "java", List.of("void f() {", "    g();", "}")));
+        assertThat(fences).containsExactly(new Fence(3, "java", List.of("void f() {", "    g();", "}")));
     }
 
     @Test
@@ -68,15 +69,14 @@ class MarkdownTest {
                 ~~~
                 """);
 
-        assertThat(fences).containsExactly(
-                new Fence(1, "md", List.of("```java", "x", "```")),
-                new Fence(6, "text", List.of("```")));
+        assertThat(fences)
+                .containsExactly(
+                        new Fence(1, "md", List.of("```java", "x", "```")), new Fence(6, "text", List.of("```")));
     }
 
     @Test
     void an_unclosed_block_runs_to_the_end_of_the_page() {
-        assertThat(Markdown.fences("```java\na\nb\n"))
-                .containsExactly(new Fence(1, "java", List.of("a", "b")));
+        assertThat(Markdown.fences("```java\na\nb\n")).containsExactly(new Fence(1, "java", List.of("a", "b")));
     }
 
     @Test

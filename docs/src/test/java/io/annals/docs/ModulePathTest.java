@@ -90,10 +90,11 @@ class ModulePathTest {
             if (needed.containsKey(name) || system.find(name).isPresent()) {
                 continue;
             }
-            assertThat(modules).as("module %s, required by the library, on the test's class"
-                    + " path", name).containsKey(name);
-            ModuleDescriptor descriptor = ModuleFinder.of(modules.get(name)).find(name)
-                    .orElseThrow().descriptor();
+            assertThat(modules)
+                    .as("module %s, required by the library, on the test's class" + " path", name)
+                    .containsKey(name);
+            ModuleDescriptor descriptor =
+                    ModuleFinder.of(modules.get(name)).find(name).orElseThrow().descriptor();
             needed.put(name, descriptor);
             descriptor.requires().stream()
                     .filter(r -> !r.modifiers().contains(Requires.Modifier.STATIC))
@@ -110,8 +111,10 @@ class ModulePathTest {
 
     private static Optional<String> moduleIn(Path path) {
         try {
-            return ModuleFinder.of(path).findAll().stream().findFirst()
-                    .map(ModuleReference::descriptor).map(ModuleDescriptor::name);
+            return ModuleFinder.of(path).findAll().stream()
+                    .findFirst()
+                    .map(ModuleReference::descriptor)
+                    .map(ModuleDescriptor::name);
         } catch (FindException e) {
             return Optional.empty(); // a jar whose file name gives no module name
         }
@@ -126,7 +129,8 @@ class ModulePathTest {
         assertThat(modules.get(LIBRARY).isAutomatic()).isFalse();
         assertThat(modules.get("io.annals.eventstore").exports())
                 .filteredOn(e -> e.source().equals("io.annals.eventstore.internal"))
-                .singleElement().satisfies(e -> assertThat(e.targets()).containsExactly(LIBRARY));
+                .singleElement()
+                .satisfies(e -> assertThat(e.targets()).containsExactly(LIBRARY));
     }
 
     @Test
@@ -188,14 +192,18 @@ class ModulePathTest {
                 }
                 """);
 
-        assertThat(compilation.succeeded()).as("javac:\n%s", compilation.messages()).isTrue();
+        assertThat(compilation.succeeded())
+                .as("javac:\n%s", compilation.messages())
+                .isTrue();
 
         Path run = Files.createDirectory(dir.resolve("run"));
-        JavaProcess.Result result = JavaProcess.run(run, List.of(
-                "--module-path", classes + File.pathSeparator + joined(runtime),
-                "--module", "app/app.Main"), Duration.ofMinutes(1));
+        JavaProcess.Result result = JavaProcess.run(
+                run,
+                List.of("--module-path", classes + File.pathSeparator + joined(runtime), "--module", "app/app.Main"),
+                Duration.ofMinutes(1));
 
-        assertThat(result.exitCode()).as("exit code; standard error:\n%s", result.stderr())
+        assertThat(result.exitCode())
+                .as("exit code; standard error:\n%s", result.stderr())
                 .isZero();
         assertThat(result.stdout()).isEqualTo("""
                 1 Renamed {"from":"","to":"Ada"} Renamed[from=, to=Ada]
@@ -203,7 +211,8 @@ class ModulePathTest {
                 AggregateState[streamId=name-n-1, state=Grace, version=2]
                 module app reads module io.annals.eventstore.jdbc
                 """);
-        assertThat(run.resolve("app.db")).as("the store is in the working directory")
+        assertThat(run.resolve("app.db"))
+                .as("the store is in the working directory")
                 .isRegularFile();
     }
 
@@ -236,8 +245,7 @@ class ModulePathTest {
     }
 
     @Test
-    void an_application_module_compiles_without_the_library_s_compile_only_dependencies()
-            throws Exception {
+    void an_application_module_compiles_without_the_library_s_compile_only_dependencies() throws Exception {
         Compilation compilation = compile(dir.resolve("classes"), """
                 module app {
                     requires io.annals.eventstore.jdbc;
@@ -254,18 +262,23 @@ class ModulePathTest {
                 }
                 """, runtime);
 
-        assertThat(compilation.succeeded()).as("javac:\n%s", compilation.messages()).isTrue();
+        assertThat(compilation.succeeded())
+                .as("javac:\n%s", compilation.messages())
+                .isTrue();
     }
 
     /** What javac said about a module. */
     record Compilation(boolean succeeded, List<Diagnostic<? extends JavaFileObject>> diagnostics) {
         List<Diagnostic<? extends JavaFileObject>> errors() {
-            return diagnostics.stream().filter(d -> d.getKind() == Diagnostic.Kind.ERROR).toList();
+            return diagnostics.stream()
+                    .filter(d -> d.getKind() == Diagnostic.Kind.ERROR)
+                    .toList();
         }
 
         String messages() {
-            return diagnostics.stream().map(d -> d.getKind() + " " + d.getSource() + ":"
-                    + d.getLineNumber() + ": " + d.getMessage(Locale.ROOT))
+            return diagnostics.stream()
+                    .map(d -> d.getKind() + " " + d.getSource() + ":" + d.getLineNumber() + ": "
+                            + d.getMessage(Locale.ROOT))
                     .collect(Collectors.joining("\n"));
         }
     }
@@ -278,8 +291,7 @@ class ModulePathTest {
         return compile(classes, moduleInfo, main, runtime);
     }
 
-    Compilation compile(Path classes, String moduleInfo, String main, List<Path> modulePath)
-            throws IOException {
+    Compilation compile(Path classes, String moduleInfo, String main, List<Path> modulePath) throws IOException {
         Path sources = dir.resolve("src");
         Files.createDirectories(sources.resolve("app"));
         Files.writeString(sources.resolve("module-info.java"), moduleInfo);
@@ -288,16 +300,22 @@ class ModulePathTest {
 
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
-        try (StandardJavaFileManager files = javac.getStandardFileManager(diagnostics,
-                Locale.ROOT, StandardCharsets.UTF_8);
-             Stream<Path> all = Files.walk(sources)) {
-            List<Path> javaFiles = all.filter(p -> p.toString().endsWith(".java")).toList();
+        try (StandardJavaFileManager files =
+                        javac.getStandardFileManager(diagnostics, Locale.ROOT, StandardCharsets.UTF_8);
+                Stream<Path> all = Files.walk(sources)) {
+            List<Path> javaFiles =
+                    all.filter(p -> p.toString().endsWith(".java")).toList();
             // In process, javac's class path defaults to the test's: the library would be found
             // there too, in the unnamed module.
             files.setLocationFromPaths(StandardLocation.CLASS_PATH, List.of());
-            boolean ok = javac.getTask(null, files, diagnostics, List.of("-d", classes.toString(),
-                            "--module-path", joined(modulePath), "-Xlint:all"), null,
-                    files.getJavaFileObjectsFromPaths(javaFiles)).call();
+            boolean ok = javac.getTask(
+                            null,
+                            files,
+                            diagnostics,
+                            List.of("-d", classes.toString(), "--module-path", joined(modulePath), "-Xlint:all"),
+                            null,
+                            files.getJavaFileObjectsFromPaths(javaFiles))
+                    .call();
             return new Compilation(ok, diagnostics.getDiagnostics());
         }
     }

@@ -9,8 +9,7 @@ import java.lang.reflect.Method;
  */
 public final class RunBlock {
 
-    private RunBlock() {
-    }
+    private RunBlock() {}
 
     /**
      * @param args the generated interface's name and the name of its method to call

@@ -18,8 +18,7 @@ import java.util.Optional;
  * @param className the block's interface ({@code Block3}: the page's third Java block)
  * @param output the {@code text} block after it, when the block prints
  */
-record Snippet(String page, Fence fence, String packageName, String className,
-               Optional<Fence> output) {
+record Snippet(String page, Fence fence, String packageName, String className, Optional<Fence> output) {
 
     Snippet {
         Objects.requireNonNull(page, "page");
@@ -50,8 +49,15 @@ record Snippet(String page, Fence fence, String packageName, String className,
 
         StringBuilder header = new StringBuilder("package " + packageName + ";");
         for (String e : earlier) {
-            header.append(" import ").append(packageName).append('.').append(e).append(".*;")
-                    .append(" import static ").append(packageName).append('.').append(e)
+            header.append(" import ")
+                    .append(packageName)
+                    .append('.')
+                    .append(e)
+                    .append(".*;")
+                    .append(" import static ")
+                    .append(packageName)
+                    .append('.')
+                    .append(e)
                     .append(".*;");
         }
         line(text, pageLines, header.toString(), fence.line());

@@ -28,8 +28,7 @@ package io.annals.eventstore;
  * @param maxEventsPerAppend most events in one append, positive
  * @param maxJsonDepth deepest nesting of objects and arrays in a payload, positive
  */
-public record AppendLimits(int maxPayloadBytes, int maxMetadataBytes, int maxEventsPerAppend,
-                           int maxJsonDepth) {
+public record AppendLimits(int maxPayloadBytes, int maxMetadataBytes, int maxEventsPerAppend, int maxJsonDepth) {
 
     private static final AppendLimits DEFAULTS = new AppendLimits(1 << 20, 64 << 10, 10_000, 1_000);
 

@@ -23,8 +23,7 @@ public class DuplicateEventIdException extends EventStoreException {
      * @param storedStreamId the stream it is stored in
      * @param storedVersion its version there
      */
-    public DuplicateEventIdException(String message, UUID eventId, String storedStreamId,
-                                     long storedVersion) {
+    public DuplicateEventIdException(String message, UUID eventId, String storedStreamId, long storedVersion) {
         super(message);
         this.eventId = eventId;
         this.storedStreamId = storedStreamId;

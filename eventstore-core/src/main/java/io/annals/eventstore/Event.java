@@ -5,5 +5,4 @@ package io.annals.eventstore;
  * aggregate. The records are the stored format: an {@link EventCodec} turns them into JSON under a
  * registered type name, so renaming a field or a type changes what is stored.
  */
-public interface Event {
-}
+public interface Event {}

@@ -56,10 +56,12 @@ public interface EventCodec<E extends Event> {
         try {
             return new Envelope<>(fromJson(recorded.type(), recorded.json()), recorded);
         } catch (RuntimeException e) {
-            throw new EventStoreException("cannot decode event " + recorded.eventId() + " of type "
-                    + recorded.type() + " in stream " + recorded.streamId() + " at version "
-                    + recorded.version() + " (position " + recorded.position() + "): "
-                    + e.getMessage(), e);
+            throw new EventStoreException(
+                    "cannot decode event " + recorded.eventId() + " of type "
+                            + recorded.type() + " in stream " + recorded.streamId() + " at version "
+                            + recorded.version() + " (position " + recorded.position() + "): "
+                            + e.getMessage(),
+                    e);
         }
     }
 }

@@ -37,8 +37,8 @@ public record EventData(UUID eventId, String type, String json, Map<String, Stri
             throw new IllegalArgumentException("event type must not be blank");
         }
         if (type.length() > MAX_TYPE_LENGTH) {
-            throw new IllegalArgumentException("event type must be at most " + MAX_TYPE_LENGTH
-                    + " characters, was " + type.length());
+            throw new IllegalArgumentException(
+                    "event type must be at most " + MAX_TYPE_LENGTH + " characters, was " + type.length());
         }
         Text.badCharacter(type).ifPresent(bad -> {
             throw new IllegalArgumentException("event type holds " + bad);

@@ -1,6 +1,5 @@
 package io.annals.eventstore;
 
-import io.annals.eventstore.internal.Idempotency;
 import java.util.List;
 
 /**

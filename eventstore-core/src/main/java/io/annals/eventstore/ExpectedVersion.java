@@ -9,8 +9,7 @@ package io.annals.eventstore;
  * {@link #noStream()}.
  */
 public sealed interface ExpectedVersion
-        permits ExpectedVersion.Any, ExpectedVersion.NoStream, ExpectedVersion.StreamExists,
-                ExpectedVersion.Exactly {
+        permits ExpectedVersion.Any, ExpectedVersion.NoStream, ExpectedVersion.StreamExists, ExpectedVersion.Exactly {
 
     /** No check: append whatever the stream's current version. */
     static ExpectedVersion any() {
@@ -101,8 +100,7 @@ public sealed interface ExpectedVersion
         /** @throws IllegalArgumentException if {@code version} is negative */
         public Exactly {
             if (version < 0) {
-                throw new IllegalArgumentException(
-                        "expected version cannot be negative, was " + version);
+                throw new IllegalArgumentException("expected version cannot be negative, was " + version);
             }
         }
 

@@ -53,8 +53,9 @@ public final class InMemoryEventStore implements EventStore {
             for (EventData e : events) {
                 RecordedEvent r = byId.get(e.eventId());
                 if (r != null) {
-                    found.put(r.eventId(), new Idempotency.StoredId(r.eventId(), r.streamId(),
-                            r.version(), r.position()));
+                    found.put(
+                            r.eventId(),
+                            new Idempotency.StoredId(r.eventId(), r.streamId(), r.version(), r.position()));
                 }
             }
             Optional<AppendResult> repeat = Idempotency.classify(streamId, expected, events, found);
@@ -68,8 +69,15 @@ public final class InMemoryEventStore implements EventStore {
             List<RecordedEvent> target = streams.computeIfAbsent(streamId, k -> new ArrayList<>());
             RecordedEvent last = null;
             for (EventData e : events) {
-                last = new RecordedEvent(streamId, target.size() + 1L, log.size() + 1L,
-                        e.eventId(), e.type(), e.json(), e.metadata(), now);
+                last = new RecordedEvent(
+                        streamId,
+                        target.size() + 1L,
+                        log.size() + 1L,
+                        e.eventId(),
+                        e.type(),
+                        e.json(),
+                        e.metadata(),
+                        now);
                 target.add(last);
                 log.add(last);
                 byId.put(last.eventId(), last);
@@ -136,6 +144,5 @@ public final class InMemoryEventStore implements EventStore {
 
     /** Nothing to release. */
     @Override
-    public void close() {
-    }
+    public void close() {}
 }

@@ -18,9 +18,15 @@ import java.util.UUID;
  * @param metadata the metadata given at append
  * @param recordedAt when the store wrote it, from the store's clock, UTC
  */
-public record RecordedEvent(String streamId, long version, long position, UUID eventId,
-                            String type, String json, Map<String, String> metadata,
-                            Instant recordedAt) {
+public record RecordedEvent(
+        String streamId,
+        long version,
+        long position,
+        UUID eventId,
+        String type,
+        String json,
+        Map<String, String> metadata,
+        Instant recordedAt) {
     /** @throws NullPointerException if an argument is null */
     public RecordedEvent {
         Objects.requireNonNull(streamId, "streamId");

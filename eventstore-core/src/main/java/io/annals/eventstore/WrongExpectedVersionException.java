@@ -1,6 +1,5 @@
 package io.annals.eventstore;
 
-import io.annals.eventstore.command.CommandHandler;
 import java.util.Objects;
 
 /**

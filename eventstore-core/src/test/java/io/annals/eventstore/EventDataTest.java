@@ -23,7 +23,8 @@ class EventDataTest {
     @ParameterizedTest
     @ValueSource(strings = {"", " ", "\t\n"})
     void a_blank_type_is_rejected(String type) {
-        assertThatIllegalArgumentException().isThrownBy(() -> EventData.of(type, JSON))
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> EventData.of(type, JSON))
                 .withMessageContaining("blank");
     }
 
@@ -34,7 +35,8 @@ class EventDataTest {
 
     @Test
     void a_type_of_201_characters_is_rejected() {
-        assertThatIllegalArgumentException().isThrownBy(() -> EventData.of("t".repeat(201), JSON))
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> EventData.of("t".repeat(201), JSON))
                 .withMessageContaining("200")
                 .withMessageContaining("201");
     }
@@ -43,13 +45,17 @@ class EventDataTest {
     void a_null_field_is_rejected_by_name() {
         UUID id = UUID.randomUUID();
         assertThatNullPointerException()
-                .isThrownBy(() -> new EventData(null, "T", JSON, Map.of())).withMessage("eventId");
+                .isThrownBy(() -> new EventData(null, "T", JSON, Map.of()))
+                .withMessage("eventId");
         assertThatNullPointerException()
-                .isThrownBy(() -> new EventData(id, null, JSON, Map.of())).withMessage("type");
+                .isThrownBy(() -> new EventData(id, null, JSON, Map.of()))
+                .withMessage("type");
         assertThatNullPointerException()
-                .isThrownBy(() -> new EventData(id, "T", null, Map.of())).withMessage("json");
+                .isThrownBy(() -> new EventData(id, "T", null, Map.of()))
+                .withMessage("json");
         assertThatNullPointerException()
-                .isThrownBy(() -> new EventData(id, "T", JSON, null)).withMessage("metadata");
+                .isThrownBy(() -> new EventData(id, "T", JSON, null))
+                .withMessage("metadata");
     }
 
     @Test

@@ -15,7 +15,8 @@ class ExpectedVersionTest {
     @ParameterizedTest
     @ValueSource(longs = {-1, Long.MIN_VALUE})
     void exactly_a_negative_version_is_rejected(long version) {
-        assertThatIllegalArgumentException().isThrownBy(() -> ExpectedVersion.exactly(version))
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> ExpectedVersion.exactly(version))
                 .withMessageContaining("negative")
                 .withMessageContaining(Long.toString(version));
     }

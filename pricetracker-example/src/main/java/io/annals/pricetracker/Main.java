@@ -1,24 +1,24 @@
 package io.annals.pricetracker;
 
-import io.annals.eventstore.command.AggregateState;
 import io.annals.eventstore.CommandRejectedException;
-import io.annals.eventstore.command.CommandResult;
 import io.annals.eventstore.Envelope;
+import io.annals.eventstore.command.AggregateState;
+import io.annals.eventstore.command.CommandResult;
+import io.annals.eventstore.projection.RebuildProgress;
+import io.annals.pricetracker.api.HttpApiServer;
+import io.annals.pricetracker.api.PriceTrackerApi;
 import io.annals.pricetracker.domain.Product;
 import io.annals.pricetracker.domain.ProductCommand.CreateProduct;
 import io.annals.pricetracker.domain.ProductCommand.DeleteProduct;
 import io.annals.pricetracker.domain.ProductCommand.UpdateProduct;
-import io.annals.eventstore.projection.RebuildProgress;
-import io.annals.pricetracker.api.HttpApiServer;
-import io.annals.pricetracker.api.PriceTrackerApi;
 import io.annals.pricetracker.domain.ProductEvent;
 import io.annals.pricetracker.readmodel.MonthlyStats;
 import io.annals.pricetracker.readmodel.PriceHistory;
 import io.annals.pricetracker.readmodel.ProductView;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.time.Duration;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -45,8 +45,7 @@ public final class Main {
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
-    private Main() {
-    }
+    private Main() {}
 
     /** Entry point; exits with 2 on a usage error, 1 on a failure; {@code serve} runs until killed. */
     public static void main(String[] args) {
@@ -70,7 +69,8 @@ public final class Main {
                     db = args[++i];
                 }
                 case "--port" -> {
-                    if (i + 1 == args.length || !args[i + 1].matches("\\d{1,5}")
+                    if (i + 1 == args.length
+                            || !args[i + 1].matches("\\d{1,5}")
                             || Integer.parseInt(args[i + 1]) > 65535) {
                         return usage(err, "--port needs a port number (0 to 65535)");
                     }
@@ -128,30 +128,30 @@ public final class Main {
         stream.println("  serve    the HTTP API and the page on localhost (default; port " + DEFAULT_PORT + ")");
         stream.println("  demo     run a short price-tracking scenario and print what happened");
         stream.println("  history  print every event of a product");
-        stream.println("  rebuild  replay the whole log into a projection: "
-                + String.join(", ", PROJECTIONS));
+        stream.println("  rebuild  replay the whole log into a projection: " + String.join(", ", PROJECTIONS));
         stream.println("  --db     the store (default " + DEFAULT_DB + ")");
         return problem == null ? 0 : 2;
     }
 
-    static final List<String> PROJECTIONS = List.of(ProductView.Projector.NAME, PriceHistory.NAME,
-            MonthlyStats.NAME);
+    static final List<String> PROJECTIONS = List.of(ProductView.Projector.NAME, PriceHistory.NAME, MonthlyStats.NAME);
 
     private static int serve(PriceTracker tracker, String db, int port, PrintStream out, PrintStream err) {
         HttpApiServer server;
         try {
             tracker.startProjections();
-            server = HttpApiServer.start(new PriceTrackerApi(tracker, Duration.ofSeconds(5)),
-                    "127.0.0.1", port);
+            server = HttpApiServer.start(new PriceTrackerApi(tracker, Duration.ofSeconds(5)), "127.0.0.1", port);
         } catch (IOException | RuntimeException e) {
             err.println("error: cannot serve on port " + port + ": " + e.getMessage());
             tracker.close();
             return 1;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            tracker.close();
-        }, "pricetracker-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            server.close();
+                            tracker.close();
+                        },
+                        "pricetracker-shutdown"));
         out.println("Annals price tracker on " + db);
         out.println("Serving http://localhost:" + server.port() + "/  (Ctrl-C to stop)");
         out.println("  curl -X POST localhost:" + server.port()
@@ -161,16 +161,21 @@ public final class Main {
 
     private static int rebuild(PriceTracker tracker, String projection, PrintStream out, PrintStream err) {
         if (!PROJECTIONS.contains(projection)) {
-            err.println("error: no projection '" + projection + "' (known: "
-                    + String.join(", ", PROJECTIONS) + ")");
+            err.println("error: no projection '" + projection + "' (known: " + String.join(", ", PROJECTIONS) + ")");
             return 2;
         }
         RebuildProgress end = tracker.projections().rebuild(projection, p -> {
             int width = 30;
             int filled = (int) Math.round(p.fraction() * width);
-            out.printf("\r%s [%s%s] %3.0f%%  %d/%d events  %.0f events/s", projection,
-                    "#".repeat(filled), " ".repeat(width - filled), 100 * p.fraction(), p.done(),
-                    p.total(), p.eventsPerSecond());
+            out.printf(
+                    "\r%s [%s%s] %3.0f%%  %d/%d events  %.0f events/s",
+                    projection,
+                    "#".repeat(filled),
+                    " ".repeat(width - filled),
+                    100 * p.fraction(),
+                    p.done(),
+                    p.total(),
+                    p.eventsPerSecond());
             out.flush();
         });
         out.println();
@@ -184,27 +189,33 @@ public final class Main {
         String tea = "green-tea";
         AggregateState<Product> before = tracker.product(tea);
         if (!before.state().exists()) {
-            report(out, "create green-tea at 3.50",
+            report(
+                    out,
+                    "create green-tea at 3.50",
                     () -> tracker.handle(new CreateProduct(tea, "Green tea", new BigDecimal("3.50"))));
         } else {
-            out.printf("green-tea exists already (version %d, price %s): carrying on%n",
+            out.printf(
+                    "green-tea exists already (version %d, price %s): carrying on%n",
                     before.version(), before.state().price().toPlainString());
         }
-        report(out, "change green-tea by +0.25",
-                () -> tracker.handle(new UpdateProduct(tea, new BigDecimal("0.25"))));
-        report(out, "change green-tea by -0.40",
-                () -> tracker.handle(new UpdateProduct(tea, new BigDecimal("-0.40"))));
-        report(out, "change green-tea by -100.00",
+        report(out, "change green-tea by +0.25", () -> tracker.handle(new UpdateProduct(tea, new BigDecimal("0.25"))));
+        report(out, "change green-tea by -0.40", () -> tracker.handle(new UpdateProduct(tea, new BigDecimal("-0.40"))));
+        report(
+                out,
+                "change green-tea by -100.00",
                 () -> tracker.handle(new UpdateProduct(tea, new BigDecimal("-100.00"))));
-        report(out, "create green-tea again",
+        report(
+                out,
+                "create green-tea again",
                 () -> tracker.handle(new CreateProduct(tea, "Another tea", BigDecimal.ONE)));
 
         String mug = "mug-" + (tracker.product(tea).version());
-        report(out, "create " + mug + " at 12.00",
+        report(
+                out,
+                "create " + mug + " at 12.00",
                 () -> tracker.handle(new CreateProduct(mug, "Mug", new BigDecimal("12.00"))));
         report(out, "delete " + mug, () -> tracker.handle(new DeleteProduct(mug)));
-        report(out, "change " + mug + " by +1.00",
-                () -> tracker.handle(new UpdateProduct(mug, BigDecimal.ONE)));
+        report(out, "change " + mug + " by +1.00", () -> tracker.handle(new UpdateProduct(mug, BigDecimal.ONE)));
         out.println();
         printHistory(tracker, tea, out);
         out.println();
@@ -219,10 +230,13 @@ public final class Main {
         try {
             CommandResult<Product, ProductEvent> r = step.run();
             Product p = r.state();
-            out.printf("%-30s ok: %s, now %s (version %d, position %d)%n", what,
+            out.printf(
+                    "%-30s ok: %s, now %s (version %d, position %d)%n",
+                    what,
                     r.events().isEmpty() ? "nothing to do" : describe(r.events().get(0)),
                     p.active() ? "price " + p.price().toPlainString() : "deleted",
-                    r.version(), r.position());
+                    r.version(),
+                    r.position());
         } catch (CommandRejectedException e) {
             out.printf("%-30s rejected (%s): %s%n", what, e.code(), e.getMessage());
         }
@@ -236,8 +250,9 @@ public final class Main {
         }
         out.println("History of " + productId + ":");
         for (Envelope<ProductEvent> e : history) {
-            out.printf("  %s  v%-4d %s%n", TIME.format(e.recorded().recordedAt()),
-                    e.recorded().version(), describe(e.event()));
+            out.printf(
+                    "  %s  v%-4d %s%n",
+                    TIME.format(e.recorded().recordedAt()), e.recorded().version(), describe(e.event()));
         }
     }
 
@@ -246,8 +261,9 @@ public final class Main {
             return "created \"" + c.name() + "\" at " + c.price().toPlainString();
         }
         if (e instanceof ProductEvent.PriceChanged c) {
-            return "price " + c.oldPrice().toPlainString() + " -> " + c.newPrice().toPlainString()
-                    + " (" + (c.variation().signum() >= 0 ? "+" : "") + c.variation().toPlainString() + ")";
+            return "price " + c.oldPrice().toPlainString() + " -> "
+                    + c.newPrice().toPlainString() + " (" + (c.variation().signum() >= 0 ? "+" : "")
+                    + c.variation().toPlainString() + ")";
         }
         return "deleted";
     }

@@ -1,19 +1,19 @@
 package io.annals.pricetracker;
 
-import io.annals.eventstore.command.AggregateState;
-import io.annals.eventstore.command.CommandHandler;
-import io.annals.eventstore.command.CommandResult;
 import io.annals.eventstore.Envelope;
 import io.annals.eventstore.EventCodec;
 import io.annals.eventstore.EventStoreException;
-import io.annals.eventstore.projection.KeyedProjector;
-import io.annals.eventstore.projection.ProjectionRunner;
 import io.annals.eventstore.RecordedEvent;
-import io.annals.eventstore.snapshot.SnapshotPolicy;
-import io.annals.eventstore.snapshot.SnapshotSettings;
+import io.annals.eventstore.command.AggregateState;
+import io.annals.eventstore.command.CommandHandler;
+import io.annals.eventstore.command.CommandResult;
 import io.annals.eventstore.jdbc.JacksonEventCodec;
 import io.annals.eventstore.jdbc.JacksonStateCodec;
 import io.annals.eventstore.jdbc.JdbcEventStore;
+import io.annals.eventstore.projection.KeyedProjector;
+import io.annals.eventstore.projection.ProjectionRunner;
+import io.annals.eventstore.snapshot.SnapshotPolicy;
+import io.annals.eventstore.snapshot.SnapshotSettings;
 import io.annals.pricetracker.domain.Product;
 import io.annals.pricetracker.domain.ProductAggregate;
 import io.annals.pricetracker.domain.ProductCommand;
@@ -55,8 +55,10 @@ public final class PriceTracker implements AutoCloseable {
         this.store = Objects.requireNonNull(store, "store");
         this.products = CommandHandler.builder(aggregate, store, CODEC)
                 .maxAttempts(50) // many clients may change one product's price at once
-                .snapshots(new SnapshotSettings<>(store.snapshots(),
-                        JacksonStateCodec.of(Product.class), SNAPSHOT_SCHEMA_VERSION,
+                .snapshots(new SnapshotSettings<>(
+                        store.snapshots(),
+                        JacksonStateCodec.of(Product.class),
+                        SNAPSHOT_SCHEMA_VERSION,
                         SnapshotPolicy.everyEvents(100)))
                 .build();
         try {
@@ -65,8 +67,8 @@ public final class PriceTracker implements AutoCloseable {
         } catch (SQLException e) {
             throw new EventStoreException("cannot create the read-model tables: " + e.getMessage(), e);
         }
-        this.views = store.projectors().keyed(new ProductView.Projector(), CODEC,
-                JacksonStateCodec.of(ProductView.class));
+        this.views =
+                store.projectors().keyed(new ProductView.Projector(), CODEC, JacksonStateCodec.of(ProductView.class));
         this.runner = ProjectionRunner.builder(store)
                 .add(views)
                 .add(store.projectors().sql(new PriceHistory(), CODEC))
@@ -125,8 +127,7 @@ public final class PriceTracker implements AutoCloseable {
         try {
             return PriceHistory.of(store.dataSource(), productId);
         } catch (SQLException e) {
-            throw new EventStoreException("cannot read the price history of " + productId + ": "
-                    + e.getMessage(), e);
+            throw new EventStoreException("cannot read the price history of " + productId + ": " + e.getMessage(), e);
         }
     }
 

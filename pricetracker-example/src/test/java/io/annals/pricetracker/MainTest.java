@@ -23,7 +23,9 @@ class MainTest {
     private int run(String... args) {
         out.reset();
         err.reset();
-        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        return Main.run(
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
@@ -52,7 +54,8 @@ class MainTest {
         run("demo", "--db", db);
 
         assertThat(run("demo", "--db", db)).isZero();
-        assertThat(out()).contains("green-tea exists already (version 3, price 3.35)")
+        assertThat(out())
+                .contains("green-tea exists already (version 3, price 3.35)")
                 .contains("v5    price 3.60 -> 3.20 (-0.40)");
 
         assertThat(run("history", "green-tea", "--db", db)).isZero();
@@ -66,17 +69,20 @@ class MainTest {
 
         assertThat(run("rebuild", "monthly-stats", "--db", db)).isZero();
 
-        assertThat(out()).contains("monthly-stats [##############################] 100%  5/5 events")
+        assertThat(out())
+                .contains("monthly-stats [##############################] 100%  5/5 events")
                 .contains("rebuilt monthly-stats from 5 events");
         assertThat(run("rebuild", "nothing", "--db", db)).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("no projection 'nothing'")
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("no projection 'nothing'")
                 .contains("product-view, price-history, monthly-stats");
     }
 
     @Test
     void bad_usage_exits_with_2_and_explains() {
         assertThat(run("bogus")).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown command 'bogus'")
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("unknown command 'bogus'")
                 .contains("usage:");
         assertThat(run("history")).isEqualTo(2);
         assertThat(run("demo", "extra")).isEqualTo(2);

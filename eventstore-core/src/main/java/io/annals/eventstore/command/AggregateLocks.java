@@ -38,8 +38,7 @@ final class AggregateLocks {
         } catch (InterruptedException e) {
             release(aggregateId);
             Thread.currentThread().interrupt();
-            throw new InterruptedWaitException("interrupted while waiting for the turn of aggregate "
-                    + aggregateId, e);
+            throw new InterruptedWaitException("interrupted while waiting for the turn of aggregate " + aggregateId, e);
         }
         try {
             return work.get();

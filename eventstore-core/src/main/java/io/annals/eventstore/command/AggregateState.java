@@ -10,5 +10,4 @@ import io.annals.eventstore.Aggregate;
  * @param version the stream version the state includes, 0 for a new aggregate
  * @param <S> the state
  */
-public record AggregateState<S>(String streamId, S state, long version) {
-}
+public record AggregateState<S>(String streamId, S state, long version) {}

@@ -124,22 +124,22 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
             AggregateState<S> loaded = load(command.aggregateId());
             List<E> events = aggregate.decide(loaded.state(), command);
             if (events == null) {
-                throw new IllegalStateException(aggregate.getClass().getName() + ".decide returned "
-                        + "null for " + command + "; return an empty list when there is nothing to do");
+                throw new IllegalStateException(aggregate.getClass().getName() + ".decide returned " + "null for "
+                        + command + "; return an empty list when there is nothing to do");
             }
             if (events.isEmpty()) {
-                return new CommandResult<>(loaded.streamId(), loaded.state(), loaded.version(), 0,
-                        List.of(), attempt);
+                return new CommandResult<>(loaded.streamId(), loaded.state(), loaded.version(), 0, List.of(), attempt);
             }
             List<EventData> data = new ArrayList<>(events.size());
             for (E e : events) {
-                data.add(metadata.isEmpty() ? codec.encode(e)
-                        : EventData.of(codec.typeName(e), codec.toJson(e), metadata));
+                data.add(
+                        metadata.isEmpty()
+                                ? codec.encode(e)
+                                : EventData.of(codec.typeName(e), codec.toJson(e), metadata));
             }
             AppendResult appended;
             try {
-                appended = store.append(loaded.streamId(),
-                        ExpectedVersion.exactly(loaded.version()), data);
+                appended = store.append(loaded.streamId(), ExpectedVersion.exactly(loaded.version()), data);
             } catch (WrongExpectedVersionException conflict) {
                 if (attempt >= maxAttempts) {
                     throw conflict;
@@ -149,8 +149,8 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
             }
             S state = aggregate.fold(loaded.state(), events);
             maybeSnapshot(loaded, appended, state, data.get(data.size() - 1));
-            return new CommandResult<>(loaded.streamId(), state, appended.version(),
-                    appended.position(), events, attempt);
+            return new CommandResult<>(
+                    loaded.streamId(), state, appended.version(), appended.position(), events, attempt);
         }
     }
 
@@ -164,8 +164,7 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
     public AggregateState<S> load(String aggregateId) {
         Objects.requireNonNull(aggregateId, "aggregateId");
         String streamId = aggregate.streamId(aggregateId);
-        return loadFromSnapshot(streamId)
-                .orElseGet(() -> foldFrom(streamId, aggregate.initialState(), 0));
+        return loadFromSnapshot(streamId).orElseGet(() -> foldFrom(streamId, aggregate.initialState(), 0));
     }
 
     private AggregateState<S> foldFrom(String streamId, S state, long version) {
@@ -192,7 +191,8 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
         S state;
         try {
             Optional<Snapshot> found = snapshots.store().load(streamId);
-            if (found.isEmpty() || found.get().schemaVersion() != snapshots.schemaVersion()
+            if (found.isEmpty()
+                    || found.get().schemaVersion() != snapshots.schemaVersion()
                     || !found.get().streamId().equals(streamId)) {
                 return Optional.empty();
             }
@@ -202,8 +202,10 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
                 throw new IllegalStateException("the codec returned no state");
             }
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, () -> "ignoring the snapshot of " + streamId
-                    + ", replaying its events instead: " + e, e);
+            LOG.log(
+                    Level.WARNING,
+                    () -> "ignoring the snapshot of " + streamId + ", replaying its events instead: " + e,
+                    e);
             return Optional.empty();
         }
         // The snapshot must end at an event of this very history; a snapshot left over from a
@@ -211,9 +213,11 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
         // the snapshot's version is read with the events after it: one query.
         List<RecordedEvent> page = store.readStream(streamId, snapshot.version(), PAGE_SIZE);
         if (page.isEmpty() || !page.get(0).eventId().equals(snapshot.lastEventId())) {
-            LOG.log(Level.WARNING, () -> "ignoring the snapshot of " + streamId + " at version "
-                    + snapshot.version() + ": the stream holds no event " + snapshot.lastEventId()
-                    + " there; replaying its events instead");
+            LOG.log(
+                    Level.WARNING,
+                    () -> "ignoring the snapshot of " + streamId + " at version "
+                            + snapshot.version() + ": the stream holds no event " + snapshot.lastEventId()
+                            + " there; replaying its events instead");
             return Optional.empty();
         }
         S s = state;
@@ -221,23 +225,30 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
             s = aggregate.evolve(s, codec.decode(r).event());
         }
         long version = page.get(page.size() - 1).version();
-        return Optional.of(page.size() < PAGE_SIZE ? new AggregateState<>(streamId, s, version)
-                : foldFrom(streamId, s, version));
+        return Optional.of(
+                page.size() < PAGE_SIZE ? new AggregateState<>(streamId, s, version) : foldFrom(streamId, s, version));
     }
 
-    private void maybeSnapshot(AggregateState<S> before, AppendResult appended, S state,
-                               EventData last) {
-        if (snapshots == null
-                || !snapshots.policy().shouldSnapshot(before.version(), appended.version())) {
+    private void maybeSnapshot(AggregateState<S> before, AppendResult appended, S state, EventData last) {
+        if (snapshots == null || !snapshots.policy().shouldSnapshot(before.version(), appended.version())) {
             return;
         }
         try {
-            snapshots.store().save(new Snapshot(before.streamId(), appended.version(),
-                    last.eventId(), snapshots.schemaVersion(), snapshots.codec().serialize(state),
-                    clock.instant()));
+            snapshots
+                    .store()
+                    .save(new Snapshot(
+                            before.streamId(),
+                            appended.version(),
+                            last.eventId(),
+                            snapshots.schemaVersion(),
+                            snapshots.codec().serialize(state),
+                            clock.instant()));
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, () -> "could not save the snapshot of " + before.streamId()
-                    + " at version " + appended.version() + " (the events are stored): " + e, e);
+            LOG.log(
+                    Level.WARNING,
+                    () -> "could not save the snapshot of " + before.streamId() + " at version " + appended.version()
+                            + " (the events are stored): " + e,
+                    e);
         }
     }
 

@@ -16,8 +16,8 @@ import java.util.List;
  * @param <S> the state
  * @param <E> the events
  */
-public record CommandResult<S, E extends Event>(String streamId, S state, long version,
-                                                long position, List<E> events, int attempts) {
+public record CommandResult<S, E extends Event>(
+        String streamId, S state, long version, long position, List<E> events, int attempts) {
     /** Copies {@code events}. */
     public CommandResult {
         events = List.copyOf(events);

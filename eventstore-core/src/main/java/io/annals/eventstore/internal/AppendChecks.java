@@ -21,8 +21,7 @@ public final class AppendChecks {
     /** The longest stream id accepted. */
     public static final int MAX_STREAM_ID_LENGTH = 200;
 
-    private AppendChecks() {
-    }
+    private AppendChecks() {}
 
     /**
      * Checks an append's arguments against every rule and {@code limits}.
@@ -30,8 +29,8 @@ public final class AppendChecks {
      * @throws NullPointerException if an argument or an event is null
      * @throws IllegalArgumentException naming the rule broken (and the event's index)
      */
-    public static void checkAppend(AppendLimits limits, String streamId, ExpectedVersion expected,
-                                   List<EventData> events) {
+    public static void checkAppend(
+            AppendLimits limits, String streamId, ExpectedVersion expected, List<EventData> events) {
         checkStreamId(streamId);
         Objects.requireNonNull(expected, "expected");
         Objects.requireNonNull(events, "events");
@@ -39,15 +38,15 @@ public final class AppendChecks {
             throw new IllegalArgumentException("an append needs at least one event");
         }
         if (events.size() > limits.maxEventsPerAppend()) {
-            throw new IllegalArgumentException("an append holds at most "
-                    + limits.maxEventsPerAppend() + " events, this one has " + events.size());
+            throw new IllegalArgumentException("an append holds at most " + limits.maxEventsPerAppend()
+                    + " events, this one has " + events.size());
         }
         Set<UUID> ids = new HashSet<>();
         for (int i = 0; i < events.size(); i++) {
             EventData e = Objects.requireNonNull(events.get(i), "events[" + i + "]");
             if (!ids.add(e.eventId())) {
-                throw new IllegalArgumentException("event id " + e.eventId()
-                        + " appears twice in one append (events[" + i + "])");
+                throw new IllegalArgumentException(
+                        "event id " + e.eventId() + " appears twice in one append (events[" + i + "])");
             }
             checkEvent(limits, e, i);
         }
@@ -60,17 +59,18 @@ public final class AppendChecks {
                     + "): payload is " + payload + " bytes of UTF-8, over the limit of "
                     + limits.maxPayloadBytes());
         }
-        JsonValidator.checkObject(e.json(), limits.maxJsonDepth(), limits.maxPayloadBytes()).ifPresent(problem -> {
-            throw new IllegalArgumentException("events[" + index + "] (" + e.type()
-                    + "): invalid JSON: " + problem);
-        });
+        JsonValidator.checkObject(e.json(), limits.maxJsonDepth(), limits.maxPayloadBytes())
+                .ifPresent(problem -> {
+                    throw new IllegalArgumentException(
+                            "events[" + index + "] (" + e.type() + "): invalid JSON: " + problem);
+                });
         long metadata = 0;
         for (Map.Entry<String, String> m : e.metadata().entrySet()) {
             metadata += Text.utf8Length(m.getKey()) + Text.utf8Length(m.getValue());
             Optional<String> bad = Text.badCharacter(m.getKey()).or(() -> Text.badCharacter(m.getValue()));
             if (bad.isPresent()) {
-                throw new IllegalArgumentException("events[" + index + "] (" + e.type()
-                        + "): metadata '" + m.getKey() + "' holds " + bad.get());
+                throw new IllegalArgumentException(
+                        "events[" + index + "] (" + e.type() + "): metadata '" + m.getKey() + "' holds " + bad.get());
             }
         }
         if (metadata > limits.maxMetadataBytes()) {
@@ -93,8 +93,8 @@ public final class AppendChecks {
             throw new IllegalArgumentException("stream id must not be blank");
         }
         if (streamId.length() > MAX_STREAM_ID_LENGTH) {
-            throw new IllegalArgumentException("stream id must be at most " + MAX_STREAM_ID_LENGTH
-                    + " characters, was " + streamId.length());
+            throw new IllegalArgumentException(
+                    "stream id must be at most " + MAX_STREAM_ID_LENGTH + " characters, was " + streamId.length());
         }
         for (int i = 0; i < streamId.length(); i++) {
             char c = streamId.charAt(i);
@@ -103,8 +103,9 @@ public final class AppendChecks {
                         + String.format("%04X", (int) c) + " at index " + i + ")");
             }
             if (Character.isSurrogate(c)
-                    && !(Character.isHighSurrogate(c) && i + 1 < streamId.length()
-                         && Character.isLowSurrogate(streamId.charAt(++i)))) {
+                    && !(Character.isHighSurrogate(c)
+                            && i + 1 < streamId.length()
+                            && Character.isLowSurrogate(streamId.charAt(++i)))) {
                 throw new IllegalArgumentException("stream id holds an unpaired surrogate at index " + i);
             }
         }

@@ -1,8 +1,8 @@
 package io.annals.eventstore.internal;
 
 import io.annals.eventstore.AppendResult;
-import io.annals.eventstore.EventData;
 import io.annals.eventstore.DuplicateEventIdException;
+import io.annals.eventstore.EventData;
 import io.annals.eventstore.ExpectedVersion;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +20,7 @@ import java.util.UUID;
  */
 public final class Idempotency {
 
-    private Idempotency() {
-    }
+    private Idempotency() {}
 
     /**
      * Where an event id is already stored.
@@ -31,8 +30,7 @@ public final class Idempotency {
      * @param version its version
      * @param position its global position
      */
-    public record StoredId(UUID eventId, String streamId, long version, long position) {
-    }
+    public record StoredId(UUID eventId, String streamId, long version, long position) {}
 
     /**
      * @param found the stored ids among those of {@code events}, by id
@@ -40,33 +38,38 @@ public final class Idempotency {
      *     append is a repeat
      * @throws DuplicateEventIdException when some ids are stored but the append is not a repeat
      */
-    public static Optional<AppendResult> classify(String streamId, ExpectedVersion expected,
-                                        List<EventData> events, Map<UUID, StoredId> found) {
+    public static Optional<AppendResult> classify(
+            String streamId, ExpectedVersion expected, List<EventData> events, Map<UUID, StoredId> found) {
         if (found.isEmpty()) {
             return Optional.empty();
         }
         String prefix = "append to stream " + streamId + " (expected " + expected + ") ";
         if (found.size() < events.size()) {
             StoredId first = firstFound(events, found);
-            throw duplicate(prefix + "repeats " + found.size() + " of its "
-                    + events.size() + " event ids (for example " + first.eventId()
-                    + ", stored in stream " + first.streamId() + " at version " + first.version()
-                    + "); a repeated append must repeat all of its events and only them", first);
+            throw duplicate(
+                    prefix + "repeats " + found.size() + " of its "
+                            + events.size() + " event ids (for example " + first.eventId()
+                            + ", stored in stream " + first.streamId() + " at version " + first.version()
+                            + "); a repeated append must repeat all of its events and only them",
+                    first);
         }
         StoredId head = found.get(events.get(0).eventId());
         for (int i = 0; i < events.size(); i++) {
             StoredId s = found.get(events.get(i).eventId());
             if (!s.streamId().equals(streamId) || s.version() != head.version() + i) {
-                throw duplicate(prefix + "repeats event id " + s.eventId()
-                        + ", already stored in stream " + s.streamId() + " at version "
-                        + s.version() + ", but not as the same append (ids must be stored in "
-                        + "this stream, consecutively and in the same order)", s);
+                throw duplicate(
+                        prefix + "repeats event id " + s.eventId()
+                                + ", already stored in stream " + s.streamId() + " at version "
+                                + s.version() + ", but not as the same append (ids must be stored in "
+                                + "this stream, consecutively and in the same order)",
+                        s);
             }
         }
         if (!couldHavePlaced(expected, head.version())) {
-            throw duplicate(prefix + "repeats event ids already stored at versions "
-                    + head.version() + ".." + (head.version() + events.size() - 1)
-                    + ", where an append expecting " + expected + " could not have placed them",
+            throw duplicate(
+                    prefix + "repeats event ids already stored at versions "
+                            + head.version() + ".." + (head.version() + events.size() - 1)
+                            + ", where an append expecting " + expected + " could not have placed them",
                     head);
         }
         StoredId last = found.get(events.get(events.size() - 1).eventId());
@@ -74,8 +77,7 @@ public final class Idempotency {
     }
 
     private static DuplicateEventIdException duplicate(String message, StoredId stored) {
-        return new DuplicateEventIdException(message, stored.eventId(), stored.streamId(),
-                stored.version());
+        return new DuplicateEventIdException(message, stored.eventId(), stored.streamId(), stored.version());
     }
 
     private static boolean couldHavePlaced(ExpectedVersion expected, long firstVersion) {

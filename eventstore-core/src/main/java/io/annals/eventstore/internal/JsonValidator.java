@@ -354,8 +354,8 @@ public final class JsonValidator {
             digits();
             String digits = text.substring(digitsStart, pos).replaceFirst("^0+(?=.)", "");
             if (digits.length() > 4 || Integer.parseInt(digits) > MAX_EXPONENT) {
-                throw new Invalid("a number with exponent " + digits + " at offset " + start
-                        + " (at most " + MAX_EXPONENT + " either way)");
+                throw new Invalid("a number with exponent " + digits + " at offset " + start + " (at most "
+                        + MAX_EXPONENT + " either way)");
             }
             exponent = minus ? -Integer.parseInt(digits) : Integer.parseInt(digits);
         }
@@ -365,9 +365,13 @@ public final class JsonValidator {
                     + "it as 0, so the stores would not give back the same tree)");
         }
         int point = integer.length() + exponent; // where the point falls in the significand
-        int integerDigits = point <= 0 ? 0
-                : significand.substring(0, Math.min(point, significand.length()))
-                        .replaceFirst("^0+", "").length() + Math.max(0, point - significand.length());
+        int integerDigits = point <= 0
+                ? 0
+                : significand
+                                .substring(0, Math.min(point, significand.length()))
+                                .replaceFirst("^0+", "")
+                                .length()
+                        + Math.max(0, point - significand.length());
         int scale = Math.max(0, fraction.length() - exponent);
         return (negative ? 1 : 0) + Math.max(1, integerDigits) + (scale > 0 ? 1 + scale : 0);
     }

@@ -3,9 +3,9 @@ package io.annals.eventstore.internal;
 import io.annals.eventstore.Envelope;
 import io.annals.eventstore.Event;
 import io.annals.eventstore.EventCodec;
+import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.projection.Projection;
 import io.annals.eventstore.projection.ProjectionException;
-import io.annals.eventstore.RecordedEvent;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -21,8 +21,7 @@ import java.util.function.Function;
  */
 public final class KeyedFold {
 
-    private KeyedFold() {
-    }
+    private KeyedFold() {}
 
     /**
      * @param loadAll reads the rows of the given keys as they are before the batch, in one go
@@ -31,7 +30,9 @@ public final class KeyedFold {
      * @throws ProjectionException naming the event the projection failed on
      */
     public static <E extends Event, K, V> Map<K, Optional<V>> fold(
-            Projection<E, K, V> projection, EventCodec<E> codec, List<RecordedEvent> events,
+            Projection<E, K, V> projection,
+            EventCodec<E> codec,
+            List<RecordedEvent> events,
             Function<Set<K>, Map<K, V>> loadAll) {
         // Decode and key every event first, so that the rows are read in one query per batch
         // rather than one per key.

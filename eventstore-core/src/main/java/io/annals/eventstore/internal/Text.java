@@ -5,8 +5,7 @@ import java.util.Optional;
 /** Character rules shared by the checks of every store. */
 public final class Text {
 
-    private Text() {
-    }
+    private Text() {}
 
     /**
      * What no store can keep as text: NUL (PostgreSQL refuses it) and unpaired UTF-16 surrogates
@@ -20,8 +19,7 @@ public final class Text {
             if (c == 0) {
                 return Optional.of("a NUL character (U+0000) at index " + i);
             }
-            if (Character.isHighSurrogate(c) && i + 1 < s.length()
-                    && Character.isLowSurrogate(s.charAt(i + 1))) {
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
                 i++;
             } else if (Character.isSurrogate(c)) {
                 return Optional.of("an unpaired surrogate at index " + i);
@@ -40,8 +38,7 @@ public final class Text {
                 n++;
             } else if (c < 0x800) {
                 n += 2;
-            } else if (Character.isHighSurrogate(c) && i + 1 < len
-                    && Character.isLowSurrogate(s.charAt(i + 1))) {
+            } else if (Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1))) {
                 n += 4;
                 i++;
             } else {

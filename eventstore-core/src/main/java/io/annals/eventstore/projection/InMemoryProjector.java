@@ -96,10 +96,9 @@ public final class InMemoryProjector<E extends Event, K, V> implements KeyedProj
     @Override
     public synchronized List<Row<K, V>> list(int offset, int limit) {
         if (offset < 0 || limit < 1) {
-            throw new IllegalArgumentException("offset must be >= 0 and limit >= 1, were "
-                    + offset + " and " + limit);
+            throw new IllegalArgumentException("offset must be >= 0 and limit >= 1, were " + offset + " and " + limit);
         }
-        return new ArrayList<>(rows.values()).subList(Math.min(offset, rows.size()),
-                (int) Math.min(rows.size(), (long) offset + limit));
+        return new ArrayList<>(rows.values())
+                .subList(Math.min(offset, rows.size()), (int) Math.min(rows.size(), (long) offset + limit));
     }
 }

@@ -6,5 +6,4 @@ package io.annals.eventstore.projection;
  * @param <K> the key
  * @param <V> a row
  */
-public interface KeyedProjector<K, V> extends Projector, ReadModel<K, V> {
-}
+public interface KeyedProjector<K, V> extends Projector, ReadModel<K, V> {}

@@ -21,7 +21,8 @@ public interface Projection<E extends Event, K, V> {
     String name();
 
     /** The row this event touches, or null when it does not touch the model. */
-    @Nullable K key(Envelope<E> e);
+    @Nullable
+    K key(Envelope<E> e);
 
     /**
      * The new row.
@@ -29,5 +30,6 @@ public interface Projection<E extends Event, K, V> {
      * @param current the row as it is, null when there is none yet
      * @return the new row, or null to delete it
      */
-    @Nullable V apply(@Nullable V current, Envelope<E> e);
+    @Nullable
+    V apply(@Nullable V current, Envelope<E> e);
 }

@@ -21,9 +21,11 @@ public class ProjectionException extends EventStoreException {
      * @param cause what it threw
      */
     public ProjectionException(String projection, RecordedEvent event, Throwable cause) {
-        super("projection " + projection + " failed on event " + event.eventId() + " ("
-                + event.type() + ", stream " + event.streamId() + " version " + event.version()
-                + ", position " + event.position() + "): " + cause, cause);
+        super(
+                "projection " + projection + " failed on event " + event.eventId() + " ("
+                        + event.type() + ", stream " + event.streamId() + " version " + event.version()
+                        + ", position " + event.position() + "): " + cause,
+                cause);
         this.projection = projection;
         this.position = event.position();
     }

@@ -123,7 +123,9 @@ public final class ProjectionRunner implements AutoCloseable {
         if (started) {
             throw new IllegalStateException("catchUp is for runners that were not started");
         }
-        return workers.values().stream().map(w -> w.call(w::catchUp, "a catch-up pass")).toList();
+        return workers.values().stream()
+                .map(w -> w.call(w::catchUp, "a catch-up pass"))
+                .toList();
     }
 
     /**
@@ -163,8 +165,8 @@ public final class ProjectionRunner implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new InterruptedWaitException("interrupted while waiting for projection " + projection
-                    + " to reach position " + position, e);
+            throw new InterruptedWaitException(
+                    "interrupted while waiting for projection " + projection + " to reach position " + position, e);
         }
     }
 
@@ -247,8 +249,9 @@ public final class ProjectionRunner implements AutoCloseable {
         for (Worker w : workers.values()) {
             try {
                 if (!w.executor.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
-                    LOG.log(Level.WARNING, () -> "projection " + w.projector.name()
-                            + " is still busy; it stops after its batch");
+                    LOG.log(
+                            Level.WARNING,
+                            () -> "projection " + w.projector.name() + " is still busy; it stops after its batch");
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -260,8 +263,8 @@ public final class ProjectionRunner implements AutoCloseable {
     private Worker worker(String projection) {
         Worker w = workers.get(Objects.requireNonNull(projection, "projection"));
         if (w == null) {
-            throw new IllegalArgumentException("no projection named " + projection
-                    + " (known: " + workers.keySet() + ")");
+            throw new IllegalArgumentException(
+                    "no projection named " + projection + " (known: " + workers.keySet() + ")");
         }
         return w;
     }
@@ -279,6 +282,7 @@ public final class ProjectionRunner implements AutoCloseable {
         final ScheduledThreadPoolExecutor executor;
         /** Notified after every batch, for the callers of {@link #awaitPosition}. */
         final Object progress = new Object();
+
         volatile ProjectionStatus status;
         private Projector.@Nullable Lease lease;
         private long checkpoint;
@@ -315,8 +319,8 @@ public final class ProjectionRunner implements AutoCloseable {
             } catch (InterruptedException e) {
                 result.cancel(false);
                 Thread.currentThread().interrupt();
-                throw new InterruptedWaitException("interrupted while waiting for " + what
-                        + " of projection " + projector.name(), e);
+                throw new InterruptedWaitException(
+                        "interrupted while waiting for " + what + " of projection " + projector.name(), e);
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause();
                 if (cause instanceof RuntimeException r) {
@@ -325,8 +329,7 @@ public final class ProjectionRunner implements AutoCloseable {
                 if (cause instanceof Error err) {
                     throw err;
                 }
-                throw new EventStoreException(what + " of projection " + projector.name()
-                        + " failed: " + cause, cause);
+                throw new EventStoreException(what + " of projection " + projector.name() + " failed: " + cause, cause);
             }
         }
 
@@ -354,8 +357,8 @@ public final class ProjectionRunner implements AutoCloseable {
                 // exception: it must not end the loop while the lease is held.
                 failed(e);
                 releaseLease(); // a lease on a broken connection is worth nothing
-                delay = Math.min(TimeUnit.MILLISECONDS.toNanos(100L << Math.min(failures - 1, 20)),
-                        maxBackoff.toNanos());
+                delay = Math.min(
+                        TimeUnit.MILLISECONDS.toNanos(100L << Math.min(failures - 1, 20)), maxBackoff.toNanos());
             }
             if (!closed) {
                 try {
@@ -404,21 +407,24 @@ public final class ProjectionRunner implements AutoCloseable {
                 for (int n; (n = step()) > 0; ) {
                     done += n;
                     long now = System.nanoTime();
-                    RebuildProgress p = new RebuildProgress(name, done, total, rate(done, now - begun),
-                            false);
+                    RebuildProgress p = new RebuildProgress(name, done, total, rate(done, now - begun), false);
                     listener.accept(p);
                     if (now - lastLog >= PROGRESS_LOG_NANOS) {
                         lastLog = now;
-                        LOG.log(Level.INFO, () -> String.format(
-                                "rebuilding %s: %d/%d events (%.0f%%), %.0f events/s", name, p.done(),
-                                p.total(), 100 * p.fraction(), p.eventsPerSecond()));
+                        LOG.log(
+                                Level.INFO,
+                                () -> String.format(
+                                        "rebuilding %s: %d/%d events (%.0f%%), %.0f events/s",
+                                        name, p.done(), p.total(), 100 * p.fraction(), p.eventsPerSecond()));
                     }
                 }
-                RebuildProgress end = new RebuildProgress(name, done, Math.max(total, done),
-                        rate(done, System.nanoTime() - begun), true);
+                RebuildProgress end = new RebuildProgress(
+                        name, done, Math.max(total, done), rate(done, System.nanoTime() - begun), true);
                 listener.accept(end);
-                LOG.log(Level.INFO, () -> String.format("rebuilt %s: %d events, %.0f events/s",
-                        name, end.done(), end.eventsPerSecond()));
+                LOG.log(
+                        Level.INFO,
+                        () -> String.format(
+                                "rebuilt %s: %d events, %.0f events/s", name, end.done(), end.eventsPerSecond()));
                 return end;
             } finally {
                 if (!started) {
@@ -475,8 +481,10 @@ public final class ProjectionRunner implements AutoCloseable {
         private void failed(Throwable e) {
             failures++;
             publish(State.FAILED, e);
-            LOG.log(Level.WARNING, () -> "projection " + projector.name() + " failed (attempt "
-                    + failures + "): " + e.getMessage(), e);
+            LOG.log(
+                    Level.WARNING,
+                    () -> "projection " + projector.name() + " failed (attempt " + failures + "): " + e.getMessage(),
+                    e);
         }
 
         void stop() {
@@ -485,8 +493,8 @@ public final class ProjectionRunner implements AutoCloseable {
         }
 
         private void publish(State state, @Nullable Throwable error) {
-            Optional<String> message = Optional.ofNullable(error)
-                    .map(e -> e.getMessage() == null ? e.toString() : e.getMessage());
+            Optional<String> message =
+                    Optional.ofNullable(error).map(e -> e.getMessage() == null ? e.toString() : e.getMessage());
             status = new ProjectionStatus(projector.name(), state, checkpoint, message, failures);
         }
     }
@@ -512,8 +520,7 @@ public final class ProjectionRunner implements AutoCloseable {
         public Builder add(Projector projector) {
             Objects.requireNonNull(projector, "projector");
             if (projectors.stream().anyMatch(p -> p.name().equals(projector.name()))) {
-                throw new IllegalArgumentException("a projection named " + projector.name()
-                        + " was added already");
+                throw new IllegalArgumentException("a projection named " + projector.name() + " was added already");
             }
             projectors.add(projector);
             return this;

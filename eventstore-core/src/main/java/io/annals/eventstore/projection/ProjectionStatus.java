@@ -12,8 +12,7 @@ import java.util.Optional;
  * @param lastError what the last attempt failed with, present exactly while {@code FAILED}
  * @param failures failed attempts in a row
  */
-public record ProjectionStatus(String name, State state, long checkpoint, Optional<String> lastError,
-                               int failures) {
+public record ProjectionStatus(String name, State state, long checkpoint, Optional<String> lastError, int failures) {
 
     /**
      * @throws NullPointerException if {@code name}, {@code state} or {@code lastError} is null
@@ -25,12 +24,12 @@ public record ProjectionStatus(String name, State state, long checkpoint, Option
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(lastError, "lastError");
         if (checkpoint < 0 || failures < 0) {
-            throw new IllegalArgumentException("checkpoint and failures cannot be negative, were "
-                    + checkpoint + " and " + failures);
+            throw new IllegalArgumentException(
+                    "checkpoint and failures cannot be negative, were " + checkpoint + " and " + failures);
         }
         if (lastError.isPresent() != (state == State.FAILED)) {
-            throw new IllegalArgumentException("lastError must be present exactly while FAILED, was "
-                    + lastError + " while " + state);
+            throw new IllegalArgumentException(
+                    "lastError must be present exactly while FAILED, was " + lastError + " while " + state);
         }
     }
 

@@ -30,6 +30,5 @@ public interface ReadModel<K, V> {
      * @param <K> the key
      * @param <V> the value
      */
-    record Row<K, V>(K key, V value) {
-    }
+    record Row<K, V>(K key, V value) {}
 }

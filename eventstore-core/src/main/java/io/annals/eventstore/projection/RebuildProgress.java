@@ -9,8 +9,7 @@ package io.annals.eventstore.projection;
  * @param eventsPerSecond the average rate so far
  * @param finished whether the rebuild has caught up with the log
  */
-public record RebuildProgress(String projection, long done, long total, double eventsPerSecond,
-                              boolean finished) {
+public record RebuildProgress(String projection, long done, long total, double eventsPerSecond, boolean finished) {
 
     /** {@code done / total} between 0 and 1 (1 when the log is empty). */
     public double fraction() {

@@ -12,8 +12,7 @@ public final class InMemorySnapshotStore implements SnapshotStore {
     private final ConcurrentMap<String, Snapshot> snapshots = new ConcurrentHashMap<>();
 
     /** An empty store. */
-    public InMemorySnapshotStore() {
-    }
+    public InMemorySnapshotStore() {}
 
     @Override
     public Optional<Snapshot> load(String streamId) {
@@ -23,7 +22,6 @@ public final class InMemorySnapshotStore implements SnapshotStore {
     @Override
     public void save(Snapshot snapshot) {
         Objects.requireNonNull(snapshot, "snapshot");
-        snapshots.merge(snapshot.streamId(), snapshot,
-                (old, neu) -> neu.version() >= old.version() ? neu : old);
+        snapshots.merge(snapshot.streamId(), snapshot, (old, neu) -> neu.version() >= old.version() ? neu : old);
     }
 }

@@ -20,8 +20,8 @@ import java.util.UUID;
  * @param state the serialised state
  * @param takenAt when it was taken
  */
-public record Snapshot(String streamId, long version, UUID lastEventId, int schemaVersion,
-                       String state, Instant takenAt) {
+public record Snapshot(
+        String streamId, long version, UUID lastEventId, int schemaVersion, String state, Instant takenAt) {
     /**
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if {@code version} is not positive

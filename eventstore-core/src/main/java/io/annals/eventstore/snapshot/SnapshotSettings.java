@@ -13,8 +13,7 @@ import java.util.Objects;
  * @param policy when to take one
  * @param <S> the aggregate's state
  */
-public record SnapshotSettings<S>(SnapshotStore store, StateCodec<S> codec, int schemaVersion,
-                                  SnapshotPolicy policy) {
+public record SnapshotSettings<S>(SnapshotStore store, StateCodec<S> codec, int schemaVersion, SnapshotPolicy policy) {
     /**
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if {@code schemaVersion} is negative

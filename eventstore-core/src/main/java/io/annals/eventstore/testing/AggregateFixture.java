@@ -37,8 +37,7 @@ public final class AggregateFixture<S, C extends Command, E extends Event> {
     }
 
     /** A fixture for {@code aggregate} with no past events. */
-    public static <S, C extends Command, E extends Event> AggregateFixture<S, C, E> of(
-            Aggregate<S, C, E> aggregate) {
+    public static <S, C extends Command, E extends Event> AggregateFixture<S, C, E> of(Aggregate<S, C, E> aggregate) {
         return new AggregateFixture<>(aggregate);
     }
 
@@ -64,14 +63,14 @@ public final class AggregateFixture<S, C extends Command, E extends Event> {
         try {
             List<E> events = aggregate.decide(state, command);
             if (events == null) {
-                throw new AssertionError("decide returned null for " + command
-                        + "; return an empty list when there is nothing to do");
+                throw new AssertionError(
+                        "decide returned null for " + command + "; return an empty list when there is nothing to do");
             }
             try {
                 aggregate.fold(state, events); // evolve must accept what decide produced
             } catch (RuntimeException e) {
-                throw new AssertionError("for " + command + "\nevolve failed on the decided events "
-                        + events + ": " + e, e);
+                throw new AssertionError(
+                        "for " + command + "\nevolve failed on the decided events " + events + ": " + e, e);
             }
             return new Outcome<>(aggregate, state, List.copyOf(events), null, command);
         } catch (CommandRejectedException e) {
@@ -92,8 +91,12 @@ public final class AggregateFixture<S, C extends Command, E extends Event> {
         private final @Nullable CommandRejectedException rejection;
         private final Command command;
 
-        private Outcome(Aggregate<S, ?, E> aggregate, S before, @Nullable List<E> events,
-                        @Nullable CommandRejectedException rejection, Command command) {
+        private Outcome(
+                Aggregate<S, ?, E> aggregate,
+                S before,
+                @Nullable List<E> events,
+                @Nullable CommandRejectedException rejection,
+                Command command) {
             this.aggregate = aggregate;
             this.before = before;
             this.events = events;
@@ -107,8 +110,8 @@ public final class AggregateFixture<S, C extends Command, E extends Event> {
         public final Outcome<S, E> thenEvents(E... expected) {
             accepted();
             if (!events.equals(Arrays.asList(expected))) {
-                throw new AssertionError("for " + command + "\nexpected events: "
-                        + Arrays.asList(expected) + "\n  but decided:     " + events);
+                throw new AssertionError("for " + command + "\nexpected events: " + Arrays.asList(expected)
+                        + "\n  but decided:     " + events);
             }
             return this;
         }
@@ -117,8 +120,7 @@ public final class AggregateFixture<S, C extends Command, E extends Event> {
         public Outcome<S, E> thenNothing() {
             accepted();
             if (!events.isEmpty()) {
-                throw new AssertionError("for " + command + "\nexpected no event but decided: "
-                        + events);
+                throw new AssertionError("for " + command + "\nexpected no event but decided: " + events);
             }
             return this;
         }
@@ -127,8 +129,8 @@ public final class AggregateFixture<S, C extends Command, E extends Event> {
         public Outcome<S, E> thenState(S expected) {
             S after = stateAfter();
             if (!Objects.equals(after, expected)) {
-                throw new AssertionError("for " + command + "\nexpected state: " + expected
-                        + "\n  but was:      " + after);
+                throw new AssertionError(
+                        "for " + command + "\nexpected state: " + expected + "\n  but was:      " + after);
             }
             return this;
         }
@@ -142,12 +144,12 @@ public final class AggregateFixture<S, C extends Command, E extends Event> {
         /** Asserts the command was rejected with this {@link CommandRejectedException#code()}. */
         public Outcome<S, E> thenRejected(String code) {
             if (rejection == null) {
-                throw new AssertionError("for " + command + "\nexpected a rejection '" + code
-                        + "' but decided: " + events);
+                throw new AssertionError(
+                        "for " + command + "\nexpected a rejection '" + code + "' but decided: " + events);
             }
             if (!rejection.code().equals(code)) {
-                throw new AssertionError("for " + command + "\nexpected a rejection '" + code
-                        + "' but was '" + rejection.code() + "': " + rejection.getMessage());
+                throw new AssertionError("for " + command + "\nexpected a rejection '" + code + "' but was '"
+                        + rejection.code() + "': " + rejection.getMessage());
             }
             return this;
         }
@@ -156,16 +158,17 @@ public final class AggregateFixture<S, C extends Command, E extends Event> {
         public Outcome<S, E> withMessageContaining(String text) {
             if (rejection == null || !String.valueOf(rejection.getMessage()).contains(text)) {
                 throw new AssertionError("for " + command + "\nexpected a rejection whose message "
-                        + "contains '" + text + "' but was " + (rejection == null ? "accepted"
-                        : "'" + rejection.getMessage() + "'"));
+                        + "contains '" + text + "' but was "
+                        + (rejection == null ? "accepted" : "'" + rejection.getMessage() + "'"));
             }
             return this;
         }
 
         private void accepted() {
             if (rejection != null) {
-                throw new AssertionError("for " + command + "\nexpected acceptance but was "
-                        + "rejected '" + rejection.code() + "': " + rejection.getMessage(),
+                throw new AssertionError(
+                        "for " + command + "\nexpected acceptance but was " + "rejected '" + rejection.code() + "': "
+                                + rejection.getMessage(),
                         rejection);
             }
         }

@@ -73,8 +73,9 @@ class AggregateLocksTest {
     @Test
     void a_failing_work_releases_the_turn() {
         assertThatThrownBy(() -> locks.inTurn("a-1", () -> {
-            throw new IllegalStateException("boom");
-        })).hasMessage("boom");
+                    throw new IllegalStateException("boom");
+                }))
+                .hasMessage("boom");
 
         assertThat(locks.size()).isZero();
         assertThat(locks.inTurn("a-1", () -> "next")).isEqualTo("next");
@@ -123,8 +124,7 @@ class AggregateLocksTest {
         release.countDown();
         holder.get();
 
-        assertThat(failure.get()).isInstanceOf(InterruptedWaitException.class)
-                .hasMessageContaining("a-1");
+        assertThat(failure.get()).isInstanceOf(InterruptedWaitException.class).hasMessageContaining("a-1");
         assertThat(flag.get()).isTrue();
         assertThat(ran.get()).isZero();
         assertThat(locks.size()).isZero();

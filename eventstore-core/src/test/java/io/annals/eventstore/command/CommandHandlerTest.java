@@ -18,13 +18,13 @@ import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.InMemoryEventStore;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.StateCodec;
-import io.annals.eventstore.tck.TestClock;
 import io.annals.eventstore.WrongExpectedVersionException;
 import io.annals.eventstore.snapshot.InMemorySnapshotStore;
 import io.annals.eventstore.snapshot.Snapshot;
 import io.annals.eventstore.snapshot.SnapshotPolicy;
 import io.annals.eventstore.snapshot.SnapshotSettings;
 import io.annals.eventstore.snapshot.SnapshotStore;
+import io.annals.eventstore.tck.TestClock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -60,8 +60,7 @@ class CommandHandlerTest {
 
     // ---- a tiny domain: a counter that only goes up, to at most its limit ----
 
-    record Counter(long total) {
-    }
+    record Counter(long total) {}
 
     record Add(String counterId, long amount) implements Command {
         @Override
@@ -70,8 +69,7 @@ class CommandHandlerTest {
         }
     }
 
-    record Added(long amount) implements Event {
-    }
+    record Added(long amount) implements Event {}
 
     /** Rejects negative amounts and totals over the limit; a zero amount decides nothing. */
     static class CounterAggregate implements Aggregate<Counter, Add, Added> {
@@ -103,8 +101,9 @@ class CommandHandlerTest {
                 throw new CommandRejectedException("negative", "cannot add " + command.amount());
             }
             if (command.amount() > limit - state.total()) {
-                throw new CommandRejectedException("over_limit", "the total " + state.total()
-                        + " plus " + command.amount() + " would exceed " + limit);
+                throw new CommandRejectedException(
+                        "over_limit",
+                        "the total " + state.total() + " plus " + command.amount() + " would exceed " + limit);
             }
             return command.amount() == 0 ? List.of() : List.of(new Added(command.amount()));
         }
@@ -167,10 +166,9 @@ class CommandHandlerTest {
      */
     static final class ObservedStore implements EventStore {
         final EventStore delegate;
-        final List<ExpectedVersion> appendExpectations =
-                Collections.synchronizedList(new ArrayList<>());
+        final List<ExpectedVersion> appendExpectations = Collections.synchronizedList(new ArrayList<>());
         final List<Long> readFromVersions = Collections.synchronizedList(new ArrayList<>());
-        volatile Consumer<EventStore> beforeAppend = s -> { };
+        volatile Consumer<EventStore> beforeAppend = s -> {};
         volatile long pauseAfterReadMillis;
 
         ObservedStore(EventStore delegate) {
@@ -178,8 +176,7 @@ class CommandHandlerTest {
         }
 
         @Override
-        public AppendResult append(String streamId, ExpectedVersion expected,
-                                   List<EventData> events) {
+        public AppendResult append(String streamId, ExpectedVersion expected, List<EventData> events) {
             appendExpectations.add(expected);
             beforeAppend.accept(delegate);
             return delegate.append(streamId, expected, events);
@@ -236,8 +233,7 @@ class CommandHandlerTest {
 
     /** Appends {@code amount} to the counter's stream as another writer would. */
     private static void sneakIn(EventStore target, long amount) {
-        target.append(STREAM, ExpectedVersion.any(),
-                List.of(CODEC.encode(new Added(amount))));
+        target.append(STREAM, ExpectedVersion.any(), List.of(CODEC.encode(new Added(amount))));
     }
 
     private static <T extends Throwable> T thrown(Class<T> type, ThrowingCallable call) {
@@ -279,8 +275,9 @@ class CommandHandlerTest {
             handler.handle(new Add(ID, 2));
             CommandResult<Counter, Added> third = handler.handle(new Add(ID, 3));
 
-            assertThat(store.appendExpectations).containsExactly(ExpectedVersion.exactly(0),
-                    ExpectedVersion.exactly(1), ExpectedVersion.exactly(2));
+            assertThat(store.appendExpectations)
+                    .containsExactly(
+                            ExpectedVersion.exactly(0), ExpectedVersion.exactly(1), ExpectedVersion.exactly(2));
             assertThat(third.state()).isEqualTo(new Counter(6));
             assertThat(third.version()).isEqualTo(3);
             assertThat(handler.load(ID)).isEqualTo(new AggregateState<>(STREAM, new Counter(6), 3));
@@ -293,8 +290,8 @@ class CommandHandlerTest {
 
         @Test
         void a_rejected_command_is_not_retried_and_writes_nothing() {
-            CommandRejectedException rejected = thrown(CommandRejectedException.class,
-                    () -> handler().handle(new Add(ID, -1)));
+            CommandRejectedException rejected =
+                    thrown(CommandRejectedException.class, () -> handler().handle(new Add(ID, -1)));
 
             assertThat(rejected.code()).isEqualTo("negative");
             assertThat(counter.decisions).hasValue(1);
@@ -353,8 +350,8 @@ class CommandHandlerTest {
             assertThat(result.attempts()).isEqualTo(2);
             assertThat(result.version()).isEqualTo(2);
             assertThat(result.state()).isEqualTo(new Counter(105));
-            assertThat(store.appendExpectations).containsExactly(ExpectedVersion.exactly(0),
-                    ExpectedVersion.exactly(1));
+            assertThat(store.appendExpectations)
+                    .containsExactly(ExpectedVersion.exactly(0), ExpectedVersion.exactly(1));
             assertThat(storedAmounts()).containsExactly(100L, 5L);
         }
 
@@ -368,7 +365,8 @@ class CommandHandlerTest {
             };
 
             assertThatThrownBy(() -> handler().handle(new Add(ID, 20)))
-                    .isInstanceOfSatisfying(CommandRejectedException.class,
+                    .isInstanceOfSatisfying(
+                            CommandRejectedException.class,
                             e -> assertThat(e.code()).isEqualTo("over_limit"));
             assertThat(counter.decisions).hasValue(2);
             assertThat(storedAmounts()).containsExactly(990L);
@@ -380,8 +378,8 @@ class CommandHandlerTest {
             CommandHandler<Counter, Add, Added> handler =
                     CommandHandler.builder(counter, store, CODEC).maxAttempts(3).build();
 
-            WrongExpectedVersionException conflict = thrown(WrongExpectedVersionException.class,
-                    () -> handler.handle(new Add(ID, 5)));
+            WrongExpectedVersionException conflict =
+                    thrown(WrongExpectedVersionException.class, () -> handler.handle(new Add(ID, 5)));
 
             assertThat(conflict.streamId()).isEqualTo(STREAM);
             assertThat(conflict.expected()).isEqualTo(ExpectedVersion.exactly(2));
@@ -394,7 +392,8 @@ class CommandHandlerTest {
         @Test
         void max_attempts_must_be_at_least_1() {
             assertThatIllegalArgumentException()
-                    .isThrownBy(() -> CommandHandler.builder(counter, store, CODEC).maxAttempts(0))
+                    .isThrownBy(
+                            () -> CommandHandler.builder(counter, store, CODEC).maxAttempts(0))
                     .withMessageContaining("maxAttempts");
         }
 
@@ -402,24 +401,29 @@ class CommandHandlerTest {
         @Test
         @Timeout(120)
         void eight_handlers_adding_to_one_counter_all_land() throws Exception {
-            runConcurrentAdds(() -> CommandHandler.builder(new CounterAggregate(), store, CODEC)
-                    .maxAttempts(10_000).build(), true);
+            runConcurrentAdds(
+                    () -> CommandHandler.builder(new CounterAggregate(), store, CODEC)
+                            .maxAttempts(10_000)
+                            .build(),
+                    true);
         }
 
         @Test
         @Timeout(120)
         void eight_handlers_adding_to_one_counter_all_land_with_snapshots_on() throws Exception {
             InMemorySnapshotStore shared = new InMemorySnapshotStore();
-            runConcurrentAdds(() -> CommandHandler.builder(new CounterAggregate(), store, CODEC)
-                    .snapshots(new SnapshotSettings<>(shared,
-                            new CounterStateCodec(), 1, SnapshotPolicy.everyEvents(5)))
-                    .maxAttempts(10_000).build(), true);
+            runConcurrentAdds(
+                    () -> CommandHandler.builder(new CounterAggregate(), store, CODEC)
+                            .snapshots(new SnapshotSettings<>(
+                                    shared, new CounterStateCodec(), 1, SnapshotPolicy.everyEvents(5)))
+                            .maxAttempts(10_000)
+                            .build(),
+                    true);
         }
 
         @Test
         @Timeout(120)
-        void eight_threads_on_one_handler_take_turns_on_an_aggregate_and_never_retry()
-                throws Exception {
+        void eight_threads_on_one_handler_take_turns_on_an_aggregate_and_never_retry() throws Exception {
             CommandHandler<Counter, Add, Added> one =
                     CommandHandler.builder(new CounterAggregate(), store, CODEC).build();
             runConcurrentAdds(() -> one, false);
@@ -456,8 +460,8 @@ class CommandHandlerTest {
             }
         }
 
-        private void runConcurrentAdds(Supplier<CommandHandler<Counter, Add, Added>> handlers,
-                                       boolean collide) throws Exception {
+        private void runConcurrentAdds(Supplier<CommandHandler<Counter, Add, Added>> handlers, boolean collide)
+                throws Exception {
             int threads = 8;
             int perThread = 25;
             store.pauseAfterReadMillis = 1;
@@ -489,18 +493,18 @@ class CommandHandlerTest {
 
                 int commands = threads * perThread;
                 long sum = sent.stream().mapToLong(Long::longValue).sum();
-                assertThat(handlers.get().load(ID))
-                        .isEqualTo(new AggregateState<>(STREAM, new Counter(sum), commands));
+                assertThat(handlers.get().load(ID)).isEqualTo(new AggregateState<>(STREAM, new Counter(sum), commands));
                 assertThat(memory.readStream(STREAM, 1, 10_000))
                         .extracting(RecordedEvent::version)
                         .containsExactlyElementsOf(
-                                LongStream.rangeClosed(1, commands).boxed()
-                                        .collect(Collectors.toList()));
+                                LongStream.rangeClosed(1, commands).boxed().collect(Collectors.toList()));
                 assertThat(storedAmounts()).containsExactlyInAnyOrderElementsOf(sent);
-                assertThat(results).extracting(CommandResult::version)
+                assertThat(results)
+                        .extracting(CommandResult::version)
                         .doesNotHaveDuplicates()
                         .hasSize(commands);
-                int attempts = results.stream().mapToInt(CommandResult::attempts).sum();
+                int attempts =
+                        results.stream().mapToInt(CommandResult::attempts).sum();
                 if (collide) {
                     assertThat(attempts)
                             .as("attempts: the handlers must have collided for this test to mean much")
@@ -519,8 +523,7 @@ class CommandHandlerTest {
 
         // The handler logs each snapshot it ignores or cannot save, with a stack trace; these
         // tests provoke that on purpose, so keep it out of the build output.
-        private final Logger handlerLog =
-                Logger.getLogger(CommandHandler.class.getName());
+        private final Logger handlerLog = Logger.getLogger(CommandHandler.class.getName());
         private Level levelBefore;
 
         private final InMemorySnapshotStore snapshots = new InMemorySnapshotStore();
@@ -536,12 +539,11 @@ class CommandHandlerTest {
             handlerLog.setLevel(levelBefore);
         }
 
-        private CommandHandler<Counter, Add, Added> handler(SnapshotStore snapshotStore,
-                                                            StateCodec<Counter> codec,
-                                                            int schemaVersion, int every) {
+        private CommandHandler<Counter, Add, Added> handler(
+                SnapshotStore snapshotStore, StateCodec<Counter> codec, int schemaVersion, int every) {
             return CommandHandler.builder(counter, store, CODEC)
-                    .snapshots(new SnapshotSettings<>(snapshotStore, codec, schemaVersion,
-                            SnapshotPolicy.everyEvents(every)))
+                    .snapshots(new SnapshotSettings<>(
+                            snapshotStore, codec, schemaVersion, SnapshotPolicy.everyEvents(every)))
                     .clock(new TestClock(T0))
                     .build();
         }
@@ -578,7 +580,8 @@ class CommandHandlerTest {
             assertThat(snapshots.load(STREAM)).isEmpty();
 
             handler.handle(new Add(ID, 3));
-            assertThat(snapshots.load(STREAM)).get()
+            assertThat(snapshots.load(STREAM))
+                    .get()
                     .extracting(Snapshot::version, Snapshot::state)
                     .containsExactly(3L, "{\"total\":6}");
 
@@ -598,10 +601,8 @@ class CommandHandlerTest {
         void loading_starts_from_the_snapshot_and_reads_only_the_events_after_it() {
             sevenEvents();
             // A snapshot whose state differs from the fold proves the fold did not run from 1.
-            InMemorySnapshotStore doctored = holding(new Snapshot(STREAM, 6, eventIdAt(6), 1,
-                    "{\"total\":500}", T0));
-            CommandHandler<Counter, Add, Added> handler =
-                    handler(doctored, new CounterStateCodec(), 1, 3);
+            InMemorySnapshotStore doctored = holding(new Snapshot(STREAM, 6, eventIdAt(6), 1, "{\"total\":500}", T0));
+            CommandHandler<Counter, Add, Added> handler = handler(doctored, new CounterStateCodec(), 1, 3);
             store.readFromVersions.clear();
 
             AggregateState<Counter> loaded = handler.load(ID);
@@ -627,11 +628,11 @@ class CommandHandlerTest {
         @Test
         void a_snapshot_of_another_schema_version_is_ignored() {
             sevenEvents();
-            InMemorySnapshotStore old = holding(new Snapshot(STREAM, 6, eventIdAt(6), 1,
-                    "{\"total\":500}", T0));
+            InMemorySnapshotStore old = holding(new Snapshot(STREAM, 6, eventIdAt(6), 1, "{\"total\":500}", T0));
             store.readFromVersions.clear();
 
-            AggregateState<Counter> loaded = handler(old, new CounterStateCodec(), 2, 3).load(ID);
+            AggregateState<Counter> loaded =
+                    handler(old, new CounterStateCodec(), 2, 3).load(ID);
 
             assertThat(loaded.state()).isEqualTo(new Counter(28));
             assertThat(loaded.version()).isEqualTo(7);
@@ -641,8 +642,7 @@ class CommandHandlerTest {
         @Test
         void a_snapshot_that_cannot_be_decoded_falls_back_to_a_full_replay() {
             sevenEvents();
-            InMemorySnapshotStore corrupt = holding(new Snapshot(STREAM, 6, eventIdAt(6), 1,
-                    "{\"tot", T0));
+            InMemorySnapshotStore corrupt = holding(new Snapshot(STREAM, 6, eventIdAt(6), 1, "{\"tot", T0));
 
             AggregateState<Counter> loaded =
                     handler(corrupt, new CounterStateCodec(), 1, 3).load(ID);
@@ -695,8 +695,7 @@ class CommandHandlerTest {
         @Test
         void a_snapshot_whose_last_event_id_is_not_in_the_stream_falls_back_to_a_full_replay() {
             sevenEvents();
-            InMemorySnapshotStore stale = holding(new Snapshot(STREAM, 6, UUID.randomUUID(), 1,
-                    "{\"total\":500}", T0));
+            InMemorySnapshotStore stale = holding(new Snapshot(STREAM, 6, UUID.randomUUID(), 1, "{\"total\":500}", T0));
             store.readFromVersions.clear();
 
             AggregateState<Counter> loaded =
@@ -709,8 +708,7 @@ class CommandHandlerTest {
         @Test
         void a_snapshot_beyond_the_end_of_the_stream_falls_back_to_a_full_replay() {
             sevenEvents();
-            InMemorySnapshotStore ahead = holding(new Snapshot(STREAM, 99, eventIdAt(6), 1,
-                    "{\"total\":500}", T0));
+            InMemorySnapshotStore ahead = holding(new Snapshot(STREAM, 99, eventIdAt(6), 1, "{\"total\":500}", T0));
 
             AggregateState<Counter> loaded =
                     handler(ahead, new CounterStateCodec(), 1, 3).load(ID);
@@ -733,8 +731,7 @@ class CommandHandlerTest {
                     throw new IllegalStateException("disk full");
                 }
             };
-            CommandHandler<Counter, Add, Added> handler =
-                    handler(full, new CounterStateCodec(), 1, 1);
+            CommandHandler<Counter, Add, Added> handler = handler(full, new CounterStateCodec(), 1, 1);
 
             CommandResult<Counter, Added> first = handler.handle(new Add(ID, 1));
             CommandResult<Counter, Added> second = handler.handle(new Add(ID, 2));

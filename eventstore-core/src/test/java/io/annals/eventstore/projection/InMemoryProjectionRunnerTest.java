@@ -13,8 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 class InMemoryProjectionRunnerTest extends ProjectionRunnerContract {
 
     /** In memory, "the same storage" means the same projector object, which holds the rows. */
-    private final Map<String, InMemoryProjector<Deposited, String, Total>> projectors =
-            new ConcurrentHashMap<>();
+    private final Map<String, InMemoryProjector<Deposited, String, Total>> projectors = new ConcurrentHashMap<>();
 
     @Override
     protected EventStore newStore() {
@@ -30,8 +29,7 @@ class InMemoryProjectionRunnerTest extends ProjectionRunnerContract {
     protected EventStore reopen(EventStore store) {
         return new EventStore() {
             @Override
-            public AppendResult append(String streamId, ExpectedVersion expected,
-                                       java.util.List<EventData> events) {
+            public AppendResult append(String streamId, ExpectedVersion expected, java.util.List<EventData> events) {
                 return store.append(streamId, expected, events);
             }
 
@@ -51,8 +49,7 @@ class InMemoryProjectionRunnerTest extends ProjectionRunnerContract {
             }
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
     }
 }

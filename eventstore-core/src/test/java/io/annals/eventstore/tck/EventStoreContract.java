@@ -118,8 +118,7 @@ public abstract class EventStoreContract {
 
         @Test
         void the_first_event_of_a_stream_has_version_1_and_a_positive_position() {
-            AppendResult r = store().append("order-1", ExpectedVersion.noStream(),
-                    List.of(event("Placed")));
+            AppendResult r = store().append("order-1", ExpectedVersion.noStream(), List.of(event("Placed")));
 
             assertThat(r.version()).isEqualTo(1);
             assertThat(r.position()).isPositive();
@@ -144,16 +143,16 @@ public abstract class EventStoreContract {
             assertThat(a1.position()).isLessThan(b1.position());
             assertThat(b1.position()).isLessThan(a2.position());
             List<RecordedEvent> all = readAllOf(store());
-            assertThat(all).extracting(RecordedEvent::streamId)
-                    .containsExactly("a", "a", "b", "a", "a", "a");
-            assertThat(all).extracting(RecordedEvent::version)
-                    .containsExactly(1L, 2L, 1L, 3L, 4L, 5L);
+            assertThat(all).extracting(RecordedEvent::streamId).containsExactly("a", "a", "b", "a", "a", "a");
+            assertThat(all).extracting(RecordedEvent::version).containsExactly(1L, 2L, 1L, 3L, 4L, 5L);
             assertThat(all.get(all.size() - 1).position()).isEqualTo(a2.position());
         }
 
         @Test
         void a_recorded_event_carries_what_was_appended_and_the_clock_time() {
-            EventData e = new EventData(UUID.randomUUID(), "PriceChanged",
+            EventData e = new EventData(
+                    UUID.randomUUID(),
+                    "PriceChanged",
                     "{\"sku\":\"tea\",\"price\":3.50,\"tags\":[\"a\",\"b\"],\"x\":null}",
                     Map.of("correlationId", "c-1", "user", "ann"));
             store().append("product-tea", ExpectedVersion.noStream(), List.of(e));
@@ -174,7 +173,8 @@ public abstract class EventStoreContract {
             clock.advance(Duration.ofHours(1));
             store().append("s", ExpectedVersion.any(), events(1));
 
-            assertThat(store().readStream("s", 1, 10)).extracting(RecordedEvent::recordedAt)
+            assertThat(store().readStream("s", 1, 10))
+                    .extracting(RecordedEvent::recordedAt)
                     .containsExactly(T0, T0.plus(Duration.ofHours(1)));
         }
 
@@ -229,13 +229,16 @@ public abstract class EventStoreContract {
 
         @Test
         void any_appends_to_a_missing_or_an_existing_stream() {
-            assertThat(store().append("s", ExpectedVersion.any(), events(1)).version()).isEqualTo(1);
-            assertThat(store().append("s", ExpectedVersion.any(), events(1)).version()).isEqualTo(2);
+            assertThat(store().append("s", ExpectedVersion.any(), events(1)).version())
+                    .isEqualTo(1);
+            assertThat(store().append("s", ExpectedVersion.any(), events(1)).version())
+                    .isEqualTo(2);
         }
 
         @Test
         void no_stream_is_met_by_a_missing_stream() {
-            assertThat(store().append("s", ExpectedVersion.noStream(), events(1)).version())
+            assertThat(store().append("s", ExpectedVersion.noStream(), events(1))
+                            .version())
                     .isEqualTo(1);
         }
 
@@ -243,8 +246,7 @@ public abstract class EventStoreContract {
         void no_stream_is_not_met_by_an_existing_stream() {
             store().append("s", ExpectedVersion.any(), events(2));
 
-            Throwable t = catchThrowable(
-                    () -> store().append("s", ExpectedVersion.noStream(), events(1)));
+            Throwable t = catchThrowable(() -> store().append("s", ExpectedVersion.noStream(), events(1)));
 
             assertWrongVersion(t, "s", ExpectedVersion.noStream(), 2);
             assertThat(store().currentVersion("s")).isEqualTo(2);
@@ -254,14 +256,14 @@ public abstract class EventStoreContract {
         void stream_exists_is_met_by_an_existing_stream() {
             store().append("s", ExpectedVersion.any(), events(1));
 
-            assertThat(store().append("s", ExpectedVersion.streamExists(), events(1)).version())
+            assertThat(store().append("s", ExpectedVersion.streamExists(), events(1))
+                            .version())
                     .isEqualTo(2);
         }
 
         @Test
         void stream_exists_is_not_met_by_a_missing_stream() {
-            Throwable t = catchThrowable(
-                    () -> store().append("s", ExpectedVersion.streamExists(), events(1)));
+            Throwable t = catchThrowable(() -> store().append("s", ExpectedVersion.streamExists(), events(1)));
 
             assertWrongVersion(t, "s", ExpectedVersion.streamExists(), 0);
             assertNothingWritten(store(), "s");
@@ -271,7 +273,8 @@ public abstract class EventStoreContract {
         void exactly_is_met_by_the_current_version() {
             store().append("s", ExpectedVersion.any(), events(3));
 
-            assertThat(store().append("s", ExpectedVersion.exactly(3), events(2)).version())
+            assertThat(store().append("s", ExpectedVersion.exactly(3), events(2))
+                            .version())
                     .isEqualTo(5);
         }
 
@@ -279,22 +282,29 @@ public abstract class EventStoreContract {
         void exactly_is_not_met_by_an_older_or_newer_version() {
             store().append("s", ExpectedVersion.any(), events(3));
 
-            assertWrongVersion(catchThrowable(
-                    () -> store().append("s", ExpectedVersion.exactly(2), events(1))),
-                    "s", ExpectedVersion.exactly(2), 3);
-            assertWrongVersion(catchThrowable(
-                    () -> store().append("s", ExpectedVersion.exactly(4), events(1))),
-                    "s", ExpectedVersion.exactly(4), 3);
+            assertWrongVersion(
+                    catchThrowable(() -> store().append("s", ExpectedVersion.exactly(2), events(1))),
+                    "s",
+                    ExpectedVersion.exactly(2),
+                    3);
+            assertWrongVersion(
+                    catchThrowable(() -> store().append("s", ExpectedVersion.exactly(4), events(1))),
+                    "s",
+                    ExpectedVersion.exactly(4),
+                    3);
             assertThat(store().currentVersion("s")).isEqualTo(3);
         }
 
         @Test
         void exactly_0_means_no_stream() {
-            assertThat(store().append("s", ExpectedVersion.exactly(0), events(1)).version())
+            assertThat(store().append("s", ExpectedVersion.exactly(0), events(1))
+                            .version())
                     .isEqualTo(1);
-            assertWrongVersion(catchThrowable(
-                    () -> store().append("s", ExpectedVersion.exactly(0), events(1))),
-                    "s", ExpectedVersion.exactly(0), 1);
+            assertWrongVersion(
+                    catchThrowable(() -> store().append("s", ExpectedVersion.exactly(0), events(1))),
+                    "s",
+                    ExpectedVersion.exactly(0),
+                    1);
         }
 
         @Test
@@ -305,8 +315,7 @@ public abstract class EventStoreContract {
                     .hasMessage("Wrong expected version for stream product-42: expected 3, actual 5");
         }
 
-        private void assertWrongVersion(Throwable t, String streamId, ExpectedVersion expected,
-                                        long actual) {
+        private void assertWrongVersion(Throwable t, String streamId, ExpectedVersion expected, long actual) {
             assertThat(t).isInstanceOf(WrongExpectedVersionException.class);
             WrongExpectedVersionException w = (WrongExpectedVersionException) t;
             assertThat(w.streamId()).isEqualTo(streamId);
@@ -340,11 +349,14 @@ public abstract class EventStoreContract {
             AppendResult r = store().append("s", ExpectedVersion.noStream(), batch);
 
             List<RecordedEvent> stored = store().readStream("s", 1, 10);
-            assertThat(stored).extracting(RecordedEvent::eventId)
-                    .containsExactlyElementsOf(batch.stream().map(EventData::eventId).toList());
+            assertThat(stored)
+                    .extracting(RecordedEvent::eventId)
+                    .containsExactlyElementsOf(
+                            batch.stream().map(EventData::eventId).toList());
             assertThat(r).isEqualTo(new AppendResult(5, stored.get(4).position()));
             for (int i = 1; i < stored.size(); i++) {
-                assertThat(stored.get(i).position()).isGreaterThan(stored.get(i - 1).position());
+                assertThat(stored.get(i).position())
+                        .isGreaterThan(stored.get(i - 1).position());
             }
         }
     }
@@ -415,8 +427,7 @@ public abstract class EventStoreContract {
             List<EventData> batch = events(2);
             store().append("s", ExpectedVersion.any(), batch);
 
-            assertThatThrownBy(() -> store().append("s", ExpectedVersion.any(),
-                    List.of(batch.get(1), batch.get(0))))
+            assertThatThrownBy(() -> store().append("s", ExpectedVersion.any(), List.of(batch.get(1), batch.get(0))))
                     .isInstanceOf(EventStoreException.class)
                     .hasMessageContaining("not as the same append");
         }
@@ -455,11 +466,14 @@ public abstract class EventStoreContract {
             store().append("s", ExpectedVersion.any(), events(10));
             store().append("other", ExpectedVersion.any(), events(3));
 
-            assertThat(store().readStream("s", 1, 4)).extracting(RecordedEvent::version)
+            assertThat(store().readStream("s", 1, 4))
+                    .extracting(RecordedEvent::version)
                     .containsExactly(1L, 2L, 3L, 4L);
-            assertThat(store().readStream("s", 5, 4)).extracting(RecordedEvent::version)
+            assertThat(store().readStream("s", 5, 4))
+                    .extracting(RecordedEvent::version)
                     .containsExactly(5L, 6L, 7L, 8L);
-            assertThat(store().readStream("s", 9, 4)).extracting(RecordedEvent::version)
+            assertThat(store().readStream("s", 9, 4))
+                    .extracting(RecordedEvent::version)
                     .containsExactly(9L, 10L);
             assertThat(store().readStream("s", 11, 4)).isEmpty();
         }
@@ -482,22 +496,24 @@ public abstract class EventStoreContract {
             assertThat(pages).isEqualTo(6);
             assertThat(paged).extracting(RecordedEvent::position).isSorted().doesNotHaveDuplicates();
             assertThat(store().readAll(after, 4)).isEmpty();
-            assertThat(store().readAll(paged.get(9).position(), 3))
-                    .containsExactlyElementsOf(paged.subList(10, 13));
+            assertThat(store().readAll(paged.get(9).position(), 3)).containsExactlyElementsOf(paged.subList(10, 13));
         }
 
         @Test
         void reads_refuse_bad_arguments() {
             assertThatThrownBy(() -> store().readStream("s", 0, 1))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fromVersion");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("fromVersion");
             assertThatThrownBy(() -> store().readStream("s", 1, 0))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxCount");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("maxCount");
             assertThatThrownBy(() -> store().readAll(-1, 1))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("afterPosition");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("afterPosition");
             assertThatThrownBy(() -> store().readAll(0, 0))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxCount");
-            assertThatThrownBy(() -> store().readStream(null, 1, 1))
-                    .isInstanceOf(NullPointerException.class);
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("maxCount");
+            assertThatThrownBy(() -> store().readStream(null, 1, 1)).isInstanceOf(NullPointerException.class);
         }
     }
 
@@ -522,23 +538,49 @@ public abstract class EventStoreContract {
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("at most 200 characters");
             assertThat(store().readAll(0, 10)).isEmpty();
-            assertThat(store().append(ok, ExpectedVersion.any(), events(1)).version()).isEqualTo(1);
+            assertThat(store().append(ok, ExpectedVersion.any(), events(1)).version())
+                    .isEqualTo(1);
         }
 
         @Test
         void a_blank_or_over_long_type_is_refused() {
             assertThatThrownBy(() -> EventData.of(" ", "{}"))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("type");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("type");
             assertThatThrownBy(() -> EventData.of("t".repeat(201), "{}"))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("type");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("type");
         }
 
         @ParameterizedTest
-        @ValueSource(strings = {"", "  ", "null", "[1,2]", "\"text\"", "42", "{", "{\"a\":}",
-                "{\"a\":1} trailing", "{\"a\":1}{}", "{a:1}", "{'a':1}", "{\"a\":01}",
-                "{\"a\":1.}", "{\"a\":NaN}", "{\"a\":\"\\u0000\"}", "{\"a\":\"raw\ttab\"}",
-                "{\"a\":\"\\ud800\"}", "{\"a\":tru}", "{\"a\":[1,]}", "{\"a\":1,}",
-                "{\"n\":1e1001}", "{\"n\":1E-1001}", "{\"a\":1,\"a\":2}", "{\"o\":{\"k\":1,\"k\":1}}"})
+        @ValueSource(
+                strings = {
+                    "",
+                    "  ",
+                    "null",
+                    "[1,2]",
+                    "\"text\"",
+                    "42",
+                    "{",
+                    "{\"a\":}",
+                    "{\"a\":1} trailing",
+                    "{\"a\":1}{}",
+                    "{a:1}",
+                    "{'a':1}",
+                    "{\"a\":01}",
+                    "{\"a\":1.}",
+                    "{\"a\":NaN}",
+                    "{\"a\":\"\\u0000\"}",
+                    "{\"a\":\"raw\ttab\"}",
+                    "{\"a\":\"\\ud800\"}",
+                    "{\"a\":tru}",
+                    "{\"a\":[1,]}",
+                    "{\"a\":1,}",
+                    "{\"n\":1e1001}",
+                    "{\"n\":1E-1001}",
+                    "{\"a\":1,\"a\":2}",
+                    "{\"o\":{\"k\":1,\"k\":1}}"
+                })
         void invalid_json_is_refused_and_nothing_is_written(String json) {
             EventData bad = EventData.of("Bad", json);
             List<EventData> batch = List.of(event("Good"), bad);
@@ -554,13 +596,14 @@ public abstract class EventStoreContract {
             String ok = "{\"n\":" + "9".repeat(1000) + "}";
             String tooLong = "{\"n\":" + "9".repeat(1001) + "}";
 
-            assertThatThrownBy(() -> store().append("s", ExpectedVersion.any(),
-                    List.of(EventData.of("Long", tooLong))))
+            assertThatThrownBy(() -> store().append("s", ExpectedVersion.any(), List.of(EventData.of("Long", tooLong))))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("a number of 1001 characters");
             assertNothingWritten(store(), "s");
-            store().append("s", ExpectedVersion.any(), List.of(EventData.of("Long", ok),
-                    EventData.of("Exp", "{\"n\":1e999,\"m\":-1.5E-996}")));
+            store().append(
+                            "s",
+                            ExpectedVersion.any(),
+                            List.of(EventData.of("Long", ok), EventData.of("Exp", "{\"n\":1e999,\"m\":-1.5E-996}")));
             assertSameJson(store().readStream("s", 1, 1).get(0).json(), ok);
         }
 
@@ -568,14 +611,17 @@ public abstract class EventStoreContract {
         void a_number_is_measured_as_it_is_printed_without_its_exponent() {
             // PostgreSQL's jsonb prints 1e1000 as 1,001 digits: more than a reader accepts
             for (String number : List.of("1e1000", "-1.5E999", "1e-999")) {
-                assertThatThrownBy(() -> store().append("s", ExpectedVersion.any(),
-                        List.of(EventData.of("Exp", "{\"n\":" + number + "}"))))
-                        .as(number).isInstanceOf(IllegalArgumentException.class)
+                assertThatThrownBy(() -> store().append(
+                                        "s",
+                                        ExpectedVersion.any(),
+                                        List.of(EventData.of("Exp", "{\"n\":" + number + "}"))))
+                        .as(number)
+                        .isInstanceOf(IllegalArgumentException.class)
                         .hasMessageContaining("once written without an exponent");
             }
             String expanding = "{\"n\":[" + "1e999,".repeat(1_100) + "1]}"; // 6.6 KB in, 1.1 MB out
-            assertThatThrownBy(() -> store().append("s", ExpectedVersion.any(),
-                    List.of(EventData.of("Exp", expanding))))
+            assertThatThrownBy(
+                            () -> store().append("s", ExpectedVersion.any(), List.of(EventData.of("Exp", expanding))))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("written out without exponents");
             assertNothingWritten(store(), "s");
@@ -583,11 +629,11 @@ public abstract class EventStoreContract {
 
         @Test
         void a_key_twice_in_one_object_is_refused_even_when_escaped_differently() {
-            for (String json : List.of("{\"a\":1,\"\\u0061\":2}", "{\"\\/\":1,\"/\":2}",
-                    "{\"x\":{\"k\\u00e9\":1,\"k\u00e9\":2}}")) {
-                assertThatThrownBy(() -> store().append("s", ExpectedVersion.any(),
-                        List.of(EventData.of("Dup", json))))
-                        .as(json).isInstanceOf(IllegalArgumentException.class)
+            for (String json : List.of(
+                    "{\"a\":1,\"\\u0061\":2}", "{\"\\/\":1,\"/\":2}", "{\"x\":{\"k\\u00e9\":1,\"k\u00e9\":2}}")) {
+                assertThatThrownBy(() -> store().append("s", ExpectedVersion.any(), List.of(EventData.of("Dup", json))))
+                        .as(json)
+                        .isInstanceOf(IllegalArgumentException.class)
                         .hasMessageContaining("appears twice");
             }
             assertNothingWritten(store(), "s");
@@ -596,9 +642,12 @@ public abstract class EventStoreContract {
         @Test
         void a_negative_zero_is_refused_because_one_store_would_give_back_zero() {
             for (String zero : List.of("-0", "-0.0", "-0e3")) {
-                assertThatThrownBy(() -> store().append("s", ExpectedVersion.any(),
-                        List.of(EventData.of("Zero", "{\"n\":" + zero + "}"))))
-                        .as(zero).isInstanceOf(IllegalArgumentException.class)
+                assertThatThrownBy(() -> store().append(
+                                        "s",
+                                        ExpectedVersion.any(),
+                                        List.of(EventData.of("Zero", "{\"n\":" + zero + "}"))))
+                        .as(zero)
+                        .isInstanceOf(IllegalArgumentException.class)
                         .hasMessageContaining("negative zero");
             }
             assertNothingWritten(store(), "s");
@@ -607,16 +656,20 @@ public abstract class EventStoreContract {
         @Test
         void types_and_metadata_with_nul_or_unpaired_surrogates_are_refused() {
             assertThatThrownBy(() -> EventData.of("A\u0000B", "{}"))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NUL");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("NUL");
             assertThatThrownBy(() -> EventData.of("A\ud800", "{}"))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unpaired surrogate");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("unpaired surrogate");
             for (String bad : List.of("x\u0000y", "x\udc00")) {
                 EventData withValue = EventData.of("Meta", "{}", Map.of("k", bad));
                 EventData withKey = EventData.of("Meta", "{}", Map.of(bad, "v"));
                 assertThatThrownBy(() -> store().append("s", ExpectedVersion.any(), List.of(withValue)))
-                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("metadata");
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("metadata");
                 assertThatThrownBy(() -> store().append("s", ExpectedVersion.any(), List.of(withKey)))
-                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("metadata");
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("metadata");
             }
             assertNothingWritten(store(), "s");
             EventData fine = EventData.of("Caf\u00e9 \ud83c\udf75", "{}", Map.of("\ud83c\udf75", "th\u00e9"));
@@ -630,8 +683,7 @@ public abstract class EventStoreContract {
         void json_nested_deeper_than_the_limit_is_refused() {
             String deep = "{\"a\":" + "[".repeat(2_000) + "]".repeat(2_000) + "}";
 
-            assertThatThrownBy(() -> store().append("s", ExpectedVersion.any(),
-                    List.of(EventData.of("Deep", deep))))
+            assertThatThrownBy(() -> store().append("s", ExpectedVersion.any(), List.of(EventData.of("Deep", deep))))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("nested deeper than 1000");
             assertNothingWritten(store(), "s");
@@ -643,8 +695,8 @@ public abstract class EventStoreContract {
             String atLimit = "{\"a\":\"" + filler + "\"}";
             String overLimit = "{\"a\":\"" + filler + "\u00e9\"}"; // one more character, two bytes
 
-            assertThatThrownBy(() -> store().append("s", ExpectedVersion.any(),
-                    List.of(EventData.of("Big", overLimit))))
+            assertThatThrownBy(
+                            () -> store().append("s", ExpectedVersion.any(), List.of(EventData.of("Big", overLimit))))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("over the limit of 1048576");
             assertNothingWritten(store(), "s");
@@ -656,8 +708,8 @@ public abstract class EventStoreContract {
         void the_payload_limit_is_configurable() {
             EventStore small = open(AppendLimits.defaults().withMaxPayloadBytes(10));
 
-            assertThatThrownBy(() -> small.append("s", ExpectedVersion.any(),
-                    List.of(EventData.of("Big", "{\"a\":\"12345\"}"))))
+            assertThatThrownBy(() ->
+                            small.append("s", ExpectedVersion.any(), List.of(EventData.of("Big", "{\"a\":\"12345\"}"))))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("over the limit of 10");
             assertNothingWritten(small, "s");
@@ -684,7 +736,8 @@ public abstract class EventStoreContract {
         void more_events_than_the_limit_are_refused() {
             EventStore limited = open(AppendLimits.defaults().withMaxEventsPerAppend(3));
 
-            assertThat(limited.append("s", ExpectedVersion.any(), events(3)).version()).isEqualTo(3);
+            assertThat(limited.append("s", ExpectedVersion.any(), events(3)).version())
+                    .isEqualTo(3);
             assertThatThrownBy(() -> limited.append("t", ExpectedVersion.any(), events(4)))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("at most 3 events");
@@ -704,8 +757,7 @@ public abstract class EventStoreContract {
             withNull.add(null);
             assertThatThrownBy(() -> store().append(null, ExpectedVersion.any(), events(1)))
                     .isInstanceOf(NullPointerException.class);
-            assertThatThrownBy(() -> store().append("s", null, events(1)))
-                    .isInstanceOf(NullPointerException.class);
+            assertThatThrownBy(() -> store().append("s", null, events(1))).isInstanceOf(NullPointerException.class);
             assertThatThrownBy(() -> store().append("s", ExpectedVersion.any(), null))
                     .isInstanceOf(NullPointerException.class);
             assertThatThrownBy(() -> store().append("s", ExpectedVersion.any(), withNull))
@@ -721,8 +773,7 @@ public abstract class EventStoreContract {
 
         @Test
         @Timeout(120)
-        void eight_writers_with_the_same_expected_version_one_wins_each_round_and_none_is_lost()
-                throws Exception {
+        void eight_writers_with_the_same_expected_version_one_wins_each_round_and_none_is_lost() throws Exception {
             int rounds = 40;
             ExecutorService pool = Executors.newFixedThreadPool(THREADS);
             CyclicBarrier start = new CyclicBarrier(THREADS);
@@ -736,8 +787,7 @@ public abstract class EventStoreContract {
                             EventData e = event("Raced");
                             start.await(30, TimeUnit.SECONDS);
                             try {
-                                AppendResult r = store().append("hot",
-                                        ExpectedVersion.exactly(expected), List.of(e));
+                                AppendResult r = store().append("hot", ExpectedVersion.exactly(expected), List.of(e));
                                 assertThat(r.version()).isEqualTo(expected + 1);
                                 winners.put(r.version(), e.eventId());
                                 return true;
@@ -760,8 +810,7 @@ public abstract class EventStoreContract {
             List<RecordedEvent> stream = store().readStream("hot", 1, rounds + 10);
             assertThat(stream).hasSize(rounds);
             for (RecordedEvent r : stream) {
-                assertThat(r.eventId()).as("event at version %d", r.version())
-                        .isEqualTo(winners.get(r.version()));
+                assertThat(r.eventId()).as("event at version %d", r.version()).isEqualTo(winners.get(r.version()));
             }
         }
 
@@ -863,11 +912,12 @@ public abstract class EventStoreContract {
             }
 
             assertThat(seen).extracting(RecordedEvent::eventId).doesNotHaveDuplicates();
-            assertThat(seen).extracting(RecordedEvent::eventId)
-                    .containsExactlyInAnyOrderElementsOf(acknowledged);
-            assertThat(seen).extracting(RecordedEvent::eventId)
+            assertThat(seen).extracting(RecordedEvent::eventId).containsExactlyInAnyOrderElementsOf(acknowledged);
+            assertThat(seen)
+                    .extracting(RecordedEvent::eventId)
                     .containsExactlyElementsOf(readAllOf(store()).stream()
-                            .map(RecordedEvent::eventId).toList());
+                            .map(RecordedEvent::eventId)
+                            .toList());
         }
     }
 }

@@ -53,12 +53,10 @@ import org.junit.jupiter.api.Timeout;
 public abstract class ProjectionRunnerContract {
 
     /** The test events: an amount deposited into an account (the stream). */
-    public record Deposited(long amount) implements Event {
-    }
+    public record Deposited(long amount) implements Event {}
 
     /** A row of the test read model: the sum and the count of deposits. */
-    public record Total(long sum, long count) {
-    }
+    public record Total(long sum, long count) {}
 
     /** Reads and writes {@link Deposited} as {"amount":N}; knows no other type. */
     public static final EventCodec<Deposited> CODEC = new EventCodec<>() {
@@ -200,8 +198,10 @@ public abstract class ProjectionRunnerContract {
     }
 
     private ProjectionRunner runner(EventStore store, Projector... projectors) {
-        ProjectionRunner.Builder b = ProjectionRunner.builder(store).batchSize(7)
-                .pollInterval(Duration.ofMillis(10)).maxBackoff(Duration.ofMillis(200));
+        ProjectionRunner.Builder b = ProjectionRunner.builder(store)
+                .batchSize(7)
+                .pollInterval(Duration.ofMillis(10))
+                .maxBackoff(Duration.ofMillis(200));
         for (Projector p : projectors) {
             b.add(p);
         }
@@ -267,9 +267,11 @@ public abstract class ProjectionRunnerContract {
         ProjectionRunner runner = runner(store, totals);
         AppendResult written = deposit(store, "a", 1);
 
-        assertThat(runner.awaitPosition("totals", written.position(), Duration.ofMillis(50))).isFalse();
+        assertThat(runner.awaitPosition("totals", written.position(), Duration.ofMillis(50)))
+                .isFalse();
         assertThatThrownBy(() -> runner.awaitPosition("nope", 1, Duration.ZERO))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no projection named nope");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no projection named nope");
     }
 
     @Test
@@ -281,8 +283,7 @@ public abstract class ProjectionRunnerContract {
         long to = events.get(0).position();
         totals.apply(0, to, events);
 
-        assertThatThrownBy(() -> totals.apply(0, to, events))
-                .isInstanceOf(CheckpointConflictException.class);
+        assertThatThrownBy(() -> totals.apply(0, to, events)).isInstanceOf(CheckpointConflictException.class);
         assertThat(totals.get("a")).contains(new Total(1, 1));
         assertThat(totals.checkpoint()).isEqualTo(to);
     }
@@ -348,11 +349,11 @@ public abstract class ProjectionRunnerContract {
             deposit(store, "many", java.util.Arrays.copyOf(amounts, n));
         }
         KeyedProjector<String, Total> model = keyed(store, new Buckets("buckets", buckets));
-        ProjectionRunner runner = closeLater(ProjectionRunner.builder(store).batchSize(500)
-                .add(model).build());
+        ProjectionRunner runner = closeLater(
+                ProjectionRunner.builder(store).batchSize(500).add(model).build());
         runner.catchUp();
 
-        RebuildProgress end = runner.rebuild("buckets", p -> { });
+        RebuildProgress end = runner.rebuild("buckets", p -> {});
 
         assertThat(end.done()).isEqualTo(2 * buckets);
         Map<String, Total> rows = readModel(model);
@@ -375,17 +376,20 @@ public abstract class ProjectionRunnerContract {
         ProjectionRunner runner = runner(store, broken, healthy);
         runner.start();
 
-        assertThat(runner.awaitPosition("healthy", last.position(), Duration.ofSeconds(20))).isTrue();
+        assertThat(runner.awaitPosition("healthy", last.position(), Duration.ofSeconds(20)))
+                .isTrue();
         awaitState(runner, "broken", ProjectionStatus.State.FAILED);
         ProjectionStatus failed = runner.status("broken");
-        assertThat(failed.lastError().orElseThrow()).contains("projection broken failed on event")
+        assertThat(failed.lastError().orElseThrow())
+                .contains("projection broken failed on event")
                 .contains("Deposited, stream b version 1, position " + bad.position())
                 .contains("cannot handle 666");
         assertThat(broken.get("a")).isEmpty(); // the batch holding the bad event was not written
         assertThat(broken.checkpoint()).isLessThan(bad.position());
 
         brokenTotals.broken.set(false); // the fix is deployed
-        assertThat(runner.awaitPosition("broken", last.position(), Duration.ofSeconds(20))).isTrue();
+        assertThat(runner.awaitPosition("broken", last.position(), Duration.ofSeconds(20)))
+                .isTrue();
         assertThat(readModel(broken)).isEqualTo(fold(store));
         assertThat(runner.status("broken").failures()).isZero();
     }
@@ -412,7 +416,8 @@ public abstract class ProjectionRunnerContract {
         awaitState(runner, "erroring", ProjectionStatus.State.FAILED);
         assertThat(runner.status("erroring").lastError().orElseThrow()).contains("an Error, not an exception");
         failing.set(false);
-        assertThat(runner.awaitPosition("erroring", written.position(), Duration.ofSeconds(20))).isTrue();
+        assertThat(runner.awaitPosition("erroring", written.position(), Duration.ofSeconds(20)))
+                .isTrue();
         runner.close();
         try (Projector.Lease lease = projector.tryAcquire().orElseThrow()) {
             assertThat(lease).as("the lease after close").isNotNull();
@@ -427,7 +432,8 @@ public abstract class ProjectionRunnerContract {
         brokenTotals.broken.set(true);
         KeyedProjector<String, Total> healthy = keyed(store, new Totals("healthy"));
 
-        List<ProjectionStatus> statuses = runner(store, keyed(store, brokenTotals), healthy).catchUp();
+        List<ProjectionStatus> statuses =
+                runner(store, keyed(store, brokenTotals), healthy).catchUp();
 
         assertThat(statuses.get(0).state()).isEqualTo(ProjectionStatus.State.FAILED);
         assertThat(statuses.get(0).lastError().orElseThrow()).contains("cannot handle 666");
@@ -444,8 +450,8 @@ public abstract class ProjectionRunnerContract {
         KeyedProjector<String, Total> totals = keyed(store, new Totals("totals"));
         ProjectionRunner runner = runner(store, totals);
         runner.start();
-        assertThat(runner.awaitPosition("totals", store.readAll(0, 1000).get(99).position(),
-                Duration.ofSeconds(20))).isTrue();
+        assertThat(runner.awaitPosition("totals", store.readAll(0, 1000).get(99).position(), Duration.ofSeconds(20)))
+                .isTrue();
         List<RebuildProgress> progress = new ArrayList<>();
 
         RebuildProgress end = runner.rebuild("totals", progress::add);
@@ -458,7 +464,8 @@ public abstract class ProjectionRunnerContract {
         assertThat(progress.get(0).total()).isEqualTo(100);
         assertThat(readModel(totals)).isEqualTo(fold(store));
         AppendResult after = deposit(store, "acct-0", 100); // and it goes on after the rebuild
-        assertThat(runner.awaitPosition("totals", after.position(), Duration.ofSeconds(20))).isTrue();
+        assertThat(runner.awaitPosition("totals", after.position(), Duration.ofSeconds(20)))
+                .isTrue();
         assertThat(totals.get("acct-0")).contains(new Total(10 * 3 + 100, 21));
     }
 
@@ -479,7 +486,8 @@ public abstract class ProjectionRunnerContract {
         for (int i = 0; i < 40; i++) {
             written = deposit(store, "acct-" + (i % 4), i + 1);
         }
-        assertThat(first.awaitPosition("totals", written.position(), Duration.ofSeconds(20))).isTrue();
+        assertThat(first.awaitPosition("totals", written.position(), Duration.ofSeconds(20)))
+                .isTrue();
         assertThat(second.status("totals").state()).isEqualTo(ProjectionStatus.State.STANDBY);
 
         first.close(); // the first runner stops: the second takes over
@@ -487,7 +495,8 @@ public abstract class ProjectionRunnerContract {
         for (int i = 0; i < 40; i++) {
             written = deposit(store, "acct-" + (i % 4), i + 1);
         }
-        assertThat(second.awaitPosition("totals", written.position(), Duration.ofSeconds(20))).isTrue();
+        assertThat(second.awaitPosition("totals", written.position(), Duration.ofSeconds(20)))
+                .isTrue();
         assertThat(readModel(theirs)).isEqualTo(fold(store));
         assertThat(readModel(theirs).values()).extracting(Total::count).containsOnly(20L);
     }
@@ -574,11 +583,15 @@ public abstract class ProjectionRunnerContract {
         runner.rebuild("totals", p -> listenedOn.add(Thread.currentThread()));
         writer.join();
 
-        assertThat(runner.awaitPosition("totals", last.get(), Duration.ofSeconds(20))).isTrue();
+        assertThat(runner.awaitPosition("totals", last.get(), Duration.ofSeconds(20)))
+                .isTrue();
         assertThat(watched.overlapped).as("a rebuild overlapped a batch").isFalse();
         assertThat(readModel(totals)).isEqualTo(fold(store));
-        assertThat(listenedOn).hasSize(1).allMatch(Thread::isDaemon)
-                .extracting(Thread::getName).containsExactly("annals-projection-totals");
+        assertThat(listenedOn)
+                .hasSize(1)
+                .allMatch(Thread::isDaemon)
+                .extracting(Thread::getName)
+                .containsExactly("annals-projection-totals");
     }
 
     @Test
@@ -587,8 +600,10 @@ public abstract class ProjectionRunnerContract {
         EventStore store = store();
         KeyedProjector<String, Total> totals = keyed(store, new Totals("totals"));
         // Not started, so the position is never reached; the checkpoint is read once.
-        ProjectionRunner runner = closeLater(ProjectionRunner.builder(store).add(totals)
-                .pollInterval(Duration.ofHours(1)).build());
+        ProjectionRunner runner = closeLater(ProjectionRunner.builder(store)
+                .add(totals)
+                .pollInterval(Duration.ofHours(1))
+                .build());
         AppendResult written = deposit(store, "a", 1);
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         AtomicBoolean flagSet = new AtomicBoolean();
@@ -606,8 +621,7 @@ public abstract class ProjectionRunnerContract {
         waiter.interrupt();
         waiter.join();
 
-        assertThat(thrown.get()).isInstanceOf(InterruptedWaitException.class)
-                .hasMessageContaining("totals");
+        assertThat(thrown.get()).isInstanceOf(InterruptedWaitException.class).hasMessageContaining("totals");
         assertThat(flagSet).as("the interrupt flag").isTrue();
     }
 
@@ -659,8 +673,9 @@ public abstract class ProjectionRunnerContract {
         for (ProjectionRunner runner : List.of(started, idle)) {
             assertThat(runner.status("totals").state()).isEqualTo(ProjectionStatus.State.STOPPED);
             assertThatThrownBy(runner::start).isInstanceOf(IllegalStateException.class);
-            assertThatThrownBy(() -> runner.rebuild("totals", p -> { }))
-                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+            assertThatThrownBy(() -> runner.rebuild("totals", p -> {}))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("closed");
             assertThatThrownBy(runner::catchUp).isInstanceOf(IllegalStateException.class);
         }
         try (Projector.Lease lease = totals.tryAcquire().orElseThrow()) {
@@ -669,7 +684,8 @@ public abstract class ProjectionRunnerContract {
     }
 
     protected static void awaitState(ProjectionRunner runner, String name, ProjectionStatus.State state) {
-        awaitCondition(() -> runner.status(name).state() == state,
+        awaitCondition(
+                () -> runner.status(name).state() == state,
                 () -> name + " never reached " + state + ": " + runner.status(name));
     }
 
@@ -678,24 +694,27 @@ public abstract class ProjectionRunnerContract {
      * below it (whose own waits an interruption would end otherwise), or has ended.
      */
     private static void awaitBlockedIn(Thread thread, String method) {
-        awaitCondition(() -> {
-            Thread.State s = thread.getState();
-            if (s == Thread.State.TERMINATED) {
-                return true;
-            }
-            if (s != Thread.State.WAITING && s != Thread.State.TIMED_WAITING) {
-                return false;
-            }
-            for (StackTraceElement frame : thread.getStackTrace()) {
-                if (frame.getClassName().equals(ProjectionRunner.class.getName())) {
-                    return frame.getMethodName().equals(method);
-                }
-                if (!frame.getClassName().startsWith("java.") && !frame.getClassName().startsWith("jdk.")) {
+        awaitCondition(
+                () -> {
+                    Thread.State s = thread.getState();
+                    if (s == Thread.State.TERMINATED) {
+                        return true;
+                    }
+                    if (s != Thread.State.WAITING && s != Thread.State.TIMED_WAITING) {
+                        return false;
+                    }
+                    for (StackTraceElement frame : thread.getStackTrace()) {
+                        if (frame.getClassName().equals(ProjectionRunner.class.getName())) {
+                            return frame.getMethodName().equals(method);
+                        }
+                        if (!frame.getClassName().startsWith("java.")
+                                && !frame.getClassName().startsWith("jdk.")) {
+                            return false;
+                        }
+                    }
                     return false;
-                }
-            }
-            return false;
-        }, () -> thread + " never waited in " + method + ": " + Arrays.toString(thread.getStackTrace()));
+                },
+                () -> thread + " never waited in " + method + ": " + Arrays.toString(thread.getStackTrace()));
     }
 
     private static void awaitCondition(BooleanSupplier condition, Supplier<String> failure) {

@@ -19,7 +19,11 @@ class AggregateFixtureTest {
 
     // ---- a tiny domain: a lamp that can be switched on once, then off ----
 
-    enum Lamp { NEW, ON, OFF }
+    enum Lamp {
+        NEW,
+        ON,
+        OFF
+    }
 
     sealed interface LampCommand extends Command permits SwitchOn, SwitchOff, Misbehave {
         @Override
@@ -28,27 +32,20 @@ class AggregateFixtureTest {
         }
     }
 
-    record SwitchOn(int brightness) implements LampCommand {
-    }
+    record SwitchOn(int brightness) implements LampCommand {}
 
-    record SwitchOff() implements LampCommand {
-    }
+    record SwitchOff() implements LampCommand {}
 
     /** A command the aggregate handles wrongly, to see the fixture catch it. */
-    record Misbehave(boolean returnNull) implements LampCommand {
-    }
+    record Misbehave(boolean returnNull) implements LampCommand {}
 
-    sealed interface LampEvent extends Event permits SwitchedOn, Dimmed, SwitchedOff {
-    }
+    sealed interface LampEvent extends Event permits SwitchedOn, Dimmed, SwitchedOff {}
 
-    record SwitchedOn() implements LampEvent {
-    }
+    record SwitchedOn() implements LampEvent {}
 
-    record Dimmed(int brightness) implements LampEvent {
-    }
+    record Dimmed(int brightness) implements LampEvent {}
 
-    record SwitchedOff() implements LampEvent {
-    }
+    record SwitchedOff() implements LampEvent {}
 
     static final class LampAggregate implements Aggregate<Lamp, LampCommand, LampEvent> {
         @Override
@@ -65,8 +62,7 @@ class AggregateFixtureTest {
         public List<LampEvent> decide(Lamp state, LampCommand command) {
             if (command instanceof SwitchOn on) {
                 if (state != Lamp.NEW) {
-                    throw new CommandRejectedException("already_used",
-                            "a lamp is switched on once");
+                    throw new CommandRejectedException("already_used", "a lamp is switched on once");
                 }
                 return List.of(new SwitchedOn(), new Dimmed(on.brightness()));
             }
@@ -131,8 +127,7 @@ class AggregateFixtureTest {
 
         @Test
         void when_an_event_differs() {
-            assertThatThrownBy(() -> lamp().when(new SwitchOn(70))
-                    .thenEvents(new SwitchedOn(), new Dimmed(50)))
+            assertThatThrownBy(() -> lamp().when(new SwitchOn(70)).thenEvents(new SwitchedOn(), new Dimmed(50)))
                     .isInstanceOf(AssertionError.class)
                     .hasMessageContaining("Dimmed[brightness=50]")
                     .hasMessageContaining("Dimmed[brightness=70]");
@@ -147,14 +142,13 @@ class AggregateFixtureTest {
         @Test
         void when_there_is_an_extra_event() {
             assertThatThrownBy(() -> lamp().when(new SwitchOn(70))
-                    .thenEvents(new SwitchedOn(), new Dimmed(70), new SwitchedOff()))
+                            .thenEvents(new SwitchedOn(), new Dimmed(70), new SwitchedOff()))
                     .isInstanceOf(AssertionError.class);
         }
 
         @Test
         void when_the_events_come_in_another_order() {
-            assertThatThrownBy(() -> lamp().when(new SwitchOn(70))
-                    .thenEvents(new Dimmed(70), new SwitchedOn()))
+            assertThatThrownBy(() -> lamp().when(new SwitchOn(70)).thenEvents(new Dimmed(70), new SwitchedOn()))
                     .isInstanceOf(AssertionError.class);
         }
 
@@ -180,8 +174,8 @@ class AggregateFixtureTest {
         @Test
         void when_the_command_decided_nothing() {
             assertThatThrownBy(() -> lamp().given(new SwitchedOn(), new SwitchedOff())
-                    .when(new SwitchOff())
-                    .thenRejected("not_on"))
+                            .when(new SwitchOff())
+                            .thenRejected("not_on"))
                     .isInstanceOf(AssertionError.class);
         }
 
@@ -199,17 +193,15 @@ class AggregateFixtureTest {
 
         @Test
         void when_the_message_does_not_contain_the_text() {
-            assertThatThrownBy(() -> lamp().when(new SwitchOff())
-                    .thenRejected("not_on")
-                    .withMessageContaining("exploded"))
+            assertThatThrownBy(() ->
+                            lamp().when(new SwitchOff()).thenRejected("not_on").withMessageContaining("exploded"))
                     .isInstanceOf(AssertionError.class)
                     .hasMessageContaining("never on");
         }
 
         @Test
         void when_the_command_was_accepted() {
-            assertThatThrownBy(() -> lamp().when(new SwitchOn(70))
-                    .withMessageContaining("once"))
+            assertThatThrownBy(() -> lamp().when(new SwitchOn(70)).withMessageContaining("once"))
                     .isInstanceOf(AssertionError.class)
                     .hasMessageContaining("accepted");
         }
@@ -220,17 +212,15 @@ class AggregateFixtureTest {
 
         @Test
         void when_events_were_decided() {
-            assertThatThrownBy(() -> lamp().given(new SwitchedOn())
-                    .when(new SwitchOff())
-                    .thenNothing())
+            assertThatThrownBy(() ->
+                            lamp().given(new SwitchedOn()).when(new SwitchOff()).thenNothing())
                     .isInstanceOf(AssertionError.class)
                     .hasMessageContaining("SwitchedOff");
         }
 
         @Test
         void when_the_command_was_rejected() {
-            assertThatThrownBy(() -> lamp().when(new SwitchOff()).thenNothing())
-                    .isInstanceOf(AssertionError.class);
+            assertThatThrownBy(() -> lamp().when(new SwitchOff()).thenNothing()).isInstanceOf(AssertionError.class);
         }
     }
 
@@ -247,9 +237,8 @@ class AggregateFixtureTest {
 
         @Test
         void when_the_given_state_is_expected_instead_of_the_state_after() {
-            assertThatThrownBy(() -> lamp().given(new SwitchedOn())
-                    .when(new SwitchOff())
-                    .thenState(Lamp.ON))
+            assertThatThrownBy(() ->
+                            lamp().given(new SwitchedOn()).when(new SwitchOff()).thenState(Lamp.ON))
                     .isInstanceOf(AssertionError.class);
         }
 
@@ -262,7 +251,7 @@ class AggregateFixtureTest {
         @Test
         void when_a_check_of_its_own_fails() {
             assertThatThrownBy(() -> lamp().when(new SwitchOn(70))
-                    .thenState(state -> assertThat(state).isEqualTo(Lamp.OFF)))
+                            .thenState(state -> assertThat(state).isEqualTo(Lamp.OFF)))
                     .isInstanceOf(AssertionError.class);
         }
     }

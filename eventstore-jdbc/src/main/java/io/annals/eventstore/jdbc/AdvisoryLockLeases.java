@@ -25,8 +25,7 @@ final class AdvisoryLockLeases implements Leases {
     private final String tryLease;
     private final String releaseLease;
 
-    AdvisoryLockLeases(DataSource dataSource, PostgresDialect dialect,
-                       @Nullable HikariDataSource ownedPool) {
+    AdvisoryLockLeases(DataSource dataSource, PostgresDialect dialect, @Nullable HikariDataSource ownedPool) {
         this.dataSource = dataSource;
         this.dialect = dialect;
         this.ownedPool = ownedPool;
@@ -83,7 +82,8 @@ final class AdvisoryLockLeases implements Leases {
                     return;
                 }
                 open = false;
-                try (c; PreparedStatement ps = c.prepareStatement(releaseLease)) {
+                try (c;
+                        PreparedStatement ps = c.prepareStatement(releaseLease)) {
                     ps.setString(1, dialect.namespace());
                     ps.setString(2, projection);
                     ps.execute();

@@ -13,8 +13,8 @@ import java.util.List;
  * @param metadata each event's metadata as a JSON object, null when empty
  * @param recordedAtMicros the store clock's time, in microseconds since the epoch
  */
-record AppendRequest(String streamId, ExpectedVersion expected, List<EventData> events,
-                     String[] metadata, long recordedAtMicros) {
+record AppendRequest(
+        String streamId, ExpectedVersion expected, List<EventData> events, String[] metadata, long recordedAtMicros) {
 
     /** The lowest current version the expectation accepts. */
     long minCurrentVersion() {

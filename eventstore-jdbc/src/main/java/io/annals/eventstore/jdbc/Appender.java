@@ -84,8 +84,7 @@ final class Appender {
     }
 
     /** Empty when nothing was written: the expectation failed, or a unique constraint refused. */
-    private Optional<AppendResult> inOneStatement(DataSource dataSource, AppendRequest request)
-            throws SQLException {
+    private Optional<AppendResult> inOneStatement(DataSource dataSource, AppendRequest request) throws SQLException {
         boolean one = request.events().size() == 1;
         String sql = one ? appendOne : appendMany;
         // any() and streamExists() cannot be unmet: a writer that took the version first only
@@ -183,8 +182,7 @@ final class Appender {
         }
     }
 
-    private Optional<AppendResult> inTransaction(DataSource dataSource, AppendRequest request)
-            throws SQLException {
+    private Optional<AppendResult> inTransaction(DataSource dataSource, AppendRequest request) throws SQLException {
         try {
             return dialect.inWriteTransaction(dataSource, c -> {
                 long current = currentVersion(c, request.streamId());
@@ -233,18 +231,17 @@ final class Appender {
      * otherwise the exception that explains the refusal.
      */
     private AppendResult refused(Connection c, AppendRequest request) throws SQLException {
-        Optional<AppendResult> repeat = Idempotency.classify(request.streamId(),
-                request.expected(), request.events(), findIds(c, request.events()));
+        Optional<AppendResult> repeat = Idempotency.classify(
+                request.streamId(), request.expected(), request.events(), findIds(c, request.events()));
         if (repeat.isPresent()) {
             return repeat.get();
         }
-        throw new WrongExpectedVersionException(request.streamId(), request.expected(),
-                currentVersion(c, request.streamId()));
+        throw new WrongExpectedVersionException(
+                request.streamId(), request.expected(), currentVersion(c, request.streamId()));
     }
 
     /** Where the ids of {@code events} that are stored already are. */
-    private Map<UUID, Idempotency.StoredId> findIds(Connection c, List<EventData> events)
-            throws SQLException {
+    private Map<UUID, Idempotency.StoredId> findIds(Connection c, List<EventData> events) throws SQLException {
         List<UUID> ids = events.stream().map(EventData::eventId).toList();
         return dialect.withStatement(c, findEventIds, ps -> {
             dialect.bindIds(ps, 1, ids);
@@ -252,8 +249,7 @@ final class Appender {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     UUID id = dialect.eventId(rs, 1);
-                    found.put(id, new Idempotency.StoredId(id, rs.getString(2), rs.getLong(3),
-                            rs.getLong(4)));
+                    found.put(id, new Idempotency.StoredId(id, rs.getString(2), rs.getLong(3), rs.getLong(4)));
                 }
             }
             return found;

@@ -42,7 +42,11 @@ abstract class Dialect {
      * @param folder the class-path folder of the dialect's SQL
      * @param extraPlaceholders placeholders of this dialect's SQL beyond the table names
      */
-    Dialect(String name, String folder, StoreSettings settings, TableNames tables,
+    Dialect(
+            String name,
+            String folder,
+            StoreSettings settings,
+            TableNames tables,
             Map<String, String> extraPlaceholders) {
         this.name = name;
         this.folder = folder;
@@ -92,12 +96,10 @@ abstract class Dialect {
      *
      * @throws IllegalArgumentException if it cannot be opened in {@code mode}, saying why
      */
-    void checkUrl(String jdbcUrl, OpenMode mode) {
-    }
+    void checkUrl(String jdbcUrl, OpenMode mode) {}
 
     /** Sets options of the pool a store opened on a URL creates, before it connects. */
-    void configurePool(HikariConfig config, OpenMode mode) {
-    }
+    void configurePool(HikariConfig config, OpenMode mode) {}
 
     /**
      * Checks and sets up the database once, when the store opens (before the schema is checked).
@@ -108,8 +110,7 @@ abstract class Dialect {
     abstract void startUp(DataSource dataSource, OpenMode mode);
 
     /** Runs once the schema is known to be current; in read-only mode it writes nothing. */
-    void afterMigrations(DataSource dataSource, OpenMode mode) {
-    }
+    void afterMigrations(DataSource dataSource, OpenMode mode) {}
 
     /** A connection from the pool, configured as this dialect needs. */
     abstract Connection connect(DataSource dataSource) throws SQLException;
@@ -164,8 +165,7 @@ abstract class Dialect {
      * Called first in each migration's transaction: keeps other processes out, and creates the
      * configured schema if the database has schemas.
      */
-    void prepareMigration(Connection c) throws SQLException {
-    }
+    void prepareMigration(Connection c) throws SQLException {}
 
     // --- what an error means -----------------------------------------------------------------
 
@@ -191,9 +191,11 @@ abstract class Dialect {
     /** The exception to throw for {@code e}, with {@code message} saying what failed. */
     final EventStoreException failure(String message, SQLException e) {
         if (isReadOnlyRefusal(e)) {
-            return new ReadOnlyStoreException(message + ": the " + name
-                    + " database refuses writes (" + e.getMessage() + "); to read from it, open "
-                    + "the store with OpenMode.READ_ONLY", e);
+            return new ReadOnlyStoreException(
+                    message + ": the " + name
+                            + " database refuses writes (" + e.getMessage() + "); to read from it, open "
+                            + "the store with OpenMode.READ_ONLY",
+                    e);
         }
         return new EventStoreException(message + ": " + e.getMessage(), e);
     }

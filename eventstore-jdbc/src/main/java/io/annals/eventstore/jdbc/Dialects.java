@@ -22,8 +22,13 @@ final class Dialects {
      * @param hasSchemas whether its tables can live in a schema ({@code schema(...)} applies)
      * @param create makes its dialect
      */
-    record Kind(String name, String urlPrefix, String productName, String folder,
-                boolean hasSchemas, BiFunction<StoreSettings, TableNames, Dialect> create) {
+    record Kind(
+            String name,
+            String urlPrefix,
+            String productName,
+            String folder,
+            boolean hasSchemas,
+            BiFunction<StoreSettings, TableNames, Dialect> create) {
 
         boolean supportsUrl(String jdbcUrl) {
             return jdbcUrl.toLowerCase(Locale.ROOT).startsWith(urlPrefix);
@@ -34,16 +39,14 @@ final class Dialects {
         }
     }
 
-    static final Kind SQLITE = new Kind("SQLite", "jdbc:sqlite:", "SQLite", "db/sqlite",
-            false, SqliteDialect::new);
-    static final Kind POSTGRESQL = new Kind("PostgreSQL", "jdbc:postgresql:", "PostgreSQL",
-            "db/postgresql", true, PostgresDialect::new);
+    static final Kind SQLITE = new Kind("SQLite", "jdbc:sqlite:", "SQLite", "db/sqlite", false, SqliteDialect::new);
+    static final Kind POSTGRESQL =
+            new Kind("PostgreSQL", "jdbc:postgresql:", "PostgreSQL", "db/postgresql", true, PostgresDialect::new);
 
     /** Every supported database. A new one is a new entry here. */
     static final List<Kind> ALL = List.of(SQLITE, POSTGRESQL);
 
-    private Dialects() {
-    }
+    private Dialects() {}
 
     /**
      * The database of a JDBC URL.
@@ -51,10 +54,12 @@ final class Dialects {
      * @throws IllegalArgumentException naming the URLs supported
      */
     static Kind forUrl(String jdbcUrl) {
-        return ALL.stream().filter(k -> k.supportsUrl(jdbcUrl)).findFirst()
+        return ALL.stream()
+                .filter(k -> k.supportsUrl(jdbcUrl))
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unsupported JDBC URL '"
-                        + Redact.url(jdbcUrl) + "': Annals supports " + ALL.stream()
-                        .map(k -> k.urlPrefix() + "...").collect(Collectors.joining(", "))));
+                        + Redact.url(jdbcUrl) + "': Annals supports "
+                        + ALL.stream().map(k -> k.urlPrefix() + "...").collect(Collectors.joining(", "))));
     }
 
     /**
@@ -68,8 +73,7 @@ final class Dialects {
         try (Connection c = dataSource.getConnection()) {
             product = c.getMetaData().getDatabaseProductName();
         } catch (SQLException e) {
-            throw new EventStoreException("cannot connect to the database to find its kind: "
-                    + e.getMessage(), e);
+            throw new EventStoreException("cannot connect to the database to find its kind: " + e.getMessage(), e);
         }
         return forName(product, "database");
     }
@@ -80,10 +84,10 @@ final class Dialects {
      * @throws IllegalArgumentException naming the databases supported
      */
     static Kind forName(String name, String what) {
-        return ALL.stream().filter(k -> k.supportsProduct(name) || k.name().equalsIgnoreCase(name))
+        return ALL.stream()
+                .filter(k -> k.supportsProduct(name) || k.name().equalsIgnoreCase(name))
                 .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unsupported " + what + " '" + name
-                        + "': Annals supports " + ALL.stream().map(Kind::name)
-                        .collect(Collectors.joining(" and "))));
+                        + "': Annals supports " + ALL.stream().map(Kind::name).collect(Collectors.joining(" and "))));
     }
 }

@@ -41,8 +41,7 @@ enum EventColumn {
     }
 
     /** Reads every row of a statement that selects {@link #selectList}. */
-    static List<RecordedEvent> readAll(PreparedStatement ps, int maxCount, Dialect dialect)
-            throws SQLException {
+    static List<RecordedEvent> readAll(PreparedStatement ps, int maxCount, Dialect dialect) throws SQLException {
         ps.setFetchSize(Math.min(maxCount, 1000));
         List<RecordedEvent> out = new ArrayList<>(Math.min(maxCount, 1000));
         try (ResultSet rs = ps.executeQuery()) {
@@ -54,9 +53,12 @@ enum EventColumn {
     }
 
     private static RecordedEvent read(ResultSet rs, Dialect dialect) throws SQLException {
-        return new RecordedEvent(rs.getString(STREAM_ID.ordinal() + 1),
-                rs.getLong(VERSION.ordinal() + 1), rs.getLong(POSITION.ordinal() + 1),
-                dialect.eventId(rs, EVENT_ID.ordinal() + 1), rs.getString(TYPE.ordinal() + 1),
+        return new RecordedEvent(
+                rs.getString(STREAM_ID.ordinal() + 1),
+                rs.getLong(VERSION.ordinal() + 1),
+                rs.getLong(POSITION.ordinal() + 1),
+                dialect.eventId(rs, EVENT_ID.ordinal() + 1),
+                rs.getString(TYPE.ordinal() + 1),
                 rs.getString(DATA.ordinal() + 1),
                 Json.metadata(rs.getString(METADATA.ordinal() + 1)),
                 dialect.time(rs, RECORDED_AT.ordinal() + 1));

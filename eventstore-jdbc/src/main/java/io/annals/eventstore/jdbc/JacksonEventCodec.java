@@ -76,7 +76,8 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
                 .maxStringLength(Math.max(limits.maxPayloadBytes(), StreamReadConstraints.DEFAULT_MAX_STRING_LEN))
                 .maxNameLength(Math.max(limits.maxPayloadBytes(), StreamReadConstraints.DEFAULT_MAX_NAME_LEN))
                 .build();
-        return JsonMapper.builder(JsonFactory.builder().streamReadConstraints(readLimits).build())
+        return JsonMapper.builder(
+                        JsonFactory.builder().streamReadConstraints(readLimits).build())
                 .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -108,13 +109,13 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
         try {
             String json = mapper.writeValueAsString(event);
             if (!json.startsWith("{")) {
-                throw new IllegalArgumentException("event " + event.getClass().getName()
-                        + " does not serialise to a JSON object: " + json);
+                throw new IllegalArgumentException(
+                        "event " + event.getClass().getName() + " does not serialise to a JSON object: " + json);
             }
             return json;
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("cannot serialise " + event.getClass().getName()
-                    + ": " + e.getOriginalMessage(), e);
+            throw new IllegalArgumentException(
+                    "cannot serialise " + event.getClass().getName() + ": " + e.getOriginalMessage(), e);
         }
     }
 
@@ -122,8 +123,8 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
     public E fromJson(String typeName, String json) {
         Class<? extends E> type = byName.get(typeName);
         if (type == null) {
-            throw new IllegalArgumentException("unknown event type '" + typeName
-                    + "' (registered: " + byName.keySet() + ")");
+            throw new IllegalArgumentException(
+                    "unknown event type '" + typeName + "' (registered: " + byName.keySet() + ")");
         }
         try {
             E event = mapper.readValue(json, type);
@@ -132,8 +133,10 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
             }
             return event;
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("cannot read an event of type " + typeName + " as "
-                    + type.getSimpleName() + ": " + e.getOriginalMessage(), e);
+            throw new IllegalArgumentException(
+                    "cannot read an event of type " + typeName + " as " + type.getSimpleName() + ": "
+                            + e.getOriginalMessage(),
+                    e);
         }
     }
 
@@ -172,17 +175,17 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
             Objects.requireNonNull(typeName, "typeName");
             Objects.requireNonNull(type, "type");
             if (typeName.isBlank() || typeName.length() > 200) {
-                throw new IllegalArgumentException("type name must be 1 to 200 characters, not blank: '"
-                        + typeName + "'");
+                throw new IllegalArgumentException(
+                        "type name must be 1 to 200 characters, not blank: '" + typeName + "'");
             }
-            if (!baseType.isAssignableFrom(type) || type.isInterface()
+            if (!baseType.isAssignableFrom(type)
+                    || type.isInterface()
                     || java.lang.reflect.Modifier.isAbstract(type.getModifiers())) {
-                throw new IllegalArgumentException(type.getName() + " must be a concrete "
-                        + baseType.getSimpleName());
+                throw new IllegalArgumentException(type.getName() + " must be a concrete " + baseType.getSimpleName());
             }
             if (byName.containsKey(typeName)) {
-                throw new IllegalArgumentException("type name '" + typeName
-                        + "' is registered already, for " + byName.get(typeName).getName());
+                throw new IllegalArgumentException("type name '" + typeName + "' is registered already, for "
+                        + byName.get(typeName).getName());
             }
             if (byName.containsValue(type)) {
                 throw new IllegalArgumentException(type.getName() + " is registered already");
@@ -199,10 +202,8 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
          */
         public Builder<E> objectMapper(ObjectMapper mapper) {
             Objects.requireNonNull(mapper, "mapper");
-            if (mapper.getDeserializationConfig().getDefaultTyper(
-                    mapper.constructType(JsonNode.class)) != null
-                    || mapper.getDeserializationConfig().getDefaultTyper(
-                    mapper.constructType(Object.class)) != null) {
+            if (mapper.getDeserializationConfig().getDefaultTyper(mapper.constructType(JsonNode.class)) != null
+                    || mapper.getDeserializationConfig().getDefaultTyper(mapper.constructType(Object.class)) != null) {
                 throw new IllegalArgumentException("the ObjectMapper has default typing enabled: "
                         + "stored data could name any class to instantiate; disable it");
             }

@@ -47,8 +47,8 @@ public final class JacksonStateCodec<S> implements StateCodec<S> {
         try {
             return mapper.writeValueAsString(state);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("cannot serialise state " + type.getName() + ": "
-                    + e.getOriginalMessage(), e);
+            throw new IllegalArgumentException(
+                    "cannot serialise state " + type.getName() + ": " + e.getOriginalMessage(), e);
         }
     }
 
@@ -57,13 +57,12 @@ public final class JacksonStateCodec<S> implements StateCodec<S> {
         try {
             S state = mapper.readValue(text, type);
             if (state == null) {
-                throw new IllegalArgumentException("cannot read state " + type.getName()
-                        + ": the text is JSON null");
+                throw new IllegalArgumentException("cannot read state " + type.getName() + ": the text is JSON null");
             }
             return state;
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("cannot read state " + type.getName() + ": "
-                    + e.getOriginalMessage(), e);
+            throw new IllegalArgumentException(
+                    "cannot read state " + type.getName() + ": " + e.getOriginalMessage(), e);
         }
     }
 }

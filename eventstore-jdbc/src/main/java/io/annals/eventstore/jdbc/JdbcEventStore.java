@@ -56,8 +56,8 @@ public final class JdbcEventStore implements EventStore {
     private final String readAll;
     private final String countEvents;
 
-    private JdbcEventStore(DataSource dataSource, @Nullable HikariDataSource ownedPool,
-                           Dialect dialect, OpenMode mode) {
+    private JdbcEventStore(
+            DataSource dataSource, @Nullable HikariDataSource ownedPool, Dialect dialect, OpenMode mode) {
         this.dataSource = dataSource;
         this.ownedPool = ownedPool;
         this.dialect = dialect;
@@ -65,8 +65,7 @@ public final class JdbcEventStore implements EventStore {
         this.readOnly = mode == OpenMode.READ_ONLY;
         this.appender = new Appender(dialect);
         this.snapshots = new JdbcSnapshotStore(dataSource, dialect, readOnly);
-        this.projectors = new JdbcProjectors(dataSource, dialect,
-                dialect.leases(dataSource, ownedPool), readOnly);
+        this.projectors = new JdbcProjectors(dataSource, dialect, dialect.leases(dataSource, ownedPool), readOnly);
         this.readStream = dialect.sql("read-stream");
         this.readAll = dialect.sql("read-all");
         this.countEvents = dialect.sql("count-events");
@@ -153,14 +152,18 @@ public final class JdbcEventStore implements EventStore {
     public AppendResult append(String streamId, ExpectedVersion expected, List<EventData> events) {
         AppendChecks.checkAppend(settings.limits(), streamId, expected, events);
         if (readOnly) {
-            throw new ReadOnlyStoreException("cannot append to stream " + streamId
-                    + ": the store was opened read-only");
+            throw new ReadOnlyStoreException(
+                    "cannot append to stream " + streamId + ": the store was opened read-only");
         }
         String[] metadata = new String[events.size()];
         for (int i = 0; i < metadata.length; i++) {
             metadata[i] = Json.metadata(events.get(i).metadata());
         }
-        AppendRequest request = new AppendRequest(streamId, expected, events, metadata,
+        AppendRequest request = new AppendRequest(
+                streamId,
+                expected,
+                events,
+                metadata,
                 Dialect.toMicros(settings.clock().instant()));
         try {
             return appender.append(dataSource, request);
@@ -283,8 +286,7 @@ public final class JdbcEventStore implements EventStore {
         public Builder busyTimeout(Duration timeout) {
             Objects.requireNonNull(timeout, "timeout");
             if (timeout.isNegative() || timeout.compareTo(Duration.ofHours(1)) > 0) {
-                throw new IllegalArgumentException("busyTimeout must be between 0 and 1 hour, was "
-                        + timeout);
+                throw new IllegalArgumentException("busyTimeout must be between 0 and 1 hour, was " + timeout);
             }
             this.busyTimeout = timeout;
             return this;
@@ -378,8 +380,8 @@ public final class JdbcEventStore implements EventStore {
             try {
                 pool = new HikariDataSource(config);
             } catch (RuntimeException e) {
-                throw new EventStoreException("cannot open " + Redact.url(url) + ": "
-                        + Redact.url(String.valueOf(e.getMessage())), e);
+                throw new EventStoreException(
+                        "cannot open " + Redact.url(url) + ": " + Redact.url(String.valueOf(e.getMessage())), e);
             }
             try {
                 return start(pool, pool, dialect);
@@ -390,7 +392,8 @@ public final class JdbcEventStore implements EventStore {
         }
 
         private Dialects.Kind kind() {
-            return dataSource != null ? Dialects.forDataSource(dataSource)
+            return dataSource != null
+                    ? Dialects.forDataSource(dataSource)
                     : Dialects.forUrl(Objects.requireNonNull(jdbcUrl));
         }
 
@@ -400,8 +403,7 @@ public final class JdbcEventStore implements EventStore {
                         + kind.name() + " database has no schemas (use tablePrefix(...) to keep "
                         + "stores apart)");
             }
-            return kind.create().apply(new StoreSettings(clock, limits, durability, busyTimeout),
-                    tables);
+            return kind.create().apply(new StoreSettings(clock, limits, durability, busyTimeout), tables);
         }
 
         private JdbcEventStore start(DataSource ds, @Nullable HikariDataSource owned, Dialect dialect) {
@@ -414,8 +416,10 @@ public final class JdbcEventStore implements EventStore {
                     migrator.validate(ds);
                 }
             } catch (SQLException e) {
-                throw dialect.failure("cannot " + (mode == OpenMode.MIGRATE ? "migrate" : "check")
-                        + " the " + dialect.name() + " schema", e);
+                throw dialect.failure(
+                        "cannot " + (mode == OpenMode.MIGRATE ? "migrate" : "check") + " the " + dialect.name()
+                                + " schema",
+                        e);
             }
             dialect.afterMigrations(ds, mode);
             return new JdbcEventStore(ds, owned, dialect, mode);

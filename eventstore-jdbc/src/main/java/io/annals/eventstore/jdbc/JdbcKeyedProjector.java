@@ -19,15 +19,14 @@ import java.util.Set;
 import java.util.function.Function;
 
 /** A keyed projection whose rows live in the store's read-model rows table. */
-final class JdbcKeyedProjector<E extends Event, K, V>
-        extends JdbcProjector<JdbcKeyedProjector.RowChanges> implements KeyedProjector<K, V> {
+final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<JdbcKeyedProjector.RowChanges>
+        implements KeyedProjector<K, V> {
 
     /** Rows per projector kept by {@link RowCache}. */
     static final int CACHED_ROWS = 10_000;
 
     /** What a batch wrote: rows by key as stored, and the keys whose rows it deleted. */
-    record RowChanges(Map<String, String> upserts, List<String> deletes) {
-    }
+    record RowChanges(Map<String, String> upserts, List<String> deletes) {}
 
     private final Projection<E, K, V> projection;
     private final EventCodec<E> codec;
@@ -35,8 +34,12 @@ final class JdbcKeyedProjector<E extends Event, K, V>
     private final Function<String, K> keys;
     private final RowCache cache = new RowCache(CACHED_ROWS);
 
-    JdbcKeyedProjector(JdbcProjectors projectors, Projection<E, K, V> projection,
-                       EventCodec<E> codec, StateCodec<V> values, Function<String, K> keys) {
+    JdbcKeyedProjector(
+            JdbcProjectors projectors,
+            Projection<E, K, V> projection,
+            EventCodec<E> codec,
+            StateCodec<V> values,
+            Function<String, K> keys) {
         super(projectors, projection.name());
         this.projection = projection;
         this.codec = codec;
@@ -130,7 +133,9 @@ final class JdbcKeyedProjector<E extends Event, K, V>
     public Optional<V> get(K key) {
         Objects.requireNonNull(key, "key");
         try {
-            return projectors.rows().get(projectors.dataSource(), name(), String.valueOf(key))
+            return projectors
+                    .rows()
+                    .get(projectors.dataSource(), name(), String.valueOf(key))
                     .map(values::deserialize);
         } catch (SQLException e) {
             throw projectors.dialect().failure("cannot read row " + key + " of " + name(), e);
@@ -140,8 +145,7 @@ final class JdbcKeyedProjector<E extends Event, K, V>
     @Override
     public List<Row<K, V>> list(int offset, int limit) {
         if (offset < 0 || limit < 1) {
-            throw new IllegalArgumentException("offset must be >= 0 and limit >= 1, were "
-                    + offset + " and " + limit);
+            throw new IllegalArgumentException("offset must be >= 0 and limit >= 1, were " + offset + " and " + limit);
         }
         try {
             List<Row<K, V>> out = new ArrayList<>();

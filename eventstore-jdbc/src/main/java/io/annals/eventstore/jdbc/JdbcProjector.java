@@ -1,7 +1,7 @@
 package io.annals.eventstore.jdbc;
 
-import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.ReadOnlyStoreException;
+import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.projection.CheckpointConflictException;
 import io.annals.eventstore.projection.Projector;
 import java.sql.Connection;
@@ -31,8 +31,8 @@ abstract class JdbcProjector<B extends @Nullable Object> implements Projector {
     private static String checkName(String name) {
         Objects.requireNonNull(name, "projection name");
         if (name.isBlank() || name.length() > 200) {
-            throw new IllegalArgumentException("a projection name is 1 to 200 characters, not blank: '"
-                    + TableNames.printable(name) + "'");
+            throw new IllegalArgumentException(
+                    "a projection name is 1 to 200 characters, not blank: '" + TableNames.printable(name) + "'");
         }
         return name;
     }
@@ -66,8 +66,9 @@ abstract class JdbcProjector<B extends @Nullable Object> implements Projector {
             });
         } catch (SQLException e) {
             abandoned();
-            throw projectors.dialect().failure("projection " + name + " could not apply events "
-                    + "after position " + from, e);
+            throw projectors
+                    .dialect()
+                    .failure("projection " + name + " could not apply events " + "after position " + from, e);
         } catch (RuntimeException | Error e) {
             abandoned();
             throw e;
@@ -84,16 +85,13 @@ abstract class JdbcProjector<B extends @Nullable Object> implements Projector {
     abstract B applyBatch(Connection c, long from, List<RecordedEvent> events) throws SQLException;
 
     /** The batch that {@link #applyBatch} returned {@code changes} for committed at {@code to}. */
-    void committed(long to, B changes) {
-    }
+    void committed(long to, B changes) {}
 
     /** The last batch or reset did not commit (or may not have). */
-    void abandoned() {
-    }
+    void abandoned() {}
 
     /** A reset committed: the read model is empty and the checkpoint 0. */
-    void wasReset() {
-    }
+    void wasReset() {}
 
     /** Deletes the read model, inside the reset's transaction. */
     abstract void deleteReadModel(Connection c) throws SQLException;
@@ -128,8 +126,8 @@ abstract class JdbcProjector<B extends @Nullable Object> implements Projector {
 
     private void checkWritable(String what) {
         if (projectors.readOnly()) {
-            throw new ReadOnlyStoreException("cannot " + what + " projection " + name
-                    + ": the store was opened read-only");
+            throw new ReadOnlyStoreException(
+                    "cannot " + what + " projection " + name + ": the store was opened read-only");
         }
     }
 }

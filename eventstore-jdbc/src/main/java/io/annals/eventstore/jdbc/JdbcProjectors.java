@@ -65,10 +65,12 @@ public final class JdbcProjectors {
      * @throws IllegalArgumentException if the projection's name is blank or over 200 characters
      */
     public <E extends Event, K, V> KeyedProjector<K, V> keyed(
-            Projection<E, K, V> projection, EventCodec<E> codec, StateCodec<V> values,
-            Function<String, K> keys) {
-        return new JdbcKeyedProjector<>(this, Objects.requireNonNull(projection, "projection"),
-                Objects.requireNonNull(codec, "codec"), Objects.requireNonNull(values, "values"),
+            Projection<E, K, V> projection, EventCodec<E> codec, StateCodec<V> values, Function<String, K> keys) {
+        return new JdbcKeyedProjector<>(
+                this,
+                Objects.requireNonNull(projection, "projection"),
+                Objects.requireNonNull(codec, "codec"),
+                Objects.requireNonNull(values, "values"),
                 Objects.requireNonNull(keys, "keys"));
     }
 
@@ -78,8 +80,8 @@ public final class JdbcProjectors {
      * @throws IllegalArgumentException if the projection's name is blank or over 200 characters
      */
     public <E extends Event> Projector sql(SqlProjection<E> projection, EventCodec<E> codec) {
-        return new JdbcSqlProjector<>(this, Objects.requireNonNull(projection, "projection"),
-                Objects.requireNonNull(codec, "codec"));
+        return new JdbcSqlProjector<>(
+                this, Objects.requireNonNull(projection, "projection"), Objects.requireNonNull(codec, "codec"));
     }
 
     DataSource dataSource() {

@@ -37,8 +37,13 @@ final class JdbcSnapshotStore implements SnapshotStore {
                     if (!rs.next()) {
                         return Optional.<Snapshot>empty();
                     }
-                    return Optional.of(new Snapshot(streamId, rs.getLong(1), dialect.eventId(rs, 2),
-                            rs.getInt(3), rs.getString(4), dialect.time(rs, 5)));
+                    return Optional.of(new Snapshot(
+                            streamId,
+                            rs.getLong(1),
+                            dialect.eventId(rs, 2),
+                            rs.getInt(3),
+                            rs.getString(4),
+                            dialect.time(rs, 5)));
                 }
             });
         } catch (SQLException e) {
@@ -50,22 +55,23 @@ final class JdbcSnapshotStore implements SnapshotStore {
     public void save(Snapshot s) {
         Objects.requireNonNull(s, "snapshot");
         if (readOnly) {
-            throw new ReadOnlyStoreException("cannot save the snapshot of " + s.streamId()
-                    + ": the store was opened read-only");
+            throw new ReadOnlyStoreException(
+                    "cannot save the snapshot of " + s.streamId() + ": the store was opened read-only");
         }
         try {
-            dialect.inWriterTurn(dataSource, c -> dialect.withStatement(c, save, ps -> {
-                ps.setString(1, s.streamId());
-                ps.setLong(2, s.version());
-                dialect.bindEventId(ps, 3, s.lastEventId());
-                ps.setInt(4, s.schemaVersion());
-                ps.setString(5, s.state());
-                ps.setLong(6, Dialect.toMicros(s.takenAt()));
-                return ps.executeUpdate();
-            }));
+            dialect.inWriterTurn(
+                    dataSource,
+                    c -> dialect.withStatement(c, save, ps -> {
+                        ps.setString(1, s.streamId());
+                        ps.setLong(2, s.version());
+                        dialect.bindEventId(ps, 3, s.lastEventId());
+                        ps.setInt(4, s.schemaVersion());
+                        ps.setString(5, s.state());
+                        ps.setLong(6, Dialect.toMicros(s.takenAt()));
+                        return ps.executeUpdate();
+                    }));
         } catch (SQLException e) {
-            throw dialect.failure("cannot save the snapshot of " + s.streamId() + " at version "
-                    + s.version(), e);
+            throw dialect.failure("cannot save the snapshot of " + s.streamId() + " at version " + s.version(), e);
         }
     }
 }

@@ -23,7 +23,8 @@ final class JdbcSqlProjector<E extends Event> extends JdbcProjector<@Nullable Vo
     }
 
     @Override
-    @Nullable Void applyBatch(Connection c, long from, List<RecordedEvent> events) {
+    @Nullable
+    Void applyBatch(Connection c, long from, List<RecordedEvent> events) {
         for (RecordedEvent r : events) {
             if (!codec.knows(r.type())) {
                 continue;

@@ -16,12 +16,14 @@ final class Json {
     /** No read limit on names and strings: metadata is bounded by the store's own limits. */
     private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder()
-                    .maxNameLength(Integer.MAX_VALUE).maxStringLength(Integer.MAX_VALUE).build())
+                    .maxNameLength(Integer.MAX_VALUE)
+                    .maxStringLength(Integer.MAX_VALUE)
+                    .build())
             .build());
-    private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() { };
 
-    private Json() {
-    }
+    private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
+
+    private Json() {}
 
     /** Metadata as stored: a JSON object of strings, null when empty. */
     static @Nullable String metadata(Map<String, String> metadata) {
@@ -31,8 +33,7 @@ final class Json {
         try {
             return MAPPER.writeValueAsString(metadata);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("metadata cannot be written as JSON: "
-                    + e.getOriginalMessage(), e);
+            throw new IllegalArgumentException("metadata cannot be written as JSON: " + e.getOriginalMessage(), e);
         }
     }
 
@@ -44,15 +45,16 @@ final class Json {
         try {
             return MAPPER.readValue(json, STRING_MAP);
         } catch (JsonProcessingException e) {
-            throw new EventStoreException("stored metadata is not a JSON object of strings: "
-                    + e.getOriginalMessage(), e);
+            throw new EventStoreException(
+                    "stored metadata is not a JSON object of strings: " + e.getOriginalMessage(), e);
         }
     }
 
     /** A JSON array of these strings (null elements as JSON null). */
     static String array(List<? extends @Nullable Object> items) {
         try {
-            return MAPPER.writeValueAsString(items.stream().map(i -> i == null ? null : i.toString()).toList());
+            return MAPPER.writeValueAsString(
+                    items.stream().map(i -> i == null ? null : i.toString()).toList());
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("cannot write a list as JSON: " + e.getOriginalMessage(), e);
         }

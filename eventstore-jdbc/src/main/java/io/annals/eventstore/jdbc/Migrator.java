@@ -42,12 +42,10 @@ final class Migrator {
      * @param text its text as released (placeholders not filled in)
      * @param checksum the SHA-256 of {@code text}, in hex
      */
-    record Migration(int version, String description, String resource, String text, String checksum) {
-    }
+    record Migration(int version, String description, String resource, String text, String checksum) {}
 
     /** An applied migration, as the version table records it. */
-    private record Applied(int version, String description, String checksum) {
-    }
+    private record Applied(int version, String description, String checksum) {}
 
     private final Dialect dialect;
     private final List<Migration> migrations;
@@ -70,8 +68,8 @@ final class Migrator {
                 throw new IllegalStateException("migration " + name + " is misnamed or out of sequence");
             }
             String text = SqlText.resource(folder + "/" + name);
-            out.add(new Migration(out.size() + 1, m.group(2).replace('_', ' '), folder + "/" + name,
-                    text, sha256(text)));
+            out.add(new Migration(
+                    out.size() + 1, m.group(2).replace('_', ' '), folder + "/" + name, text, sha256(text)));
         }
         return List.copyOf(out);
     }
@@ -126,8 +124,9 @@ final class Migrator {
             if (!dialect.tableExists(c, "schema_version")) {
                 throw new SchemaVersionException("the database has no Annals schema (no table "
                         + dialect.tables().unqualified("schema_version")
-                        + (dialect.tables().schema() == null ? "" : " in schema "
-                                + dialect.tables().schema()) + "): open the store in MIGRATE "
+                        + (dialect.tables().schema() == null
+                                ? ""
+                                : " in schema " + dialect.tables().schema()) + "): open the store in MIGRATE "
                         + "mode once, or apply the DDL that JdbcEventStore.Builder.ddl() prints");
             }
             List<Applied> applied = check(c);
@@ -135,8 +134,9 @@ final class Migrator {
                 List<Migration> missing = migrations.subList(applied.size(), migrations.size());
                 throw new SchemaVersionException("the database schema is at version "
                         + applied.size() + ", this version of Annals needs " + latest()
-                        + "; missing: " + missing.stream().map(Migration::resource)
-                        .collect(Collectors.joining(", ")) + ". Open the store in MIGRATE mode, "
+                        + "; missing: "
+                        + missing.stream().map(Migration::resource).collect(Collectors.joining(", "))
+                        + ". Open the store in MIGRATE mode, "
                         + "or apply the DDL that JdbcEventStore.Builder.ddl() prints");
             }
         }
@@ -146,16 +146,18 @@ final class Migrator {
     private List<Applied> check(Connection c) throws SQLException {
         List<Applied> applied = new ArrayList<>();
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery(dialect.sql("read-schema-versions"))) {
+                ResultSet rs = st.executeQuery(dialect.sql("read-schema-versions"))) {
             while (rs.next()) {
                 applied.add(new Applied(rs.getInt(1), rs.getString(2), rs.getString(3)));
             }
         } catch (SQLException e) {
-            throw new SchemaVersionException("cannot read the schema versions in "
-                    + dialect.tables().unqualified("schema_version") + " (a database written by "
-                    + "a development build of Annals before 0.1.0 has no checksums and cannot be "
-                    + "migrated: export its events and append them to a new store): "
-                    + e.getMessage(), e);
+            throw new SchemaVersionException(
+                    "cannot read the schema versions in "
+                            + dialect.tables().unqualified("schema_version") + " (a database written by "
+                            + "a development build of Annals before 0.1.0 has no checksums and cannot be "
+                            + "migrated: export its events and append them to a new store): "
+                            + e.getMessage(),
+                    e);
         }
         for (int i = 0; i < applied.size(); i++) {
             Applied a = applied.get(i);
@@ -188,18 +190,30 @@ final class Migrator {
      */
     String ddl(Clock clock) {
         StringBuilder out = new StringBuilder();
-        out.append("-- The schema of an Annals ").append(dialect.name()).append(" event store, version ")
-                .append(latest()).append(", with table prefix '").append(dialect.tables().prefix())
+        out.append("-- The schema of an Annals ")
+                .append(dialect.name())
+                .append(" event store, version ")
+                .append(latest())
+                .append(", with table prefix '")
+                .append(dialect.tables().prefix())
                 .append("'.\n-- Written by JdbcEventStore.Builder.ddl(); apply it once, in one transaction.\n\n");
         if (dialect.tables().schema() != null) {
             out.append(dialect.sql("create-schema")).append(";\n\n");
         }
         out.append(dialect.sql("create-schema-version-table")).append(";\n");
         for (Migration m : migrations) {
-            out.append("\n-- ").append(m.resource()).append("\n").append(expand(m).strip()).append('\n');
-            out.append(dialect.sql("record-migration").replace("(?, ?, ?, ?)", "(" + m.version()
-                    + ", '" + m.description() + "', '" + m.checksum() + "', '" + clock.instant()
-                    + "')")).append(";\n");
+            out.append("\n-- ")
+                    .append(m.resource())
+                    .append("\n")
+                    .append(expand(m).strip())
+                    .append('\n');
+            out.append(dialect.sql("record-migration")
+                            .replace(
+                                    "(?, ?, ?, ?)",
+                                    "(" + m.version()
+                                            + ", '" + m.description() + "', '" + m.checksum() + "', '" + clock.instant()
+                                            + "')"))
+                    .append(";\n");
         }
         return out.toString();
     }
@@ -233,8 +247,8 @@ final class Migrator {
 
     static String sha256(String text) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK has no SHA-256", e);
         }

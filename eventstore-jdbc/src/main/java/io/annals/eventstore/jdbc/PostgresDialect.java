@@ -80,9 +80,14 @@ final class PostgresDialect extends Dialect {
     private volatile String namespace;
 
     PostgresDialect(StoreSettings settings, TableNames tables) {
-        super("PostgreSQL", Dialects.POSTGRESQL.folder(), settings, tables, Map.of(
-                "index_bits", String.valueOf(INDEX_BITS),
-                "event_columns", EventColumn.selectList(PostgresDialect::select)));
+        super(
+                "PostgreSQL",
+                Dialects.POSTGRESQL.folder(),
+                settings,
+                tables,
+                Map.of(
+                        "index_bits", String.valueOf(INDEX_BITS),
+                        "event_columns", EventColumn.selectList(PostgresDialect::select)));
         if (settings.limits().maxEventsPerAppend() > MAX_EVENTS_PER_APPEND) {
             throw new IllegalArgumentException("maxEventsPerAppend is at most "
                     + MAX_EVENTS_PER_APPEND + " on PostgreSQL (the index of an event in its append "
@@ -102,9 +107,9 @@ final class PostgresDialect extends Dialect {
 
     @Override
     void startUp(DataSource dataSource, OpenMode mode) {
-        try (Connection c = connect(dataSource); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery(
-                     "SELECT current_setting('server_version_num')::int, current_schema()")) {
+        try (Connection c = connect(dataSource);
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT current_setting('server_version_num')::int, current_schema()")) {
             rs.next();
             int version = rs.getInt(1);
             if (version < 130000) {
@@ -150,9 +155,11 @@ final class PostgresDialect extends Dialect {
                 try (Connection c = connect(dataSource)) {
                     long[] offsets = readOffsets(c);
                     if (offsets[0] >= offsets[2] + offsets[1]) {
-                        LOG.log(Level.WARNING, () -> "the events were written by another cluster "
-                                + "(restored from a dump) and the position offset is not raised yet: "
-                                + "readers see nothing new until a store opens this database writable");
+                        LOG.log(
+                                Level.WARNING,
+                                () -> "the events were written by another cluster "
+                                        + "(restored from a dump) and the position offset is not raised yet: "
+                                        + "readers see nothing new until a store opens this database writable");
                     }
                 }
                 return;
@@ -177,7 +184,8 @@ final class PostgresDialect extends Dialect {
 
     /** The highest stored transaction-id part, the offset, and the next transaction id. */
     private long[] readOffsets(Connection c) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql("read-log-offset"))) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql("read-log-offset"))) {
             rs.next();
             return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)};
         }
@@ -274,7 +282,8 @@ final class PostgresDialect extends Dialect {
 
     @Override
     boolean isVersionCollision(SQLException e) {
-        return e instanceof PSQLException p && p.getServerErrorMessage() != null
+        return e instanceof PSQLException p
+                && p.getServerErrorMessage() != null
                 && (tables().prefix() + "events_stream_version")
                         .equals(p.getServerErrorMessage().getConstraint());
     }
@@ -301,8 +310,7 @@ final class PostgresDialect extends Dialect {
     }
 
     @Override
-    void bindList(PreparedStatement ps, int index, List<? extends @Nullable String> values)
-            throws SQLException {
+    void bindList(PreparedStatement ps, int index, List<? extends @Nullable String> values) throws SQLException {
         ps.setArray(index, ps.getConnection().createArrayOf("text", values.toArray()));
     }
 

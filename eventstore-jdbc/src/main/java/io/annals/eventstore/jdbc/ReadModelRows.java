@@ -19,8 +19,7 @@ import javax.sql.DataSource;
 final class ReadModelRows {
 
     /** One row as stored. */
-    record Row(String key, String value) {
-    }
+    record Row(String key, String value) {}
 
     private final Dialect dialect;
     private final String read;
@@ -54,8 +53,7 @@ final class ReadModelRows {
     }
 
     /** Writes {@code upserts} and deletes the rows of {@code deletes}, in {@code c}'s transaction. */
-    void write(Connection c, String projection, Map<String, String> upserts, List<String> deletes)
-            throws SQLException {
+    void write(Connection c, String projection, Map<String, String> upserts, List<String> deletes) throws SQLException {
         if (!upserts.isEmpty()) {
             List<String> keys = new ArrayList<>(upserts.size());
             List<String> values = new ArrayList<>(upserts.size());
@@ -100,8 +98,7 @@ final class ReadModelRows {
     }
 
     /** Rows in key order. */
-    List<Row> list(DataSource dataSource, String projection, int offset, int limit)
-            throws SQLException {
+    List<Row> list(DataSource dataSource, String projection, int offset, int limit) throws SQLException {
         try (Connection c = dialect.connect(dataSource)) {
             return dialect.withStatement(c, list, ps -> {
                 ps.setString(1, projection);

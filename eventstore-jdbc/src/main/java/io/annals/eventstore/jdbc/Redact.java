@@ -6,13 +6,12 @@ import java.util.regex.Pattern;
 final class Redact {
 
     /** {@code password=...} (and similar keys) in the query string or properties of a URL. */
-    private static final Pattern SECRET_PARAMETER = Pattern.compile(
-            "(?i)((?:password|pwd|pass|passwd|secret|sslpassword|sslkey|token)=)[^&;]*");
+    private static final Pattern SECRET_PARAMETER =
+            Pattern.compile("(?i)((?:password|pwd|pass|passwd|secret|sslpassword|sslkey|token)=)[^&;]*");
     /** {@code user:password@} in the authority part of a URL. */
     private static final Pattern USER_INFO = Pattern.compile("(//[^/@:]*:)[^/@]*@");
 
-    private Redact() {
-    }
+    private Redact() {}
 
     /** The URL with every password replaced by {@code ***}. */
     static String url(String jdbcUrl) {

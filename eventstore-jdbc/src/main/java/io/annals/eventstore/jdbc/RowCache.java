@@ -33,16 +33,13 @@ final class RowCache {
     /** What the cache knows of a key. */
     sealed interface Lookup {
         /** The key's row, as stored. */
-        record Stored(String json) implements Lookup {
-        }
+        record Stored(String json) implements Lookup {}
 
         /** The key has no row. */
-        record Missing() implements Lookup {
-        }
+        record Missing() implements Lookup {}
 
         /** The cache does not know: ask the database. */
-        record Unknown() implements Lookup {
-        }
+        record Unknown() implements Lookup {}
     }
 
     private static final Lookup MISSING = new Lookup.Missing();
@@ -51,6 +48,7 @@ final class RowCache {
     private final int capacity;
     /** By key: the row's JSON, or null when the key is known to have no row. */
     private final LinkedHashMap<String, @Nullable String> rows;
+
     private long validAt = -1;
     private boolean complete;
 

@@ -17,8 +17,7 @@ import java.util.stream.Collectors;
  */
 public final class SchemaScript {
 
-    private SchemaScript() {
-    }
+    private SchemaScript() {}
 
     /**
      * {@code DATABASE [--prefix P] [--schema S]}: prints the script to standard output; exits
@@ -56,8 +55,8 @@ public final class SchemaScript {
             };
         }
         if (tables.schema() != null && !kind.hasSchemas()) {
-            throw new IllegalArgumentException("--schema is for PostgreSQL; a " + kind.name()
-                    + " database has no schemas");
+            throw new IllegalArgumentException(
+                    "--schema is for PostgreSQL; a " + kind.name() + " database has no schemas");
         }
         Dialect dialect = kind.create().apply(StoreSettings.defaults(), tables);
         return new Migrator(dialect).ddl(Clock.systemUTC());
@@ -65,7 +64,10 @@ public final class SchemaScript {
 
     private static void usage(PrintStream out, String problem) {
         out.println(problem);
-        out.println("usage: SchemaScript " + Dialects.ALL.stream().map(k -> k.name().toLowerCase(
-                java.util.Locale.ROOT)).collect(Collectors.joining("|")) + " [--prefix P] [--schema S]");
+        out.println("usage: SchemaScript "
+                + Dialects.ALL.stream()
+                        .map(k -> k.name().toLowerCase(java.util.Locale.ROOT))
+                        .collect(Collectors.joining("|"))
+                + " [--prefix P] [--schema S]");
     }
 }

@@ -56,8 +56,12 @@ final class SqlText {
         return new SqlText(folder, Map.copyOf(out));
     }
 
-    private static void put(Map<String, Object> out, String file, @Nullable String name,
-                            StringBuilder text, Map<String, String> placeholders) {
+    private static void put(
+            Map<String, Object> out,
+            String file,
+            @Nullable String name,
+            StringBuilder text,
+            Map<String, String> placeholders) {
         if (name == null) {
             return;
         }
@@ -103,8 +107,8 @@ final class SqlText {
         while (m.find()) {
             String value = placeholders.get(m.group(1));
             if (value == null) {
-                throw new IllegalStateException(where + ": no value for the placeholder {"
-                        + m.group(1) + "} (known: " + placeholders.keySet() + ")");
+                throw new IllegalStateException(where + ": no value for the placeholder {" + m.group(1) + "} (known: "
+                        + placeholders.keySet() + ")");
             }
             m.appendReplacement(out, Matcher.quoteReplacement(value));
         }

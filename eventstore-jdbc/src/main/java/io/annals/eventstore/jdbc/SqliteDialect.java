@@ -2,7 +2,6 @@ package io.annals.eventstore.jdbc;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.annals.eventstore.EventStoreException;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -62,6 +61,7 @@ final class SqliteDialect extends Dialect {
 
     /** sqlite-jdbc's open flags (sqlite3_open_v2): read-only; read-write without create. */
     private static final String OPEN_READ_ONLY = "1";
+
     private static final String OPEN_READ_WRITE = "2";
 
     /** One lock per database file in this JVM, shared by every store opened on it. */
@@ -75,11 +75,16 @@ final class SqliteDialect extends Dialect {
      * connection is configured.
      */
     private final Map<SQLiteConnection, Map<String, PreparedStatement>> configured = new HashMap<>();
+
     private volatile ReentrantLock writeLock = new ReentrantLock(true);
     private volatile String databaseFile = "";
 
     SqliteDialect(StoreSettings settings, TableNames tables) {
-        super("SQLite", Dialects.SQLITE.folder(), settings, tables,
+        super(
+                "SQLite",
+                Dialects.SQLITE.folder(),
+                settings,
+                tables,
                 Map.of("event_columns", EventColumn.selectList(EventColumn::column)));
         if (tables.schema() != null) {
             throw new IllegalArgumentException("schema(...) is a PostgreSQL option; a SQLite "
@@ -104,7 +109,8 @@ final class SqliteDialect extends Dialect {
         if (query >= 0) {
             path = path.substring(0, query);
         }
-        if (path.isEmpty() || path.toLowerCase(Locale.ROOT).contains(":memory:")
+        if (path.isEmpty()
+                || path.toLowerCase(Locale.ROOT).contains(":memory:")
                 || jdbcUrl.toLowerCase(Locale.ROOT).contains("mode=memory")) {
             throw new IllegalArgumentException("'" + Redact.url(jdbcUrl) + "' is an in-memory SQLite "
                     + "database: each pooled connection would see a database of its own; use a "
@@ -113,12 +119,12 @@ final class SqliteDialect extends Dialect {
         Path file = Path.of(path).toAbsolutePath();
         Path directory = file.getParent();
         if (directory != null && !Files.isDirectory(directory)) {
-            throw new IllegalArgumentException("the directory " + directory + " of the SQLite "
-                    + "database " + path + " does not exist");
+            throw new IllegalArgumentException(
+                    "the directory " + directory + " of the SQLite " + "database " + path + " does not exist");
         }
         if (mode != OpenMode.MIGRATE && !Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("there is no SQLite database at " + file + " (in "
-                    + mode + " mode the store never creates one)");
+            throw new IllegalArgumentException(
+                    "there is no SQLite database at " + file + " (in " + mode + " mode the store never creates one)");
         }
     }
 
@@ -136,7 +142,8 @@ final class SqliteDialect extends Dialect {
 
     @Override
     void startUp(DataSource dataSource, OpenMode mode) {
-        try (Connection c = connect(dataSource); Statement st = c.createStatement()) {
+        try (Connection c = connect(dataSource);
+                Statement st = c.createStatement()) {
             String file = null;
             try (ResultSet rs = st.executeQuery("PRAGMA database_list")) {
                 while (rs.next()) {
@@ -156,8 +163,8 @@ final class SqliteDialect extends Dialect {
             if (!"wal".equalsIgnoreCase(journal) && mode != OpenMode.READ_ONLY) {
                 journal = queryString(st, "PRAGMA journal_mode = WAL");
                 if (!"wal".equalsIgnoreCase(journal)) {
-                    throw new StoreConfigurationException("SQLite did not switch " + file
-                            + " to journal_mode=WAL (it reads back '" + journal + "')");
+                    throw new StoreConfigurationException(
+                            "SQLite did not switch " + file + " to journal_mode=WAL (it reads back '" + journal + "')");
                 }
             }
         } catch (SQLException e) {
@@ -349,14 +356,13 @@ final class SqliteDialect extends Dialect {
         // SQLITE_CONSTRAINT_PRIMARYKEY (1555): the position, which only a bug could repeat.
         return e instanceof SQLiteException s
                 && (s.getResultCode() == SQLiteErrorCode.SQLITE_CONSTRAINT_UNIQUE
-                    || s.getResultCode() == SQLiteErrorCode.SQLITE_CONSTRAINT_PRIMARYKEY);
+                        || s.getResultCode() == SQLiteErrorCode.SQLITE_CONSTRAINT_PRIMARYKEY);
     }
 
     @Override
     boolean isRetryableConflict(SQLException e) {
         // SQLITE_BUSY_SNAPSHOT (517): another process committed after this statement's read began.
-        return e instanceof SQLiteException s
-                && s.getResultCode() == SQLiteErrorCode.SQLITE_BUSY_SNAPSHOT;
+        return e instanceof SQLiteException s && s.getResultCode() == SQLiteErrorCode.SQLITE_BUSY_SNAPSHOT;
     }
 
     @Override
@@ -366,8 +372,7 @@ final class SqliteDialect extends Dialect {
     }
 
     @Override
-    void bindList(PreparedStatement ps, int index, List<? extends @Nullable String> values)
-            throws SQLException {
+    void bindList(PreparedStatement ps, int index, List<? extends @Nullable String> values) throws SQLException {
         ps.setString(index, Json.array(values));
     }
 

@@ -9,7 +9,6 @@ record StoreSettings(Clock clock, AppendLimits limits, Durability durability, Du
 
     /** The builder's defaults. */
     static StoreSettings defaults() {
-        return new StoreSettings(Clock.systemUTC(), AppendLimits.defaults(), Durability.FULL,
-                Duration.ofSeconds(5));
+        return new StoreSettings(Clock.systemUTC(), AppendLimits.defaults(), Durability.FULL, Duration.ofSeconds(5));
     }
 }

@@ -29,19 +29,21 @@ final class ChildJvm implements AutoCloseable {
     private ChildJvm(Process process, Path stderr) {
         this.process = process;
         this.stderr = stderr;
-        this.reader = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(
-                    process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = in.readLine()) != null; ) {
-                    synchronized (lines) {
-                        lines.add(line);
-                        lines.notifyAll();
+        this.reader = new Thread(
+                () -> {
+                    try (BufferedReader in = new BufferedReader(
+                            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                        for (String line; (line = in.readLine()) != null; ) {
+                            synchronized (lines) {
+                                lines.add(line);
+                                lines.notifyAll();
+                            }
+                        }
+                    } catch (IOException e) {
+                        // the child was killed mid-line: what was read is what it acknowledged
                     }
-                }
-            } catch (IOException e) {
-                // the child was killed mid-line: what was read is what it acknowledged
-            }
-        }, "child-stdout");
+                },
+                "child-stdout");
         reader.setDaemon(true);
         reader.start();
     }
@@ -106,8 +108,7 @@ final class ChildJvm implements AutoCloseable {
     int await(long timeoutMillis) throws InterruptedException {
         if (!process.waitFor(timeoutMillis, TimeUnit.MILLISECONDS)) {
             kill();
-            throw new AssertionError("the child did not finish in " + timeoutMillis + " ms; "
-                    + describe());
+            throw new AssertionError("the child did not finish in " + timeoutMillis + " ms; " + describe());
         }
         reader.join(10_000);
         return process.exitValue();

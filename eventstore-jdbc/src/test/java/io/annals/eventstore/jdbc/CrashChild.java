@@ -31,8 +31,7 @@ final class CrashChild {
 
     static final int BATCH = 5;
 
-    private CrashChild() {
-    }
+    private CrashChild() {}
 
     public static void main(String[] args) throws Exception {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
@@ -90,8 +89,11 @@ final class CrashChild {
         KeyedProjector<String, Total> totals = store.projectors()
                 .keyed(new Totals("totals"), ProjectionRunnerContract.CODEC, ProjectionRunnerContract.TOTALS);
         ProjectionRunner runner = ProjectionRunner.builder(store)
-                .add(totals).add(store.projectors().sql(tables, ProjectionRunnerContract.CODEC))
-                .batchSize(5).pollInterval(Duration.ofMillis(10)).maxBackoff(Duration.ofMillis(200))
+                .add(totals)
+                .add(store.projectors().sql(tables, ProjectionRunnerContract.CODEC))
+                .batchSize(5)
+                .pollInterval(Duration.ofMillis(10))
+                .maxBackoff(Duration.ofMillis(200))
                 .build();
         runner.start();
         out.println("STARTED");

@@ -8,15 +8,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.EventData;
-import io.annals.eventstore.tck.EventStoreContract;
 import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.projection.KeyedProjector;
 import io.annals.eventstore.projection.ProjectionRunner;
+import io.annals.eventstore.projection.ProjectionStatus;
+import io.annals.eventstore.tck.EventStoreContract;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Deposited;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Total;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Totals;
-import io.annals.eventstore.projection.ProjectionStatus;
-import io.annals.eventstore.RecordedEvent;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -64,16 +64,14 @@ abstract class CrashRecoveryContract {
 
     @Test
     @Timeout(300)
-    void an_appender_killed_at_random_moments_loses_no_acknowledged_batch_and_tears_none()
-            throws Exception {
+    void an_appender_killed_at_random_moments_loses_no_acknowledged_batch_and_tears_none() throws Exception {
         killAppenders(5, new Random(1));
     }
 
     @Test
     @Tag("nightly")
     @Timeout(3600)
-    void fifty_appenders_killed_at_random_moments_lose_no_acknowledged_batch_and_tear_none()
-            throws Exception {
+    void fifty_appenders_killed_at_random_moments_lose_no_acknowledged_batch_and_tear_none() throws Exception {
         killAppenders(50, new Random(50));
     }
 
@@ -84,8 +82,8 @@ abstract class CrashRecoveryContract {
         int unacknowledgedTail = 0;
         int lostAcknowledgements = 0;
         for (int round = 0; round < rounds; round++) {
-            try (ChildJvm child = ChildJvm.start(CrashChild.class, null, "append", url,
-                    Long.toString(random.nextLong()))) {
+            try (ChildJvm child =
+                    ChildJvm.start(CrashChild.class, null, "append", url, Long.toString(random.nextLong()))) {
                 assertThat(child.awaitLine(l -> l.startsWith("ACK "), 60_000))
                         .as("round %d: the child acknowledged an append; %s", round, child.describe())
                         .isTrue();
@@ -110,8 +108,9 @@ abstract class CrashRecoveryContract {
         assertThat(acked).hasSizeGreaterThan(rounds);
         // Not an assertion, but worth a line when a run goes wrong: how many batches were stored
         // whose acknowledgement the kill swallowed.
-        System.out.printf("%s: %d rounds, %d acknowledged batches, %d stored but unacknowledged, "
-                + "%d retried after a lost acknowledgement%n",
+        System.out.printf(
+                "%s: %d rounds, %d acknowledged batches, %d stored but unacknowledged, "
+                        + "%d retried after a lost acknowledgement%n",
                 db().name(), rounds, acked.size(), unacknowledgedTail, lostAcknowledgements);
     }
 
@@ -129,8 +128,11 @@ abstract class CrashRecoveryContract {
         String[] ids = f[3].split(",");
         List<EventData> events = new ArrayList<>();
         for (int i = 0; i < ids.length; i++) {
-            events.add(new EventData(java.util.UUID.fromString(ids[i]), "Batched",
-                    CrashChild.payload(java.util.UUID.fromString(batch), i), Map.of()));
+            events.add(new EventData(
+                    java.util.UUID.fromString(ids[i]),
+                    "Batched",
+                    CrashChild.payload(java.util.UUID.fromString(batch), i),
+                    Map.of()));
         }
         try (JdbcEventStore store = JdbcEventStore.open(url)) {
             boolean stored = EventStoreContract.readAllOf(store).stream()
@@ -173,12 +175,15 @@ abstract class CrashRecoveryContract {
                 assertThat(k + i).as("batch %s is whole", batch).isLessThan(all.size());
                 RecordedEvent r = all.get(k + i);
                 JsonNode json = JSON.readTree(r.json());
-                assertThat(json.get("batch").asText()).as("event %d of batch %s, in one run of the log", i, batch)
+                assertThat(json.get("batch").asText())
+                        .as("event %d of batch %s, in one run of the log", i, batch)
                         .isEqualTo(batch);
                 assertThat(json.get("i").asInt()).isEqualTo(i);
                 assertThat(r.streamId()).isEqualTo(all.get(k).streamId());
                 long previous = lastVersion.getOrDefault(r.streamId(), 0L);
-                assertThat(r.version()).as("versions of %s are contiguous", r.streamId()).isEqualTo(previous + 1);
+                assertThat(r.version())
+                        .as("versions of %s are contiguous", r.streamId())
+                        .isEqualTo(previous + 1);
                 lastVersion.put(r.streamId(), r.version());
             }
             lastOfBatch.put(batch, all.get(k + CrashChild.BATCH - 1));
@@ -189,7 +194,8 @@ abstract class CrashRecoveryContract {
             assertThat(last.streamId()).isEqualTo(a.stream());
             assertThat(last.version()).isEqualTo(a.lastVersion());
         }
-        return (int) lastOfBatch.keySet().stream().filter(b -> !acked.containsKey(b)).count();
+        return (int)
+                lastOfBatch.keySet().stream().filter(b -> !acked.containsKey(b)).count();
     }
 
     // --- 2. kill -9 mid-projection --------------------------------------------------------
@@ -216,12 +222,15 @@ abstract class CrashRecoveryContract {
                 for (int i = 0; i < depositsPerRound; i++) {
                     // amount 0 closes the account: its row is deleted, so order matters too
                     long amount = random.nextInt(10) == 0 ? 0 : 1 + random.nextInt(1000);
-                    store.append("acct-" + random.nextInt(12), ExpectedVersion.any(),
+                    store.append(
+                            "acct-" + random.nextInt(12),
+                            ExpectedVersion.any(),
                             List.of(CODEC.encode(new Deposited(amount))));
                 }
                 try (ChildJvm child = ChildJvm.start(CrashChild.class, null, "project", url)) {
                     assertThat(child.awaitLine("STARTED"::equals, 60_000))
-                            .as("round %d: the runner started; %s", round, child.describe()).isTrue();
+                            .as("round %d: the runner started; %s", round, child.describe())
+                            .isTrue();
                     Thread.sleep(random.nextInt(depositsPerRound * 2));
                     child.kill();
                 }
@@ -233,14 +242,18 @@ abstract class CrashRecoveryContract {
             // A last runner, in this process, finishes the work: the read models then equal the
             // fold of the whole log.
             KeyedProjector<String, Total> totals = store.projectors().keyed(new Totals("totals"), CODEC, TOTALS);
-            try (ProjectionRunner runner = ProjectionRunner.builder(store).add(totals)
-                    .add(store.projectors().sql(new DepositTables(), CODEC)).build()) {
-                assertThat(runner.catchUp()).extracting(ProjectionStatus::lastError).containsOnly(Optional.empty());
+            try (ProjectionRunner runner = ProjectionRunner.builder(store)
+                    .add(totals)
+                    .add(store.projectors().sql(new DepositTables(), CODEC))
+                    .build()) {
+                assertThat(runner.catchUp())
+                        .extracting(ProjectionStatus::lastError)
+                        .containsOnly(Optional.empty());
             }
             checkReadModelsAgainstTheLog(store, true);
             db().checkIntegrity(url);
-            System.out.printf("%s: %d rounds, %d kills left a projection part-way%n", db().name(),
-                    rounds, midBatchKills);
+            System.out.printf(
+                    "%s: %d rounds, %d kills left a projection part-way%n", db().name(), rounds, midBatchKills);
         }
     }
 
@@ -260,7 +273,8 @@ abstract class CrashRecoveryContract {
         assertThat(keyed).as("keyed read model at checkpoint %d", keyedAt).isEqualTo(foldUpTo(all, keyedAt));
 
         long tablesAt = store.projectors().sql(new DepositTables(), CODEC).checkpoint();
-        assertThat(DepositTables.totals(store.dataSource())).as("tables at checkpoint %d", tablesAt)
+        assertThat(DepositTables.totals(store.dataSource()))
+                .as("tables at checkpoint %d", tablesAt)
                 .isEqualTo(foldUpTo(all, tablesAt));
         assertThat(DepositTables.logged(store.dataSource()))
                 .isEqualTo(all.stream().filter(r -> r.position() <= tablesAt).count());

@@ -23,10 +23,11 @@ class DepositTables implements SqlProjection<Deposited> {
         void before(Connection c, Envelope<Deposited> e) throws SQLException;
     }
 
-    volatile Hook hook = (c, e) -> { };
+    volatile Hook hook = (c, e) -> {};
 
     static void create(DataSource ds) throws SQLException {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = ds.getConnection();
+                Statement st = c.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS deposit_log (position BIGINT PRIMARY KEY, "
                     + "account TEXT NOT NULL, amount BIGINT NOT NULL)");
             st.execute("CREATE TABLE IF NOT EXISTS account_totals (account TEXT PRIMARY KEY, "
@@ -42,8 +43,8 @@ class DepositTables implements SqlProjection<Deposited> {
     @Override
     public void apply(Connection c, Envelope<Deposited> e) throws SQLException {
         hook.before(c, e);
-        try (PreparedStatement log = c.prepareStatement(
-                "INSERT INTO deposit_log (position, account, amount) VALUES (?, ?, ?)")) {
+        try (PreparedStatement log =
+                c.prepareStatement("INSERT INTO deposit_log (position, account, amount) VALUES (?, ?, ?)")) {
             log.setLong(1, e.recorded().position());
             log.setString(2, e.recorded().streamId());
             log.setLong(3, e.event().amount());
@@ -76,8 +77,9 @@ class DepositTables implements SqlProjection<Deposited> {
 
     static Map<String, Total> totals(DataSource ds) throws SQLException {
         Map<String, Total> out = new TreeMap<>();
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT account, total, deposits FROM account_totals")) {
+        try (Connection c = ds.getConnection();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT account, total, deposits FROM account_totals")) {
             while (rs.next()) {
                 out.put(rs.getString(1), new Total(rs.getLong(2), rs.getLong(3)));
             }
@@ -86,8 +88,9 @@ class DepositTables implements SqlProjection<Deposited> {
     }
 
     static long logged(DataSource ds) throws SQLException {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM deposit_log")) {
+        try (Connection c = ds.getConnection();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM deposit_log")) {
             rs.next();
             return rs.getLong(1);
         }

@@ -19,8 +19,7 @@ import javax.sql.DataSource;
  */
 final class DroppingDataSource {
 
-    private DroppingDataSource() {
-    }
+    private DroppingDataSource() {}
 
     /** Set to make the next commit "lose" its acknowledgement; cleared when it happens. */
     static final class Trap {
@@ -29,8 +28,8 @@ final class DroppingDataSource {
     }
 
     static DataSource wrap(DataSource real, Trap trap) {
-        return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(),
-                new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
+        return (DataSource) Proxy.newProxyInstance(
+                DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
                     Object result = invoke(real, method, args);
                     if (result instanceof Connection c && method.getName().equals("getConnection")) {
                         return connection(c, trap);
@@ -40,13 +39,12 @@ final class DroppingDataSource {
     }
 
     private static Connection connection(Connection real, Trap trap) {
-        return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(),
-                new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+        return (Connection) Proxy.newProxyInstance(
+                Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, (proxy, method, args) -> {
                     Object result = invoke(real, method, args);
                     if (result instanceof PreparedStatement ps) {
                         String sql = (String) args[0];
-                        return statement(ps, PreparedStatement.class,
-                                sql.contains("INSERT INTO annals_events"), trap);
+                        return statement(ps, PreparedStatement.class, sql.contains("INSERT INTO annals_events"), trap);
                     }
                     if (result instanceof Statement st) {
                         return statement(st, Statement.class, false, trap);
@@ -58,8 +56,10 @@ final class DroppingDataSource {
     private static <T extends Statement> T statement(T real, Class<T> type, boolean commits, Trap trap) {
         InvocationHandler h = (proxy, method, args) -> {
             boolean committing = commits && method.getName().startsWith("execute")
-                    || method.getName().equals("execute") && args != null && args.length == 1
-                       && "COMMIT".equals(args[0]);
+                    || method.getName().equals("execute")
+                            && args != null
+                            && args.length == 1
+                            && "COMMIT".equals(args[0]);
             if (committing && trap.beforeCommit.compareAndSet(true, false)) {
                 real.getConnection().close();
                 throw new SQLRecoverableException("connection dropped before the commit was sent (test)", "08006");
@@ -74,8 +74,7 @@ final class DroppingDataSource {
         return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, h));
     }
 
-    private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args)
-            throws Throwable {
+    private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable {
         try {
             return method.invoke(target, args);
         } catch (InvocationTargetException e) {

@@ -3,11 +3,11 @@ package io.annals.eventstore.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.annals.eventstore.Aggregate;
-import io.annals.eventstore.command.AggregateState;
 import io.annals.eventstore.Command;
-import io.annals.eventstore.command.CommandHandler;
 import io.annals.eventstore.Event;
 import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.command.AggregateState;
+import io.annals.eventstore.command.CommandHandler;
 import io.annals.eventstore.snapshot.Snapshot;
 import io.annals.eventstore.snapshot.SnapshotPolicy;
 import io.annals.eventstore.snapshot.SnapshotSettings;
@@ -17,7 +17,6 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CyclicBarrier;
@@ -25,7 +24,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
@@ -40,7 +38,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 abstract class FaultContract extends ReliabilityContract {
 
-
     // --- 8. snapshots ---------------------------------------------------------------------
 
     /** The test aggregate: a tally of numbers, with every number kept. */
@@ -51,11 +48,9 @@ abstract class FaultContract extends ReliabilityContract {
         }
     }
 
-    record Added(long n) implements Event {
-    }
+    record Added(long n) implements Event {}
 
-    record Tally(long sum, List<Long> values) {
-    }
+    record Tally(long sum, List<Long> values) {}
 
     static final class Tallies implements Aggregate<Tally, Add, Added> {
         @Override
@@ -82,12 +77,17 @@ abstract class FaultContract extends ReliabilityContract {
     }
 
     static final JacksonEventCodec<Added> TALLY_CODEC = JacksonEventCodec.builder(Added.class)
-            .register("Added", Added.class).build();
+            .register("Added", Added.class)
+            .build();
 
     private static CommandHandler<Tally, Add, Added> handler(JdbcEventStore store, int schemaVersion, int every) {
-        return CommandHandler.builder(new Tallies(), store, TALLY_CODEC).maxAttempts(1000)
-                .snapshots(new SnapshotSettings<>(store.snapshots(), JacksonStateCodec.of(Tally.class),
-                        schemaVersion, SnapshotPolicy.everyEvents(every)))
+        return CommandHandler.builder(new Tallies(), store, TALLY_CODEC)
+                .maxAttempts(1000)
+                .snapshots(new SnapshotSettings<>(
+                        store.snapshots(),
+                        JacksonStateCodec.of(Tally.class),
+                        schemaVersion,
+                        SnapshotPolicy.everyEvents(every)))
                 .build();
     }
 
@@ -126,8 +126,14 @@ abstract class FaultContract extends ReliabilityContract {
                         List<RecordedEvent> head = store.readStream("tally-t", 1, 1);
                         if (!head.isEmpty()) {
                             long n = TALLY_CODEC.decode(head.get(0)).event().n();
-                            store.snapshots().save(new Snapshot("tally-t", 1, head.get(0).eventId(), 1,
-                                    "{\"sum\":" + n + ",\"values\":[" + n + "]}", Instant.now()));
+                            store.snapshots()
+                                    .save(new Snapshot(
+                                            "tally-t",
+                                            1,
+                                            head.get(0).eventId(),
+                                            1,
+                                            "{\"sum\":" + n + ",\"values\":[" + n + "]}",
+                                            Instant.now()));
                         }
                         Thread.sleep(2);
                     }
@@ -141,13 +147,24 @@ abstract class FaultContract extends ReliabilityContract {
             }
             assertThat(tallies.load("t")).isEqualTo(fold(store, "t"));
             assertThat(fold(store, "t").version()).isEqualTo(threads * 15);
-            assertThat(store.snapshots().load("tally-t").orElseThrow().version()).isGreaterThan(1);
+            assertThat(store.snapshots().load("tally-t").orElseThrow().version())
+                    .isGreaterThan(1);
         }
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"not json at all", "{\"sum\":12,\"values\":[1,2", "{}", "null",
-            "{\"sum\":\"many\",\"values\":[]}", "[]", "{\"sum\":3}", "{\"values\":[1,2]}", ""})
+    @ValueSource(
+            strings = {
+                "not json at all",
+                "{\"sum\":12,\"values\":[1,2",
+                "{}",
+                "null",
+                "{\"sum\":\"many\",\"values\":[]}",
+                "[]",
+                "{\"sum\":3}",
+                "{\"values\":[1,2]}",
+                ""
+            })
     void a_corrupt_snapshot_is_ignored_and_the_events_are_folded(String corrupt) throws Exception {
         String url = db().newUrl("snap-corrupt");
         try (JdbcEventStore store = JdbcEventStore.open(url)) {
@@ -155,11 +172,13 @@ abstract class FaultContract extends ReliabilityContract {
             for (int i = 1; i <= 7; i++) {
                 tallies.handle(new Add("c", i));
             }
-            assertThat(store.snapshots().load("tally-c").orElseThrow().version()).isEqualTo(6);
+            assertThat(store.snapshots().load("tally-c").orElseThrow().version())
+                    .isEqualTo(6);
             sql(url, "UPDATE annals_snapshots SET state = ? WHERE stream_id = ?", corrupt, "tally-c");
 
             assertThat(tallies.load("c")).isEqualTo(fold(store, "c"));
-            assertThat(tallies.handle(new Add("c", 8)).state()).isEqualTo(fold(store, "c").state());
+            assertThat(tallies.handle(new Add("c", 8)).state())
+                    .isEqualTo(fold(store, "c").state());
         }
     }
 
@@ -176,8 +195,11 @@ abstract class FaultContract extends ReliabilityContract {
             sql(url, "UPDATE annals_snapshots SET version = 99 WHERE stream_id = ?", "tally-f");
             assertThat(tallies.load("f")).isEqualTo(truth);
             // the right version, another event's id
-            sql(url, "UPDATE annals_snapshots SET version = 3, last_event_id = ? WHERE stream_id = ?",
-                    UUID.randomUUID(), "tally-f");
+            sql(
+                    url,
+                    "UPDATE annals_snapshots SET version = 3, last_event_id = ? WHERE stream_id = ?",
+                    UUID.randomUUID(),
+                    "tally-f");
             assertThat(tallies.load("f")).isEqualTo(truth);
             // an impossible version
             sql(url, "UPDATE annals_snapshots SET version = 0 WHERE stream_id = ?", "tally-f");
@@ -194,8 +216,14 @@ abstract class FaultContract extends ReliabilityContract {
                 v1.handle(new Add("v", i));
             }
             // an older shape, under schema version 1, that would not even fold the same
-            store.snapshots().save(new Snapshot("tally-v", 4, store.readStream("tally-v", 4, 1).get(0).eventId(),
-                    1, "{\"sum\":-1000,\"values\":[]}", Instant.now()));
+            store.snapshots()
+                    .save(new Snapshot(
+                            "tally-v",
+                            4,
+                            store.readStream("tally-v", 4, 1).get(0).eventId(),
+                            1,
+                            "{\"sum\":-1000,\"values\":[]}",
+                            Instant.now()));
             CommandHandler<Tally, Add, Added> v2 = handler(store, 2, 1000);
 
             assertThat(v2.load("v")).isEqualTo(fold(store, "v"));
@@ -204,7 +232,8 @@ abstract class FaultContract extends ReliabilityContract {
     }
 
     private static void sql(String url, String sql, Object... args) throws SQLException {
-        try (Connection c = DriverManager.getConnection(url); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = DriverManager.getConnection(url);
+                PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 ps.setObject(i + 1, args[i]);
             }

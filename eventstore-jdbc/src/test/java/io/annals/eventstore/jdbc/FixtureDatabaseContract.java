@@ -43,39 +43,45 @@ abstract class FixtureDatabaseContract {
                 assertThat(r.version()).isEqualTo(e.version());
                 assertThat(r.eventId()).isEqualTo(e.eventId());
                 assertThat(r.type()).isEqualTo("Deposited");
-                assertThat(JSON.readTree(r.json())).isEqualTo(JSON.readTree(e.data().json()));
+                assertThat(JSON.readTree(r.json()))
+                        .isEqualTo(JSON.readTree(e.data().json()));
                 assertThat(r.metadata()).isEqualTo(e.metadata());
                 assertThat(r.recordedAt()).isEqualTo(FixtureDatabases.RECORDED_AT);
                 if (i > 0) {
                     assertThat(r.position()).isGreaterThan(log.get(i - 1).position());
                 }
             }
-            assertThat(store.readStream("acct-1", 1, 10)).extracting(RecordedEvent::version)
+            assertThat(store.readStream("acct-1", 1, 10))
+                    .extracting(RecordedEvent::version)
                     .containsExactly(1L, 2L, 3L);
             assertThat(store.snapshots().load("acct-1")).contains(FixtureDatabases.SNAPSHOT);
 
-            KeyedProjector<String, ProjectionRunnerContract.Total> totals = store.projectors()
-                    .keyed(new ProjectionRunnerContract.Totals("totals"), CODEC, TOTALS);
+            KeyedProjector<String, ProjectionRunnerContract.Total> totals =
+                    store.projectors().keyed(new ProjectionRunnerContract.Totals("totals"), CODEC, TOTALS);
             assertThat(totals.checkpoint()).isEqualTo(log.get(log.size() - 1).position());
-            assertThat(totals.list(0, 10).stream()
-                    .collect(Collectors.toMap(row -> row.key(), row -> row.value())))
+            assertThat(totals.list(0, 10).stream().collect(Collectors.toMap(row -> row.key(), row -> row.value())))
                     .isEqualTo(FixtureDatabases.TOTALS_ROWS);
         }
     }
 
     @Test
-    void a_fixture_database_takes_new_events_after_the_old_ones_and_its_projection_carries_on()
-            throws Exception {
+    void a_fixture_database_takes_new_events_after_the_old_ones_and_its_projection_carries_on() throws Exception {
         try (JdbcEventStore store = restore(FixtureDatabases.VERSION).open()) {
-            long last = store.readAll(0, 100).get(FixtureDatabases.EVENTS.size() - 1).position();
-            long position = store.append("acct-2", ExpectedVersion.exactly(1),
-                    List.of(EventData.of("Deposited", "{\"amount\":4}"))).position();
+            long last = store.readAll(0, 100)
+                    .get(FixtureDatabases.EVENTS.size() - 1)
+                    .position();
+            long position = store.append(
+                            "acct-2", ExpectedVersion.exactly(1), List.of(EventData.of("Deposited", "{\"amount\":4}")))
+                    .position();
             assertThat(position).isGreaterThan(last);
-            assertThat(store.readAll(last, 10)).extracting(RecordedEvent::position).containsExactly(position);
+            assertThat(store.readAll(last, 10))
+                    .extracting(RecordedEvent::position)
+                    .containsExactly(position);
 
-            KeyedProjector<String, ProjectionRunnerContract.Total> totals = store.projectors()
-                    .keyed(new ProjectionRunnerContract.Totals("totals"), CODEC, TOTALS);
-            try (ProjectionRunner runner = ProjectionRunner.builder(store).add(totals).build()) {
+            KeyedProjector<String, ProjectionRunnerContract.Total> totals =
+                    store.projectors().keyed(new ProjectionRunnerContract.Totals("totals"), CODEC, TOTALS);
+            try (ProjectionRunner runner =
+                    ProjectionRunner.builder(store).add(totals).build()) {
                 runner.catchUp();
             }
             assertThat(totals.get("acct-2")).contains(new ProjectionRunnerContract.Total(15, 2));
@@ -85,10 +91,12 @@ abstract class FixtureDatabaseContract {
 
     @Test
     void a_fixture_database_passes_validation_and_opens_read_only() throws Exception {
-        try (JdbcEventStore store = restore(FixtureDatabases.VERSION).openMode(OpenMode.VALIDATE).open()) {
+        try (JdbcEventStore store =
+                restore(FixtureDatabases.VERSION).openMode(OpenMode.VALIDATE).open()) {
             assertThat(store.readAll(0, 100)).hasSize(FixtureDatabases.EVENTS.size());
         }
-        try (JdbcEventStore store = restore(FixtureDatabases.VERSION).openMode(OpenMode.READ_ONLY).open()) {
+        try (JdbcEventStore store =
+                restore(FixtureDatabases.VERSION).openMode(OpenMode.READ_ONLY).open()) {
             assertThat(store.readStream("acct-2", 1, 10)).hasSize(1);
         }
     }

@@ -38,6 +38,7 @@ final class FixtureDatabases {
     static final String VERSION = "0.1.0";
     /** The schema the PostgreSQL fixture was written in; a restore renames it. */
     static final String PG_SCHEMA = "annals_fixture";
+
     static final Instant RECORDED_AT = Instant.parse("2026-11-29T12:00:00Z");
 
     /** One appended event of the fixture. */
@@ -78,7 +79,9 @@ final class FixtureDatabases {
             Appended e = EVENTS.get(i);
             // acct-1's first two events are one append, the others one each
             if (i == 0) {
-                store.append(e.streamId(), ExpectedVersion.noStream(),
+                store.append(
+                        e.streamId(),
+                        ExpectedVersion.noStream(),
                         List.of(e.data(), EVENTS.get(1).data()));
                 i++;
                 continue;
@@ -86,9 +89,10 @@ final class FixtureDatabases {
             store.append(e.streamId(), ExpectedVersion.exactly(e.version() - 1), List.of(e.data()));
         }
         store.snapshots().save(SNAPSHOT);
-        KeyedProjector<String, ProjectionRunnerContract.Total> totals = store.projectors()
-                .keyed(new ProjectionRunnerContract.Totals("totals"), CODEC, TOTALS);
-        try (ProjectionRunner runner = ProjectionRunner.builder(store).add(totals).build()) {
+        KeyedProjector<String, ProjectionRunnerContract.Total> totals =
+                store.projectors().keyed(new ProjectionRunnerContract.Totals("totals"), CODEC, TOTALS);
+        try (ProjectionRunner runner =
+                ProjectionRunner.builder(store).add(totals).build()) {
             runner.catchUp();
         }
     }
@@ -98,19 +102,30 @@ final class FixtureDatabases {
         Files.createDirectories(dir);
         Path sqlite = dir.resolve("annals.db");
         Files.deleteIfExists(sqlite);
-        try (JdbcEventStore store = configure(JdbcEventStore.builder("jdbc:sqlite:" + sqlite)).open()) {
+        try (JdbcEventStore store =
+                configure(JdbcEventStore.builder("jdbc:sqlite:" + sqlite)).open()) {
             write(store);
         }
         PostgresTestDatabase.execute("DROP SCHEMA IF EXISTS " + PG_SCHEMA + " CASCADE");
         try (JdbcEventStore store = configure(JdbcEventStore.builder(PostgresTestDatabase.URL))
-                .schema(PG_SCHEMA).open()) {
+                .schema(PG_SCHEMA)
+                .open()) {
             write(store);
         }
         Path dump = dir.resolve("postgresql.sql");
-        Process p = new ProcessBuilder("pg_dump", "--host=127.0.0.1", "--username=postgres",
-                "--schema=" + PG_SCHEMA, "--inserts", "--no-owner", "--no-privileges",
-                "--no-comments", "test").redirectOutput(dump.toFile())
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process p = new ProcessBuilder(
+                        "pg_dump",
+                        "--host=127.0.0.1",
+                        "--username=postgres",
+                        "--schema=" + PG_SCHEMA,
+                        "--inserts",
+                        "--no-owner",
+                        "--no-privileges",
+                        "--no-comments",
+                        "test")
+                .redirectOutput(dump.toFile())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         if (p.waitFor() != 0) {
             throw new IOException("pg_dump failed");
         }
@@ -119,6 +134,5 @@ final class FixtureDatabases {
                 + Files.readString(dump, StandardCharsets.UTF_8).length() + " characters)");
     }
 
-    private FixtureDatabases() {
-    }
+    private FixtureDatabases() {}
 }

@@ -4,22 +4,20 @@ import static io.annals.eventstore.tck.ProjectionRunnerContract.CODEC;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import io.annals.eventstore.AppendResult;
-import io.annals.eventstore.projection.CheckpointConflictException;
 import io.annals.eventstore.EventData;
-import io.annals.eventstore.tck.EventStoreContract;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.ExpectedVersion;
-import io.annals.eventstore.projection.ProjectionRunner;
-import io.annals.eventstore.tck.ProjectionRunnerContract.Deposited;
-import io.annals.eventstore.tck.ProjectionRunnerContract.Total;
-import io.annals.eventstore.projection.ProjectionStatus;
-import io.annals.eventstore.projection.Projector;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.WrongExpectedVersionException;
+import io.annals.eventstore.projection.CheckpointConflictException;
+import io.annals.eventstore.projection.ProjectionRunner;
+import io.annals.eventstore.projection.ProjectionStatus;
+import io.annals.eventstore.projection.Projector;
+import io.annals.eventstore.tck.EventStoreContract;
+import io.annals.eventstore.tck.ProjectionRunnerContract.Deposited;
+import io.annals.eventstore.tck.ProjectionRunnerContract.Total;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +33,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Tag;
@@ -49,7 +46,6 @@ import org.junit.jupiter.api.Timeout;
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 abstract class HistoryContract extends ReliabilityContract {
 
-
     // --- 3. history check -----------------------------------------------------------------
 
     @Test
@@ -61,8 +57,7 @@ abstract class HistoryContract extends ReliabilityContract {
     @Test
     @Tag("nightly")
     @Timeout(3600)
-    void a_long_run_of_concurrent_writers_and_restarting_subscribers_agrees_on_one_history()
-            throws Exception {
+    void a_long_run_of_concurrent_writers_and_restarting_subscribers_agrees_on_one_history() throws Exception {
         historyCheck(400, new Random(33));
     }
 
@@ -70,7 +65,8 @@ abstract class HistoryContract extends ReliabilityContract {
         String url = db().newUrl("history");
         int writers = 8;
         int subscribers = 4;
-        try (JdbcEventStore store = JdbcEventStore.builder(url).maxPoolSize(writers + 2).open()) {
+        try (JdbcEventStore store =
+                JdbcEventStore.builder(url).maxPoolSize(writers + 2).open()) {
             db().installAbortTrigger(url);
             db().installSlowCommitTrigger(url, 8);
             Set<UUID> acknowledged = ConcurrentHashMap.newKeySet();
@@ -93,8 +89,8 @@ abstract class HistoryContract extends ReliabilityContract {
                         for (int i = 0; i < appendsPerWriter; i++) {
                             List<EventData> batch = new ArrayList<>();
                             for (int k = 0; k <= random.nextInt(3); k++) {
-                                batch.add(EventData.of("Written",
-                                        "{\"writer\":" + writer + ",\"i\":" + i + ",\"k\":" + k + "}"));
+                                batch.add(EventData.of(
+                                        "Written", "{\"writer\":" + writer + ",\"i\":" + i + ",\"k\":" + k + "}"));
                             }
                             String stream = "h-" + random.nextInt(20);
                             int kind = random.nextInt(10);
@@ -107,8 +103,8 @@ abstract class HistoryContract extends ReliabilityContract {
                                         .hasMessageContaining("aborted by the test trigger");
                             } else if (kind == 1) {
                                 batch.forEach(e -> rolledBack.add(e.eventId()));
-                                assertThat(catchThrowable(() -> store.append(stream,
-                                        ExpectedVersion.exactly(1_000_000), batch)))
+                                assertThat(catchThrowable(
+                                                () -> store.append(stream, ExpectedVersion.exactly(1_000_000), batch)))
                                         .isInstanceOf(WrongExpectedVersionException.class);
                             } else {
                                 store.append(stream, ExpectedVersion.any(), batch);
@@ -133,7 +129,8 @@ abstract class HistoryContract extends ReliabilityContract {
             List<RecordedEvent> all = EventStoreContract.readAllOf(store);
             List<UUID> ids = all.stream().map(RecordedEvent::eventId).toList();
             assertThat(ids).as("no duplicate").doesNotHaveDuplicates();
-            assertThat(ids).as("no lost write, nothing unacknowledged")
+            assertThat(ids)
+                    .as("no lost write, nothing unacknowledged")
                     .containsExactlyInAnyOrderElementsOf(acknowledged);
             assertThat(ids).as("no event of a rolled-back append").doesNotContainAnyElementsOf(rolledBack);
             Map<String, Long> versions = new HashMap<>();
@@ -147,7 +144,8 @@ abstract class HistoryContract extends ReliabilityContract {
                 versions.put(r.streamId(), r.version());
             }
             for (Subscriber sub : subs) {
-                assertThat(sub.committed).as("what a subscriber saw: no skip, no duplicate, no reordering")
+                assertThat(sub.committed)
+                        .as("what a subscriber saw: no skip, no duplicate, no reordering")
                         .containsExactlyElementsOf(ids);
                 assertThat(sub.restarts).isPositive();
             }
@@ -260,10 +258,13 @@ abstract class HistoryContract extends ReliabilityContract {
             assertThat(all).hasSize(2 * rounds * size);
             for (int k = 0; k < all.size(); k += size) {
                 RecordedEvent first = all.get(k);
-                assertThat((first.version() - 1) % size).as("a batch starts at index %d", k).isZero();
+                assertThat((first.version() - 1) % size)
+                        .as("a batch starts at index %d", k)
+                        .isZero();
                 for (int i = 1; i < size; i++) {
                     RecordedEvent r = all.get(k + i);
-                    assertThat(r.streamId()).as("event %d of the batch at index %d", i, k)
+                    assertThat(r.streamId())
+                            .as("event %d of the batch at index %d", i, k)
                             .isEqualTo(first.streamId());
                     assertThat(r.version()).isEqualTo(first.version() + i);
                 }
@@ -295,7 +296,8 @@ abstract class HistoryContract extends ReliabilityContract {
             Map<String, Integer> appliedBy = new ConcurrentHashMap<>();
             long last = 0;
             for (int turn = 0; turn < takeOvers; turn++) {
-                try (JdbcEventStore a = JdbcEventStore.open(url); JdbcEventStore b = JdbcEventStore.open(url)) {
+                try (JdbcEventStore a = JdbcEventStore.open(url);
+                        JdbcEventStore b = JdbcEventStore.open(url)) {
                     ProjectionRunner ra = competitor(a, "a", inside, most, appliedBy);
                     ProjectionRunner rb = competitor(b, "b", inside, most, appliedBy);
                     CyclicBarrier together = new CyclicBarrier(2);
@@ -305,13 +307,18 @@ abstract class HistoryContract extends ReliabilityContract {
                     tb.start();
                     for (int i = 0; i < depositsPerTurn; i++) {
                         long amount = 1 + random.nextInt(100);
-                        last = writer.append("acct-" + random.nextInt(5), ExpectedVersion.any(),
-                                List.of(CODEC.encode(new Deposited(amount)))).position();
+                        last = writer.append(
+                                        "acct-" + random.nextInt(5),
+                                        ExpectedVersion.any(),
+                                        List.of(CODEC.encode(new Deposited(amount))))
+                                .position();
                     }
                     ta.join();
                     tb.join();
                     long target = last;
-                    assertThat(awaitEither(ra, rb, target)).as("one runner reached %d", target).isTrue();
+                    assertThat(awaitEither(ra, rb, target))
+                            .as("one runner reached %d", target)
+                            .isTrue();
                     // the leader goes (as if its process ended); the other takes over next turn
                     (random.nextBoolean() ? ra : rb).close();
                     ra.close();
@@ -323,7 +330,9 @@ abstract class HistoryContract extends ReliabilityContract {
             Map<String, Total> expected = new TreeMap<>();
             for (RecordedEvent r : EventStoreContract.readAllOf(writer)) {
                 long amount = CODEC.decode(r).event().amount();
-                expected.merge(r.streamId(), new Total(amount, 1),
+                expected.merge(
+                        r.streamId(),
+                        new Total(amount, 1),
                         (x, y) -> new Total(x.sum() + y.sum(), x.count() + y.count()));
             }
             assertThat(DepositTables.totals(writer.dataSource())).isEqualTo(expected);
@@ -350,8 +359,12 @@ abstract class HistoryContract extends ReliabilityContract {
         return false;
     }
 
-    private static ProjectionRunner competitor(JdbcEventStore store, String who, AtomicInteger inside,
-                                               AtomicInteger most, Map<String, Integer> appliedBy) {
+    private static ProjectionRunner competitor(
+            JdbcEventStore store,
+            String who,
+            AtomicInteger inside,
+            AtomicInteger most,
+            Map<String, Integer> appliedBy) {
         DepositTables tables = new DepositTables();
         tables.hook = (c, e) -> {
             int now = inside.incrementAndGet();
@@ -360,25 +373,36 @@ abstract class HistoryContract extends ReliabilityContract {
             Thread.onSpinWait();
             inside.decrementAndGet();
         };
-        return ProjectionRunner.builder(store).add(store.projectors().sql(tables, CODEC))
-                .batchSize(5).pollInterval(Duration.ofMillis(5)).maxBackoff(Duration.ofMillis(100)).build();
+        return ProjectionRunner.builder(store)
+                .add(store.projectors().sql(tables, CODEC))
+                .batchSize(5)
+                .pollInterval(Duration.ofMillis(5))
+                .maxBackoff(Duration.ofMillis(100))
+                .build();
     }
 
     @Test
     @Timeout(120)
     void two_projectors_moving_one_checkpoint_at_once_compare_and_set_it_exactly_once() throws Exception {
         String url = db().newUrl("cas");
-        try (JdbcEventStore a = JdbcEventStore.open(url); JdbcEventStore b = JdbcEventStore.open(url)) {
+        try (JdbcEventStore a = JdbcEventStore.open(url);
+                JdbcEventStore b = JdbcEventStore.open(url)) {
             DepositTables.create(a.dataSource());
             ExecutorService pool = Executors.newFixedThreadPool(2);
             try {
                 for (int round = 0; round < 20; round++) {
                     a.append("acct", ExpectedVersion.any(), List.of(CODEC.encode(new Deposited(round + 1))));
                     String name = "cas-" + round;
-                    Projector pa = a.projectors().keyed(new io.annals.eventstore.tck.ProjectionRunnerContract.Totals(name),
-                            CODEC, io.annals.eventstore.tck.ProjectionRunnerContract.TOTALS);
-                    Projector pb = b.projectors().keyed(new io.annals.eventstore.tck.ProjectionRunnerContract.Totals(name),
-                            CODEC, io.annals.eventstore.tck.ProjectionRunnerContract.TOTALS);
+                    Projector pa = a.projectors()
+                            .keyed(
+                                    new io.annals.eventstore.tck.ProjectionRunnerContract.Totals(name),
+                                    CODEC,
+                                    io.annals.eventstore.tck.ProjectionRunnerContract.TOTALS);
+                    Projector pb = b.projectors()
+                            .keyed(
+                                    new io.annals.eventstore.tck.ProjectionRunnerContract.Totals(name),
+                                    CODEC,
+                                    io.annals.eventstore.tck.ProjectionRunnerContract.TOTALS);
                     List<RecordedEvent> events = a.readAll(0, 1000);
                     long to = events.get(events.size() - 1).position();
                     CyclicBarrier together = new CyclicBarrier(2);
@@ -401,8 +425,12 @@ abstract class HistoryContract extends ReliabilityContract {
                     assertThat(won).as("round %d", round).isEqualTo(1);
                     assertThat(pa.checkpoint()).isEqualTo(to);
                     long sum = (long) (round + 1) * (round + 2) / 2;
-                    assertThat(a.projectors().keyed(new io.annals.eventstore.tck.ProjectionRunnerContract.Totals(name),
-                            CODEC, io.annals.eventstore.tck.ProjectionRunnerContract.TOTALS).get("acct"))
+                    assertThat(a.projectors()
+                                    .keyed(
+                                            new io.annals.eventstore.tck.ProjectionRunnerContract.Totals(name),
+                                            CODEC,
+                                            io.annals.eventstore.tck.ProjectionRunnerContract.TOTALS)
+                                    .get("acct"))
                             .contains(new Total(sum, round + 1));
                 }
             } finally {

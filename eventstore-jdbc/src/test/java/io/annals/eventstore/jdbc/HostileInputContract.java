@@ -6,30 +6,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.annals.eventstore.AppendLimits;
-import io.annals.eventstore.command.CommandHandler;
 import io.annals.eventstore.EventData;
-import io.annals.eventstore.tck.EventStoreContract;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.command.CommandHandler;
 import io.annals.eventstore.projection.KeyedProjector;
 import io.annals.eventstore.projection.ProjectionRunner;
+import io.annals.eventstore.projection.ProjectionStatus;
+import io.annals.eventstore.snapshot.Snapshot;
+import io.annals.eventstore.tck.EventStoreContract;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Total;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Totals;
-import io.annals.eventstore.projection.ProjectionStatus;
-import io.annals.eventstore.RecordedEvent;
-import io.annals.eventstore.snapshot.Snapshot;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Tag;
@@ -45,27 +43,42 @@ import org.junit.jupiter.params.provider.ValueSource;
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 abstract class HostileInputContract extends ReliabilityContract {
 
-
     private static void assertNothingWritten(JdbcEventStore store) {
         assertThat(store.readAll(0, 10)).isEmpty();
     }
 
     // --- 9. SQL injection and names -------------------------------------------------------
 
-    static final List<String> HOSTILE = List.of("'; DROP TABLE events;--", "\"; DROP TABLE events;--",
-            "x' OR '1'='1", "%", "_", "a%", "a_c", "\\", "\\'", "Robert'); DELETE FROM snapshots;--",
-            "$$; DROP TABLE events; $$", "\ud83d\udca3".repeat(100), "e\u0301t\u00e9 \u2603 \u0627\u0644\u0639\u0631\u0628\u064a\u0629");
+    static final List<String> HOSTILE = List.of(
+            "'; DROP TABLE events;--",
+            "\"; DROP TABLE events;--",
+            "x' OR '1'='1",
+            "%",
+            "_",
+            "a%",
+            "a_c",
+            "\\",
+            "\\'",
+            "Robert'); DELETE FROM snapshots;--",
+            "$$; DROP TABLE events; $$",
+            "\ud83d\udca3".repeat(100),
+            "e\u0301t\u00e9 \u2603 \u0627\u0644\u0639\u0631\u0628\u064a\u0629");
 
     @Test
     void hostile_stream_ids_types_metadata_and_projection_names_are_plain_data() throws Exception {
         String url = db().newUrl("inject");
         try (JdbcEventStore store = JdbcEventStore.open(url)) {
             for (String s : HOSTILE) {
-                store.append(s, ExpectedVersion.noStream(), List.of(
-                        EventData.of(s.length() <= 200 ? s : "T", "{\"s\":\"x\"}", Map.of(s, s)),
-                        CODEC.encode(new io.annals.eventstore.tck.ProjectionRunnerContract.Deposited(s.length()))));
-                store.snapshots().save(new Snapshot(s, 1, store.readStream(s, 1, 1).get(0).eventId(), 1,
-                        "{}", Instant.EPOCH));
+                store.append(
+                        s,
+                        ExpectedVersion.noStream(),
+                        List.of(
+                                EventData.of(s.length() <= 200 ? s : "T", "{\"s\":\"x\"}", Map.of(s, s)),
+                                CODEC.encode(
+                                        new io.annals.eventstore.tck.ProjectionRunnerContract.Deposited(s.length()))));
+                store.snapshots()
+                        .save(new Snapshot(
+                                s, 1, store.readStream(s, 1, 1).get(0).eventId(), 1, "{}", Instant.EPOCH));
             }
             for (String s : HOSTILE) {
                 assertThat(store.currentVersion(s)).as(s).isEqualTo(2);
@@ -78,10 +91,14 @@ abstract class HostileInputContract extends ReliabilityContract {
             assertThat(store.currentVersion("abc")).as("_ is no wildcard").isZero();
             for (String name : HOSTILE.subList(0, 5)) {
                 KeyedProjector<String, Total> p = store.projectors().keyed(new Totals(name), CODEC, TOTALS);
-                try (ProjectionRunner runner = ProjectionRunner.builder(store).add(p).build()) {
-                    assertThat(runner.catchUp()).extracting(ProjectionStatus::lastError).containsOnly(Optional.empty());
+                try (ProjectionRunner runner =
+                        ProjectionRunner.builder(store).add(p).build()) {
+                    assertThat(runner.catchUp())
+                            .extracting(ProjectionStatus::lastError)
+                            .containsOnly(Optional.empty());
                 }
-                assertThat(p.get(HOSTILE.get(0))).contains(new Total(HOSTILE.get(0).length(), 1));
+                assertThat(p.get(HOSTILE.get(0)))
+                        .contains(new Total(HOSTILE.get(0).length(), 1));
             }
             assertThat(EventStoreContract.readAllOf(store)).hasSize(2 * HOSTILE.size());
         }
@@ -92,18 +109,23 @@ abstract class HostileInputContract extends ReliabilityContract {
         String url = db().newUrl("nul");
         try (JdbcEventStore store = JdbcEventStore.open(url)) {
             assertThatThrownBy(() -> store.append("a\u0000b", ExpectedVersion.any(), List.of(EventData.of("E", "{}"))))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("control characters");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("control characters");
             assertThatThrownBy(() -> EventData.of("E\u0000", "{}"))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NUL");
-            assertThatThrownBy(() -> store.append("s", ExpectedVersion.any(),
-                    List.of(EventData.of("E", "{}", Map.of("k", "v\u0000")))))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NUL");
-            assertThatThrownBy(() -> store.append("s", ExpectedVersion.any(),
-                    List.of(EventData.of("E", "{\"a\":\"\\u0000\"}"))))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\\u0000");
-            assertThatThrownBy(() -> store.append("s", ExpectedVersion.any(),
-                    List.of(EventData.of("E", "{\"a\":\"raw\u0000nul\"}"))))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("control character");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("NUL");
+            assertThatThrownBy(() -> store.append(
+                            "s", ExpectedVersion.any(), List.of(EventData.of("E", "{}", Map.of("k", "v\u0000")))))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("NUL");
+            assertThatThrownBy(() ->
+                            store.append("s", ExpectedVersion.any(), List.of(EventData.of("E", "{\"a\":\"\\u0000\"}"))))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("\\u0000");
+            assertThatThrownBy(() -> store.append(
+                            "s", ExpectedVersion.any(), List.of(EventData.of("E", "{\"a\":\"raw\u0000nul\"}"))))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("control character");
             assertNothingWritten(store);
         }
     }
@@ -114,9 +136,11 @@ abstract class HostileInputContract extends ReliabilityContract {
         String tenK = "\u00e9\ud83c\udf75\u4e2d".repeat(2_500);
         try (JdbcEventStore store = JdbcEventStore.open(url)) {
             assertThatThrownBy(() -> store.append(tenK, ExpectedVersion.any(), List.of(EventData.of("E", "{}"))))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 200 characters");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("at most 200 characters");
             assertThatThrownBy(() -> EventData.of(tenK, "{}"))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 200 characters");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("at most 200 characters");
             assertNothingWritten(store);
             EventData data = EventData.of("Long", "{\"" + tenK + "\":\"" + tenK + "\"}", Map.of(tenK, tenK));
             store.append("s", ExpectedVersion.any(), List.of(data));
@@ -127,8 +151,19 @@ abstract class HostileInputContract extends ReliabilityContract {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "Events", "annals events", "a-b", "x;drop table events", "\"x\"", "1abc",
-            "s\u0000", "\u00e9t\u00e9", "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklm"})
+    @ValueSource(
+            strings = {
+                "",
+                "Events",
+                "annals events",
+                "a-b",
+                "x;drop table events",
+                "\"x\"",
+                "1abc",
+                "s\u0000",
+                "\u00e9t\u00e9",
+                "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklm"
+            })
     void a_schema_name_that_is_not_a_plain_identifier_is_refused_when_configured(String name) {
         assertThatThrownBy(() -> JdbcEventStore.builder(db().newUrl("schema")).schema(name))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -142,66 +177,94 @@ abstract class HostileInputContract extends ReliabilityContract {
         String url = db().newUrl("gadget");
         System.clearProperty(GadgetProbe.LOADED);
         try (JdbcEventStore store = JdbcEventStore.open(url)) {
-            store.append("acct", ExpectedVersion.any(), List.of(
-                    CODEC.encode(new io.annals.eventstore.tck.ProjectionRunnerContract.Deposited(5)),
-                    EventData.of(GadgetProbe.class.getName(), "{\"x\":1}"),
-                    EventData.of("com.sun.rowset.JdbcRowSetImpl",
-                            "{\"dataSourceName\":\"ldap://127.0.0.1:1/x\",\"autoCommit\":true}")));
+            store.append(
+                    "acct",
+                    ExpectedVersion.any(),
+                    List.of(
+                            CODEC.encode(new io.annals.eventstore.tck.ProjectionRunnerContract.Deposited(5)),
+                            EventData.of(GadgetProbe.class.getName(), "{\"x\":1}"),
+                            EventData.of(
+                                    "com.sun.rowset.JdbcRowSetImpl",
+                                    "{\"dataSourceName\":\"ldap://127.0.0.1:1/x\",\"autoCommit\":true}")));
             JacksonEventCodec<FaultContract.Added> codec = FaultContract.TALLY_CODEC;
             List<RecordedEvent> stored = store.readStream("acct", 1, 10);
             for (RecordedEvent r : stored.subList(1, 3)) {
                 assertThatThrownBy(() -> codec.decode(r))
                         .isInstanceOf(EventStoreException.class)
                         .hasMessageContaining("unknown event type '" + r.type() + "'")
-                        .hasMessageContaining("stream acct at version " + r.version() + " (position " + r.position() + ")");
+                        .hasMessageContaining(
+                                "stream acct at version " + r.version() + " (position " + r.position() + ")");
             }
             // a registered type whose stored payload carries polymorphic type hints
-            store.append("tally-g", ExpectedVersion.any(), List.of(EventData.of("Added",
-                    "{\"n\":1,\"@class\":\"" + GadgetProbe.class.getName() + "\",\"@type\":\""
-                            + GadgetProbe.class.getName() + "\"}")));
+            store.append(
+                    "tally-g",
+                    ExpectedVersion.any(),
+                    List.of(EventData.of(
+                            "Added",
+                            "{\"n\":1,\"@class\":\"" + GadgetProbe.class.getName() + "\",\"@type\":\""
+                                    + GadgetProbe.class.getName() + "\"}")));
             assertThat(codec.decode(store.readStream("tally-g", 1, 1).get(0)).event())
                     .isEqualTo(new FaultContract.Added(1));
             // the command loop and a projection meet them too: typed errors, or skipped
             store.append("tally-x", ExpectedVersion.any(), List.of(EventData.of(GadgetProbe.class.getName(), "{}")));
-            assertThatThrownBy(() -> CommandHandler.builder(new FaultContract.Tallies(), store, codec).build()
-                    .load("x"))
+            assertThatThrownBy(() -> CommandHandler.builder(new FaultContract.Tallies(), store, codec)
+                            .build()
+                            .load("x"))
                     .isInstanceOf(EventStoreException.class)
                     .hasMessageContaining("unknown event type '" + GadgetProbe.class.getName() + "'")
                     .hasMessageContaining("stream tally-x at version 1");
             KeyedProjector<String, Total> totals = store.projectors().keyed(new Totals("totals"), CODEC, TOTALS);
-            try (ProjectionRunner runner = ProjectionRunner.builder(store).add(totals).build()) {
-                assertThat(runner.catchUp()).extracting(ProjectionStatus::lastError).containsOnly(Optional.empty());
+            try (ProjectionRunner runner =
+                    ProjectionRunner.builder(store).add(totals).build()) {
+                assertThat(runner.catchUp())
+                        .extracting(ProjectionStatus::lastError)
+                        .containsOnly(Optional.empty());
             }
             assertThat(totals.get("acct")).contains(new Total(5, 1));
         }
-        assertThat(System.getProperty(GadgetProbe.LOADED)).as("the gadget class was initialised").isNull();
+        assertThat(System.getProperty(GadgetProbe.LOADED))
+                .as("the gadget class was initialised")
+                .isNull();
     }
 
     @Test
-    void a_tampered_payload_of_a_known_type_fails_its_projection_with_an_error_naming_the_event()
-            throws Exception {
+    void a_tampered_payload_of_a_known_type_fails_its_projection_with_an_error_naming_the_event() throws Exception {
         String url = db().newUrl("tampered");
         try (JdbcEventStore store = JdbcEventStore.open(url)) {
-            store.append("acct", ExpectedVersion.any(), List.of(
-                    CODEC.encode(new io.annals.eventstore.tck.ProjectionRunnerContract.Deposited(5))));
+            store.append(
+                    "acct",
+                    ExpectedVersion.any(),
+                    List.of(CODEC.encode(new io.annals.eventstore.tck.ProjectionRunnerContract.Deposited(5))));
             // written behind the store's back: a JSON array naming a class, as default typing reads it
             try (Connection c = DriverManager.getConnection(url);
-                 PreparedStatement ps = c.prepareStatement(db().name().equals("SQLite")
-                         ? "UPDATE annals_events SET data = ? WHERE stream_id = 'acct'"
-                         : "UPDATE annals_events SET data = ?::jsonb WHERE stream_id = 'acct'")) {
+                    PreparedStatement ps = c.prepareStatement(
+                            db().name().equals("SQLite")
+                                    ? "UPDATE annals_events SET data = ? WHERE stream_id = 'acct'"
+                                    : "UPDATE annals_events SET data = ?::jsonb WHERE stream_id = 'acct'")) {
                 ps.setString(1, "[\"" + GadgetProbe.class.getName() + "\",{\"amount\":5}]");
                 ps.executeUpdate();
             }
             RecordedEvent r = store.readStream("acct", 1, 1).get(0);
             KeyedProjector<String, Total> totals = store.projectors().keyed(new Totals("totals"), CODEC, TOTALS);
-            try (ProjectionRunner runner = ProjectionRunner.builder(store).add(totals).build()) {
+            try (ProjectionRunner runner =
+                    ProjectionRunner.builder(store).add(totals).build()) {
                 ProjectionStatus status = runner.catchUp().get(0);
                 assertThat(status.state()).isEqualTo(ProjectionStatus.State.FAILED);
-                assertThat(status.lastError().orElseThrow()).contains("position " + r.position()).contains("stream acct");
+                assertThat(status.lastError().orElseThrow())
+                        .contains("position " + r.position())
+                        .contains("stream acct");
             }
-            assertThatThrownBy(() -> FaultContract.TALLY_CODEC.decode(new RecordedEvent(r.streamId(), r.version(),
-                    r.position(), r.eventId(), "Added", r.json(), Map.of(), r.recordedAt())))
-                    .isInstanceOf(EventStoreException.class).hasMessageContaining("cannot decode event " + r.eventId());
+            assertThatThrownBy(() -> FaultContract.TALLY_CODEC.decode(new RecordedEvent(
+                            r.streamId(),
+                            r.version(),
+                            r.position(),
+                            r.eventId(),
+                            "Added",
+                            r.json(),
+                            Map.of(),
+                            r.recordedAt())))
+                    .isInstanceOf(EventStoreException.class)
+                    .hasMessageContaining("cannot decode event " + r.eventId());
         }
         assertThat(System.getProperty(GadgetProbe.LOADED)).isNull();
     }
@@ -214,25 +277,35 @@ abstract class HostileInputContract extends ReliabilityContract {
         try (JdbcEventStore store = JdbcEventStore.open(url)) {
             String twentyMb = "{\"a\":\"" + "x".repeat(20 << 20) + "\"}";
             assertThatThrownBy(() -> store.append("s", ExpectedVersion.any(), List.of(EventData.of("Big", twentyMb))))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("over the limit of 1048576");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("over the limit of 1048576");
             String thirtyMillion = "{\"a\":\"" + "\u00e9".repeat(30_000_000) + "\"}";
-            assertThatThrownBy(() -> store.append("s", ExpectedVersion.any(), List.of(EventData.of("Big", thirtyMillion))))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("over the limit of 1048576");
+            assertThatThrownBy(
+                            () -> store.append("s", ExpectedVersion.any(), List.of(EventData.of("Big", thirtyMillion))))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("over the limit of 1048576");
             List<EventData> hundredThousand = new ArrayList<>();
             for (int i = 0; i < 100_000; i++) {
                 hundredThousand.add(EventData.of("Many", "{}"));
             }
             assertThatThrownBy(() -> store.append("s", ExpectedVersion.any(), hundredThousand))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 10000 events");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("at most 10000 events");
             String deep = "{\"a\":" + "[".repeat(2_000) + "]".repeat(2_000) + "}";
             assertThatThrownBy(() -> store.append("s", ExpectedVersion.any(), List.of(EventData.of("Deep", deep))))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nested deeper than 1000");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("nested deeper than 1000");
             String deepObjects = "{\"a\":".repeat(2_000) + "1" + "}".repeat(2_000);
-            assertThatThrownBy(() -> store.append("s", ExpectedVersion.any(), List.of(EventData.of("Deep", deepObjects))))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nested deeper than 1000");
-            assertThatThrownBy(() -> store.append("s", ExpectedVersion.any(),
-                    List.of(EventData.of("Meta", "{}", Map.of("k", "v".repeat(1 << 20))))))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("metadata is");
+            assertThatThrownBy(
+                            () -> store.append("s", ExpectedVersion.any(), List.of(EventData.of("Deep", deepObjects))))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("nested deeper than 1000");
+            assertThatThrownBy(() -> store.append(
+                            "s",
+                            ExpectedVersion.any(),
+                            List.of(EventData.of("Meta", "{}", Map.of("k", "v".repeat(1 << 20))))))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("metadata is");
             assertNothingWritten(store);
         }
     }
@@ -240,7 +313,9 @@ abstract class HostileInputContract extends ReliabilityContract {
     @Test
     void raised_limits_store_what_the_defaults_refuse() {
         String url = db().newUrl("raised");
-        AppendLimits raised = AppendLimits.defaults().withMaxPayloadBytes(4 << 20).withMaxEventsPerAppend(20_000)
+        AppendLimits raised = AppendLimits.defaults()
+                .withMaxPayloadBytes(4 << 20)
+                .withMaxEventsPerAppend(20_000)
                 .withMaxJsonDepth(3_000);
         try (JdbcEventStore store = JdbcEventStore.builder(url).limits(raised).open()) {
             String big = "{\"a\":\"" + "x".repeat(3 << 20) + "\"}";
@@ -249,7 +324,8 @@ abstract class HostileInputContract extends ReliabilityContract {
             for (int i = 0; i < 20_000; i++) {
                 many.add(EventData.of("Many", "{\"i\":" + i + "}"));
             }
-            store.append("big", ExpectedVersion.noStream(), List.of(EventData.of("Big", big), EventData.of("Deep", deep)));
+            store.append(
+                    "big", ExpectedVersion.noStream(), List.of(EventData.of("Big", big), EventData.of("Deep", deep)));
             store.append("many", ExpectedVersion.noStream(), many);
             assertThat(store.readStream("big", 1, 1).get(0).json()).hasSizeGreaterThan(3 << 20);
             assertThat(store.currentVersion("many")).isEqualTo(20_000);
@@ -261,7 +337,8 @@ abstract class HostileInputContract extends ReliabilityContract {
     @Timeout(1800)
     void a_thirty_million_character_event_and_a_hundred_thousand_event_append_fit_raised_limits() {
         String url = db().newUrl("huge");
-        AppendLimits raised = AppendLimits.defaults().withMaxPayloadBytes(64 << 20).withMaxEventsPerAppend(100_000);
+        AppendLimits raised =
+                AppendLimits.defaults().withMaxPayloadBytes(64 << 20).withMaxEventsPerAppend(100_000);
         try (JdbcEventStore store = JdbcEventStore.builder(url).limits(raised).open()) {
             String huge = "{\"a\":\"" + "y".repeat(30_000_000) + "\"}";
             store.append("huge", ExpectedVersion.noStream(), List.of(EventData.of("Huge", huge)));
@@ -272,7 +349,9 @@ abstract class HostileInputContract extends ReliabilityContract {
             store.append("many", ExpectedVersion.noStream(), many);
             assertThat(store.readStream("huge", 1, 1).get(0).json().length()).isGreaterThanOrEqualTo(30_000_000);
             assertThat(store.currentVersion("many")).isEqualTo(100_000);
-            assertThat(store.append("many", ExpectedVersion.noStream(), many).version()).as("a repeat").isEqualTo(100_000);
+            assertThat(store.append("many", ExpectedVersion.noStream(), many).version())
+                    .as("a repeat")
+                    .isEqualTo(100_000);
         }
     }
 
@@ -319,8 +398,7 @@ abstract class HostileInputContract extends ReliabilityContract {
     }
 
     /** Reads only {@code v} of a probe payload; everything else is ignored, but must be parsed. */
-    record Probe(int v) implements io.annals.eventstore.Event {
-    }
+    record Probe(int v) implements io.annals.eventstore.Event {}
 
     @Test
     void what_an_append_accepts_at_the_limits_every_store_gives_back_and_the_codec_reads() {
@@ -328,10 +406,14 @@ abstract class HostileInputContract extends ReliabilityContract {
         String longKey = "k".repeat(60_000); // over Jackson's default of 50,000 for a name
         String json = "{\"v\":1,\"" + longKey + "\":\"" + "s".repeat(900_000) + "\",\"n\":1e999,"
                 + "\"f\":-1.5E-996,\"deep\":" + "[".repeat(998) + "]".repeat(998) + "}";
-        var codec = JacksonEventCodec.builder(Probe.class).register("Probe", Probe.class).build();
+        var codec = JacksonEventCodec.builder(Probe.class)
+                .register("Probe", Probe.class)
+                .build();
         try (JdbcEventStore store = JdbcEventStore.open(url)) {
-            store.append("p", ExpectedVersion.noStream(), List.of(
-                    EventData.of("Probe", json, Map.of(longKey, "m".repeat(4_000)))));
+            store.append(
+                    "p",
+                    ExpectedVersion.noStream(),
+                    List.of(EventData.of("Probe", json, Map.of(longKey, "m".repeat(4_000)))));
 
             RecordedEvent read = store.readStream("p", 1, 1).get(0);
             assertThat(codec.decode(read).event()).isEqualTo(new Probe(1));

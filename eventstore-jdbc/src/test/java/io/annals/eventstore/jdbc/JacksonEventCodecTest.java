@@ -20,13 +20,13 @@ import org.junit.jupiter.api.Test;
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class JacksonEventCodecTest {
 
-    sealed interface Shop extends Event permits Priced, Renamed, Unregistered { }
+    sealed interface Shop extends Event permits Priced, Renamed, Unregistered {}
 
-    record Priced(String sku, BigDecimal price) implements Shop { }
+    record Priced(String sku, BigDecimal price) implements Shop {}
 
-    record Renamed(String sku, String name) implements Shop { }
+    record Renamed(String sku, String name) implements Shop {}
 
-    record Unregistered(String x) implements Shop { }
+    record Unregistered(String x) implements Shop {}
 
     private final JacksonEventCodec<Shop> codec = JacksonEventCodec.builder(Shop.class)
             .register("Priced", Priced.class)
@@ -34,8 +34,7 @@ class JacksonEventCodecTest {
             .build();
 
     private static RecordedEvent stored(String type, String json) {
-        return new RecordedEvent("shop-1", 3, 42, UUID.randomUUID(), type, json, Map.of(),
-                Instant.EPOCH);
+        return new RecordedEvent("shop-1", 3, 42, UUID.randomUUID(), type, json, Map.of(), Instant.EPOCH);
     }
 
     @Test
@@ -83,18 +82,25 @@ class JacksonEventCodecTest {
     @Test
     void a_name_or_class_cannot_be_registered_twice() {
         assertThatThrownBy(() -> JacksonEventCodec.builder(Shop.class)
-                .register("Priced", Priced.class).register("Priced", Renamed.class))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("registered already");
+                        .register("Priced", Priced.class)
+                        .register("Priced", Renamed.class))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("registered already");
         assertThatThrownBy(() -> JacksonEventCodec.builder(Shop.class)
-                .register("A", Priced.class).register("B", Priced.class))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("registered already");
+                        .register("A", Priced.class)
+                        .register("B", Priced.class))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("registered already");
     }
 
     @Test
     void a_mapper_with_default_typing_is_refused() {
         ObjectMapper unsafe = new ObjectMapper();
-        unsafe.activateDefaultTyping(BasicPolymorphicTypeValidator.builder()
-                .allowIfBaseType(Object.class).build(), ObjectMapper.DefaultTyping.NON_FINAL);
+        unsafe.activateDefaultTyping(
+                BasicPolymorphicTypeValidator.builder()
+                        .allowIfBaseType(Object.class)
+                        .build(),
+                ObjectMapper.DefaultTyping.NON_FINAL);
 
         assertThatThrownBy(() -> JacksonEventCodec.builder(Shop.class).objectMapper(unsafe))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -107,7 +113,6 @@ class JacksonEventCodecTest {
         Priced p = new Priced("tea", new BigDecimal("3.50"));
 
         assertThat(state.deserialize(state.serialize(p))).isEqualTo(p);
-        assertThatThrownBy(() -> state.deserialize("{not json"))
-                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> state.deserialize("{not json")).isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -8,9 +8,9 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.projection.ProjectionRunner;
-import io.annals.eventstore.tck.ProjectionRunnerContract.Deposited;
 import io.annals.eventstore.projection.ProjectionStatus;
 import io.annals.eventstore.projection.Projector;
+import io.annals.eventstore.tck.ProjectionRunnerContract.Deposited;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -38,17 +38,20 @@ class JdbcCustomProjectionTest {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(url);
         try (HikariDataSource ds = new HikariDataSource(config);
-             JdbcEventStore store = JdbcEventStore.open(ds)) {
+                JdbcEventStore store = JdbcEventStore.open(ds)) {
             DepositTables.create(ds);
             for (int i = 0; i < 60; i++) {
-                store.append("acct-" + (i % 6), ExpectedVersion.any(),
+                store.append(
+                        "acct-" + (i % 6),
+                        ExpectedVersion.any(),
                         List.of(CODEC.encode(new Deposited(i + 1)), CODEC.encode(new Deposited(1))));
             }
             store.append("acct-0", ExpectedVersion.any(), List.of(CODEC.encode(new Deposited(0))));
             store.append("noise", ExpectedVersion.any(), List.of(EventData.of("Other", "{}")));
             DepositTables tables = new DepositTables();
             Projector projector = store.projectors().sql(tables, CODEC);
-            try (ProjectionRunner runner = ProjectionRunner.builder(store).add(projector).batchSize(9).build()) {
+            try (ProjectionRunner runner =
+                    ProjectionRunner.builder(store).add(projector).batchSize(9).build()) {
                 List<ProjectionStatus> statuses = runner.catchUp();
                 assertThat(statuses.get(0).lastError()).isEmpty();
                 assertThat(DepositTables.logged(ds)).isEqualTo(121);
@@ -62,7 +65,7 @@ class JdbcCustomProjectionTest {
                 }
                 assertThat(DepositTables.totals(ds)).isEqualTo(expected);
 
-                runner.rebuild("deposit-tables", p -> { });
+                runner.rebuild("deposit-tables", p -> {});
                 assertThat(DepositTables.logged(ds)).isEqualTo(121);
                 assertThat(DepositTables.totals(ds)).isEqualTo(expected);
             }

@@ -21,6 +21,7 @@ class JdbcSnapshotStoreTest {
 
     @TempDir
     Path dir;
+
     private JdbcEventStore store;
     private SnapshotStore snapshots;
 
@@ -36,8 +37,8 @@ class JdbcSnapshotStoreTest {
     }
 
     private static Snapshot at(long version, String state) {
-        return new Snapshot("product-1", version, UUID.randomUUID(), 1, state,
-                Instant.parse("2026-01-01T00:00:00.000001Z"));
+        return new Snapshot(
+                "product-1", version, UUID.randomUUID(), 1, state, Instant.parse("2026-01-01T00:00:00.000001Z"));
     }
 
     @Test

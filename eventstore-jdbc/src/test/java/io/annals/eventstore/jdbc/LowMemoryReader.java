@@ -1,12 +1,12 @@
 package io.annals.eventstore.jdbc;
 
 import io.annals.eventstore.Aggregate;
-import io.annals.eventstore.command.AggregateState;
 import io.annals.eventstore.Command;
-import io.annals.eventstore.command.CommandHandler;
 import io.annals.eventstore.Event;
 import io.annals.eventstore.EventCodec;
 import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.command.AggregateState;
+import io.annals.eventstore.command.CommandHandler;
 import java.util.List;
 
 /**
@@ -17,8 +17,7 @@ import java.util.List;
  */
 final class LowMemoryReader {
 
-    private LowMemoryReader() {
-    }
+    private LowMemoryReader() {}
 
     record Touch(String id) implements Command {
         @Override
@@ -27,8 +26,7 @@ final class LowMemoryReader {
         }
     }
 
-    record Padded(long n) implements Event {
-    }
+    record Padded(long n) implements Event {}
 
     /** Reads {"n":N,...} without keeping the rest of the payload. */
     static final EventCodec<Padded> CODEC = new EventCodec<>() {
@@ -77,16 +75,18 @@ final class LowMemoryReader {
     }
 
     public static void main(String[] args) {
-        try (JdbcEventStore store = JdbcEventStore.builder(args[0]).maxPoolSize(2).open()) {
-            AggregateState<Long> folded = CommandHandler.builder(new Summer(), store, CODEC).build().load("one");
+        try (JdbcEventStore store =
+                JdbcEventStore.builder(args[0]).maxPoolSize(2).open()) {
+            AggregateState<Long> folded =
+                    CommandHandler.builder(new Summer(), store, CODEC).build().load("one");
             long events = 0;
             long after = 0;
             for (List<RecordedEvent> page; !(page = store.readAll(after, 1000)).isEmpty(); ) {
                 events += page.size();
                 after = page.get(page.size() - 1).position();
             }
-            System.out.println("OK " + folded.version() + " " + events + " " + folded.state() + " "
-                    + store.countEvents());
+            System.out.println(
+                    "OK " + folded.version() + " " + events + " " + folded.state() + " " + store.countEvents());
         }
     }
 }

@@ -45,8 +45,9 @@ abstract class OpeningContract extends ReliabilityContract {
     }
 
     static long count(String url, String table) throws SQLException {
-        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM " + table)) {
+        try (Connection c = DriverManager.getConnection(url);
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM " + table)) {
             rs.next();
             return rs.getLong(1);
         }
@@ -65,33 +66,38 @@ abstract class OpeningContract extends ReliabilityContract {
             JdbcEventStore.open(url).close();
 
             assertThat(tables(url)).isNotEmpty().allMatch(t -> t.startsWith("annals_"));
-            assertThat(tables(url)).contains("annals_events", "annals_snapshots",
-                    "annals_projection_checkpoints", "annals_projection_rows",
-                    "annals_schema_version");
+            assertThat(tables(url))
+                    .contains(
+                            "annals_events",
+                            "annals_snapshots",
+                            "annals_projection_checkpoints",
+                            "annals_projection_rows",
+                            "annals_schema_version");
         }
 
         @Test
-        void two_stores_with_different_prefixes_share_a_database_without_seeing_each_other()
-                throws SQLException {
+        void two_stores_with_different_prefixes_share_a_database_without_seeing_each_other() throws SQLException {
             String url = db().newUrl("two");
-            try (JdbcEventStore shop = JdbcEventStore.builder(url).tablePrefix("shop_").open();
-                 JdbcEventStore audit = JdbcEventStore.builder(url).tablePrefix("audit_").open()) {
+            try (JdbcEventStore shop =
+                            JdbcEventStore.builder(url).tablePrefix("shop_").open();
+                    JdbcEventStore audit =
+                            JdbcEventStore.builder(url).tablePrefix("audit_").open()) {
                 shop.append("order-1", ExpectedVersion.noStream(), one("Placed"));
 
                 assertThat(shop.readAll(0, 10)).hasSize(1);
                 assertThat(audit.readAll(0, 10)).isEmpty();
                 assertThat(audit.currentVersion("order-1")).isZero();
             }
-            assertThat(tables(url)).contains("shop_events", "audit_events")
-                    .noneMatch(t -> t.startsWith("annals_"));
+            assertThat(tables(url)).contains("shop_events", "audit_events").noneMatch(t -> t.startsWith("annals_"));
         }
 
         @Test
         void a_prefix_that_is_not_a_plain_identifier_is_refused_before_anything_connects() {
-            for (String bad : List.of("Shop_", "shop-", "1shop", "shop; DROP TABLE x; --", "\"q\"",
-                    "a".repeat(31))) {
-                assertThatThrownBy(() -> JdbcEventStore.builder("jdbc:sqlite:never.db").tablePrefix(bad))
-                        .as(bad).isInstanceOf(IllegalArgumentException.class)
+            for (String bad : List.of("Shop_", "shop-", "1shop", "shop; DROP TABLE x; --", "\"q\"", "a".repeat(31))) {
+                assertThatThrownBy(() ->
+                                JdbcEventStore.builder("jdbc:sqlite:never.db").tablePrefix(bad))
+                        .as(bad)
+                        .isInstanceOf(IllegalArgumentException.class)
                         .hasMessageContaining("table prefix");
             }
         }
@@ -105,7 +111,9 @@ abstract class OpeningContract extends ReliabilityContract {
             String url = db().newUrl("empty");
             sql(url, "CREATE TABLE app_table (id INTEGER)"); // the database exists, the schema not
 
-            assertThatThrownBy(() -> JdbcEventStore.builder(url).openMode(OpenMode.VALIDATE).open())
+            assertThatThrownBy(() -> JdbcEventStore.builder(url)
+                            .openMode(OpenMode.VALIDATE)
+                            .open())
                     .isInstanceOf(SchemaVersionException.class)
                     .hasMessageContaining("no Annals schema")
                     .hasMessageContaining("MIGRATE");
@@ -118,7 +126,9 @@ abstract class OpeningContract extends ReliabilityContract {
             JdbcEventStore.open(url).close();
             sql(url, "DELETE FROM annals_schema_version WHERE version = 2");
 
-            assertThatThrownBy(() -> JdbcEventStore.builder(url).openMode(OpenMode.VALIDATE).open())
+            assertThatThrownBy(() -> JdbcEventStore.builder(url)
+                            .openMode(OpenMode.VALIDATE)
+                            .open())
                     .isInstanceOf(SchemaVersionException.class)
                     .hasMessageContaining("at version 1, this version of Annals needs 2")
                     .hasMessageContaining("V2__projections.sql");
@@ -129,7 +139,8 @@ abstract class OpeningContract extends ReliabilityContract {
             String url = db().newUrl("current");
             JdbcEventStore.open(url).close();
 
-            try (JdbcEventStore store = JdbcEventStore.builder(url).openMode(OpenMode.VALIDATE).open()) {
+            try (JdbcEventStore store =
+                    JdbcEventStore.builder(url).openMode(OpenMode.VALIDATE).open()) {
                 store.append("s", ExpectedVersion.noStream(), one("E"));
                 assertThat(store.currentVersion("s")).isEqualTo(1);
             }
@@ -139,14 +150,17 @@ abstract class OpeningContract extends ReliabilityContract {
         void accepts_a_schema_applied_from_the_printed_ddl() throws SQLException {
             String url = db().newUrl("ddl");
             String ddl = JdbcEventStore.builder(url).tablePrefix("ext_").ddl();
-            try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            try (Connection c = DriverManager.getConnection(url);
+                    Statement st = c.createStatement()) {
                 for (String statement : Migrator.statements(ddl)) {
                     st.execute(statement);
                 }
             }
 
-            try (JdbcEventStore store = JdbcEventStore.builder(url).tablePrefix("ext_")
-                    .openMode(OpenMode.VALIDATE).open()) {
+            try (JdbcEventStore store = JdbcEventStore.builder(url)
+                    .tablePrefix("ext_")
+                    .openMode(OpenMode.VALIDATE)
+                    .open()) {
                 store.append("s", ExpectedVersion.noStream(), one("E"));
                 assertThat(store.readAll(0, 10)).hasSize(1);
             }
@@ -162,32 +176,44 @@ abstract class OpeningContract extends ReliabilityContract {
             String url = db().newUrl("ro");
             long position;
             try (JdbcEventStore store = JdbcEventStore.open(url)) {
-                position = store.append("acct-1", ExpectedVersion.noStream(),
-                        List.of(CODEC.encode(new ProjectionRunnerContract.Deposited(5)))).position();
-                store.snapshots().save(new Snapshot("acct-1", 1, store.readStream("acct-1", 1, 1).get(0).eventId(),
-                        1, "{}", Instant.EPOCH));
-                KeyedProjector<String, ProjectionRunnerContract.Total> totals = store.projectors()
-                        .keyed(new ProjectionRunnerContract.Totals("totals"), CODEC, TOTALS);
-                try (ProjectionRunner runner = ProjectionRunner.builder(store).add(totals).build()) {
+                position = store.append(
+                                "acct-1",
+                                ExpectedVersion.noStream(),
+                                List.of(CODEC.encode(new ProjectionRunnerContract.Deposited(5))))
+                        .position();
+                store.snapshots()
+                        .save(new Snapshot(
+                                "acct-1",
+                                1,
+                                store.readStream("acct-1", 1, 1).get(0).eventId(),
+                                1,
+                                "{}",
+                                Instant.EPOCH));
+                KeyedProjector<String, ProjectionRunnerContract.Total> totals =
+                        store.projectors().keyed(new ProjectionRunnerContract.Totals("totals"), CODEC, TOTALS);
+                try (ProjectionRunner runner =
+                        ProjectionRunner.builder(store).add(totals).build()) {
                     runner.catchUp();
                 }
             }
             long events = count(url, "annals_events");
 
-            try (JdbcEventStore store = JdbcEventStore.builder(url).openMode(OpenMode.READ_ONLY).open()) {
+            try (JdbcEventStore store =
+                    JdbcEventStore.builder(url).openMode(OpenMode.READ_ONLY).open()) {
                 assertThat(store.readStream("acct-1", 1, 10)).hasSize(1);
                 assertThat(store.readAll(0, 10)).hasSize(1);
                 assertThat(store.currentVersion("acct-1")).isEqualTo(1);
                 assertThat(store.snapshots().load("acct-1")).isPresent();
-                KeyedProjector<String, ProjectionRunnerContract.Total> totals = store.projectors()
-                        .keyed(new ProjectionRunnerContract.Totals("totals"), CODEC, TOTALS);
+                KeyedProjector<String, ProjectionRunnerContract.Total> totals =
+                        store.projectors().keyed(new ProjectionRunnerContract.Totals("totals"), CODEC, TOTALS);
                 assertThat(totals.checkpoint()).isEqualTo(position);
                 assertThat(totals.get("acct-1")).contains(new ProjectionRunnerContract.Total(5, 1));
 
                 assertThatThrownBy(() -> store.append("acct-1", ExpectedVersion.any(), one("E")))
-                        .isInstanceOf(ReadOnlyStoreException.class).hasMessageContaining("read-only");
-                assertThatThrownBy(() -> store.snapshots().save(new Snapshot("acct-1", 1,
-                        UUID.randomUUID(), 1, "{}", Instant.EPOCH)))
+                        .isInstanceOf(ReadOnlyStoreException.class)
+                        .hasMessageContaining("read-only");
+                assertThatThrownBy(() -> store.snapshots()
+                                .save(new Snapshot("acct-1", 1, UUID.randomUUID(), 1, "{}", Instant.EPOCH)))
                         .isInstanceOf(ReadOnlyStoreException.class);
                 assertThatThrownBy(totals::reset).isInstanceOf(ReadOnlyStoreException.class);
                 assertThatThrownBy(() -> totals.apply(position, position + 1, List.of()))
@@ -201,7 +227,9 @@ abstract class OpeningContract extends ReliabilityContract {
             String url = db().newUrl("ro-empty");
             sql(url, "CREATE TABLE app_table (id INTEGER)");
 
-            assertThatThrownBy(() -> JdbcEventStore.builder(url).openMode(OpenMode.READ_ONLY).open())
+            assertThatThrownBy(() -> JdbcEventStore.builder(url)
+                            .openMode(OpenMode.READ_ONLY)
+                            .open())
                     .isInstanceOf(SchemaVersionException.class);
             assertThat(tables(url)).containsExactly("app_table");
         }
@@ -217,8 +245,10 @@ abstract class OpeningContract extends ReliabilityContract {
             sql(url, "UPDATE annals_schema_version SET checksum = 'edited' WHERE version = 1");
 
             for (OpenMode mode : OpenMode.values()) {
-                assertThatThrownBy(() -> JdbcEventStore.builder(url).openMode(mode).open())
-                        .as(mode.name()).isInstanceOf(SchemaVersionException.class)
+                assertThatThrownBy(
+                                () -> JdbcEventStore.builder(url).openMode(mode).open())
+                        .as(mode.name())
+                        .isInstanceOf(SchemaVersionException.class)
                         .hasMessageContaining("V1__events_and_snapshots.sql")
                         .hasMessageContaining("checksum");
             }
@@ -228,17 +258,20 @@ abstract class OpeningContract extends ReliabilityContract {
         void making_a_projector_writes_nothing_until_its_first_batch() throws SQLException {
             String url = db().newUrl("lazy");
             try (JdbcEventStore store = JdbcEventStore.open(url)) {
-                KeyedProjector<String, ProjectionRunnerContract.Total> totals = store.projectors()
-                        .keyed(new ProjectionRunnerContract.Totals("totals"), CODEC, TOTALS);
+                KeyedProjector<String, ProjectionRunnerContract.Total> totals =
+                        store.projectors().keyed(new ProjectionRunnerContract.Totals("totals"), CODEC, TOTALS);
                 assertThat(count(url, "annals_projection_checkpoints")).isZero();
                 assertThat(totals.checkpoint()).isZero();
 
-                store.append("acct-1", ExpectedVersion.noStream(),
+                store.append(
+                        "acct-1",
+                        ExpectedVersion.noStream(),
                         List.of(CODEC.encode(new ProjectionRunnerContract.Deposited(2))));
-                try (ProjectionRunner runner = ProjectionRunner.builder(store).add(totals).build()) {
+                try (ProjectionRunner runner =
+                        ProjectionRunner.builder(store).add(totals).build()) {
                     runner.start();
-                    assertThat(runner.awaitPosition(store.readAll(0, 1).get(0).position(),
-                            Duration.ofSeconds(30))).isTrue();
+                    assertThat(runner.awaitPosition(store.readAll(0, 1).get(0).position(), Duration.ofSeconds(30)))
+                            .isTrue();
                 }
                 assertThat(count(url, "annals_projection_checkpoints")).isEqualTo(1);
             }

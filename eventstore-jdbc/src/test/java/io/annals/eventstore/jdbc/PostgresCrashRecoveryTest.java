@@ -32,9 +32,11 @@ class PostgresCrashRecoveryTest extends CrashRecoveryContract {
         JdbcEventStore.open(url).close();
         Map<String, Acked> acked = new LinkedHashMap<>();
         for (int round = 0; round < 5; round++) {
-            try (ChildJvm child = ChildJvm.start(CrashChild.class, null, "append", url,
-                    Long.toString(random.nextLong()))) {
-                assertThat(child.awaitLine(l -> l.startsWith("ACK "), 60_000)).as(child.describe()).isTrue();
+            try (ChildJvm child =
+                    ChildJvm.start(CrashChild.class, null, "append", url, Long.toString(random.nextLong()))) {
+                assertThat(child.awaitLine(l -> l.startsWith("ACK "), 60_000))
+                        .as(child.describe())
+                        .isTrue();
                 Thread.sleep(random.nextInt(500));
                 int before;
                 try {
@@ -47,14 +49,16 @@ class PostgresCrashRecoveryTest extends CrashRecoveryContract {
                 // The child goes on by itself once the server is back: an acknowledgement after
                 // the restart.
                 int mark = before;
-                assertThat(child.awaitLine(l -> l.startsWith("ACK ")
-                        && child.lines().indexOf(l) >= mark, 120_000))
+                assertThat(child.awaitLine(
+                                l -> l.startsWith("ACK ") && child.lines().indexOf(l) >= mark, 120_000))
                         .as("round %d: appends resume after the restart; %s", round, child.describe())
                         .isTrue();
                 Thread.sleep(random.nextInt(300));
                 child.kill();
-                assertThat(child.lines()).as("errors during the outage are typed")
-                        .filteredOn(l -> l.startsWith("ERR ")).allMatch(l -> l.startsWith("ERR EventStoreException: "));
+                assertThat(child.lines())
+                        .as("errors during the outage are typed")
+                        .filteredOn(l -> l.startsWith("ERR "))
+                        .allMatch(l -> l.startsWith("ERR EventStoreException: "));
                 for (String line : child.lines()) {
                     if (line.startsWith("ACK ")) {
                         Acked a = Acked.parse(line);

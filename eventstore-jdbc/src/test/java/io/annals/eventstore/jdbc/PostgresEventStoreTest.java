@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Tag;
 @Tag("postgres")
 class PostgresEventStoreTest extends EventStoreContract {
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
     private static final PostgresTestDatabase DB = new PostgresTestDatabase();
 
     @AfterAll
@@ -27,7 +27,10 @@ class PostgresEventStoreTest extends EventStoreContract {
 
     @Override
     protected EventStore newStore(Clock clock, AppendLimits limits) {
-        return JdbcEventStore.builder(DB.newSchemaUrl("contract")).clock(clock).limits(limits).open();
+        return JdbcEventStore.builder(DB.newSchemaUrl("contract"))
+                .clock(clock)
+                .limits(limits)
+                .open();
     }
 
     /** jsonb keeps the tree, not the text: compare trees, numbers by value. */
@@ -36,9 +39,13 @@ class PostgresEventStoreTest extends EventStoreContract {
         try {
             JsonNode a = JSON.readTree(actual);
             JsonNode e = JSON.readTree(expected);
-            assertThat(a.equals((x, y) -> x.isNumber() && y.isNumber()
-                    ? x.decimalValue().compareTo(y.decimalValue()) : x.equals(y) ? 0 : 1, e))
-                    .as("%s has the same JSON tree as %s", actual, expected).isTrue();
+            assertThat(a.equals(
+                            (x, y) -> x.isNumber() && y.isNumber()
+                                    ? x.decimalValue().compareTo(y.decimalValue())
+                                    : x.equals(y) ? 0 : 1,
+                            e))
+                    .as("%s has the same JSON tree as %s", actual, expected)
+                    .isTrue();
         } catch (Exception e) {
             throw new AssertionError(e);
         }

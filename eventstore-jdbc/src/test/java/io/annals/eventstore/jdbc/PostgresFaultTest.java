@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.EventData;
-import io.annals.eventstore.tck.EventStoreContract;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.WrongExpectedVersionException;
+import io.annals.eventstore.tck.EventStoreContract;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -51,8 +51,7 @@ class PostgresFaultTest extends FaultContract {
 
     @ParameterizedTest
     @ValueSource(strings = {"exactly", "any", "noStream"})
-    void a_retry_after_an_acknowledgement_lost_past_the_commit_stores_one_copy(String expectation)
-            throws Exception {
+    void a_retry_after_an_acknowledgement_lost_past_the_commit_stores_one_copy(String expectation) throws Exception {
         String url = db().newUrl("lost-ack");
         DroppingDataSource.Trap trap = new DroppingDataSource.Trap();
         try (JdbcEventStore store = JdbcEventStore.open(DroppingDataSource.wrap(plainDataSource(url), trap))) {
@@ -62,12 +61,13 @@ class PostgresFaultTest extends FaultContract {
                 case "any" -> ExpectedVersion.any();
                 default -> ExpectedVersion.noStream();
             };
-            List<EventData> batch = List.of(EventData.of("A", "{\"n\":1}"), EventData.of("B", "{\"n\":2}"),
-                    EventData.of("C", "{\"n\":3}"));
+            List<EventData> batch = List.of(
+                    EventData.of("A", "{\"n\":1}"), EventData.of("B", "{\"n\":2}"), EventData.of("C", "{\"n\":3}"));
 
             trap.afterCommit.set(true);
             Throwable lost = catchThrowable(() -> store.append("s", expected, batch));
-            assertThat(lost).as("the caller sees a typed error, not an acknowledgement")
+            assertThat(lost)
+                    .as("the caller sees a typed error, not an acknowledgement")
                     .isInstanceOf(EventStoreException.class)
                     .isNotInstanceOf(WrongExpectedVersionException.class)
                     .hasMessageContaining("append to stream s failed");
@@ -79,8 +79,10 @@ class PostgresFaultTest extends FaultContract {
             AppendResult again = store.append("s", expected, batch);
 
             List<RecordedEvent> stream = store.readStream("s", 1, 100);
-            assertThat(stream).extracting(RecordedEvent::eventId)
-                    .containsExactlyElementsOf(batch.stream().map(EventData::eventId).toList());
+            assertThat(stream)
+                    .extracting(RecordedEvent::eventId)
+                    .containsExactlyElementsOf(
+                            batch.stream().map(EventData::eventId).toList());
             assertThat(retried).isEqualTo(new AppendResult(3, stream.get(2).position()));
             assertThat(again).isEqualTo(retried);
             assertThat(EventStoreContract.readAllOf(store)).hasSize(5);
@@ -98,11 +100,11 @@ class PostgresFaultTest extends FaultContract {
                     .isInstanceOf(EventStoreException.class);
             assertThat(store.currentVersion("s")).as("nothing committed").isZero();
 
-            assertThat(store.append("s", ExpectedVersion.noStream(), batch).version()).isEqualTo(2);
+            assertThat(store.append("s", ExpectedVersion.noStream(), batch).version())
+                    .isEqualTo(2);
             assertThat(EventStoreContract.readAllOf(store)).hasSize(2);
         }
     }
-
 
     @Test
     @Tag("nightly")
@@ -119,7 +121,8 @@ class PostgresFaultTest extends FaultContract {
                     batch.add(EventData.of("E", "{\"round\":" + round + "}"));
                 }
                 (random.nextBoolean() ? trap.afterCommit : trap.beforeCommit).set(true);
-                ExpectedVersion expected = random.nextBoolean() ? ExpectedVersion.exactly(version) : ExpectedVersion.any();
+                ExpectedVersion expected =
+                        random.nextBoolean() ? ExpectedVersion.exactly(version) : ExpectedVersion.any();
                 AppendResult r;
                 try {
                     r = store.append("s", expected, batch);

@@ -30,21 +30,25 @@ class PostgresFixtureDatabaseTest extends FixtureDatabaseContract {
                 throw new IllegalStateException("no fixture fixtures/" + version + "/postgresql.sql");
             }
             // psql's meta-commands (\restrict) are not SQL
-            dump = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
-                    .filter(line -> !line.startsWith("\\")).collect(Collectors.joining("\n"));
+            dump = new String(in.readAllBytes(), StandardCharsets.UTF_8)
+                    .lines()
+                    .filter(line -> !line.startsWith("\\"))
+                    .collect(Collectors.joining("\n"));
         }
-        String schema = "annals_restored_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        String schema = "annals_restored_"
+                + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
         synchronized (SCHEMAS) {
             SCHEMAS.add(schema);
         }
         try (Connection c = DriverManager.getConnection(PostgresTestDatabase.URL);
-             Statement st = c.createStatement()) {
+                Statement st = c.createStatement()) {
             for (String sql : Migrator.statements(dump.replace(FixtureDatabases.PG_SCHEMA + ".", schema + ".")
                     .replace("CREATE SCHEMA " + FixtureDatabases.PG_SCHEMA + ";", "CREATE SCHEMA " + schema + ";"))) {
                 st.execute(sql);
             }
         }
-        return FixtureDatabases.configure(JdbcEventStore.builder(PostgresTestDatabase.URL)).schema(schema);
+        return FixtureDatabases.configure(JdbcEventStore.builder(PostgresTestDatabase.URL))
+                .schema(schema);
     }
 
     @AfterAll

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.EventData;
-import io.annals.eventstore.tck.EventStoreContract;
 import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.tck.EventStoreContract;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -49,11 +49,11 @@ class PostgresGapSafetyTest {
 
     @Test
     @Timeout(180)
-    void a_tailing_reader_sees_every_event_once_in_order_while_transactions_commit_out_of_order()
-            throws Exception {
+    void a_tailing_reader_sees_every_event_once_in_order_while_transactions_commit_out_of_order() throws Exception {
         String url = DB.newSchemaUrl("gaps");
         try (JdbcEventStore store = JdbcEventStore.builder(url).maxPoolSize(12).open()) {
-            try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            try (Connection c = DriverManager.getConnection(url);
+                    Statement st = c.createStatement()) {
                 st.execute("""
                         CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$
                         BEGIN
@@ -78,7 +78,8 @@ class PostgresGapSafetyTest {
             // Transactions of other applications that hold a transaction id throughout, in this
             // database and in another one: they must not matter to the reader at all.
             try (Connection here = foreignTransaction(PostgresTestDatabase.URL);
-                 Connection elsewhere = foreignTransaction(PostgresTestDatabase.URL.replace("/test?", "/postgres?"))) {
+                    Connection elsewhere =
+                            foreignTransaction(PostgresTestDatabase.URL.replace("/test?", "/postgres?"))) {
                 Future<?> reader = pool.submit(() -> {
                     long checkpoint = 0;
                     while (true) {
@@ -124,7 +125,9 @@ class PostgresGapSafetyTest {
                 }
                 writing.set(false);
                 reader.get(60, TimeUnit.SECONDS);
-                assertThat(here.isValid(1) && elsewhere.isValid(1)).as("held open throughout").isTrue();
+                assertThat(here.isValid(1) && elsewhere.isValid(1))
+                        .as("held open throughout")
+                        .isTrue();
             } finally {
                 pool.shutdownNow();
             }
@@ -133,11 +136,16 @@ class PostgresGapSafetyTest {
             assertThat(seenIds).doesNotHaveDuplicates();
             assertThat(seenIds).containsExactlyInAnyOrderElementsOf(acknowledged);
             List<RecordedEvent> all = EventStoreContract.readAllOf(store);
-            assertThat(seenIds).containsExactlyElementsOf(all.stream().map(RecordedEvent::eventId).toList());
+            assertThat(seenIds)
+                    .containsExactlyElementsOf(
+                            all.stream().map(RecordedEvent::eventId).toList());
             // The held append took its position early and committed late; events written while it
             // was open have higher positions, and the reader returned none of them before it.
-            int heldIndex = seenIds.indexOf(all.stream().filter(r -> r.streamId().equals("held-open"))
-                    .findFirst().orElseThrow().eventId());
+            int heldIndex = seenIds.indexOf(all.stream()
+                    .filter(r -> r.streamId().equals("held-open"))
+                    .findFirst()
+                    .orElseThrow()
+                    .eventId());
             assertThat(seen.get(heldIndex).position()).isEqualTo(heldPosition.get());
             assertThat(seen.size() - heldIndex - 1)
                     .as("events committed while the held append was open, after it in the log")
@@ -150,20 +158,24 @@ class PostgresGapSafetyTest {
     void a_transaction_of_another_application_held_open_does_not_delay_readers_at_all() throws Exception {
         String url = DB.newSchemaUrl("foreign");
         try (JdbcEventStore store = JdbcEventStore.open(url);
-             Connection here = foreignTransaction(url);
-             Connection elsewhere = foreignTransaction(PostgresTestDatabase.URL.replace("/test?", "/postgres?"))) {
+                Connection here = foreignTransaction(url);
+                Connection elsewhere = foreignTransaction(PostgresTestDatabase.URL.replace("/test?", "/postgres?"))) {
             try (Statement st = here.createStatement()) {
                 st.execute("CREATE TABLE app_orders (id int)"); // and writes a table of its own
                 st.execute("INSERT INTO app_orders VALUES (1)");
             }
             for (int i = 1; i <= 20; i++) {
-                AppendResult r = store.append("s", ExpectedVersion.exactly(i - 1),
-                        List.of(EventData.of("E", "{\"i\":" + i + "}")));
+                AppendResult r = store.append(
+                        "s", ExpectedVersion.exactly(i - 1), List.of(EventData.of("E", "{\"i\":" + i + "}")));
                 // read at once, no wait: the acknowledged event is there
-                assertThat(store.readAll(0, 100)).extracting(RecordedEvent::position).last()
+                assertThat(store.readAll(0, 100))
+                        .extracting(RecordedEvent::position)
+                        .last()
                         .isEqualTo(r.position());
             }
-            assertThat(here.isValid(1) && elsewhere.isValid(1)).as("held open throughout").isTrue();
+            assertThat(here.isValid(1) && elsewhere.isValid(1))
+                    .as("held open throughout")
+                    .isTrue();
         }
     }
 
@@ -174,7 +186,8 @@ class PostgresGapSafetyTest {
         try (JdbcEventStore store = JdbcEventStore.builder(url).maxPoolSize(4).open()) {
             store.append("a", ExpectedVersion.noStream(), List.of(EventData.of("E", "{}")));
             // An append held open inside its transaction by a lock the test holds.
-            try (Connection gate = DriverManager.getConnection(url); Statement st = gate.createStatement()) {
+            try (Connection gate = DriverManager.getConnection(url);
+                    Statement st = gate.createStatement()) {
                 st.execute("""
                         CREATE FUNCTION wait_for_gate() RETURNS trigger LANGUAGE plpgsql AS $$
                         BEGIN PERFORM pg_advisory_xact_lock_shared(4711); RETURN NULL; END $$""");
@@ -183,8 +196,8 @@ class PostgresGapSafetyTest {
                 st.execute("SELECT pg_advisory_lock(4711)");
                 ExecutorService pool = Executors.newSingleThreadExecutor();
                 try {
-                    Future<AppendResult> held = pool.submit(() -> store.append("b",
-                            ExpectedVersion.noStream(), List.of(EventData.of("E", "{}"))));
+                    Future<AppendResult> held = pool.submit(
+                            () -> store.append("b", ExpectedVersion.noStream(), List.of(EventData.of("E", "{}"))));
                     PostgresDialect dialect = new PostgresDialect(StoreSettings.defaults(), TableNames.defaults());
                     long horizon;
                     try (Connection c = DriverManager.getConnection(url)) {
@@ -196,10 +209,12 @@ class PostgresGapSafetyTest {
                     }
                     st.execute("SELECT pg_advisory_unlock(4711)"); // the held append commits now
                     long b = held.get(30, TimeUnit.SECONDS).position();
-                    assertThat(b).as("the held append is above the horizon read while it ran")
+                    assertThat(b)
+                            .as("the held append is above the horizon read while it ran")
                             .isGreaterThanOrEqualTo(horizon);
                     // read with the old horizon: not yet; with a new one: once
-                    assertThat(store.readAll(0, 10)).extracting(RecordedEvent::streamId)
+                    assertThat(store.readAll(0, 10))
+                            .extracting(RecordedEvent::streamId)
                             .containsExactly("a", "b");
                 } finally {
                     pool.shutdownNow();
@@ -209,8 +224,9 @@ class PostgresGapSafetyTest {
     }
 
     private static boolean appendWaiting(Connection c) throws Exception {
-        try (Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4711 AND NOT granted")) {
+        try (Statement st = c.createStatement();
+                java.sql.ResultSet rs = st.executeQuery(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4711 AND NOT granted")) {
             rs.next();
             return rs.getLong(1) > 0;
         }

@@ -33,16 +33,19 @@ class PostgresHostileInputTest extends HostileInputContract {
 
     @Test
     void a_configured_schema_is_created_and_holds_every_table() throws Exception {
-        String schema = "annals_cfg_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        String schema =
+                "annals_cfg_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
         try {
-            try (JdbcEventStore store = JdbcEventStore.builder(PostgresTestDatabase.URL).schema(schema).open()) {
+            try (JdbcEventStore store = JdbcEventStore.builder(PostgresTestDatabase.URL)
+                    .schema(schema)
+                    .open()) {
                 store.append("s", ExpectedVersion.noStream(), List.of(EventData.of("E", "{}")));
                 store.snapshots().load("s");
                 assertThat(store.currentVersion("s")).isEqualTo(1);
             }
             try (Connection c = DriverManager.getConnection(PostgresTestDatabase.URL);
-                 Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM " + schema + ".annals_events")) {
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM " + schema + ".annals_events")) {
                 rs.next();
                 assertThat(rs.getLong(1)).isEqualTo(1);
             }
@@ -53,15 +56,18 @@ class PostgresHostileInputTest extends HostileInputContract {
 
     @Test
     void a_schema_is_created_and_used_with_a_data_source_of_the_application() throws Exception {
-        String schema = "annals_ds_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        String schema =
+                "annals_ds_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(PostgresTestDatabase.URL);
         try (HikariDataSource ds = new HikariDataSource(config)) {
-            try (JdbcEventStore store = JdbcEventStore.builder(ds).schema(schema).open()) {
+            try (JdbcEventStore store =
+                    JdbcEventStore.builder(ds).schema(schema).open()) {
                 store.append("s", ExpectedVersion.noStream(), List.of(EventData.of("E", "{}")));
             }
-            try (Connection c = ds.getConnection(); Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM " + schema + ".annals_events")) {
+            try (Connection c = ds.getConnection();
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM " + schema + ".annals_events")) {
                 rs.next();
                 assertThat(rs.getLong(1)).isEqualTo(1);
                 assertThat(c.getSchema()).isNotEqualTo(schema); // the application's connections are left alone

@@ -9,12 +9,12 @@ import io.annals.eventstore.ReadOnlyStoreException;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.Set;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -40,7 +40,8 @@ class PostgresOpeningTest extends OpeningContract {
     }
 
     private static String schemaOf(String url) {
-        return url.substring(url.indexOf("currentSchema=") + "currentSchema=".length()).split("&")[0];
+        return url.substring(url.indexOf("currentSchema=") + "currentSchema=".length())
+                .split("&")[0];
     }
 
     /** The same database in sessions that refuse to write, as on a hot standby. */
@@ -56,11 +57,12 @@ class PostgresOpeningTest extends OpeningContract {
         }
 
         try (JdbcEventStore store = JdbcEventStore.builder(readOnlySession(url))
-                .openMode(OpenMode.READ_ONLY).open()) {
+                .openMode(OpenMode.READ_ONLY)
+                .open()) {
             assertThat(store.readAll(0, 10)).hasSize(1);
             assertThat(store.readStream("s", 1, 10)).hasSize(1);
-            assertThatThrownBy(() -> store.append("s", ExpectedVersion.any(),
-                    List.of(EventData.of("E", "{}")))).isInstanceOf(ReadOnlyStoreException.class);
+            assertThatThrownBy(() -> store.append("s", ExpectedVersion.any(), List.of(EventData.of("E", "{}"))))
+                    .isInstanceOf(ReadOnlyStoreException.class);
         }
     }
 
@@ -77,7 +79,8 @@ class PostgresOpeningTest extends OpeningContract {
 
     @Test
     void stores_opened_at_once_on_a_new_schema_all_open_and_migrate_it_once() throws Exception {
-        String schema = "annals_race_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        String schema =
+                "annals_race_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
         int openers = 6;
         ExecutorService pool = Executors.newFixedThreadPool(openers);
         CyclicBarrier start = new CyclicBarrier(openers);
@@ -87,7 +90,9 @@ class PostgresOpeningTest extends OpeningContract {
                 opened.add(pool.submit(() -> {
                     start.await();
                     try (JdbcEventStore store = JdbcEventStore.builder(PostgresTestDatabase.URL)
-                            .schema(schema).maxPoolSize(2).open()) {
+                            .schema(schema)
+                            .maxPoolSize(2)
+                            .open()) {
                         return store.countEvents();
                     }
                 }));
@@ -95,7 +100,8 @@ class PostgresOpeningTest extends OpeningContract {
             for (Future<Long> f : opened) {
                 assertThat(f.get()).isZero();
             }
-            assertThat(count(PostgresTestDatabase.URL, schema + ".annals_schema_version")).isEqualTo(2);
+            assertThat(count(PostgresTestDatabase.URL, schema + ".annals_schema_version"))
+                    .isEqualTo(2);
         } finally {
             pool.shutdownNow();
             PostgresTestDatabase.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
@@ -106,8 +112,12 @@ class PostgresOpeningTest extends OpeningContract {
     void the_schema_script_qualifies_every_table_with_the_schema() {
         String script = SchemaScript.script(List.of("postgresql", "--schema", "shop"));
 
-        assertThat(script).contains("CREATE SCHEMA IF NOT EXISTS \"shop\"",
-                "CREATE TABLE \"shop\".annals_events", "INSERT INTO \"shop\".annals_log",
-                "INSERT INTO \"shop\".annals_schema_version").doesNotContain("{");
+        assertThat(script)
+                .contains(
+                        "CREATE SCHEMA IF NOT EXISTS \"shop\"",
+                        "CREATE TABLE \"shop\".annals_events",
+                        "INSERT INTO \"shop\".annals_log",
+                        "INSERT INTO \"shop\".annals_schema_version")
+                .doesNotContain("{");
     }
 }

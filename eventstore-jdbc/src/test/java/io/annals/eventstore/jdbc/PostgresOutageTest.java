@@ -5,14 +5,14 @@ import static io.annals.eventstore.tck.ProjectionRunnerContract.TOTALS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.annals.eventstore.EventData;
-import io.annals.eventstore.tck.EventStoreContract;
 import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.projection.KeyedProjector;
 import io.annals.eventstore.projection.ProjectionRunner;
+import io.annals.eventstore.tck.EventStoreContract;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Deposited;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Total;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Totals;
-import io.annals.eventstore.RecordedEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,8 +59,7 @@ class PostgresOutageTest {
 
     @Test
     @Timeout(300)
-    void sessions_killed_under_appends_and_projections_are_replaced_without_loss_or_duplicates()
-            throws Exception {
+    void sessions_killed_under_appends_and_projections_are_replaced_without_loss_or_duplicates() throws Exception {
         survive(5, random -> {
             PostgresTestDatabase.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                     + "WHERE application_name = '" + APP + "' AND pid <> pg_backend_pid()");
@@ -71,8 +70,7 @@ class PostgresOutageTest {
     @Test
     @Tag("nightly")
     @Timeout(1800)
-    void a_server_restart_under_appends_and_projections_is_survived_without_loss_or_duplicates()
-            throws Exception {
+    void a_server_restart_under_appends_and_projections_is_survived_without_loss_or_duplicates() throws Exception {
         survive(3, random -> {
             try {
                 PostgresServer.stopImmediately();
@@ -93,26 +91,33 @@ class PostgresOutageTest {
             List<String> errors = java.util.Collections.synchronizedList(new ArrayList<>());
             AtomicBoolean writing = new AtomicBoolean(true);
             AtomicLong lastPosition = new AtomicLong();
-            Thread writer = new Thread(() -> {
-                Random r = new Random(60);
-                while (writing.get()) {
-                    EventData e = CODEC.encode(new Deposited(1 + r.nextInt(100)));
-                    String account = "acct-" + r.nextInt(6);
-                    while (true) { // the same event id until it is acknowledged: retries are safe
-                        try {
-                            lastPosition.set(store.append(account, ExpectedVersion.any(), List.of(e)).position());
-                            acknowledged.add(e.eventId());
-                            break;
-                        } catch (RuntimeException failure) {
-                            errors.add(failure.getClass().getName() + ": " + failure.getMessage());
-                            sleep(50);
+            Thread writer = new Thread(
+                    () -> {
+                        Random r = new Random(60);
+                        while (writing.get()) {
+                            EventData e = CODEC.encode(new Deposited(1 + r.nextInt(100)));
+                            String account = "acct-" + r.nextInt(6);
+                            while (true) { // the same event id until it is acknowledged: retries are safe
+                                try {
+                                    lastPosition.set(store.append(account, ExpectedVersion.any(), List.of(e))
+                                            .position());
+                                    acknowledged.add(e.eventId());
+                                    break;
+                                } catch (RuntimeException failure) {
+                                    errors.add(failure.getClass().getName() + ": " + failure.getMessage());
+                                    sleep(50);
+                                }
+                            }
                         }
-                    }
-                }
-            }, "outage-writer");
-            try (ProjectionRunner runner = ProjectionRunner.builder(store).add(totals)
+                    },
+                    "outage-writer");
+            try (ProjectionRunner runner = ProjectionRunner.builder(store)
+                    .add(totals)
                     .add(store.projectors().sql(new DepositTables(), CODEC))
-                    .batchSize(20).pollInterval(Duration.ofMillis(20)).maxBackoff(Duration.ofSeconds(2)).build()) {
+                    .batchSize(20)
+                    .pollInterval(Duration.ofMillis(20))
+                    .maxBackoff(Duration.ofSeconds(2))
+                    .build()) {
                 runner.start();
                 writer.start();
                 for (int i = 0; i < outages; i++) {
@@ -125,19 +130,26 @@ class PostgresOutageTest {
                 while (acknowledged.size() < before + 20 && System.nanoTime() < deadline) {
                     Thread.sleep(50);
                 }
-                assertThat(acknowledged.size()).as("appends resumed; errors: %s", errors).isGreaterThanOrEqualTo(before + 20);
+                assertThat(acknowledged.size())
+                        .as("appends resumed; errors: %s", errors)
+                        .isGreaterThanOrEqualTo(before + 20);
                 writing.set(false);
                 writer.join(120_000);
                 assertThat(runner.awaitPosition(lastPosition.get(), Duration.ofSeconds(120)))
-                        .as("the runner caught up by itself: %s", runner.statuses()).isTrue();
+                        .as("the runner caught up by itself: %s", runner.statuses())
+                        .isTrue();
 
                 List<RecordedEvent> all = EventStoreContract.readAllOf(store);
-                assertThat(all).extracting(RecordedEvent::eventId).doesNotHaveDuplicates()
+                assertThat(all)
+                        .extracting(RecordedEvent::eventId)
+                        .doesNotHaveDuplicates()
                         .containsExactlyInAnyOrderElementsOf(acknowledged);
                 Map<String, Total> expected = new TreeMap<>();
                 for (RecordedEvent r : all) {
                     long amount = CODEC.decode(r).event().amount();
-                    expected.merge(r.streamId(), new Total(amount, 1),
+                    expected.merge(
+                            r.streamId(),
+                            new Total(amount, 1),
                             (x, y) -> new Total(x.sum() + y.sum(), x.count() + y.count()));
                 }
                 Map<String, Total> keyed = new TreeMap<>();
@@ -145,10 +157,11 @@ class PostgresOutageTest {
                 assertThat(keyed).isEqualTo(expected);
                 assertThat(DepositTables.totals(store.dataSource())).isEqualTo(expected);
                 assertThat(DepositTables.logged(store.dataSource())).isEqualTo(all.size());
-                assertThat(errors).as("errors during the outage are EventStoreExceptions")
+                assertThat(errors)
+                        .as("errors during the outage are EventStoreExceptions")
                         .allMatch(m -> m.startsWith("io.annals.eventstore.EventStoreException: append to stream"));
-                System.out.printf("outages: %d, events: %d, append errors meanwhile: %d%n", outages,
-                        all.size(), errors.size());
+                System.out.printf(
+                        "outages: %d, events: %d, append errors meanwhile: %d%n", outages, all.size(), errors.size());
             } finally {
                 writing.set(false);
                 writer.join(120_000);

@@ -44,14 +44,13 @@ class PostgresProjectionCrashTest {
 
     @Test
     @Timeout(120)
-    void killed_connections_mid_batch_and_under_the_lease_neither_duplicate_nor_skip_events()
-            throws Exception {
+    void killed_connections_mid_batch_and_under_the_lease_neither_duplicate_nor_skip_events() throws Exception {
         String url = DB.newSchemaUrl("crash");
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(url);
         config.setMaximumPoolSize(8);
         try (HikariDataSource ds = new HikariDataSource(config);
-             JdbcEventStore store = JdbcEventStore.open(ds)) {
+                JdbcEventStore store = JdbcEventStore.open(ds)) {
             DepositTables.create(ds);
             DepositTables tables = new DepositTables();
             AtomicInteger kills = new AtomicInteger();
@@ -67,26 +66,32 @@ class PostgresProjectionCrashTest {
             KeyedProjector<String, ProjectionRunnerContract.Total> totals =
                     store.projectors().keyed(new Totals("totals"), CODEC, TOTALS);
             try (ProjectionRunner runner = ProjectionRunner.builder(store)
-                    .add(store.projectors().sql(tables, CODEC)).add(totals)
-                    .batchSize(10).pollInterval(Duration.ofMillis(10))
-                    .maxBackoff(Duration.ofMillis(200)).build()) {
+                    .add(store.projectors().sql(tables, CODEC))
+                    .add(totals)
+                    .batchSize(10)
+                    .pollInterval(Duration.ofMillis(10))
+                    .maxBackoff(Duration.ofMillis(200))
+                    .build()) {
                 runner.start();
                 AppendResult last = null;
                 for (int i = 1; i <= 300; i++) {
-                    last = store.append("acct-" + (i % 10), ExpectedVersion.any(),
-                            List.of(CODEC.encode(new Deposited(i))));
+                    last = store.append(
+                            "acct-" + (i % 10), ExpectedVersion.any(), List.of(CODEC.encode(new Deposited(i))));
                     if (i % 100 == 0) {
                         // and the sessions holding the leases, from outside
                         PostgresTestDatabase.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                                 + "WHERE query LIKE '%pg_try_advisory_lock%' AND pid <> pg_backend_pid()");
                     }
                 }
-                assertThat(runner.awaitPosition(last.position(), Duration.ofSeconds(60))).isTrue();
+                assertThat(runner.awaitPosition(last.position(), Duration.ofSeconds(60)))
+                        .isTrue();
 
                 assertThat(kills.get()).isGreaterThanOrEqualTo(3);
                 Map<String, ProjectionRunnerContract.Total> expected = new TreeMap<>();
                 for (int i = 1; i <= 300; i++) {
-                    expected.merge("acct-" + (i % 10), new ProjectionRunnerContract.Total(i, 1),
+                    expected.merge(
+                            "acct-" + (i % 10),
+                            new ProjectionRunnerContract.Total(i, 1),
                             (a, b) -> new ProjectionRunnerContract.Total(a.sum() + b.sum(), a.count() + b.count()));
                 }
                 assertThat(DepositTables.logged(ds)).isEqualTo(300);
@@ -97,5 +102,4 @@ class PostgresProjectionCrashTest {
             }
         }
     }
-
 }

@@ -8,8 +8,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.EventStore;
 import io.annals.eventstore.EventStoreException;
-import io.annals.eventstore.projection.ProjectionRunner;
 import io.annals.eventstore.projection.KeyedProjector;
+import io.annals.eventstore.projection.ProjectionRunner;
 import io.annals.eventstore.tck.ProjectionRunnerContract;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,7 +64,8 @@ class PostgresProjectionRunnerTest extends ProjectionRunnerContract {
             last = deposit(store, "acct-" + (i % 5), i + 1);
         }
 
-        assertThat(runner.awaitPosition(last.position(), Duration.ofSeconds(60))).isTrue();
+        assertThat(runner.awaitPosition(last.position(), Duration.ofSeconds(60)))
+                .isTrue();
         for (KeyedProjector<String, Total> p : projectors) {
             assertThat(readModel(p)).isEqualTo(fold(store));
         }

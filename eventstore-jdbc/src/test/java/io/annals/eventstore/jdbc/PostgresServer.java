@@ -15,8 +15,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class PostgresServer {
 
-    private PostgresServer() {
-    }
+    private PostgresServer() {}
 
     /** The version of the local cluster named {@code main}, from {@code pg_lsclusters}. */
     static String version() throws IOException, InterruptedException {
@@ -32,8 +31,7 @@ final class PostgresServer {
 
     /** Stops the server at once, as a crash would: {@code stop -m immediate}. */
     static void stopImmediately() throws IOException, InterruptedException {
-        run(List.of("pg_ctlcluster", "--skip-systemctl-redirect", version(), "main", "stop",
-                "-m", "immediate"));
+        run(List.of("pg_ctlcluster", "--skip-systemctl-redirect", version(), "main", "stop", "-m", "immediate"));
     }
 
     /** Starts the server if it does not accept connections, and waits until it does. */

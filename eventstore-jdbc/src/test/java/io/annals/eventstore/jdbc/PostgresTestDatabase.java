@@ -17,14 +17,15 @@ import java.util.UUID;
  */
 final class PostgresTestDatabase {
 
-    static final String URL = System.getProperty("annals.test.postgres.url",
-            "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
+    static final String URL =
+            System.getProperty("annals.test.postgres.url", "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
 
     private final List<String> schemas = new ArrayList<>();
 
     /** A JDBC URL on a new, empty schema. */
     synchronized String newSchemaUrl(String prefix) {
-        String schema = prefix + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String schema =
+                prefix + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         execute("CREATE SCHEMA " + schema);
         schemas.add(schema);
         return URL + (URL.contains("?") ? "&" : "?") + "currentSchema=" + schema;
@@ -38,11 +39,14 @@ final class PostgresTestDatabase {
     }
 
     static void execute(String sql) {
-        try (Connection c = DriverManager.getConnection(URL); Statement st = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(URL);
+                Statement st = c.createStatement()) {
             st.execute(sql);
         } catch (SQLException e) {
-            throw new IllegalStateException("PostgreSQL at " + URL + ": " + e.getMessage()
-                    + " (the PostgreSQL tests need a server: see README.md)", e);
+            throw new IllegalStateException(
+                    "PostgreSQL at " + URL + ": " + e.getMessage()
+                            + " (the PostgreSQL tests need a server: see README.md)",
+                    e);
         }
     }
 }

@@ -49,7 +49,8 @@ abstract class ReliabilityDb {
     abstract void dropAll();
 
     static void execute(String url, String... sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(url);
+                Statement st = c.createStatement()) {
             for (String s : sql) {
                 st.execute(s);
             }
@@ -72,8 +73,9 @@ abstract class ReliabilityDb {
 
             @Override
             void checkIntegrity(String url) throws SQLException {
-                try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement();
-                     ResultSet rs = st.executeQuery("PRAGMA integrity_check")) {
+                try (Connection c = DriverManager.getConnection(url);
+                        Statement st = c.createStatement();
+                        ResultSet rs = st.executeQuery("PRAGMA integrity_check")) {
                     List<String> problems = new ArrayList<>();
                     while (rs.next()) {
                         problems.add(rs.getString(1));
@@ -119,7 +121,8 @@ abstract class ReliabilityDb {
             void checkIntegrity(String url) throws SQLException {
                 // Index and heap agree: every event found through the primary key is found through
                 // the unique indexes too (a cheap stand-in for amcheck, which is an extension).
-                try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+                try (Connection c = DriverManager.getConnection(url);
+                        Statement st = c.createStatement()) {
                     st.execute("SET enable_seqscan = off");
                     long byPosition = count(st, "SELECT COUNT(*) FROM annals_events WHERE position > 0");
                     long byVersion = count(st, "SELECT COUNT(*) FROM annals_events WHERE stream_id >= ''");
@@ -128,7 +131,9 @@ abstract class ReliabilityDb {
                     st.execute("SET enable_bitmapscan = off");
                     long heap = count(st, "SELECT COUNT(*) FROM annals_events");
                     assertThat(byPosition).as("events by position index").isEqualTo(heap);
-                    assertThat(byVersion).as("events by (stream, version) index").isEqualTo(heap);
+                    assertThat(byVersion)
+                            .as("events by (stream, version) index")
+                            .isEqualTo(heap);
                 }
             }
 
@@ -141,7 +146,9 @@ abstract class ReliabilityDb {
 
             @Override
             void installAbortTrigger(String url) throws SQLException {
-                execute(url, """
+                execute(
+                        url,
+                        """
                         CREATE FUNCTION abort_marked() RETURNS trigger LANGUAGE plpgsql AS $$
                         BEGIN
                             RAISE EXCEPTION 'aborted by the test trigger';
@@ -153,10 +160,12 @@ abstract class ReliabilityDb {
             @Override
             void installSlowCommitTrigger(String url, int maxMillis) throws SQLException {
                 String name = "slow_" + UUID.randomUUID().toString().substring(0, 8);
-                execute(url, "CREATE FUNCTION " + name + "() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-                        + "BEGIN PERFORM pg_sleep(random() * " + maxMillis / 1000.0 + "); RETURN NULL; END $$",
-                        "CREATE TRIGGER " + name + " AFTER INSERT ON annals_events FOR EACH ROW "
-                                + "EXECUTE FUNCTION " + name + "()");
+                execute(
+                        url,
+                        "CREATE FUNCTION " + name + "() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+                                + "BEGIN PERFORM pg_sleep(random() * " + maxMillis / 1000.0 + "); RETURN NULL; END $$",
+                        "CREATE TRIGGER " + name + " AFTER INSERT ON annals_events FOR EACH ROW " + "EXECUTE FUNCTION "
+                                + name + "()");
             }
 
             @Override

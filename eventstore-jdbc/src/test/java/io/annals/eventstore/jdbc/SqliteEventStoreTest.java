@@ -15,8 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The whole contract on SQLite, each test on a new database file. */
 class SqliteEventStoreTest extends EventStoreContract {
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
     private static final AtomicInteger FILES = new AtomicInteger();
 
     @TempDir
@@ -25,7 +25,10 @@ class SqliteEventStoreTest extends EventStoreContract {
     @Override
     protected EventStore newStore(Clock clock, AppendLimits limits) {
         Path file = dir.resolve("events-" + FILES.incrementAndGet() + ".db");
-        return JdbcEventStore.builder("jdbc:sqlite:" + file).clock(clock).limits(limits).open();
+        return JdbcEventStore.builder("jdbc:sqlite:" + file)
+                .clock(clock)
+                .limits(limits)
+                .open();
     }
 
     @Override

@@ -24,7 +24,9 @@ class SqliteHostileInputTest extends HostileInputContract {
 
     @Test
     void a_schema_is_refused_on_sqlite() {
-        assertThatThrownBy(() -> JdbcEventStore.builder(db().newUrl("schema")).schema("events").open())
+        assertThatThrownBy(() -> JdbcEventStore.builder(db().newUrl("schema"))
+                        .schema("events")
+                        .open())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("PostgreSQL option");
     }

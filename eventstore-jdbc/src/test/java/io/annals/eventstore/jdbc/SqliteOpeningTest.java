@@ -41,8 +41,11 @@ class SqliteOpeningTest extends OpeningContract {
     void validate_and_read_only_never_create_a_missing_file() {
         Path missing = dir.resolve("typo.db");
         for (OpenMode mode : List.of(OpenMode.VALIDATE, OpenMode.READ_ONLY)) {
-            assertThatThrownBy(() -> JdbcEventStore.builder("jdbc:sqlite:" + missing).openMode(mode).open())
-                    .as(mode.name()).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(() -> JdbcEventStore.builder("jdbc:sqlite:" + missing)
+                            .openMode(mode)
+                            .open())
+                    .as(mode.name())
+                    .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("no SQLite database at " + missing);
             assertThat(missing).doesNotExist();
         }
@@ -53,8 +56,10 @@ class SqliteOpeningTest extends OpeningContract {
         Path missingDirectory = dir.resolve("no-such-dir");
         for (OpenMode mode : OpenMode.values()) {
             assertThatThrownBy(() -> JdbcEventStore.builder("jdbc:sqlite:" + missingDirectory.resolve("x.db"))
-                    .openMode(mode).open())
-                    .as(mode.name()).isInstanceOf(IllegalArgumentException.class)
+                            .openMode(mode)
+                            .open())
+                    .as(mode.name())
+                    .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("the directory " + missingDirectory + " ")
                     .hasMessageContaining("does not exist");
         }
@@ -70,10 +75,11 @@ class SqliteOpeningTest extends OpeningContract {
         String before = sha256(file);
         assertThat(file.toFile().setWritable(false, false)).isTrue();
         try (JdbcEventStore store = JdbcEventStore.builder("jdbc:sqlite:" + file)
-                .openMode(OpenMode.READ_ONLY).open()) {
+                .openMode(OpenMode.READ_ONLY)
+                .open()) {
             assertThat(store.readStream("s", 1, 10)).extracting(e -> e.json()).containsExactly("{\"n\":1}");
-            assertThatThrownBy(() -> store.append("s", ExpectedVersion.any(),
-                    List.of(EventData.of("E", "{}")))).isInstanceOf(ReadOnlyStoreException.class);
+            assertThatThrownBy(() -> store.append("s", ExpectedVersion.any(), List.of(EventData.of("E", "{}"))))
+                    .isInstanceOf(ReadOnlyStoreException.class);
         } finally {
             file.toFile().setWritable(true, false);
         }
@@ -85,10 +91,13 @@ class SqliteOpeningTest extends OpeningContract {
         Path file = dir.resolve("ro-connections.db");
         JdbcEventStore.open("jdbc:sqlite:" + file).close();
         try (JdbcEventStore store = JdbcEventStore.builder("jdbc:sqlite:" + file)
-                .openMode(OpenMode.READ_ONLY).open();
-             var c = store.dataSource().getConnection(); var st = c.createStatement()) {
+                        .openMode(OpenMode.READ_ONLY)
+                        .open();
+                var c = store.dataSource().getConnection();
+                var st = c.createStatement()) {
             assertThatThrownBy(() -> st.execute("CREATE TABLE t (x INTEGER)"))
-                    .isInstanceOf(SQLException.class).hasMessageContaining("readonly");
+                    .isInstanceOf(SQLException.class)
+                    .hasMessageContaining("readonly");
         }
     }
 
@@ -96,12 +105,18 @@ class SqliteOpeningTest extends OpeningContract {
     void the_schema_script_prints_the_ddl_without_a_database() {
         String script = SchemaScript.script(List.of("sqlite", "--prefix", "shop_"));
 
-        assertThat(script).contains("CREATE TABLE shop_events", "CREATE TABLE shop_projection_rows",
-                "INSERT INTO shop_schema_version").doesNotContain("{");
+        assertThat(script)
+                .contains(
+                        "CREATE TABLE shop_events",
+                        "CREATE TABLE shop_projection_rows",
+                        "INSERT INTO shop_schema_version")
+                .doesNotContain("{");
         assertThatThrownBy(() -> SchemaScript.script(List.of("sqlite", "--schema", "s")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PostgreSQL");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("PostgreSQL");
         assertThatThrownBy(() -> SchemaScript.script(List.of("oracle")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SQLite and PostgreSQL");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("SQLite and PostgreSQL");
     }
 
     private static String sha256(Path file) throws Exception {

@@ -41,7 +41,8 @@ class SqliteStoreSetupTest {
     }
 
     private static String pragma(Connection c, String name) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA " + name)) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("PRAGMA " + name)) {
             rs.next();
             return rs.getString(1);
         }
@@ -67,7 +68,8 @@ class SqliteStoreSetupTest {
             config.setMaximumPoolSize(1);
             try (HikariDataSource pool = new HikariDataSource(config)) {
                 try (JdbcEventStore store = JdbcEventStore.builder(pool)
-                        .durability(Durability.NORMAL).open()) {
+                        .durability(Durability.NORMAL)
+                        .open()) {
                     store.append("s", ExpectedVersion.any(), List.of(EventData.of("E", "{}")));
                     try (Connection c = pool.getConnection()) {
                         assertThat(pragma(c, "synchronous")).isEqualTo("1");
@@ -91,14 +93,14 @@ class SqliteStoreSetupTest {
         @Test
         void single_event_appends_let_sqlite_checkpoint_the_wal() throws Exception {
             try (JdbcEventStore store = JdbcEventStore.builder(url("wal.db"))
-                    .durability(Durability.NORMAL).open()) {
+                    .durability(Durability.NORMAL)
+                    .open()) {
                 for (int i = 0; i < 1_500; i++) {
-                    store.append("s-" + (i % 10), ExpectedVersion.any(),
-                            List.of(EventData.of("E", "{\"i\":" + i + "}")));
+                    store.append(
+                            "s-" + (i % 10), ExpectedVersion.any(), List.of(EventData.of("E", "{\"i\":" + i + "}")));
                 }
                 // 1,000 pages of 4 KB, plus the frames of the append that crossed the mark.
-                assertThat(java.nio.file.Files.size(dir.resolve("wal.db-wal")))
-                        .isLessThan(6L * 1024 * 1024);
+                assertThat(java.nio.file.Files.size(dir.resolve("wal.db-wal"))).isLessThan(6L * 1024 * 1024);
                 assertThat(store.countEvents()).isEqualTo(1_500);
             }
         }
@@ -168,9 +170,9 @@ class SqliteStoreSetupTest {
             JdbcEventStore.open(url("m.db")).close();
 
             try (Connection c = DriverManager.getConnection(url("m.db"));
-                 Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery(
-                         "SELECT version, description FROM annals_schema_version ORDER BY version")) {
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery(
+                            "SELECT version, description FROM annals_schema_version ORDER BY version")) {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getInt(1)).isEqualTo(1);
                 assertThat(rs.getString(2)).isEqualTo("events and snapshots");
@@ -185,7 +187,7 @@ class SqliteStoreSetupTest {
         void a_schema_newer_than_this_library_is_refused() throws SQLException {
             JdbcEventStore.open(url("n.db")).close();
             try (Connection c = DriverManager.getConnection(url("n.db"));
-                 Statement st = c.createStatement()) {
+                    Statement st = c.createStatement()) {
                 st.execute("INSERT INTO annals_schema_version VALUES (99, 'from the future', 'x', 'x')");
             }
 
@@ -212,14 +214,16 @@ class SqliteStoreSetupTest {
 
     /** A DataSource handing every caller the same physical connection, which close() keeps open. */
     private static DataSource singleConnection(Connection physical) {
-        Connection shared = (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(),
-                new Class<?>[] {Connection.class}, (proxy, method, args) -> switch (method.getName()) {
+        Connection shared = (Connection) Proxy.newProxyInstance(
+                Connection.class.getClassLoader(),
+                new Class<?>[] {Connection.class},
+                (proxy, method, args) -> switch (method.getName()) {
                     case "close" -> null;
                     case "unwrap" -> physical.unwrap((Class<?>) args[0]);
                     default -> method.invoke(physical, args);
                 });
-        return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(),
-                new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
+        return (DataSource) Proxy.newProxyInstance(
+                DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
                     if (method.getName().equals("getConnection")) {
                         return shared;
                     }
@@ -234,7 +238,7 @@ class SqliteStoreSetupTest {
         @Test
         void threads_reading_through_one_shared_connection_each_get_their_own_stream() throws Exception {
             try (Connection physical = DriverManager.getConnection(url("single.db"));
-                 JdbcEventStore store = JdbcEventStore.open(singleConnection(physical))) {
+                    JdbcEventStore store = JdbcEventStore.open(singleConnection(physical))) {
                 for (int s = 0; s < 6; s++) {
                     List<EventData> events = new ArrayList<>();
                     for (int i = 0; i < 200; i++) {
@@ -251,7 +255,9 @@ class SqliteStoreSetupTest {
                             int good = 0;
                             for (int k = 0; k < 100; k++) {
                                 List<RecordedEvent> got = store.readStream(stream, 1, 1000);
-                                if (got.size() == 200 && got.stream().allMatch(e -> e.streamId().equals(stream))) {
+                                if (got.size() == 200
+                                        && got.stream()
+                                                .allMatch(e -> e.streamId().equals(stream))) {
                                     good++;
                                 }
                             }
@@ -270,7 +276,7 @@ class SqliteStoreSetupTest {
         @Test
         void two_stores_on_one_file_serialise_their_writes() throws Exception {
             try (JdbcEventStore a = JdbcEventStore.open(url("shared.db"));
-                 JdbcEventStore b = JdbcEventStore.open(url("shared.db"))) {
+                    JdbcEventStore b = JdbcEventStore.open(url("shared.db"))) {
                 Thread[] threads = new Thread[4];
                 for (int t = 0; t < threads.length; t++) {
                     JdbcEventStore s = t % 2 == 0 ? a : b;

@@ -9,13 +9,11 @@ import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.WrongExpectedVersionException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Tag;
@@ -30,7 +28,6 @@ import org.junit.jupiter.api.Timeout;
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 abstract class StoreModelContract extends ReliabilityContract {
-
 
     @Test
     @Timeout(300)
@@ -50,12 +47,10 @@ abstract class StoreModelContract extends ReliabilityContract {
     }
 
     /** One appended batch as the model keeps it. */
-    private record Batch(List<EventData> events, ExpectedVersion expected, AppendResult result) {
-    }
+    private record Batch(List<EventData> events, ExpectedVersion expected, AppendResult result) {}
 
     /** Where the model stored an event. */
-    private record Stored(String stream, long version, int index) {
-    }
+    private record Stored(String stream, long version, int index) {}
 
     /** The model: streams of event ids, one log, and where each id is. */
     private static final class Model {
@@ -99,9 +94,11 @@ abstract class StoreModelContract extends ReliabilityContract {
                         return "refused";
                     }
                 }
-                boolean placeable = expected instanceof ExpectedVersion.Exactly x ? head.version() == x.version() + 1
-                        : expected instanceof ExpectedVersion.NoStream ? head.version() == 1
-                        : expected instanceof ExpectedVersion.StreamExists ? head.version() >= 2 : true;
+                boolean placeable = expected instanceof ExpectedVersion.Exactly x
+                        ? head.version() == x.version() + 1
+                        : expected instanceof ExpectedVersion.NoStream
+                                ? head.version() == 1
+                                : expected instanceof ExpectedVersion.StreamExists ? head.version() >= 2 : true;
                 return placeable ? "repeat" : "refused";
             }
             long current = version(stream);
@@ -142,7 +139,9 @@ abstract class StoreModelContract extends ReliabilityContract {
                     } else {
                         Batch old = batches.get(random.nextInt(batches.size()));
                         events = new ArrayList<>(old.events());
-                        expected = random.nextBoolean() ? old.expected() : randomExpectation(random, model.version(stream));
+                        expected = random.nextBoolean()
+                                ? old.expected()
+                                : randomExpectation(random, model.version(stream));
                         if (kind < 80) {
                             stream = model.ids.get(events.get(0).eventId()).stream(); // a plain repeat
                         } else if (kind < 90) {
@@ -160,7 +159,8 @@ abstract class StoreModelContract extends ReliabilityContract {
                     } catch (EventStoreException e) {
                         actual = "refused";
                     }
-                    assertThat(actual).as("%s: append %s to %s expecting %s", where, events.size(), stream, expected)
+                    assertThat(actual)
+                            .as("%s: append %s to %s expecting %s", where, events.size(), stream, expected)
                             .isEqualTo(predicted);
                     if (predicted.equals("ok")) {
                         model.append(stream, events);
@@ -171,9 +171,14 @@ abstract class StoreModelContract extends ReliabilityContract {
                     } else if (predicted.equals("repeat")) {
                         UUID last = events.get(events.size() - 1).eventId();
                         Batch original = batches.stream()
-                                .filter(b -> b.events().get(b.events().size() - 1).eventId().equals(last))
-                                .findFirst().orElseThrow();
-                        assertThat(result).as("%s: a repeat returns the original result", where)
+                                .filter(b -> b.events()
+                                        .get(b.events().size() - 1)
+                                        .eventId()
+                                        .equals(last))
+                                .findFirst()
+                                .orElseThrow();
+                        assertThat(result)
+                                .as("%s: a repeat returns the original result", where)
                                 .isEqualTo(original.result());
                     }
                 } else if (op < 70) {
@@ -182,8 +187,12 @@ abstract class StoreModelContract extends ReliabilityContract {
                     int max = 1 + random.nextInt(5);
                     List<RecordedEvent> read = store.readStream(stream, from, max);
                     List<UUID> expectedIds = model.streams.getOrDefault(stream, List.of()).stream()
-                            .skip(from - 1).limit(max).toList();
-                    assertThat(read).extracting(RecordedEvent::eventId).as("%s: readStream", where)
+                            .skip(from - 1)
+                            .limit(max)
+                            .toList();
+                    assertThat(read)
+                            .extracting(RecordedEvent::eventId)
+                            .as("%s: readStream", where)
                             .containsExactlyElementsOf(expectedIds);
                     for (int i = 0; i < read.size(); i++) {
                         assertThat(read.get(i).version()).isEqualTo(from + i);
@@ -196,11 +205,15 @@ abstract class StoreModelContract extends ReliabilityContract {
                     }
                     int max = 1 + random.nextInt(7);
                     List<RecordedEvent> read = store.readAll(after, max);
-                    assertThat(read).extracting(RecordedEvent::eventId).as("%s: readAll after %d", where, after)
-                            .containsExactlyElementsOf(model.log.subList(start, Math.min(model.log.size(), start + max)));
+                    assertThat(read)
+                            .extracting(RecordedEvent::eventId)
+                            .as("%s: readAll after %d", where, after)
+                            .containsExactlyElementsOf(
+                                    model.log.subList(start, Math.min(model.log.size(), start + max)));
                     read.forEach(r -> positions.put(r.eventId(), r.position()));
                 } else {
-                    assertThat(store.currentVersion(stream)).as("%s: currentVersion", where)
+                    assertThat(store.currentVersion(stream))
+                            .as("%s: currentVersion", where)
                             .isEqualTo(model.version(stream));
                 }
             }

@@ -62,13 +62,16 @@ public final class HttpApiServer implements AutoCloseable {
             }
             Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
             if (body.length > PriceTrackerApi.MAX_BODY_BYTES) {
-                response = PriceTrackerApi.error(413, "body_too_large", "the request body is over "
-                        + PriceTrackerApi.MAX_BODY_BYTES + " bytes");
+                response = PriceTrackerApi.error(
+                        413, "body_too_large", "the request body is over " + PriceTrackerApi.MAX_BODY_BYTES + " bytes");
             } else if (query == null) {
                 response = PriceTrackerApi.error(400, "invalid_query", "the query string is malformed");
             } else {
-                response = api.handle(new ApiRequest(exchange.getRequestMethod(),
-                        exchange.getRequestURI().getPath(), query, new String(body, StandardCharsets.UTF_8)));
+                response = api.handle(new ApiRequest(
+                        exchange.getRequestMethod(),
+                        exchange.getRequestURI().getPath(),
+                        query,
+                        new String(body, StandardCharsets.UTF_8)));
             }
             byte[] out = response.body().getBytes(StandardCharsets.UTF_8);
             response.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));

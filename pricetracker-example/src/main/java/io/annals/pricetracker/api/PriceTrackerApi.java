@@ -5,15 +5,15 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.annals.eventstore.InterruptedWaitException;
 import io.annals.eventstore.CommandRejectedException;
+import io.annals.eventstore.InterruptedWaitException;
+import io.annals.eventstore.WrongExpectedVersionException;
 import io.annals.eventstore.command.CommandResult;
 import io.annals.eventstore.projection.ReadModel;
-import io.annals.eventstore.WrongExpectedVersionException;
 import io.annals.pricetracker.PriceTracker;
 import io.annals.pricetracker.domain.Product;
 import io.annals.pricetracker.domain.ProductAggregate;
@@ -65,8 +65,7 @@ public final class PriceTrackerApi {
     public static final int MAX_BODY_BYTES = 64 * 1024;
 
     private static final Logger LOG = LoggerFactory.getLogger(PriceTrackerApi.class);
-    private static final Map<String, String> JSON_TYPE =
-            Map.of("Content-Type", "application/json; charset=utf-8");
+    private static final Map<String, String> JSON_TYPE = Map.of("Content-Type", "application/json; charset=utf-8");
     private static final ObjectMapper JSON = JsonMapper.builder()
             .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES) // 3.50 stays 3.50
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
@@ -110,8 +109,7 @@ public final class PriceTrackerApi {
         try {
             if (request.body().length() > MAX_BODY_BYTES
                     || request.body().getBytes(StandardCharsets.UTF_8).length > MAX_BODY_BYTES) {
-                throw new ApiError(413, "body_too_large",
-                        "the request body is over " + MAX_BODY_BYTES + " bytes");
+                throw new ApiError(413, "body_too_large", "the request body is over " + MAX_BODY_BYTES + " bytes");
             }
             return route(request);
         } catch (ApiError e) {
@@ -119,8 +117,7 @@ public final class PriceTrackerApi {
         } catch (CommandRejectedException e) {
             return error(statusOf(e.code()), e.code(), e.getMessage(), Map.of());
         } catch (WrongExpectedVersionException e) {
-            return error(409, "conflict", "too many concurrent changes, try again: " + e.getMessage(),
-                    Map.of());
+            return error(409, "conflict", "too many concurrent changes, try again: " + e.getMessage(), Map.of());
         } catch (RuntimeException e) {
             LOG.error("{} {} failed", request.method(), request.path(), e);
             return error(500, "internal", "the server failed to handle the request", Map.of());
@@ -138,7 +135,8 @@ public final class PriceTrackerApi {
 
     private ApiResponse route(ApiRequest r) {
         String path = r.path().length() > 1 && r.path().endsWith("/")
-                ? r.path().substring(0, r.path().length() - 1) : r.path();
+                ? r.path().substring(0, r.path().length() - 1)
+                : r.path();
         String[] parts = path.split("/", -1); // "" first
         String method = r.method();
         if (path.equals("/")) {
@@ -175,7 +173,10 @@ public final class PriceTrackerApi {
                 return;
             }
         }
-        throw new ApiError(405, "method_not_allowed", "method " + method + " is not allowed here",
+        throw new ApiError(
+                405,
+                "method_not_allowed",
+                "method " + method + " is not allowed here",
                 Map.of("Allow", String.join(", ", allowed)));
     }
 
@@ -191,8 +192,8 @@ public final class PriceTrackerApi {
 
     private ApiResponse create(ApiRequest r) {
         JsonNode body = object(r.body());
-        CreateProduct command = command(() -> new CreateProduct(text(body, "productId"),
-                text(body, "name"), decimal(body, "price")));
+        CreateProduct command =
+                command(() -> new CreateProduct(text(body, "productId"), text(body, "name"), decimal(body, "price")));
         CommandResult<Product, ProductEvent> result = tracker.handle(command);
         return json(201, Map.of("Location", "/products/" + command.productId()), written(result));
     }
@@ -294,8 +295,11 @@ public final class PriceTrackerApi {
             reached = false; // the server is stopping: the client may ask again
         }
         if (!reached) {
-            throw new ApiError(503, "not_caught_up", "the read models have not reached position "
-                    + position + " yet", Map.of("Retry-After", "1"));
+            throw new ApiError(
+                    503,
+                    "not_caught_up",
+                    "the read models have not reached position " + position + " yet",
+                    Map.of("Retry-After", "1"));
         }
     }
 
@@ -335,8 +339,7 @@ public final class PriceTrackerApi {
             }
             return n;
         } catch (NumberFormatException e) {
-            throw new ApiError(400, "invalid_parameter", name + " must be a whole number from "
-                    + min + " to " + max);
+            throw new ApiError(400, "invalid_parameter", name + " must be a whole number from " + min + " to " + max);
         }
     }
 
@@ -377,7 +380,9 @@ public final class PriceTrackerApi {
             if (in == null) {
                 throw new ApiError(404, "no_page", "the page is not in this build");
             }
-            return new ApiResponse(200, Map.of("Content-Type", "text/html; charset=utf-8"),
+            return new ApiResponse(
+                    200,
+                    Map.of("Content-Type", "text/html; charset=utf-8"),
                     new String(in.readAllBytes(), StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new IllegalStateException("cannot read the page", e);
@@ -401,8 +406,7 @@ public final class PriceTrackerApi {
         return error(status, code, message, Map.of());
     }
 
-    private static ApiResponse error(int status, String code, String message,
-                                     Map<String, String> headers) {
+    private static ApiResponse error(int status, String code, String message, Map<String, String> headers) {
         ObjectNode out = JSON.createObjectNode();
         out.put("error", code);
         out.put("message", message);

@@ -52,8 +52,7 @@ public final class ProductAggregate implements Aggregate<Product, ProductCommand
     public static final String PRICE_NOT_POSITIVE = "price_not_positive";
 
     /** The aggregate; it holds no state, so one instance serves everything. */
-    public ProductAggregate() {
-    }
+    public ProductAggregate() {}
 
     /** {@value #CATEGORY}. */
     @Override
@@ -94,14 +93,18 @@ public final class ProductAggregate implements Aggregate<Product, ProductCommand
         if (command instanceof DeleteProduct delete) {
             return delete(state, delete);
         }
-        throw new IllegalArgumentException("unknown command " + command.getClass().getName());
+        throw new IllegalArgumentException(
+                "unknown command " + command.getClass().getName());
     }
 
     private static List<ProductEvent> create(Product state, CreateProduct c) {
         if (state.exists()) {
-            throw new CommandRejectedException(ALREADY_EXISTS, "product " + c.productId()
-                    + (state.active() ? " already exists"
-                            : " was deleted; a product id is never created twice"));
+            throw new CommandRejectedException(
+                    ALREADY_EXISTS,
+                    "product " + c.productId()
+                            + (state.active()
+                                    ? " already exists"
+                                    : " was deleted; a product id is never created twice"));
         }
         return List.of(new ProductCreated(c.productId(), c.name(), c.price()));
     }
@@ -113,11 +116,11 @@ public final class ProductAggregate implements Aggregate<Product, ProductCommand
         }
         BigDecimal newPrice = state.price().add(c.variation());
         if (newPrice.signum() <= 0) {
-            throw new CommandRejectedException(PRICE_NOT_POSITIVE, "the price of product "
-                    + c.productId() + " must stay positive: current price "
+            String why = "the price of product " + c.productId() + " must stay positive: current price "
                     + state.price().toPlainString() + ", variation "
-                    + c.variation().toPlainString() + " would make it "
-                    + newPrice.toPlainString());
+                    + c.variation().toPlainString()
+                    + " would make it " + newPrice.toPlainString();
+            throw new CommandRejectedException(PRICE_NOT_POSITIVE, why);
         }
         return List.of(new PriceChanged(c.productId(), state.price(), newPrice, c.variation()));
     }
@@ -129,12 +132,10 @@ public final class ProductAggregate implements Aggregate<Product, ProductCommand
 
     private static void requireActive(Product state, String productId) {
         if (!state.exists()) {
-            throw new CommandRejectedException(NOT_FOUND, "product " + productId
-                    + " does not exist");
+            throw new CommandRejectedException(NOT_FOUND, "product " + productId + " does not exist");
         }
         if (!state.active()) {
-            throw new CommandRejectedException(DELETED, "product " + productId
-                    + " is deleted");
+            throw new CommandRejectedException(DELETED, "product " + productId + " is deleted");
         }
     }
 
@@ -153,8 +154,7 @@ public final class ProductAggregate implements Aggregate<Product, ProductCommand
             if (state.exists()) {
                 throw impossible(event, "was already created");
             }
-            return new Product(created.productId(), created.name(), created.price(),
-                    Product.Status.ACTIVE);
+            return new Product(created.productId(), created.name(), created.price(), Product.Status.ACTIVE);
         }
         if (!state.exists()) {
             throw impossible(event, "was never created");
@@ -171,7 +171,6 @@ public final class ProductAggregate implements Aggregate<Product, ProductCommand
     // A loud failure rather than a guess: a state folded from a history decide could not have
     // written (a hand-edited or mixed-up stream) would only give wrong answers later.
     private static IllegalStateException impossible(ProductEvent event, String what) {
-        return new IllegalStateException("cannot apply " + event + ": product "
-                + event.productId() + " " + what);
+        return new IllegalStateException("cannot apply " + event + ": product " + event.productId() + " " + what);
     }
 }

@@ -10,8 +10,7 @@ import java.util.Objects;
  * does the price stay positive) are for {@link ProductAggregate#decide}.
  */
 public sealed interface ProductCommand extends Command
-        permits ProductCommand.CreateProduct, ProductCommand.UpdateProduct,
-                ProductCommand.DeleteProduct {
+        permits ProductCommand.CreateProduct, ProductCommand.UpdateProduct, ProductCommand.DeleteProduct {
 
     /** The longest product name accepted. */
     int MAX_NAME_LENGTH = 200;
@@ -33,8 +32,7 @@ public sealed interface ProductCommand extends Command
      * @param name the product's name: not blank, at most 200 characters
      * @param price the first price: positive
      */
-    record CreateProduct(String productId, String name, BigDecimal price)
-            implements ProductCommand {
+    record CreateProduct(String productId, String name, BigDecimal price) implements ProductCommand {
         /**
          * @throws NullPointerException if an argument is null
          * @throws IllegalArgumentException if the id breaks the {@link ProductId} rule, the name
@@ -48,12 +46,11 @@ public sealed interface ProductCommand extends Command
                 throw new IllegalArgumentException("name must not be blank");
             }
             if (name.length() > MAX_NAME_LENGTH) {
-                throw new IllegalArgumentException("name must be at most " + MAX_NAME_LENGTH
-                        + " characters, was " + name.length());
+                throw new IllegalArgumentException(
+                        "name must be at most " + MAX_NAME_LENGTH + " characters, was " + name.length());
             }
             if (price.signum() <= 0) {
-                throw new IllegalArgumentException("price must be positive, was "
-                        + price.toPlainString());
+                throw new IllegalArgumentException("price must be positive, was " + price.toPlainString());
             }
         }
     }

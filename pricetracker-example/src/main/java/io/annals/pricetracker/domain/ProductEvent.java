@@ -17,8 +17,7 @@ import java.util.Objects;
  * valid history unreadable.
  */
 public sealed interface ProductEvent extends Event
-        permits ProductEvent.ProductCreated, ProductEvent.PriceChanged,
-                ProductEvent.ProductDeleted {
+        permits ProductEvent.ProductCreated, ProductEvent.PriceChanged, ProductEvent.ProductDeleted {
 
     /** The product this event happened to. */
     String productId();
@@ -30,8 +29,7 @@ public sealed interface ProductEvent extends Event
      * @param name its name
      * @param price its first price
      */
-    record ProductCreated(String productId, String name, BigDecimal price)
-            implements ProductEvent {
+    record ProductCreated(String productId, String name, BigDecimal price) implements ProductEvent {
         /** @throws NullPointerException if an argument is null */
         public ProductCreated {
             Objects.requireNonNull(productId, "productId");
@@ -49,8 +47,8 @@ public sealed interface ProductEvent extends Event
      * @param newPrice the price after: {@code oldPrice + variation}
      * @param variation the change asked for, never zero
      */
-    record PriceChanged(String productId, BigDecimal oldPrice, BigDecimal newPrice,
-                        BigDecimal variation) implements ProductEvent {
+    record PriceChanged(String productId, BigDecimal oldPrice, BigDecimal newPrice, BigDecimal variation)
+            implements ProductEvent {
         /** @throws NullPointerException if an argument is null */
         public PriceChanged {
             Objects.requireNonNull(productId, "productId");

@@ -17,8 +17,7 @@ public final class ProductId {
     /** The pattern a product id matches: {@code [A-Za-z0-9][A-Za-z0-9._-]{0,63}}. */
     public static final Pattern PATTERN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
-    private ProductId() {
-    }
+    private ProductId() {}
 
     /**
      * Checks a product id.
@@ -36,8 +35,8 @@ public final class ProductId {
             throw new IllegalArgumentException("productId must not be blank");
         }
         if (productId.length() > MAX_LENGTH) {
-            throw new IllegalArgumentException("productId must be at most " + MAX_LENGTH
-                    + " characters, was " + productId.length());
+            throw new IllegalArgumentException(
+                    "productId must be at most " + MAX_LENGTH + " characters, was " + productId.length());
         }
         if (!PATTERN.matcher(productId).matches()) {
             throw new IllegalArgumentException("productId must hold only letters, digits, '.', '_'"

@@ -36,8 +36,7 @@ final class LambdaEnvironment {
 
     private static PriceTracker tracker; // guarded by LambdaEnvironment.class
 
-    private LambdaEnvironment() {
-    }
+    private LambdaEnvironment() {}
 
     /**
      * The container's tracker, opened on the first call. Its projections are not started: in a

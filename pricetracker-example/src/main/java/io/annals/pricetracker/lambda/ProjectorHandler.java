@@ -76,8 +76,10 @@ public final class ProjectorHandler implements RequestStreamHandler {
             p.put("checkpoint", s.checkpoint());
             p.put("lastError", s.lastError().orElse(null));
             if (s.state() == ProjectionStatus.State.FAILED) {
-                LambdaEnvironment.log(context, "projection " + s.name() + " failed at checkpoint "
-                        + s.checkpoint() + ": " + s.lastError().orElseThrow());
+                LambdaEnvironment.log(
+                        context,
+                        "projection " + s.name() + " failed at checkpoint " + s.checkpoint() + ": "
+                                + s.lastError().orElseThrow());
             }
         }
         output.write(JSON.writeValueAsBytes(summary));

@@ -48,8 +48,7 @@ public final class ProxyEvents {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
-    private ProxyEvents() {
-    }
+    private ProxyEvents() {}
 
     /**
      * Reads a proxy event into the request the router takes.
@@ -100,8 +99,7 @@ public final class ProxyEvents {
         JsonNode context = root.get("requestContext");
         JsonNode http = context == null ? null : context.get("http");
         if (http == null || !http.isObject()) {
-            throw new IllegalArgumentException("field 'requestContext.http' is required in a "
-                    + "version 2.0 event");
+            throw new IllegalArgumentException("field 'requestContext.http' is required in a " + "version 2.0 event");
         }
         String method = method(requiredText(http, "method", "requestContext.http.method"));
         String rawPath = requiredText(root, "rawPath", "rawPath");
@@ -198,7 +196,8 @@ public final class ProxyEvents {
 
     private static String utf8(byte[] bytes, String what) {
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(bytes))
@@ -219,8 +218,7 @@ public final class ProxyEvents {
         }
         for (Map.Entry<String, JsonNode> e : node.properties()) {
             if (!e.getValue().isTextual()) {
-                throw new IllegalArgumentException("field '" + field + "." + e.getKey()
-                        + "' must be a string");
+                throw new IllegalArgumentException("field '" + field + "." + e.getKey() + "' must be a string");
             }
             out.put(e.getKey(), e.getValue().textValue());
         }
@@ -240,8 +238,8 @@ public final class ProxyEvents {
         for (Map.Entry<String, JsonNode> e : node.properties()) {
             JsonNode values = e.getValue();
             if (!values.isArray() || values.isEmpty() || !values.get(0).isTextual()) {
-                throw new IllegalArgumentException("field '" + field + "." + e.getKey()
-                        + "' must be an array of strings");
+                throw new IllegalArgumentException(
+                        "field '" + field + "." + e.getKey() + "' must be an array of strings");
             }
             out.put(e.getKey(), values.get(0).textValue());
         }

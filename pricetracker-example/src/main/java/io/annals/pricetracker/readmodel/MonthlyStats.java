@@ -40,13 +40,17 @@ public final class MonthlyStats implements SqlProjection<ProductEvent> {
      * @param minVariation the smallest variation
      * @param maxVariation the largest variation
      */
-    public record Month(String month, long changes, BigDecimal averageVariation,
-                        BigDecimal minVariation, BigDecimal maxVariation) {
-    }
+    public record Month(
+            String month,
+            long changes,
+            BigDecimal averageVariation,
+            BigDecimal minVariation,
+            BigDecimal maxVariation) {}
 
     /** Creates the table if it does not exist. */
     public static void createTable(DataSource dataSource) throws SQLException {
-        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = dataSource.getConnection();
+                Statement st = c.createStatement()) {
             st.execute("""
                     CREATE TABLE IF NOT EXISTS monthly_stats (
                         month         TEXT   PRIMARY KEY,
@@ -86,11 +90,12 @@ public final class MonthlyStats implements SqlProjection<ProductEvent> {
                 }
             }
         }
-        try (PreparedStatement ps = c.prepareStatement(changes == 0
-                ? "INSERT INTO monthly_stats (changes, sum_variation, min_variation, max_variation, month) "
-                        + "VALUES (?, ?, ?, ?, ?)"
-                : "UPDATE monthly_stats SET changes = ?, sum_variation = ?, min_variation = ?, "
-                        + "max_variation = ? WHERE month = ?")) {
+        try (PreparedStatement ps = c.prepareStatement(
+                changes == 0
+                        ? "INSERT INTO monthly_stats (changes, sum_variation, min_variation, max_variation, month) "
+                                + "VALUES (?, ?, ?, ?, ?)"
+                        : "UPDATE monthly_stats SET changes = ?, sum_variation = ?, min_variation = ?, "
+                                + "max_variation = ? WHERE month = ?")) {
             ps.setLong(1, changes + 1);
             ps.setString(2, sum.add(v).toPlainString());
             ps.setString(3, min.toPlainString());
@@ -110,16 +115,21 @@ public final class MonthlyStats implements SqlProjection<ProductEvent> {
     /** Every month with a price change, oldest first. */
     public static List<Month> all(DataSource dataSource) throws SQLException {
         List<Month> out = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT month, changes, sum_variation, min_variation, "
-                     + "max_variation FROM monthly_stats ORDER BY month")) {
+        try (Connection c = dataSource.getConnection();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT month, changes, sum_variation, min_variation, "
+                        + "max_variation FROM monthly_stats ORDER BY month")) {
             while (rs.next()) {
                 long changes = rs.getLong(2);
                 BigDecimal average = new BigDecimal(rs.getString(3))
                         .divide(BigDecimal.valueOf(changes), new MathContext(10, RoundingMode.HALF_EVEN))
                         .stripTrailingZeros();
-                out.add(new Month(rs.getString(1), changes, average.scale() < 0 ? average.setScale(0) : average,
-                        new BigDecimal(rs.getString(4)), new BigDecimal(rs.getString(5))));
+                out.add(new Month(
+                        rs.getString(1),
+                        changes,
+                        average.scale() < 0 ? average.setScale(0) : average,
+                        new BigDecimal(rs.getString(4)),
+                        new BigDecimal(rs.getString(5))));
             }
         }
         return out;

@@ -36,13 +36,19 @@ public final class PriceHistory implements SqlProjection<ProductEvent> {
      * @param newPrice the price after, null at deletion
      * @param variation the change in price, null unless the price changed
      */
-    public record Entry(long version, long position, Instant at, String change, BigDecimal oldPrice,
-                        BigDecimal newPrice, BigDecimal variation) {
-    }
+    public record Entry(
+            long version,
+            long position,
+            Instant at,
+            String change,
+            BigDecimal oldPrice,
+            BigDecimal newPrice,
+            BigDecimal variation) {}
 
     /** Creates the table if it does not exist. */
     public static void createTable(DataSource dataSource) throws SQLException {
-        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = dataSource.getConnection();
+                Statement st = c.createStatement()) {
             st.execute("""
                     CREATE TABLE IF NOT EXISTS price_history (
                         position    BIGINT PRIMARY KEY,
@@ -54,8 +60,7 @@ public final class PriceHistory implements SqlProjection<ProductEvent> {
                         new_price   TEXT,
                         variation   TEXT
                     )""");
-            st.execute("CREATE INDEX IF NOT EXISTS price_history_product "
-                    + "ON price_history (product_id, version)");
+            st.execute("CREATE INDEX IF NOT EXISTS price_history_product " + "ON price_history (product_id, version)");
         }
     }
 
@@ -107,15 +112,21 @@ public final class PriceHistory implements SqlProjection<ProductEvent> {
     /** The history of one product, oldest first; empty if it has none. */
     public static List<Entry> of(DataSource dataSource, String productId) throws SQLException {
         List<Entry> out = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("""
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("""
                 SELECT version, position, at_micros, change, old_price, new_price, variation
                 FROM price_history WHERE product_id = ? ORDER BY version""")) {
             ps.setString(1, productId);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new Entry(rs.getLong(1), rs.getLong(2),
-                            Instant.EPOCH.plus(rs.getLong(3), ChronoUnit.MICROS), rs.getString(4),
-                            decimal(rs.getString(5)), decimal(rs.getString(6)), decimal(rs.getString(7))));
+                    out.add(new Entry(
+                            rs.getLong(1),
+                            rs.getLong(2),
+                            Instant.EPOCH.plus(rs.getLong(3), ChronoUnit.MICROS),
+                            rs.getString(4),
+                            decimal(rs.getString(5)),
+                            decimal(rs.getString(6)),
+                            decimal(rs.getString(7))));
                 }
             }
         }

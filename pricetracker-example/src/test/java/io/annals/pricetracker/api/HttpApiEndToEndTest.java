@@ -42,19 +42,27 @@ class HttpApiEndToEndTest {
     private final HttpClient client = HttpClient.newHttpClient();
 
     private HttpResponse<String> send(String method, String url, String body) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create(url))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body))
-                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        return client.send(
+                HttpRequest.newBuilder(URI.create(url))
+                        .method(
+                                method,
+                                body == null
+                                        ? HttpRequest.BodyPublishers.noBody()
+                                        : HttpRequest.BodyPublishers.ofString(body))
+                        .timeout(Duration.ofSeconds(30))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     void concurrentPriceChangesAllLand(String jdbcUrl) throws Exception {
         try (PriceTracker tracker = PriceTracker.open(jdbcUrl)) {
             tracker.startProjections();
-            try (HttpApiServer server = HttpApiServer.start(
-                    new PriceTrackerApi(tracker, Duration.ofSeconds(20)), "127.0.0.1", 0)) {
+            try (HttpApiServer server =
+                    HttpApiServer.start(new PriceTrackerApi(tracker, Duration.ofSeconds(20)), "127.0.0.1", 0)) {
                 String base = "http://127.0.0.1:" + server.port();
-                HttpResponse<String> created = send("POST", base + "/products",
+                HttpResponse<String> created = send(
+                        "POST",
+                        base + "/products",
                         "{\"productId\":\"hot\",\"name\":\"Hot item\",\"price\":\"100.00\"}");
                 assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
 
@@ -68,10 +76,13 @@ class HttpApiEndToEndTest {
                         List<Long> positions = new ArrayList<>();
                         for (int i = 0; i < changesPerThread; i++) {
                             String variation = (thread % 2 == 0 ? "" : "-") + "0.0" + (1 + i % 9);
-                            HttpResponse<String> r = send("POST", base + "/products/hot/price-changes",
+                            HttpResponse<String> r = send(
+                                    "POST",
+                                    base + "/products/hot/price-changes",
                                     "{\"variation\":\"" + variation + "\"}");
                             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-                            positions.add(JSON.readTree(r.body()).get("position").asLong());
+                            positions.add(
+                                    JSON.readTree(r.body()).get("position").asLong());
                         }
                         return positions;
                     }));
@@ -97,8 +108,9 @@ class HttpApiEndToEndTest {
                 assertThat(product.get("price").decimalValue()).isEqualByComparingTo(expected);
                 assertThat(product.get("version").asLong()).isEqualTo(1 + threads * changesPerThread);
                 assertThat(tracker.product("hot").state().price()).isEqualByComparingTo(expected);
-                JsonNode history = JSON.readTree(send("GET", base + "/products/hot/history?atLeast=" + last,
-                        null).body()).get("history");
+                JsonNode history = JSON.readTree(send("GET", base + "/products/hot/history?atLeast=" + last, null)
+                                .body())
+                        .get("history");
                 assertThat(history).hasSize(1 + threads * changesPerThread);
                 HttpResponse<String> page = send("GET", base + "/", null);
                 assertThat(page.statusCode()).isIn(200, 404); // 404 only while the page is not built in
@@ -124,20 +136,22 @@ class HttpApiEndToEndTest {
         @Test
         @Timeout(180)
         void concurrent_price_changes_from_many_clients_all_land() throws Exception {
-            String url = System.getProperty("annals.test.postgres.url",
-                    "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
-            String schema = "e2e_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-            try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+            String url = System.getProperty(
+                    "annals.test.postgres.url", "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
+            String schema =
+                    "e2e_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+            try (Connection c = DriverManager.getConnection(url);
+                    Statement st = c.createStatement()) {
                 st.execute("CREATE SCHEMA " + schema);
             }
             try {
                 concurrentPriceChangesAllLand(url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema);
             } finally {
-                try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+                try (Connection c = DriverManager.getConnection(url);
+                        Statement st = c.createStatement()) {
                     st.execute("DROP SCHEMA " + schema + " CASCADE");
                 }
             }
         }
     }
-
 }

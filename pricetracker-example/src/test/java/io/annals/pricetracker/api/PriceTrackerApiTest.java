@@ -27,6 +27,7 @@ class PriceTrackerApiTest {
 
     @TempDir
     Path dir;
+
     private PriceTracker tracker;
     private PriceTrackerApi api;
 
@@ -59,7 +60,9 @@ class PriceTrackerApiTest {
     }
 
     private long create(String id, String price) {
-        ApiResponse r = call("POST", "/products",
+        ApiResponse r = call(
+                "POST",
+                "/products",
                 "{\"productId\":\"" + id + "\",\"name\":\"Tea " + id + "\",\"price\":" + price + "}");
         assertThat(r.status()).as(r.body()).isEqualTo(201);
         return json(r).get("position").asLong();
@@ -77,13 +80,13 @@ class PriceTrackerApiTest {
 
         @Test
         void create_returns_201_with_location_version_and_position() {
-            ApiResponse r = call("POST", "/products",
-                    "{\"productId\":\"tea\",\"name\":\"Green tea\",\"price\":3.50}");
+            ApiResponse r = call("POST", "/products", "{\"productId\":\"tea\",\"name\":\"Green tea\",\"price\":3.50}");
 
             assertThat(r.status()).isEqualTo(201);
             assertThat(r.headers()).containsEntry("Location", "/products/tea");
-            assertThat(r.body()).isEqualTo(
-                    "{\"productId\":\"tea\",\"name\":\"Green tea\",\"price\":3.50,\"version\":1,\"position\":1}");
+            assertThat(r.body())
+                    .isEqualTo(
+                            "{\"productId\":\"tea\",\"name\":\"Green tea\",\"price\":3.50,\"version\":1,\"position\":1}");
         }
 
         @Test
@@ -116,13 +119,13 @@ class PriceTrackerApiTest {
         void a_read_with_at_least_sees_the_write_it_follows() {
             create("tea", "3.50");
             long position = json(call("POST", "/products/tea/price-changes", "{\"variation\":1.25}"))
-                    .get("position").asLong();
+                    .get("position")
+                    .asLong();
 
             ApiResponse r = call("GET", "/products/tea", Map.of("atLeast", "" + position), "");
 
             assertThat(r.status()).isEqualTo(200);
-            assertThat(r.body()).isEqualTo(
-                    "{\"productId\":\"tea\",\"name\":\"Tea tea\",\"price\":4.75,\"version\":2}");
+            assertThat(r.body()).isEqualTo("{\"productId\":\"tea\",\"name\":\"Tea tea\",\"price\":4.75,\"version\":2}");
         }
 
         @Test
@@ -130,7 +133,8 @@ class PriceTrackerApiTest {
             create("tea", "3.50");
             call("POST", "/products/tea/price-changes", "{\"variation\":0.5}");
             long position = json(call("POST", "/products/tea/price-changes", "{\"variation\":-1}"))
-                    .get("position").asLong();
+                    .get("position")
+                    .asLong();
 
             JsonNode h = json(call("GET", "/products/tea/history", Map.of("atLeast", "" + position), ""))
                     .get("history");
@@ -150,7 +154,8 @@ class PriceTrackerApiTest {
             call("POST", "/products/a/price-changes", "{\"variation\":1}");
             call("POST", "/products/b/price-changes", "{\"variation\":-2}");
             long position = json(call("POST", "/products/a/price-changes", "{\"variation\":4}"))
-                    .get("position").asLong();
+                    .get("position")
+                    .asLong();
 
             JsonNode months = json(call("GET", "/stats/monthly", Map.of("atLeast", "" + position), ""))
                     .get("months");
@@ -168,8 +173,8 @@ class PriceTrackerApiTest {
             create("c", "1");
             long position = create("a", "1");
 
-            JsonNode page = json(call("GET", "/products",
-                    Map.of("atLeast", "" + position, "offset", "1", "limit", "1"), ""));
+            JsonNode page =
+                    json(call("GET", "/products", Map.of("atLeast", "" + position, "offset", "1", "limit", "1"), ""));
 
             assertThat(page.get("products")).hasSize(1);
             assertThat(page.get("products").get(0).get("productId").asText()).isEqualTo("b");
@@ -179,8 +184,8 @@ class PriceTrackerApiTest {
         void a_read_that_cannot_catch_up_in_time_is_503_with_retry_after() {
             PriceTrackerApi impatient = new PriceTrackerApi(tracker, Duration.ofMillis(50));
 
-            ApiResponse r = impatient.handle(new ApiRequest("GET", "/products/tea",
-                    Map.of("atLeast", "999999999"), ""));
+            ApiResponse r =
+                    impatient.handle(new ApiRequest("GET", "/products/tea", Map.of("atLeast", "999999999"), ""));
 
             assertError(r, 503, "not_caught_up");
             assertThat(r.headers()).containsEntry("Retry-After", "1");
@@ -214,21 +219,24 @@ class PriceTrackerApiTest {
         }
 
         @ParameterizedTest
-        @CsvSource(delimiter = '|', value = {
-                "{\"name\":\"x\",\"price\":1}                       | missing_field",
-                "{\"productId\":\"x\",\"price\":1}                  | missing_field",
-                "{\"productId\":\"x\",\"name\":\"x\"}               | missing_field",
-                "{\"productId\":\"x\",\"name\":null,\"price\":1}    | missing_field",
-                "{\"productId\":42,\"name\":\"x\",\"price\":1}      | invalid_field",
-                "{\"productId\":\"x\",\"name\":[],\"price\":1}      | invalid_field",
-                "{\"productId\":\"x\",\"name\":\"x\",\"price\":\"abc\"} | invalid_field",
-                "{\"productId\":\"x\",\"name\":\"x\",\"price\":true}    | invalid_field",
-                "{\"productId\":\"x\",\"name\":\"x\",\"price\":\"1e3\"} | invalid_field",
-                "{\"productId\":\"x\",\"name\":\"x\",\"price\":-1}      | invalid_field",
-                "{\"productId\":\"x\",\"name\":\"x\",\"price\":0}       | invalid_field",
-                "{\"productId\":\"x\",\"name\":\"  \",\"price\":1}      | invalid_field",
-                "{\"productId\":\"a b\",\"name\":\"x\",\"price\":1}     | invalid_field",
-                "{\"productId\":\"\",\"name\":\"x\",\"price\":1}        | invalid_field"})
+        @CsvSource(
+                delimiter = '|',
+                value = {
+                    "{\"name\":\"x\",\"price\":1}                       | missing_field",
+                    "{\"productId\":\"x\",\"price\":1}                  | missing_field",
+                    "{\"productId\":\"x\",\"name\":\"x\"}               | missing_field",
+                    "{\"productId\":\"x\",\"name\":null,\"price\":1}    | missing_field",
+                    "{\"productId\":42,\"name\":\"x\",\"price\":1}      | invalid_field",
+                    "{\"productId\":\"x\",\"name\":[],\"price\":1}      | invalid_field",
+                    "{\"productId\":\"x\",\"name\":\"x\",\"price\":\"abc\"} | invalid_field",
+                    "{\"productId\":\"x\",\"name\":\"x\",\"price\":true}    | invalid_field",
+                    "{\"productId\":\"x\",\"name\":\"x\",\"price\":\"1e3\"} | invalid_field",
+                    "{\"productId\":\"x\",\"name\":\"x\",\"price\":-1}      | invalid_field",
+                    "{\"productId\":\"x\",\"name\":\"x\",\"price\":0}       | invalid_field",
+                    "{\"productId\":\"x\",\"name\":\"  \",\"price\":1}      | invalid_field",
+                    "{\"productId\":\"a b\",\"name\":\"x\",\"price\":1}     | invalid_field",
+                    "{\"productId\":\"\",\"name\":\"x\",\"price\":1}        | invalid_field"
+                })
         void a_create_with_missing_or_mistyped_fields_is_400(String body, String code) {
             assertError(call("POST", "/products", body), 400, code);
         }
@@ -236,11 +244,13 @@ class PriceTrackerApiTest {
         @Test
         void an_id_over_the_length_limit_is_400() {
             String id = "p".repeat(65);
-            assertError(call("POST", "/products",
-                    "{\"productId\":\"" + id + "\",\"name\":\"x\",\"price\":1}"), 400, "invalid_field");
+            assertError(
+                    call("POST", "/products", "{\"productId\":\"" + id + "\",\"name\":\"x\",\"price\":1}"),
+                    400,
+                    "invalid_field");
             assertError(call("GET", "/products/" + id, ""), 400, "invalid_product_id");
-            assertError(call("POST", "/products/" + id + "/price-changes", "{\"variation\":1}"),
-                    400, "invalid_product_id");
+            assertError(
+                    call("POST", "/products/" + id + "/price-changes", "{\"variation\":1}"), 400, "invalid_product_id");
         }
 
         @Test
@@ -250,18 +260,28 @@ class PriceTrackerApiTest {
         }
 
         @ParameterizedTest
-        @ValueSource(strings = {"{}", "{\"variation\":\"x\"}", "{\"variation\":null}", "{\"variation\":[1]}",
-                "{\"variation\":\"1.2.3\"}"})
+        @ValueSource(
+                strings = {
+                    "{}",
+                    "{\"variation\":\"x\"}",
+                    "{\"variation\":null}",
+                    "{\"variation\":[1]}",
+                    "{\"variation\":\"1.2.3\"}"
+                })
         void a_price_change_without_a_numeric_variation_is_400(String body) {
-            assertError(call("POST", "/products/tea/price-changes", body), 400,
+            assertError(
+                    call("POST", "/products/tea/price-changes", body),
+                    400,
                     body.equals("{}") || body.contains("null") ? "missing_field" : "invalid_field");
         }
 
         @ParameterizedTest
         @ValueSource(strings = {"-3.50", "-3.5000", "-10"})
         void a_variation_that_makes_the_price_zero_or_negative_is_422(String variation) {
-            assertError(call("POST", "/products/tea/price-changes", "{\"variation\":" + variation + "}"),
-                    422, "price_not_positive");
+            assertError(
+                    call("POST", "/products/tea/price-changes", "{\"variation\":" + variation + "}"),
+                    422,
+                    "price_not_positive");
         }
 
         @Test
@@ -280,10 +300,14 @@ class PriceTrackerApiTest {
 
         @Test
         void a_product_id_already_used_is_409_even_when_deleted() {
-            assertError(call("POST", "/products", "{\"productId\":\"tea\",\"name\":\"x\",\"price\":1}"),
-                    409, "already_exists");
-            assertError(call("POST", "/products", "{\"productId\":\"gone\",\"name\":\"x\",\"price\":1}"),
-                    409, "already_exists");
+            assertError(
+                    call("POST", "/products", "{\"productId\":\"tea\",\"name\":\"x\",\"price\":1}"),
+                    409,
+                    "already_exists");
+            assertError(
+                    call("POST", "/products", "{\"productId\":\"gone\",\"name\":\"x\",\"price\":1}"),
+                    409,
+                    "already_exists");
         }
 
         @Test

@@ -23,8 +23,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ProductAggregateTest {
 
     private static final String ID = "tea-42";
-    private static final ProductCreated CREATED =
-            new ProductCreated(ID, "Green tea", money("3.50"));
+    private static final ProductCreated CREATED = new ProductCreated(ID, "Green tea", money("3.50"));
     private static final ProductDeleted DELETED = new ProductDeleted(ID);
 
     private static BigDecimal money(String amount) {
@@ -53,8 +52,7 @@ class ProductAggregateTest {
             fixture()
                     .when(new CreateProduct(ID, "Green tea", money("3.50")))
                     .thenEvents(CREATED)
-                    .thenState(new Product(ID, "Green tea", money("3.50"),
-                            Product.Status.ACTIVE));
+                    .thenState(new Product(ID, "Green tea", money("3.50"), Product.Status.ACTIVE));
         }
 
         @Test
@@ -96,14 +94,14 @@ class ProductAggregateTest {
             fixture()
                     .given(CREATED)
                     .when(new UpdateProduct(ID, money("-3.49")))
-                    .thenEvents(new PriceChanged(ID, money("3.50"), money("0.01"),
-                            money("-3.49")));
+                    .thenEvents(new PriceChanged(ID, money("3.50"), money("0.01"), money("-3.49")));
         }
 
         @Test
         void changes_accumulate_from_the_current_price() {
             fixture()
-                    .given(CREATED,
+                    .given(
+                            CREATED,
                             new PriceChanged(ID, money("3.50"), money("4.00"), money("0.50")),
                             new PriceChanged(ID, money("4.00"), money("2.10"), money("-1.90")))
                     .when(new UpdateProduct(ID, money("0.15")))
@@ -125,8 +123,7 @@ class ProductAggregateTest {
                     .given(CREATED)
                     .when(new UpdateProduct(ID, money("0.00")))
                     .thenNothing()
-                    .thenState(new Product(ID, "Green tea", money("3.50"),
-                            Product.Status.ACTIVE));
+                    .thenState(new Product(ID, "Green tea", money("3.50"), Product.Status.ACTIVE));
         }
 
         @Test
@@ -175,9 +172,7 @@ class ProductAggregateTest {
 
         @Test
         void a_zero_variation_on_an_unknown_product_is_still_not_found() {
-            fixture()
-                    .when(new UpdateProduct(ID, BigDecimal.ZERO))
-                    .thenRejected("not_found");
+            fixture().when(new UpdateProduct(ID, BigDecimal.ZERO)).thenRejected("not_found");
         }
     }
 
@@ -187,27 +182,20 @@ class ProductAggregateTest {
         @Test
         void an_active_product_is_deleted_and_keeps_its_last_name_and_price() {
             fixture()
-                    .given(CREATED,
-                            new PriceChanged(ID, money("3.50"), money("5.00"), money("1.50")))
+                    .given(CREATED, new PriceChanged(ID, money("3.50"), money("5.00"), money("1.50")))
                     .when(new DeleteProduct(ID))
                     .thenEvents(DELETED)
-                    .thenState(new Product(ID, "Green tea", money("5.00"),
-                            Product.Status.DELETED));
+                    .thenState(new Product(ID, "Green tea", money("5.00"), Product.Status.DELETED));
         }
 
         @Test
         void a_product_that_was_never_created_is_not_found() {
-            fixture()
-                    .when(new DeleteProduct(ID))
-                    .thenRejected("not_found");
+            fixture().when(new DeleteProduct(ID)).thenRejected("not_found");
         }
 
         @Test
         void a_deleted_product_cannot_be_deleted_again() {
-            fixture()
-                    .given(CREATED, DELETED)
-                    .when(new DeleteProduct(ID))
-                    .thenRejected("deleted");
+            fixture().given(CREATED, DELETED).when(new DeleteProduct(ID)).thenRejected("deleted");
         }
     }
 
@@ -219,12 +207,11 @@ class ProductAggregateTest {
         @Test
         void gives_the_state_after_each_event() {
             Product created = aggregate.evolve(Product.NONE, CREATED);
-            Product changed = aggregate.evolve(created,
-                    new PriceChanged(ID, money("3.50"), money("3.20"), money("-0.30")));
+            Product changed =
+                    aggregate.evolve(created, new PriceChanged(ID, money("3.50"), money("3.20"), money("-0.30")));
             Product deleted = aggregate.evolve(changed, DELETED);
 
-            assertThat(created).isEqualTo(
-                    new Product(ID, "Green tea", money("3.50"), Product.Status.ACTIVE));
+            assertThat(created).isEqualTo(new Product(ID, "Green tea", money("3.50"), Product.Status.ACTIVE));
             assertThat(changed.price()).isEqualByComparingTo("3.20");
             assertThat(changed.active()).isTrue();
             assertThat(deleted.status()).isEqualTo(Product.Status.DELETED);
@@ -237,16 +224,14 @@ class ProductAggregateTest {
             assertThatThrownBy(() -> aggregate.evolve(Product.NONE, DELETED))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("never created");
-            assertThatThrownBy(() -> aggregate.evolve(aggregate.evolve(Product.NONE, CREATED),
-                    CREATED))
+            assertThatThrownBy(() -> aggregate.evolve(aggregate.evolve(Product.NONE, CREATED), CREATED))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("already created");
         }
 
         @Test
         void refuses_a_command_for_another_product_than_the_state() {
-            Product other = aggregate.evolve(Product.NONE,
-                    new ProductCreated("coffee-1", "Coffee", money("9.00")));
+            Product other = aggregate.evolve(Product.NONE, new ProductCreated("coffee-1", "Coffee", money("9.00")));
 
             assertThatThrownBy(() -> aggregate.decide(other, new DeleteProduct(ID)))
                     .isInstanceOf(IllegalArgumentException.class)
@@ -300,12 +285,14 @@ class ProductAggregateTest {
 
         @Test
         void a_null_field_is_rejected_by_name() {
-            assertThatNullPointerException().isThrownBy(() -> new DeleteProduct(null))
+            assertThatNullPointerException()
+                    .isThrownBy(() -> new DeleteProduct(null))
                     .withMessage("productId");
             assertThatNullPointerException()
                     .isThrownBy(() -> new CreateProduct(ID, null, money("1")))
                     .withMessage("name");
-            assertThatNullPointerException().isThrownBy(() -> new CreateProduct(ID, "Tea", null))
+            assertThatNullPointerException()
+                    .isThrownBy(() -> new CreateProduct(ID, "Tea", null))
                     .withMessage("price");
         }
 
@@ -319,7 +306,8 @@ class ProductAggregateTest {
 
         @Test
         void a_name_of_200_characters_is_accepted_but_not_201() {
-            assertThat(new CreateProduct(ID, "n".repeat(200), money("1")).name()).hasSize(200);
+            assertThat(new CreateProduct(ID, "n".repeat(200), money("1")).name())
+                    .hasSize(200);
             assertThatThrownBy(() -> new CreateProduct(ID, "n".repeat(201), money("1")))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("name")
@@ -337,15 +325,15 @@ class ProductAggregateTest {
 
         @Test
         void a_null_variation_is_rejected() {
-            assertThatNullPointerException().isThrownBy(() -> new UpdateProduct(ID, null))
+            assertThatNullPointerException()
+                    .isThrownBy(() -> new UpdateProduct(ID, null))
                     .withMessage("variation");
         }
 
         @ParameterizedTest
         @ValueSource(strings = {"0", "-0.00", "12.5", "-3"})
         void any_variation_including_zero_is_a_valid_command(String variation) {
-            assertThat(new UpdateProduct(ID, money(variation)).variation())
-                    .isEqualByComparingTo(variation);
+            assertThat(new UpdateProduct(ID, money(variation)).variation()).isEqualByComparingTo(variation);
         }
     }
 }

@@ -2,11 +2,11 @@ package io.annals.pricetracker.domain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.annals.eventstore.command.CommandHandler;
 import io.annals.eventstore.CommandRejectedException;
-import io.annals.eventstore.command.CommandResult;
 import io.annals.eventstore.InMemoryEventStore;
 import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.command.CommandHandler;
+import io.annals.eventstore.command.CommandResult;
 import io.annals.pricetracker.PriceTracker;
 import io.annals.pricetracker.domain.ProductCommand.CreateProduct;
 import io.annals.pricetracker.domain.ProductCommand.DeleteProduct;
@@ -52,8 +52,7 @@ class ProductPropertiesTest {
     }
 
     /** What the model knows of a product: its price, and whether it is deleted. */
-    private record Known(BigDecimal price, boolean deleted) {
-    }
+    private record Known(BigDecimal price, boolean deleted) {}
 
     private static BigDecimal money(Random random, int maxUnits) {
         return BigDecimal.valueOf(random.nextInt(maxUnits * 100), 2);
@@ -62,8 +61,9 @@ class ProductPropertiesTest {
     private static void run(long seed, int steps) {
         Random random = new Random(seed);
         try (InMemoryEventStore store = new InMemoryEventStore()) {
-            CommandHandler<Product, ProductCommand, ProductEvent> products =
-                    CommandHandler.builder(new ProductAggregate(), store, PriceTracker.CODEC).build();
+            CommandHandler<Product, ProductCommand, ProductEvent> products = CommandHandler.builder(
+                            new ProductAggregate(), store, PriceTracker.CODEC)
+                    .build();
             Map<String, Known> model = new HashMap<>();
             for (int step = 0; step < steps; step++) {
                 String where = "seed " + seed + ", step " + step;
@@ -77,24 +77,33 @@ class ProductPropertiesTest {
                     command = new CreateProduct(id, "name " + step, price);
                     expected = known == null ? null : ProductAggregate.ALREADY_EXISTS;
                 } else if (kind < 9) {
-                    BigDecimal variation = random.nextInt(8) == 0 ? BigDecimal.ZERO
+                    BigDecimal variation = random.nextInt(8) == 0
+                            ? BigDecimal.ZERO
                             : money(random, 30).subtract(BigDecimal.valueOf(15));
                     command = new UpdateProduct(id, variation);
-                    expected = known == null ? ProductAggregate.NOT_FOUND
-                            : known.deleted() ? ProductAggregate.DELETED
-                            : known.price().add(variation).signum() <= 0 ? ProductAggregate.PRICE_NOT_POSITIVE
-                            : null;
+                    expected = known == null
+                            ? ProductAggregate.NOT_FOUND
+                            : known.deleted()
+                                    ? ProductAggregate.DELETED
+                                    : known.price().add(variation).signum() <= 0
+                                            ? ProductAggregate.PRICE_NOT_POSITIVE
+                                            : null;
                 } else {
                     command = new DeleteProduct(id);
-                    expected = known == null ? ProductAggregate.NOT_FOUND
+                    expected = known == null
+                            ? ProductAggregate.NOT_FOUND
                             : known.deleted() ? ProductAggregate.DELETED : null;
                 }
                 long before = store.currentVersion("product-" + id);
                 try {
                     CommandResult<Product, ProductEvent> r = products.handle(command);
-                    assertThat(expected).as("%s: %s was accepted", where, command).isNull();
+                    assertThat(expected)
+                            .as("%s: %s was accepted", where, command)
+                            .isNull();
                     Product p = r.state();
-                    assertThat(p.price().signum()).as("%s: the price stays positive", where).isPositive();
+                    assertThat(p.price().signum())
+                            .as("%s: the price stays positive", where)
+                            .isPositive();
                     if (command instanceof CreateProduct c) {
                         model.put(id, new Known(c.price(), false));
                     } else if (command instanceof UpdateProduct u) {
@@ -104,10 +113,13 @@ class ProductPropertiesTest {
                         model.put(id, new Known(known.price(), true));
                         assertThat(p.active()).isFalse();
                     }
-                    assertThat(p.price()).as(where).isEqualByComparingTo(model.get(id).price());
+                    assertThat(p.price())
+                            .as(where)
+                            .isEqualByComparingTo(model.get(id).price());
                 } catch (CommandRejectedException rejected) {
                     assertThat(rejected.code()).as("%s: %s", where, command).isEqualTo(expected);
-                    assertThat(store.currentVersion("product-" + id)).as("%s: a rejection writes nothing", where)
+                    assertThat(store.currentVersion("product-" + id))
+                            .as("%s: a rejection writes nothing", where)
                             .isEqualTo(before);
                 }
             }

@@ -34,6 +34,7 @@ class ApiGatewayHandlerTest {
 
     @TempDir
     Path dir;
+
     private PriceTracker tracker;
     private ApiGatewayHandler api;
     private ProjectorHandler projector;
@@ -79,8 +80,9 @@ class ApiGatewayHandlerTest {
             assertProxyResponse(r, 201);
             assertThat(r.get("headers").get("Location").textValue()).isEqualTo("/products/green-tea");
             // the router keeps the scale of the price: 3.50 stays 3.50
-            assertThat(r.get("body").textValue()).isEqualTo(
-                    "{\"productId\":\"green-tea\",\"name\":\"Green tea\",\"price\":3.50,\"version\":1,\"position\":1}");
+            assertThat(r.get("body").textValue())
+                    .isEqualTo(
+                            "{\"productId\":\"green-tea\",\"name\":\"Green tea\",\"price\":3.50,\"version\":1,\"position\":1}");
             assertThat(tracker.product("green-tea").state().price()).isEqualByComparingTo("3.50");
         }
 
@@ -122,8 +124,8 @@ class ApiGatewayHandlerTest {
             JsonNode r = invoke(api, resource("http-v2-get-product-at-least.json"), null);
 
             assertProxyResponse(r, 200);
-            assertThat(r.get("body").textValue()).isEqualTo(
-                    "{\"productId\":\"green-tea\",\"name\":\"Green tea\",\"price\":3.75,\"version\":2}");
+            assertThat(r.get("body").textValue())
+                    .isEqualTo("{\"productId\":\"green-tea\",\"name\":\"Green tea\",\"price\":3.75,\"version\":2}");
         }
 
         @Test
@@ -187,15 +189,16 @@ class ApiGatewayHandlerTest {
         }
 
         @ParameterizedTest(name = "[{index}] {0}")
-        @ValueSource(strings = {
-                "",
-                "not json",
-                "{\"httpMethod\": \"GET\"",
-                "[1, 2]",
-                "null",
-                "{}",
-                "{\"version\": \"0\", \"source\": \"aws.events\", \"detail-type\": \"Scheduled Event\"}",
-        })
+        @ValueSource(
+                strings = {
+                    "",
+                    "not json",
+                    "{\"httpMethod\": \"GET\"",
+                    "[1, 2]",
+                    "null",
+                    "{}",
+                    "{\"version\": \"0\", \"source\": \"aws.events\", \"detail-type\": \"Scheduled Event\"}",
+                })
         void anything_else_than_a_proxy_event_gets_400_not_an_exception(String event) {
             JsonNode r = invoke(api, event);
 

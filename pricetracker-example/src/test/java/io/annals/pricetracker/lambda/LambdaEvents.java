@@ -21,8 +21,7 @@ final class LambdaEvents {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
-    private LambdaEvents() {
-    }
+    private LambdaEvents() {}
 
     /** The bytes of {@code lambda/NAME}. */
     static byte[] resource(String name) {

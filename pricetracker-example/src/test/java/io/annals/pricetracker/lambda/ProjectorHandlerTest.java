@@ -28,6 +28,7 @@ class ProjectorHandlerTest {
 
     @TempDir
     Path dir;
+
     private PriceTracker tracker;
     private ProjectorHandler projector;
 
@@ -51,7 +52,8 @@ class ProjectorHandlerTest {
     @Test
     void a_scheduled_invocation_applies_the_events_commands_wrote_and_reports_each_projection() {
         tracker.handle(new CreateProduct("green-tea", "Green tea", new BigDecimal("3.50")));
-        long last = tracker.handle(new UpdateProduct("green-tea", new BigDecimal("0.25"))).position();
+        long last = tracker.handle(new UpdateProduct("green-tea", new BigDecimal("0.25")))
+                .position();
         assertThat(tracker.views().get("green-tea")).isEmpty();
         LambdaEvents.TinyContext context = new LambdaEvents.TinyContext();
 
@@ -60,10 +62,11 @@ class ProjectorHandlerTest {
         assertThat(field(summary, "name")).containsExactly("product-view", "price-history", "monthly-stats");
         assertThat(field(summary, "state")).containsOnly("STOPPED");
         assertThat(field(summary, "checkpoint")).containsOnly(Long.toString(last));
-        summary.get("projections").forEach(p -> assertThat(p.get("lastError").isNull()).isTrue());
+        summary.get("projections")
+                .forEach(p -> assertThat(p.get("lastError").isNull()).isTrue());
         assertThat(summary.get("projections").get(0).size()).isEqualTo(4);
-        assertThat(tracker.views().get("green-tea")).hasValueSatisfying(v ->
-                assertThat(v.price()).isEqualByComparingTo("3.75"));
+        assertThat(tracker.views().get("green-tea"))
+                .hasValueSatisfying(v -> assertThat(v.price()).isEqualByComparingTo("3.75"));
         assertThat(tracker.priceHistory("green-tea")).hasSize(2);
         assertThat(context.lines).isEmpty();
     }
@@ -92,8 +95,8 @@ class ProjectorHandlerTest {
     void a_runner_already_running_in_the_background_is_refused() {
         tracker.startProjections();
 
-        assertThatThrownBy(() -> projector.handleRequest(new ByteArrayInputStream(new byte[0]),
-                new ByteArrayOutputStream(), null))
+        assertThatThrownBy(() -> projector.handleRequest(
+                        new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(), null))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("not started");
     }

@@ -32,8 +32,12 @@ class ProxyEventsTest {
         void gives_method_path_body_and_no_query() {
             ApiRequest r = ProxyEvents.request(resource("rest-v1-post-product.json"));
 
-            assertThat(r).isEqualTo(new ApiRequest("POST", "/products", Map.of(),
-                    "{\"productId\":\"green-tea\",\"name\":\"Green tea\",\"price\":3.50}"));
+            assertThat(r)
+                    .isEqualTo(new ApiRequest(
+                            "POST",
+                            "/products",
+                            Map.of(),
+                            "{\"productId\":\"green-tea\",\"name\":\"Green tea\",\"price\":3.50}"));
         }
 
         @Test
@@ -78,16 +82,16 @@ class ProxyEventsTest {
         void gives_method_path_and_the_base64_body_decoded() {
             ApiRequest r = ProxyEvents.request(resource("http-v2-post-price-change-base64.json"));
 
-            assertThat(r).isEqualTo(new ApiRequest("POST", "/products/green-tea/price-changes",
-                    Map.of(), "{\"variation\":0.25}"));
+            assertThat(r)
+                    .isEqualTo(new ApiRequest(
+                            "POST", "/products/green-tea/price-changes", Map.of(), "{\"variation\":0.25}"));
         }
 
         @Test
         void takes_the_query_from_rawQueryString() {
             ApiRequest r = ProxyEvents.request(resource("http-v2-get-product-at-least.json"));
 
-            assertThat(r).isEqualTo(new ApiRequest("GET", "/products/green-tea",
-                    Map.of("atLeast", "2"), ""));
+            assertThat(r).isEqualTo(new ApiRequest("GET", "/products/green-tea", Map.of("atLeast", "2"), ""));
         }
 
         @Test
@@ -111,16 +115,15 @@ class ProxyEventsTest {
 
         @ParameterizedTest(name = "{0} on stage {1} is {2}")
         @CsvSource({
-                "/dev/products/green-tea, dev,      /products/green-tea",
-                "/dev,                    dev,      /",
-                "/products/green-tea,     $default, /products/green-tea",
-                "/devices,                dev,      /devices",
+            "/dev/products/green-tea, dev,      /products/green-tea",
+            "/dev,                    dev,      /",
+            "/products/green-tea,     $default, /products/green-tea",
+            "/devices,                dev,      /devices",
         })
         void loses_the_prefix_of_a_named_stage(String rawPath, String stage, String path) {
             ApiRequest r = request("""
                     {"version": "2.0", "rawPath": "%s", "rawQueryString": "",
-                     "requestContext": {"http": {"method": "GET"}, "stage": "%s"}}"""
-                    .formatted(rawPath, stage));
+                     "requestContext": {"http": {"method": "GET"}, "stage": "%s"}}""".formatted(rawPath, stage));
 
             assertThat(r.path()).isEqualTo(path);
         }
@@ -188,14 +191,14 @@ class ProxyEventsTest {
 
         @Test
         void is_written_in_the_proxy_shape() throws Exception {
-            byte[] out = ProxyEvents.response(new ApiResponse(201,
+            byte[] out = ProxyEvents.response(new ApiResponse(
+                    201,
                     Map.of("Content-Type", "application/json; charset=utf-8", "Location", "/products/green-tea"),
                     "{\"productId\":\"green-tea\"}"));
 
             JsonNode r = JSON.readTree(out);
             assertThat(r.get("statusCode").intValue()).isEqualTo(201);
-            assertThat(r.get("headers").get("Content-Type").textValue())
-                    .isEqualTo("application/json; charset=utf-8");
+            assertThat(r.get("headers").get("Content-Type").textValue()).isEqualTo("application/json; charset=utf-8");
             assertThat(r.get("headers").get("Location").textValue()).isEqualTo("/products/green-tea");
             assertThat(r.get("headers").size()).isEqualTo(2);
             assertThat(r.get("body").textValue()).isEqualTo("{\"productId\":\"green-tea\"}");
