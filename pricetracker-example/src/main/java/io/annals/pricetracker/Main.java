@@ -4,6 +4,7 @@ import io.annals.eventstore.CommandRejectedException;
 import io.annals.eventstore.Envelope;
 import io.annals.eventstore.command.AggregateState;
 import io.annals.eventstore.command.CommandResult;
+import io.annals.eventstore.projection.CheckpointConflictException;
 import io.annals.eventstore.projection.RebuildProgress;
 import io.annals.pricetracker.api.HttpApiServer;
 import io.annals.pricetracker.api.PriceTrackerApi;
@@ -152,7 +153,7 @@ public final class Main {
                             tracker.close();
                         },
                         "pricetracker-shutdown"));
-        out.println("Annals price tracker on " + db);
+        out.println("Annals price tracker on " + tracker.store());
         out.println("Serving http://localhost:" + server.port() + "/  (Ctrl-C to stop)");
         out.println("  curl -X POST localhost:" + server.port()
                 + "/products -d '{\"productId\":\"tea\",\"name\":\"Green tea\",\"price\":3.50}'");
@@ -164,20 +165,34 @@ public final class Main {
             err.println("error: no projection '" + projection + "' (known: " + String.join(", ", PROJECTIONS) + ")");
             return 2;
         }
-        RebuildProgress end = tracker.projections().rebuild(projection, p -> {
-            int width = 30;
-            int filled = (int) Math.round(p.fraction() * width);
-            out.printf(
-                    "\r%s [%s%s] %3.0f%%  %d/%d events  %.0f events/s",
-                    projection,
-                    "#".repeat(filled),
-                    " ".repeat(width - filled),
-                    100 * p.fraction(),
-                    p.done(),
-                    p.total(),
-                    p.eventsPerSecond());
-            out.flush();
-        });
+        RebuildProgress end;
+        try {
+            end = tracker.projections().rebuild(projection, p -> {
+                int width = 30;
+                int filled = (int) Math.round(p.fraction() * width);
+                out.printf(
+                        "\r%s [%s%s] %3.0f%%  %d/%d events  %.0f events/s",
+                        projection,
+                        "#".repeat(filled),
+                        " ".repeat(width - filled),
+                        100 * p.fraction(),
+                        p.done(),
+                        p.total(),
+                        p.eventsPerSecond());
+                out.flush();
+            });
+        } catch (IllegalStateException e) {
+            // another runner (a server on this database) holds the projection: nothing was reset
+            err.println("error: " + e.getMessage());
+            return 3;
+        } catch (CheckpointConflictException e) {
+            // The read model was reset, then another runner of the projection (a server on the
+            // same SQLite file, whose leases do not reach this process) went on applying it from
+            // the start: the rebuild is happening, there.
+            out.println();
+            out.printf("reset %s; another runner on this database is replaying it%n", projection);
+            return 0;
+        }
         out.println();
         out.printf("rebuilt %s from %d events%n", projection, end.done());
         return 0;
@@ -185,7 +200,7 @@ public final class Main {
 
     /** A scenario that shows the rules and the history; each run continues the previous one. */
     static void demo(PriceTracker tracker, String db, PrintStream out) {
-        out.println("Annals price tracker on " + db);
+        out.println("Annals price tracker on " + tracker.store());
         String tea = "green-tea";
         AggregateState<Product> before = tracker.product(tea);
         if (!before.state().exists()) {

@@ -2,10 +2,17 @@ package io.annals.pricetracker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.annals.eventstore.projection.ProjectionStatus;
+import io.annals.pricetracker.domain.ProductCommand;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
@@ -76,6 +83,63 @@ class MainTest {
         assertThat(err.toString(StandardCharsets.UTF_8))
                 .contains("no projection 'nothing'")
                 .contains("product-view, price-history, monthly-stats");
+    }
+
+    @Test
+    void a_rebuild_of_a_projection_another_runner_holds_resets_nothing_and_exits_with_3() throws Exception {
+        String db = "jdbc:sqlite:" + dir.resolve("held.db");
+        run("demo", "--db", db);
+        try (PriceTracker server = PriceTracker.open(db)) {
+            server.startProjections();
+            while (server.projections().status("monthly-stats").state() != ProjectionStatus.State.RUNNING) {
+                Thread.onSpinWait(); // until the server's runner holds the lease
+            }
+
+            assertThat(run("rebuild", "monthly-stats", "--db", db)).isEqualTo(3);
+            assertThat(err.toString(StandardCharsets.UTF_8)).contains("held by another runner");
+            assertThat(server.projections().status("monthly-stats").checkpoint())
+                    .isPositive();
+        }
+    }
+
+    @Test
+    void a_rebuild_that_another_runner_carries_on_after_the_reset_says_so_and_succeeds() throws Exception {
+        String db = "jdbc:sqlite:" + dir.resolve("taken.db");
+        try (PriceTracker tracker = PriceTracker.open(db)) {
+            tracker.handle(new ProductCommand.CreateProduct("tea", "Tea", new BigDecimal("100")));
+            for (int i = 0; i < 600; i++) { // two batches of the rebuild
+                tracker.handle(new ProductCommand.UpdateProduct("tea", new BigDecimal(i % 2 == 0 ? "1" : "-1")));
+            }
+        }
+        // After the rebuild's first batch, the checkpoint moves as a runner of another process
+        // (a server on the same file, which leases in a JVM do not exclude) would move it.
+        ByteArrayOutputStream meddling = new ByteArrayOutputStream() {
+            boolean moved;
+
+            @Override
+            public synchronized void write(byte[] b, int off, int len) {
+                super.write(b, off, len);
+                if (!moved && new String(b, off, len, StandardCharsets.UTF_8).contains("events/s")) {
+                    moved = true;
+                    try (Connection c = DriverManager.getConnection(db);
+                            Statement st = c.createStatement()) {
+                        st.execute("UPDATE annals_projection_checkpoints SET position = position + 1"
+                                + " WHERE projection = 'monthly-stats'");
+                    } catch (SQLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            }
+        };
+
+        int code = Main.run(
+                new String[] {"rebuild", "monthly-stats", "--db", db},
+                new PrintStream(meddling, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+
+        assertThat(code).isZero();
+        assertThat(meddling.toString(StandardCharsets.UTF_8))
+                .contains("reset monthly-stats; another runner on this database is replaying it");
     }
 
     @Test

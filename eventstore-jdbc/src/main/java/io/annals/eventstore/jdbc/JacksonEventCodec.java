@@ -12,7 +12,10 @@ import io.annals.eventstore.AppendLimits;
 import io.annals.eventstore.Event;
 import io.annals.eventstore.EventCodec;
 import io.annals.eventstore.internal.JsonValidator;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -178,9 +181,7 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
                 throw new IllegalArgumentException(
                         "type name must be 1 to 200 characters, not blank: '" + typeName + "'");
             }
-            if (!baseType.isAssignableFrom(type)
-                    || type.isInterface()
-                    || java.lang.reflect.Modifier.isAbstract(type.getModifiers())) {
+            if (!baseType.isAssignableFrom(type) || type.isInterface() || Modifier.isAbstract(type.getModifiers())) {
                 throw new IllegalArgumentException(type.getName() + " must be a concrete " + baseType.getSimpleName());
             }
             if (byName.containsKey(typeName)) {
@@ -214,13 +215,34 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
         /**
          * The codec.
          *
-         * @throws IllegalStateException if no event class is registered
+         * @throws IllegalStateException if no event class is registered, or the base type is
+         *     sealed and a concrete class it permits (directly or through sealed subtypes) is not
          */
         public JacksonEventCodec<E> build() {
             if (byName.isEmpty()) {
                 throw new IllegalStateException("register at least one event class");
             }
+            List<String> missing = new ArrayList<>();
+            unregistered(baseType, missing);
+            if (!missing.isEmpty()) {
+                throw new IllegalStateException(baseType.getName() + " is sealed, but " + missing
+                        + " are not registered: their events could be neither stored nor read; "
+                        + "register every class it permits");
+            }
             return new JacksonEventCodec<>(this);
+        }
+
+        /** The concrete classes of a sealed hierarchy that are not registered. */
+        private void unregistered(Class<?> type, List<String> missing) {
+            boolean concrete = !type.isInterface() && !Modifier.isAbstract(type.getModifiers());
+            if (concrete && !byName.containsValue(type)) {
+                missing.add(type.getName());
+            }
+            if (type.isSealed()) {
+                for (Class<?> permitted : type.getPermittedSubclasses()) {
+                    unregistered(permitted, missing);
+                }
+            }
         }
     }
 }

@@ -55,9 +55,10 @@ public final class JdbcEventStore implements EventStore {
     private final String readStream;
     private final String readAll;
     private final String countEvents;
+    private final String description;
 
     private JdbcEventStore(
-            DataSource dataSource, @Nullable HikariDataSource ownedPool, Dialect dialect, OpenMode mode) {
+            DataSource dataSource, @Nullable HikariDataSource ownedPool, Dialect dialect, OpenMode mode, String where) {
         this.dataSource = dataSource;
         this.ownedPool = ownedPool;
         this.dialect = dialect;
@@ -69,6 +70,18 @@ public final class JdbcEventStore implements EventStore {
         this.readStream = dialect.sql("read-stream");
         this.readAll = dialect.sql("read-all");
         this.countEvents = dialect.sql("count-events");
+        this.description = dialect.name() + " event store on " + where + ", tables "
+                + dialect.tables().table("events").replace("events", "*")
+                + (readOnly ? ", read-only" : "");
+    }
+
+    /**
+     * The database, the tables and the mode, for logs and messages; a password in the URL is
+     * shown as {@code ***}.
+     */
+    @Override
+    public String toString() {
+        return description;
     }
 
     /**
@@ -367,7 +380,7 @@ public final class JdbcEventStore implements EventStore {
             Dialects.Kind kind = kind();
             Dialect dialect = dialect(kind);
             if (dataSource != null) {
-                return start(dataSource, null, dialect);
+                return start(dataSource, null, dialect, "a DataSource of the application");
             }
             String url = Objects.requireNonNull(jdbcUrl);
             dialect.checkUrl(url, mode);
@@ -384,7 +397,7 @@ public final class JdbcEventStore implements EventStore {
                         "cannot open " + Redact.url(url) + ": " + Redact.url(String.valueOf(e.getMessage())), e);
             }
             try {
-                return start(pool, pool, dialect);
+                return start(pool, pool, dialect, Redact.url(url));
             } catch (RuntimeException e) {
                 pool.close();
                 throw e;
@@ -406,7 +419,7 @@ public final class JdbcEventStore implements EventStore {
             return kind.create().apply(new StoreSettings(clock, limits, durability, busyTimeout), tables);
         }
 
-        private JdbcEventStore start(DataSource ds, @Nullable HikariDataSource owned, Dialect dialect) {
+        private JdbcEventStore start(DataSource ds, @Nullable HikariDataSource owned, Dialect dialect, String where) {
             dialect.startUp(ds, mode);
             Migrator migrator = new Migrator(dialect);
             try {
@@ -422,7 +435,7 @@ public final class JdbcEventStore implements EventStore {
                         e);
             }
             dialect.afterMigrations(ds, mode);
-            return new JdbcEventStore(ds, owned, dialect, mode);
+            return new JdbcEventStore(ds, owned, dialect, mode, where);
         }
     }
 }

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class JacksonEventCodecTest {
 
-    sealed interface Shop extends Event permits Priced, Renamed, Unregistered {}
+    /** Not sealed, so that a class of it can be left unregistered. */
+    interface Shop extends Event {}
 
     record Priced(String sku, BigDecimal price) implements Shop {}
 
@@ -52,6 +53,39 @@ class JacksonEventCodecTest {
     void unknown_properties_are_ignored_so_old_code_reads_new_events() {
         assertThat(codec.fromJson("Renamed", "{\"sku\":\"a\",\"name\":\"b\",\"added\":1}"))
                 .isEqualTo(new Renamed("a", "b"));
+    }
+
+    sealed interface Ledger extends Event permits Credited, Debited, Adjustment {}
+
+    record Credited(long amount) implements Ledger {}
+
+    record Debited(long amount) implements Ledger {}
+
+    sealed interface Adjustment extends Ledger permits Fee, Refund {}
+
+    record Fee(long amount) implements Adjustment {}
+
+    record Refund(long amount) implements Adjustment {}
+
+    @Test
+    void a_sealed_hierarchy_with_a_class_left_unregistered_is_refused_when_the_codec_is_built() {
+        assertThatThrownBy(() -> JacksonEventCodec.builder(Ledger.class)
+                        .register("Credited", Credited.class)
+                        .register("Debited", Debited.class)
+                        .register("Fee", Fee.class)
+                        .build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("is sealed")
+                .hasMessageContaining(Refund.class.getName())
+                .hasMessageNotContaining(Fee.class.getName());
+        assertThat(JacksonEventCodec.builder(Ledger.class)
+                        .register("Credited", Credited.class)
+                        .register("Debited", Debited.class)
+                        .register("Fee", Fee.class)
+                        .register("Refund", Refund.class)
+                        .build()
+                        .knows("Refund"))
+                .isTrue();
     }
 
     @Test

@@ -83,8 +83,11 @@ public final class PriceHistory implements SqlProjection<ProductEvent> {
             oldPrice = changed.oldPrice();
             newPrice = changed.newPrice();
             variation = changed.variation();
-        } else {
+        } else if (e.event() instanceof ProductEvent.ProductDeleted) {
             change = "deleted";
+        } else {
+            throw new IllegalStateException(
+                    "the price history does not know " + e.event().getClass().getName());
         }
         try (PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO price_history (position, product_id, version, at_micros, change,

@@ -40,7 +40,11 @@ public record ProductView(String productId, String name, BigDecimal price, long 
             if (e.event() instanceof ProductEvent.PriceChanged c) {
                 return new ProductView(c.productId(), current.name(), c.newPrice(), version);
             }
-            return null; // ProductDeleted
+            if (e.event() instanceof ProductEvent.ProductDeleted) {
+                return null; // the row goes
+            }
+            throw new IllegalStateException(
+                    "the product view does not know " + e.event().getClass().getName());
         }
     }
 }
