@@ -4,8 +4,8 @@
 -- commit out of order and a reader that moves its checkpoint past an uncommitted position skips
 -- it forever. Here the position of an event is (transaction id + xid_offset) * 2^{index_bits} + its index
 -- in the append: positions are allocated in transaction-id order, and a reader returns only
--- events whose transaction id is below the xmin of its snapshot (every transaction below xmin
--- has committed or aborted), so nothing can appear later below what it returned.
+-- events whose transaction id is below the oldest append still running (read-horizon in
+-- statements.sql), so nothing can appear later below what it returned.
 -- xid_offset stays 0 unless the database was restored into a cluster whose transaction ids are
 -- lower than those that wrote the events (pg_dump/pg_restore): the store then raises it at
 -- start-up so that new positions stay above the old ones. See docs/storage.md.

@@ -108,7 +108,11 @@ public final class Main {
         try (tracker) {
             switch (command) {
                 case "demo" -> demo(tracker, db, out);
-                case "history" -> printHistory(tracker, words.get(1), out);
+                case "history" -> {
+                    if (!printHistory(tracker, words.get(1), out)) {
+                        return 1;
+                    }
+                }
                 default -> {
                     return rebuild(tracker, words.get(1), out, err);
                 }
@@ -168,6 +172,9 @@ public final class Main {
         RebuildProgress end;
         try {
             end = tracker.projections().rebuild(projection, p -> {
+                if (p.finished()) {
+                    return; // the last batch drew the bar already
+                }
                 int width = 30;
                 int filled = (int) Math.round(p.fraction() * width);
                 out.printf(
@@ -257,11 +264,12 @@ public final class Main {
         }
     }
 
-    static void printHistory(PriceTracker tracker, String productId, PrintStream out) {
+    /** Prints a product's history; false when there is no such product. */
+    static boolean printHistory(PriceTracker tracker, String productId, PrintStream out) {
         List<Envelope<ProductEvent>> history = tracker.events(productId);
         if (history.isEmpty()) {
             out.println("no product " + productId);
-            return;
+            return false;
         }
         out.println("History of " + productId + ":");
         for (Envelope<ProductEvent> e : history) {
@@ -269,6 +277,7 @@ public final class Main {
                     "  %s  v%-4d %s%n",
                     TIME.format(e.recorded().recordedAt()), e.recorded().version(), describe(e.event()));
         }
+        return true;
     }
 
     static String describe(ProductEvent e) {

@@ -361,7 +361,20 @@ public final class JdbcEventStore implements EventStore {
          *     apply to it
          */
         public String ddl() {
-            return new Migrator(dialect(kind())).ddl(clock);
+            return ddlAfter(0);
+        }
+
+        /**
+         * The DDL that brings a schema at version {@code version} up to this version of Annals,
+         * for a database whose schema the application manages (the message of a store that
+         * refuses to open in {@link OpenMode#VALIDATE} mode names the version). {@code
+         * ddlAfter(0)} is {@link #ddl()}.
+         *
+         * @throws IllegalArgumentException if {@code version} is negative or newer than this
+         *     version of Annals knows, or as {@link #ddl()}
+         */
+        public String ddlAfter(int version) {
+            return new Migrator(dialect(kind())).ddl(clock, version);
         }
 
         /**

@@ -127,7 +127,8 @@ final class Migrator {
                         + (dialect.tables().schema() == null
                                 ? ""
                                 : " in schema " + dialect.tables().schema()) + "): open the store in MIGRATE "
-                        + "mode once, or apply the DDL that JdbcEventStore.Builder.ddl() prints");
+                        + "mode once, or apply the DDL that JdbcEventStore.Builder.ddl() prints "
+                        + "(SchemaScript on the command line)");
             }
             List<Applied> applied = check(c);
             if (applied.size() < migrations.size()) {
@@ -136,8 +137,9 @@ final class Migrator {
                         + applied.size() + ", this version of Annals needs " + latest()
                         + "; missing: "
                         + missing.stream().map(Migration::resource).collect(Collectors.joining(", "))
-                        + ". Open the store in MIGRATE mode, "
-                        + "or apply the DDL that JdbcEventStore.Builder.ddl() prints");
+                        + ". Open the store in MIGRATE mode, or apply the migrations after version "
+                        + applied.size() + ": JdbcEventStore.Builder.ddlAfter(" + applied.size()
+                        + ") prints them (SchemaScript ... --after " + applied.size() + ")");
             }
         }
     }
@@ -184,35 +186,43 @@ final class Migrator {
     }
 
     /**
-     * The whole schema as one script, for applications that run their DDL with a tool of their
-     * own (Flyway, Liquibase): every migration, and the rows that record them with their
+     * The migrations after version {@code after} as one script, for applications that run their
+     * DDL with a tool of their own (Flyway, Liquibase), with the rows that record them and their
      * checksums, so that a store opened in {@link OpenMode#VALIDATE} mode accepts the result.
+     * After version 0 it is the whole schema, for an empty database; after the version a
+     * database is at, it brings that database up to date.
+     *
+     * @throws IllegalArgumentException if {@code after} is negative or above {@link #latest()}
      */
-    String ddl(Clock clock) {
+    String ddl(Clock clock, int after) {
+        if (after < 0 || after > latest()) {
+            throw new IllegalArgumentException(
+                    "a schema version is between 0 and " + latest() + " in this version of Annals, was " + after);
+        }
         StringBuilder out = new StringBuilder();
         out.append("-- The schema of an Annals ")
                 .append(dialect.name())
-                .append(" event store, version ")
-                .append(latest())
+                .append(" event store, ")
+                .append(after == 0 ? "version " + latest() : "from version " + after + " to " + latest())
                 .append(", with table prefix '")
                 .append(dialect.tables().prefix())
-                .append("'.\n-- Written by JdbcEventStore.Builder.ddl(); apply it once, in one transaction.\n\n");
-        if (dialect.tables().schema() != null) {
-            out.append(dialect.sql("create-schema")).append(";\n\n");
+                .append("'.\n")
+                .append("-- Written by JdbcEventStore.Builder.ddl(); apply it once, in one transaction.\n\n");
+        if (after == 0) {
+            if (dialect.tables().schema() != null) {
+                out.append(dialect.sql("create-schema")).append(";\n\n");
+            }
+            out.append(dialect.sql("create-schema-version-table")).append(";\n");
         }
-        out.append(dialect.sql("create-schema-version-table")).append(";\n");
-        for (Migration m : migrations) {
+        for (Migration m : migrations.subList(after, migrations.size())) {
             out.append("\n-- ")
                     .append(m.resource())
                     .append("\n")
                     .append(expand(m).strip())
                     .append('\n');
-            out.append(dialect.sql("record-migration")
-                            .replace(
-                                    "(?, ?, ?, ?)",
-                                    "(" + m.version()
-                                            + ", '" + m.description() + "', '" + m.checksum() + "', '" + clock.instant()
-                                            + "')"))
+            String recorded = "(" + m.version() + ", '" + m.description() + "', '" + m.checksum() + "', '"
+                    + clock.instant() + "')";
+            out.append(dialect.sql("record-migration").replace("(?, ?, ?, ?)", recorded))
                     .append(";\n");
         }
         return out.toString();

@@ -117,7 +117,14 @@ final class PostgresDialect extends Dialect {
                         + "old: Annals needs 13 or later (pg_current_xact_id, pg_snapshot_xmin)");
             }
             if (tables().schema() == null) {
-                namespace = rs.getString(2) + "." + tables().prefix();
+                String current = rs.getString(2);
+                if (current == null) {
+                    throw new StoreConfigurationException("the connection has no current schema: "
+                            + "its search_path (currentSchema in the URL) names no schema that "
+                            + "exists; create that schema, or give the store schema(...), which "
+                            + "creates it");
+                }
+                namespace = current + "." + tables().prefix();
             }
         } catch (SQLException e) {
             throw failure("cannot set up the PostgreSQL database", e);

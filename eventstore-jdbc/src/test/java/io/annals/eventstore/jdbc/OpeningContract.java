@@ -135,6 +135,35 @@ abstract class OpeningContract extends ReliabilityContract {
         }
 
         @Test
+        void a_schema_behind_is_brought_up_to_date_by_the_ddl_after_its_version() throws SQLException {
+            String url = db().newUrl("after");
+            String whole = JdbcEventStore.builder(url).ddl();
+            String upToV1 = whole.substring(0, whole.lastIndexOf('\n', whole.indexOf("/V2__")));
+            apply(url, upToV1);
+
+            assertThatThrownBy(() -> JdbcEventStore.builder(url)
+                            .openMode(OpenMode.VALIDATE)
+                            .open())
+                    .isInstanceOf(SchemaVersionException.class)
+                    .hasMessageContaining("ddlAfter(1)");
+            String rest = JdbcEventStore.builder(url).ddlAfter(1);
+            assertThat(rest).contains("V2__projections.sql").doesNotContain("V1__");
+            apply(url, rest);
+
+            try (JdbcEventStore store =
+                    JdbcEventStore.builder(url).openMode(OpenMode.VALIDATE).open()) {
+                store.append("s", ExpectedVersion.noStream(), one("E"));
+                assertThat(store.projectors()
+                                .keyed(new ProjectionRunnerContract.Totals("t"), CODEC, TOTALS)
+                                .checkpoint())
+                        .isZero();
+            }
+            assertThatThrownBy(() -> JdbcEventStore.builder(url).ddlAfter(3))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("between 0 and 2");
+        }
+
+        @Test
         void opens_a_current_schema_and_writes_through_it() throws SQLException {
             String url = db().newUrl("current");
             JdbcEventStore.open(url).close();
@@ -274,6 +303,15 @@ abstract class OpeningContract extends ReliabilityContract {
                             .isTrue();
                 }
                 assertThat(count(url, "annals_projection_checkpoints")).isEqualTo(1);
+            }
+        }
+    }
+
+    static void apply(String url, String script) throws SQLException {
+        try (Connection c = DriverManager.getConnection(url);
+                Statement st = c.createStatement()) {
+            for (String statement : Migrator.statements(script)) {
+                st.execute(statement);
             }
         }
     }

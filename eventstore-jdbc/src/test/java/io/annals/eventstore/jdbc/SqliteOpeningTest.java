@@ -114,6 +114,12 @@ class SqliteOpeningTest extends OpeningContract {
         assertThatThrownBy(() -> SchemaScript.script(List.of("sqlite", "--schema", "s")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("PostgreSQL");
+        assertThat(SchemaScript.script(List.of("sqlite", "--after", "1")))
+                .contains("CREATE TABLE annals_projection_rows")
+                .doesNotContain("CREATE TABLE annals_events");
+        assertThatThrownBy(() -> SchemaScript.script(List.of("sqlite", "--after", "two")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("schema version");
         assertThatThrownBy(() -> SchemaScript.script(List.of("oracle")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("SQLite and PostgreSQL");
