@@ -80,6 +80,10 @@ ON CONFLICT (stream_id) DO UPDATE SET
     taken_at = excluded.taken_at
 WHERE excluded.version >= {snapshots}.version
 
+-- name: discard-snapshot
+-- Only the snapshot the caller read: a newer one saved meanwhile stays.
+DELETE FROM {snapshots} WHERE stream_id = ? AND version = ? AND last_event_id = ?
+
 -- name: read-checkpoint
 SELECT position FROM {checkpoints} WHERE projection = ?
 

@@ -120,15 +120,36 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
     }
 
     private CommandResult<S, E> decideAndAppend(C command, Map<String, String> metadata) {
+        boolean trustSnapshot = true;
         for (int attempt = 1; ; attempt++) {
-            AggregateState<S> loaded = load(command.aggregateId());
-            List<E> events = aggregate.decide(loaded.state(), command);
-            if (events == null) {
-                throw new IllegalStateException(aggregate.getClass().getName() + ".decide returned " + "null for "
-                        + command + "; return an empty list when there is nothing to do");
+            Loaded<S> loaded = load(command.aggregateId(), trustSnapshot);
+            List<E> events;
+            S state;
+            try {
+                events = aggregate.decide(loaded.state().state(), command);
+                if (events == null) {
+                    throw new IllegalStateException(aggregate.getClass().getName() + ".decide returned null for "
+                            + command + "; return an empty list when there is nothing to do");
+                }
+                // Before the append: once it commits, nothing may fail the command (a caller
+                // told it failed would retry it, and store it twice).
+                state = aggregate.fold(loaded.state().state(), events);
+            } catch (CommandRejectedException rejected) {
+                throw rejected;
+            } catch (RuntimeException e) {
+                if (loaded.snapshot().isEmpty()) {
+                    throw e;
+                }
+                // The state came from a snapshot, which decided or evolved with an error: the
+                // snapshot is a cache, so it goes, and the events decide.
+                discard(loaded.snapshot().get(), "the aggregate failed on the state it holds: " + e);
+                trustSnapshot = false;
+                attempt--;
+                continue;
             }
+            AggregateState<S> before = loaded.state();
             if (events.isEmpty()) {
-                return new CommandResult<>(loaded.streamId(), loaded.state(), loaded.version(), 0, List.of(), attempt);
+                return new CommandResult<>(before.streamId(), before.state(), before.version(), 0, List.of(), attempt);
             }
             List<EventData> data = new ArrayList<>(events.size());
             for (E e : events) {
@@ -139,7 +160,7 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
             }
             AppendResult appended;
             try {
-                appended = store.append(loaded.streamId(), ExpectedVersion.exactly(loaded.version()), data);
+                appended = store.append(before.streamId(), ExpectedVersion.exactly(before.version()), data);
             } catch (WrongExpectedVersionException conflict) {
                 if (attempt >= maxAttempts) {
                     throw conflict;
@@ -147,12 +168,14 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
                 backOff(attempt);
                 continue;
             }
-            S state = aggregate.fold(loaded.state(), events);
-            maybeSnapshot(loaded, appended, state, data.get(data.size() - 1));
+            maybeSnapshot(before, appended, state, data.get(data.size() - 1));
             return new CommandResult<>(
-                    loaded.streamId(), state, appended.version(), appended.position(), events, attempt);
+                    before.streamId(), state, appended.version(), appended.position(), events, attempt);
         }
     }
+
+    /** An aggregate as loaded, and the snapshot it was loaded from, if any. */
+    private record Loaded<S>(AggregateState<S> state, Optional<Snapshot> snapshot) {}
 
     /**
      * Loads an aggregate: its latest usable snapshot plus the events after it, or all its events.
@@ -163,8 +186,18 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
      */
     public AggregateState<S> load(String aggregateId) {
         Objects.requireNonNull(aggregateId, "aggregateId");
+        return load(aggregateId, true).state();
+    }
+
+    private Loaded<S> load(String aggregateId, boolean trustSnapshot) {
         String streamId = aggregate.streamId(aggregateId);
-        return loadFromSnapshot(streamId).orElseGet(() -> foldFrom(streamId, aggregate.initialState(), 0));
+        if (trustSnapshot) {
+            Optional<Loaded<S>> fromSnapshot = loadFromSnapshot(streamId);
+            if (fromSnapshot.isPresent()) {
+                return fromSnapshot.get();
+            }
+        }
+        return new Loaded<>(foldFrom(streamId, aggregate.initialState(), 0), Optional.empty());
     }
 
     private AggregateState<S> foldFrom(String streamId, S state, long version) {
@@ -183,29 +216,31 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
     }
 
     /** The state from the snapshot and the events after it; empty without a usable snapshot. */
-    private Optional<AggregateState<S>> loadFromSnapshot(String streamId) {
+    private Optional<Loaded<S>> loadFromSnapshot(String streamId) {
         if (snapshots == null) {
             return Optional.empty();
         }
-        Snapshot snapshot;
+        Optional<Snapshot> found;
+        try {
+            found = snapshots.store().load(streamId);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, () -> "cannot load the snapshot of " + streamId + ", replaying its events: " + e, e);
+            return Optional.empty();
+        }
+        if (found.isEmpty()
+                || found.get().schemaVersion() != snapshots.schemaVersion()
+                || !found.get().streamId().equals(streamId)) {
+            return Optional.empty(); // none, or of another version of the state: replay
+        }
+        Snapshot snapshot = found.get();
         S state;
         try {
-            Optional<Snapshot> found = snapshots.store().load(streamId);
-            if (found.isEmpty()
-                    || found.get().schemaVersion() != snapshots.schemaVersion()
-                    || !found.get().streamId().equals(streamId)) {
-                return Optional.empty();
-            }
-            snapshot = found.get();
             state = snapshots.codec().deserialize(snapshot.state());
             if (state == null) {
                 throw new IllegalStateException("the codec returned no state");
             }
         } catch (RuntimeException e) {
-            LOG.log(
-                    Level.WARNING,
-                    () -> "ignoring the snapshot of " + streamId + ", replaying its events instead: " + e,
-                    e);
+            discard(snapshot, "its state cannot be read: " + e);
             return Optional.empty();
         }
         // The snapshot must end at an event of this very history; a snapshot left over from a
@@ -213,20 +248,42 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
         // the snapshot's version is read with the events after it: one query.
         List<RecordedEvent> page = store.readStream(streamId, snapshot.version(), PAGE_SIZE);
         if (page.isEmpty() || !page.get(0).eventId().equals(snapshot.lastEventId())) {
-            LOG.log(
-                    Level.WARNING,
-                    () -> "ignoring the snapshot of " + streamId + " at version "
-                            + snapshot.version() + ": the stream holds no event " + snapshot.lastEventId()
-                            + " there; replaying its events instead");
+            discard(
+                    snapshot,
+                    "the stream holds no event " + snapshot.lastEventId() + " at version " + snapshot.version());
             return Optional.empty();
         }
         S s = state;
-        for (RecordedEvent r : page.subList(1, page.size())) {
-            s = aggregate.evolve(s, codec.decode(r).event());
+        try {
+            for (RecordedEvent r : page.subList(1, page.size())) {
+                s = aggregate.evolve(s, codec.decode(r).event());
+            }
+        } catch (EventStoreException e) {
+            throw e; // an event that cannot be decoded fails a replay the same way
+        } catch (RuntimeException e) {
+            discard(snapshot, "the aggregate failed on the state it holds: " + e);
+            return Optional.empty();
         }
         long version = page.get(page.size() - 1).version();
-        return Optional.of(
-                page.size() < PAGE_SIZE ? new AggregateState<>(streamId, s, version) : foldFrom(streamId, s, version));
+        AggregateState<S> loaded =
+                page.size() < PAGE_SIZE ? new AggregateState<>(streamId, s, version) : foldFrom(streamId, s, version);
+        return Optional.of(new Loaded<>(loaded, Optional.of(snapshot)));
+    }
+
+    /**
+     * Removes a snapshot that misled, so that it is neither tried (and logged) again nor keeps
+     * newer snapshots out; the aggregate is replayed from its events instead.
+     */
+    private void discard(Snapshot snapshot, String why) {
+        LOG.log(
+                Level.WARNING,
+                () -> "discarding the snapshot of " + snapshot.streamId() + " at version " + snapshot.version() + " ("
+                        + why + "); replaying its events instead");
+        try {
+            snapshots.store().discard(snapshot);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, () -> "could not discard the snapshot of " + snapshot.streamId() + ": " + e, e);
+        }
     }
 
     private void maybeSnapshot(AggregateState<S> before, AppendResult appended, S state, EventData last) {

@@ -24,4 +24,15 @@ public final class InMemorySnapshotStore implements SnapshotStore {
         Objects.requireNonNull(snapshot, "snapshot");
         snapshots.merge(snapshot.streamId(), snapshot, (old, neu) -> neu.version() >= old.version() ? neu : old);
     }
+
+    @Override
+    public void discard(Snapshot snapshot) {
+        Objects.requireNonNull(snapshot, "snapshot");
+        snapshots.computeIfPresent(
+                snapshot.streamId(),
+                (id, stored) -> stored.version() == snapshot.version()
+                                && stored.lastEventId().equals(snapshot.lastEventId())
+                        ? null
+                        : stored);
+    }
 }

@@ -15,4 +15,12 @@ public interface SnapshotStore {
      * (concurrent savers cannot move a snapshot backwards).
      */
     void save(Snapshot snapshot);
+
+    /**
+     * Removes {@code snapshot} if it is still the one stored for its stream (same version, same
+     * last event id); does nothing otherwise. The command loop discards a snapshot that does not
+     * belong to the stream's history, cannot be read, or gives a state the aggregate cannot use,
+     * so that it is not tried again and cannot keep newer snapshots out.
+     */
+    void discard(Snapshot snapshot);
 }

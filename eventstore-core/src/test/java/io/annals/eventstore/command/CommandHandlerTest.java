@@ -333,6 +333,24 @@ class CommandHandlerTest {
         }
     }
 
+    @Test
+    void an_evolve_that_fails_on_the_decided_events_fails_the_command_before_anything_is_stored() {
+        CounterAggregate unlucky = new CounterAggregate() {
+            @Override
+            public Counter evolve(Counter state, Added event) {
+                if (event.amount() == 13) {
+                    throw new IllegalStateException("13 brings bad luck");
+                }
+                return super.evolve(state, event);
+            }
+        };
+        CommandHandler<Counter, Add, Added> handler =
+                CommandHandler.builder(unlucky, store, CODEC).build();
+
+        assertThatThrownBy(() -> handler.handle(new Add(ID, 13))).hasMessage("13 brings bad luck");
+        assertThat(storedAmounts()).isEmpty();
+    }
+
     @Nested
     class Concurrent_changes {
 
@@ -684,6 +702,11 @@ class CommandHandlerTest {
                 public void save(Snapshot snapshot) {
                     throw new IllegalStateException("snapshot store down");
                 }
+
+                @Override
+                public void discard(Snapshot snapshot) {
+                    throw new IllegalStateException("snapshot store down");
+                }
             };
 
             AggregateState<Counter> loaded =
@@ -717,6 +740,48 @@ class CommandHandlerTest {
         }
 
         @Test
+        void a_snapshot_beyond_the_end_of_the_stream_is_discarded_and_keeps_no_newer_one_out() {
+            sevenEvents();
+            InMemorySnapshotStore ahead = holding(new Snapshot(STREAM, 99, eventIdAt(6), 1, "{\"total\":500}", T0));
+            CommandHandler<Counter, Add, Added> handler = handler(ahead, new CounterStateCodec(), 1, 3);
+
+            handler.handle(new Add(ID, 8)); // version 8: the snapshot at 99 is read, found wrong
+            assertThat(ahead.load(STREAM)).isEmpty();
+            handler.handle(new Add(ID, 9)); // version 9: a snapshot is due
+
+            assertThat(ahead.load(STREAM)).get().extracting(Snapshot::version).isEqualTo(9L);
+            assertThat(handler.load(ID).state()).isEqualTo(new Counter(45));
+        }
+
+        @Test
+        void a_snapshot_whose_state_the_aggregate_fails_on_is_discarded_and_the_command_decided_on_a_replay() {
+            sevenEvents();
+            // A snapshot that decodes, ends at an event of the stream, and holds an impossible
+            // state (as explicit nulls decoded into a record would): the aggregate throws on it.
+            InMemorySnapshotStore poisoned = holding(new Snapshot(STREAM, 7, eventIdAt(7), 1, "{\"total\":-1}", T0));
+            CounterAggregate strict = new CounterAggregate() {
+                @Override
+                public List<Added> decide(Counter state, Add command) {
+                    if (state.total() < 0) {
+                        throw new IllegalStateException("an impossible total: " + state.total());
+                    }
+                    return super.decide(state, command);
+                }
+            };
+            CommandHandler<Counter, Add, Added> handler = CommandHandler.builder(strict, store, CODEC)
+                    .snapshots(
+                            new SnapshotSettings<>(poisoned, new CounterStateCodec(), 1, SnapshotPolicy.everyEvents(3)))
+                    .build();
+
+            CommandResult<Counter, Added> result = handler.handle(new Add(ID, 8));
+
+            assertThat(result.state()).isEqualTo(new Counter(36));
+            assertThat(result.version()).isEqualTo(8);
+            assertThat(storedAmounts()).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
+            assertThat(poisoned.load(STREAM)).isEmpty();
+        }
+
+        @Test
         void a_snapshot_store_that_cannot_save_does_not_fail_the_command() {
             AtomicInteger saves = new AtomicInteger();
             SnapshotStore full = new SnapshotStore() {
@@ -728,6 +793,11 @@ class CommandHandlerTest {
                 @Override
                 public void save(Snapshot snapshot) {
                     saves.incrementAndGet();
+                    throw new IllegalStateException("disk full");
+                }
+
+                @Override
+                public void discard(Snapshot snapshot) {
                     throw new IllegalStateException("disk full");
                 }
             };

@@ -18,6 +18,7 @@ final class JdbcSnapshotStore implements SnapshotStore {
     private final boolean readOnly;
     private final String load;
     private final String save;
+    private final String discard;
 
     JdbcSnapshotStore(DataSource dataSource, Dialect dialect, boolean readOnly) {
         this.dataSource = dataSource;
@@ -25,6 +26,7 @@ final class JdbcSnapshotStore implements SnapshotStore {
         this.readOnly = readOnly;
         this.load = dialect.sql("load-snapshot");
         this.save = dialect.sql("save-snapshot");
+        this.discard = dialect.sql("discard-snapshot");
     }
 
     @Override
@@ -72,6 +74,27 @@ final class JdbcSnapshotStore implements SnapshotStore {
                     }));
         } catch (SQLException e) {
             throw dialect.failure("cannot save the snapshot of " + s.streamId() + " at version " + s.version(), e);
+        }
+    }
+
+    @Override
+    public void discard(Snapshot s) {
+        Objects.requireNonNull(s, "snapshot");
+        if (readOnly) {
+            throw new ReadOnlyStoreException(
+                    "cannot discard the snapshot of " + s.streamId() + ": the store was opened read-only");
+        }
+        try {
+            dialect.inWriterTurn(
+                    dataSource,
+                    c -> dialect.withStatement(c, discard, ps -> {
+                        ps.setString(1, s.streamId());
+                        ps.setLong(2, s.version());
+                        dialect.bindEventId(ps, 3, s.lastEventId());
+                        return ps.executeUpdate();
+                    }));
+        } catch (SQLException e) {
+            throw dialect.failure("cannot discard the snapshot of " + s.streamId() + " at version " + s.version(), e);
         }
     }
 }

@@ -183,7 +183,7 @@ abstract class FaultContract extends ReliabilityContract {
     }
 
     @Test
-    void a_snapshot_that_does_not_belong_to_the_stream_is_ignored() throws Exception {
+    void a_snapshot_that_does_not_belong_to_the_stream_is_ignored_and_discarded() throws Exception {
         String url = db().newUrl("snap-foreign");
         try (JdbcEventStore store = JdbcEventStore.open(url)) {
             CommandHandler<Tally, Add, Added> tallies = handler(store, 1, 3);
@@ -191,19 +191,29 @@ abstract class FaultContract extends ReliabilityContract {
                 tallies.handle(new Add("f", i));
             }
             AggregateState<Tally> truth = fold(store, "f");
-            // a version past the end of the stream
+            Snapshot taken = store.snapshots().load("tally-f").orElseThrow();
+            for (String corruption : List.of(
+                    "version = 99", // past the end of the stream
+                    "version = 3, last_event_id = '" + UUID.randomUUID() + "'", // another event's id
+                    "version = 0")) { // an impossible version
+                sql(url, "DELETE FROM annals_snapshots WHERE stream_id = ?", "tally-f");
+                store.snapshots().save(taken);
+                sql(url, "UPDATE annals_snapshots SET " + corruption + " WHERE stream_id = ?", "tally-f");
+
+                assertThat(tallies.load("f")).as(corruption).isEqualTo(truth);
+                if (!corruption.equals("version = 0")) { // a row that is no snapshot cannot be read back
+                    assertThat(store.snapshots().load("tally-f"))
+                            .as(corruption + ": discarded")
+                            .isEmpty();
+                }
+            }
+            // a snapshot past the end no longer keeps the next one out
+            store.snapshots().save(taken);
             sql(url, "UPDATE annals_snapshots SET version = 99 WHERE stream_id = ?", "tally-f");
-            assertThat(tallies.load("f")).isEqualTo(truth);
-            // the right version, another event's id
-            sql(
-                    url,
-                    "UPDATE annals_snapshots SET version = 3, last_event_id = ? WHERE stream_id = ?",
-                    UUID.randomUUID(),
-                    "tally-f");
-            assertThat(tallies.load("f")).isEqualTo(truth);
-            // an impossible version
-            sql(url, "UPDATE annals_snapshots SET version = 0 WHERE stream_id = ?", "tally-f");
-            assertThat(tallies.load("f")).isEqualTo(truth);
+            tallies.handle(new Add("f", 5));
+            tallies.handle(new Add("f", 6)); // version 6: a snapshot is due
+            assertThat(store.snapshots().load("tally-f").orElseThrow().version())
+                    .isEqualTo(6);
         }
     }
 
