@@ -40,7 +40,10 @@ INSERT INTO {schema_version} (version, description, checksum, applied_at) VALUES
 -- fails with 23505. The position follows the transaction id (see V1__events_and_snapshots.sql);
 -- the offset is read by a scalar subquery rather than joined: a join with the one-row log table
 -- (estimated at thousands of rows until analysed) made the generic plan look expensive, so
--- PostgreSQL planned every append again (a third of an append). 1 stream id, 2 stream id,
+-- PostgreSQL planned every append again (a third of an append). The position is computed in
+-- numeric and cast back, so that a transaction id past 2^43 (with the offset) makes the cast
+-- fail, before anything commits, rather than wrap around into a position readers never reach.
+-- 1 stream id, 2 stream id,
 -- 3 event id, 4 type, 5 data, 6 metadata, 7 recorded at (microseconds), 8 lowest and 9 highest
 -- accepted version.
 WITH cur AS (
@@ -48,7 +51,7 @@ WITH cur AS (
                      ORDER BY version DESC LIMIT 1), 0) AS v
 )
 INSERT INTO {events} (position, stream_id, version, event_id, type, data, metadata, recorded_at)
-SELECT ((pg_current_xact_id()::text::bigint + (SELECT xid_offset FROM {log})) << {index_bits}) + 1,
+SELECT ((pg_current_xact_id()::text::numeric + (SELECT xid_offset FROM {log})) * {index_scale})::bigint + 1,
        ?, cur.v + 1, ?, ?, ?::jsonb, ?::jsonb,
        'epoch'::timestamptz + ? * interval '1 microsecond'
 FROM cur
@@ -56,15 +59,15 @@ WHERE cur.v BETWEEN ? AND ?
 RETURNING position, version
 
 -- name: append-many
--- append-one for several events, their fields as arrays: 1 stream id, 2 stream id, 3 event ids,
--- 4 types, 5 data, 6 metadata (lists), 7 recorded at (microseconds), 8 lowest and 9 highest
--- accepted version.
+-- append-one for several events, their fields as lists: 1 stream id, 2 stream id, 3 recorded
+-- at (microseconds), 4 event ids, 5 types, 6 data, 7 metadata, 8 lowest and 9 highest accepted
+-- version.
 WITH cur AS (
     SELECT COALESCE((SELECT version FROM {events} WHERE stream_id = ?
                      ORDER BY version DESC LIMIT 1), 0) AS v
 )
 INSERT INTO {events} (position, stream_id, version, event_id, type, data, metadata, recorded_at)
-SELECT ((pg_current_xact_id()::text::bigint + (SELECT xid_offset FROM {log})) << {index_bits}) + e.n,
+SELECT ((pg_current_xact_id()::text::numeric + (SELECT xid_offset FROM {log})) * {index_scale})::bigint + e.n,
        ?, cur.v + e.n, e.id, e.type, e.data::jsonb, e.meta::jsonb,
        'epoch'::timestamptz + ? * interval '1 microsecond'
 FROM cur,
@@ -96,10 +99,11 @@ WHERE stream_id = ? AND version >= ? ORDER BY version LIMIT ?
 -- xmax. The horizon is the smallest running id among the lock holders, else xmax. pg_locks and
 -- pg_stat_activity are live: an appender seen in the snapshot that ends before they are read
 -- has committed (visible to read-all) or aborted (wrote nothing). backend_xid holds the low 32
--- bits of an id, matched against the snapshot's full ids. Where the holders cannot be known,
--- the horizon falls back to the snapshot's xmin (the oldest running transaction of the cluster):
--- on a hot standby, whose pg_locks shows only its own sessions, and when pg_stat_activity hides
--- a holder's transaction from this role (grant it pg_read_all_stats to avoid that).
+-- bits of an id, matched against the snapshot's full ids. Where the holders cannot be known, the
+-- horizon falls back to the snapshot's xmin (the oldest running transaction of the cluster): on
+-- a hot standby, whose pg_locks shows only its own sessions, and when pg_stat_activity hides a
+-- holder's transaction from this role (grant it pg_read_all_stats to avoid that). Computed in
+-- numeric and capped, so that ids past 2^43 (where appends are refused) cannot wrap it around.
 WITH writers AS (
     SELECT a.backend_xid::text::bigint AS xid, a.query = '<insufficient privilege>' AS hidden
     FROM pg_catalog.pg_locks l
@@ -115,13 +119,13 @@ WITH writers AS (
 ), snap AS (
     SELECT pg_current_snapshot() AS s
 )
-SELECT (CASE
+SELECT LEAST(((CASE
             WHEN pg_is_in_recovery() OR COALESCE((SELECT bool_or(hidden) FROM writers), false)
-                THEN pg_snapshot_xmin(s)::text::bigint
-            ELSE COALESCE((SELECT min(x::text::bigint) FROM pg_snapshot_xip(s) AS x
+                THEN pg_snapshot_xmin(s)::text::numeric
+            ELSE COALESCE((SELECT min(x::text::numeric) FROM pg_snapshot_xip(s) AS x
                            WHERE (x::text::bigint & 4294967295) IN (SELECT xid FROM writers)),
-                          pg_snapshot_xmax(s)::text::bigint)
-        END + (SELECT xid_offset FROM {log})) << {index_bits}
+                          pg_snapshot_xmax(s)::text::numeric)
+        END + (SELECT xid_offset FROM {log})) * {index_scale}), 9223372036854775807)::bigint
 FROM snap
 
 -- name: read-all

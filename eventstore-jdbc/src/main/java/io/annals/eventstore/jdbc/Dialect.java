@@ -197,6 +197,11 @@ abstract class Dialect {
                             + "the store with OpenMode.READ_ONLY",
                     e);
         }
+        return explain(message, e);
+    }
+
+    /** The exception for an error of this database that has no type of its own. */
+    EventStoreException explain(String message, SQLException e) {
         return new EventStoreException(message + ": " + e.getMessage(), e);
     }
 

@@ -2,6 +2,7 @@ package io.annals.eventstore.jdbc;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.annals.eventstore.EventStoreException;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -19,6 +20,8 @@ import java.util.WeakHashMap;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
+import org.postgresql.core.BaseConnection;
+import org.postgresql.core.TransactionState;
 import org.postgresql.util.PSQLException;
 
 /**
@@ -87,6 +90,7 @@ final class PostgresDialect extends Dialect {
                 tables,
                 Map.of(
                         "index_bits", String.valueOf(INDEX_BITS),
+                        "index_scale", String.valueOf(1L << INDEX_BITS),
                         "event_columns", EventColumn.selectList(PostgresDialect::select)));
         if (settings.limits().maxEventsPerAppend() > MAX_EVENTS_PER_APPEND) {
             throw new IllegalArgumentException("maxEventsPerAppend is at most "
@@ -98,6 +102,9 @@ final class PostgresDialect extends Dialect {
 
     @Override
     void configurePool(HikariConfig config, OpenMode mode) {
+        // What the store's statements rely on, whatever the server's default: a stricter level
+        // turns ordinary append races into serialization failures.
+        config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
         if (tables().schema() != null) {
             // The store's own SQL names its schema; the search_path also sends the application's
             // tables created on the store's DataSource there.
@@ -209,6 +216,14 @@ final class PostgresDialect extends Dialect {
                         + "connections with auto-commit off; Annals needs auto-commit on (it begins "
                         + "its own transactions where it needs them)");
             }
+            if (c.unwrap(BaseConnection.class).getTransactionState() != TransactionState.IDLE) {
+                // Other code ran BEGIN on this pooled connection and never ended it: an append
+                // would be acknowledged, then committed or rolled back with that transaction.
+                throw new StoreConfigurationException("the DataSource handed out a connection "
+                        + "inside a transaction that other code began and never ended; Annals "
+                        + "refuses it (an acknowledged append would commit or roll back with that "
+                        + "transaction): end transactions before returning connections to the pool");
+            }
             if (settings().durability() == Durability.FULL) {
                 return c;
             }
@@ -293,6 +308,29 @@ final class PostgresDialect extends Dialect {
                 && p.getServerErrorMessage() != null
                 && (tables().prefix() + "events_stream_version")
                         .equals(p.getServerErrorMessage().getConstraint());
+    }
+
+    /**
+     * 40001 serialization_failure, 40P01 deadlock_detected: a connection whose default isolation
+     * is stricter than read committed (a DataSource of the application) turns append races into
+     * these; the statement wrote nothing and runs again, and then meets the version check.
+     */
+    @Override
+    boolean isRetryableConflict(SQLException e) {
+        return "40001".equals(e.getSQLState()) || "40P01".equals(e.getSQLState());
+    }
+
+    @Override
+    EventStoreException explain(String message, SQLException e) {
+        if ("22003".equals(e.getSQLState())) {
+            // numeric_value_out_of_range: only the position of append-one/-many can overflow
+            return new EventStoreException(
+                    message + ": the position of the event would overflow: the "
+                            + "server has handed out more than 2^43 transaction ids (with the store's position "
+                            + "offset); nothing was written. See docs/storage.md, \"Positions\"",
+                    e);
+        }
+        return super.explain(message, e);
     }
 
     @Override

@@ -2,6 +2,8 @@ package io.annals.eventstore.jdbc;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.annals.eventstore.EventStoreException;
+import io.annals.eventstore.InterruptedWaitException;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
@@ -297,10 +300,36 @@ final class SqliteDialect extends Dialect {
         }
     }
 
+    /**
+     * This process's turn to write, within the busy timeout: together with SQLite's own wait for
+     * writers of other processes (the same timeout), an append waits at most twice the busy
+     * timeout however many appenders queue ahead of it, each of which may meet that wait too.
+     *
+     * @throws EventStoreException when the turn does not come in time
+     * @throws InterruptedWaitException when the thread is interrupted while it waits
+     */
+    private ReentrantLock takeWriteLock() {
+        ReentrantLock lock = writeLock;
+        if (lock.tryLock()) { // free: taken even with the interrupt flag set
+            return lock;
+        }
+        long millis = settings().busyTimeout().toMillis();
+        try {
+            if (lock.tryLock(millis, TimeUnit.MILLISECONDS)) {
+                return lock;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedWaitException("interrupted while waiting to write to " + databaseFile, e);
+        }
+        throw new EventStoreException("waited " + millis + " ms (the busy timeout) for this process's turn to "
+                + "write to " + databaseFile + ": the writers ahead took longer (another process may hold "
+                + "the database); nothing was written");
+    }
+
     @Override
     <T> T inWriteTransaction(DataSource dataSource, SqlWork<T> work) throws SQLException {
-        ReentrantLock lock = writeLock;
-        lock.lock();
+        ReentrantLock lock = takeWriteLock();
         try (Connection c = connect(dataSource)) {
             execute(c, "BEGIN IMMEDIATE");
             try {
@@ -323,8 +352,7 @@ final class SqliteDialect extends Dialect {
      */
     @Override
     <T> T inWriterTurn(DataSource dataSource, SqlWork<T> work) throws SQLException {
-        ReentrantLock lock = writeLock;
-        lock.lock();
+        ReentrantLock lock = takeWriteLock();
         try (Connection c = connect(dataSource)) {
             return work.run(c);
         } finally {
