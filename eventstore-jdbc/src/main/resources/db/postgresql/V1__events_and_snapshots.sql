@@ -21,8 +21,10 @@ CREATE TABLE {events} (
     version     bigint      NOT NULL CHECK (version > 0),
     event_id    uuid        NOT NULL,
     type        text        NOT NULL,
-    data        jsonb       NOT NULL,
-    metadata    jsonb,
+    -- json, not jsonb: the payload as appended, which every store gives back as it is; jsonb
+    -- would print numbers, keys and spaces its own way (the store checked the JSON already)
+    data        json        NOT NULL,
+    metadata    json,
     recorded_at timestamptz NOT NULL,
     -- the safety nets under the version check: no two events at one version, no id twice
     CONSTRAINT {prefix}events_stream_version UNIQUE (stream_id, version),

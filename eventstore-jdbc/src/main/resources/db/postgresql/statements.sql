@@ -11,8 +11,14 @@ CREATE SCHEMA IF NOT EXISTS {schema}
 
 -- name: lock-migrations
 -- Two processes opening a new database at once: the second waits here, then sees the version.
--- Taken before CREATE SCHEMA, which races with itself across sessions. 1 the schema and prefix.
+-- Taken before CREATE SCHEMA, which races with itself across sessions, so keyed by the schema
+-- alone (stores of every prefix in it take turns). A collision of the hash costs only a wait.
+-- 1 the schema.
 SELECT pg_advisory_xact_lock(hashtext(?))
+
+-- name: schema-exists
+-- 1 the schema
+SELECT count(*) FROM pg_catalog.pg_namespace WHERE nspname = ?
 
 -- name: create-schema-version-table
 CREATE TABLE IF NOT EXISTS {schema_version} (
@@ -52,7 +58,7 @@ WITH cur AS (
 )
 INSERT INTO {events} (position, stream_id, version, event_id, type, data, metadata, recorded_at)
 SELECT ((pg_current_xact_id()::text::numeric + (SELECT xid_offset FROM {log})) * {index_scale})::bigint + 1,
-       ?, cur.v + 1, ?, ?, ?::jsonb, ?::jsonb,
+       ?, cur.v + 1, ?, ?, ?::json, ?::json,
        'epoch'::timestamptz + ? * interval '1 microsecond'
 FROM cur
 WHERE cur.v BETWEEN ? AND ?
@@ -68,7 +74,7 @@ WITH cur AS (
 )
 INSERT INTO {events} (position, stream_id, version, event_id, type, data, metadata, recorded_at)
 SELECT ((pg_current_xact_id()::text::numeric + (SELECT xid_offset FROM {log})) * {index_scale})::bigint + e.n,
-       ?, cur.v + e.n, e.id, e.type, e.data::jsonb, e.meta::jsonb,
+       ?, cur.v + e.n, e.id, e.type, e.data::json, e.meta::json,
        'epoch'::timestamptz + ? * interval '1 microsecond'
 FROM cur,
      unnest(?::uuid[], ?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS e(id, type, data, meta, n)
@@ -93,8 +99,9 @@ WHERE stream_id = ? AND version >= ? ORDER BY version LIMIT ?
 -- in the same statement as the rows would count it neither as running nor as visible).
 --
 -- Only transactions that insert events can hold readers back: those holding (or waiting for) a
--- lock on the events table. Every append takes that lock when its statement starts, before it is
--- given a transaction id, so an appender whose id is in this snapshot's list of running
+-- lock on the events table that lets them write (ROW EXCLUSIVE, which an INSERT takes, or
+-- stronger); readers (ACCESS SHARE: a report, pg_dump) and VACUUM are not counted. Every append
+-- takes that lock when its statement starts, before it is given a transaction id, so an appender whose id is in this snapshot's list of running
 -- transactions is in pg_locks; one that gets its id later gets one at or above the snapshot's
 -- xmax. The horizon is the smallest running id among the lock holders, else xmax. pg_locks and
 -- pg_stat_activity are live: an appender seen in the snapshot that ends before they are read
@@ -109,12 +116,14 @@ WITH writers AS (
     FROM pg_catalog.pg_locks l
     JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
     WHERE l.locktype = 'relation' AND l.relation = '{events}'::regclass
+      AND l.mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
       AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
     UNION ALL
     SELECT p.transaction::text::bigint, false
     FROM pg_catalog.pg_locks l
     JOIN pg_catalog.pg_prepared_xacts p ON l.virtualtransaction = '-1/' || p.transaction
     WHERE l.locktype = 'relation' AND l.relation = '{events}'::regclass
+      AND l.mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
       AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
 ), snap AS (
     SELECT pg_current_snapshot() AS s
@@ -212,10 +221,21 @@ SELECT value FROM {rows} WHERE projection = ? AND key = ?
 -- name: list-rows
 SELECT key, value FROM {rows} WHERE projection = ? ORDER BY key LIMIT ? OFFSET ?
 
+-- name: lease-key
+-- The key of a projection's lease: the lease table's object id (unique in the database) in the
+-- high 32 bits, the projection's number in that table in the low ones. Two projections, or one
+-- in two schemas or under two prefixes, never share a key (a hash of their names could).
+-- Inserts the projection's row the first time. 1 and 2 the projection.
+WITH created AS (
+    INSERT INTO {leases} (projection) VALUES (?) ON CONFLICT (projection) DO NOTHING RETURNING lock_id
+)
+SELECT ('{leases}'::regclass::oid::bigint << 32) | lock_id FROM created
+UNION ALL
+SELECT ('{leases}'::regclass::oid::bigint << 32) | lock_id FROM {leases} WHERE projection = ?
+
 -- name: try-lease
--- A session advisory lock, released by the server when the session ends. 1 the namespace
--- (schema and prefix), 2 the projection.
-SELECT pg_try_advisory_lock(hashtext(?), hashtext(?))
+-- A session advisory lock, released by the server when the session ends. 1 the lease key.
+SELECT pg_try_advisory_lock(?)
 
 -- name: release-lease
-SELECT pg_advisory_unlock(hashtext(?), hashtext(?))
+SELECT pg_advisory_unlock(?)

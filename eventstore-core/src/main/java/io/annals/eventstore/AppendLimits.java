@@ -17,11 +17,9 @@ package io.annals.eventstore;
  * control characters; a type is 1 to 200 characters, not blank; types and metadata hold no NUL
  * and no unpaired surrogate; a payload is one JSON object (RFC 8259) without the escape
  * {@code \u0000}, without unpaired surrogates, without a key twice in one object (compared after
- * unescaping), without a negative zero, and whose numbers are at most 1,000 characters long
- * written without an exponent, as PostgreSQL prints them; written out that way, the whole payload
- * stays within {@code maxPayloadBytes}. The rule behind them: every store, PostgreSQL's
- * {@code jsonb} included, gives back the same tree, and a reader with the same limits can parse
- * it (the Jackson codecs of {@code eventstore-jdbc} read with these limits).
+ * unescaping), and whose numbers are at most 1,000 characters long with an exponent of at most
+ * 1,000 either way. Every store gives back what it accepted as the same JSON tree, and the Jackson
+ * codecs of {@code eventstore-jdbc} read it with these limits.
  *
  * @param maxPayloadBytes largest UTF-8 size of one event's JSON, positive
  * @param maxMetadataBytes largest UTF-8 size of one event's metadata, positive

@@ -59,11 +59,9 @@ public final class AppendChecks {
                     + "): payload is " + payload + " bytes of UTF-8, over the limit of "
                     + limits.maxPayloadBytes());
         }
-        JsonValidator.checkObject(e.json(), limits.maxJsonDepth(), limits.maxPayloadBytes())
-                .ifPresent(problem -> {
-                    throw new IllegalArgumentException(
-                            "events[" + index + "] (" + e.type() + "): invalid JSON: " + problem);
-                });
+        JsonValidator.checkObject(e.json(), limits.maxJsonDepth()).ifPresent(problem -> {
+            throw new IllegalArgumentException("events[" + index + "] (" + e.type() + "): invalid JSON: " + problem);
+        });
         long metadata = 0;
         for (Map.Entry<String, String> m : e.metadata().entrySet()) {
             metadata += Text.utf8Length(m.getKey()) + Text.utf8Length(m.getValue());

@@ -5,49 +5,23 @@ import java.util.Optional;
 /**
  * A strict RFC 8259 checker for event payloads, with no dependency.
  *
- * <p>The rule behind everything it refuses beyond the RFC: what an append accepts, every store
- * must give back as the same JSON tree, and a reader with the library's limits must be able to
- * parse it. So it refuses what PostgreSQL's {@code jsonb} cannot hold or changes: the escape
- * {@code \u0000}, unpaired UTF-16 surrogates (escaped or raw), a key written twice in one object
- * (compared after unescaping, so {@code "a"} and {@code "\u0061"} are the same key), and a
- * negative zero ({@code jsonb} keeps {@code -0} as {@code 0}). {@code jsonb} also prints numbers
- * without an exponent, so a number is measured as it will be printed: at most
- * {@value #MAX_NUMBER_LENGTH} characters, and the whole payload, its numbers written out, within
- * the payload limit ({@code 1e999} is 5 characters in, 1,000 out). Nesting is bounded so that
- * hostile input cannot exhaust the stack of whoever parses it later.
+ * <p>Stricter than the RFC where a store could not keep the payload, or the stores and the
+ * library's readers would not agree on it: the escape {@code \u0000} and unpaired UTF-16
+ * surrogates (escaped or raw) are refused (PostgreSQL cannot store them), a key written twice in
+ * one object is refused, compared after unescaping ({@code "a"} and {@code "\u0061"} are the same
+ * key), and numbers are at most {@value #MAX_NUMBER_LENGTH} characters with an exponent of at
+ * most {@value #MAX_EXPONENT} either way (what the library's readers accept). Nesting is bounded
+ * so that hostile input cannot exhaust the stack of whoever parses it later.
  */
 public final class JsonValidator {
 
     private final String text;
     private final int maxDepth;
     private int pos;
-    /** How many characters the numbers grow by when written without exponents. */
-    private long growth;
 
     private JsonValidator(String text, int maxDepth) {
         this.text = text;
         this.maxDepth = maxDepth;
-    }
-
-    /**
-     * Checks that {@code text} is exactly one JSON object, at most {@code maxDepth} deep, whose
-     * UTF-8 size stays within {@code maxBytes} once its numbers are written without exponents.
-     *
-     * @return what is wrong and where; empty when valid
-     */
-    public static Optional<String> checkObject(String text, int maxDepth, long maxBytes) {
-        JsonValidator v = new JsonValidator(text, maxDepth);
-        Optional<String> problem = v.check();
-        if (problem.isPresent() || v.growth == 0) {
-            return problem;
-        }
-        long written = Text.utf8Length(text) + v.growth;
-        if (written > maxBytes) {
-            return Optional.of("with its numbers written out without exponents (as PostgreSQL "
-                    + "prints them), the payload is " + written + " bytes of UTF-8, over the limit of "
-                    + maxBytes);
-        }
-        return Optional.empty();
     }
 
     /**
@@ -299,26 +273,17 @@ public final class JsonValidator {
 
     private void number() throws Invalid {
         int start = pos;
-        int written = number(start);
-        if (pos - start > MAX_NUMBER_LENGTH || written > MAX_NUMBER_LENGTH) {
-            throw new Invalid("a number of " + Math.max(pos - start, written) + " characters at "
-                    + "offset " + start + " once written without an exponent (at most "
+        number(start);
+        if (pos - start > MAX_NUMBER_LENGTH) {
+            throw new Invalid("a number of " + (pos - start) + " characters at offset " + start + " (at most "
                     + MAX_NUMBER_LENGTH + ")");
         }
-        growth += Math.max(0, written - (pos - start));
     }
 
-    /**
-     * Reads a number; returns its length written without an exponent, as PostgreSQL's
-     * {@code numeric} prints it: the integer digits (at least one) and, when the scale is
-     * positive, a point and as many fraction digits as the scale.
-     */
-    private int number(int start) throws Invalid {
-        boolean negative = peek() == '-';
-        if (negative) {
+    private void number(int start) throws Invalid {
+        if (peek() == '-') {
             pos++;
         }
-        int intStart = pos;
         char c = peek();
         if (c == '0') {
             pos++;
@@ -327,23 +292,17 @@ public final class JsonValidator {
         } else {
             throw invalid("invalid number");
         }
-        String integer = text.substring(intStart, pos);
-        String fraction = "";
         if (peek() == '.') {
             pos++;
             if (!isDigit(peek())) {
                 throw invalid("invalid number: digit expected after '.'");
             }
-            int fracStart = pos;
             digits();
-            fraction = text.substring(fracStart, pos);
         }
-        int exponent = 0;
         c = peek();
         if (c == 'e' || c == 'E') {
             pos++;
             c = peek();
-            boolean minus = c == '-';
             if (c == '+' || c == '-') {
                 pos++;
             }
@@ -352,28 +311,12 @@ public final class JsonValidator {
             }
             int digitsStart = pos;
             digits();
-            String digits = text.substring(digitsStart, pos).replaceFirst("^0+(?=.)", "");
-            if (digits.length() > 4 || Integer.parseInt(digits) > MAX_EXPONENT) {
-                throw new Invalid("a number with exponent " + digits + " at offset " + start + " (at most "
+            String exponent = text.substring(digitsStart, pos).replaceFirst("^0+(?=.)", "");
+            if (exponent.length() > 4 || Integer.parseInt(exponent) > MAX_EXPONENT) {
+                throw new Invalid("a number with exponent " + exponent + " at offset " + start + " (at most "
                         + MAX_EXPONENT + " either way)");
             }
-            exponent = minus ? -Integer.parseInt(digits) : Integer.parseInt(digits);
         }
-        String significand = integer + fraction;
-        if (negative && significand.chars().allMatch(d -> d == '0')) {
-            throw new Invalid("a negative zero at offset " + start + " (PostgreSQL's jsonb keeps "
-                    + "it as 0, so the stores would not give back the same tree)");
-        }
-        int point = integer.length() + exponent; // where the point falls in the significand
-        int integerDigits = point <= 0
-                ? 0
-                : significand
-                                .substring(0, Math.min(point, significand.length()))
-                                .replaceFirst("^0+", "")
-                                .length()
-                        + Math.max(0, point - significand.length());
-        int scale = Math.max(0, fraction.length() - exponent);
-        return (negative ? 1 : 0) + Math.max(1, integerDigits) + (scale > 0 ? 1 + scale : 0);
     }
 
     private void digits() {

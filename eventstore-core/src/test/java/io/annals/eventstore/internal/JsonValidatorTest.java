@@ -56,61 +56,15 @@ class JsonValidatorTest {
     }
 
     @Test
-    void a_negative_zero_is_refused_in_every_spelling() {
-        for (String zero : new String[] {"-0", "-0.0", "-0e5", "-0.000E-3", "-0E+0"}) {
-            assertThat(JsonValidator.checkObject("{\"a\":" + zero + "}", 10))
-                    .as(zero)
-                    .get()
-                    .asString()
-                    .contains("negative zero");
-        }
-        for (String fine : new String[] {"0", "0.0", "-0.1", "-1e-5", "0e7"}) {
+    void a_negative_zero_and_exponents_within_the_bound_are_plain_numbers() {
+        for (String fine : new String[] {"-0", "-0.0", "1e999", "-1.5E-1000", "1.5E+2"}) {
             assertThat(JsonValidator.checkObject("{\"a\":" + fine + "}", 10))
                     .as(fine)
                     .isEmpty();
         }
-    }
-
-    @Test
-    void numbers_are_measured_as_they_are_printed_without_an_exponent() {
-        assertThat(JsonValidator.checkObject("{\"a\":1e999}", 10, 1 << 20)).isEmpty();
-        assertThat(JsonValidator.checkObject("{\"a\":1.5e999}", 10, 1 << 20))
-                .as("1,000 digits")
-                .isEmpty();
-        assertThat(JsonValidator.checkObject("{\"a\":1.5e1000}", 10, 1 << 20))
-                .as("1,001 digits")
+        assertThat(JsonValidator.checkObject("{\"a\":1e1001}", 10))
                 .get()
                 .asString()
-                .contains("once written without an exponent");
-        assertThat(JsonValidator.checkObject("{\"a\":-1.5e999}", 10, 1 << 20))
-                .as("and a sign")
-                .get()
-                .asString()
-                .contains("once written without an exponent");
-        assertThat(JsonValidator.checkObject("{\"a\":1e-998}", 10, 1 << 20))
-                .as("0. and 998 digits")
-                .isEmpty();
-        assertThat(JsonValidator.checkObject("{\"a\":1e-999}", 10, 1 << 20))
-                .as("0. and 999 digits")
-                .get()
-                .asString()
-                .contains("once written without an exponent");
-        assertThat(JsonValidator.checkObject("{\"a\":123.456e1}", 10, 1 << 20)).isEmpty();
-    }
-
-    @Test
-    void a_payload_whose_numbers_would_print_over_the_limit_is_refused() {
-        StringBuilder many = new StringBuilder("{\"a\":[1e999");
-        for (int i = 1; i < 1_100; i++) {
-            many.append(",1e999");
-        }
-        String payload = many.append("]}").toString(); // 6.6 KB in, 1.1 MB out
-
-        assertThat(JsonValidator.checkObject(payload, 10, 1 << 20))
-                .get()
-                .asString()
-                .contains("without exponents")
-                .contains("over the limit of 1048576");
-        assertThat(JsonValidator.checkObject(payload, 10, 2 << 20)).isEmpty();
+                .contains("exponent 1001");
     }
 }

@@ -603,28 +603,10 @@ public abstract class EventStoreContract {
             store().append(
                             "s",
                             ExpectedVersion.any(),
-                            List.of(EventData.of("Long", ok), EventData.of("Exp", "{\"n\":1e999,\"m\":-1.5E-996}")));
+                            List.of(
+                                    EventData.of("Long", ok),
+                                    EventData.of("Exp", "{\"n\":1e1000,\"m\":-1.5E-1000,\"z\":-0}")));
             assertSameJson(store().readStream("s", 1, 1).get(0).json(), ok);
-        }
-
-        @Test
-        void a_number_is_measured_as_it_is_printed_without_its_exponent() {
-            // PostgreSQL's jsonb prints 1e1000 as 1,001 digits: more than a reader accepts
-            for (String number : List.of("1e1000", "-1.5E999", "1e-999")) {
-                assertThatThrownBy(() -> store().append(
-                                        "s",
-                                        ExpectedVersion.any(),
-                                        List.of(EventData.of("Exp", "{\"n\":" + number + "}"))))
-                        .as(number)
-                        .isInstanceOf(IllegalArgumentException.class)
-                        .hasMessageContaining("once written without an exponent");
-            }
-            String expanding = "{\"n\":[" + "1e999,".repeat(1_100) + "1]}"; // 6.6 KB in, 1.1 MB out
-            assertThatThrownBy(
-                            () -> store().append("s", ExpectedVersion.any(), List.of(EventData.of("Exp", expanding))))
-                    .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("written out without exponents");
-            assertNothingWritten(store(), "s");
         }
 
         @Test
@@ -635,20 +617,6 @@ public abstract class EventStoreContract {
                         .as(json)
                         .isInstanceOf(IllegalArgumentException.class)
                         .hasMessageContaining("appears twice");
-            }
-            assertNothingWritten(store(), "s");
-        }
-
-        @Test
-        void a_negative_zero_is_refused_because_one_store_would_give_back_zero() {
-            for (String zero : List.of("-0", "-0.0", "-0e3")) {
-                assertThatThrownBy(() -> store().append(
-                                        "s",
-                                        ExpectedVersion.any(),
-                                        List.of(EventData.of("Zero", "{\"n\":" + zero + "}"))))
-                        .as(zero)
-                        .isInstanceOf(IllegalArgumentException.class)
-                        .hasMessageContaining("negative zero");
             }
             assertNothingWritten(store(), "s");
         }

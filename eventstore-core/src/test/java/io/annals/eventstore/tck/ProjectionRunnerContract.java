@@ -501,6 +501,30 @@ public abstract class ProjectionRunnerContract {
         assertThat(readModel(theirs).values()).extracting(Total::count).containsOnly(20L);
     }
 
+    @Test
+    @Timeout(60)
+    void projections_of_different_names_never_wait_for_each_others_lease() {
+        // Two different names whose 32-bit hashes are equal (PostgreSQL's hashtext): names are
+        // compared exactly everywhere else, so their leases must be too.
+        String one = "totals-160565";
+        String two = "totals-230773";
+        EventStore store = store();
+        AppendResult written = deposit(store, "acct-1", 1, 2, 3);
+        ProjectionRunner running = runner(store, keyed(store, new Totals(one)));
+        running.start();
+        awaitState(running, one, ProjectionStatus.State.RUNNING);
+        KeyedProjector<String, Total> other = keyed(store, new Totals(two));
+
+        List<ProjectionStatus> passed = runner(store, other).catchUp();
+
+        assertThat(passed)
+                .extracting(ProjectionStatus::state)
+                .as("%s, while %s runs", two, one)
+                .containsExactly(ProjectionStatus.State.STOPPED);
+        assertThat(other.checkpoint()).isEqualTo(written.position());
+        assertThat(readModel(other)).isEqualTo(fold(store));
+    }
+
     /** Hands every call on to a projector; notes calls that overlap and their threads; holds batches at a gate. */
     static final class Watched implements Projector {
         final Projector delegate;

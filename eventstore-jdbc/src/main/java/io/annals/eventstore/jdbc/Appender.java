@@ -29,10 +29,12 @@ import org.jspecify.annotations.Nullable;
  */
 final class Appender {
 
-    /** How long an {@code any()} append keeps retrying after losing races for a version. */
+    /**
+     * How long an append keeps running again a statement that failed before writing anything (a
+     * serialization failure, SQLite's busy snapshot), and an {@code any()} append after losing
+     * races for a version.
+     */
     private static final long ANY_RETRY_NANOS = 30_000_000_000L;
-    /** How many times a statement that another process made fail before writing runs again. */
-    private static final int RETRYABLE_ATTEMPTS = 10;
 
     private final Dialect dialect;
     private final String appendOne;
@@ -104,7 +106,11 @@ final class Appender {
                         return readResult(ps);
                     });
                 } catch (SQLException e) {
-                    if (dialect.isRetryableConflict(e) && attempt < RETRYABLE_ATTEMPTS) {
+                    if (dialect.isRetryableConflict(e) && System.nanoTime() < deadline) {
+                        // wrote nothing; under serializable sessions these come in crowds
+                        if (attempt > 3) {
+                            pause(attempt);
+                        }
                         continue;
                     }
                     if (!dialect.isUniqueViolation(e)) {

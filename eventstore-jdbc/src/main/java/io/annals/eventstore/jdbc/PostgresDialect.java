@@ -66,21 +66,11 @@ final class PostgresDialect extends Dialect {
     /** The most events one append can hold. */
     static final int MAX_EVENTS_PER_APPEND = (1 << INDEX_BITS) - 1;
 
-    /**
-     * The id and the time are read as {@code uuid} and {@code timestamptz}, which pgjdbc receives
-     * in binary once the statement is prepared on the server; the JSON columns as text.
-     */
-    private static String select(EventColumn column) {
-        return switch (column) {
-            case DATA, METADATA -> column.column() + "::text";
-            default -> column.column();
-        };
-    }
-
     private final Set<PGConnection> configured =
             Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
     /** The schema and prefix that key migration locks and leases; set when the store opens. */
-    private volatile String namespace;
+    /** The schema of the store's tables; resolved when the store opens if none is configured. */
+    private volatile String schemaName;
 
     PostgresDialect(StoreSettings settings, TableNames tables) {
         super(
@@ -91,13 +81,13 @@ final class PostgresDialect extends Dialect {
                 Map.of(
                         "index_bits", String.valueOf(INDEX_BITS),
                         "index_scale", String.valueOf(1L << INDEX_BITS),
-                        "event_columns", EventColumn.selectList(PostgresDialect::select)));
+                        "event_columns", EventColumn.selectList(EventColumn::column)));
         if (settings.limits().maxEventsPerAppend() > MAX_EVENTS_PER_APPEND) {
             throw new IllegalArgumentException("maxEventsPerAppend is at most "
                     + MAX_EVENTS_PER_APPEND + " on PostgreSQL (the index of an event in its append "
                     + "is part of its position), was " + settings.limits().maxEventsPerAppend());
         }
-        this.namespace = (tables.schema() == null ? "" : tables.schema()) + "." + tables.prefix();
+        this.schemaName = tables.schema() == null ? "" : tables.schema();
     }
 
     @Override
@@ -131,27 +121,33 @@ final class PostgresDialect extends Dialect {
                             + "exists; create that schema, or give the store schema(...), which "
                             + "creates it");
                 }
-                namespace = current + "." + tables().prefix();
+                schemaName = current;
             }
         } catch (SQLException e) {
             throw failure("cannot set up the PostgreSQL database", e);
         }
     }
 
-    /** What keys this store's migration lock and leases: its schema and table prefix. */
-    String namespace() {
-        return namespace;
-    }
-
     @Override
     void prepareMigration(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql("lock-migrations"))) {
-            ps.setString(1, namespace + ".migrations");
+            ps.setString(1, "annals.migrations." + schemaName);
             ps.execute();
         }
-        if (tables().schema() != null) {
+        if (tables().schema() != null && !schemaExists(c, tables().schema())) {
+            // Only when missing: a role that may not create schemas opens a store in the one it
+            // was given (CREATE SCHEMA IF NOT EXISTS checks the privilege first).
             try (Statement st = c.createStatement()) {
                 st.execute(sql("create-schema"));
+            }
+        }
+    }
+
+    private boolean schemaExists(Connection c, String schema) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql("schema-exists"))) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getLong(1) > 0;
             }
         }
     }

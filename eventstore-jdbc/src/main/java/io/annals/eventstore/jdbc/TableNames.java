@@ -29,6 +29,7 @@ record TableNames(String prefix, @Nullable String schema) {
             "checkpoints", "projection_checkpoints",
             "rows", "projection_rows",
             "log", "log",
+            "leases", "projection_leases",
             "schema_version", "schema_version");
 
     private static final Pattern PREFIX = Pattern.compile("([a-z_][a-z0-9_]{0,29})?");

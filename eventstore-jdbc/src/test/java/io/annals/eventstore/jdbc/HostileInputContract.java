@@ -3,6 +3,7 @@ package io.annals.eventstore.jdbc;
 import static io.annals.eventstore.tck.ProjectionRunnerContract.CODEC;
 import static io.annals.eventstore.tck.ProjectionRunnerContract.TOTALS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.annals.eventstore.AppendLimits;
@@ -18,6 +19,8 @@ import io.annals.eventstore.snapshot.Snapshot;
 import io.annals.eventstore.tck.EventStoreContract;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Total;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Totals;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -419,6 +422,52 @@ abstract class HostileInputContract extends ReliabilityContract {
             assertThat(codec.decode(read).event()).isEqualTo(new Probe(1));
             assertThat(read.metadata()).containsEntry(longKey, "m".repeat(4_000));
             assertThat(codec.decode(store.readAll(0, 1).get(0)).event()).isEqualTo(new Probe(1));
+        }
+    }
+
+    @Test
+    void an_event_at_the_payload_limit_comes_back_within_it_and_can_be_appended_again() {
+        String url = db().newUrl("readback");
+        int limit = AppendLimits.defaults().maxPayloadBytes();
+        StringBuilder json = new StringBuilder("{\"a\":[0");
+        while (json.length() + ",0]}".length() <= limit) {
+            json.append(",0");
+        }
+        json.append("]}");
+        try (JdbcEventStore store = JdbcEventStore.open(url)) {
+            store.append("original", ExpectedVersion.noStream(), List.of(EventData.of("Big", json.toString())));
+            RecordedEvent read = store.readAll(0, 1).get(0);
+
+            // Copying events into another store (the docs' way out of an old database) appends
+            // them as they were read.
+            assertThatCode(() -> store.append(
+                            "copy",
+                            ExpectedVersion.noStream(),
+                            List.of(new EventData(UUID.randomUUID(), read.type(), read.json(), read.metadata()))))
+                    .doesNotThrowAnyException();
+            assertThat(read.json().getBytes(StandardCharsets.UTF_8).length)
+                    .as("the payload as read back, against the limit it was accepted under")
+                    .isLessThanOrEqualTo(limit);
+        }
+    }
+
+    /** A price, as a producer with Jackson's defaults writes a stripped BigDecimal: 1.5E+2. */
+    record Price(BigDecimal amount) implements io.annals.eventstore.Event {}
+
+    @Test
+    void a_number_written_with_an_exponent_decodes_to_the_same_value_on_every_store() {
+        String url = db().newUrl("exponent");
+        var codec = JacksonEventCodec.builder(Price.class)
+                .register("Price", Price.class)
+                .build();
+        String json = "{\"amount\":1.5E+2}";
+        Price appended = codec.fromJson("Price", json);
+        try (JdbcEventStore store = JdbcEventStore.open(url)) {
+            store.append("p", ExpectedVersion.noStream(), List.of(EventData.of("Price", json)));
+
+            Price read = codec.decode(store.readStream("p", 1, 1).get(0)).event();
+
+            assertThat(read).as("read back from %s", db().name()).isEqualTo(appended);
         }
     }
 }

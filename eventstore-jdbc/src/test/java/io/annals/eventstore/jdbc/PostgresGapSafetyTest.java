@@ -181,6 +181,75 @@ class PostgresGapSafetyTest {
 
     @Test
     @Timeout(60)
+    void a_report_that_reads_the_log_in_a_transaction_of_its_own_does_not_delay_readers() throws Exception {
+        String url = DB.newSchemaUrl("report");
+        try (JdbcEventStore store = JdbcEventStore.open(url);
+                Connection report = DriverManager.getConnection(url)) {
+            store.append("s", ExpectedVersion.noStream(), List.of(EventData.of("E", "{\"i\":0}")));
+            // A long report of the application: it counts the events into a table of its own and
+            // stays open (an idle-in-transaction session); it never appends.
+            report.setAutoCommit(false);
+            try (Statement st = report.createStatement()) {
+                st.execute("CREATE TABLE app_report (events bigint)");
+                st.execute("INSERT INTO app_report SELECT count(*) FROM annals_events");
+            }
+            for (int i = 1; i <= 5; i++) {
+                AppendResult r =
+                        store.append("s", ExpectedVersion.exactly(i), List.of(EventData.of("E", "{\"i\":" + i + "}")));
+                assertThat(store.readAll(0, 100))
+                        .as("read at once after append %d", i)
+                        .extracting(RecordedEvent::position)
+                        .last()
+                        .isEqualTo(r.position());
+            }
+            assertThat(report.isValid(1)).as("held open throughout").isTrue();
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void a_dump_by_another_role_does_not_delay_the_readers_of_an_application_role() throws Exception {
+        String suffix = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        String role = "annals_app_" + suffix;
+        String schema = "annals_dumped_" + suffix;
+        PostgresTestDatabase.execute("CREATE ROLE " + role + " LOGIN");
+        try {
+            // One role for the application, which appends and reads: what the docs recommend.
+            PostgresTestDatabase.execute("CREATE SCHEMA " + schema + " AUTHORIZATION " + role);
+            String url = PostgresTestDatabase.urlAs(role) + "&currentSchema=" + schema;
+            try (JdbcEventStore store = JdbcEventStore.open(url);
+                    Connection elsewhere =
+                            foreignTransaction(PostgresTestDatabase.URL.replace("/test?", "/postgres?"));
+                    Connection dump = DriverManager.getConnection(PostgresTestDatabase.URL)) {
+                // pg_dump run by the administrator: a repeatable-read transaction that holds an
+                // ACCESS SHARE lock on every table it dumps, and no transaction id.
+                dump.setAutoCommit(false);
+                dump.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+                try (Statement st = dump.createStatement();
+                        java.sql.ResultSet rs = st.executeQuery("SELECT count(*) FROM " + schema + ".annals_events")) {
+                    rs.next();
+                }
+                for (int i = 1; i <= 3; i++) {
+                    AppendResult r = store.append(
+                            "s", ExpectedVersion.exactly(i - 1), List.of(EventData.of("E", "{\"i\":" + i + "}")));
+                    assertThat(store.readAll(0, 100))
+                            .as("read at once after append %d", i)
+                            .extracting(RecordedEvent::position)
+                            .last()
+                            .isEqualTo(r.position());
+                }
+                assertThat(dump.isValid(1) && elsewhere.isValid(1))
+                        .as("held open throughout")
+                        .isTrue();
+            }
+        } finally {
+            PostgresTestDatabase.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            PostgresTestDatabase.execute("DROP ROLE IF EXISTS " + role);
+        }
+    }
+
+    @Test
+    @Timeout(60)
     void an_append_that_commits_between_the_horizon_and_the_rows_is_read_once_later() throws Exception {
         String url = DB.newSchemaUrl("between");
         try (JdbcEventStore store = JdbcEventStore.builder(url).maxPoolSize(4).open()) {

@@ -35,6 +35,11 @@ class PostgresOpeningTest extends OpeningContract {
     }
 
     @Override
+    String folder() {
+        return "db/postgresql";
+    }
+
+    @Override
     Set<String> tables(String url) throws SQLException {
         return tablesOf(url, schemaOf(url));
     }
@@ -101,10 +106,67 @@ class PostgresOpeningTest extends OpeningContract {
                 assertThat(f.get()).isZero();
             }
             assertThat(count(PostgresTestDatabase.URL, schema + ".annals_schema_version"))
-                    .isEqualTo(2);
+                    .isEqualTo(latest());
         } finally {
             pool.shutdownNow();
             PostgresTestDatabase.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+        }
+    }
+
+    @Test
+    void stores_with_different_prefixes_opened_at_once_on_a_new_schema_all_open() throws Exception {
+        List<String> prefixes = List.of("shop_", "audit_", "billing_", "stock_");
+        ExecutorService pool = Executors.newFixedThreadPool(prefixes.size());
+        try {
+            for (int round = 0; round < 5; round++) {
+                String schema = "annals_share_"
+                        + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+                CyclicBarrier start = new CyclicBarrier(prefixes.size());
+                List<Future<Long>> opened = new ArrayList<>();
+                for (String prefix : prefixes) {
+                    opened.add(pool.submit(() -> {
+                        start.await();
+                        try (JdbcEventStore store = JdbcEventStore.builder(PostgresTestDatabase.URL)
+                                .schema(schema)
+                                .tablePrefix(prefix)
+                                .maxPoolSize(2)
+                                .open()) {
+                            return store.countEvents();
+                        }
+                    }));
+                }
+                try {
+                    for (Future<Long> f : opened) {
+                        assertThat(f.get()).as("round %d", round).isZero();
+                    }
+                } finally {
+                    PostgresTestDatabase.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void a_role_that_may_not_create_schemas_opens_a_store_in_the_schema_it_was_given() throws Exception {
+        String suffix = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        String role = "annals_app_" + suffix;
+        String schema = "annals_given_" + suffix;
+        // What a DBA does for an application: a login role, and a schema it owns; no right to
+        // create schemas in the database (the default for a new role).
+        PostgresTestDatabase.execute("CREATE ROLE " + role + " LOGIN");
+        try {
+            PostgresTestDatabase.execute("CREATE SCHEMA " + schema + " AUTHORIZATION " + role);
+            String url = PostgresTestDatabase.urlAs(role);
+            try (JdbcEventStore store =
+                    JdbcEventStore.builder(url).schema(schema).open()) {
+                store.append("s", ExpectedVersion.noStream(), List.of(EventData.of("E", "{}")));
+                assertThat(store.readAll(0, 10)).hasSize(1);
+            }
+        } finally {
+            PostgresTestDatabase.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            PostgresTestDatabase.execute("DROP ROLE IF EXISTS " + role);
         }
     }
 

@@ -38,6 +38,14 @@ final class PostgresTestDatabase {
         schemas.clear();
     }
 
+    /** {@link #URL} for the login role {@code role} (the server trusts local connections). */
+    static String urlAs(String role) {
+        String url = URL.replaceAll("([?&])user=[^&]*", "$1user=" + role);
+        return url.equals(URL) && !URL.contains("user=" + role)
+                ? URL + (URL.contains("?") ? "&" : "?") + "user=" + role
+                : url;
+    }
+
     static void execute(String sql) {
         try (Connection c = DriverManager.getConnection(URL);
                 Statement st = c.createStatement()) {

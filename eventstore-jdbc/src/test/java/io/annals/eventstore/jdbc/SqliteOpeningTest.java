@@ -33,6 +33,11 @@ class SqliteOpeningTest extends OpeningContract {
     }
 
     @Override
+    String folder() {
+        return "db/sqlite";
+    }
+
+    @Override
     Set<String> tables(String url) throws SQLException {
         return tablesOf(url, null);
     }
