@@ -2,8 +2,9 @@
 -- {rows}, {log} and {schema_version} stand for the tables with their prefix (annals_ by default)
 -- and, when one is configured, their schema; {prefix} for the prefix alone; {schema} for the
 -- configured schema; {event_columns} for the columns of an event in the order the store reads
--- them; {index_bits} for the bits of a position that hold an event's index in its append. A list
--- parameter (ids, keys, values) is bound as one array, so that no statement text and no plan
+-- them; {index_bits} for the bits of a position that hold an event's index in its transaction,
+-- {index_scale} for 2^{index_bits}, {index_base} for the index an append counts on from (see
+-- index-in-transaction). A list parameter (ids, keys, values) is bound as one array, so that no statement text and no plan
 -- depends on the number of items. Full-line comments are dropped when the file is loaded.
 
 -- name: create-schema
@@ -57,7 +58,7 @@ WITH cur AS (
                      ORDER BY version DESC LIMIT 1), 0) AS v
 )
 INSERT INTO {events} (position, stream_id, version, event_id, type, data, metadata, recorded_at)
-SELECT ((pg_current_xact_id()::text::numeric + (SELECT xid_offset FROM {log})) * {index_scale})::bigint + 1,
+SELECT ((pg_current_xact_id()::text::numeric + (SELECT xid_offset FROM {log})) * {index_scale})::bigint + {index_base} + 1,
        ?, cur.v + 1, ?, ?, ?::json, ?::json,
        'epoch'::timestamptz + ? * interval '1 microsecond'
 FROM cur
@@ -73,13 +74,33 @@ WITH cur AS (
                      ORDER BY version DESC LIMIT 1), 0) AS v
 )
 INSERT INTO {events} (position, stream_id, version, event_id, type, data, metadata, recorded_at)
-SELECT ((pg_current_xact_id()::text::numeric + (SELECT xid_offset FROM {log})) * {index_scale})::bigint + e.n,
+SELECT ((pg_current_xact_id()::text::numeric + (SELECT xid_offset FROM {log})) * {index_scale})::bigint + {index_base} + e.n,
        ?, cur.v + e.n, e.id, e.type, e.data::json, e.meta::json,
        'epoch'::timestamptz + ? * interval '1 microsecond'
 FROM cur,
      unnest(?::uuid[], ?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS e(id, type, data, meta, n)
 WHERE cur.v BETWEEN ? AND ?
 RETURNING position, version
+
+-- name: index-in-transaction
+-- Not a statement: {index_base} of append-one and append-many inside a projection batch, whose
+-- transaction may have appended already (elsewhere it is 0: a transaction of its own appends
+-- once). The index of the last event this transaction appended, read from its highest position,
+-- so that two appends of one transaction never number their events alike. The store refuses a
+-- batch's append that would go past the highest index.
+COALESCE((SELECT e.position % {index_scale} FROM {events} e
+          WHERE e.position > ((pg_current_xact_id()::text::numeric
+                               + (SELECT xid_offset FROM {log})) * {index_scale})::bigint
+            AND e.position < ((pg_current_xact_id()::text::numeric
+                               + (SELECT xid_offset FROM {log}) + 1) * {index_scale})::bigint
+          ORDER BY e.position DESC LIMIT 1), 0)
+
+-- name: lock-events-for-append
+-- First in the transaction of a projection batch that may append: a reader's horizon counts
+-- the transactions that hold this lock, and this one gets its transaction id (moving its
+-- checkpoint) before its first INSERT would take the lock. Taken first, the lock is held before
+-- the id exists, as in an append's own transaction.
+LOCK TABLE {events} IN ROW EXCLUSIVE MODE
 
 -- name: current-version
 SELECT version FROM {events} WHERE stream_id = ? ORDER BY version DESC LIMIT 1

@@ -57,7 +57,7 @@ final class AdvisoryLockLeases implements Leases {
     }
 
     private Optional<Projector.Lease> lock(String projection) throws SQLException {
-        Connection c = dialect.connect(dataSource);
+        Connection c = dialect.open(dataSource);
         long key;
         try {
             key = key(c, projection);

@@ -64,10 +64,18 @@ final class Appender {
      *     is not a repeat; nothing written
      */
     AppendResult append(DataSource dataSource, AppendRequest request) throws SQLException {
+        BatchTransaction batch = dialect.batch();
+        if (batch != null) {
+            batch.checkAppend("append to stream " + request.streamId());
+            batch.checkCapacity(request.events().size(), dialect.maxEventsPerTransaction());
+        }
         Optional<AppendResult> written = request.events().size() > 1 && appendMany == null
                 ? inTransaction(dataSource, request)
-                : inOneStatement(dataSource, request);
+                : inOneStatement(dataSource, request, batch != null);
         if (written.isPresent()) {
+            if (batch != null) {
+                batch.appended(request.events().size());
+            }
             return written.get();
         }
         try (Connection c = dialect.connect(dataSource)) {
@@ -86,9 +94,15 @@ final class Appender {
     }
 
     /** Empty when nothing was written: the expectation failed, or a unique constraint refused. */
-    private Optional<AppendResult> inOneStatement(DataSource dataSource, AppendRequest request) throws SQLException {
+    private Optional<AppendResult> inOneStatement(DataSource dataSource, AppendRequest request, boolean inBatch)
+            throws SQLException {
         boolean one = request.events().size() == 1;
         String sql = one ? appendOne : appendMany;
+        if (inBatch) {
+            // after the events this transaction appended already
+            sql = dialect.appendInBatchSql(one ? "append-one" : "append-many");
+        }
+        String statement = sql;
         // any() and streamExists() cannot be unmet: a writer that took the version first only
         // means going again on top of it.
         boolean retryCollisions = request.expected() instanceof ExpectedVersion.Any
@@ -97,14 +111,16 @@ final class Appender {
         return dialect.inWriterTurn(dataSource, c -> {
             for (int attempt = 1; ; attempt++) {
                 try {
-                    return dialect.withStatement(c, sql, ps -> {
-                        if (one) {
-                            bindOne(ps, request);
-                        } else {
-                            bindMany(ps, request);
-                        }
-                        return readResult(ps);
-                    });
+                    return dialect.atomically(
+                            c,
+                            a -> dialect.withStatement(a, statement, ps -> {
+                                if (one) {
+                                    bindOne(ps, request);
+                                } else {
+                                    bindMany(ps, request);
+                                }
+                                return readResult(ps);
+                            }));
                 } catch (SQLException e) {
                     if (dialect.isRetryableConflict(e) && System.nanoTime() < deadline) {
                         // wrote nothing; under serializable sessions these come in crowds

@@ -36,6 +36,7 @@ abstract class Dialect {
     private final TableNames tables;
     private final Map<String, String> placeholders;
     private final SqlText sql;
+    private final ThreadLocal<@Nullable BatchTransaction> batch = new ThreadLocal<>();
 
     /**
      * @param name a short name for messages, such as "SQLite"
@@ -112,23 +113,139 @@ abstract class Dialect {
     /** Runs once the schema is known to be current; in read-only mode it writes nothing. */
     void afterMigrations(DataSource dataSource, OpenMode mode) {}
 
+    /**
+     * A connection for the store's work: inside a projection batch on this thread, the batch's
+     * own (see {@link BatchTransaction}), otherwise one from the pool ({@link #open}).
+     */
+    final Connection connect(DataSource dataSource) throws SQLException {
+        BatchTransaction joined = batch.get();
+        return joined != null ? joined.connection() : open(dataSource);
+    }
+
     /** A connection from the pool, configured as this dialect needs. */
-    abstract Connection connect(DataSource dataSource) throws SQLException;
+    abstract Connection open(DataSource dataSource) throws SQLException;
 
     /**
      * Runs {@code work} in one write transaction, committed when it returns and rolled back when
-     * it throws. Implementations say why their way of serialising writers is safe.
+     * it throws. Inside a projection batch on this thread, it joins the batch's transaction
+     * instead, under a savepoint: it then commits with the batch, and rolls back alone when it
+     * throws.
      */
-    abstract <T> T inWriteTransaction(DataSource dataSource, SqlWork<T> work) throws SQLException;
+    final <T> T inWriteTransaction(DataSource dataSource, SqlWork<T> work) throws SQLException {
+        BatchTransaction joined = batch.get();
+        if (joined == null) {
+            return writeTransaction(dataSource, work);
+        }
+        return atomically(joined.connection(), work);
+    }
+
+    /**
+     * Runs {@code work} in one write transaction of its own, committed when it returns and rolled
+     * back when it throws. Implementations say why their way of serialising writers is safe.
+     */
+    abstract <T> T writeTransaction(DataSource dataSource, SqlWork<T> work) throws SQLException;
 
     /**
      * Runs {@code work}, whose statements auto-commit one by one, in the writers' turn: a database
-     * with one writer at a time takes its turn first; others simply connect.
+     * with one writer at a time takes its turn first; others simply connect. Inside a projection
+     * batch on this thread its statements join the batch's transaction, and each one that may
+     * fail runs under {@link #atomically}.
      */
-    <T> T inWriterTurn(DataSource dataSource, SqlWork<T> work) throws SQLException {
-        try (Connection c = connect(dataSource)) {
+    final <T> T inWriterTurn(DataSource dataSource, SqlWork<T> work) throws SQLException {
+        BatchTransaction joined = batch.get();
+        if (joined == null) {
+            return writerTurn(dataSource, work);
+        }
+        return work.run(joined.connection());
+    }
+
+    /** {@link #inWriterTurn} outside a projection batch. */
+    <T> T writerTurn(DataSource dataSource, SqlWork<T> work) throws SQLException {
+        try (Connection c = open(dataSource)) {
             return work.run(c);
         }
+    }
+
+    /**
+     * Runs {@code work} on {@code c} so that its failure undoes only its own statements: on the
+     * connection of a projection batch, under a savepoint (PostgreSQL aborts the whole
+     * transaction at the first failed statement, and one failed append must not take the others
+     * with it); elsewhere each statement commits or fails on its own, and it simply runs.
+     */
+    final <T> T atomically(Connection c, SqlWork<T> work) throws SQLException {
+        BatchTransaction joined = batch.get();
+        if (joined == null || !joined.isOn(c)) {
+            return work.run(c);
+        }
+        execute(c, "SAVEPOINT annals_join");
+        T result;
+        try {
+            result = work.run(c);
+        } catch (Throwable e) {
+            try {
+                execute(c, "ROLLBACK TO SAVEPOINT annals_join");
+                execute(c, "RELEASE SAVEPOINT annals_join");
+            } catch (SQLException r) {
+                e.addSuppressed(r);
+            }
+            throw e;
+        }
+        execute(c, "RELEASE SAVEPOINT annals_join");
+        return result;
+    }
+
+    private void execute(Connection c, String sql) throws SQLException {
+        withStatement(c, sql, PreparedStatement::execute);
+    }
+
+    /**
+     * Runs a projection's batch: {@code work} in one write transaction that the store's calls
+     * made on this thread while it runs join (see {@link BatchTransaction}). A projection that
+     * {@code appends} has {@link #lockForAppends} taken first.
+     *
+     * @throws IllegalStateException if this thread is inside a batch already
+     */
+    final <T> T inBatch(DataSource dataSource, String projection, boolean appends, SqlWork<T> work)
+            throws SQLException {
+        if (batch.get() != null) {
+            throw new IllegalStateException(
+                    "projection " + projection + " cannot run a batch inside the apply of another projection");
+        }
+        return writeTransaction(dataSource, c -> {
+            if (appends) {
+                lockForAppends(c);
+            }
+            batch.set(new BatchTransaction(projection, appends, c));
+            try {
+                return work.run(c);
+            } finally {
+                batch.remove();
+            }
+        });
+    }
+
+    /** The projection batch running on this thread, if any. */
+    final @Nullable BatchTransaction batch() {
+        return batch.get();
+    }
+
+    /**
+     * Called first in the transaction of a projection batch whose {@code apply} may append:
+     * whatever makes its appends as safe for readers as those of an append's own transaction.
+     */
+    void lockForAppends(Connection c) throws SQLException {}
+
+    /** The most events one transaction can append (a projection batch's appends together). */
+    long maxEventsPerTransaction() {
+        return Long.MAX_VALUE;
+    }
+
+    /**
+     * The statement named {@code statement} for an append inside a projection batch, which may
+     * follow other appends of the same transaction.
+     */
+    String appendInBatchSql(String statement) {
+        return sql(statement);
     }
 
     /** Work on one prepared statement. */

@@ -246,7 +246,7 @@ public final class JdbcEventStore implements EventStore {
      *   <tr><td>{@link #clock}</td><td>the UTC system clock</td></tr>
      *   <tr><td>{@link #limits}</td><td>{@link AppendLimits#defaults()}</td></tr>
      *   <tr><td>{@link #durability}</td><td>{@link Durability#FULL}</td></tr>
-     *   <tr><td>{@link #busyTimeout} (SQLite)</td><td>5 seconds</td></tr>
+     *   <tr><td>{@link #busyTimeout}</td><td>5 seconds</td></tr>
      *   <tr><td>{@link #maxPoolSize} (URL only)</td><td>8</td></tr>
      * </table>
      */
@@ -291,8 +291,11 @@ public final class JdbcEventStore implements EventStore {
         }
 
         /**
-         * How long a SQLite writer waits for a lock held by another process before failing
-         * (SQLite only).
+         * How long a writer waits for a lock before failing. On SQLite: a writer of another
+         * process (SQLite's busy timeout), then this process's turn to write. On PostgreSQL, in
+         * the pool the store creates from a URL: the sessions' {@code lock_timeout} (an append
+         * behind another transaction's append to the same stream; migrations wait without bound).
+         * A DataSource of your own keeps its own setting.
          *
          * @throws IllegalArgumentException if negative or over 1 hour
          */

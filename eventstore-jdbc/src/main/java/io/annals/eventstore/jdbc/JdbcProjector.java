@@ -56,7 +56,7 @@ abstract class JdbcProjector<B extends @Nullable Object> implements Projector {
         checkWritable("apply events to");
         B batch;
         try {
-            batch = projectors.dialect().inWriteTransaction(projectors.dataSource(), c -> {
+            batch = projectors.dialect().inBatch(projectors.dataSource(), name, appendsEvents(), c -> {
                 // First, so that a competing runner fails (or, on PostgreSQL, waits on the row
                 // lock and then fails) before doing any work.
                 if (!projectors.checkpoints().move(c, name, from, to)) {
@@ -83,6 +83,14 @@ abstract class JdbcProjector<B extends @Nullable Object> implements Projector {
      * @return what the batch changed, for {@link #committed}
      */
     abstract B applyBatch(Connection c, long from, List<RecordedEvent> events) throws SQLException;
+
+    /**
+     * Whether {@link #applyBatch} may append events through the store (which then joins the
+     * batch's transaction; see {@link BatchTransaction}).
+     */
+    boolean appendsEvents() {
+        return false;
+    }
 
     /** The batch that {@link #applyBatch} returned {@code changes} for committed at {@code to}. */
     void committed(long to, B changes) {}

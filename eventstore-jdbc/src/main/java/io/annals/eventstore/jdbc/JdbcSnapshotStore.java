@@ -63,15 +63,17 @@ final class JdbcSnapshotStore implements SnapshotStore {
         try {
             dialect.inWriterTurn(
                     dataSource,
-                    c -> dialect.withStatement(c, save, ps -> {
-                        ps.setString(1, s.streamId());
-                        ps.setLong(2, s.version());
-                        dialect.bindEventId(ps, 3, s.lastEventId());
-                        ps.setInt(4, s.schemaVersion());
-                        ps.setString(5, s.state());
-                        ps.setLong(6, Dialect.toMicros(s.takenAt()));
-                        return ps.executeUpdate();
-                    }));
+                    c -> dialect.atomically(
+                            c,
+                            a -> dialect.withStatement(a, save, ps -> {
+                                ps.setString(1, s.streamId());
+                                ps.setLong(2, s.version());
+                                dialect.bindEventId(ps, 3, s.lastEventId());
+                                ps.setInt(4, s.schemaVersion());
+                                ps.setString(5, s.state());
+                                ps.setLong(6, Dialect.toMicros(s.takenAt()));
+                                return ps.executeUpdate();
+                            })));
         } catch (SQLException e) {
             throw dialect.failure("cannot save the snapshot of " + s.streamId() + " at version " + s.version(), e);
         }
@@ -87,12 +89,14 @@ final class JdbcSnapshotStore implements SnapshotStore {
         try {
             dialect.inWriterTurn(
                     dataSource,
-                    c -> dialect.withStatement(c, discard, ps -> {
-                        ps.setString(1, s.streamId());
-                        ps.setLong(2, s.version());
-                        dialect.bindEventId(ps, 3, s.lastEventId());
-                        return ps.executeUpdate();
-                    }));
+                    c -> dialect.atomically(
+                            c,
+                            a -> dialect.withStatement(a, discard, ps -> {
+                                ps.setString(1, s.streamId());
+                                ps.setLong(2, s.version());
+                                dialect.bindEventId(ps, 3, s.lastEventId());
+                                return ps.executeUpdate();
+                            })));
         } catch (SQLException e) {
             throw dialect.failure("cannot discard the snapshot of " + s.streamId() + " at version " + s.version(), e);
         }

@@ -40,6 +40,11 @@ final class JdbcSqlProjector<E extends Event> extends JdbcProjector<@Nullable Vo
     }
 
     @Override
+    boolean appendsEvents() {
+        return projection.appendsEvents();
+    }
+
+    @Override
     void deleteReadModel(Connection c) throws SQLException {
         projection.reset(c);
     }

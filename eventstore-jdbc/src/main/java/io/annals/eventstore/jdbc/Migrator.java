@@ -120,7 +120,7 @@ final class Migrator {
      *     newer versions, or migrations other than this code's
      */
     void validate(DataSource dataSource) throws SQLException {
-        try (Connection c = dialect.connect(dataSource)) {
+        try (Connection c = dialect.open(dataSource)) {
             if (!dialect.tableExists(c, "schema_version")) {
                 throw new SchemaVersionException("the database has no Annals schema (no table "
                         + dialect.tables().unqualified("schema_version")

@@ -12,6 +12,7 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -45,9 +46,19 @@ import org.postgresql.util.PSQLException;
  * sequence while filtering by {@code xmin} would still skip (a later transaction can take a
  * smaller sequence number); deriving the position from the transaction id makes "below xmin" a
  * range of positions, so the reader's checkpoint stays one {@code long}, {@code readAll} is one
- * index range scan, and appends from any number of connections run in parallel. The cost: a
- * transaction left open anywhere in the cluster holds readers back (they wait, never skip), and
- * positions are sparse. docs/storage.md has the measurements.
+ * index range scan, and appends from any number of connections run in parallel. The horizon
+ * counts only the transactions that hold the events table's write lock ({@code read-horizon} in
+ * the statements says why that cannot skip), so a foreign transaction does not hold readers back;
+ * an append in flight does, while it runs. Positions are sparse. docs/storage.md has the
+ * measurements.
+ *
+ * <h2>Appends in a projection batch</h2>
+ *
+ * A projection whose {@code apply} appends joins the batch's transaction (see
+ * {@link BatchTransaction}). That transaction moves its checkpoint, and so has a transaction id,
+ * before it appends: it takes the events table's lock first ({@link #lockForAppends}), so that a
+ * reader counts it from the moment it has an id. Its appends number their events after the ones
+ * it appended already ({@code index-in-transaction}), and each one runs under a savepoint.
  *
  * <h2>One round trip per append</h2>
  *
@@ -68,9 +79,10 @@ final class PostgresDialect extends Dialect {
 
     private final Set<PGConnection> configured =
             Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
-    /** The schema and prefix that key migration locks and leases; set when the store opens. */
     /** The schema of the store's tables; resolved when the store opens if none is configured. */
     private volatile String schemaName;
+    /** The statements with the appends' {@code index_base} of a projection batch. */
+    private final SqlText inBatch;
 
     PostgresDialect(StoreSettings settings, TableNames tables) {
         super(
@@ -81,13 +93,34 @@ final class PostgresDialect extends Dialect {
                 Map.of(
                         "index_bits", String.valueOf(INDEX_BITS),
                         "index_scale", String.valueOf(1L << INDEX_BITS),
-                        "event_columns", EventColumn.selectList(EventColumn::column)));
+                        "event_columns", EventColumn.selectList(EventColumn::column),
+                        "index_base", "0"));
         if (settings.limits().maxEventsPerAppend() > MAX_EVENTS_PER_APPEND) {
             throw new IllegalArgumentException("maxEventsPerAppend is at most "
                     + MAX_EVENTS_PER_APPEND + " on PostgreSQL (the index of an event in its append "
                     + "is part of its position), was " + settings.limits().maxEventsPerAppend());
         }
         this.schemaName = tables.schema() == null ? "" : tables.schema();
+        Map<String, String> inBatch = new HashMap<>(placeholders());
+        inBatch.put("index_base", sql("index-in-transaction"));
+        this.inBatch = SqlText.load(folder(), inBatch);
+    }
+
+    @Override
+    void lockForAppends(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute(sql("lock-events-for-append"));
+        }
+    }
+
+    @Override
+    long maxEventsPerTransaction() {
+        return MAX_EVENTS_PER_APPEND;
+    }
+
+    @Override
+    String appendInBatchSql(String statement) {
+        return inBatch.get(statement);
     }
 
     @Override
@@ -95,6 +128,10 @@ final class PostgresDialect extends Dialect {
         // What the store's statements rely on, whatever the server's default: a stricter level
         // turns ordinary append races into serialization failures.
         config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+        // A bound on every wait for a lock (an append behind another transaction's append to the
+        // same stream, a batch behind a competing runner's checkpoint): without one, an append
+        // that a projection's batch waits for, and that waits for the batch, hangs for ever.
+        config.setConnectionInitSql("SET lock_timeout = " + lockTimeoutMillis());
         if (tables().schema() != null) {
             // The store's own SQL names its schema; the search_path also sends the application's
             // tables created on the store's DataSource there.
@@ -104,7 +141,7 @@ final class PostgresDialect extends Dialect {
 
     @Override
     void startUp(DataSource dataSource, OpenMode mode) {
-        try (Connection c = connect(dataSource);
+        try (Connection c = open(dataSource);
                 Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT current_setting('server_version_num')::int, current_schema()")) {
             rs.next();
@@ -130,6 +167,10 @@ final class PostgresDialect extends Dialect {
 
     @Override
     void prepareMigration(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            // A migration of a large table may take long: the others wait for it, unbounded.
+            st.execute("SET LOCAL lock_timeout = 0");
+        }
         try (PreparedStatement ps = c.prepareStatement(sql("lock-migrations"))) {
             ps.setString(1, "annals.migrations." + schemaName);
             ps.execute();
@@ -162,7 +203,7 @@ final class PostgresDialect extends Dialect {
     void afterMigrations(DataSource dataSource, OpenMode mode) {
         try {
             if (mode == OpenMode.READ_ONLY) {
-                try (Connection c = connect(dataSource)) {
+                try (Connection c = open(dataSource)) {
                     long[] offsets = readOffsets(c);
                     if (offsets[0] >= offsets[2] + offsets[1]) {
                         LOG.log(
@@ -202,7 +243,7 @@ final class PostgresDialect extends Dialect {
     }
 
     @Override
-    Connection connect(DataSource dataSource) throws SQLException {
+    Connection open(DataSource dataSource) throws SQLException {
         Connection c = dataSource.getConnection();
         try {
             if (!c.getAutoCommit()) {
@@ -240,8 +281,8 @@ final class PostgresDialect extends Dialect {
     }
 
     @Override
-    <T> T inWriteTransaction(DataSource dataSource, SqlWork<T> work) throws SQLException {
-        try (Connection c = connect(dataSource)) {
+    <T> T writeTransaction(DataSource dataSource, SqlWork<T> work) throws SQLException {
+        try (Connection c = open(dataSource)) {
             c.setAutoCommit(false);
             try {
                 T result = work.run(c);
@@ -326,7 +367,22 @@ final class PostgresDialect extends Dialect {
                             + "offset); nothing was written. See docs/storage.md, \"Positions\"",
                     e);
         }
+        if ("55P03".equals(e.getSQLState())) {
+            // lock_not_available: the pool's lock_timeout
+            return new EventStoreException(
+                    message + ": waited " + lockTimeoutMillis() + " ms (the busy timeout) for a lock that "
+                            + "another transaction holds (an append to the same stream, or a projection batch "
+                            + "that appended to it, still running; if a projection's apply waits for this "
+                            + "append, it must append on its own thread, where the append joins the batch); "
+                            + "nothing was written",
+                    e);
+        }
         return super.explain(message, e);
+    }
+
+    /** The store's pool's {@code lock_timeout}: the busy timeout, and never 0 (no bound). */
+    private long lockTimeoutMillis() {
+        return Math.max(1, settings().busyTimeout().toMillis());
     }
 
     @Override

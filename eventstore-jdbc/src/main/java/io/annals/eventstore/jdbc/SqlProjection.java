@@ -16,6 +16,13 @@ import java.sql.SQLException;
  * It must not commit, roll back or change the connection's auto-commit mode. Create the tables
  * yourself (for example {@code CREATE TABLE IF NOT EXISTS} before starting the runner).
  *
+ * <p>A projection that reacts to events with new ones (a process manager: it appends, or runs a
+ * {@link io.annals.eventstore.command.CommandHandler}, from {@code apply}) says so with
+ * {@link #appendsEvents()}. Its appends through the same store, made on the thread that calls
+ * {@code apply}, then join the batch's transaction: they commit with the checkpoint, so each
+ * reaction is stored exactly once, and an append that fails (a version conflict the projection
+ * catches) undoes only itself. The store's reads on that thread see the batch's own appends.
+ *
  * @param <E> the events it reads; events of types its codec does not know are skipped
  */
 public interface SqlProjection<E extends Event> {
@@ -37,4 +44,15 @@ public interface SqlProjection<E extends Event> {
      * @throws SQLException to fail the reset (nothing is written)
      */
     void reset(Connection connection) throws SQLException;
+
+    /**
+     * Whether {@link #apply} appends events through the store, directly or by handling commands;
+     * {@code false} unless overridden. An append from {@code apply} of a projection that does not
+     * declare it fails with an {@link IllegalStateException}. On PostgreSQL a batch of a
+     * projection that appends holds back the store's readers of the global log while it runs,
+     * as an append in flight does: keep its batches short.
+     */
+    default boolean appendsEvents() {
+        return false;
+    }
 }

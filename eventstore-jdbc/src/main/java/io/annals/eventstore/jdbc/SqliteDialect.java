@@ -145,7 +145,7 @@ final class SqliteDialect extends Dialect {
 
     @Override
     void startUp(DataSource dataSource, OpenMode mode) {
-        try (Connection c = connect(dataSource);
+        try (Connection c = open(dataSource);
                 Statement st = c.createStatement()) {
             String file = null;
             try (ResultSet rs = st.executeQuery("PRAGMA database_list")) {
@@ -184,7 +184,7 @@ final class SqliteDialect extends Dialect {
     }
 
     @Override
-    Connection connect(DataSource dataSource) throws SQLException {
+    Connection open(DataSource dataSource) throws SQLException {
         Connection c = dataSource.getConnection();
         try {
             SQLiteConnection physical = c.unwrap(SQLiteConnection.class);
@@ -310,6 +310,13 @@ final class SqliteDialect extends Dialect {
      */
     private ReentrantLock takeWriteLock() {
         ReentrantLock lock = writeLock;
+        if (lock.isHeldByCurrentThread()) {
+            // A second transaction of this thread would wait for its own first one.
+            throw new IllegalStateException("this thread is writing to " + databaseFile
+                    + " already (in a projection batch of another store opened on the same file?): "
+                    + "a projection's apply appends through the store whose projectors run it, "
+                    + "where its writes join the batch's transaction");
+        }
         if (lock.tryLock()) { // free: taken even with the interrupt flag set
             return lock;
         }
@@ -324,13 +331,14 @@ final class SqliteDialect extends Dialect {
         }
         throw new EventStoreException("waited " + millis + " ms (the busy timeout) for this process's turn to "
                 + "write to " + databaseFile + ": the writers ahead took longer (another process may hold "
-                + "the database); nothing was written");
+                + "the database, or a projection's apply waits for this write: it must append on the "
+                + "thread that calls apply, where its writes join the batch); nothing was written");
     }
 
     @Override
-    <T> T inWriteTransaction(DataSource dataSource, SqlWork<T> work) throws SQLException {
+    <T> T writeTransaction(DataSource dataSource, SqlWork<T> work) throws SQLException {
         ReentrantLock lock = takeWriteLock();
-        try (Connection c = connect(dataSource)) {
+        try (Connection c = open(dataSource)) {
             execute(c, "BEGIN IMMEDIATE");
             try {
                 T result = work.run(c);
@@ -351,9 +359,9 @@ final class SqliteDialect extends Dialect {
      * with SQLITE_BUSY_SNAPSHOT before anything is written ({@link #isRetryableConflict}).
      */
     @Override
-    <T> T inWriterTurn(DataSource dataSource, SqlWork<T> work) throws SQLException {
+    <T> T writerTurn(DataSource dataSource, SqlWork<T> work) throws SQLException {
         ReentrantLock lock = takeWriteLock();
-        try (Connection c = connect(dataSource)) {
+        try (Connection c = open(dataSource)) {
             return work.run(c);
         } finally {
             lock.unlock();
