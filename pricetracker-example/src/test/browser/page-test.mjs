@@ -292,6 +292,43 @@ await check('the delete button removes a product', async () => {
   assert(await card.isVisible(), 'the other product vanished too');
 });
 
+await check('while the read models are behind, the page says it waits, then shows the change', async () => {
+  // The API answers reads with ?atLeast= 503 not_caught_up while an append in flight holds the
+  // read models back: the first three reads get that answer here.
+  let refused = 0;
+  const behind = async (route) => {
+    const request = route.request();
+    if (request.method() === 'GET' && new URL(request.url()).searchParams.has('atLeast') && refused < 3) {
+      refused++;
+      await route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        headers: { 'Retry-After': '1' },
+        body: JSON.stringify({ error: 'not_caught_up', message: 'the read models have not reached position 1 yet' }),
+      });
+      return;
+    }
+    await route.continue();
+  };
+  await page.route(`${baseUrl}/**`, behind);
+  try {
+    await card.locator('[data-testid="variation"]').fill('+1.00');
+    await card.locator('[data-testid="change-submit"]').click();
+    await page.locator('body[data-waiting="true"]').waitFor({ state: 'attached' });
+    assert(await page.locator('[data-testid="waiting"]').isVisible(), 'the waiting note is not shown');
+    await waitText(card.locator('[data-testid="price"]'), '12.00', 'price once the read models caught up');
+    await page.locator('body[data-waiting="false"]').waitFor({ state: 'attached' });
+    await settled(page);
+    assert(!(await page.locator('[data-testid="waiting"]').isVisible()), 'the waiting note stays');
+    assertEqual(await chart.locator('[data-testid="chart-point"]').count(), 4, 'chart points after the wait');
+    assertEqual(refused, 3, 'reads answered 503');
+    assertEqual((await card.locator('[data-testid="change-error"]').textContent()).trim(), '', 'change error');
+    assertEqual((await page.locator('[data-testid="list-error"]').textContent()).trim(), '', 'list error');
+  } finally {
+    await page.unroute(`${baseUrl}/**`, behind);
+  }
+});
+
 await check('no JavaScript error and no request outside the server', async () => {
   assertEqual(pageErrors, [], 'uncaught errors in the page');
   assertEqual(foreignRequests, [], 'requests outside the server');
