@@ -65,6 +65,7 @@ public final class Bench {
         int rounds;
         Path merge;
         Path reportOnly;
+        int idleConnections;
         List<String> args = new ArrayList<>();
     }
 
@@ -125,6 +126,8 @@ public final class Bench {
                                         (the default for a full run of every workload on both databases)
                   --no-docs             never touch docs/
                   --pricetracker-jar P  the example's jar for W7 (default pricetracker-example/target/pricetracker.jar)
+                  --idle-connections N  keep N idle PostgreSQL sessions open during the run, as other
+                                        applications' pools do (the read horizon scans every session)
                 W7 needs wrk (Debian: apt-get install wrk); without it W7 is skipped and says so.""");
     }
 
@@ -171,6 +174,7 @@ public final class Bench {
                 case "--report-only" -> o.reportOnly = Path.of(value(args, ++i, a));
                 case "--round" -> o.roundSeconds = Double.parseDouble(value(args, ++i, a));
                 case "--rounds" -> o.rounds = Integer.parseInt(value(args, ++i, a));
+                case "--idle-connections" -> o.idleConnections = Integer.parseInt(value(args, ++i, a));
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
@@ -296,6 +300,12 @@ public final class Bench {
             dbs.remove(Target.Kind.POSTGRES);
         }
         postgresUrl = o.postgres;
+        if (dbs.contains(Target.Kind.POSTGRES) && o.idleConnections > 0) {
+            for (int i = 0; i < o.idleConnections; i++) {
+                Cleanup.connection(DriverManager.getConnection(o.postgres));
+            }
+            results.note(o.idleConnections + " idle PostgreSQL sessions were open during the run");
+        }
         boolean wrk = Http.wrkAvailable();
         Path pricetracker = o.pricetrackerJar != null ? o.pricetrackerJar : findPricetrackerJar(root);
         Path self = selfJar();

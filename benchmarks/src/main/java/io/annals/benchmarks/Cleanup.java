@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What a run leaves behind, undone however it ends (normally, on an error, or on Ctrl-C): the
- * PostgreSQL schemas it created, the processes it started (servers, wrk), its temporary folder.
+ * PostgreSQL schemas it created, the processes it started (servers, wrk), the sessions it held
+ * open, its temporary folder.
  */
 final class Cleanup {
 
@@ -27,6 +28,7 @@ final class Cleanup {
     private static final Map<String, String> SCHEMAS = new LinkedHashMap<>(); // schema -> admin URL
     private static final List<Process> PROCESSES = new ArrayList<>();
     private static final List<Path> FOLDERS = new ArrayList<>();
+    private static final List<Connection> CONNECTIONS = new ArrayList<>();
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(Cleanup::all, "annals-bench-cleanup"));
@@ -44,6 +46,11 @@ final class Cleanup {
 
     static synchronized void folder(Path p) {
         FOLDERS.add(p);
+    }
+
+    /** A connection kept open for the run (idle sessions of other applications). */
+    static synchronized void connection(Connection c) {
+        CONNECTIONS.add(c);
     }
 
     /** Drops a schema; if the server cannot be reached, it stays listed for {@link #all()}. */
@@ -109,6 +116,14 @@ final class Cleanup {
             stop(p);
         }
         PROCESSES.clear();
+        for (Connection c : CONNECTIONS) {
+            try {
+                c.close();
+            } catch (SQLException e) {
+                // gone already
+            }
+        }
+        CONNECTIONS.clear();
         for (Map.Entry<String, String> e : new ArrayList<>(SCHEMAS.entrySet())) {
             if (!dropSchema(e.getValue(), e.getKey())) {
                 // The server went away (restarted by someone else's tests?): wait for it, never leave a schema.
