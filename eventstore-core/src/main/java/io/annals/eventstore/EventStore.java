@@ -86,6 +86,15 @@ public interface EventStore extends AutoCloseable {
         }
     }
 
+    /**
+     * Where {@link #readAll} stops now, and what holds it there: on PostgreSQL an append in flight
+     * (its session and age), to find what delays projections and read-your-writes. The default is
+     * the end of the log, right for stores whose writers commit in position order.
+     */
+    default ReadHorizon readHorizon() {
+        return ReadHorizon.endOfLog();
+    }
+
     /** Releases what the store owns (its connection pool, if it created one). */
     @Override
     void close();

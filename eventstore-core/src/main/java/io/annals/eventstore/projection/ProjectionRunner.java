@@ -3,6 +3,7 @@ package io.annals.eventstore.projection;
 import io.annals.eventstore.EventStore;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.InterruptedWaitException;
+import io.annals.eventstore.ReadHorizon;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.projection.ProjectionStatus.State;
 import java.lang.System.Logger.Level;
@@ -219,12 +220,30 @@ public final class ProjectionRunner implements AutoCloseable {
      * @throws IllegalArgumentException if the runner has no such projection
      */
     public ProjectionStatus status(String projection) {
-        return worker(projection).status;
+        return withHorizon(List.of(worker(projection).status)).get(0);
     }
 
     /** The status of every projection, in the order they were added. */
     public List<ProjectionStatus> statuses() {
-        return workers.values().stream().map(w -> w.status).toList();
+        return withHorizon(workers.values().stream().map(w -> w.status).toList());
+    }
+
+    /** The statuses with what holds the store's readers back now, if anything does. */
+    private List<ProjectionStatus> withHorizon(List<ProjectionStatus> statuses) {
+        Optional<ReadHorizon.Holder> heldBy;
+        try {
+            heldBy = store.readHorizon().heldBy();
+        } catch (RuntimeException e) {
+            heldBy = Optional.empty(); // a status must not fail because the store cannot answer
+        }
+        if (heldBy.isEmpty()) {
+            return statuses;
+        }
+        Optional<ReadHorizon.Holder> holder = heldBy;
+        return statuses.stream()
+                .map(s ->
+                        new ProjectionStatus(s.name(), s.state(), s.checkpoint(), s.lastError(), s.failures(), holder))
+                .toList();
     }
 
     /**
@@ -290,7 +309,8 @@ public final class ProjectionRunner implements AutoCloseable {
 
         Worker(Projector projector) {
             this.projector = projector;
-            this.status = new ProjectionStatus(projector.name(), State.STOPPED, 0, Optional.empty(), 0);
+            this.status =
+                    new ProjectionStatus(projector.name(), State.STOPPED, 0, Optional.empty(), 0, Optional.empty());
             // The thread starts with the first task: a runner that is only built costs none.
             this.executor = new ScheduledThreadPoolExecutor(1, task -> {
                 Thread t = new Thread(task, "annals-projection-" + projector.name());
@@ -495,7 +515,7 @@ public final class ProjectionRunner implements AutoCloseable {
         private void publish(State state, @Nullable Throwable error) {
             Optional<String> message =
                     Optional.ofNullable(error).map(e -> e.getMessage() == null ? e.toString() : e.getMessage());
-            status = new ProjectionStatus(projector.name(), state, checkpoint, message, failures);
+            status = new ProjectionStatus(projector.name(), state, checkpoint, message, failures, Optional.empty());
         }
     }
 

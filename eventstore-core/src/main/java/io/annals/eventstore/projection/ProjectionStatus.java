@@ -1,5 +1,6 @@
 package io.annals.eventstore.projection;
 
+import io.annals.eventstore.ReadHorizon;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -11,11 +12,21 @@ import java.util.Optional;
  * @param checkpoint the position of the last event applied, as this runner last saw it
  * @param lastError what the last attempt failed with, present exactly while {@code FAILED}
  * @param failures failed attempts in a row
+ * @param heldBy the write in flight that held the store's readers back when the status was
+ *     taken (see {@link io.annals.eventstore.EventStore#readHorizon}): a projection that has
+ *     applied every event below the horizon waits for it to end. Empty when nothing held them,
+ *     and when the store could not be asked
  */
-public record ProjectionStatus(String name, State state, long checkpoint, Optional<String> lastError, int failures) {
+public record ProjectionStatus(
+        String name,
+        State state,
+        long checkpoint,
+        Optional<String> lastError,
+        int failures,
+        Optional<ReadHorizon.Holder> heldBy) {
 
     /**
-     * @throws NullPointerException if {@code name}, {@code state} or {@code lastError} is null
+     * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if {@code checkpoint} or {@code failures} is negative, or
      *     {@code lastError} is present in another state than {@code FAILED} or missing in it
      */
@@ -23,6 +34,7 @@ public record ProjectionStatus(String name, State state, long checkpoint, Option
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(lastError, "lastError");
+        Objects.requireNonNull(heldBy, "heldBy");
         if (checkpoint < 0 || failures < 0) {
             throw new IllegalArgumentException(
                     "checkpoint and failures cannot be negative, were " + checkpoint + " and " + failures);

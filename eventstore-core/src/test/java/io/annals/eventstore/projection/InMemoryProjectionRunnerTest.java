@@ -1,14 +1,22 @@
 package io.annals.eventstore.projection;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStore;
+import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.InMemoryEventStore;
+import io.annals.eventstore.ReadHorizon;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.tck.ProjectionRunnerContract;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.Test;
 
 class InMemoryProjectionRunnerTest extends ProjectionRunnerContract {
 
@@ -51,5 +59,60 @@ class InMemoryProjectionRunnerTest extends ProjectionRunnerContract {
             @Override
             public void close() {}
         };
+    }
+
+    /** A store whose horizon is held by {@code holder}, or fails to answer when it is null. */
+    private static EventStore heldBy(EventStore store, ReadHorizon.Holder holder) {
+        return new EventStore() {
+            @Override
+            public AppendResult append(String streamId, ExpectedVersion expected, java.util.List<EventData> events) {
+                return store.append(streamId, expected, events);
+            }
+
+            @Override
+            public java.util.List<RecordedEvent> readStream(String streamId, long fromVersion, int maxCount) {
+                return store.readStream(streamId, fromVersion, maxCount);
+            }
+
+            @Override
+            public java.util.List<RecordedEvent> readAll(long afterPosition, int maxCount) {
+                return store.readAll(afterPosition, maxCount);
+            }
+
+            @Override
+            public long currentVersion(String streamId) {
+                return store.currentVersion(streamId);
+            }
+
+            @Override
+            public ReadHorizon readHorizon() {
+                if (holder == null) {
+                    throw new EventStoreException("the server is gone");
+                }
+                return new ReadHorizon(42, Optional.of(holder));
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
+
+    @Test
+    void statuses_carry_what_holds_the_store_s_readers_back_and_survive_a_store_that_cannot_say() {
+        ReadHorizon.Holder holder = new ReadHorizon.Holder(
+                OptionalLong.of(7), Optional.of(Duration.ofSeconds(3)), "session 7 (application 'batch', active)");
+        EventStore held = heldBy(new InMemoryEventStore(), holder);
+        try (ProjectionRunner runner = ProjectionRunner.builder(held)
+                .add(keyed(held, new Totals("totals")))
+                .build()) {
+            assertThat(runner.status("totals").heldBy()).contains(holder);
+            assertThat(runner.statuses()).extracting(ProjectionStatus::heldBy).containsExactly(Optional.of(holder));
+        }
+        EventStore mute = heldBy(new InMemoryEventStore(), null);
+        try (ProjectionRunner runner = ProjectionRunner.builder(mute)
+                .add(keyed(mute, new Totals("other")))
+                .build()) {
+            assertThat(runner.status("other").heldBy()).isEmpty();
+        }
     }
 }

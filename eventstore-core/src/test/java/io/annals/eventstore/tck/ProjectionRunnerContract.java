@@ -257,6 +257,10 @@ public abstract class ProjectionRunnerContract {
             assertThat(totals.get("acct-" + (i % 3)).orElseThrow().count()).isEqualTo((i + 2) / 3);
         }
         assertThat(runner.status("totals").state()).isEqualTo(ProjectionStatus.State.RUNNING);
+        assertThat(runner.status("totals").heldBy())
+                .as("nothing holds readers back")
+                .isEmpty();
+        assertThat(store.readHorizon().heldBy()).isEmpty();
         assertThat(readModel(totals)).isEqualTo(fold(store));
     }
 

@@ -3,6 +3,7 @@ package io.annals.eventstore.jdbc;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.annals.eventstore.EventStoreException;
+import io.annals.eventstore.ReadHorizon;
 import io.annals.eventstore.ReadOnlyStoreException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -271,6 +272,11 @@ abstract class Dialect {
      */
     long logHorizon(Connection c) throws SQLException {
         return Long.MAX_VALUE;
+    }
+
+    /** {@link #logHorizon}, with what holds it there. */
+    ReadHorizon readHorizon(Connection c) throws SQLException {
+        return ReadHorizon.endOfLog();
     }
 
     // --- schema migrations ------------------------------------------------------------------

@@ -8,6 +8,7 @@ import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStore;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.ReadHorizon;
 import io.annals.eventstore.ReadOnlyStoreException;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.internal.AppendChecks;
@@ -216,6 +217,23 @@ public final class JdbcEventStore implements EventStore {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>On PostgreSQL: the oldest append of this store's events table still running, with its
+     * session ({@code pid}), application, state and age. Where the store cannot see the appends
+     * (a hot standby, or another role's sessions hidden from this one), the oldest transaction of
+     * the cluster holds readers back, and the holder says so without a session.
+     */
+    @Override
+    public ReadHorizon readHorizon() {
+        try (Connection c = dialect.connect(dataSource)) {
+            return dialect.readHorizon(c);
+        } catch (SQLException e) {
+            throw dialect.failure("cannot read the horizon of the log", e);
+        }
+    }
+
     @Override
     public long currentVersion(String streamId) {
         Objects.requireNonNull(streamId, "streamId");
@@ -247,6 +265,7 @@ public final class JdbcEventStore implements EventStore {
      *   <tr><td>{@link #limits}</td><td>{@link AppendLimits#defaults()}</td></tr>
      *   <tr><td>{@link #durability}</td><td>{@link Durability#FULL}</td></tr>
      *   <tr><td>{@link #busyTimeout}</td><td>5 seconds</td></tr>
+     *   <tr><td>{@link #warnWhenReadersHeldFor} (PostgreSQL)</td><td>10 seconds</td></tr>
      *   <tr><td>{@link #maxPoolSize} (URL only)</td><td>8</td></tr>
      * </table>
      */
@@ -257,6 +276,7 @@ public final class JdbcEventStore implements EventStore {
         private AppendLimits limits = AppendLimits.defaults();
         private Durability durability = Durability.FULL;
         private Duration busyTimeout = Duration.ofSeconds(5);
+        private Duration heldWarning = Duration.ofSeconds(10);
         private int maxPoolSize = 8;
         private OpenMode mode = OpenMode.MIGRATE;
         private TableNames tables = TableNames.defaults();
@@ -305,6 +325,23 @@ public final class JdbcEventStore implements EventStore {
                 throw new IllegalArgumentException("busyTimeout must be between 0 and 1 hour, was " + timeout);
             }
             this.busyTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * How long an append in flight may hold back readers of the global log before a read
+         * logs a warning naming it (its session, application, state and age), once per
+         * transaction. Readers wait for such an append, never skip it; see
+         * {@link JdbcEventStore#readHorizon()}. PostgreSQL only: on SQLite nothing holds readers back.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder warnWhenReadersHeldFor(Duration age) {
+            Objects.requireNonNull(age, "age");
+            if (age.isNegative() || age.isZero()) {
+                throw new IllegalArgumentException("warnWhenReadersHeldFor must be positive, was " + age);
+            }
+            this.heldWarning = age;
             return this;
         }
 
@@ -432,7 +469,7 @@ public final class JdbcEventStore implements EventStore {
                         + kind.name() + " database has no schemas (use tablePrefix(...) to keep "
                         + "stores apart)");
             }
-            return kind.create().apply(new StoreSettings(clock, limits, durability, busyTimeout), tables);
+            return kind.create().apply(new StoreSettings(clock, limits, durability, busyTimeout, heldWarning), tables);
         }
 
         private JdbcEventStore start(DataSource ds, @Nullable HikariDataSource owned, Dialect dialect, String where) {

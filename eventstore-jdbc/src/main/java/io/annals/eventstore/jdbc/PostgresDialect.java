@@ -1,20 +1,27 @@
 package io.annals.eventstore.jdbc;
 
+import static java.time.temporal.ChronoUnit.MICROS;
+
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.annals.eventstore.EventStoreException;
+import io.annals.eventstore.ReadHorizon;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import java.util.WeakHashMap;
@@ -81,6 +88,8 @@ final class PostgresDialect extends Dialect {
             Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
     /** The schema of the store's tables; resolved when the store opens if none is configured. */
     private volatile String schemaName;
+    /** The holders a warning was logged for (a few: one per long append). */
+    private final Set<Long> warned = new HashSet<>();
     /** The statements with the appends' {@code index_base} of a projection batch. */
     private final SqlText inBatch;
 
@@ -310,13 +319,71 @@ final class PostgresDialect extends Dialect {
         }
     }
 
-    /** See {@code read-horizon} in {@code db/postgresql/statements.sql} for why it cannot skip. */
+    /**
+     * See {@code read-horizon} in {@code db/postgresql/statements.sql} for why it cannot skip.
+     * Logs a warning, once per transaction, when an append holds it longer than the store's
+     * {@code warnWhenReadersHeldFor}.
+     */
     @Override
     long logHorizon(Connection c) throws SQLException {
+        Horizon row = horizon(c);
+        ReadHorizon horizon = row.horizon();
+        Duration age = horizon.age();
+        if (age.compareTo(settings().heldWarning()) > 0 && firstWarning(row.xid())) {
+            String holder =
+                    horizon.heldBy().map(ReadHorizon.Holder::description).orElse("?");
+            LOG.log(
+                    Level.WARNING,
+                    () -> "readers of the log have been held back for " + age.toSeconds() + " s by an append "
+                            + "still running: " + holder + "; they wait for it (they never skip it): end that "
+                            + "transaction, or find why it stays open");
+        }
+        return horizon.position();
+    }
+
+    /** Whether no warning was logged yet for the transaction {@code xid}. */
+    private boolean firstWarning(long xid) {
+        synchronized (warned) {
+            if (warned.size() > 100) {
+                warned.clear(); // long appends are rare; at worst one is named twice
+            }
+            return warned.add(xid);
+        }
+    }
+
+    @Override
+    ReadHorizon readHorizon(Connection c) throws SQLException {
+        return horizon(c).horizon();
+    }
+
+    /** The horizon, and the transaction id of the append that holds it (0: none, or unknown). */
+    private record Horizon(ReadHorizon horizon, long xid) {}
+
+    private static final ReadHorizon.Holder UNSEEN = new ReadHorizon.Holder(
+            OptionalLong.empty(),
+            Optional.empty(),
+            "the oldest transaction of the cluster: the store cannot see which transactions append "
+                    + "(a hot standby, or sessions of other roles hidden from this one: grant it "
+                    + "pg_read_all_stats)");
+
+    private Horizon horizon(Connection c) throws SQLException {
         return withStatement(c, sql("read-horizon"), ps -> {
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                return rs.getLong(1);
+                long position = rs.getLong(1);
+                if (rs.getBoolean(2)) {
+                    return new Horizon(new ReadHorizon(position, Optional.of(UNSEEN)), 0);
+                }
+                long xid = rs.getLong(3);
+                if (rs.wasNull()) {
+                    return new Horizon(new ReadHorizon(position, Optional.empty()), 0);
+                }
+                int pid = rs.getInt(4);
+                OptionalLong session = rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(pid);
+                long micros = rs.getLong(5);
+                Optional<Duration> age = rs.wasNull() ? Optional.empty() : Optional.of(Duration.of(micros, MICROS));
+                ReadHorizon.Holder holder = new ReadHorizon.Holder(session, age, rs.getString(6));
+                return new Horizon(new ReadHorizon(position, Optional.of(holder)), xid);
             }
         });
     }

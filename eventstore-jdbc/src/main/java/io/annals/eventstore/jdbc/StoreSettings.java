@@ -4,11 +4,21 @@ import io.annals.eventstore.AppendLimits;
 import java.time.Clock;
 import java.time.Duration;
 
-/** The options of one store, as given to its builder. */
-record StoreSettings(Clock clock, AppendLimits limits, Durability durability, Duration busyTimeout) {
+/**
+ * The options of one store, as given to its builder.
+ *
+ * @param heldWarning how long an append in flight may hold readers back before a warning
+ */
+record StoreSettings(
+        Clock clock, AppendLimits limits, Durability durability, Duration busyTimeout, Duration heldWarning) {
 
     /** The builder's defaults. */
     static StoreSettings defaults() {
-        return new StoreSettings(Clock.systemUTC(), AppendLimits.defaults(), Durability.FULL, Duration.ofSeconds(5));
+        return new StoreSettings(
+                Clock.systemUTC(),
+                AppendLimits.defaults(),
+                Durability.FULL,
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(10));
     }
 }
