@@ -102,6 +102,11 @@ COALESCE((SELECT e.position % {index_scale} FROM {events} e
 -- the id exists, as in an append's own transaction.
 LOCK TABLE {events} IN ROW EXCLUSIVE MODE
 
+-- name: name-batch
+-- Then: the batch's session shows as "annals projection <name>" until it ends (in pg_stat_activity
+-- and in the holder the read horizon names). 1 the name.
+SELECT pg_catalog.set_config('application_name', ?, true)
+
 -- name: current-version
 SELECT version FROM {events} WHERE stream_id = ? ORDER BY version DESC LIMIT 1
 

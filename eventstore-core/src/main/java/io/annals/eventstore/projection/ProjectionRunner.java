@@ -503,7 +503,10 @@ public final class ProjectionRunner implements AutoCloseable {
             publish(State.FAILED, e);
             LOG.log(
                     Level.WARNING,
-                    () -> "projection " + projector.name() + " failed (attempt " + failures + "): " + e.getMessage(),
+                    () -> (e instanceof ProjectionException
+                                    ? e.getMessage()
+                                    : "projection " + projector.name() + " failed: " + e.getMessage())
+                            + " (attempt " + failures + ")",
                     e);
         }
 

@@ -214,7 +214,7 @@ abstract class Dialect {
         }
         return writeTransaction(dataSource, c -> {
             if (appends) {
-                lockForAppends(c);
+                lockForAppends(c, projection);
             }
             batch.set(new BatchTransaction(projection, appends, c));
             try {
@@ -234,7 +234,7 @@ abstract class Dialect {
      * Called first in the transaction of a projection batch whose {@code apply} may append:
      * whatever makes its appends as safe for readers as those of an append's own transaction.
      */
-    void lockForAppends(Connection c) throws SQLException {}
+    void lockForAppends(Connection c, String projection) throws SQLException {}
 
     /** The most events one transaction can append (a projection batch's appends together). */
     long maxEventsPerTransaction() {

@@ -116,9 +116,14 @@ final class PostgresDialect extends Dialect {
     }
 
     @Override
-    void lockForAppends(Connection c) throws SQLException {
+    void lockForAppends(Connection c, String projection) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute(sql("lock-events-for-append"));
+        }
+        // The batch now holds readers back while it runs: name it where the horizon names it.
+        try (PreparedStatement ps = c.prepareStatement(sql("name-batch"))) {
+            ps.setString(1, "annals projection " + projection);
+            ps.execute();
         }
     }
 
@@ -137,6 +142,9 @@ final class PostgresDialect extends Dialect {
         // What the store's statements rely on, whatever the server's default: a stricter level
         // turns ordinary append races into serialization failures.
         config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+        // How the store's sessions show in pg_stat_activity, and in the read horizon's holder
+        // (an ApplicationName in the URL wins).
+        config.addDataSourceProperty("ApplicationName", "annals");
         // A bound on every wait for a lock (an append behind another transaction's append to the
         // same stream, a batch behind a competing runner's checkpoint): without one, an append
         // that a projection's batch waits for, and that waits for the batch, hangs for ever.
@@ -438,10 +446,10 @@ final class PostgresDialect extends Dialect {
             // lock_not_available: the pool's lock_timeout
             return new EventStoreException(
                     message + ": waited " + lockTimeoutMillis() + " ms (the busy timeout) for a lock that "
-                            + "another transaction holds (an append to the same stream, or a projection batch "
-                            + "that appended to it, still running; if a projection's apply waits for this "
-                            + "append, it must append on its own thread, where the append joins the batch); "
-                            + "nothing was written",
+                            + "another transaction holds (an append to the same stream or a projection batch, "
+                            + "still running: store.readHorizon() names the oldest append; if a projection's "
+                            + "apply waits for this write, it must append on its own thread, where the append "
+                            + "joins the batch); nothing was written",
                     e);
         }
         return super.explain(message, e);

@@ -68,7 +68,7 @@ final class SqliteDialect extends Dialect {
     private static final String OPEN_READ_WRITE = "2";
 
     /** One lock per database file in this JVM, shared by every store opened on it. */
-    private static final Map<String, ReentrantLock> WRITE_LOCKS = new ConcurrentHashMap<>();
+    private static final Map<String, WriteTurn> WRITE_LOCKS = new ConcurrentHashMap<>();
 
     /**
      * Physical connections already configured, with their prepared statements. sqlite-jdbc has
@@ -79,7 +79,7 @@ final class SqliteDialect extends Dialect {
      */
     private final Map<SQLiteConnection, Map<String, PreparedStatement>> configured = new HashMap<>();
 
-    private volatile ReentrantLock writeLock = new ReentrantLock(true);
+    private volatile WriteTurn writeLock = new WriteTurn();
     private volatile String databaseFile = "";
 
     SqliteDialect(StoreSettings settings, TableNames tables) {
@@ -161,7 +161,7 @@ final class SqliteDialect extends Dialect {
                         + "a file (or InMemoryEventStore for tests)");
             }
             databaseFile = canonical(file);
-            writeLock = WRITE_LOCKS.computeIfAbsent(databaseFile, k -> new ReentrantLock(true));
+            writeLock = WRITE_LOCKS.computeIfAbsent(databaseFile, k -> new WriteTurn());
             String journal = queryString(st, "PRAGMA journal_mode");
             if (!"wal".equalsIgnoreCase(journal) && mode != OpenMode.READ_ONLY) {
                 journal = queryString(st, "PRAGMA journal_mode = WAL");
@@ -309,7 +309,7 @@ final class SqliteDialect extends Dialect {
      * @throws InterruptedWaitException when the thread is interrupted while it waits
      */
     private ReentrantLock takeWriteLock() {
-        ReentrantLock lock = writeLock;
+        WriteTurn lock = writeLock;
         if (lock.isHeldByCurrentThread()) {
             // A second transaction of this thread would wait for its own first one.
             throw new IllegalStateException("this thread is writing to " + databaseFile
@@ -318,21 +318,58 @@ final class SqliteDialect extends Dialect {
                     + "where its writes join the batch's transaction");
         }
         if (lock.tryLock()) { // free: taken even with the interrupt flag set
-            return lock;
+            return lock.taken();
         }
         long millis = settings().busyTimeout().toMillis();
         try {
             if (lock.tryLock(millis, TimeUnit.MILLISECONDS)) {
-                return lock;
+                return lock.taken();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedWaitException("interrupted while waiting to write to " + databaseFile, e);
         }
         throw new EventStoreException("waited " + millis + " ms (the busy timeout) for this process's turn to "
-                + "write to " + databaseFile + ": the writers ahead took longer (another process may hold "
-                + "the database, or a projection's apply waits for this write: it must append on the "
-                + "thread that calls apply, where its writes join the batch); nothing was written");
+                + "write to " + databaseFile + ": " + lock.holder() + "; nothing was written");
+    }
+
+    /**
+     * The fair lock that gives this process's writers their turn, and who holds it, for the
+     * message of a writer that waited too long.
+     */
+    private static final class WriteTurn extends ReentrantLock {
+        private static final long serialVersionUID = 1L;
+
+        private volatile long since;
+
+        WriteTurn() {
+            super(true);
+        }
+
+        /** Called by the thread that just took the lock. */
+        WriteTurn taken() {
+            since = System.nanoTime();
+            return this;
+        }
+
+        /** Who holds the turn now, and what that may mean. */
+        String holder() {
+            Thread owner = getOwner();
+            if (owner == null) {
+                return "the writers ahead took longer (another process may hold the database)";
+            }
+            long heldMillis = (System.nanoTime() - since) / 1_000_000;
+            String name = owner.getName();
+            String prefix = "annals-projection-";
+            if (name.startsWith(prefix)) {
+                return "a batch of projection " + name.substring(prefix.length()) + " has held the turn for "
+                        + heldMillis + " ms (a batch writes in one transaction: keep batches short, or "
+                        + "raise the busy timeout; if its apply waits for this write, append on the thread "
+                        + "that calls apply, where the append joins the batch)";
+            }
+            return "thread '" + name + "' has held the turn for " + heldMillis + " ms (another process may "
+                    + "hold the database too)";
+        }
     }
 
     @Override

@@ -4,6 +4,7 @@ import static io.annals.eventstore.tck.ProjectionRunnerContract.CODEC;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.ReadHorizon;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.projection.ProjectionRunner;
 import io.annals.eventstore.projection.ProjectionStatus;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
@@ -136,6 +138,34 @@ class PostgresReactionTest extends ReactionContract {
                 .singleElement()
                 .satisfies(m -> assertThat(m).contains("waited 300 ms").contains("must append on its own thread"));
         assertThat(amounts(store, "shared")).containsExactly(10L);
+    }
+
+    @Test
+    @Timeout(60)
+    void a_batch_that_appends_is_named_as_what_holds_readers_back() throws Exception {
+        JdbcEventStore store = closeLater(newStore());
+        deposit(store, "acct-1", 10);
+        CountDownLatch appended = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        SqlProjection<Deposited> manager = reacting("holding", true, (c, e) -> {
+            store.append("reaction", ExpectedVersion.noStream(), List.of(CODEC.encode(e.event())));
+            appended.countDown();
+            release.await();
+        });
+        try (ProjectionRunner runner = ProjectionRunner.builder(store)
+                .add(store.projectors().sql(manager, CODEC))
+                .build()) {
+            Thread batch = new Thread(runner::catchUp);
+            batch.start();
+            appended.await();
+            ReadHorizon horizon = store.readHorizon();
+            release.countDown();
+            batch.join();
+
+            assertThat(horizon.heldBy())
+                    .hasValueSatisfying(h -> assertThat(h.description()).contains("'annals projection holding'"));
+        }
+        assertThat(store.readHorizon().heldBy()).isEmpty();
     }
 
     private static List<RecordedEvent> readAllAfter(JdbcEventStore store, long after) {

@@ -68,6 +68,7 @@ class PostgresReadHorizonTest {
                             .hasValueSatisfying(a -> assertThat(a).isGreaterThanOrEqualTo(Duration.ofMillis(50)));
                 });
                 assertThat(held.position()).isLessThanOrEqualTo(append(store, 2).position());
+                appending.rollback(); // answered once the lock is gone (closing is not)
             }
 
             assertThat(store.readHorizon().heldBy()).as("once it ends").isEmpty();
@@ -123,6 +124,7 @@ class PostgresReadHorizonTest {
                         .satisfies(m -> assertThat(m).contains("session " + pid).contains("stuck-appender"));
                 assertThat(status.heldBy())
                         .hasValueSatisfying(h -> assertThat(h.pid()).hasValue(pid));
+                appending.rollback(); // answered once the lock is gone (closing is not)
             }
             assertThat(runner.status("totals").heldBy()).isEmpty();
         } finally {

@@ -2,7 +2,9 @@ package io.annals.eventstore.jdbc;
 
 import static io.annals.eventstore.tck.ProjectionRunnerContract.CODEC;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.projection.ProjectionRunner;
 import io.annals.eventstore.projection.ProjectionStatus;
@@ -10,6 +12,7 @@ import io.annals.eventstore.tck.ProjectionRunnerContract.Deposited;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -76,5 +79,35 @@ class SqliteReactionTest extends ReactionContract {
                             m -> assertThat(m).contains("writing to").contains("already"));
             assertThat(store.currentVersion("x")).isZero();
         }
+    }
+
+    @Test
+    @Timeout(60)
+    void a_write_waiting_behind_a_long_batch_is_told_which_projection_holds_the_turn() throws Exception {
+        String url = "jdbc:sqlite:" + dir.resolve("slow.db");
+        JdbcEventStore store = closeLater(
+                JdbcEventStore.builder(url).busyTimeout(Duration.ofMillis(300)).open());
+        deposit(store, "acct-1", 10);
+        CountDownLatch inBatch = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        SqlProjection<Deposited> slow = reacting("slow-one", false, (c, e) -> {
+            inBatch.countDown();
+            release.await();
+        });
+        try (ProjectionRunner runner = ProjectionRunner.builder(store)
+                .add(store.projectors().sql(slow, CODEC))
+                .build()) {
+            Thread batch = new Thread(runner::catchUp);
+            batch.start();
+            inBatch.await();
+
+            assertThatThrownBy(() -> deposit(store, "acct-2", 1))
+                    .isInstanceOf(EventStoreException.class)
+                    .hasMessageContaining("a batch of projection slow-one has held the turn for")
+                    .hasMessageContaining("nothing was written");
+            release.countDown();
+            batch.join();
+        }
+        assertThat(store.currentVersion("acct-2")).isZero();
     }
 }
