@@ -99,7 +99,10 @@ COALESCE((SELECT e.position % {index_scale} FROM {events} e
 -- First in the transaction of a projection batch that may append: a reader's horizon counts
 -- the transactions that hold this lock, and this one gets its transaction id (moving its
 -- checkpoint) before its first INSERT would take the lock. Taken first, the lock is held before
--- the id exists, as in an append's own transaction.
+-- the id exists, as in an append's own transaction. Read committed whatever the session's
+-- default: an any() append that lost a race for a version goes again on what committed since,
+-- which a repeatable-read snapshot would never show. Two statements, sent in one round trip.
+SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
 LOCK TABLE {events} IN ROW EXCLUSIVE MODE
 
 -- name: name-batch
@@ -139,9 +142,12 @@ WHERE stream_id = ? AND version >= ? ORDER BY version LIMIT ?
 -- numeric and capped, so that ids past 2^43 (where appends are refused) cannot wrap it around.
 -- The sessions are looked up one by one (pg_stat_get_activity(pid), what pg_stat_activity shows):
 -- the view reads every session of the server, which made the statement half again as slow with
--- 70 idle sessions open. Then, for people: whether a transaction the horizon cannot see holds it (blind), and the
--- transaction id (low 32 bits), session, age in microseconds and description of the oldest
--- append still running (it may have begun after the snapshot: it holds back the next reads).
+-- 70 idle sessions open. Read inside a projection batch that appended (its transaction has an
+-- id), the horizon takes in the batch's own events when no older append is in flight: its own id
+-- is never in its own snapshot's running list, and later ones write above its positions. Then,
+-- for people: whether a transaction the horizon cannot see holds it (blind), and the transaction
+-- id (low 32 bits), session, age in microseconds and description of the oldest append still
+-- running (it may have begun after the snapshot: it holds back the next reads).
 WITH writers AS (
     SELECT a.backend_xid::text::bigint AS xid, a.query = '<insufficient privilege>' AS hidden,
            pg_catalog.age(a.backend_xid) AS xid_age, a.pid, a.xact_start AS since,
@@ -168,19 +174,24 @@ WITH writers AS (
     WHERE NOT snap.blind AND w.xid IS NOT NULL
     ORDER BY w.xid_age DESC
     LIMIT 1
+), horizon AS (
+    SELECT CASE
+               WHEN blind THEN pg_snapshot_xmin(s)::text::numeric
+               ELSE COALESCE((SELECT min(x::text::numeric) FROM pg_snapshot_xip(s) AS x
+                              WHERE (x::text::bigint & 4294967295) IN (SELECT xid FROM writers)),
+                             pg_snapshot_xmax(s)::text::numeric)
+           END AS h,
+           pg_current_xact_id_if_assigned()::text::numeric AS own
+    FROM snap
 )
-SELECT LEAST(((CASE
-            WHEN blind THEN pg_snapshot_xmin(s)::text::numeric
-            ELSE COALESCE((SELECT min(x::text::numeric) FROM pg_snapshot_xip(s) AS x
-                           WHERE (x::text::bigint & 4294967295) IN (SELECT xid FROM writers)),
-                          pg_snapshot_xmax(s)::text::numeric)
-        END + (SELECT xid_offset FROM {log})) * {index_scale}), 9223372036854775807)::bigint,
+SELECT LEAST(((CASE WHEN own IS NOT NULL AND h >= own THEN own + 1 ELSE h END
+               + (SELECT xid_offset FROM {log})) * {index_scale}), 9223372036854775807)::bigint,
        blind AND pg_snapshot_xmin(s) <> pg_snapshot_xmax(s),
        (SELECT xid FROM holder)::bigint,
        (SELECT pid FROM holder),
        (SELECT (extract(epoch FROM clock_timestamp() - since) * 1000000)::bigint FROM holder),
        (SELECT who FROM holder)
-FROM snap
+FROM snap, horizon
 
 -- name: read-all
 -- 1 after this position, 2 below the horizon (read-horizon), 3 at most this many

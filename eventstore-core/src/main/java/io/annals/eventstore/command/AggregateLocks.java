@@ -1,6 +1,7 @@
 package io.annals.eventstore.command;
 
 import io.annals.eventstore.InterruptedWaitException;
+import io.annals.eventstore.internal.WriteScope;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -21,7 +22,11 @@ final class AggregateLocks {
 
     /**
      * Runs {@code work} in {@code aggregateId}'s turn. An uncontended turn is taken even with
-     * the thread's interrupt flag set; a thread interrupted while it waits gives up.
+     * the thread's interrupt flag set; a thread interrupted while it waits gives up. A thread
+     * that holds a write transaction others may wait for ({@link WriteScope}: a projection batch
+     * handling commands) never waits: the holder of the turn may be waiting for that transaction.
+     * It then runs {@code work} without the turn, and optimistic concurrency settles which of
+     * the two goes first (the turn only spares threads of one process each other's retries).
      *
      * @throws InterruptedWaitException if interrupted while waiting; {@code work} did not run
      */
@@ -33,6 +38,13 @@ final class AggregateLocks {
         });
         try {
             if (!gate.lock.tryLock()) {
+                if (WriteScope.held()) {
+                    try {
+                        return work.get();
+                    } finally {
+                        release(aggregateId);
+                    }
+                }
                 gate.lock.lockInterruptibly();
             }
         } catch (InterruptedException e) {

@@ -122,8 +122,10 @@ final class Appender {
                                 return readResult(ps);
                             }));
                 } catch (SQLException e) {
-                    if (dialect.isRetryableConflict(e) && System.nanoTime() < deadline) {
-                        // wrote nothing; under serializable sessions these come in crowds
+                    if (dialect.isRetryableConflict(e) && !inBatch && System.nanoTime() < deadline) {
+                        // wrote nothing; under serializable sessions these come in crowds. Not in a
+                        // projection batch: a deadlock there involves the locks of its earlier
+                        // statements, which a retry keeps; the batch fails and is applied again.
                         if (attempt > 3) {
                             pause(attempt);
                         }

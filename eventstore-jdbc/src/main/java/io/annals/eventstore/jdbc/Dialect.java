@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.ReadHorizon;
 import io.annals.eventstore.ReadOnlyStoreException;
+import io.annals.eventstore.internal.WriteScope;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -217,9 +218,11 @@ abstract class Dialect {
                 lockForAppends(c, projection);
             }
             batch.set(new BatchTransaction(projection, appends, c));
+            boolean before = WriteScope.begin();
             try {
                 return work.run(c);
             } finally {
+                WriteScope.end(before);
                 batch.remove();
             }
         });

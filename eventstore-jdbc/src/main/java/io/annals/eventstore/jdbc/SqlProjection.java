@@ -21,7 +21,10 @@ import java.sql.SQLException;
  * {@link #appendsEvents()}. Its appends through the same store, made on the thread that calls
  * {@code apply}, then join the batch's transaction: they commit with the checkpoint, so each
  * reaction is stored exactly once, and an append that fails (a version conflict the projection
- * catches) undoes only itself. The store's reads on that thread see the batch's own appends.
+ * catches) undoes only itself. The store's reads on that thread see the batch's own appends
+ * ({@code readAll} on PostgreSQL once no older append is still in flight: it stops below one, as
+ * every reader of the log does). A command handler may be shared with the rest of the
+ * application.
  *
  * @param <E> the events it reads; events of types its codec does not know are skipped
  */
