@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 class InMemoryProjectionRunnerTest extends ProjectionRunnerContract {
@@ -35,80 +36,54 @@ class InMemoryProjectionRunnerTest extends ProjectionRunnerContract {
 
     @Override
     protected EventStore reopen(EventStore store) {
-        return new EventStore() {
-            @Override
-            public AppendResult append(String streamId, ExpectedVersion expected, java.util.List<EventData> events) {
-                return store.append(streamId, expected, events);
-            }
-
-            @Override
-            public java.util.List<RecordedEvent> readStream(String streamId, long fromVersion, int maxCount) {
-                return store.readStream(streamId, fromVersion, maxCount);
-            }
-
-            @Override
-            public java.util.List<RecordedEvent> readAll(long afterPosition, int maxCount) {
-                return store.readAll(afterPosition, maxCount);
-            }
-
-            @Override
-            public long currentVersion(String streamId) {
-                return store.currentVersion(streamId);
-            }
-
-            @Override
-            public void close() {}
-        };
+        return new View(store, ReadHorizon::endOfLog);
     }
 
-    /** A store whose horizon is held by {@code holder}, or fails to answer when it is null. */
-    private static EventStore heldBy(EventStore store, ReadHorizon.Holder holder) {
-        return new EventStore() {
-            @Override
-            public AppendResult append(String streamId, ExpectedVersion expected, java.util.List<EventData> events) {
-                return store.append(streamId, expected, events);
-            }
+    /** Another view of a store, as a second process would have, with a horizon of its own. */
+    private record View(EventStore store, Supplier<ReadHorizon> horizon) implements EventStore {
+        @Override
+        public AppendResult append(String streamId, ExpectedVersion expected, java.util.List<EventData> events) {
+            return store.append(streamId, expected, events);
+        }
 
-            @Override
-            public java.util.List<RecordedEvent> readStream(String streamId, long fromVersion, int maxCount) {
-                return store.readStream(streamId, fromVersion, maxCount);
-            }
+        @Override
+        public java.util.List<RecordedEvent> readStream(String streamId, long fromVersion, int maxCount) {
+            return store.readStream(streamId, fromVersion, maxCount);
+        }
 
-            @Override
-            public java.util.List<RecordedEvent> readAll(long afterPosition, int maxCount) {
-                return store.readAll(afterPosition, maxCount);
-            }
+        @Override
+        public java.util.List<RecordedEvent> readAll(long afterPosition, int maxCount) {
+            return store.readAll(afterPosition, maxCount);
+        }
 
-            @Override
-            public long currentVersion(String streamId) {
-                return store.currentVersion(streamId);
-            }
+        @Override
+        public long currentVersion(String streamId) {
+            return store.currentVersion(streamId);
+        }
 
-            @Override
-            public ReadHorizon readHorizon() {
-                if (holder == null) {
-                    throw new EventStoreException("the server is gone");
-                }
-                return new ReadHorizon(42, Optional.of(holder));
-            }
+        @Override
+        public ReadHorizon readHorizon() {
+            return horizon.get();
+        }
 
-            @Override
-            public void close() {}
-        };
+        @Override
+        public void close() {}
     }
 
     @Test
     void statuses_carry_what_holds_the_store_s_readers_back_and_survive_a_store_that_cannot_say() {
         ReadHorizon.Holder holder = new ReadHorizon.Holder(
                 OptionalLong.of(7), Optional.of(Duration.ofSeconds(3)), "session 7 (application 'batch', active)");
-        EventStore held = heldBy(new InMemoryEventStore(), holder);
+        EventStore held = new View(new InMemoryEventStore(), () -> new ReadHorizon(42, Optional.of(holder)));
         try (ProjectionRunner runner = ProjectionRunner.builder(held)
                 .add(keyed(held, new Totals("totals")))
                 .build()) {
             assertThat(runner.status("totals").heldBy()).contains(holder);
             assertThat(runner.statuses()).extracting(ProjectionStatus::heldBy).containsExactly(Optional.of(holder));
         }
-        EventStore mute = heldBy(new InMemoryEventStore(), null);
+        EventStore mute = new View(new InMemoryEventStore(), () -> {
+            throw new EventStoreException("the server is gone");
+        });
         try (ProjectionRunner runner = ProjectionRunner.builder(mute)
                 .add(keyed(mute, new Totals("other")))
                 .build()) {

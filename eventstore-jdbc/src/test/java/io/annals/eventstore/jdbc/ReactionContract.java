@@ -94,6 +94,11 @@ abstract class ReactionContract {
 
     /** A process manager over the deposits of streams {@code acct-*}. */
     static SqlProjection<Deposited> reacting(String name, boolean declares, Reaction reaction) {
+        return reacting(name, "acct-", declares, reaction);
+    }
+
+    /** A process manager over the deposits of the streams whose id starts with {@code prefix}. */
+    static SqlProjection<Deposited> reacting(String name, String prefix, boolean declares, Reaction reaction) {
         return new SqlProjection<>() {
             @Override
             public String name() {
@@ -102,7 +107,7 @@ abstract class ReactionContract {
 
             @Override
             public void apply(Connection c, Envelope<Deposited> e) throws SQLException {
-                if (!e.recorded().streamId().startsWith("acct-")) {
+                if (!e.recorded().streamId().startsWith(prefix)) {
                     return;
                 }
                 try {
@@ -129,7 +134,7 @@ abstract class ReactionContract {
     }
 
     static List<Long> amounts(JdbcEventStore store, String stream) {
-        return store.readStream(stream, 1, 10_000).stream()
+        return store.readStream(stream, 1, 100_000).stream()
                 .map(r -> CODEC.decode(r).event().amount())
                 .toList();
     }

@@ -19,8 +19,6 @@ import io.annals.eventstore.snapshot.SnapshotPolicy;
 import io.annals.eventstore.snapshot.SnapshotSettings;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Deposited;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -70,40 +68,9 @@ abstract class ReactionRaceContract {
         }
     }
 
-    interface Reaction {
-        void react(Connection c, Envelope<Deposited> e) throws Exception;
-    }
-
     /** A projection that reacts to the deposits of the streams whose id starts with {@code prefix}. */
-    static SqlProjection<Deposited> on(String name, String prefix, Reaction reaction) {
-        return new SqlProjection<>() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public void apply(Connection c, Envelope<Deposited> e) throws SQLException {
-                if (!e.recorded().streamId().startsWith(prefix)) {
-                    return;
-                }
-                try {
-                    reaction.react(c, e);
-                } catch (SQLException | RuntimeException ex) {
-                    throw ex;
-                } catch (Exception ex) {
-                    throw new IllegalStateException(ex);
-                }
-            }
-
-            @Override
-            public void reset(Connection c) {}
-
-            @Override
-            public boolean appendsEvents() {
-                return true;
-            }
-        };
+    static SqlProjection<Deposited> on(String name, String prefix, ReactionContract.Reaction reaction) {
+        return ReactionContract.reacting(name, prefix, true, reaction);
     }
 
     static EventData deposit(long amount) {
@@ -117,26 +84,15 @@ abstract class ReactionRaceContract {
     }
 
     static List<Long> amounts(JdbcEventStore store, String stream) {
-        return store.readStream(stream, 1, 100_000).stream()
-                .map(r -> CODEC.decode(r).event().amount())
-                .toList();
+        return ReactionContract.amounts(store, stream);
     }
 
     static List<RecordedEvent> readAll(JdbcEventStore store) {
-        List<RecordedEvent> all = new ArrayList<>();
-        long after = 0;
-        while (true) {
-            List<RecordedEvent> page = store.readAll(after, 1000);
-            if (page.isEmpty()) {
-                return all;
-            }
-            all.addAll(page);
-            after = page.get(page.size() - 1).position();
-        }
+        return ReactionContract.readAll(store);
     }
 
     static List<Long> positions(List<RecordedEvent> events) {
-        return events.stream().map(RecordedEvent::position).toList();
+        return ReactionContract.positions(events);
     }
 
     /** Reads the log from the start, page by page, until {@code done} and an empty page. */
