@@ -22,14 +22,12 @@ final class BatchTransaction {
 
     private final String projection;
     private final boolean appends;
-    private final Connection connection;
     private final Connection shared;
     private long appended;
 
     BatchTransaction(String projection, boolean appends, Connection connection) {
         this.projection = projection;
         this.appends = appends;
-        this.connection = connection;
         this.shared = (Connection) Proxy.newProxyInstance(
                 BatchTransaction.class.getClassLoader(), new Class<?>[] {Connection.class}, new Shared(connection));
     }

@@ -1,5 +1,8 @@
 package io.annals.eventstore.jdbc;
 
+import static io.annals.eventstore.jdbc.ReactionContract.amounts;
+import static io.annals.eventstore.jdbc.ReactionContract.positions;
+import static io.annals.eventstore.jdbc.ReactionContract.readAll;
 import static io.annals.eventstore.tck.ProjectionRunnerContract.CODEC;
 import static org.assertj.core.api.Assertions.assertThat;
 

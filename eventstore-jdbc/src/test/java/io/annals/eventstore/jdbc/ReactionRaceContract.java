@@ -1,5 +1,8 @@
 package io.annals.eventstore.jdbc;
 
+import static io.annals.eventstore.jdbc.ReactionContract.amounts;
+import static io.annals.eventstore.jdbc.ReactionContract.positions;
+import static io.annals.eventstore.jdbc.ReactionContract.readAll;
 import static io.annals.eventstore.tck.ProjectionRunnerContract.CODEC;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -81,18 +84,6 @@ abstract class ReactionRaceContract {
     static EventData keyed(Envelope<Deposited> cause, String salt, long amount) {
         UUID id = UUID.nameUUIDFromBytes((cause.recorded().eventId() + "/" + salt).getBytes(StandardCharsets.UTF_8));
         return new EventData(id, "Deposited", "{\"amount\":" + amount + "}", Map.of());
-    }
-
-    static List<Long> amounts(JdbcEventStore store, String stream) {
-        return ReactionContract.amounts(store, stream);
-    }
-
-    static List<RecordedEvent> readAll(JdbcEventStore store) {
-        return ReactionContract.readAll(store);
-    }
-
-    static List<Long> positions(List<RecordedEvent> events) {
-        return ReactionContract.positions(events);
     }
 
     /** Reads the log from the start, page by page, until {@code done} and an empty page. */

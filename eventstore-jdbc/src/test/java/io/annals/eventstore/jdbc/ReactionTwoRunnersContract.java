@@ -70,7 +70,7 @@ abstract class ReactionTwoRunnersContract {
                     assertThat(runner.catchUp().get(0).lastError()).isEmpty();
                 }
                 List<RecordedEvent> tailed = tailer.finish();
-                List<RecordedEvent> all = ReactionRaceContract.readAll(store);
+                List<RecordedEvent> all = ReactionContract.readAll(store);
                 List<RecordedEvent> acct = all.stream()
                         .filter(r -> r.streamId().startsWith("acct-"))
                         .toList();
@@ -89,10 +89,10 @@ abstract class ReactionTwoRunnersContract {
                 assertThat(echoesPerCause.keySet())
                         .containsExactlyInAnyOrderElementsOf(
                                 acct.stream().map(r -> r.eventId().toString()).toList());
-                assertThat(ReactionRaceContract.positions(all)).isSorted().doesNotHaveDuplicates();
-                assertThat(ReactionRaceContract.positions(tailed))
+                assertThat(ReactionContract.positions(all)).isSorted().doesNotHaveDuplicates();
+                assertThat(ReactionContract.positions(tailed))
                         .as("what a tailing reader saw")
-                        .isEqualTo(ReactionRaceContract.positions(all));
+                        .isEqualTo(ReactionContract.positions(all));
             } finally {
                 for (ChildJvm c : children) {
                     if (c != null) {
@@ -104,7 +104,7 @@ abstract class ReactionTwoRunnersContract {
     }
 
     private static long countEchoes(JdbcEventStore store) {
-        return ReactionRaceContract.readAll(store).stream()
+        return ReactionContract.readAll(store).stream()
                 .filter(r -> r.streamId().startsWith("echo-"))
                 .count();
     }
