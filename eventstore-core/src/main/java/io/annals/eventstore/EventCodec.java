@@ -1,16 +1,31 @@
 package io.annals.eventstore;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * Turns domain events into stored {@link EventData} and back. This is the seam that keeps JSON
  * libraries out of the core: {@code eventstore-jdbc} has a Jackson implementation with an
- * explicit registry of type names.
+ * explicit registry of type names, schema versions, upcasters, aliases and retired types.
  *
  * <p>An implementation must never load a class named by stored data: type names map to classes
  * through a registry fixed in code.
  *
+ * <p><b>Schema versions.</b> Every stored event has a schema version: the version of its JSON
+ * shape, 1 unless the codec says otherwise. A version other than 1 is written under the reserved
+ * metadata key {@link #SCHEMA_VERSION_KEY}; an event without it is at version 1, so events stored
+ * before versions existed need no change. {@link #decode} reads the version back and hands it to
+ * {@link #fromJson(String, int, String)}, which brings older shapes up to date (upcasting).
+ *
  * @param <E> the events it handles
  */
 public interface EventCodec<E extends Event> {
+
+    /**
+     * The metadata key holding an event's schema version, as a decimal number, when it is not 1.
+     * Metadata keys beginning with {@code $} are reserved for the library.
+     */
+    String SCHEMA_VERSION_KEY = "$schemaVersion";
 
     /**
      * The stored type name of {@code event}.
@@ -20,41 +35,124 @@ public interface EventCodec<E extends Event> {
     String typeName(E event);
 
     /**
-     * The event as one JSON object.
+     * The schema version {@code event} is written at. The default is 1.
+     *
+     * @throws IllegalArgumentException if the event's class is not registered
+     */
+    default int schemaVersion(E event) {
+        return 1;
+    }
+
+    /**
+     * The event as one JSON object, in the shape of its current schema version.
      *
      * @throws IllegalArgumentException if it cannot be serialised
      */
     String toJson(E event);
 
     /**
-     * The event stored as {@code json} under {@code typeName}.
+     * The event stored as {@code json} under {@code typeName} at schema version 1.
      *
      * @throws IllegalArgumentException if the type is unknown or the JSON does not fit its class
      */
     E fromJson(String typeName, String json);
 
     /**
+     * The event stored as {@code json} under {@code typeName} at {@code schemaVersion}, brought
+     * up to the shape its class reads. The default reads version 1 only.
+     *
+     * @throws IllegalArgumentException if the type is unknown, the version cannot be read, or the
+     *     JSON does not fit its class
+     */
+    default E fromJson(String typeName, int schemaVersion, String json) {
+        if (schemaVersion != 1) {
+            throw new IllegalArgumentException("this codec reads events of type " + typeName
+                    + " at schema version 1 only; this one is at version " + schemaVersion);
+        }
+        return fromJson(typeName, json);
+    }
+
+    /**
      * Whether {@link #fromJson} can read events stored under {@code typeName}. Projections skip
-     * the events of other types in the global log. The default says yes to every type.
+     * the events of other types in the global log, and of retired types. The default says yes to
+     * every type.
      */
     default boolean knows(String typeName) {
         return true;
     }
 
+    /**
+     * Whether {@code typeName} was retired: its events stay in the log, and every reader that
+     * goes through this codec skips them on purpose (the command loop, projections). A type
+     * neither known nor retired fails an aggregate's load instead: it is never dropped silently.
+     * The default says no.
+     */
+    default boolean isRetired(String typeName) {
+        return false;
+    }
+
     /** The event as data to append, with a new event id. */
     default EventData encode(E event) {
-        return EventData.of(typeName(event), toJson(event));
+        return encode(event, Map.of());
     }
 
     /**
-     * Decodes a stored event.
+     * The event as data to append, with a new event id and {@code metadata} (its schema version
+     * added when it is not 1).
+     *
+     * @throws IllegalArgumentException if a metadata key begins with {@code $} (reserved)
+     */
+    default EventData encode(E event, Map<String, String> metadata) {
+        for (String key : metadata.keySet()) {
+            if (key.startsWith("$")) {
+                throw new IllegalArgumentException(
+                        "metadata key '" + key + "' begins with $, which is reserved for the library");
+            }
+        }
+        int version = schemaVersion(event);
+        if (version == 1) {
+            return EventData.of(typeName(event), toJson(event), metadata);
+        }
+        Map<String, String> withVersion = new LinkedHashMap<>(metadata);
+        withVersion.put(SCHEMA_VERSION_KEY, Integer.toString(version));
+        return EventData.of(typeName(event), toJson(event), withVersion);
+    }
+
+    /**
+     * The schema version {@code recorded} was stored at: its {@link #SCHEMA_VERSION_KEY}, or 1.
+     *
+     * @throws IllegalArgumentException if the key holds anything but a positive whole number
+     */
+    static int schemaVersion(RecordedEvent recorded) {
+        String stored = recorded.metadata().get(SCHEMA_VERSION_KEY);
+        if (stored == null) {
+            return 1;
+        }
+        try {
+            int version = Integer.parseInt(stored);
+            if (version >= 1) {
+                return version;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException(
+                "metadata " + SCHEMA_VERSION_KEY + " must be a positive whole number, was '" + stored + "'");
+    }
+
+    /**
+     * Decodes a stored event, upcasting it from the schema version it was stored at.
      *
      * @throws EventStoreException naming the stream, version and position of an event that cannot
-     *     be decoded (unknown type, JSON that does not fit)
+     *     be decoded (unknown or retired type, a version that cannot be read, JSON that does not
+     *     fit)
      */
     default Envelope<E> decode(RecordedEvent recorded) {
         try {
-            return new Envelope<>(fromJson(recorded.type(), recorded.json()), recorded);
+            if (isRetired(recorded.type())) {
+                throw new IllegalArgumentException("the type is retired: readers skip its events (see isRetired)");
+            }
+            return new Envelope<>(fromJson(recorded.type(), schemaVersion(recorded), recorded.json()), recorded);
         } catch (RuntimeException e) {
             throw new EventStoreException(
                     "cannot decode event " + recorded.eventId() + " of type "

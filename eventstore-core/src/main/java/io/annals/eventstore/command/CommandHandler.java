@@ -153,10 +153,7 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
             }
             List<EventData> data = new ArrayList<>(events.size());
             for (E e : events) {
-                data.add(
-                        metadata.isEmpty()
-                                ? codec.encode(e)
-                                : EventData.of(codec.typeName(e), codec.toJson(e), metadata));
+                data.add(codec.encode(e, metadata));
             }
             AppendResult appended;
             try {
@@ -206,7 +203,9 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
         while (true) {
             List<RecordedEvent> page = store.readStream(streamId, v + 1, PAGE_SIZE);
             for (RecordedEvent r : page) {
-                s = aggregate.evolve(s, codec.decode(r).event());
+                if (!codec.isRetired(r.type())) {
+                    s = aggregate.evolve(s, codec.decode(r).event());
+                }
                 v = r.version();
             }
             if (page.size() < PAGE_SIZE) {
@@ -256,7 +255,9 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
         S s = state;
         try {
             for (RecordedEvent r : page.subList(1, page.size())) {
-                s = aggregate.evolve(s, codec.decode(r).event());
+                if (!codec.isRetired(r.type())) {
+                    s = aggregate.evolve(s, codec.decode(r).event());
+                }
             }
         } catch (EventStoreException e) {
             throw e; // an event that cannot be decoded fails a replay the same way

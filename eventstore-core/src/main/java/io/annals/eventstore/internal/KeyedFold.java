@@ -39,7 +39,7 @@ public final class KeyedFold {
         List<Envelope<E>> envelopes = new ArrayList<>(events.size());
         List<K> keys = new ArrayList<>(events.size());
         for (RecordedEvent r : events) {
-            if (!codec.knows(r.type())) {
+            if (!codec.knows(r.type()) || codec.isRetired(r.type())) {
                 continue;
             }
             try {

@@ -8,16 +8,24 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.annals.eventstore.AppendLimits;
 import io.annals.eventstore.Event;
 import io.annals.eventstore.EventCodec;
 import io.annals.eventstore.internal.JsonValidator;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 
 /**
  * An {@link EventCodec} on Jackson with an explicit registry: each event class is registered under
@@ -28,9 +36,20 @@ import java.util.Objects;
  * <pre>{@code
  * EventCodec<ProductEvent> codec = JacksonEventCodec.builder(ProductEvent.class)
  *         .register("ProductCreated", ProductCreated.class)
- *         .register("PriceChanged", PriceChanged.class)
+ *         .register("PriceChanged", PriceChanged.class, 2)      // written at schema version 2
+ *         .upcast("PriceChanged", 1, v1 -> v1.put("currency", "EUR"))
+ *         .alias("PriceUpdated", "PriceChanged")                 // its name before a rename
+ *         .retire("ProductViewed")                               // no longer read: skipped
  *         .build();
  * }</pre>
+ *
+ * <p><b>Changing events.</b> A class is written at the schema version it is registered with
+ * (default 1). An event stored at an older version is read through the upcasters of its type, one
+ * step at a time, each a pure function on the JSON tree, up to the version of the class; the
+ * stored bytes never change. Events at the class's version are read directly, with no tree in
+ * between. {@link Builder#build()} refuses a chain with a gap, and an alias or upcaster that
+ * points at no type, so a mistake shows when the codec is built, not on the first old event.
+ * See the chapter "Changing events" in the docs.
  *
  * <p>Records work as they are. The default mapper ({@link #defaultObjectMapper()}) reads floating
  * point numbers as {@code BigDecimal}, writes {@code BigDecimal} without exponent, and ignores
@@ -41,15 +60,24 @@ import java.util.Objects;
 public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
 
     private final ObjectMapper mapper;
-    private final Map<String, Class<? extends E>> byName;
-    private final Map<Class<?>, String> byClass;
+    /** Every name events may be stored under (current names and aliases) to its type. */
+    private final Map<String, Registered<E>> byName;
 
-    private JacksonEventCodec(Builder<E> b) {
+    private final Map<Class<?>, Registered<E>> byClass;
+    private final Set<String> retired;
+
+    /**
+     * One registered class: its current name, the version it is written at, and the upcasters
+     * from each older version (index 0 from version 1).
+     */
+    private record Registered<E>(
+            String name, Class<? extends E> type, int version, List<UnaryOperator<ObjectNode>> upcasters) {}
+
+    private JacksonEventCodec(Builder<E> b, Map<String, Registered<E>> byName, Map<Class<?>, Registered<E>> byClass) {
         this.mapper = b.mapper;
-        this.byName = Map.copyOf(b.byName);
-        Map<Class<?>, String> classes = new LinkedHashMap<>();
-        b.byName.forEach((name, type) -> classes.put(type, name));
-        this.byClass = Map.copyOf(classes);
+        this.byName = Map.copyOf(byName);
+        this.byClass = Map.copyOf(byClass);
+        this.retired = Set.copyOf(b.retired);
     }
 
     /** Starts a registry for events of {@code baseType} (usually a sealed interface). */
@@ -91,19 +119,58 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
 
     @Override
     public String typeName(E event) {
-        Objects.requireNonNull(event, "event");
-        String name = byClass.get(event.getClass());
-        if (name == null) {
-            throw new IllegalArgumentException("event class " + event.getClass().getName()
-                    + " is not registered with the codec (registered: " + byName.keySet() + ")");
-        }
-        return name;
+        return registered(event).name();
     }
 
-    /** Whether {@code typeName} is registered. */
+    @Override
+    public int schemaVersion(E event) {
+        return registered(event).version();
+    }
+
+    private Registered<E> registered(E event) {
+        Objects.requireNonNull(event, "event");
+        Registered<E> r = byClass.get(event.getClass());
+        if (r == null) {
+            throw new IllegalArgumentException("event class " + event.getClass().getName()
+                    + " is not registered with the codec (registered: " + names() + ")");
+        }
+        return r;
+    }
+
+    private List<String> names() {
+        return byClass.values().stream().map(Registered::name).sorted().toList();
+    }
+
+    /** Whether events stored under {@code typeName} are read: a registered name or an alias. */
     @Override
     public boolean knows(String typeName) {
         return byName.containsKey(typeName);
+    }
+
+    /** Whether {@code typeName} was retired with {@link Builder#retire}. */
+    @Override
+    public boolean isRetired(String typeName) {
+        return retired.contains(typeName);
+    }
+
+    /**
+     * The names events of {@code typeName}'s class may be stored under: the name itself and its
+     * aliases, to find every event of a type, old ones included.
+     *
+     * @throws IllegalArgumentException if {@code typeName} is neither registered nor an alias
+     */
+    public Set<String> storedNames(String typeName) {
+        Registered<E> r = byName.get(typeName);
+        if (r == null) {
+            throw new IllegalArgumentException(unknown(typeName));
+        }
+        Set<String> names = new TreeSet<>();
+        byName.forEach((name, other) -> {
+            if (other == r) {
+                names.add(name);
+            }
+        });
+        return Collections.unmodifiableSet(names);
     }
 
     @Override
@@ -124,23 +191,68 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
 
     @Override
     public E fromJson(String typeName, String json) {
-        Class<? extends E> type = byName.get(typeName);
-        if (type == null) {
-            throw new IllegalArgumentException(
-                    "unknown event type '" + typeName + "' (registered: " + byName.keySet() + ")");
+        return fromJson(typeName, 1, json);
+    }
+
+    @Override
+    public E fromJson(String typeName, int schemaVersion, String json) {
+        Registered<E> r = byName.get(typeName);
+        if (r == null) {
+            throw new IllegalArgumentException(unknown(typeName));
+        }
+        if (schemaVersion > r.version()) {
+            throw new IllegalArgumentException("event of type " + typeName + " is at schema version " + schemaVersion
+                    + ", newer than version " + r.version() + " that "
+                    + r.type().getSimpleName()
+                    + " is registered at: it was written by newer code");
         }
         try {
-            E event = mapper.readValue(json, type);
+            E event;
+            if (schemaVersion == r.version()) {
+                event = mapper.readValue(json, r.type());
+            } else {
+                event = mapper.treeToValue(upcast(r, schemaVersion, json), r.type());
+            }
             if (event == null) {
                 throw new IllegalArgumentException("event of type " + typeName + " is JSON null");
             }
             return event;
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(
-                    "cannot read an event of type " + typeName + " as " + type.getSimpleName() + ": "
-                            + e.getOriginalMessage(),
+                    "cannot read an event of type " + typeName + " at schema version " + schemaVersion + " as "
+                            + r.type().getSimpleName() + ": " + e.getOriginalMessage(),
                     e);
         }
+    }
+
+    /** The stored JSON brought from {@code version} to the class's version, step by step. */
+    private ObjectNode upcast(Registered<E> r, int version, String json) throws JsonProcessingException {
+        JsonNode tree = mapper.readTree(json);
+        if (!(tree instanceof ObjectNode node)) {
+            throw new IllegalArgumentException("event of type " + r.name() + " is not a JSON object");
+        }
+        ObjectNode current = node;
+        for (int v = version; v < r.version(); v++) {
+            ObjectNode next;
+            try {
+                next = r.upcasters().get(v - 1).apply(current);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(
+                        "the upcaster of " + r.name() + " from version " + v + " failed: " + e, e);
+            }
+            if (next == null) {
+                throw new IllegalArgumentException(
+                        "the upcaster of " + r.name() + " from version " + v + " returned null");
+            }
+            current = next;
+        }
+        return current;
+    }
+
+    private String unknown(String typeName) {
+        return retired.contains(typeName)
+                ? "event type '" + typeName + "' is retired: its events are skipped, not read"
+                : "unknown event type '" + typeName + "' (registered: " + names() + ")";
     }
 
     /**
@@ -151,6 +263,10 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
     public static final class Builder<E extends Event> {
         private final Class<E> baseType;
         private final Map<String, Class<? extends E>> byName = new LinkedHashMap<>();
+        private final Map<String, Integer> versions = new HashMap<>();
+        private final Map<String, Map<Integer, UnaryOperator<ObjectNode>>> upcasters = new LinkedHashMap<>();
+        private final Map<String, String> aliases = new LinkedHashMap<>();
+        private final Set<String> retired = new LinkedHashSet<>();
         private ObjectMapper mapper = defaultObjectMapper();
 
         private Builder(Class<E> baseType) {
@@ -168,31 +284,124 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
         }
 
         /**
-         * Stores events of {@code type} under {@code typeName}. The name is what the database
-         * holds: never change it once events are stored.
+         * Stores events of {@code type} under {@code typeName} at schema version 1. The name is
+         * what the database holds: to rename a type, register the class under its new name and
+         * keep the old one as an {@link #alias}.
          *
          * @throws IllegalArgumentException if the name or the class is registered already, the
          *     name is blank or over 200 characters, or the class is abstract
          */
         public Builder<E> register(String typeName, Class<? extends E> type) {
+            return register(typeName, type, 1);
+        }
+
+        /**
+         * Stores events of {@code type} under {@code typeName} at {@code schemaVersion}: raise it
+         * when the class changes shape, and {@link #upcast} each older version to the next.
+         *
+         * @throws IllegalArgumentException if the name or the class is registered already (or the
+         *     name is an alias or retired), the name is blank or over 200 characters, the class is
+         *     abstract, or the version is below 1
+         */
+        public Builder<E> register(String typeName, Class<? extends E> type, int schemaVersion) {
             Objects.requireNonNull(typeName, "typeName");
             Objects.requireNonNull(type, "type");
-            if (typeName.isBlank() || typeName.length() > 200) {
+            checkName(typeName);
+            if (schemaVersion < 1) {
                 throw new IllegalArgumentException(
-                        "type name must be 1 to 200 characters, not blank: '" + typeName + "'");
+                        "schema version of " + typeName + " must be at least 1, was " + schemaVersion);
             }
+            checkFree(typeName);
             if (!baseType.isAssignableFrom(type) || type.isInterface() || Modifier.isAbstract(type.getModifiers())) {
                 throw new IllegalArgumentException(type.getName() + " must be a concrete " + baseType.getSimpleName());
-            }
-            if (byName.containsKey(typeName)) {
-                throw new IllegalArgumentException("type name '" + typeName + "' is registered already, for "
-                        + byName.get(typeName).getName());
             }
             if (byName.containsValue(type)) {
                 throw new IllegalArgumentException(type.getName() + " is registered already");
             }
             byName.put(typeName, type);
+            versions.put(typeName, schemaVersion);
             return this;
+        }
+
+        /**
+         * Reads events of {@code typeName} stored at {@code fromVersion} through {@code upcaster}
+         * into the shape of version {@code fromVersion + 1}: a pure function on the JSON tree,
+         * which it may change in place and return. Chains run in order up to the version the
+         * class is registered at. Events stored under an alias of the type go through the same
+         * chain.
+         *
+         * @param typeName the type's current name, as given to {@link #register}
+         * @throws IllegalArgumentException if {@code fromVersion} is below 1 or this step has an
+         *     upcaster already
+         */
+        public Builder<E> upcast(String typeName, int fromVersion, UnaryOperator<ObjectNode> upcaster) {
+            Objects.requireNonNull(typeName, "typeName");
+            Objects.requireNonNull(upcaster, "upcaster");
+            if (fromVersion < 1) {
+                throw new IllegalArgumentException(
+                        "an upcaster of " + typeName + " starts at version 1 or later, not " + fromVersion);
+            }
+            Map<Integer, UnaryOperator<ObjectNode>> steps = upcasters.computeIfAbsent(typeName, t -> new TreeMap<>());
+            if (steps.putIfAbsent(fromVersion, upcaster) != null) {
+                throw new IllegalArgumentException("two upcasters of " + typeName + " from version " + fromVersion
+                        + " to " + (fromVersion + 1) + ": keep one");
+            }
+            return this;
+        }
+
+        /**
+         * Reads events stored under {@code oldName} as events of {@code typeName}, after a rename:
+         * same class, same schema versions and upcasters. New events are written under
+         * {@code typeName}.
+         *
+         * @throws IllegalArgumentException if {@code oldName} is registered, an alias already or
+         *     retired, or is blank or over 200 characters
+         */
+        public Builder<E> alias(String oldName, String typeName) {
+            Objects.requireNonNull(oldName, "oldName");
+            Objects.requireNonNull(typeName, "typeName");
+            checkName(oldName);
+            checkFree(oldName);
+            aliases.put(oldName, typeName);
+            return this;
+        }
+
+        /**
+         * Retires {@code typeName}: its events stay in the log and readers skip them on purpose
+         * (the command loop, projections, {@link EventCodec#isRetired}), where an unknown type
+         * would fail an aggregate's load. To turn the old events into something else instead,
+         * keep a class for them.
+         *
+         * @throws IllegalArgumentException if {@code typeName} is registered, an alias or retired
+         *     already, or is blank or over 200 characters
+         */
+        public Builder<E> retire(String typeName) {
+            Objects.requireNonNull(typeName, "typeName");
+            checkName(typeName);
+            checkFree(typeName);
+            retired.add(typeName);
+            return this;
+        }
+
+        private static void checkName(String typeName) {
+            if (typeName.isBlank() || typeName.length() > 200) {
+                throw new IllegalArgumentException(
+                        "type name must be 1 to 200 characters, not blank: '" + typeName + "'");
+            }
+        }
+
+        private void checkFree(String typeName) {
+            if (byName.containsKey(typeName)) {
+                throw new IllegalArgumentException("type name '" + typeName + "' is registered already, for "
+                        + byName.get(typeName).getName());
+            }
+            if (aliases.containsKey(typeName)) {
+                throw new IllegalArgumentException(
+                        "type name '" + typeName + "' is an alias of " + aliases.get(typeName) + " already");
+            }
+            if (retired.contains(typeName)) {
+                throw new IllegalArgumentException("type name '" + typeName + "' is retired already");
+            }
         }
 
         /**
@@ -215,8 +424,12 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
         /**
          * The codec.
          *
-         * @throws IllegalStateException if no event class is registered, or the base type is
-         *     sealed and a concrete class it permits (directly or through sealed subtypes) is not
+         * @throws IllegalStateException if no event class is registered; the base type is sealed
+         *     and a concrete class it permits (directly or through sealed subtypes) is not; an
+         *     alias names no registered type (or another alias); an upcaster is for a type that
+         *     is not registered, or from a version at or above the one its class is registered
+         *     at; or a class registered at version N lacks the upcaster of a step from 1 to N (a
+         *     gap: events stored at that version would have no path to the class)
          */
         public JacksonEventCodec<E> build() {
             if (byName.isEmpty()) {
@@ -229,7 +442,55 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
                         + " are not registered: their events could be neither stored nor read; "
                         + "register every class it permits");
             }
-            return new JacksonEventCodec<>(this);
+            List<String> problems = new ArrayList<>();
+            Map<String, Registered<E>> registered = new LinkedHashMap<>();
+            Map<Class<?>, Registered<E>> byClass = new LinkedHashMap<>();
+            byName.forEach((name, type) -> {
+                int version = versions.get(name);
+                Map<Integer, UnaryOperator<ObjectNode>> steps = upcasters.getOrDefault(name, Map.of());
+                List<UnaryOperator<ObjectNode>> chain = new ArrayList<>();
+                for (int v = 1; v < version; v++) {
+                    UnaryOperator<ObjectNode> step = steps.get(v);
+                    if (step == null) {
+                        problems.add(
+                                name + " is registered at version " + version + " but has no upcaster from version " + v
+                                        + " to " + (v + 1) + ": events stored at version " + v + " could not be read");
+                    }
+                    chain.add(step);
+                }
+                for (int from : steps.keySet()) {
+                    if (from >= version) {
+                        problems.add("an upcaster of " + name + " from version " + from + ", but its class is"
+                                + " registered at version " + version + ": register it at version " + (from + 1));
+                    }
+                }
+                Registered<E> r =
+                        new Registered<>(name, type, version, chain.contains(null) ? List.of() : List.copyOf(chain));
+                registered.put(name, r);
+                byClass.put(type, r);
+            });
+            for (String name : upcasters.keySet()) {
+                if (!byName.containsKey(name)) {
+                    problems.add(
+                            aliases.containsKey(name)
+                                    ? "upcasters of '" + name + "', an alias: register them under " + aliases.get(name)
+                                    : "upcasters of '" + name + "', which is not registered");
+                }
+            }
+            aliases.forEach((oldName, name) -> {
+                Registered<E> r = registered.get(name);
+                if (r == null) {
+                    problems.add("alias '" + oldName + "' of '" + name + "', which is not registered"
+                            + (aliases.containsKey(name) ? " (it is an alias: name the current type)" : ""));
+                } else {
+                    registered.put(oldName, r);
+                }
+            });
+            if (!problems.isEmpty()) {
+                throw new IllegalStateException("the codec of " + baseType.getSimpleName() + " is misconfigured: "
+                        + String.join("; ", problems));
+            }
+            return new JacksonEventCodec<>(this, registered, byClass);
         }
 
         /** The concrete classes of a sealed hierarchy that are not registered. */

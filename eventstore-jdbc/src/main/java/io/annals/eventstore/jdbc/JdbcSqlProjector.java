@@ -26,7 +26,7 @@ final class JdbcSqlProjector<E extends Event> extends JdbcProjector<@Nullable Vo
     @Nullable
     Void applyBatch(Connection c, long from, List<RecordedEvent> events) {
         for (RecordedEvent r : events) {
-            if (!codec.knows(r.type())) {
+            if (!codec.knows(r.type()) || codec.isRetired(r.type())) {
                 continue;
             }
             try {

@@ -149,4 +149,150 @@ class JacksonEventCodecTest {
         assertThat(state.deserialize(state.serialize(p))).isEqualTo(p);
         assertThatThrownBy(() -> state.deserialize("{not json")).isInstanceOf(IllegalArgumentException.class);
     }
+
+    // Schema versions, upcasters, aliases and retired types: every misconfiguration fails when
+    // the codec is built (or at the call that makes it), never on the first old event.
+
+    private static JacksonEventCodec.Builder<Shop> shop() {
+        return JacksonEventCodec.builder(Shop.class).register("Renamed", Renamed.class);
+    }
+
+    @Test
+    void a_class_at_version_3_needs_an_upcaster_from_each_older_version() {
+        assertThatThrownBy(() -> shop().register("Priced", Priced.class, 3)
+                        .upcast("Priced", 2, n -> n)
+                        .build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("Priced is registered at version 3 but has no upcaster from version 1 to 2");
+    }
+
+    @Test
+    void two_upcasters_for_one_step_are_refused() {
+        JacksonEventCodec.Builder<Shop> builder =
+                shop().register("Priced", Priced.class, 2).upcast("Priced", 1, n -> n);
+
+        assertThatThrownBy(() -> builder.upcast("Priced", 1, n -> n))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("two upcasters of Priced from version 1 to 2");
+    }
+
+    @Test
+    void an_upcaster_at_or_above_the_class_s_version_is_refused() {
+        assertThatThrownBy(() -> shop().register("Priced", Priced.class, 2)
+                        .upcast("Priced", 1, n -> n)
+                        .upcast("Priced", 2, n -> n)
+                        .build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("an upcaster of Priced from version 2, but its class is registered at version 2");
+    }
+
+    @Test
+    void an_upcaster_of_an_unregistered_type_or_of_an_alias_is_refused() {
+        assertThatThrownBy(() -> shop().upcast("Priced", 1, n -> n).build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("upcasters of 'Priced', which is not registered");
+        assertThatThrownBy(() -> shop().alias("Retitled", "Renamed")
+                        .upcast("Retitled", 1, n -> n)
+                        .build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("upcasters of 'Retitled', an alias: register them under Renamed");
+    }
+
+    @Test
+    void an_alias_of_nothing_or_of_an_alias_is_refused() {
+        assertThatThrownBy(() -> shop().alias("Old", "Missing").build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("alias 'Old' of 'Missing', which is not registered");
+        assertThatThrownBy(() ->
+                        shop().alias("Older", "Old").alias("Old", "Renamed").build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("(it is an alias: name the current type)");
+    }
+
+    @Test
+    void a_name_is_registered_aliased_or_retired_once() {
+        assertThatThrownBy(() -> shop().alias("Renamed", "Renamed"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'Renamed' is registered already");
+        assertThatThrownBy(() -> shop().retire("Renamed"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'Renamed' is registered already");
+        assertThatThrownBy(() -> shop().retire("Gone").register("Gone", Priced.class))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'Gone' is retired already");
+        assertThatThrownBy(() -> shop().alias("Old", "Renamed").retire("Old"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'Old' is an alias of Renamed already");
+        assertThatThrownBy(() -> shop().register("Priced", Priced.class, 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("must be at least 1, was 0");
+    }
+
+    @Test
+    void every_problem_is_named_at_once() {
+        assertThatThrownBy(() -> shop().register("Priced", Priced.class, 3)
+                        .alias("Old", "Missing")
+                        .build())
+                .hasMessageContaining("from version 1 to 2")
+                .hasMessageContaining("from version 2 to 3")
+                .hasMessageContaining("alias 'Old'");
+    }
+
+    @Test
+    void the_schema_version_is_stored_in_metadata_only_when_it_is_not_1() {
+        JacksonEventCodec<Shop> versioned = shop().register("Priced", Priced.class, 2)
+                .upcast("Priced", 1, n -> n)
+                .build();
+
+        assertThat(versioned.encode(new Renamed("a", "b")).metadata()).isEmpty();
+        assertThat(versioned
+                        .encode(new Priced("a", BigDecimal.ONE), Map.of("user", "ann"))
+                        .metadata())
+                .containsExactlyInAnyOrderEntriesOf(Map.of("user", "ann", "$schemaVersion", "2"));
+        assertThat(versioned.schemaVersion(new Priced("a", BigDecimal.ONE))).isEqualTo(2);
+    }
+
+    @Test
+    void metadata_keys_beginning_with_a_dollar_are_reserved() {
+        assertThatThrownBy(() -> codec.encode(new Renamed("a", "b"), Map.of("$schemaVersion", "9")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'$schemaVersion' begins with $, which is reserved");
+    }
+
+    @Test
+    void an_alias_is_read_as_its_type_and_listed_among_its_stored_names() {
+        JacksonEventCodec<Shop> renamed = shop().register("PriceSet", Priced.class)
+                .alias("Priced", "PriceSet")
+                .build();
+
+        assertThat(renamed.fromJson("Priced", "{\"sku\":\"a\",\"price\":1}"))
+                .isEqualTo(new Priced("a", BigDecimal.ONE));
+        assertThat(renamed.typeName(new Priced("a", BigDecimal.ONE))).isEqualTo("PriceSet");
+        assertThat(renamed.storedNames("Priced")).containsExactly("PriceSet", "Priced");
+        assertThat(renamed.storedNames("Renamed")).containsExactly("Renamed");
+        assertThat(renamed.knows("Priced")).isTrue();
+    }
+
+    @Test
+    void a_retired_type_is_neither_known_nor_decoded() {
+        JacksonEventCodec<Shop> retiring = shop().retire("Priced").build();
+
+        assertThat(retiring.knows("Priced")).isFalse();
+        assertThat(retiring.isRetired("Priced")).isTrue();
+        assertThatThrownBy(() -> retiring.fromJson("Priced", "{}"))
+                .hasMessageContaining("event type 'Priced' is retired");
+        assertThatThrownBy(() -> retiring.decode(stored("Priced", "{}")))
+                .isInstanceOf(EventStoreException.class)
+                .hasMessageContaining("retired");
+    }
+
+    @Test
+    void an_upcaster_returning_null_fails_naming_its_step() {
+        JacksonEventCodec<Shop> broken = shop().register("Priced", Priced.class, 2)
+                .upcast("Priced", 1, n -> null)
+                .build();
+
+        assertThatThrownBy(() -> broken.fromJson("Priced", 1, "{}"))
+                .hasMessageContaining("the upcaster of Priced from version 1 returned null");
+    }
 }
