@@ -2,21 +2,34 @@ package io.annals.eventstore.jdbc;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.annals.eventstore.StateCodec;
+import java.lang.reflect.RecordComponent;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
- * A {@link StateCodec} on Jackson for snapshots of an aggregate's state (usually a record).
- * Uses {@link JacksonEventCodec#defaultObjectMapper()} unless given another mapper. A state that
- * cannot be read throws, and the command loop then folds the aggregate from its events.
+ * A {@link StateCodec} on Jackson for snapshots of an aggregate's state and for the rows of keyed
+ * read models (usually records). Uses {@link JacksonEventCodec#defaultObjectMapper()} unless given
+ * another mapper. A state that cannot be read throws: the command loop then folds the aggregate
+ * from its events; a keyed read model stops on the row and asks for a rebuild.
  *
  * <p>{@link #of(Class)} reads strictly: every property of the state's creator (every component
- * of a record) must be present in the text. A truncated or hand-edited snapshot such as
- * {@code {"sum":3}} would otherwise come back with {@code null} components, and a state that is
- * wrong but readable is worse than none. So a state written before a component was added is
- * refused too: a snapshot is then replayed from the events; a keyed read model holding such rows
- * fails until it is rebuilt (or give {@link #of(Class, ObjectMapper)} a lenient mapper).
+ * of a record) must be present in the text, and the text may hold no other. A truncated or
+ * hand-edited snapshot such as {@code {"sum":3}} would otherwise come back with {@code null}
+ * components, and a state that is wrong but readable is worse than none.
+ *
+ * <p><b>When the record changes.</b> A component added to a row's record needs no rebuild if it
+ * has a default: {@code JacksonStateCodec.of(View.class).withDefault("currency", "EUR")} reads the
+ * rows stored before it as if they held that value. A component removed or changed (renamed, of
+ * another type) makes the stored rows unreadable, and the error says to rebuild the read model.
+ * For snapshots, raise the snapshot schema version instead: older snapshots are then ignored.
  *
  * @param <S> the state
  */
@@ -24,22 +37,69 @@ public final class JacksonStateCodec<S> implements StateCodec<S> {
 
     private final Class<S> type;
     private final ObjectMapper mapper;
+    /** The defaults of added components, as JSON. */
+    private final Map<String, JsonNode> defaults;
 
-    private JacksonStateCodec(Class<S> type, ObjectMapper mapper) {
+    private JacksonStateCodec(Class<S> type, ObjectMapper mapper, Map<String, JsonNode> defaults) {
         this.type = Objects.requireNonNull(type, "type");
         this.mapper = Objects.requireNonNull(mapper, "mapper");
+        this.defaults = Map.copyOf(defaults);
     }
 
-    /** A codec for {@code type} with the default mapper, refusing text that lacks a property. */
+    /**
+     * A codec for {@code type} with the default mapper, refusing text that lacks a property or
+     * holds one the type does not have.
+     */
     public static <S> JacksonStateCodec<S> of(Class<S> type) {
         ObjectMapper strict = JacksonEventCodec.defaultObjectMapper()
-                .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
-        return new JacksonStateCodec<>(type, strict);
+                .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        return new JacksonStateCodec<>(type, strict, Map.of());
     }
 
     /** A codec for {@code type} with this mapper. */
     public static <S> JacksonStateCodec<S> of(Class<S> type, ObjectMapper mapper) {
-        return new JacksonStateCodec<>(type, mapper);
+        return new JacksonStateCodec<>(type, mapper, Map.of());
+    }
+
+    /**
+     * This codec, reading text that lacks {@code component} as if it held {@code value}: for a
+     * component added to a record after states or rows of it were stored. What is written always
+     * holds every component.
+     *
+     * @param component the name of a component of the record
+     * @param value its value in text stored before it existed; converted as Jackson would
+     * @throws IllegalArgumentException if the type is not a record, has no such component, the
+     *     component has a default already, or {@code value} does not convert to its type
+     */
+    public JacksonStateCodec<S> withDefault(String component, Object value) {
+        Objects.requireNonNull(component, "component");
+        if (!type.isRecord()) {
+            throw new IllegalArgumentException(
+                    "defaults are for the components of records; " + type.getName() + " is not one");
+        }
+        RecordComponent found = Arrays.stream(type.getRecordComponents())
+                .filter(c -> c.getName().equals(component))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException(type.getSimpleName() + " has no component '"
+                        + component + "' (it has "
+                        + Arrays.stream(type.getRecordComponents())
+                                .map(RecordComponent::getName)
+                                .toList() + ")"));
+        if (defaults.containsKey(component)) {
+            throw new IllegalArgumentException("component '" + component + "' has a default already");
+        }
+        JsonNode json = mapper.valueToTree(value);
+        JavaType componentType = mapper.constructType(found.getGenericType());
+        try {
+            mapper.treeToValue(json, componentType);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "the default " + json + " of '" + component + "' is not a " + componentType.toCanonical(), e);
+        }
+        Map<String, JsonNode> more = new LinkedHashMap<>(defaults);
+        more.put(component, json);
+        return new JacksonStateCodec<>(type, mapper, more);
     }
 
     @Override
@@ -54,15 +114,42 @@ public final class JacksonStateCodec<S> implements StateCodec<S> {
 
     @Override
     public S deserialize(String text) {
+        S state;
         try {
-            S state = mapper.readValue(text, type);
-            if (state == null) {
-                throw new IllegalArgumentException("cannot read state " + type.getName() + ": the text is JSON null");
-            }
-            return state;
+            state = read(text);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(
-                    "cannot read state " + type.getName() + ": " + e.getOriginalMessage(), e);
+                    "cannot read state " + type.getName() + ": " + e.getOriginalMessage()
+                            + (e instanceof MismatchedInputException
+                                    ? " (stored by code in which " + type.getSimpleName() + " had another shape:"
+                                            + " a keyed read model needs a rebuild, or a default for a component"
+                                            + " added since, see withDefault)"
+                                    : ""),
+                    e);
+        }
+        if (state == null) {
+            throw new IllegalArgumentException("cannot read state " + type.getName() + ": the text is JSON null");
+        }
+        return state;
+    }
+
+    private S read(String text) throws JsonProcessingException {
+        if (defaults.isEmpty()) {
+            return mapper.readValue(text, type);
+        }
+        try {
+            return mapper.readValue(text, type); // what is written holds every component
+        } catch (MismatchedInputException missing) {
+            JsonNode tree = mapper.readTree(text);
+            if (!(tree instanceof ObjectNode node) || defaults.keySet().stream().allMatch(node::has)) {
+                throw missing;
+            }
+            defaults.forEach((name, value) -> {
+                if (!node.has(name)) {
+                    node.set(name, value.deepCopy());
+                }
+            });
+            return mapper.treeToValue(node, type);
         }
     }
 }
