@@ -34,15 +34,24 @@ import java.util.Objects;
  */
 public final class PriceTracker implements AutoCloseable {
 
-    /** The stored type names of the product events: never rename them. */
+    /**
+     * The stored type names and schema versions of the product events, and how older versions
+     * are read. Version 1 of {@code ProductCreated} and {@code PriceChanged} recorded no currency:
+     * every price was in euros, so their upcasters say so.
+     */
     public static final EventCodec<ProductEvent> CODEC = JacksonEventCodec.builder(ProductEvent.class)
-            .register("ProductCreated", ProductEvent.ProductCreated.class)
-            .register("PriceChanged", ProductEvent.PriceChanged.class)
+            .register("ProductCreated", ProductEvent.ProductCreated.class, 2)
+            .register("PriceChanged", ProductEvent.PriceChanged.class, 2)
             .register("ProductDeleted", ProductEvent.ProductDeleted.class)
+            .upcast("ProductCreated", 1, v1 -> v1.put("currency", "EUR"))
+            .upcast("PriceChanged", 1, v1 -> v1.put("currency", "EUR"))
             .build();
 
-    /** Raise when {@link Product} changes shape: older snapshots are then ignored. */
-    static final int SNAPSHOT_SCHEMA_VERSION = 1;
+    /**
+     * Raise when {@link Product} changes shape: older snapshots are then ignored. Version 2 added
+     * the currency.
+     */
+    static final int SNAPSHOT_SCHEMA_VERSION = 2;
 
     private final JdbcEventStore store;
     private final ProductAggregate aggregate = new ProductAggregate();
@@ -67,8 +76,12 @@ public final class PriceTracker implements AutoCloseable {
         } catch (SQLException e) {
             throw new EventStoreException("cannot create the read-model tables: " + e.getMessage(), e);
         }
-        this.views =
-                store.projectors().keyed(new ProductView.Projector(), CODEC, JacksonStateCodec.of(ProductView.class));
+        this.views = store.projectors()
+                .keyed(
+                        new ProductView.Projector(),
+                        CODEC,
+                        // rows stored before the currency existed were all in euros
+                        JacksonStateCodec.of(ProductView.class).withDefault("currency", "EUR"));
         this.runner = ProjectionRunner.builder(store)
                 .add(views)
                 .add(store.projectors().sql(new PriceHistory(), CODEC))

@@ -76,7 +76,12 @@ class CompatibilityTest {
                 JsonNode now = JSON.valueToTree(tracker.product(id));
                 assertContains("aggregate " + id, expected.get("aggregate:" + id), now);
             }
-            assertThat(tracker.events("tea")).hasSize(131);
+            // version 1 recorded no currency: every price was in euros
+            assertThat(tracker.events("tea"))
+                    .hasSize(131)
+                    .allSatisfy(
+                            e -> assertThat(e.event()).extracting("currency").isEqualTo("EUR"));
+            assertThat(tracker.product("kettle").state().currency()).isEqualTo("EUR");
         }
     }
 

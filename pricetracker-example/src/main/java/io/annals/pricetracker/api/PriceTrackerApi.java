@@ -45,15 +45,18 @@ import org.slf4j.LoggerFactory;
  * <table>
  *   <caption>Routes</caption>
  *   <tr><th>request</th><th>success</th><th>errors</th></tr>
- *   <tr><td>{@code POST /products {"productId","name","price"}}</td><td>201 + the product, Location</td><td>400, 409 exists</td></tr>
+ *   <tr><td>{@code POST /products {"productId","name","price","currency"?}}</td><td>201 + the product, Location</td><td>400, 409 exists</td></tr>
  *   <tr><td>{@code POST /products/{id}/price-changes {"variation"}}</td><td>200 + the product</td><td>400, 404, 409 deleted, 422 price not positive</td></tr>
  *   <tr><td>{@code DELETE /products/{id}}</td><td>200</td><td>400, 404, 409 already deleted</td></tr>
- *   <tr><td>{@code GET /products/{id}}</td><td>200 {@code {"productId","name","price","version"}}</td><td>400, 404</td></tr>
+ *   <tr><td>{@code GET /products/{id}}</td><td>200 {@code {"productId","name","price","currency"?,"version"}}</td><td>400, 404</td></tr>
  *   <tr><td>{@code GET /products/{id}/history}</td><td>200 + the changes, oldest first</td><td>400, 404</td></tr>
  *   <tr><td>{@code GET /products}</td><td>200 + the products, by id</td><td>400</td></tr>
  *   <tr><td>{@code GET /stats/monthly}</td><td>200 + per month: changes, average, min, max variation</td><td></td></tr>
  *   <tr><td>{@code GET /}</td><td>200 the page</td><td></td></tr>
  * </table>
+ * A product's {@code currency} (ISO 4217) is given at creation, {@code EUR} by default, and shown
+ * only when it is not {@code EUR}, so that answers about products in euros keep the shape they
+ * had before products had a currency.
  * Write responses carry the stream {@code version} and the global {@code position} of the last
  * event; a read with {@code ?atLeast=POSITION} waits (up to 5 s, then 503) until the read model
  * has applied that position, so a client reads its own write. Errors are
@@ -192,8 +195,9 @@ public final class PriceTrackerApi {
 
     private ApiResponse create(ApiRequest r) {
         JsonNode body = object(r.body());
-        CreateProduct command =
-                command(() -> new CreateProduct(text(body, "productId"), text(body, "name"), decimal(body, "price")));
+        String currency = body.hasNonNull("currency") ? text(body, "currency") : ProductCommand.DEFAULT_CURRENCY;
+        CreateProduct command = command(
+                () -> new CreateProduct(text(body, "productId"), text(body, "name"), decimal(body, "price"), currency));
         CommandResult<Product, ProductEvent> result = tracker.handle(command);
         return json(201, Map.of("Location", "/products/" + command.productId()), written(result));
     }
@@ -228,9 +232,31 @@ public final class PriceTrackerApi {
         out.put("productId", p.productId());
         out.put("name", p.name());
         out.put("price", p.price());
+        currency(out, p.currency());
         out.put("version", result.version());
         out.put("position", result.position());
         return out;
+    }
+
+    /** A product as the API shows it. */
+    private static ObjectNode product(ProductView view) {
+        ObjectNode out = JSON.createObjectNode();
+        out.put("productId", view.productId());
+        out.put("name", view.name());
+        out.put("price", view.price());
+        currency(out, view.currency());
+        out.put("version", view.version());
+        return out;
+    }
+
+    /**
+     * The currency, unless it is the default: answers about products in euros keep the shape
+     * they had before products had a currency.
+     */
+    private static void currency(ObjectNode product, String currency) {
+        if (!currency.equals(ProductCommand.DEFAULT_CURRENCY)) {
+            product.put("currency", currency);
+        }
     }
 
     private static JsonNode object(String body) {
@@ -309,7 +335,7 @@ public final class PriceTrackerApi {
         if (view.isEmpty()) {
             throw new ApiError(404, "not_found", "no product " + id);
         }
-        return json(200, Map.of(), JSON.valueToTree(view.get()));
+        return json(200, Map.of(), product(view.get()));
     }
 
     private ApiResponse listProducts(ApiRequest r) {
@@ -318,7 +344,7 @@ public final class PriceTrackerApi {
         int limit = intParameter(r, "limit", 100, 1, 1000);
         ArrayNode products = JSON.createArrayNode();
         for (ReadModel.Row<String, ProductView> row : tracker.views().list(offset, limit)) {
-            products.add(JSON.<JsonNode>valueToTree(row.value()));
+            products.add(product(row.value()));
         }
         ObjectNode out = JSON.createObjectNode();
         out.set("products", products);

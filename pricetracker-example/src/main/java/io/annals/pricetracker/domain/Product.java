@@ -12,12 +12,13 @@ import java.util.Objects;
  * @param productId the product's id; null only in {@link #NONE}
  * @param name its name; null only in {@link #NONE}
  * @param price its current price, positive; null only in {@link #NONE}
+ * @param currency the ISO 4217 code of its prices; null only in {@link #NONE}
  * @param status where it is in its life
  */
-public record Product(String productId, String name, BigDecimal price, Status status) {
+public record Product(String productId, String name, BigDecimal price, String currency, Status status) {
 
     /** A product that was never created: the initial state. */
-    public static final Product NONE = new Product(null, null, null, Status.NONE);
+    public static final Product NONE = new Product(null, null, null, null, Status.NONE);
 
     /** Where a product is in its life. */
     public enum Status {
@@ -31,7 +32,7 @@ public record Product(String productId, String name, BigDecimal price, Status st
 
     /**
      * @throws NullPointerException if {@code status} is null, or if the product exists (status
-     *     other than {@code NONE}) and its id, name or price is null
+     *     other than {@code NONE}) and its id, name, price or currency is null
      */
     public Product {
         Objects.requireNonNull(status, "status");
@@ -39,6 +40,7 @@ public record Product(String productId, String name, BigDecimal price, Status st
             Objects.requireNonNull(productId, "productId");
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(price, "price");
+            Objects.requireNonNull(currency, "currency");
         }
     }
 
@@ -57,11 +59,11 @@ public record Product(String productId, String name, BigDecimal price, Status st
 
     /** This product with another price. */
     public Product withPrice(BigDecimal newPrice) {
-        return new Product(productId, name, newPrice, status);
+        return new Product(productId, name, newPrice, currency, status);
     }
 
     /** This product, deleted. */
     public Product deleted() {
-        return new Product(productId, name, price, Status.DELETED);
+        return new Product(productId, name, price, currency, Status.DELETED);
     }
 }

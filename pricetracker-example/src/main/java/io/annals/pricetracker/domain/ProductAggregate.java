@@ -106,7 +106,7 @@ public final class ProductAggregate implements Aggregate<Product, ProductCommand
                                     ? " already exists"
                                     : " was deleted; a product id is never created twice"));
         }
-        return List.of(new ProductCreated(c.productId(), c.name(), c.price()));
+        return List.of(new ProductCreated(c.productId(), c.name(), c.price(), c.currency()));
     }
 
     private static List<ProductEvent> update(Product state, UpdateProduct c) {
@@ -122,7 +122,7 @@ public final class ProductAggregate implements Aggregate<Product, ProductCommand
                     + " would make it " + newPrice.toPlainString();
             throw new CommandRejectedException(PRICE_NOT_POSITIVE, why);
         }
-        return List.of(new PriceChanged(c.productId(), state.price(), newPrice, c.variation()));
+        return List.of(new PriceChanged(c.productId(), state.price(), newPrice, c.variation(), state.currency()));
     }
 
     private static List<ProductEvent> delete(Product state, DeleteProduct c) {
@@ -154,7 +154,8 @@ public final class ProductAggregate implements Aggregate<Product, ProductCommand
             if (state.exists()) {
                 throw impossible(event, "was already created");
             }
-            return new Product(created.productId(), created.name(), created.price(), Product.Status.ACTIVE);
+            return new Product(
+                    created.productId(), created.name(), created.price(), created.currency(), Product.Status.ACTIVE);
         }
         if (!state.exists()) {
             throw impossible(event, "was never created");

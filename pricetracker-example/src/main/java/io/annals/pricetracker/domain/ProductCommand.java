@@ -2,6 +2,7 @@ package io.annals.pricetracker.domain;
 
 import io.annals.eventstore.Command;
 import java.math.BigDecimal;
+import java.util.Currency;
 import java.util.Objects;
 
 /**
@@ -14,6 +15,9 @@ public sealed interface ProductCommand extends Command
 
     /** The longest product name accepted. */
     int MAX_NAME_LENGTH = 200;
+
+    /** The currency of a product created without one. */
+    String DEFAULT_CURRENCY = "EUR";
 
     /** The product this command is for; see {@link ProductId} for the rule it follows. */
     String productId();
@@ -31,17 +35,24 @@ public sealed interface ProductCommand extends Command
      *     starting with a letter or digit, no spaces (see {@link ProductId})
      * @param name the product's name: not blank, at most 200 characters
      * @param price the first price: positive
+     * @param currency the ISO 4217 code of its prices, such as {@code EUR}: it never changes
      */
-    record CreateProduct(String productId, String name, BigDecimal price) implements ProductCommand {
+    record CreateProduct(String productId, String name, BigDecimal price, String currency) implements ProductCommand {
         /**
          * @throws NullPointerException if an argument is null
          * @throws IllegalArgumentException if the id breaks the {@link ProductId} rule, the name
-         *     is blank or longer than 200 characters, or the price is not positive
+         *     is blank or longer than 200 characters, the price is not positive, or the currency
+         *     is not an ISO 4217 code in capitals
          */
         public CreateProduct {
             ProductId.check(productId);
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(price, "price");
+            Objects.requireNonNull(currency, "currency");
+            if (!currency.matches("[A-Z]{3}") || !isoCurrency(currency)) {
+                throw new IllegalArgumentException(
+                        "currency must be an ISO 4217 code in capitals, such as EUR; was '" + currency + "'");
+            }
             if (name.isBlank()) {
                 throw new IllegalArgumentException("name must not be blank");
             }
@@ -51,6 +62,20 @@ public sealed interface ProductCommand extends Command
             }
             if (price.signum() <= 0) {
                 throw new IllegalArgumentException("price must be positive, was " + price.toPlainString());
+            }
+        }
+
+        /** A product priced in the {@link #DEFAULT_CURRENCY}. */
+        public CreateProduct(String productId, String name, BigDecimal price) {
+            this(productId, name, price, DEFAULT_CURRENCY);
+        }
+
+        private static boolean isoCurrency(String code) {
+            try {
+                Currency.getInstance(code);
+                return true;
+            } catch (IllegalArgumentException e) {
+                return false;
             }
         }
     }

@@ -8,10 +8,11 @@ import java.util.Objects;
  * What happened to a product.
  *
  * <p><b>These records are the stored format.</b> An event codec writes each one as JSON under a
- * registered type name, and every event ever stored must still decode and fold years later. Change
- * them with care: adding a field is safe only if old events without it still make sense; renaming
- * or removing a field, renaming a type or changing a field's meaning needs a new event type (or an
- * upcaster), never an edit in place.
+ * registered type name and schema version, and every event ever stored must still decode and fold
+ * years later. A change of shape raises the type's schema version in {@code PriceTracker.CODEC}
+ * and adds an upcaster that brings the older JSON up to date: version 2 of {@code ProductCreated}
+ * and {@code PriceChanged} added the currency, which version 1 did not record because every price
+ * was in euros. See the docs chapter "Changing events".
  *
  * <p>The records check only for nulls: a business rule that changes later must not make old,
  * valid history unreadable.
@@ -23,31 +24,36 @@ public sealed interface ProductEvent extends Event
     String productId();
 
     /**
-     * A product was created.
+     * A product was created. Schema version 2; version 1 had no currency.
      *
      * @param productId the product
      * @param name its name
      * @param price its first price
+     * @param currency the ISO 4217 code of its prices
      */
-    record ProductCreated(String productId, String name, BigDecimal price) implements ProductEvent {
+    record ProductCreated(String productId, String name, BigDecimal price, String currency) implements ProductEvent {
         /** @throws NullPointerException if an argument is null */
         public ProductCreated {
             Objects.requireNonNull(productId, "productId");
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(price, "price");
+            Objects.requireNonNull(currency, "currency");
         }
     }
 
     /**
-     * A product's price changed. Both prices are stored beside the variation so that the history
-     * and the monthly statistics read without replaying the product.
+     * A product's price changed. Both prices and their currency are stored beside the variation so
+     * that the history and the monthly statistics read without replaying the product. Schema
+     * version 2; version 1 had no currency.
      *
      * @param productId the product
      * @param oldPrice the price before
      * @param newPrice the price after: {@code oldPrice + variation}
      * @param variation the change asked for, never zero
+     * @param currency the ISO 4217 code of the three amounts: the product's
      */
-    record PriceChanged(String productId, BigDecimal oldPrice, BigDecimal newPrice, BigDecimal variation)
+    record PriceChanged(
+            String productId, BigDecimal oldPrice, BigDecimal newPrice, BigDecimal variation, String currency)
             implements ProductEvent {
         /** @throws NullPointerException if an argument is null */
         public PriceChanged {
@@ -55,6 +61,7 @@ public sealed interface ProductEvent extends Event
             Objects.requireNonNull(oldPrice, "oldPrice");
             Objects.requireNonNull(newPrice, "newPrice");
             Objects.requireNonNull(variation, "variation");
+            Objects.requireNonNull(currency, "currency");
         }
     }
 

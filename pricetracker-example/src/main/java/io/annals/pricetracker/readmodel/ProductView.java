@@ -11,9 +11,10 @@ import java.math.BigDecimal;
  * @param productId the id
  * @param name its name
  * @param price its current price
+ * @param currency the ISO 4217 code of its price
  * @param version the version of the product's stream this view includes
  */
-public record ProductView(String productId, String name, BigDecimal price, long version) {
+public record ProductView(String productId, String name, BigDecimal price, String currency, long version) {
 
     /** The projection that keeps one view per product; deleting a product deletes its view. */
     public static final class Projector implements Projection<ProductEvent, String, ProductView> {
@@ -35,10 +36,10 @@ public record ProductView(String productId, String name, BigDecimal price, long 
         public ProductView apply(ProductView current, Envelope<ProductEvent> e) {
             long version = e.recorded().version();
             if (e.event() instanceof ProductEvent.ProductCreated c) {
-                return new ProductView(c.productId(), c.name(), c.price(), version);
+                return new ProductView(c.productId(), c.name(), c.price(), c.currency(), version);
             }
             if (e.event() instanceof ProductEvent.PriceChanged c) {
-                return new ProductView(c.productId(), current.name(), c.newPrice(), version);
+                return new ProductView(c.productId(), current.name(), c.newPrice(), current.currency(), version);
             }
             if (e.event() instanceof ProductEvent.ProductDeleted) {
                 return null; // the row goes

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.annals.pricetracker.PriceTracker;
+import io.annals.pricetracker.domain.ProductEvent.PriceChanged;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -87,6 +89,37 @@ class PriceTrackerApiTest {
             assertThat(r.body())
                     .isEqualTo(
                             "{\"productId\":\"tea\",\"name\":\"Green tea\",\"price\":3.50,\"version\":1,\"position\":1}");
+        }
+
+        @Test
+        void a_product_in_another_currency_shows_it_and_its_price_changes_keep_it() {
+            ApiResponse created = call(
+                    "POST", "/products", "{\"productId\":\"mug\",\"name\":\"Mug\",\"price\":9,\"currency\":\"CHF\"}");
+            ApiResponse changed = call("POST", "/products/mug/price-changes", "{\"variation\":1}");
+            ApiResponse read = call("GET", "/products/mug", Map.of("atLeast", "2"), "");
+
+            assertThat(created.status()).isEqualTo(201);
+            assertThat(json(created).get("currency").asText()).isEqualTo("CHF");
+            assertThat(json(changed).get("currency").asText()).isEqualTo("CHF");
+            assertThat(read.body())
+                    .isEqualTo(
+                            "{\"productId\":\"mug\",\"name\":\"Mug\",\"price\":10,\"currency\":\"CHF\",\"version\":2}");
+            assertThat(tracker.events("mug").get(1).event())
+                    .isEqualTo(
+                            new PriceChanged("mug", new BigDecimal("9"), new BigDecimal("10"), BigDecimal.ONE, "CHF"));
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"\"eur\"", "\"EURO\"", "\"XYZ\"", "\"\"", "42"})
+        void a_currency_that_is_not_an_iso_code_is_refused_and_nothing_is_written(String currency) {
+            ApiResponse r = call(
+                    "POST",
+                    "/products",
+                    "{\"productId\":\"mug\",\"name\":\"Mug\",\"price\":9,\"currency\":" + currency + "}");
+
+            assertThat(r.status()).isEqualTo(400);
+            assertThat(json(r).get("error").asText()).isIn("invalid_field");
+            assertThat(tracker.store().currentVersion("product-mug")).isZero();
         }
 
         @Test

@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ProductAggregateTest {
 
     private static final String ID = "tea-42";
-    private static final ProductCreated CREATED = new ProductCreated(ID, "Green tea", money("3.50"));
+    private static final ProductCreated CREATED = new ProductCreated(ID, "Green tea", money("3.50"), "EUR");
     private static final ProductDeleted DELETED = new ProductDeleted(ID);
 
     private static BigDecimal money(String amount) {
@@ -52,7 +52,7 @@ class ProductAggregateTest {
             fixture()
                     .when(new CreateProduct(ID, "Green tea", money("3.50")))
                     .thenEvents(CREATED)
-                    .thenState(new Product(ID, "Green tea", money("3.50"), Product.Status.ACTIVE));
+                    .thenState(new Product(ID, "Green tea", money("3.50"), "EUR", Product.Status.ACTIVE));
         }
 
         @Test
@@ -82,7 +82,7 @@ class ProductAggregateTest {
             fixture()
                     .given(CREATED)
                     .when(new UpdateProduct(ID, money("0.75")))
-                    .thenEvents(new PriceChanged(ID, money("3.50"), money("4.25"), money("0.75")))
+                    .thenEvents(new PriceChanged(ID, money("3.50"), money("4.25"), money("0.75"), "EUR"))
                     .thenState(p -> {
                         assertThat(p.price()).isEqualByComparingTo("4.25");
                         assertThat(p.active()).isTrue();
@@ -94,7 +94,7 @@ class ProductAggregateTest {
             fixture()
                     .given(CREATED)
                     .when(new UpdateProduct(ID, money("-3.49")))
-                    .thenEvents(new PriceChanged(ID, money("3.50"), money("0.01"), money("-3.49")));
+                    .thenEvents(new PriceChanged(ID, money("3.50"), money("0.01"), money("-3.49"), "EUR"));
         }
 
         @Test
@@ -102,19 +102,19 @@ class ProductAggregateTest {
             fixture()
                     .given(
                             CREATED,
-                            new PriceChanged(ID, money("3.50"), money("4.00"), money("0.50")),
-                            new PriceChanged(ID, money("4.00"), money("2.10"), money("-1.90")))
+                            new PriceChanged(ID, money("3.50"), money("4.00"), money("0.50"), "EUR"),
+                            new PriceChanged(ID, money("4.00"), money("2.10"), money("-1.90"), "EUR"))
                     .when(new UpdateProduct(ID, money("0.15")))
-                    .thenEvents(new PriceChanged(ID, money("2.10"), money("2.25"), money("0.15")));
+                    .thenEvents(new PriceChanged(ID, money("2.10"), money("2.25"), money("0.15"), "EUR"));
         }
 
         @Test
         void money_is_exact_where_a_double_would_drift() {
             // 0.1 + 0.2 is 0.30000000000000004 in double arithmetic.
             fixture()
-                    .given(new ProductCreated(ID, "Green tea", money("0.1")))
+                    .given(new ProductCreated(ID, "Green tea", money("0.1"), "EUR"))
                     .when(new UpdateProduct(ID, money("0.2")))
-                    .thenEvents(new PriceChanged(ID, money("0.1"), money("0.3"), money("0.2")));
+                    .thenEvents(new PriceChanged(ID, money("0.1"), money("0.3"), money("0.2"), "EUR"));
         }
 
         @Test
@@ -123,7 +123,7 @@ class ProductAggregateTest {
                     .given(CREATED)
                     .when(new UpdateProduct(ID, money("0.00")))
                     .thenNothing()
-                    .thenState(new Product(ID, "Green tea", money("3.50"), Product.Status.ACTIVE));
+                    .thenState(new Product(ID, "Green tea", money("3.50"), "EUR", Product.Status.ACTIVE));
         }
 
         @Test
@@ -182,10 +182,10 @@ class ProductAggregateTest {
         @Test
         void an_active_product_is_deleted_and_keeps_its_last_name_and_price() {
             fixture()
-                    .given(CREATED, new PriceChanged(ID, money("3.50"), money("5.00"), money("1.50")))
+                    .given(CREATED, new PriceChanged(ID, money("3.50"), money("5.00"), money("1.50"), "EUR"))
                     .when(new DeleteProduct(ID))
                     .thenEvents(DELETED)
-                    .thenState(new Product(ID, "Green tea", money("5.00"), Product.Status.DELETED));
+                    .thenState(new Product(ID, "Green tea", money("5.00"), "EUR", Product.Status.DELETED));
         }
 
         @Test
@@ -207,11 +207,11 @@ class ProductAggregateTest {
         @Test
         void gives_the_state_after_each_event() {
             Product created = aggregate.evolve(Product.NONE, CREATED);
-            Product changed =
-                    aggregate.evolve(created, new PriceChanged(ID, money("3.50"), money("3.20"), money("-0.30")));
+            Product changed = aggregate.evolve(
+                    created, new PriceChanged(ID, money("3.50"), money("3.20"), money("-0.30"), "EUR"));
             Product deleted = aggregate.evolve(changed, DELETED);
 
-            assertThat(created).isEqualTo(new Product(ID, "Green tea", money("3.50"), Product.Status.ACTIVE));
+            assertThat(created).isEqualTo(new Product(ID, "Green tea", money("3.50"), "EUR", Product.Status.ACTIVE));
             assertThat(changed.price()).isEqualByComparingTo("3.20");
             assertThat(changed.active()).isTrue();
             assertThat(deleted.status()).isEqualTo(Product.Status.DELETED);
@@ -231,7 +231,8 @@ class ProductAggregateTest {
 
         @Test
         void refuses_a_command_for_another_product_than_the_state() {
-            Product other = aggregate.evolve(Product.NONE, new ProductCreated("coffee-1", "Coffee", money("9.00")));
+            Product other =
+                    aggregate.evolve(Product.NONE, new ProductCreated("coffee-1", "Coffee", money("9.00"), "EUR"));
 
             assertThatThrownBy(() -> aggregate.decide(other, new DeleteProduct(ID)))
                     .isInstanceOf(IllegalArgumentException.class)
