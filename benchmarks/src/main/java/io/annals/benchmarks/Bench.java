@@ -37,7 +37,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Bench {
 
-    private static final List<String> ALL = List.of("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8");
+    private static final List<String> ALL = List.of("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9");
 
     private static long started = System.nanoTime();
 
@@ -107,7 +107,7 @@ public final class Bench {
                 usage: java -jar benchmarks/target/benchmarks.jar [--quick] [options]
                   --quick               a short run (under 3 minutes): fewer and shorter rounds,
                                         W6 over 50,000 events, W8 at 10k and 50k events
-                  --only W1,W3,...      run only these workloads (W1..W8)
+                  --only W1,W3,...      run only these workloads (W1..W9)
                   --db sqlite|postgres  one database only (default: both)
                   --postgres URL        the server (default jdbc:postgresql://127.0.0.1:5432/test?user=postgres,
                                         or $ANNALS_BENCH_POSTGRES_URL); each run works in schemas of its own
@@ -342,6 +342,22 @@ public final class Bench {
             }
             if (o.only.contains("W6") || o.only.contains("W8")) {
                 failures += attempt(results, kind, "W6/W8", () -> history(o, plans, kind, work, results));
+            }
+            if (o.only.contains("W9")) {
+                failures += attempt(results, kind, "W9", () -> {
+                    section("W9: reading events stored at an older schema version (two upcasts each)");
+                    try (Target t = target(kind, work, "upcasts", o);
+                            JdbcEventStore store = t.openStore(4)) {
+                        new Upcasts(store, results, kind.label)
+                                .run(
+                                        plans.base(),
+                                        1_000,
+                                        100,
+                                        o.quick ? 100 : 500,
+                                        plans.scanWarm(),
+                                        plans.scanRounds());
+                    }
+                });
             }
             if (o.only.contains("W7") && httpReady) {
                 failures += attempt(results, kind, "W7", () -> {
