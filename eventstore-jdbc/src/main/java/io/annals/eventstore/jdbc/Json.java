@@ -1,11 +1,14 @@
 package io.annals.eventstore.jdbc;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.annals.eventstore.EventStoreException;
+import java.io.IOException;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -21,8 +24,6 @@ final class Json {
                     .build())
             .build());
 
-    private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
-
     private Json() {}
 
     /** Metadata as stored: a JSON object of strings, null when empty. */
@@ -37,17 +38,38 @@ final class Json {
         }
     }
 
-    /** Stored metadata back: empty for null. */
+    /**
+     * Stored metadata back: empty for null. Read with the streaming parser rather than a mapper:
+     * it is read with every event, and a flat object of strings needs no databinding.
+     */
     static Map<String, String> metadata(@Nullable String json) {
         if (json == null) {
             return Map.of();
         }
-        try {
-            return MAPPER.readValue(json, STRING_MAP);
-        } catch (JsonProcessingException e) {
-            throw new EventStoreException(
-                    "stored metadata is not a JSON object of strings: " + e.getOriginalMessage(), e);
+        try (JsonParser p = MAPPER.getFactory().createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw notStrings(json);
+            }
+            Map<String, String> out = new HashMap<>();
+            for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+                String key = p.currentName();
+                if (p.nextToken() != JsonToken.VALUE_STRING) {
+                    throw notStrings(json);
+                }
+                out.put(key, p.getText());
+            }
+            if (p.nextToken() != null) {
+                throw notStrings(json);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new EventStoreException("stored metadata is not a JSON object of strings: " + e.getMessage(), e);
         }
+    }
+
+    private static EventStoreException notStrings(String json) {
+        return new EventStoreException("stored metadata is not a JSON object of strings: "
+                + (json.length() > 200 ? json.substring(0, 200) + "..." : json));
     }
 
     /** A JSON array of these strings (null elements as JSON null). */
