@@ -202,6 +202,15 @@ ORDER BY position LIMIT ?
 -- name: count-events
 SELECT count(*) FROM {events}
 
+-- name: database-identity
+-- Which database this is, whatever the URL that named it (a copy refuses to write into the store
+-- it reads): the server's address and port as this session reached them (a Unix socket has no
+-- address) and the database; then the current schema, where the tables are when no schema is
+-- configured.
+SELECT coalesce(host(inet_server_addr()), 'socket') || ':' || coalesce(inet_server_port(), 0)
+       || '/' || current_database(),
+       coalesce(current_schema(), '')
+
 -- name: lock-log
 LOCK TABLE {log} IN EXCLUSIVE MODE
 

@@ -67,6 +67,11 @@ WHERE position > ? AND position < ? ORDER BY position LIMIT ?
 -- name: count-events
 SELECT count(*) FROM {events}
 
+-- name: database-identity
+-- Which database file this is, whatever the URL that named it (a copy refuses to write into the
+-- store it reads), and the schema: none on SQLite.
+SELECT file, '' FROM pragma_database_list WHERE name = 'main'
+
 -- name: load-snapshot
 SELECT version, last_event_id, schema_version, state, taken_at FROM {snapshots} WHERE stream_id = ?
 

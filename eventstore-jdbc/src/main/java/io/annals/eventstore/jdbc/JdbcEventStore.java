@@ -56,6 +56,7 @@ public final class JdbcEventStore implements EventStore {
     private final String readStream;
     private final String readAll;
     private final String countEvents;
+    private final String databaseIdentity;
     private final String description;
 
     private JdbcEventStore(
@@ -71,6 +72,7 @@ public final class JdbcEventStore implements EventStore {
         this.readStream = dialect.sql("read-stream");
         this.readAll = dialect.sql("read-all");
         this.countEvents = dialect.sql("count-events");
+        this.databaseIdentity = dialect.sql("database-identity");
         this.description = dialect.name() + " event store on " + where + ", tables "
                 + dialect.tables().table("events").replace("events", "*")
                 + (readOnly ? ", read-only" : "");
@@ -153,6 +155,41 @@ public final class JdbcEventStore implements EventStore {
             });
         } catch (SQLException e) {
             throw dialect.failure("cannot count the events", e);
+        }
+    }
+
+    /** The limits checked before each append. */
+    AppendLimits limits() {
+        return settings.limits();
+    }
+
+    /**
+     * Where this store's events live, whatever the URL or DataSource that reached them: the
+     * database (the SQLite file; the PostgreSQL server as this session reached it, and the
+     * database), the schema and the table prefix. Two stores with equal identities are one store.
+     *
+     * @throws EventStoreException if the database cannot be reached
+     */
+    String identity() {
+        try (Connection c = dialect.connect(dataSource)) {
+            return dialect.withStatement(c, databaseIdentity, ps -> {
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    String database = rs.getString(1);
+                    if (database == null || database.isEmpty()) {
+                        // a SQLite database in memory or a temporary file: only its own pool reaches it
+                        database = "in memory of " + dataSource.getClass().getName() + "@"
+                                + Integer.toHexString(System.identityHashCode(dataSource));
+                    }
+                    String configured = dialect.tables().schema();
+                    String schema = configured != null ? configured : rs.getString(2);
+                    return dialect.name() + " database " + database
+                            + (schema == null || schema.isEmpty() ? "" : ", schema " + schema)
+                            + ", tables " + dialect.tables().prefix() + "*";
+                }
+            });
+        } catch (SQLException e) {
+            throw dialect.failure("cannot tell which database the store is on", e);
         }
     }
 
