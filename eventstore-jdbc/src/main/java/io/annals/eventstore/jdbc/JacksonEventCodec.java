@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.annals.eventstore.AppendLimits;
@@ -86,8 +87,8 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
     }
 
     /**
-     * A mapper configured for stored events: floats as {@code BigDecimal}, {@code BigDecimal}
-     * written plainly, unknown properties ignored, no default typing, and read limits that accept
+     * A mapper configured for stored events: floats as {@code BigDecimal} (with their trailing
+     * zeros, in trees too), {@code BigDecimal} written plainly, unknown properties ignored, no default typing, and read limits that accept
      * whatever a store with the default {@link AppendLimits} accepts (Jackson's own defaults
      * refuse a key over 50,000 characters, which a 1 MiB payload may hold, and the event would be
      * unreadable: a poison event). A base to customise for {@link Builder#objectMapper}.
@@ -110,6 +111,8 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
         return JsonMapper.builder(
                         JsonFactory.builder().streamReadConstraints(readLimits).build())
                 .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                // an upcast event goes through a tree: 10.50 must not come out as 10.5
+                .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -361,6 +364,11 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
             Objects.requireNonNull(oldName, "oldName");
             Objects.requireNonNull(typeName, "typeName");
             checkName(oldName);
+            if (byName.containsKey(oldName)) {
+                throw new IllegalArgumentException("type name '" + oldName + "' is registered already, for "
+                        + byName.get(oldName).getName() + ": alias(oldName, typeName) takes the name events were"
+                        + " stored under before the rename first, then the registered one");
+            }
             checkFree(oldName);
             aliases.put(oldName, typeName);
             return this;
@@ -378,6 +386,10 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
         public Builder<E> retire(String typeName) {
             Objects.requireNonNull(typeName, "typeName");
             checkName(typeName);
+            if (byName.containsKey(typeName)) {
+                throw new IllegalArgumentException("type name '" + typeName + "' is registered, for "
+                        + byName.get(typeName).getName() + ": a retired type has no class; remove its registration");
+            }
             checkFree(typeName);
             retired.add(typeName);
             return this;
@@ -477,8 +489,9 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
                                     : "upcasters of '" + name + "', which is not registered");
                 }
             }
+            Map<String, Registered<E>> current = Map.copyOf(registered);
             aliases.forEach((oldName, name) -> {
-                Registered<E> r = registered.get(name);
+                Registered<E> r = current.get(name);
                 if (r == null) {
                     problems.add("alias '" + oldName + "' of '" + name + "', which is not registered"
                             + (aliases.containsKey(name) ? " (it is an alias: name the current type)" : ""));

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.annals.eventstore.StateCodec;
 import java.lang.reflect.RecordComponent;
@@ -91,11 +92,18 @@ public final class JacksonStateCodec<S> implements StateCodec<S> {
         }
         JsonNode json = mapper.valueToTree(value);
         JavaType componentType = mapper.constructType(found.getGenericType());
+        String notA = "the default " + json + " of '" + component + "' is not a " + componentType.toCanonical();
+        JsonNode back;
         try {
-            mapper.treeToValue(json, componentType);
+            back = mapper.valueToTree(mapper.treeToValue(json, componentType));
         } catch (JsonProcessingException | IllegalArgumentException e) {
-            throw new IllegalArgumentException(
-                    "the default " + json + " of '" + component + "' is not a " + componentType.toCanonical(), e);
+            throw new IllegalArgumentException(notA, e);
+        }
+        // Jackson coerces freely (42 into "42"); a default must be of the component's kind
+        boolean sameNumber =
+                json.isNumber() && back.isNumber() && json.decimalValue().compareTo(back.decimalValue()) == 0;
+        if (!sameNumber && !json.equals(back)) {
+            throw new IllegalArgumentException(notA + " (it would be read as " + back + ")");
         }
         Map<String, JsonNode> more = new LinkedHashMap<>(defaults);
         more.put(component, json);
@@ -117,13 +125,21 @@ public final class JacksonStateCodec<S> implements StateCodec<S> {
         S state;
         try {
             state = read(text);
+        } catch (UnrecognizedPropertyException e) {
+            throw new IllegalArgumentException(
+                    "cannot read state " + type.getName() + ": it holds '"
+                            + e.getPropertyName() + "', which " + type.getSimpleName()
+                            + " no longer has (stored by code in"
+                            + " which it had another shape: a keyed read model needs a rebuild; ignoring the property would"
+                            + " keep what it held out of the new rows' meaning)",
+                    e);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(
                     "cannot read state " + type.getName() + ": " + e.getOriginalMessage()
                             + (e instanceof MismatchedInputException
                                     ? " (stored by code in which " + type.getSimpleName() + " had another shape:"
-                                            + " a keyed read model needs a rebuild, or a default for a component"
-                                            + " added since, see withDefault)"
+                                            + " a keyed read model needs a rebuild, or, for a component added"
+                                            + " since, a default: see withDefault)"
                                     : ""),
                     e);
         }

@@ -120,8 +120,20 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
             stored.putAll(projectors.rows().read(c, name(), unknown));
         }
         Map<K, V> found = new HashMap<>();
-        stored.forEach((text, json) -> found.put(byText.get(text), values.deserialize(json)));
+        stored.forEach((text, json) -> found.put(byText.get(text), row(text, json)));
         return found;
+    }
+
+    /** A stored row, or an error that names the read model, the row and the way out. */
+    private V row(String key, String json) {
+        try {
+            return values.deserialize(json);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException(
+                    "cannot read row '" + key + "' of read model " + name() + ": " + e.getMessage()
+                            + "; to rebuild it from the events: runner.rebuild(\"" + name() + "\", listener)",
+                    e);
+        }
     }
 
     @Override
@@ -136,7 +148,7 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
             return projectors
                     .rows()
                     .get(projectors.dataSource(), name(), String.valueOf(key))
-                    .map(values::deserialize);
+                    .map(json -> row(String.valueOf(key), json));
         } catch (SQLException e) {
             throw projectors.dialect().failure("cannot read row " + key + " of " + name(), e);
         }
@@ -150,7 +162,7 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
         try {
             List<Row<K, V>> out = new ArrayList<>();
             for (ReadModelRows.Row row : projectors.rows().list(projectors.dataSource(), name(), offset, limit)) {
-                out.add(new Row<>(keys.apply(row.key()), values.deserialize(row.value())));
+                out.add(new Row<>(keys.apply(row.key()), row(row.key(), row.value())));
             }
             return out;
         } catch (SQLException e) {

@@ -211,12 +211,14 @@ class JacksonEventCodecTest {
 
     @Test
     void a_name_is_registered_aliased_or_retired_once() {
-        assertThatThrownBy(() -> shop().alias("Renamed", "Renamed"))
+        assertThatThrownBy(() -> shop().alias("Renamed", "Retitled"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("'Renamed' is registered already");
+                .hasMessageContaining("'Renamed' is registered already")
+                .hasMessageContaining("takes the name events were stored under before the rename first");
         assertThatThrownBy(() -> shop().retire("Renamed"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("'Renamed' is registered already");
+                .hasMessageContaining("'Renamed' is registered")
+                .hasMessageContaining("remove its registration");
         assertThatThrownBy(() -> shop().retire("Gone").register("Gone", Priced.class))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'Gone' is retired already");

@@ -125,8 +125,10 @@ class ReadModelEvolutionTest {
                     .keyed(sums((Nothing s, Long n) -> new Nothing()), CODEC, JacksonStateCodec.of(Nothing.class));
 
             assertThatThrownBy(() -> now.get("acct-1"))
-                    .hasMessageContaining("\"sum\"")
-                    .hasMessageContaining("needs a rebuild");
+                    .hasMessageContaining("cannot read row 'acct-1' of read model sums")
+                    .hasMessageContaining("it holds 'sum', which Nothing no longer has")
+                    .hasMessageContaining("needs a rebuild")
+                    .hasMessageContaining("runner.rebuild(\"sums\", listener)");
         }
     }
 
@@ -151,6 +153,15 @@ class ReadModelEvolutionTest {
         assertThatThrownBy(() -> JacksonStateCodec.of(SumInCurrency.class).withDefault("sum", "many"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("is not a long");
+        assertThatThrownBy(() -> JacksonStateCodec.of(SumInCurrency.class).withDefault("currency", 42))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("the default 42 of 'currency' is not a java.lang.String")
+                .hasMessageContaining("read as \"42\"");
+        assertThat(JacksonStateCodec.of(SumInCurrency.class)
+                        .withDefault("sum", 0)
+                        .deserialize("{\"currency\":\"EUR\"}"))
+                .as("an int default for a long component")
+                .isEqualTo(new SumInCurrency(0, "EUR"));
         assertThatThrownBy(() -> JacksonStateCodec.of(BigDecimal.class).withDefault("scale", 2))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("not one");

@@ -222,6 +222,20 @@ abstract class UpcastingContract {
     }
 
     @Test
+    void an_upcast_amount_keeps_its_scale() {
+        EventStore store = closeLater(newStore());
+        store.append(
+                "account-z",
+                ExpectedVersion.noStream(),
+                List.of(EventData.of("MoneyDeposited", "{\"acct\":\"z\",\"amount\":10.50}")));
+
+        Deposited read = (Deposited)
+                CODEC.decode(store.readStream("account-z", 1, 1).get(0)).event();
+
+        assertThat(read.amount()).isEqualTo(new BigDecimal("10.50")); // equals compares the scale too
+    }
+
+    @Test
     void upcasters_run_in_order_from_the_stored_version() {
         EventStore store = storeWithHistory();
         UPCASTS.clear();
