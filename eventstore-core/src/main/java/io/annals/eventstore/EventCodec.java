@@ -51,7 +51,8 @@ public interface EventCodec<E extends Event> {
     String toJson(E event);
 
     /**
-     * The event stored as {@code json} under {@code typeName} at schema version 1.
+     * The event whose JSON {@link #toJson} wrote: at the schema version its class is written at
+     * now. To read a stored event, use {@link #decode}, which knows the version it was stored at.
      *
      * @throws IllegalArgumentException if the type is unknown or the JSON does not fit its class
      */
@@ -59,10 +60,11 @@ public interface EventCodec<E extends Event> {
 
     /**
      * The event stored as {@code json} under {@code typeName} at {@code schemaVersion}, brought
-     * up to the shape its class reads. The default reads version 1 only.
+     * up to the shape its class reads. The default reads version 1 only, with {@link
+     * #fromJson(String, String)}.
      *
-     * @throws IllegalArgumentException if the type is unknown, the version cannot be read, or the
-     *     JSON does not fit its class
+     * @throws IllegalArgumentException if the type is unknown, the version is below 1 or cannot be
+     *     read, or the JSON does not fit its class
      */
     default E fromJson(String typeName, int schemaVersion, String json) {
         if (schemaVersion != 1) {
@@ -100,7 +102,8 @@ public interface EventCodec<E extends Event> {
      * The event as data to append, with a new event id and {@code metadata} (its schema version
      * added when it is not 1).
      *
-     * @throws IllegalArgumentException if a metadata key begins with {@code $} (reserved)
+     * @throws IllegalArgumentException if a metadata key begins with {@code $} (reserved), or
+     *     the codec gives the event a schema version below 1
      */
     default EventData encode(E event, Map<String, String> metadata) {
         for (String key : metadata.keySet()) {
@@ -110,6 +113,10 @@ public interface EventCodec<E extends Event> {
             }
         }
         int version = schemaVersion(event);
+        if (version < 1) {
+            throw new IllegalArgumentException("schema version of " + typeName(event) + " must be at least 1, was "
+                    + version + ": no reader could decode the event");
+        }
         if (version == 1) {
             return EventData.of(typeName(event), toJson(event), metadata);
         }
@@ -121,23 +128,25 @@ public interface EventCodec<E extends Event> {
     /**
      * The schema version {@code recorded} was stored at: its {@link #SCHEMA_VERSION_KEY}, or 1.
      *
-     * @throws IllegalArgumentException if the key holds anything but a positive whole number
+     * @throws IllegalArgumentException if the key holds anything but a positive whole number in
+     *     ASCII digits, without sign or leading zero, up to {@link Integer#MAX_VALUE}
      */
     static int schemaVersion(RecordedEvent recorded) {
         String stored = recorded.metadata().get(SCHEMA_VERSION_KEY);
         if (stored == null) {
             return 1;
         }
-        try {
-            int version = Integer.parseInt(stored);
-            if (version >= 1) {
-                return version;
+        if (stored.length() <= 10 && stored.matches("[1-9][0-9]*")) {
+            long version = Long.parseLong(stored);
+            if (version <= Integer.MAX_VALUE) {
+                return (int) version;
             }
-        } catch (NumberFormatException e) {
-            // said below
         }
-        throw new IllegalArgumentException(
-                "metadata " + SCHEMA_VERSION_KEY + " must be a positive whole number, was '" + stored + "'");
+        throw new IllegalArgumentException("metadata " + SCHEMA_VERSION_KEY
+                + " must be a positive whole number in plain digits, was '"
+                + (stored.length() > 40
+                        ? stored.substring(0, 40) + "...' (" + stored.length() + " characters)"
+                        : stored + "'"));
     }
 
     /**

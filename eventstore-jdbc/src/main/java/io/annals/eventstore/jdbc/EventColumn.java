@@ -1,5 +1,6 @@
 package io.annals.eventstore.jdbc;
 
+import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.RecordedEvent;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -7,6 +8,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -53,14 +55,26 @@ enum EventColumn {
     }
 
     private static RecordedEvent read(ResultSet rs, Dialect dialect) throws SQLException {
+        String streamId = rs.getString(STREAM_ID.ordinal() + 1);
+        long version = rs.getLong(VERSION.ordinal() + 1);
+        long position = rs.getLong(POSITION.ordinal() + 1);
+        Map<String, String> metadata;
+        try {
+            metadata = Json.metadata(rs.getString(METADATA.ordinal() + 1));
+        } catch (EventStoreException e) {
+            throw new EventStoreException(
+                    "event of stream " + streamId + " at version " + version + " (position " + position + "): "
+                            + e.getMessage(),
+                    e);
+        }
         return new RecordedEvent(
-                rs.getString(STREAM_ID.ordinal() + 1),
-                rs.getLong(VERSION.ordinal() + 1),
-                rs.getLong(POSITION.ordinal() + 1),
+                streamId,
+                version,
+                position,
                 dialect.eventId(rs, EVENT_ID.ordinal() + 1),
                 rs.getString(TYPE.ordinal() + 1),
                 rs.getString(DATA.ordinal() + 1),
-                Json.metadata(rs.getString(METADATA.ordinal() + 1)),
+                metadata,
                 dialect.time(rs, RECORDED_AT.ordinal() + 1));
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -61,6 +62,8 @@ import java.util.function.UnaryOperator;
 public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
 
     private final ObjectMapper mapper;
+    /** Reads trees with decimals as they are written (10.50 stays 10.50), whatever the mapper. */
+    private final ObjectReader trees;
     /** Every name events may be stored under (current names and aliases) to its type. */
     private final Map<String, Registered<E>> byName;
 
@@ -76,9 +79,17 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
 
     private JacksonEventCodec(Builder<E> b, Map<String, Registered<E>> byName, Map<Class<?>, Registered<E>> byClass) {
         this.mapper = b.mapper;
+        this.trees = exactTrees(b.mapper);
         this.byName = Map.copyOf(byName);
         this.byClass = Map.copyOf(byClass);
         this.retired = Set.copyOf(b.retired);
+    }
+
+    /** A reader of JSON trees that keeps every decimal exact: as {@code BigDecimal}, scale included. */
+    static ObjectReader exactTrees(ObjectMapper mapper) {
+        return mapper.reader()
+                .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
     }
 
     /** Starts a registry for events of {@code baseType} (usually a sealed interface). */
@@ -102,6 +113,11 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
      * {@code limits} accepts: give the codec the limits given to the store.
      */
     public static ObjectMapper defaultObjectMapper(AppendLimits limits) {
+        return defaultMapperBuilder(limits).build();
+    }
+
+    /** The builder of {@link #defaultObjectMapper(AppendLimits)}, for the codecs to refine. */
+    static JsonMapper.Builder defaultMapperBuilder(AppendLimits limits) {
         StreamReadConstraints readLimits = StreamReadConstraints.builder()
                 .maxNestingDepth(limits.maxJsonDepth())
                 .maxNumberLength(JsonValidator.MAX_NUMBER_LENGTH)
@@ -116,8 +132,7 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
-                .build();
+                .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
     }
 
     @Override
@@ -192,9 +207,14 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
         }
     }
 
+    /** The event whose JSON {@link #toJson} wrote, at the version its class is registered at. */
     @Override
     public E fromJson(String typeName, String json) {
-        return fromJson(typeName, 1, json);
+        Registered<E> r = byName.get(typeName);
+        if (r == null) {
+            throw new IllegalArgumentException(unknown(typeName));
+        }
+        return fromJson(typeName, r.version(), json);
     }
 
     @Override
@@ -202,6 +222,10 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
         Registered<E> r = byName.get(typeName);
         if (r == null) {
             throw new IllegalArgumentException(unknown(typeName));
+        }
+        if (schemaVersion < 1) {
+            throw new IllegalArgumentException(
+                    "schema version " + schemaVersion + " of " + typeName + " is below 1: no event is stored at it");
         }
         if (schemaVersion > r.version()) {
             throw new IllegalArgumentException("event of type " + typeName + " is at schema version " + schemaVersion
@@ -230,7 +254,7 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
 
     /** The stored JSON brought from {@code version} to the class's version, step by step. */
     private ObjectNode upcast(Registered<E> r, int version, String json) throws JsonProcessingException {
-        JsonNode tree = mapper.readTree(json);
+        JsonNode tree = trees.readTree(json);
         if (!(tree instanceof ObjectNode node)) {
             throw new IllegalArgumentException("event of type " + r.name() + " is not a JSON object");
         }
@@ -460,24 +484,33 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
             byName.forEach((name, type) -> {
                 int version = versions.get(name);
                 Map<Integer, UnaryOperator<ObjectNode>> steps = upcasters.getOrDefault(name, Map.of());
+                List<String> gaps = new ArrayList<>();
+                for (int from = 1; from < version && gaps.size() < 5; from++) {
+                    if (!steps.containsKey(from)) {
+                        gaps.add("from version " + from + " to " + (from + 1));
+                    }
+                }
+                long missingSteps = (version - 1L)
+                        - steps.keySet().stream().filter(v -> v < version).count();
+                if (!gaps.isEmpty()) {
+                    problems.add(name + " is registered at version " + version + " but has no upcaster "
+                            + String.join(", ", gaps)
+                            + (missingSteps > gaps.size() ? " (" + missingSteps + " steps missing in all)" : "")
+                            + ": events stored at those versions could not be read");
+                }
+                for (int step : steps.keySet()) {
+                    if (step >= version) {
+                        problems.add("an upcaster of " + name + " from version " + step + ", but its class is"
+                                + " registered at version " + version + ": register it at version " + (step + 1));
+                    }
+                }
                 List<UnaryOperator<ObjectNode>> chain = new ArrayList<>();
-                for (int v = 1; v < version; v++) {
-                    UnaryOperator<ObjectNode> step = steps.get(v);
-                    if (step == null) {
-                        problems.add(
-                                name + " is registered at version " + version + " but has no upcaster from version " + v
-                                        + " to " + (v + 1) + ": events stored at version " + v + " could not be read");
-                    }
-                    chain.add(step);
-                }
-                for (int from : steps.keySet()) {
-                    if (from >= version) {
-                        problems.add("an upcaster of " + name + " from version " + from + ", but its class is"
-                                + " registered at version " + version + ": register it at version " + (from + 1));
+                if (gaps.isEmpty()) {
+                    for (int v = 1; v < version; v++) {
+                        chain.add(steps.get(v));
                     }
                 }
-                Registered<E> r =
-                        new Registered<>(name, type, version, chain.contains(null) ? List.of() : List.copyOf(chain));
+                Registered<E> r = new Registered<>(name, type, version, List.copyOf(chain));
                 registered.put(name, r);
                 byClass.put(type, r);
             });

@@ -4,16 +4,22 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.type.LogicalType;
+import io.annals.eventstore.AppendLimits;
 import io.annals.eventstore.StateCodec;
 import java.lang.reflect.RecordComponent;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link StateCodec} on Jackson for snapshots of an aggregate's state and for the rows of keyed
@@ -48,13 +54,23 @@ public final class JacksonStateCodec<S> implements StateCodec<S> {
     }
 
     /**
-     * A codec for {@code type} with the default mapper, refusing text that lacks a property or
-     * holds one the type does not have.
+     * A codec for {@code type} with the default mapper, refusing text that lacks a property, holds
+     * one the type does not have, or holds a value of another kind than its component (a decimal
+     * for a {@code long}, a number for a {@code String}, {@code "true"} for a {@code boolean}):
+     * Jackson would otherwise convert it, truncating or inventing a value.
      */
     public static <S> JacksonStateCodec<S> of(Class<S> type) {
-        ObjectMapper strict = JacksonEventCodec.defaultObjectMapper()
+        ObjectMapper strict = JacksonEventCodec.defaultMapperBuilder(AppendLimits.defaults())
                 .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
-                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+                .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+                .withCoercionConfig(
+                        LogicalType.Textual,
+                        text -> text.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
+                .build();
         return new JacksonStateCodec<>(type, strict, Map.of());
     }
 
@@ -153,19 +169,33 @@ public final class JacksonStateCodec<S> implements StateCodec<S> {
         if (defaults.isEmpty()) {
             return mapper.readValue(text, type);
         }
+        if (!mapper.isEnabled(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)) {
+            return withDefaults(text, null); // a lenient mapper would not say a component is missing
+        }
         try {
             return mapper.readValue(text, type); // what is written holds every component
         } catch (MismatchedInputException missing) {
-            JsonNode tree = mapper.readTree(text);
-            if (!(tree instanceof ObjectNode node) || defaults.keySet().stream().allMatch(node::has)) {
-                throw missing;
-            }
-            defaults.forEach((name, value) -> {
-                if (!node.has(name)) {
-                    node.set(name, value.deepCopy());
-                }
-            });
-            return mapper.treeToValue(node, type);
+            return withDefaults(text, missing);
         }
+    }
+
+    /** The state from a tree given the defaults of the components the text lacks. */
+    private S withDefaults(String text, @Nullable MismatchedInputException failure) throws JsonProcessingException {
+        JsonNode tree = JacksonEventCodec.exactTrees(mapper).readTree(text);
+        if (!(tree instanceof ObjectNode node)) {
+            if (failure != null) {
+                throw failure;
+            }
+            return mapper.readValue(text, type);
+        }
+        if (failure != null && defaults.keySet().stream().allMatch(node::has)) {
+            throw failure;
+        }
+        defaults.forEach((name, value) -> {
+            if (!node.has(name)) {
+                node.set(name, value.deepCopy());
+            }
+        });
+        return mapper.treeToValue(node, type);
     }
 }

@@ -155,8 +155,7 @@ class ReadModelEvolutionTest {
                 .hasMessageContaining("is not a long");
         assertThatThrownBy(() -> JacksonStateCodec.of(SumInCurrency.class).withDefault("currency", 42))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("the default 42 of 'currency' is not a java.lang.String")
-                .hasMessageContaining("read as \"42\"");
+                .hasMessageContaining("the default 42 of 'currency' is not a java.lang.String");
         assertThat(JacksonStateCodec.of(SumInCurrency.class)
                         .withDefault("sum", 0)
                         .deserialize("{\"currency\":\"EUR\"}"))

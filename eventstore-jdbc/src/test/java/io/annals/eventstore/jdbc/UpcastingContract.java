@@ -344,7 +344,7 @@ abstract class UpcastingContract {
         assertThatThrownBy(
                         () -> CODEC.decode(store.readStream("account-m", 1, 1).get(0)))
                 .isInstanceOf(EventStoreException.class)
-                .hasMessageContaining("$schemaVersion must be a positive whole number, was 'two'");
+                .hasMessageContaining("$schemaVersion must be a positive whole number in plain digits, was 'two'");
     }
 
     @Test

@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** Stored events and rows read by code that changed since: nothing may be misread or dropped quietly. */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
-class EvolutionAttackTest {
+class EvolutionEdgeCaseTest {
 
     @TempDir
     Path dir;
