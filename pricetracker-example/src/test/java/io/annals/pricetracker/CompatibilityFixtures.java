@@ -1,7 +1,11 @@
 package io.annals.pricetracker;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.annals.eventstore.jdbc.JdbcEventStore;
 import io.annals.pricetracker.api.ApiRequest;
@@ -61,7 +65,12 @@ public final class CompatibilityFixtures {
             throw new IllegalStateException(db + " exists: a release's fixture is never rewritten");
         }
         SettableClock clock = new SettableClock(Instant.parse("2026-09-03T09:00:00Z"));
-        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectMapper json = JsonMapper.builder()
+                .enable(SerializationFeature.INDENT_OUTPUT)
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS) // 6.50 stays 6.50
+                .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+                .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
+                .build();
         ObjectNode answers = json.createObjectNode();
         try (PriceTracker tracker = new PriceTracker(
                 JdbcEventStore.builder("jdbc:sqlite:" + db).clock(clock).open())) {

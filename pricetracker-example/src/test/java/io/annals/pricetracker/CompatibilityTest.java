@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.annals.eventstore.jdbc.JdbcEventStore;
 import io.annals.pricetracker.api.ApiRequest;
@@ -30,8 +31,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class CompatibilityTest {
 
+    /** Reads decimals exactly, scale included: 6.50 is not 6.5 in an answer about money. */
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
             .build();
 
     @TempDir
@@ -85,12 +88,12 @@ class CompatibilityTest {
         }
     }
 
-    /** Every field of {@code then} is in {@code now} with the same value; numbers compare as numbers. */
+    /** Every field of {@code then} is in {@code now} with the same value; decimals keep their scale. */
     private static void assertContains(String where, JsonNode then, JsonNode now) {
         assertThat(now).as(where + ": missing").isNotNull();
         if (then.isNumber()) {
             assertThat(now.isNumber()).as(where + " is a number").isTrue();
-            assertThat(now.decimalValue()).as(where).isEqualByComparingTo(then.decimalValue());
+            assertThat(now.decimalValue()).as(where).isEqualTo(then.decimalValue()); // the scale too
         } else if (then.isObject()) {
             assertThat(now.isObject()).as(where + " is an object").isTrue();
             for (Map.Entry<String, JsonNode> field : then.properties()) {
