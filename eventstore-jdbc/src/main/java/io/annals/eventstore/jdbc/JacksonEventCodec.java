@@ -15,6 +15,7 @@ import io.annals.eventstore.AppendLimits;
 import io.annals.eventstore.Event;
 import io.annals.eventstore.EventCodec;
 import io.annals.eventstore.internal.JsonValidator;
+import java.io.IOException;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -75,7 +76,11 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
      * from each older version (index 0 from version 1).
      */
     private record Registered<E>(
-            String name, Class<? extends E> type, int version, List<UnaryOperator<ObjectNode>> upcasters) {}
+            String name,
+            Class<? extends E> type,
+            int version,
+            List<UnaryOperator<ObjectNode>> upcasters,
+            ObjectReader reader) {}
 
     private JacksonEventCodec(Builder<E> b, Map<String, Registered<E>> byName, Map<Class<?>, Registered<E>> byClass) {
         this.mapper = b.mapper;
@@ -236,18 +241,19 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
         try {
             E event;
             if (schemaVersion == r.version()) {
-                event = mapper.readValue(json, r.type());
+                event = r.reader().readValue(json);
             } else {
-                event = mapper.treeToValue(upcast(r, schemaVersion, json), r.type());
+                event = r.reader().readValue(upcast(r, schemaVersion, json));
             }
             if (event == null) {
                 throw new IllegalArgumentException("event of type " + typeName + " is JSON null");
             }
             return event;
-        } catch (JsonProcessingException e) {
+        } catch (IOException e) { // from a String or a tree: a JsonProcessingException in practice
             throw new IllegalArgumentException(
                     "cannot read an event of type " + typeName + " at schema version " + schemaVersion + " as "
-                            + r.type().getSimpleName() + ": " + e.getOriginalMessage(),
+                            + r.type().getSimpleName() + ": "
+                            + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()),
                     e);
         }
     }
@@ -510,7 +516,7 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
                         chain.add(steps.get(v));
                     }
                 }
-                Registered<E> r = new Registered<>(name, type, version, List.copyOf(chain));
+                Registered<E> r = new Registered<>(name, type, version, List.copyOf(chain), mapper.readerFor(type));
                 registered.put(name, r);
                 byClass.put(type, r);
             });
