@@ -31,7 +31,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
@@ -43,24 +42,10 @@ import org.junit.jupiter.api.Timeout;
  * commits or rolls back with the checkpoint.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
-abstract class ReactionContract {
+abstract class ReactionContract extends ClosingTest {
 
     /** A fresh, empty store. */
     abstract JdbcEventStore newStore();
-
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    <T extends AutoCloseable> T closeLater(T c) {
-        toClose.add(c);
-        return c;
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
-    }
 
     /** Counts the deposits of one account: the state is the count, each event its new value. */
     record Count(String aggregateId) implements Command {}

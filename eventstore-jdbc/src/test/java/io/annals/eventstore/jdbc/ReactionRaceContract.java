@@ -36,7 +36,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
@@ -48,27 +47,13 @@ import org.junit.jupiter.api.Timeout;
  * reactions under outside writers, rebuilds, small pools and interrupts.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
-abstract class ReactionRaceContract {
+abstract class ReactionRaceContract extends ClosingTest {
 
     /** A builder for a fresh, empty store. */
     abstract JdbcEventStore.Builder builder();
 
     JdbcEventStore newStore() {
         return builder().open();
-    }
-
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    <T extends AutoCloseable> T closeLater(T c) {
-        toClose.add(c);
-        return c;
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
     }
 
     /** A projection that reacts to the deposits of the streams whose id starts with {@code prefix}. */

@@ -27,7 +27,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
@@ -43,7 +42,7 @@ import org.junit.jupiter.api.Test;
  * {@code Deposited}; version 3 added a {@code currency}. {@code StatementPrinted} was retired.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
-abstract class UpcastingContract {
+abstract class UpcastingContract extends ClosingTest {
 
     /** A fresh, empty store. */
     abstract EventStore newStore();
@@ -147,20 +146,6 @@ abstract class UpcastingContract {
         @Override
         public Balance apply(Balance current, Envelope<Money> e) {
             return new Account().evolve(current == null ? new Account().initialState() : current, e.event());
-        }
-    }
-
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    <T extends AutoCloseable> T closeLater(T c) {
-        toClose.add(c);
-        return c;
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
         }
     }
 
