@@ -95,7 +95,30 @@ public interface EventStore extends AutoCloseable {
         return ReadHorizon.endOfLog();
     }
 
+    /**
+     * Calls {@code listener} after each append to this store commits, in this process, so that a
+     * reader of the log (a {@code ProjectionRunner}) can read at once instead of at its next
+     * poll. A wake-up only: it says nothing of what was appended, may come once for several
+     * appends, and never for appends made by other processes (readers poll for those). The
+     * listener runs on the appending thread: it must return at once and not throw. The default
+     * never calls it, for stores that cannot tell.
+     *
+     * @return a handle whose {@code close()} stops the calls
+     */
+    default Listening onAppend(Runnable listener) {
+        java.util.Objects.requireNonNull(listener, "listener");
+        return () -> {};
+    }
+
     /** Releases what the store owns (its connection pool, if it created one). */
     @Override
     void close();
+
+    /** A listener of {@link #onAppend}, until it is closed. */
+    @FunctionalInterface
+    interface Listening extends AutoCloseable {
+        /** Stops the calls. Closing twice does nothing more. */
+        @Override
+        void close();
+    }
 }

@@ -1,6 +1,7 @@
 package io.annals.eventstore;
 
 import io.annals.eventstore.internal.AppendChecks;
+import io.annals.eventstore.internal.AppendListeners;
 import io.annals.eventstore.internal.Idempotency;
 import java.time.Clock;
 import java.time.Instant;
@@ -27,6 +28,7 @@ public final class InMemoryEventStore implements EventStore {
     private final List<RecordedEvent> log = new ArrayList<>();
     private final Map<String, List<RecordedEvent>> streams = new HashMap<>();
     private final Map<UUID, RecordedEvent> byId = new HashMap<>();
+    private final AppendListeners listeners = new AppendListeners();
 
     /** A store on the UTC system clock with the default limits. */
     public InMemoryEventStore() {
@@ -45,6 +47,7 @@ public final class InMemoryEventStore implements EventStore {
     @Override
     public AppendResult append(String streamId, ExpectedVersion expected, List<EventData> events) {
         AppendChecks.checkAppend(limits, streamId, expected, events);
+        AppendResult result;
         lock.writeLock().lock();
         try {
             List<RecordedEvent> stream = streams.getOrDefault(streamId, List.of());
@@ -82,10 +85,17 @@ public final class InMemoryEventStore implements EventStore {
                 log.add(last);
                 byId.put(last.eventId(), last);
             }
-            return new AppendResult(last.version(), last.position());
+            result = new AppendResult(last.version(), last.position());
         } finally {
             lock.writeLock().unlock();
         }
+        listeners.fire();
+        return result;
+    }
+
+    @Override
+    public Listening onAppend(Runnable listener) {
+        return listeners.add(listener);
     }
 
     @Override

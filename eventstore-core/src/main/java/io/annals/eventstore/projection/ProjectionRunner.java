@@ -18,6 +18,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -67,6 +68,8 @@ public final class ProjectionRunner implements AutoCloseable {
     private final int batchSize;
     private final Duration pollInterval;
     private final Duration maxBackoff;
+    private final boolean wakeOnAppend;
+    private EventStore.@Nullable Listening listening;
     // Written under this runner's monitor; read by the workers' tasks, which decide by them
     // whether to keep the lease and whether to go on.
     private volatile boolean started;
@@ -77,6 +80,7 @@ public final class ProjectionRunner implements AutoCloseable {
         this.batchSize = b.batchSize;
         this.pollInterval = b.pollInterval;
         this.maxBackoff = b.maxBackoff;
+        this.wakeOnAppend = b.wakeOnAppend;
         for (Projector p : b.projectors) {
             workers.put(p.name(), new Worker(p));
         }
@@ -104,6 +108,9 @@ public final class ProjectionRunner implements AutoCloseable {
         if (!started) {
             started = true;
             workers.values().forEach(w -> w.executor.execute(w::poll));
+            if (wakeOnAppend) {
+                listening = store.onAppend(() -> workers.values().forEach(Worker::wake));
+            }
         }
     }
 
@@ -258,6 +265,9 @@ public final class ProjectionRunner implements AutoCloseable {
             return;
         }
         closed = true;
+        if (listening != null) {
+            listening.close();
+        }
         for (Worker w : workers.values()) {
             // Queued before the shutdown, so it runs after the tasks already due (the one under
             // way among them); the tasks queued after it find the runner closed.
@@ -303,6 +313,11 @@ public final class ProjectionRunner implements AutoCloseable {
         final Object progress = new Object();
 
         volatile ProjectionStatus status;
+        /** Set by an append in this process since the current poll began: poll again at once. */
+        private volatile boolean woken;
+        /** The next poll, while it waits for its time. */
+        private volatile @Nullable ScheduledFuture<?> next;
+
         private Projector.@Nullable Lease lease;
         private long checkpoint;
         private int failures;
@@ -319,6 +334,7 @@ public final class ProjectionRunner implements AutoCloseable {
             });
             // At close, the next poll is dropped rather than waited for.
             executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+            executor.setRemoveOnCancelPolicy(true); // a poll brought forward leaves no task behind
         }
 
         /** Runs {@code task} on the projection's thread and waits for it. */
@@ -353,11 +369,34 @@ public final class ProjectionRunner implements AutoCloseable {
             }
         }
 
+        /**
+         * An append committed in this process: the next poll comes now rather than at its time.
+         * Not while the projection backs off after a failure, nor while another runner holds it
+         * (it would only try the lease again).
+         */
+        void wake() {
+            woken = true;
+            ScheduledFuture<?> waiting = next;
+            State state = status.state();
+            if (waiting != null && state != State.FAILED && state != State.STANDBY && waiting.cancel(false)) {
+                bringForward();
+            }
+        }
+
+        private void bringForward() {
+            try {
+                executor.execute(this::poll);
+            } catch (RejectedExecutionException e) {
+                // closed meanwhile: the loop has ended
+            }
+        }
+
         /** One turn of the loop, which then schedules the next. */
         void poll() {
             if (closed) {
                 return;
             }
+            woken = false; // what commits from now on is read by this poll, or wakes the next
             long delay = pollInterval.toNanos();
             try {
                 if (!holdLease()) {
@@ -382,7 +421,13 @@ public final class ProjectionRunner implements AutoCloseable {
             }
             if (!closed) {
                 try {
-                    executor.schedule(this::poll, delay, TimeUnit.NANOSECONDS);
+                    ScheduledFuture<?> scheduled = executor.schedule(this::poll, delay, TimeUnit.NANOSECONDS);
+                    next = scheduled;
+                    // an append that committed while this poll read may have found no poll to
+                    // bring forward: this one does it
+                    if (woken && failures == 0 && status.state() != State.STANDBY && scheduled.cancel(false)) {
+                        bringForward();
+                    }
                 } catch (RejectedExecutionException e) {
                     // closed since the check above: the loop ends, and close() lets go of the lease
                 }
@@ -529,6 +574,7 @@ public final class ProjectionRunner implements AutoCloseable {
         private int batchSize = 500;
         private Duration pollInterval = Duration.ofMillis(100);
         private Duration maxBackoff = Duration.ofSeconds(30);
+        private boolean wakeOnAppend = true;
 
         private Builder(EventStore store) {
             this.store = Objects.requireNonNull(store, "store");
@@ -572,6 +618,16 @@ public final class ProjectionRunner implements AutoCloseable {
                 throw new IllegalArgumentException("pollInterval must be positive, was " + d);
             }
             this.pollInterval = d;
+            return this;
+        }
+
+        /**
+         * Whether an append through the same store object, in this process, wakes the started
+         * runner's idle projections at once ({@link EventStore#onAppend}); default true. Appends
+         * by other processes are read at the next poll either way.
+         */
+        public Builder wakeOnAppend(boolean wake) {
+            this.wakeOnAppend = wake;
             return this;
         }
 

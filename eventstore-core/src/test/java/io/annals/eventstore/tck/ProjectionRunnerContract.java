@@ -264,6 +264,51 @@ public abstract class ProjectionRunnerContract {
         assertThat(readModel(totals)).isEqualTo(fold(store));
     }
 
+    /** A started runner that would poll only once an hour, but for the wake-ups. */
+    private ProjectionRunner hourly(EventStore store, Projector projector, boolean wakeOnAppend) {
+        ProjectionRunner runner = closeLater(ProjectionRunner.builder(store)
+                .add(projector)
+                .pollInterval(Duration.ofHours(1))
+                .wakeOnAppend(wakeOnAppend)
+                .build());
+        runner.start();
+        return runner;
+    }
+
+    @Test
+    @Timeout(60)
+    void an_append_through_the_store_wakes_a_started_runner_without_waiting_for_its_poll() {
+        EventStore store = store();
+        KeyedProjector<String, Total> totals = keyed(store, new Totals("totals"));
+        ProjectionRunner runner = hourly(store, totals, true);
+
+        for (int i = 1; i <= 20; i++) {
+            AppendResult written = deposit(store, "acct-" + (i % 3), i);
+            assertThat(runner.awaitPosition("totals", written.position(), Duration.ofSeconds(20)))
+                    .as("deposit %d applied long before the hourly poll", i)
+                    .isTrue();
+        }
+        assertThat(readModel(totals)).isEqualTo(fold(store));
+    }
+
+    @Test
+    @Timeout(60)
+    void without_wake_ups_a_started_runner_reads_only_when_it_polls() {
+        EventStore store = store();
+        KeyedProjector<String, Total> totals = keyed(store, new Totals("totals"));
+        AppendResult first = deposit(store, "acct-1", 1);
+        ProjectionRunner runner = hourly(store, totals, false);
+        assertThat(runner.awaitPosition("totals", first.position(), Duration.ofSeconds(20)))
+                .as("the first poll, at start")
+                .isTrue();
+
+        AppendResult second = deposit(store, "acct-1", 2);
+
+        assertThat(runner.awaitPosition("totals", second.position(), Duration.ofMillis(300)))
+                .as("the next poll is an hour away")
+                .isFalse();
+    }
+
     @Test
     void await_position_times_out_when_the_position_is_not_reached() {
         EventStore store = store();

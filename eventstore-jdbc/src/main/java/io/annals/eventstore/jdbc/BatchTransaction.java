@@ -72,6 +72,11 @@ final class BatchTransaction {
         }
     }
 
+    /** Whether an append joined this transaction. */
+    boolean appended() {
+        return appended > 0;
+    }
+
     /** Counts {@code events} appended in this transaction (after they were written). */
     void appended(int events) {
         appended += events;

@@ -15,6 +15,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
@@ -213,11 +214,13 @@ abstract class Dialect {
             throw new IllegalStateException(
                     "projection " + projection + " cannot run a batch inside the apply of another projection");
         }
-        return writeTransaction(dataSource, c -> {
+        BatchTransaction[] joined = new BatchTransaction[1];
+        T result = writeTransaction(dataSource, c -> {
             if (appends) {
                 lockForAppends(c, projection);
             }
-            batch.set(new BatchTransaction(projection, appends, c));
+            joined[0] = new BatchTransaction(projection, appends, c);
+            batch.set(joined[0]);
             boolean before = WriteScope.begin();
             try {
                 return work.run(c);
@@ -226,6 +229,18 @@ abstract class Dialect {
                 batch.remove();
             }
         });
+        if (joined[0] != null && joined[0].appended()) {
+            appendsCommitted.run(); // the appends that joined the batch are visible now
+        }
+        return result;
+    }
+
+    /** Called after a batch whose appends joined it commits; see {@link #onAppendsCommitted}. */
+    private volatile Runnable appendsCommitted = () -> {};
+
+    /** What to call after a projection batch that appended commits: the store's listeners. */
+    final void onAppendsCommitted(Runnable listener) {
+        this.appendsCommitted = Objects.requireNonNull(listener, "listener");
     }
 
     /** The projection batch running on this thread, if any. */

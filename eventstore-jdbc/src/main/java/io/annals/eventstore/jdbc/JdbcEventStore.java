@@ -12,6 +12,7 @@ import io.annals.eventstore.ReadHorizon;
 import io.annals.eventstore.ReadOnlyStoreException;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.internal.AppendChecks;
+import io.annals.eventstore.internal.AppendListeners;
 import io.annals.eventstore.snapshot.SnapshotStore;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -48,6 +49,7 @@ public final class JdbcEventStore implements EventStore {
     private final DataSource dataSource;
     private final @Nullable HikariDataSource ownedPool;
     private final Dialect dialect;
+    private final AppendListeners listeners = new AppendListeners();
     private final StoreSettings settings;
     private final boolean readOnly;
     private final Appender appender;
@@ -64,6 +66,7 @@ public final class JdbcEventStore implements EventStore {
         this.dataSource = dataSource;
         this.ownedPool = ownedPool;
         this.dialect = dialect;
+        dialect.onAppendsCommitted(listeners::fire);
         this.settings = dialect.settings();
         this.readOnly = mode == OpenMode.READ_ONLY;
         this.appender = new Appender(dialect);
@@ -216,11 +219,25 @@ public final class JdbcEventStore implements EventStore {
                 events,
                 metadata,
                 Dialect.toMicros(settings.clock().instant()));
+        AppendResult result;
         try {
-            return appender.append(dataSource, request);
+            result = appender.append(dataSource, request);
         } catch (SQLException e) {
             throw dialect.failure("append to stream " + streamId + " failed", e);
         }
+        if (dialect.batch() == null) {
+            listeners.fire(); // committed; an append that joined a batch is told of when the batch commits
+        }
+        return result;
+    }
+
+    /**
+     * {@inheritDoc} Appends through this store object only: other stores on the same database,
+     * in this process or another, are not heard.
+     */
+    @Override
+    public Listening onAppend(Runnable listener) {
+        return listeners.add(listener);
     }
 
     @Override

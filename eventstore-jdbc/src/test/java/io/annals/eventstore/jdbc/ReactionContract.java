@@ -361,4 +361,33 @@ abstract class ReactionContract extends ClosingTest {
             return Long.parseLong(text.replaceAll("[^0-9]", ""));
         }
     }
+
+    @Test
+    @Timeout(60)
+    void a_reaction_wakes_the_other_projections_when_its_batch_commits() {
+        JdbcEventStore store = closeLater(newStore());
+        SqlProjection<Deposited> manager = reacting(
+                "manager",
+                true,
+                (c, e) -> store.append(
+                        "reaction-" + e.recorded().streamId(),
+                        ExpectedVersion.noStream(),
+                        List.of(CODEC.encode(e.event()))));
+        SqlProjection<Deposited> watcher = reacting("watcher", "reaction-", false, (c, e) -> {});
+        ProjectionRunner runner = closeLater(ProjectionRunner.builder(store)
+                .add(store.projectors().sql(manager, CODEC))
+                .add(store.projectors().sql(watcher, CODEC))
+                .pollInterval(Duration.ofHours(1)) // only wake-ups make it read again
+                .build());
+        runner.start();
+
+        AppendResult deposit = deposit(store, "acct-1", 10);
+        assertThat(runner.awaitPosition("manager", deposit.position(), Duration.ofSeconds(20)))
+                .isTrue();
+        long reaction = store.readStream("reaction-acct-1", 1, 1).get(0).position();
+
+        assertThat(runner.awaitPosition("watcher", reaction, Duration.ofSeconds(20)))
+                .as("the reaction, committed with the manager's batch, woke the watcher")
+                .isTrue();
+    }
 }
