@@ -37,7 +37,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Bench {
 
-    private static final List<String> ALL = List.of("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9");
+    private static final List<String> ALL = List.of("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "W10");
 
     private static long started = System.nanoTime();
 
@@ -107,7 +107,7 @@ public final class Bench {
                 usage: java -jar benchmarks/target/benchmarks.jar [--quick] [options]
                   --quick               a short run (under 3 minutes): fewer and shorter rounds,
                                         W6 over 50,000 events, W8 at 10k and 50k events
-                  --only W1,W3,...      run only these workloads (W1..W9)
+                  --only W1,W3,...      run only these workloads (W1..W10)
                   --db sqlite|postgres  one database only (default: both)
                   --postgres URL        the server (default jdbc:postgresql://127.0.0.1:5432/test?user=postgres,
                                         or $ANNALS_BENCH_POSTGRES_URL); each run works in schemas of its own
@@ -356,6 +356,14 @@ public final class Bench {
                                         o.quick ? 100 : 500,
                                         plans.scanWarm(),
                                         plans.scanRounds());
+                    }
+                });
+            }
+            if (o.only.contains("W10")) {
+                failures += attempt(results, kind, "W10", () -> {
+                    section("W10: from an append to a read model in the same process, woken or polling");
+                    try (Target t = target(kind, work, "wakeups", o)) {
+                        new WakeUps(t, results).run(plans.base(), plans.base().rounds(), o.quick ? 40 : 100);
                     }
                 });
             }
