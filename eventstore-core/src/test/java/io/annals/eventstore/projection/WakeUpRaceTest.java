@@ -1,0 +1,144 @@
+package io.annals.eventstore.projection;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.annals.eventstore.AppendResult;
+import io.annals.eventstore.EventData;
+import io.annals.eventstore.EventStore;
+import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.InMemoryEventStore;
+import io.annals.eventstore.RecordedEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+class WakeUpRaceTest {
+
+    /** A projection that only moves its checkpoint, and can be told to fail. */
+    static final class Counting implements Projector {
+        final String name;
+        final AtomicLong checkpoint = new AtomicLong();
+        final AtomicInteger applies = new AtomicInteger();
+        final AtomicInteger leaseChecks = new AtomicInteger();
+        volatile boolean failing;
+
+        Counting(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public long checkpoint() {
+            return checkpoint.get();
+        }
+
+        @Override
+        public void apply(long from, long to, List<RecordedEvent> events) {
+            applies.incrementAndGet();
+            if (failing) {
+                throw new IllegalStateException("failing on purpose");
+            }
+            if (!checkpoint.compareAndSet(from, to)) {
+                throw new CheckpointConflictException(name, from);
+            }
+        }
+
+        @Override
+        public void reset() {
+            checkpoint.set(0);
+        }
+
+        @Override
+        public Optional<Lease> tryAcquire() {
+            Lease lease = Lease.untilClosed(() -> {});
+            return Optional.of(new Lease() {
+                @Override
+                public boolean isValid() {
+                    leaseChecks.incrementAndGet();
+                    return lease.isValid();
+                }
+
+                @Override
+                public void close() {
+                    lease.close();
+                }
+            });
+        }
+    }
+
+    private static AppendResult append(EventStore store, String stream) {
+        return store.append(stream, ExpectedVersion.any(), List.of(EventData.of("Ticked", "{}")));
+    }
+
+    @Test
+    @Timeout(300)
+    void a_wake_up_whose_poll_ends_before_the_waker_records_it_is_not_lost_for_later_appends()
+            throws Exception {
+        EventStore store = new InMemoryEventStore();
+        List<Counting> projections = new ArrayList<>();
+        ProjectionRunner.Builder builder = ProjectionRunner.builder(store).pollInterval(Duration.ofHours(1));
+        for (int i = 0; i < 32; i++) {
+            Counting c = new Counting("p" + i);
+            projections.add(c);
+            builder.add(c);
+        }
+        AtomicBoolean burning = new AtomicBoolean(true);
+        List<Thread> burners = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Thread t = new Thread(() -> {
+                long x = 0;
+                while (burning.get()) {
+                    x += System.nanoTime() % 7;
+                }
+                if (x == 42) {
+                    System.out.print("");
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            burners.add(t);
+        }
+        try (ProjectionRunner runner = builder.build()) {
+            runner.start();
+            for (int i = 0; i < 400; i++) {
+                Thread.sleep(3); // the last poll ended long enough ago: the woken poll is due at once
+                AppendResult written = append(store, "s" + (i % 5));
+                for (Counting c : projections) {
+                    assertThat(runner.awaitPosition(c.name(), written.position(), Duration.ofSeconds(20)))
+                            .as("append %d read by %s, whose timed poll is an hour away", i, c.name())
+                            .isTrue();
+                }
+            }
+        } finally {
+            burning.set(false);
+            for (Thread t : burners) {
+                t.join();
+            }
+        }
+    }
+
+    @Test
+    void a_listener_that_throws_an_error_neither_fails_the_stored_append_nor_silences_the_others() {
+        EventStore store = new InMemoryEventStore();
+        AtomicInteger told = new AtomicInteger();
+        store.onAppend(() -> {
+            throw new AssertionError("a listener's bug");
+        });
+        store.onAppend(told::incrementAndGet);
+
+        AppendResult written = append(store, "s");
+
+        assertThat(written.position()).isEqualTo(1);
+        assertThat(told).as("the listener after the failing one").hasValue(1);
+    }
+}
