@@ -29,7 +29,9 @@ public final class AppendListeners {
         for (Runnable listener : listeners) {
             try {
                 listener.run();
-            } catch (RuntimeException e) {
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable e) { // an Error too: the append is stored, and the others must hear
                 LOG.log(Level.WARNING, () -> "a listener of appends failed: " + e, e);
             }
         }

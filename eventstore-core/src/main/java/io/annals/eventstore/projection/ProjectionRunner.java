@@ -21,6 +21,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -315,8 +316,8 @@ public final class ProjectionRunner implements AutoCloseable {
         final Object progress = new Object();
 
         volatile ProjectionStatus status;
-        /** Set by an append in this process since the current poll began: poll again at once. */
-        private volatile boolean woken;
+        /** Whether a {@link #bringForward} is queued on the projection's thread. */
+        private final AtomicBoolean wakeQueued = new AtomicBoolean();
         /** The next poll, while it waits for its time. */
         private volatile @Nullable ScheduledFuture<?> next;
         /** When the last poll ended ({@link System#nanoTime}), and how long it took. */
@@ -376,36 +377,46 @@ public final class ProjectionRunner implements AutoCloseable {
         }
 
         /**
-         * An append committed in this process: the next poll comes now rather than at its time.
-         * Not while the projection backs off after a failure, nor while another runner holds it
-         * (it would only try the lease again).
+         * An append committed in this process: the next poll comes soon rather than at its time.
+         * Called on the appending thread, it only sets a flag and queues {@link #bringForward} on
+         * the projection's own thread (once, however many appends come meanwhile): the polls
+         * are scheduled on that thread alone, so a wake-up can neither be lost nor start a second
+         * loop.
          */
         void wake() {
-            woken = true;
-            ScheduledFuture<?> waiting = next;
-            State state = status.state();
-            if (waiting != null
-                    && state != State.FAILED
-                    && state != State.STANDBY
-                    && waiting.getDelay(TimeUnit.NANOSECONDS) > WAKE_GAP_NANOS
-                    && waiting.cancel(false)) {
-                bringForward();
+            if (wakeQueued.compareAndSet(false, true)) {
+                try {
+                    executor.execute(this::bringForward);
+                } catch (RejectedExecutionException e) {
+                    // closed: the loop has ended
+                }
             }
         }
 
         /**
-         * Polls again soon: at once if the last poll ended long enough ago, else when it has, so
-         * that a writer appending in a tight loop meets one read per gap, not one per append. The
-         * gap is {@link #WAKE_GAP_NANOS}, or twice the last poll if that took longer: woken
-         * polls then take at most a third of the time, whatever a read costs on the database.
+         * On the projection's thread, between polls: moves the next poll forward, to at once if
+         * the last poll ended long enough ago, else to when it has, so that a writer appending in
+         * a tight loop meets one read per gap, not one per append. The gap is {@link
+         * #WAKE_GAP_NANOS}, or twice the last poll if that took longer: woken polls then take at
+         * most a third of the time, whatever a read costs on the database. Not while the
+         * projection backs off after a failure, nor while another runner holds it (it would only
+         * try the lease again).
          */
         private void bringForward() {
-            try {
-                long gap = Math.max(WAKE_GAP_NANOS, 2 * lastPollTook);
-                long wait = lastPollEnded + gap - System.nanoTime();
-                next = executor.schedule(this::poll, Math.max(0, wait), TimeUnit.NANOSECONDS);
-            } catch (RejectedExecutionException e) {
-                // closed meanwhile: the loop has ended
+            wakeQueued.set(false);
+            ScheduledFuture<?> waiting = next;
+            if (closed || waiting == null || failures > 0 || status.state() == State.STANDBY) {
+                return;
+            }
+            long gap = Math.max(WAKE_GAP_NANOS, 2 * lastPollTook);
+            long wait = Math.max(0, lastPollEnded + gap - System.nanoTime());
+            // nothing else schedules polls while this runs, and the waiting one cannot be running
+            if (waiting.getDelay(TimeUnit.NANOSECONDS) > wait && waiting.cancel(false)) {
+                try {
+                    next = executor.schedule(this::poll, wait, TimeUnit.NANOSECONDS);
+                } catch (RejectedExecutionException e) {
+                    // closed meanwhile: the loop has ended
+                }
             }
         }
 
@@ -414,7 +425,6 @@ public final class ProjectionRunner implements AutoCloseable {
             if (closed) {
                 return;
             }
-            woken = false; // what commits from now on is read by this poll, or wakes the next
             long began = System.nanoTime();
             long delay = pollInterval.toNanos();
             try {
@@ -442,17 +452,9 @@ public final class ProjectionRunner implements AutoCloseable {
                 try {
                     lastPollEnded = System.nanoTime();
                     lastPollTook = lastPollEnded - began;
-                    ScheduledFuture<?> scheduled = executor.schedule(this::poll, delay, TimeUnit.NANOSECONDS);
-                    next = scheduled;
-                    // an append that committed while this poll read may have found no poll to
-                    // bring forward: this one does it
-                    if (woken
-                            && failures == 0
-                            && status.state() != State.STANDBY
-                            && delay > WAKE_GAP_NANOS
-                            && scheduled.cancel(false)) {
-                        bringForward();
-                    }
+                    // an append that committed while this poll read: its bring-forward, queued
+                    // behind this poll, finds the next poll below and moves it
+                    next = executor.schedule(this::poll, delay, TimeUnit.NANOSECONDS);
                 } catch (RejectedExecutionException e) {
                     // closed since the check above: the loop ends, and close() lets go of the lease
                 }

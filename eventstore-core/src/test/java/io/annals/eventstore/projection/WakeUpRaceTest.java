@@ -82,8 +82,7 @@ class WakeUpRaceTest {
 
     @Test
     @Timeout(300)
-    void a_wake_up_whose_poll_ends_before_the_waker_records_it_is_not_lost_for_later_appends()
-            throws Exception {
+    void a_wake_up_whose_poll_ends_before_the_waker_records_it_is_not_lost_for_later_appends() throws Exception {
         EventStore store = new InMemoryEventStore();
         List<Counting> projections = new ArrayList<>();
         ProjectionRunner.Builder builder = ProjectionRunner.builder(store).pollInterval(Duration.ofHours(1));
