@@ -50,6 +50,7 @@ public final class JdbcEventStore implements EventStore {
     private final @Nullable HikariDataSource ownedPool;
     private final Dialect dialect;
     private final AppendListeners listeners = new AppendListeners();
+    private final @Nullable PgNotifications notifications;
     private final StoreSettings settings;
     private final boolean readOnly;
     private final Appender appender;
@@ -66,7 +67,11 @@ public final class JdbcEventStore implements EventStore {
         this.dataSource = dataSource;
         this.ownedPool = ownedPool;
         this.dialect = dialect;
-        dialect.onAppendsCommitted(listeners::fire);
+        this.notifications =
+                dialect instanceof PostgresDialect && dialect.settings().notifyAppends()
+                        ? new PgNotifications(dataSource, ownedPool, this::identity, listeners::fire)
+                        : null;
+        dialect.onAppendsCommitted(this::committed);
         this.settings = dialect.settings();
         this.readOnly = mode == OpenMode.READ_ONLY;
         this.appender = new Appender(dialect);
@@ -226,18 +231,37 @@ public final class JdbcEventStore implements EventStore {
             throw dialect.failure("append to stream " + streamId + " failed", e);
         }
         if (dialect.batch() == null) {
-            listeners.fire(); // committed; an append that joined a batch is told of when the batch commits
+            committed(); // an append that joined a batch is told of when the batch commits
         }
         return result;
     }
 
+    /** Whether this store hears the appends of other processes now (PostgreSQL, once listened to). */
+    boolean hearsOtherProcesses() {
+        return notifications != null && notifications.listening();
+    }
+
+    /** Appends committed: the listeners in this process, and on PostgreSQL the other processes. */
+    private void committed() {
+        listeners.fire();
+        if (notifications != null) {
+            notifications.appended();
+        }
+    }
+
     /**
-     * {@inheritDoc} Appends through this store object only: other stores on the same database,
-     * in this process or another, are not heard.
+     * {@inheritDoc} On SQLite, appends through this store object only. On PostgreSQL also the
+     * appends of other store objects and other processes on the same tables, which announce them
+     * after commit ({@link Builder#notifyAppends}): from the first listener on, the store keeps
+     * one connection of its pool listening.
      */
     @Override
     public Listening onAppend(Runnable listener) {
-        return listeners.add(listener);
+        Listening listening = listeners.add(listener);
+        if (notifications != null) {
+            notifications.listen();
+        }
+        return listening;
     }
 
     @Override
@@ -301,6 +325,9 @@ public final class JdbcEventStore implements EventStore {
     /** Closes the connection pool if the store created it; a DataSource passed in stays open. */
     @Override
     public void close() {
+        if (notifications != null) {
+            notifications.close();
+        }
         if (ownedPool != null) {
             ownedPool.close();
         }
@@ -332,6 +359,7 @@ public final class JdbcEventStore implements EventStore {
         private Duration busyTimeout = Duration.ofSeconds(5);
         private Duration heldWarning = Duration.ofSeconds(10);
         private int maxPoolSize = 8;
+        private boolean notifyAppends = true;
         private OpenMode mode = OpenMode.MIGRATE;
         private TableNames tables = TableNames.defaults();
 
@@ -396,6 +424,19 @@ public final class JdbcEventStore implements EventStore {
                 throw new IllegalArgumentException("warnWhenReadersHeldFor must be positive, was " + age);
             }
             this.heldWarning = age;
+            return this;
+        }
+
+        /**
+         * On PostgreSQL, whether this store announces its appends to other processes on the same
+         * tables (a {@code pg_notify} after each commit, sent on a thread of its own, one for
+         * all the appends made while the previous one went out) and hears theirs in
+         * {@link JdbcEventStore#onAppend}, so that their projection runners read at once; default
+         * true. Without it, runners in other processes find the appends at their next poll.
+         * Ignored on SQLite.
+         */
+        public Builder notifyAppends(boolean notify) {
+            this.notifyAppends = notify;
             return this;
         }
 
@@ -523,7 +564,10 @@ public final class JdbcEventStore implements EventStore {
                         + kind.name() + " database has no schemas (use tablePrefix(...) to keep "
                         + "stores apart)");
             }
-            return kind.create().apply(new StoreSettings(clock, limits, durability, busyTimeout, heldWarning), tables);
+            return kind.create()
+                    .apply(
+                            new StoreSettings(clock, limits, durability, busyTimeout, heldWarning, notifyAppends),
+                            tables);
         }
 
         private JdbcEventStore start(DataSource ds, @Nullable HikariDataSource owned, Dialect dialect, String where) {

@@ -8,9 +8,15 @@ import java.time.Duration;
  * The options of one store, as given to its builder.
  *
  * @param heldWarning how long an append in flight may hold readers back before a warning
+ * @param notifyAppends whether appends are announced to other processes (PostgreSQL)
  */
 record StoreSettings(
-        Clock clock, AppendLimits limits, Durability durability, Duration busyTimeout, Duration heldWarning) {
+        Clock clock,
+        AppendLimits limits,
+        Durability durability,
+        Duration busyTimeout,
+        Duration heldWarning,
+        boolean notifyAppends) {
 
     /** The builder's defaults. */
     static StoreSettings defaults() {
@@ -19,6 +25,7 @@ record StoreSettings(
                 AppendLimits.defaults(),
                 Durability.FULL,
                 Duration.ofSeconds(5),
-                Duration.ofSeconds(10));
+                Duration.ofSeconds(10),
+                true);
     }
 }

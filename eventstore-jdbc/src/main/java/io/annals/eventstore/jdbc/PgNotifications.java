@@ -1,0 +1,199 @@
+package io.annals.eventstore.jdbc;
+
+import com.zaxxer.hikari.HikariDataSource;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HexFormat;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+
+/**
+ * Appends heard across processes on PostgreSQL. After an append commits, a thread of its own
+ * sends {@code pg_notify} in a transaction of its own: never inside the append's, where
+ * {@code NOTIFY} would take the cluster-wide lock at commit and serialise the appends; one
+ * notification stands for every append made while the previous one was being sent. While
+ * something listens to the store, another thread keeps one connection in {@code LISTEN} and tells
+ * the store's listeners of every notification (other processes' and this one's).
+ */
+final class PgNotifications implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(PgNotifications.class.getName());
+    private static final int WAIT_MILLIS = 500;
+
+    private final DataSource dataSource;
+    private final Supplier<String> identity;
+    /** The pool the store made, grown by the connection kept listening so that no append waits for it. */
+    private final @Nullable HikariDataSource ownedPool;
+
+    private volatile @Nullable String channel;
+    private final Runnable heard;
+    private final ExecutorService sender;
+    private final AtomicBoolean sendQueued = new AtomicBoolean();
+    private final AtomicBoolean sendFailureLogged = new AtomicBoolean();
+    private volatile boolean closed;
+    private volatile boolean listening;
+    private @Nullable Thread listener;
+
+    PgNotifications(
+            DataSource dataSource, @Nullable HikariDataSource ownedPool, Supplier<String> identity, Runnable heard) {
+        this.dataSource = dataSource;
+        this.ownedPool = ownedPool;
+        this.identity = identity;
+        this.heard = heard;
+        this.sender = Executors.newSingleThreadExecutor(task -> {
+            Thread t = new Thread(task, "annals-notify");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * The channel of a store's tables: the same in every process that uses them (the store's
+     * identity: database, schema, prefix), and a plain identifier (so {@code LISTEN} needs no
+     * quoting).
+     */
+    static String channel(String identity) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(identity.getBytes(StandardCharsets.UTF_8));
+            return "annals_" + HexFormat.of().formatHex(digest, 0, 12);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
+    }
+
+    /** The channel, asked of the database once, on the threads of notifications, not of appends. */
+    private String channel() {
+        String c = channel;
+        if (c == null) {
+            c = channel(identity.get());
+            channel = c;
+        }
+        return c;
+    }
+
+    /** An append committed: tell the other processes, soon, once for all appends until then. */
+    void appended() {
+        if (!closed && sendQueued.compareAndSet(false, true)) {
+            try {
+                sender.execute(this::send);
+            } catch (RejectedExecutionException e) {
+                // closed meanwhile
+            }
+        }
+    }
+
+    private void send() {
+        sendQueued.set(false);
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(true);
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, '')")) {
+                ps.setString(1, channel());
+                ps.execute();
+            }
+            sendFailureLogged.set(false);
+        } catch (SQLException | RuntimeException e) {
+            // Runners in other processes then find the append at their next poll.
+            if (sendFailureLogged.compareAndSet(false, true)) {
+                LOG.log(Level.WARNING, () -> "cannot notify other processes of appends: " + e.getMessage());
+            }
+        }
+    }
+
+    /** Starts listening, if not yet: from now on notifications reach the store's listeners. */
+    synchronized void listen() {
+        if (listener == null && !closed) {
+            Thread t = new Thread(this::listenLoop, "annals-listen");
+            t.setDaemon(true);
+            listener = t;
+            t.start();
+        }
+    }
+
+    private void listenLoop() {
+        long backoff = 100;
+        while (!closed) {
+            resizePool(1);
+            try (Connection c = dataSource.getConnection()) {
+                c.setAutoCommit(true);
+                try (Statement st = c.createStatement()) {
+                    st.execute("LISTEN " + channel()); // a name made of hex digits: see channel(String)
+                }
+                PGConnection pg = c.unwrap(PGConnection.class);
+                backoff = 100;
+                heard.run(); // what was appended while no one listened is read now
+                listening = true;
+                while (!closed) {
+                    PGNotification[] notifications = pg.getNotifications(WAIT_MILLIS);
+                    if (notifications != null && notifications.length > 0) {
+                        heard.run();
+                    }
+                }
+                listening = false;
+                try (Statement st = c.createStatement()) {
+                    st.execute("UNLISTEN *"); // the connection goes back to the pool
+                }
+            } catch (SQLException | RuntimeException e) {
+                listening = false;
+                if (closed) {
+                    return;
+                }
+                LOG.log(
+                        Level.WARNING,
+                        () -> "listening for appends of other processes failed, again in a moment: " + e.getMessage());
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+                backoff = Math.min(backoff * 2, 5_000);
+            } finally {
+                resizePool(-1);
+            }
+        }
+    }
+
+    private void resizePool(int delta) {
+        if (ownedPool != null) {
+            synchronized (ownedPool) {
+                ownedPool.setMaximumPoolSize(ownedPool.getMaximumPoolSize() + delta);
+            }
+        }
+    }
+
+    /** Whether a connection listens now (after it has told the store once, at its start). */
+    boolean listening() {
+        return listening;
+    }
+
+    @Override
+    public void close() {
+        Thread t;
+        synchronized (this) {
+            closed = true;
+            t = listener;
+        }
+        sender.shutdown();
+        try {
+            sender.awaitTermination(2, TimeUnit.SECONDS);
+            if (t != null) {
+                t.join(2 * WAIT_MILLIS + 1_000L);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
