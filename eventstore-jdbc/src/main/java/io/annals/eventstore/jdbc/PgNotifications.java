@@ -137,6 +137,16 @@ final class PgNotifications implements AutoCloseable {
                 c.setAutoCommit(true);
                 try (Statement st = c.createStatement()) {
                     st.execute("LISTEN " + channel()); // a name made of hex digits: see channel(String)
+                } catch (SQLException refused) {
+                    if ("25006".equals(refused.getSQLState())) { // read_only_sql_transaction
+                        // a standby or a read-only session refuses LISTEN for good: poll instead
+                        LOG.log(
+                                Level.INFO,
+                                () -> "cannot listen for appends of other processes (" + refused.getMessage()
+                                        + "): projection runners find them at their polls");
+                        return;
+                    }
+                    throw refused;
                 }
                 PGConnection pg = c.unwrap(PGConnection.class);
                 backoff = 100;
