@@ -136,11 +136,16 @@ public interface EventCodec<E extends Event> {
         if (stored == null) {
             return 1;
         }
-        if (stored.length() <= 10 && stored.matches("[1-9][0-9]*")) {
-            long version = Long.parseLong(stored);
-            if (version <= Integer.MAX_VALUE) {
-                return (int) version;
-            }
+        // read with every versioned event: plain digits checked by hand, no regular expression
+        long version = 0;
+        boolean plain = !stored.isEmpty() && stored.length() <= 10 && stored.charAt(0) != '0';
+        for (int i = 0; plain && i < stored.length(); i++) {
+            char c = stored.charAt(i);
+            plain = c >= '0' && c <= '9';
+            version = version * 10 + (c - '0');
+        }
+        if (plain && version <= Integer.MAX_VALUE) {
+            return (int) version;
         }
         throw new IllegalArgumentException("metadata " + SCHEMA_VERSION_KEY
                 + " must be a positive whole number in plain digits, was '"
