@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayNameGeneration;
@@ -516,22 +517,28 @@ abstract class StoreCopyContract {
     @Nested
     class The_count_check {
 
-        @Test
-        void fails_when_the_source_grows_during_the_copy() {
+        /**
+         * Copies four events in pages of two into the target at {@code url}, calling
+         * {@code halfway} once the first page is read.
+         */
+        private StoreCopy.Result copyWith(String url, Consumer<String> halfway) {
             for (int i = 0; i < 4; i++) {
                 append("s", event("E", "{}"));
             }
-            String url = newTargetUrl();
+            return StoreCopy.from(source)
+                    .into(JdbcEventStore.builder(url))
+                    .pageSize(2)
+                    .onProgress(p -> {
+                        if (p.read() == 2) {
+                            halfway.accept(url);
+                        }
+                    })
+                    .run();
+        }
 
-            assertThatThrownBy(() -> StoreCopy.from(source)
-                            .into(JdbcEventStore.builder(url))
-                            .pageSize(2)
-                            .onProgress(p -> {
-                                if (p.read() == 2) {
-                                    append("late", event("E", "{}"));
-                                }
-                            })
-                            .run())
+        @Test
+        void fails_when_the_source_grows_during_the_copy() {
+            assertThatThrownBy(() -> copyWith(newTargetUrl(), url -> append("late", event("E", "{}"))))
                     .isInstanceOf(EventStoreException.class)
                     .hasMessageContaining("the source changed during the copy")
                     .hasMessageContaining("held 4 events at the start")
@@ -540,23 +547,11 @@ abstract class StoreCopyContract {
 
         @Test
         void fails_when_something_else_writes_to_the_target_during_the_copy() {
-            for (int i = 0; i < 4; i++) {
-                append("s", event("E", "{}"));
-            }
-            String url = newTargetUrl();
-
-            assertThatThrownBy(() -> StoreCopy.from(source)
-                            .into(JdbcEventStore.builder(url))
-                            .pageSize(2)
-                            .onProgress(p -> {
-                                if (p.read() == 2) {
-                                    try (JdbcEventStore intruder = JdbcEventStore.open(url)) {
-                                        intruder.append(
-                                                "intruder", ExpectedVersion.noStream(), List.of(event("E", "{}")));
-                                    }
-                                }
-                            })
-                            .run())
+            assertThatThrownBy(() -> copyWith(newTargetUrl(), url -> {
+                        try (JdbcEventStore intruder = JdbcEventStore.open(url)) {
+                            intruder.append("intruder", ExpectedVersion.noStream(), List.of(event("E", "{}")));
+                        }
+                    }))
                     .isInstanceOf(EventStoreException.class)
                     .hasMessageContaining("the target holds 5 events, but the copy wrote 4");
         }
