@@ -50,10 +50,15 @@ INSERT INTO {schema_version} (version, description, checksum, applied_at) VALUES
 -- PostgreSQL planned every append again (a third of an append). The position is computed in
 -- numeric and cast back, so that a transaction id past 2^43 (with the offset) makes the cast
 -- fail, before anything commits, rather than wrap around into a position readers never reach.
--- 1 stream id, 2 stream id,
--- 3 event id, 4 type, 5 data, 6 metadata, 7 recorded at (microseconds), 8 lowest and 9 highest
+-- The append first takes the shared locks of its events' types (lock-keys says why), before its
+-- insert: the aggregate must take them all before the join can hand the INSERT a row.
+-- 1 the lock space, 2 the types' keys (an int[]), 3 stream id, 4 stream id,
+-- 5 event id, 6 type, 7 data, 8 metadata, 9 recorded at (microseconds), 10 lowest and 11 highest
 -- accepted version.
-WITH cur AS (
+WITH locked AS (
+    SELECT count(pg_advisory_xact_lock_shared(?, k.key)::text) AS n
+    FROM (SELECT key FROM unnest(?::int[]) AS u(key) ORDER BY key) AS k
+), cur AS (
     SELECT COALESCE((SELECT version FROM {events} WHERE stream_id = ?
                      ORDER BY version DESC LIMIT 1), 0) AS v
 )
@@ -61,15 +66,18 @@ INSERT INTO {events} (position, stream_id, version, event_id, type, data, metada
 SELECT ((pg_current_xact_id()::text::numeric + (SELECT xid_offset FROM {log})) * {index_scale})::bigint + {index_base} + 1,
        ?, cur.v + 1, ?, ?, ?::json, ?::json,
        'epoch'::timestamptz + ? * interval '1 microsecond'
-FROM cur
+FROM cur, locked
 WHERE cur.v BETWEEN ? AND ?
 RETURNING position, version
 
 -- name: append-many
--- append-one for several events, their fields as lists: 1 stream id, 2 stream id, 3 recorded
--- at (microseconds), 4 event ids, 5 types, 6 data, 7 metadata, 8 lowest and 9 highest accepted
--- version.
-WITH cur AS (
+-- append-one for several events, their fields as lists: 1 the lock space, 2 the types' keys,
+-- 3 stream id, 4 stream id, 5 recorded at (microseconds), 6 event ids, 7 types, 8 data,
+-- 9 metadata, 10 lowest and 11 highest accepted version.
+WITH locked AS (
+    SELECT count(pg_advisory_xact_lock_shared(?, k.key)::text) AS n
+    FROM (SELECT key FROM unnest(?::int[]) AS u(key) ORDER BY key) AS k
+), cur AS (
     SELECT COALESCE((SELECT version FROM {events} WHERE stream_id = ?
                      ORDER BY version DESC LIMIT 1), 0) AS v
 )
@@ -77,10 +85,69 @@ INSERT INTO {events} (position, stream_id, version, event_id, type, data, metada
 SELECT ((pg_current_xact_id()::text::numeric + (SELECT xid_offset FROM {log})) * {index_scale})::bigint + {index_base} + e.n,
        ?, cur.v + e.n, e.id, e.type, e.data::json, e.meta::json,
        'epoch'::timestamptz + ? * interval '1 microsecond'
-FROM cur,
+FROM cur, locked,
      unnest(?::uuid[], ?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS e(id, type, data, meta, n)
 WHERE cur.v BETWEEN ? AND ?
 RETURNING position, version
+
+-- name: insert-events
+-- The events of one stream in an append across streams (or with tags), in a transaction that
+-- took its locks (lock-keys) and checked its condition: append-many with the tags, each tag also
+-- a row of {tags}, and the index of the first event given (the parts of one transaction number
+-- their events one after the other, in the order of the call, whatever the order they are
+-- inserted in). 1 stream id, 2 the index before the part's first event, 3 stream id, 4 recorded
+-- at (microseconds), 5 event ids, 6 types, 7 data, 8 metadata, 9 tags (JSON arrays or NULL),
+-- 10 lowest and 11 highest accepted version.
+WITH cur AS (
+    SELECT COALESCE((SELECT version FROM {events} WHERE stream_id = ?
+                     ORDER BY version DESC LIMIT 1), 0) AS v
+), base AS (
+    SELECT ((pg_current_xact_id()::text::numeric + (SELECT xid_offset FROM {log})) * {index_scale})::bigint + ? AS p
+), inserted AS (
+    INSERT INTO {events} (position, stream_id, version, event_id, type, data, metadata, recorded_at, tags)
+    SELECT base.p + e.n, ?, cur.v + e.n, e.id, e.type, e.data::json, e.meta::json,
+           'epoch'::timestamptz + ? * interval '1 microsecond', e.tags::json
+    FROM cur, base,
+         unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[])
+             WITH ORDINALITY AS e(id, type, data, meta, tags, n)
+    WHERE cur.v BETWEEN ? AND ?
+    RETURNING position, version, tags
+), tagged AS (
+    INSERT INTO {tags} (tag, position)
+    SELECT t.tag, inserted.position
+    FROM inserted, json_array_elements_text(inserted.tags) AS t(tag)
+    WHERE inserted.tags IS NOT NULL
+)
+SELECT position, version FROM inserted
+
+-- name: current-index-base
+-- The index after which an append across streams numbers its events: {index_base}, 0 outside a
+-- projection batch.
+SELECT {index_base}
+
+-- name: begin-for-condition
+-- First in an append whose condition matches every event (an item without types and tags): it
+-- must wait for every append in flight and hold the next ones back until it commits, which is
+-- what this lock does (it conflicts with the ROW EXCLUSIVE every insert takes, and with itself).
+-- Read committed, as in lock-events-for-append.
+SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
+LOCK TABLE {events} IN SHARE ROW EXCLUSIVE MODE
+
+-- name: lock-events-for-condition
+-- begin-for-condition in a projection batch, whose transaction has begun.
+LOCK TABLE {events} IN SHARE ROW EXCLUSIVE MODE
+
+-- name: lock-keys
+-- The locks of an append with a condition, or with tags, taken before it reads or writes
+-- anything: exclusive ones for what its condition reads, shared ones for what its events are
+-- (their type and each tag), every key once, the strongest mode, in ascending order so that two
+-- appends never wait for each other in a circle. Keys are 32-bit hashes of a type or a tag in a
+-- space of the store's own (advisory locks of two int4 keys never meet the one-bigint keys of
+-- leases); see docs/consistency.md for why a condition cannot miss a concurrent event.
+-- 1 and 2 the lock space, 3 the keys (int[]), 4 whether each is exclusive (boolean[]).
+SELECT count(CASE WHEN k.exclusive THEN pg_advisory_xact_lock(?, k.key)::text
+                  ELSE pg_advisory_xact_lock_shared(?, k.key)::text END)
+FROM (SELECT key, exclusive FROM unnest(?::int[], ?::boolean[]) AS u(key, exclusive) ORDER BY key) AS k
 
 -- name: index-in-transaction
 -- Not a statement: {index_base} of append-one and append-many inside a projection batch, whose

@@ -39,6 +39,18 @@ RETURNING position, version
 INSERT INTO {events} (stream_id, version, event_id, type, data, metadata, recorded_at)
 VALUES (?, ?, ?, ?, ?, ?, ?)
 
+-- name: insert-tagged-event
+-- One event of an append across streams (or with tags), in a write transaction that checked the
+-- versions and the condition first. 1 stream id, 2 version, 3 event id, 4 type, 5 data,
+-- 6 metadata, 7 recorded at (microseconds), 8 tags (a JSON array, or NULL).
+INSERT INTO {events} (stream_id, version, event_id, type, data, metadata, recorded_at, tags)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+RETURNING position
+
+-- name: insert-tags
+-- The tags of one event, each a row of {tags}: 1 its position, 2 its tags (a JSON array).
+INSERT INTO {tags} (tag, position) SELECT value, ?1 FROM json_each(?2)
+
 -- name: last-position
 SELECT last_insert_rowid()
 

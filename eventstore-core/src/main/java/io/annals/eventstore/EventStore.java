@@ -42,6 +42,55 @@ public interface EventStore extends AutoCloseable {
     AppendResult append(String streamId, ExpectedVersion expected, List<EventData> events);
 
     /**
+     * Appends to several streams at once, all or none: every part keeps its own expected
+     * version, and the events of all parts land together or none does.
+     *
+     * <p>Positions increase in the order of the parts and of their events (not necessarily
+     * contiguously). Idempotency comes first: a call whose every part is stored already (each by
+     * the rule of {@link #append(String, ExpectedVersion, List)}) succeeds and returns the
+     * original results; a call with only some parts stored fails with an
+     * {@link EventStoreException} that says so.
+     *
+     * @param appends the parts, at least one, each stream at most once; at most
+     *     {@code maxEventsPerAppend} events in all
+     * @return one result per part, in order: the version and position of its last event
+     * @throws WrongExpectedVersionException naming the first stream whose expectation does not
+     *     hold; nothing is written
+     * @throws IllegalArgumentException if there is no part, a stream is named twice, or an
+     *     argument breaks a rule of a one-stream append; nothing is written
+     * @throws EventStoreException if the store fails; nothing is written
+     */
+    List<AppendResult> append(List<StreamAppend> appends);
+
+    /**
+     * {@link #append(List)}, which also fails, writing nothing, when an event matching
+     * {@code condition.failIfEventsMatch()} was stored after {@code condition.afterPosition()},
+     * including one whose append commits concurrently with this one (Dynamic Consistency
+     * Boundaries). The call's own events never fail its condition; a repeat of a stored call
+     * succeeds with the original results even if its condition would fail now.
+     *
+     * <p>Appends whose conditions and events share no tag and no type never fail because of each
+     * other; on PostgreSQL they run in parallel.
+     *
+     * @throws AppendConditionFailedException if the condition does not hold; nothing is written
+     * @see AppendCondition
+     */
+    List<AppendResult> append(List<StreamAppend> appends, AppendCondition condition);
+
+    /**
+     * Reads the events that match {@code query}, in position order, with the same guarantee as
+     * {@link #readAll}: none is returned while a matching event at a lower position can still
+     * appear. {@code read(Query.all(), p, n)} returns exactly what {@code readAll(p, n)} returns.
+     *
+     * @param query which events
+     * @param afterPosition return events with a greater position; 0 to start at the beginning
+     * @param maxCount at most this many events, positive
+     * @return the next matching events, empty when there are none yet
+     * @throws IllegalArgumentException if {@code afterPosition} &lt; 0 or {@code maxCount} &lt; 1
+     */
+    List<RecordedEvent> read(Query query, long afterPosition, int maxCount);
+
+    /**
      * Reads a stream, oldest first.
      *
      * @param streamId the stream

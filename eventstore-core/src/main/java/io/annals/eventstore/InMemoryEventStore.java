@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An event store in memory: for tests, prototypes and the command loop's unit tests. It meets the
@@ -72,18 +73,7 @@ public final class InMemoryEventStore implements EventStore {
             List<RecordedEvent> target = streams.computeIfAbsent(streamId, k -> new ArrayList<>());
             RecordedEvent last = null;
             for (EventData e : events) {
-                last = new RecordedEvent(
-                        streamId,
-                        target.size() + 1L,
-                        log.size() + 1L,
-                        e.eventId(),
-                        e.type(),
-                        e.json(),
-                        e.metadata(),
-                        now);
-                target.add(last);
-                log.add(last);
-                byId.put(last.eventId(), last);
+                last = store(streamId, target, e, now);
             }
             result = new AppendResult(last.version(), last.position());
         } finally {
@@ -91,6 +81,107 @@ public final class InMemoryEventStore implements EventStore {
         }
         listeners.fire();
         return result;
+    }
+
+    /** Adds one event at the end of {@code stream} and of the log; under the write lock. */
+    private RecordedEvent store(String streamId, List<RecordedEvent> stream, EventData e, Instant now) {
+        RecordedEvent r = new RecordedEvent(
+                streamId,
+                stream.size() + 1L,
+                log.size() + 1L,
+                e.eventId(),
+                e.type(),
+                e.json(),
+                e.metadata(),
+                now,
+                e.tags());
+        stream.add(r);
+        log.add(r);
+        byId.put(r.eventId(), r);
+        return r;
+    }
+
+    @Override
+    public List<AppendResult> append(List<StreamAppend> appends) {
+        return appendAll(appends, null);
+    }
+
+    @Override
+    public List<AppendResult> append(List<StreamAppend> appends, AppendCondition condition) {
+        Objects.requireNonNull(condition, "condition");
+        return appendAll(appends, condition);
+    }
+
+    private List<AppendResult> appendAll(List<StreamAppend> appends, @Nullable AppendCondition condition) {
+        AppendChecks.checkAppends(limits, appends);
+        List<AppendResult> results = new ArrayList<>(appends.size());
+        lock.writeLock().lock();
+        try {
+            Map<UUID, Idempotency.StoredId> found = new HashMap<>();
+            for (StreamAppend part : appends) {
+                for (EventData e : part.events()) {
+                    RecordedEvent r = byId.get(e.eventId());
+                    if (r != null) {
+                        found.put(
+                                r.eventId(),
+                                new Idempotency.StoredId(r.eventId(), r.streamId(), r.version(), r.position()));
+                    }
+                }
+            }
+            Optional<List<AppendResult>> repeat = Idempotency.classifyAll(appends, found);
+            if (repeat.isPresent()) {
+                return repeat.get();
+            }
+            for (StreamAppend part : appends) {
+                long current = streams.getOrDefault(part.streamId(), List.of()).size();
+                if (!part.expected().isMetBy(current)) {
+                    throw new WrongExpectedVersionException(part.streamId(), part.expected(), current);
+                }
+            }
+            if (condition != null) {
+                // positions are contiguous from 1: the event after `afterPosition` is at that index
+                for (long i = condition.afterPosition(); i < log.size(); i++) {
+                    RecordedEvent r = log.get((int) i);
+                    if (condition.failIfEventsMatch().matches(r)) {
+                        throw new AppendConditionFailedException(condition, r.position());
+                    }
+                }
+            }
+            Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+            for (StreamAppend part : appends) {
+                List<RecordedEvent> target = streams.computeIfAbsent(part.streamId(), k -> new ArrayList<>());
+                RecordedEvent last = null;
+                for (EventData e : part.events()) {
+                    last = store(part.streamId(), target, e, now);
+                }
+                results.add(new AppendResult(last.version(), last.position()));
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+        listeners.fire();
+        return List.copyOf(results);
+    }
+
+    @Override
+    public List<RecordedEvent> read(Query query, long afterPosition, int maxCount) {
+        AppendChecks.checkRead(query, afterPosition, maxCount);
+        lock.readLock().lock();
+        try {
+            if (query.matchesAll()) {
+                return slice(log, afterPosition, maxCount);
+            }
+            List<RecordedEvent> out = new ArrayList<>();
+            for (long i = afterPosition; i < log.size() && out.size() < maxCount; i++) {
+                RecordedEvent r = log.get((int) i);
+                if (query.matches(r)) {
+                    out.add(r);
+                }
+            }
+            return List.copyOf(out);
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     @Override

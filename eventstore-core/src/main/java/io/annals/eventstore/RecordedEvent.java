@@ -1,8 +1,10 @@
 package io.annals.eventstore;
 
+import io.annals.eventstore.internal.Tags;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -17,6 +19,7 @@ import java.util.UUID;
  * @param json the payload (the same JSON tree as appended, not necessarily the same text)
  * @param metadata the metadata given at append
  * @param recordedAt when the store wrote it, from the store's clock, UTC
+ * @param tags the tags given at append; empty for events appended without tags
  */
 public record RecordedEvent(
         String streamId,
@@ -26,7 +29,8 @@ public record RecordedEvent(
         String type,
         String json,
         Map<String, String> metadata,
-        Instant recordedAt) {
+        Instant recordedAt,
+        Set<String> tags) {
     /** @throws NullPointerException if an argument is null */
     public RecordedEvent {
         Objects.requireNonNull(streamId, "streamId");
@@ -35,5 +39,19 @@ public record RecordedEvent(
         Objects.requireNonNull(json, "json");
         Objects.requireNonNull(recordedAt, "recordedAt");
         metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
+        tags = tags == null ? Set.of() : Tags.copyOf(tags);
+    }
+
+    /** An event without tags. */
+    public RecordedEvent(
+            String streamId,
+            long version,
+            long position,
+            UUID eventId,
+            String type,
+            String json,
+            Map<String, String> metadata,
+            Instant recordedAt) {
+        this(streamId, version, position, eventId, type, json, metadata, recordedAt, Set.of());
     }
 }

@@ -4,6 +4,8 @@ import io.annals.eventstore.AppendLimits;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStore;
 import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.Query;
+import io.annals.eventstore.StreamAppend;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +22,9 @@ public final class AppendChecks {
 
     /** The longest stream id accepted. */
     public static final int MAX_STREAM_ID_LENGTH = 200;
+
+    /** Event types and metadata keys that begin with this are written only by the library. */
+    public static final String RESERVED_PREFIX = "$";
 
     private AppendChecks() {}
 
@@ -52,7 +57,64 @@ public final class AppendChecks {
         }
     }
 
+    /**
+     * Checks the parts of an append across streams: at least one, each stream once, at most
+     * {@code maxEventsPerAppend} events in all, no event id twice, and each part as
+     * {@link #checkAppend} checks a one-stream append.
+     *
+     * @throws NullPointerException if an argument, a part or an event is null
+     * @throws IllegalArgumentException naming the rule broken (and the part's index)
+     */
+    public static void checkAppends(AppendLimits limits, List<StreamAppend> appends) {
+        Objects.requireNonNull(appends, "appends");
+        if (appends.isEmpty()) {
+            throw new IllegalArgumentException("an append across streams needs at least one part");
+        }
+        Set<String> streams = new HashSet<>();
+        Set<UUID> ids = new HashSet<>();
+        long total = 0;
+        for (int p = 0; p < appends.size(); p++) {
+            StreamAppend part = Objects.requireNonNull(appends.get(p), "appends[" + p + "]");
+            try {
+                checkAppend(limits, part.streamId(), part.expected(), part.events());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(
+                        "appends[" + p + "] (stream " + part.streamId() + "): " + e.getMessage(), e);
+            }
+            if (!streams.add(part.streamId())) {
+                throw new IllegalArgumentException("stream " + part.streamId() + " is named twice in one append "
+                        + "(appends[" + p + "]); put all of its events in one part");
+            }
+            total += part.events().size();
+            for (EventData e : part.events()) {
+                if (!ids.add(e.eventId())) {
+                    throw new IllegalArgumentException(
+                            "event id " + e.eventId() + " appears twice in one append (appends[" + p + "])");
+                }
+            }
+        }
+        if (total > limits.maxEventsPerAppend()) {
+            throw new IllegalArgumentException(
+                    "an append holds at most " + limits.maxEventsPerAppend() + " events in all, this one has " + total);
+        }
+    }
+
+    /**
+     * Checks the arguments of {@link EventStore#read(Query, long, int)}.
+     *
+     * @throws NullPointerException if {@code query} is null
+     * @throws IllegalArgumentException naming the rule broken
+     */
+    public static void checkRead(Query query, long afterPosition, int maxCount) {
+        Objects.requireNonNull(query, "query");
+        checkReadAll(afterPosition, maxCount);
+    }
+
     private static void checkEvent(AppendLimits limits, EventData e, int index) {
+        if (e.type().startsWith(RESERVED_PREFIX)) {
+            throw new IllegalArgumentException("events[" + index + "]: event type " + e.type() + " begins with '"
+                    + RESERVED_PREFIX + "', which is reserved for events the store writes");
+        }
         long payload = Text.utf8Length(e.json());
         if (payload > limits.maxPayloadBytes()) {
             throw new IllegalArgumentException("events[" + index + "] (" + e.type()
@@ -87,24 +149,52 @@ public final class AppendChecks {
      */
     public static void checkStreamId(String streamId) {
         Objects.requireNonNull(streamId, "streamId");
-        if (streamId.isBlank()) {
-            throw new IllegalArgumentException("stream id must not be blank");
+        checkName("stream id", streamId, MAX_STREAM_ID_LENGTH);
+    }
+
+    /**
+     * Checks an event type's name: 1 to 200 characters, not blank, no NUL, no unpaired surrogate.
+     *
+     * @throws IllegalArgumentException naming the rule broken
+     */
+    public static void checkType(String type) {
+        if (type.isBlank()) {
+            throw new IllegalArgumentException("event type must not be blank");
         }
-        if (streamId.length() > MAX_STREAM_ID_LENGTH) {
+        if (type.length() > EventData.MAX_TYPE_LENGTH) {
             throw new IllegalArgumentException(
-                    "stream id must be at most " + MAX_STREAM_ID_LENGTH + " characters, was " + streamId.length());
+                    "event type must be at most " + EventData.MAX_TYPE_LENGTH + " characters, was " + type.length());
         }
-        for (int i = 0; i < streamId.length(); i++) {
-            char c = streamId.charAt(i);
+        Text.badCharacter(type).ifPresent(bad -> {
+            throw new IllegalArgumentException("event type holds " + bad);
+        });
+    }
+
+    /**
+     * Checks a name (a stream id, a tag): 1 to {@code max} characters, not blank, no control
+     * characters, no unpaired surrogate.
+     *
+     * @param what what the name is, for the message ("stream id", "tag")
+     * @throws IllegalArgumentException naming the rule broken
+     */
+    public static void checkName(String what, String name, int max) {
+        if (name.isBlank()) {
+            throw new IllegalArgumentException(what + " must not be blank");
+        }
+        if (name.length() > max) {
+            throw new IllegalArgumentException(what + " must be at most " + max + " characters, was " + name.length());
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
             if (Character.isISOControl(c)) {
-                throw new IllegalArgumentException("stream id must not hold control characters (U+"
+                throw new IllegalArgumentException(what + " must not hold control characters (U+"
                         + String.format("%04X", (int) c) + " at index " + i + ")");
             }
             if (Character.isSurrogate(c)
                     && !(Character.isHighSurrogate(c)
-                            && i + 1 < streamId.length()
-                            && Character.isLowSurrogate(streamId.charAt(++i)))) {
-                throw new IllegalArgumentException("stream id holds an unpaired surrogate at index " + i);
+                            && i + 1 < name.length()
+                            && Character.isLowSurrogate(name.charAt(++i)))) {
+                throw new IllegalArgumentException(what + " holds an unpaired surrogate at index " + i);
             }
         }
     }

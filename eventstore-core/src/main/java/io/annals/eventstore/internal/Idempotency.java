@@ -4,6 +4,9 @@ import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.DuplicateEventIdException;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.StreamAppend;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -74,6 +77,42 @@ public final class Idempotency {
         }
         StoredId last = found.get(events.get(events.size() - 1).eventId());
         return Optional.of(new AppendResult(last.version(), last.position()));
+    }
+
+    /**
+     * {@link #classify} for an append across streams: the original results when every part is a
+     * repeat, empty when no id of any part is stored.
+     *
+     * @param found the stored ids among those of every part, by id
+     * @throws DuplicateEventIdException when some ids are stored but the call is not a repeat of
+     *     all of its parts
+     */
+    public static Optional<List<AppendResult>> classifyAll(List<StreamAppend> appends, Map<UUID, StoredId> found) {
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        List<AppendResult> results = new ArrayList<>(appends.size());
+        for (StreamAppend part : appends) {
+            Map<UUID, StoredId> own = new HashMap<>();
+            for (EventData e : part.events()) {
+                StoredId s = found.get(e.eventId());
+                if (s != null) {
+                    own.put(e.eventId(), s);
+                }
+            }
+            if (own.isEmpty()) {
+                StoredId some = found.values().iterator().next();
+                throw duplicate(
+                        "append across " + appends.size() + " streams repeats some of its parts (event id "
+                                + some.eventId() + " is stored in stream " + some.streamId() + " at version "
+                                + some.version() + ") but not the part of stream " + part.streamId()
+                                + "; a repeated append must repeat all of its parts and only them",
+                        some);
+            }
+            results.add(classify(part.streamId(), part.expected(), part.events(), own)
+                    .orElseThrow());
+        }
+        return Optional.of(List.copyOf(results));
     }
 
     private static DuplicateEventIdException duplicate(String message, StoredId stored) {

@@ -47,4 +47,14 @@ public final class Text {
         }
         return n;
     }
+
+    /** {@code s} as a message can show it: at most 100 characters, control characters escaped. */
+    public static String printable(String s) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < s.length() && i < 100; i++) {
+            char c = s.charAt(i);
+            out.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+        }
+        return s.length() > 100 ? out + "..." : out.toString();
+    }
 }

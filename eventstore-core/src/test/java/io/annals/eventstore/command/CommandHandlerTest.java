@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.annals.eventstore.Aggregate;
+import io.annals.eventstore.AppendCondition;
 import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.Command;
 import io.annals.eventstore.CommandRejectedException;
@@ -16,8 +17,10 @@ import io.annals.eventstore.EventStore;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.InMemoryEventStore;
+import io.annals.eventstore.Query;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.StateCodec;
+import io.annals.eventstore.StreamAppend;
 import io.annals.eventstore.WrongExpectedVersionException;
 import io.annals.eventstore.snapshot.InMemorySnapshotStore;
 import io.annals.eventstore.snapshot.Snapshot;
@@ -195,6 +198,21 @@ class CommandHandlerTest {
                 }
             }
             return events;
+        }
+
+        @Override
+        public List<AppendResult> append(List<StreamAppend> appends) {
+            return delegate.append(appends);
+        }
+
+        @Override
+        public List<AppendResult> append(List<StreamAppend> appends, AppendCondition condition) {
+            return delegate.append(appends, condition);
+        }
+
+        @Override
+        public List<RecordedEvent> read(Query query, long afterPosition, int maxCount) {
+            return delegate.read(query, afterPosition, maxCount);
         }
 
         @Override

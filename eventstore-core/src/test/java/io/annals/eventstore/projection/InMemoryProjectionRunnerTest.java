@@ -2,14 +2,17 @@ package io.annals.eventstore.projection;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.annals.eventstore.AppendCondition;
 import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStore;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.InMemoryEventStore;
+import io.annals.eventstore.Query;
 import io.annals.eventstore.ReadHorizon;
 import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.StreamAppend;
 import io.annals.eventstore.tck.ProjectionRunnerContract;
 import java.time.Duration;
 import java.util.Map;
@@ -44,6 +47,21 @@ class InMemoryProjectionRunnerTest extends ProjectionRunnerContract {
         @Override
         public AppendResult append(String streamId, ExpectedVersion expected, java.util.List<EventData> events) {
             return store.append(streamId, expected, events);
+        }
+
+        @Override
+        public java.util.List<AppendResult> append(java.util.List<StreamAppend> appends) {
+            return store.append(appends);
+        }
+
+        @Override
+        public java.util.List<AppendResult> append(java.util.List<StreamAppend> appends, AppendCondition condition) {
+            return store.append(appends, condition);
+        }
+
+        @Override
+        public java.util.List<RecordedEvent> read(Query query, long afterPosition, int maxCount) {
+            return store.read(query, afterPosition, maxCount);
         }
 
         @Override

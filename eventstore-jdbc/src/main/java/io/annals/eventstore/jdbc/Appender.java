@@ -1,9 +1,13 @@
 package io.annals.eventstore.jdbc;
 
+import io.annals.eventstore.AppendCondition;
+import io.annals.eventstore.AppendConditionFailedException;
 import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.InterruptedWaitException;
+import io.annals.eventstore.Query;
+import io.annals.eventstore.StreamAppend;
 import io.annals.eventstore.WrongExpectedVersionException;
 import io.annals.eventstore.internal.Idempotency;
 import java.sql.Connection;
@@ -43,6 +47,10 @@ final class Appender {
     private final @Nullable String lastPosition;
     private final String currentVersion;
     private final String findEventIds;
+    private final @Nullable String insertEvents;
+    private final @Nullable String insertTaggedEvent;
+    private final @Nullable String insertTags;
+    private final QuerySql queries;
 
     Appender(Dialect dialect) {
         this.dialect = dialect;
@@ -53,6 +61,10 @@ final class Appender {
         this.lastPosition = oneStatement ? null : dialect.sql("last-position");
         this.currentVersion = dialect.sql("current-version");
         this.findEventIds = dialect.sql("find-event-ids");
+        this.insertEvents = oneStatement ? dialect.sql("insert-events") : null;
+        this.insertTaggedEvent = oneStatement ? null : dialect.sql("insert-tagged-event");
+        this.insertTags = oneStatement ? null : dialect.sql("insert-tags");
+        this.queries = new QuerySql(dialect.tables());
     }
 
     /**
@@ -148,15 +160,16 @@ final class Appender {
 
     private void bindOne(PreparedStatement ps, AppendRequest request) throws SQLException {
         EventData e = request.events().get(0);
-        ps.setString(1, request.streamId());
-        ps.setString(2, request.streamId());
-        dialect.bindEventId(ps, 3, e.eventId());
-        ps.setString(4, e.type());
-        ps.setString(5, e.json());
-        ps.setString(6, request.metadata()[0]);
-        ps.setLong(7, request.recordedAtMicros());
-        ps.setLong(8, request.minCurrentVersion());
-        ps.setLong(9, request.maxCurrentVersion());
+        int o = dialect.bindAppendLocks(ps, request.events());
+        ps.setString(o + 1, request.streamId());
+        ps.setString(o + 2, request.streamId());
+        dialect.bindEventId(ps, o + 3, e.eventId());
+        ps.setString(o + 4, e.type());
+        ps.setString(o + 5, e.json());
+        ps.setString(o + 6, request.metadata()[0]);
+        ps.setLong(o + 7, request.recordedAtMicros());
+        ps.setLong(o + 8, request.minCurrentVersion());
+        ps.setLong(o + 9, request.maxCurrentVersion());
     }
 
     private void bindMany(PreparedStatement ps, AppendRequest request) throws SQLException {
@@ -169,15 +182,231 @@ final class Appender {
             types.add(e.type());
             data.add(e.json());
         }
-        ps.setString(1, request.streamId());
-        ps.setString(2, request.streamId());
-        ps.setLong(3, request.recordedAtMicros());
-        dialect.bindIds(ps, 4, ids);
-        dialect.bindList(ps, 5, types);
-        dialect.bindList(ps, 6, data);
-        dialect.bindList(ps, 7, java.util.Arrays.asList(request.metadata()));
-        ps.setLong(8, request.minCurrentVersion());
-        ps.setLong(9, request.maxCurrentVersion());
+        int o = dialect.bindAppendLocks(ps, events);
+        ps.setString(o + 1, request.streamId());
+        ps.setString(o + 2, request.streamId());
+        ps.setLong(o + 3, request.recordedAtMicros());
+        dialect.bindIds(ps, o + 4, ids);
+        dialect.bindList(ps, o + 5, types);
+        dialect.bindList(ps, o + 6, data);
+        dialect.bindList(ps, o + 7, java.util.Arrays.asList(request.metadata()));
+        ps.setLong(o + 8, request.minCurrentVersion());
+        ps.setLong(o + 9, request.maxCurrentVersion());
+    }
+
+    // --- appends across streams, with tags or a condition ------------------------------------
+
+    /**
+     * Writes an append across streams (or a one-stream append with tags) in one write
+     * transaction: the locks of its condition and its events ({@link Dialect#lockForConsistentAppend}),
+     * then the repeat check, every part's expectation, the condition, and the inserts. A version
+     * taken by a concurrent append meanwhile, or an id a concurrent append stored first, is found
+     * after the rollback: the call goes again (an expectation that no longer holds then fails it)
+     * or is recognised as a repeat.
+     *
+     * @param metadata each part's events' metadata as JSON, in order
+     * @return one result per part, in order
+     */
+    List<AppendResult> appendAll(
+            DataSource dataSource,
+            List<StreamAppend> parts,
+            List<String[]> metadata,
+            long recordedAtMicros,
+            @Nullable AppendCondition condition)
+            throws SQLException {
+        BatchTransaction batch = dialect.batch();
+        int total = parts.stream().mapToInt(p -> p.events().size()).sum();
+        if (batch != null) {
+            batch.checkAppend("append to stream " + parts.get(0).streamId()
+                    + (parts.size() > 1 ? " and " + (parts.size() - 1) + " more" : ""));
+            batch.checkCapacity(total, dialect.maxEventsPerTransaction());
+        }
+        long deadline = System.nanoTime() + ANY_RETRY_NANOS;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                List<AppendResult> results = dialect.inWriteTransaction(
+                        dataSource, c -> writeAll(c, parts, metadata, recordedAtMicros, condition));
+                if (batch != null) {
+                    batch.appended(total);
+                }
+                return results;
+            } catch (SQLException e) {
+                boolean moved = e instanceof VersionMoved || dialect.isVersionCollision(e);
+                boolean again = moved || (dialect.isRetryableConflict(e) && batch == null);
+                if (again && System.nanoTime() < deadline) {
+                    if (attempt > 3) {
+                        pause(attempt);
+                    }
+                    continue; // the versions are checked again, and an expectation may now fail
+                }
+                if (!dialect.isUniqueViolation(e)) {
+                    throw e;
+                }
+            }
+            // an event id collided: a repeat stored concurrently, or an id used elsewhere
+            Map<UUID, Idempotency.StoredId> found;
+            try (Connection c = dialect.connect(dataSource)) {
+                found = findIds(c, allEvents(parts));
+            }
+            Optional<List<AppendResult>> repeat = Idempotency.classifyAll(parts, found);
+            if (repeat.isPresent()) {
+                return repeat.get();
+            }
+        }
+    }
+
+    private List<AppendResult> writeAll(
+            Connection c,
+            List<StreamAppend> parts,
+            List<String[]> metadata,
+            long recordedAtMicros,
+            @Nullable AppendCondition condition)
+            throws SQLException {
+        dialect.lockForConsistentAppend(c, parts, condition == null ? null : condition.failIfEventsMatch());
+        Optional<List<AppendResult>> repeat = Idempotency.classifyAll(parts, findIds(c, allEvents(parts)));
+        if (repeat.isPresent()) {
+            return repeat.get();
+        }
+        long[] current = new long[parts.size()];
+        for (int i = 0; i < parts.size(); i++) {
+            StreamAppend part = parts.get(i);
+            current[i] = currentVersion(c, part.streamId());
+            if (!part.expected().isMetBy(current[i])) {
+                throw new WrongExpectedVersionException(part.streamId(), part.expected(), current[i]);
+            }
+        }
+        if (condition != null) {
+            long conflict = firstMatch(c, condition);
+            if (conflict > 0) {
+                throw new AppendConditionFailedException(condition, conflict);
+            }
+        }
+        AppendResult[] results = new AppendResult[parts.size()];
+        if (dialect.appendsManyInOneStatement()) {
+            // numbered in the call's order, inserted in the streams' order: two appends across
+            // the same streams then never wait for each other's versions in a circle
+            long[] base = new long[parts.size()];
+            long next = dialect.indexBase(c);
+            for (int i = 0; i < parts.size(); i++) {
+                base[i] = next;
+                next += parts.get(i).events().size();
+            }
+            Integer[] order = new Integer[parts.size()];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+            java.util.Arrays.sort(
+                    order, java.util.Comparator.comparing(i -> parts.get(i).streamId()));
+            for (int i : order) {
+                results[i] = insertEvents(c, parts.get(i), metadata.get(i), recordedAtMicros, base[i]);
+            }
+        } else {
+            for (int i = 0; i < parts.size(); i++) {
+                results[i] = insertOneByOne(c, parts.get(i), metadata.get(i), recordedAtMicros, current[i]);
+            }
+        }
+        return List.of(results);
+    }
+
+    /** One part in one statement ({@code insert-events}); a version taken meanwhile throws. */
+    private AppendResult insertEvents(
+            Connection c, StreamAppend part, String[] metadata, long recordedAtMicros, long indexBase)
+            throws SQLException {
+        AppendRequest request =
+                new AppendRequest(part.streamId(), part.expected(), part.events(), metadata, recordedAtMicros);
+        List<EventData> events = part.events();
+        List<UUID> ids = new ArrayList<>(events.size());
+        List<String> types = new ArrayList<>(events.size());
+        List<String> data = new ArrayList<>(events.size());
+        List<@Nullable String> tags = new ArrayList<>(events.size());
+        for (EventData e : events) {
+            ids.add(e.eventId());
+            types.add(e.type());
+            data.add(e.json());
+            tags.add(Json.tags(e.tags()));
+        }
+        Optional<AppendResult> written = dialect.withStatement(c, insertEvents, ps -> {
+            ps.setString(1, part.streamId());
+            ps.setLong(2, indexBase);
+            ps.setString(3, part.streamId());
+            ps.setLong(4, recordedAtMicros);
+            dialect.bindIds(ps, 5, ids);
+            dialect.bindList(ps, 6, types);
+            dialect.bindList(ps, 7, data);
+            dialect.bindList(ps, 8, java.util.Arrays.asList(metadata));
+            dialect.bindList(ps, 9, tags);
+            ps.setLong(10, request.minCurrentVersion());
+            ps.setLong(11, request.maxCurrentVersion());
+            return readResult(ps);
+        });
+        if (written.isEmpty()) {
+            throw new VersionMoved(part.streamId());
+        }
+        return written.get();
+    }
+
+    /** One part event by event, after the stream's version was read in this write transaction. */
+    private AppendResult insertOneByOne(
+            Connection c, StreamAppend part, String[] metadata, long recordedAtMicros, long current)
+            throws SQLException {
+        long position = 0;
+        List<EventData> events = part.events();
+        for (int i = 0; i < events.size(); i++) {
+            EventData e = events.get(i);
+            int index = i;
+            String tags = Json.tags(e.tags());
+            position = dialect.withStatement(c, insertTaggedEvent, ps -> {
+                ps.setString(1, part.streamId());
+                ps.setLong(2, current + index + 1);
+                dialect.bindEventId(ps, 3, e.eventId());
+                ps.setString(4, e.type());
+                ps.setString(5, e.json());
+                ps.setString(6, metadata[index]);
+                ps.setLong(7, recordedAtMicros);
+                ps.setString(8, tags);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            });
+            if (tags != null) {
+                long at = position;
+                dialect.withStatement(c, insertTags, ps -> {
+                    ps.setLong(1, at);
+                    ps.setString(2, tags);
+                    return ps.executeUpdate();
+                });
+            }
+        }
+        return new AppendResult(current + events.size(), position);
+    }
+
+    /** The position of a stored event that fails {@code condition}, or 0. */
+    private long firstMatch(Connection c, AppendCondition condition) throws SQLException {
+        Query query = condition.failIfEventsMatch();
+        return dialect.withStatement(c, queries.firstMatch(query), ps -> {
+            QuerySql.bind(ps, query, condition.afterPosition(), Long.MAX_VALUE, 1);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0L;
+            }
+        });
+    }
+
+    private static List<EventData> allEvents(List<StreamAppend> parts) {
+        List<EventData> all = new ArrayList<>();
+        for (StreamAppend part : parts) {
+            all.addAll(part.events());
+        }
+        return all;
+    }
+
+    /** A part's stream got a version from a concurrent append after the check: go again. */
+    private static final class VersionMoved extends SQLException {
+        private static final long serialVersionUID = 1L;
+
+        VersionMoved(String streamId) {
+            super("stream " + streamId + " was appended to concurrently");
+        }
     }
 
     /**

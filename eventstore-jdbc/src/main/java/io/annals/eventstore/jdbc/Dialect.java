@@ -2,9 +2,12 @@ package io.annals.eventstore.jdbc;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStoreException;
+import io.annals.eventstore.Query;
 import io.annals.eventstore.ReadHorizon;
 import io.annals.eventstore.ReadOnlyStoreException;
+import io.annals.eventstore.StreamAppend;
 import io.annals.eventstore.internal.WriteScope;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -378,6 +381,33 @@ abstract class Dialect {
      */
     boolean appendsManyInOneStatement() {
         return false;
+    }
+
+    /**
+     * Binds the parameters that {@code append-one} and {@code append-many} take before their own
+     * (the locks of the events' types on PostgreSQL).
+     *
+     * @return how many it bound
+     */
+    int bindAppendLocks(PreparedStatement ps, List<EventData> events) throws SQLException {
+        return 0;
+    }
+
+    /**
+     * Called first in the write transaction of an append across streams, with tags or with a
+     * condition ({@code condition} null when it has none): whatever makes its condition see every
+     * concurrent append it could conflict with. A database with one writer at a time needs
+     * nothing.
+     */
+    void lockForConsistentAppend(Connection c, List<StreamAppend> appends, @Nullable Query condition)
+            throws SQLException {}
+
+    /**
+     * The index after which an append across streams numbers its events in this transaction:
+     * past those a projection batch appended already. Only for {@link #appendsManyInOneStatement}.
+     */
+    long indexBase(Connection c) throws SQLException {
+        return 0;
     }
 
     /** The kind of lease that keeps a projection to one runner on this database. */

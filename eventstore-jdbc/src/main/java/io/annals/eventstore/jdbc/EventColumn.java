@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -24,7 +25,8 @@ enum EventColumn {
     TYPE("type"),
     DATA("data"),
     METADATA("metadata"),
-    RECORDED_AT("recorded_at");
+    RECORDED_AT("recorded_at"),
+    TAGS("tags");
 
     private final String column;
 
@@ -59,8 +61,10 @@ enum EventColumn {
         long version = rs.getLong(VERSION.ordinal() + 1);
         long position = rs.getLong(POSITION.ordinal() + 1);
         Map<String, String> metadata;
+        Set<String> tags;
         try {
             metadata = Json.metadata(rs.getString(METADATA.ordinal() + 1));
+            tags = Json.tags(rs.getString(TAGS.ordinal() + 1));
         } catch (EventStoreException e) {
             throw new EventStoreException(
                     "event of stream " + streamId + " at version " + version + " (position " + position + "): "
@@ -75,6 +79,7 @@ enum EventColumn {
                 rs.getString(TYPE.ordinal() + 1),
                 rs.getString(DATA.ordinal() + 1),
                 metadata,
-                dialect.time(rs, RECORDED_AT.ordinal() + 1));
+                dialect.time(rs, RECORDED_AT.ordinal() + 1),
+                tags);
     }
 }

@@ -2,15 +2,18 @@ package io.annals.eventstore.jdbc;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.annals.eventstore.AppendCondition;
 import io.annals.eventstore.AppendLimits;
 import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStore;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.Query;
 import io.annals.eventstore.ReadHorizon;
 import io.annals.eventstore.ReadOnlyStoreException;
 import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.StreamAppend;
 import io.annals.eventstore.internal.AppendChecks;
 import io.annals.eventstore.internal.AppendListeners;
 import io.annals.eventstore.snapshot.SnapshotStore;
@@ -56,6 +59,7 @@ public final class JdbcEventStore implements EventStore {
     private final Appender appender;
     private final JdbcSnapshotStore snapshots;
     private final JdbcProjectors projectors;
+    private final QuerySql queries;
     private final String readStream;
     private final String readAll;
     private final String countEvents;
@@ -77,6 +81,7 @@ public final class JdbcEventStore implements EventStore {
         this.appender = new Appender(dialect);
         this.snapshots = new JdbcSnapshotStore(dataSource, dialect, readOnly);
         this.projectors = new JdbcProjectors(dataSource, dialect, dialect.leases(dataSource, ownedPool), readOnly);
+        this.queries = new QuerySql(dialect.tables());
         this.readStream = dialect.sql("read-stream");
         this.readAll = dialect.sql("read-all");
         this.countEvents = dialect.sql("count-events");
@@ -214,10 +219,11 @@ public final class JdbcEventStore implements EventStore {
             throw new ReadOnlyStoreException(
                     "cannot append to stream " + streamId + ": the store was opened read-only");
         }
-        String[] metadata = new String[events.size()];
-        for (int i = 0; i < metadata.length; i++) {
-            metadata[i] = Json.metadata(events.get(i).metadata());
+        if (events.stream().anyMatch(e -> !e.tags().isEmpty())) {
+            return appendAll(List.of(new StreamAppend(streamId, expected, events)), null)
+                    .get(0);
         }
+        String[] metadata = metadata(events);
         AppendRequest request = new AppendRequest(
                 streamId,
                 expected,
@@ -234,6 +240,88 @@ public final class JdbcEventStore implements EventStore {
             committed(); // an append that joined a batch is told of when the batch commits
         }
         return result;
+    }
+
+    private static String[] metadata(List<EventData> events) {
+        String[] metadata = new String[events.size()];
+        for (int i = 0; i < metadata.length; i++) {
+            metadata[i] = Json.metadata(events.get(i).metadata());
+        }
+        return metadata;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws ReadOnlyStoreException if the store was opened read-only or the database refuses
+     *     writes; nothing is written
+     */
+    @Override
+    public List<AppendResult> append(List<StreamAppend> appends) {
+        AppendChecks.checkAppends(settings.limits(), appends);
+        return appendAll(appends, null);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>On SQLite, appends are serialised and the condition is checked in the append's write
+     * transaction. On PostgreSQL, appends lock the hashed keys of their events' types and tags,
+     * shared, and an append with a condition locks the keys of its query exclusively first, so
+     * that it waits for the appends in flight that could match it and holds back those that
+     * start meanwhile; see {@code docs/consistency.md}.
+     *
+     * @throws ReadOnlyStoreException if the store was opened read-only or the database refuses
+     *     writes; nothing is written
+     */
+    @Override
+    public List<AppendResult> append(List<StreamAppend> appends, AppendCondition condition) {
+        AppendChecks.checkAppends(settings.limits(), appends);
+        Objects.requireNonNull(condition, "condition");
+        return appendAll(appends, condition);
+    }
+
+    private List<AppendResult> appendAll(List<StreamAppend> appends, @Nullable AppendCondition condition) {
+        String what = appends.size() == 1
+                ? "stream " + appends.get(0).streamId()
+                : appends.size() + " streams (" + appends.get(0).streamId() + ", ...)";
+        if (readOnly) {
+            throw new ReadOnlyStoreException("cannot append to " + what + ": the store was opened read-only");
+        }
+        List<String[]> metadata =
+                appends.stream().map(p -> metadata(p.events())).toList();
+        List<AppendResult> results;
+        try {
+            results = appender.appendAll(
+                    dataSource,
+                    appends,
+                    metadata,
+                    Dialect.toMicros(settings.clock().instant()),
+                    condition);
+        } catch (SQLException e) {
+            throw dialect.failure("append to " + what + " failed", e);
+        }
+        if (dialect.batch() == null) {
+            committed();
+        }
+        return results;
+    }
+
+    @Override
+    public List<RecordedEvent> read(Query query, long afterPosition, int maxCount) {
+        AppendChecks.checkRead(query, afterPosition, maxCount);
+        if (query.matchesAll()) {
+            return readAll(afterPosition, maxCount);
+        }
+        try (Connection c = dialect.connect(dataSource)) {
+            long horizon = dialect.logHorizon(c); // a statement of its own, before the rows'
+            return dialect.withStatement(c, queries.read(query), ps -> {
+                QuerySql.bind(ps, query, afterPosition, horizon, maxCount);
+                return EventColumn.readAll(ps, maxCount, dialect);
+            });
+        } catch (SQLException e) {
+            throw dialect.failure("cannot read the events of " + query + " after position " + afterPosition, e);
+        }
     }
 
     /** Whether this store hears the appends of other processes now (PostgreSQL, once listened to). */

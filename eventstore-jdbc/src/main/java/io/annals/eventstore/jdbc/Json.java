@@ -9,8 +9,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.annals.eventstore.EventStoreException;
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /** The JSON the store itself writes: metadata, and lists bound as one parameter. */
@@ -69,6 +71,41 @@ final class Json {
 
     private static EventStoreException notStrings(String json) {
         return new EventStoreException("stored metadata is not a JSON object of strings: "
+                + (json.length() > 200 ? json.substring(0, 200) + "..." : json));
+    }
+
+    /** Tags as stored: a JSON array of strings, null when there are none. */
+    static @Nullable String tags(Set<String> tags) {
+        return tags.isEmpty() ? null : array(List.copyOf(tags));
+    }
+
+    /** Stored tags back: empty for null. Read with the streaming parser, as metadata is. */
+    static Set<String> tags(@Nullable String json) {
+        if (json == null) {
+            return Set.of();
+        }
+        try (JsonParser p = MAPPER.getFactory().createParser(json)) {
+            if (p.nextToken() != JsonToken.START_ARRAY) {
+                throw notTags(json);
+            }
+            Set<String> out = new HashSet<>();
+            for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+                if (t != JsonToken.VALUE_STRING) {
+                    throw notTags(json);
+                }
+                out.add(p.getText());
+            }
+            if (p.nextToken() != null) {
+                throw notTags(json);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new EventStoreException("stored tags are not a JSON array of strings: " + e.getMessage(), e);
+        }
+    }
+
+    private static EventStoreException notTags(String json) {
+        return new EventStoreException("stored tags are not a JSON array of strings: "
                 + (json.length() > 200 ? json.substring(0, 200) + "..." : json));
     }
 

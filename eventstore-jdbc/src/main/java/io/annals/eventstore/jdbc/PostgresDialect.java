@@ -4,8 +4,11 @@ import static java.time.temporal.ChronoUnit.MICROS;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStoreException;
+import io.annals.eventstore.Query;
 import io.annals.eventstore.ReadHorizon;
+import io.annals.eventstore.StreamAppend;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -127,6 +130,68 @@ final class PostgresDialect extends Dialect {
         }
     }
 
+    /** The space of this store's advisory lock keys (see {@link LockKeys}); set at start-up. */
+    private volatile int lockSpace;
+
+    @Override
+    int bindAppendLocks(PreparedStatement ps, List<EventData> events) throws SQLException {
+        ps.setInt(1, lockSpace);
+        ps.setArray(2, ps.getConnection().createArrayOf("int4", boxed(LockKeys.typesOf(events))));
+        return 2;
+    }
+
+    private static Integer[] boxed(int[] keys) {
+        Integer[] out = new Integer[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            out[i] = keys[i];
+        }
+        return out;
+    }
+
+    /**
+     * Read committed whatever the session's default (each statement sees what committed before
+     * it, the condition's check included), the events table's lock before the transaction has an
+     * id (as {@link #lockForAppends} says why), then the keys of {@link LockKeys}. A condition
+     * that matches every event locks the table against every other append instead.
+     */
+    @Override
+    void lockForConsistentAppend(Connection c, List<StreamAppend> appends, @Nullable Query condition)
+            throws SQLException {
+        boolean everything = condition != null && condition.matchesAll();
+        BatchTransaction joined = batch();
+        String lock = joined != null
+                ? (everything ? "lock-events-for-condition" : null)
+                : (everything ? "begin-for-condition" : "lock-events-for-append");
+        if (lock != null) {
+            try (Statement st = c.createStatement()) {
+                st.execute(sql(lock));
+            }
+        }
+        Map<Integer, Boolean> keys = LockKeys.of(appends, condition);
+        Integer[] key = keys.keySet().toArray(Integer[]::new);
+        Boolean[] exclusive = keys.values().toArray(Boolean[]::new);
+        withStatement(c, sql("lock-keys"), ps -> {
+            ps.setInt(1, lockSpace);
+            ps.setInt(2, lockSpace);
+            ps.setArray(3, c.createArrayOf("int4", key));
+            ps.setArray(4, c.createArrayOf("bool", exclusive));
+            return ps.execute();
+        });
+    }
+
+    @Override
+    long indexBase(Connection c) throws SQLException {
+        if (batch() == null) {
+            return 0;
+        }
+        return withStatement(c, inBatch.get("current-index-base"), ps -> {
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+    }
+
     @Override
     long maxEventsPerTransaction() {
         return MAX_EVENTS_PER_APPEND;
@@ -177,6 +242,7 @@ final class PostgresDialect extends Dialect {
                 }
                 schemaName = current;
             }
+            lockSpace = LockKeys.space(schemaName, tables().prefix());
         } catch (SQLException e) {
             throw failure("cannot set up the PostgreSQL database", e);
         }

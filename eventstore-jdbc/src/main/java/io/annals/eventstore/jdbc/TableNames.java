@@ -25,6 +25,7 @@ record TableNames(String prefix, @Nullable String schema) {
     /** The tables, by the placeholder that names them in the SQL files. */
     private static final Map<String, String> TABLES = Map.of(
             "events", "events",
+            "tags", "event_tags",
             "snapshots", "snapshots",
             "checkpoints", "projection_checkpoints",
             "rows", "projection_rows",

@@ -3,6 +3,7 @@ package io.annals.eventstore.jdbc;
 import static io.annals.eventstore.tck.ProjectionRunnerContract.CODEC;
 import static io.annals.eventstore.tck.ProjectionRunnerContract.TOTALS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.annals.eventstore.EventData;
@@ -90,13 +91,23 @@ abstract class FixtureDatabaseContract {
     }
 
     @Test
-    void a_fixture_database_passes_validation_and_opens_read_only() throws Exception {
-        try (JdbcEventStore store =
-                restore(FixtureDatabases.VERSION).openMode(OpenMode.VALIDATE).open()) {
+    void a_fixture_database_refuses_validation_until_migrated_then_passes_it_and_opens_read_only() throws Exception {
+        assertThatThrownBy(() -> restore(FixtureDatabases.VERSION)
+                        .openMode(OpenMode.VALIDATE)
+                        .open()
+                        .close())
+                .isInstanceOf(SchemaVersionException.class)
+                .hasMessageContaining("missing")
+                .hasMessageContaining("tags");
+        JdbcEventStore.Builder fixture = restore(FixtureDatabases.VERSION);
+        fixture.open().close(); // migrates
+        try (JdbcEventStore store = fixture.openMode(OpenMode.VALIDATE).open()) {
             assertThat(store.readAll(0, 100)).hasSize(FixtureDatabases.EVENTS.size());
+            // stored before tags existed: they carry none
+            assertThat(store.readAll(0, 100))
+                    .allSatisfy(e -> assertThat(e.tags()).isEmpty());
         }
-        try (JdbcEventStore store =
-                restore(FixtureDatabases.VERSION).openMode(OpenMode.READ_ONLY).open()) {
+        try (JdbcEventStore store = fixture.openMode(OpenMode.READ_ONLY).open()) {
             assertThat(store.readStream("acct-2", 1, 10)).hasSize(1);
         }
     }

@@ -10,6 +10,8 @@ import io.annals.eventstore.AppendLimits;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.Query;
+import io.annals.eventstore.QueryItem;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.command.CommandHandler;
 import io.annals.eventstore.projection.KeyedProjector;
@@ -30,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
@@ -67,6 +70,12 @@ abstract class HostileInputContract extends ReliabilityContract {
             "\ud83d\udca3".repeat(100),
             "e\u0301t\u00e9 \u2603 \u0627\u0644\u0639\u0631\u0628\u064a\u0629");
 
+    /** {@code s} as an event type: types that begin with {@code $} are the store's own. */
+    private static String type(String s) {
+        String type = s.startsWith("$") ? "x" + s : s;
+        return type.length() <= 200 ? type : "T";
+    }
+
     @Test
     void hostile_stream_ids_types_metadata_and_projection_names_are_plain_data() throws Exception {
         String url = db().newUrl("inject");
@@ -76,7 +85,8 @@ abstract class HostileInputContract extends ReliabilityContract {
                         s,
                         ExpectedVersion.noStream(),
                         List.of(
-                                EventData.of(s.length() <= 200 ? s : "T", "{\"s\":\"x\"}", Map.of(s, s)),
+                                EventData.of(type(s), "{\"s\":\"x\"}", Map.of(s, s))
+                                        .withTags(s, "t:" + s.substring(0, Math.min(s.length(), 100))),
                                 CODEC.encode(
                                         new io.annals.eventstore.tck.ProjectionRunnerContract.Deposited(s.length()))));
                 store.snapshots()
@@ -88,6 +98,14 @@ abstract class HostileInputContract extends ReliabilityContract {
                 List<RecordedEvent> read = store.readStream(s, 1, 10);
                 assertThat(read).extracting(RecordedEvent::streamId).containsOnly(s);
                 assertThat(read.get(0).metadata()).isEqualTo(Map.of(s, s));
+                assertThat(read.get(0).tags()).contains(s);
+                assertThat(store.read(Query.of(QueryItem.tags(s)), 0, 10))
+                        .as("%s is no pattern", s)
+                        .extracting(RecordedEvent::streamId)
+                        .containsExactly(s);
+                assertThat(store.read(Query.of(QueryItem.of(Set.of(type(s)), Set.of(s))), 0, 10))
+                        .extracting(RecordedEvent::streamId)
+                        .containsExactly(s);
                 assertThat(store.snapshots().load(s)).isPresent();
             }
             assertThat(store.currentVersion("ab")).as("% is no wildcard").isZero();

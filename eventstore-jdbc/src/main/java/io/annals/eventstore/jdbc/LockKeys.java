@@ -1,0 +1,92 @@
+package io.annals.eventstore.jdbc;
+
+import io.annals.eventstore.EventData;
+import io.annals.eventstore.Query;
+import io.annals.eventstore.QueryItem;
+import io.annals.eventstore.StreamAppend;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The lock keys that make a condition of an append see every append it could conflict with, on a
+ * database whose writers run in parallel (PostgreSQL). Every appended event takes a shared lock
+ * on the key of its type and of each of its tags; an append with a condition takes an exclusive
+ * lock on one key per item of its query that every event matching the item also locks: the key
+ * of the item's first tag (an event that matches carries it), else the key of each of its types.
+ * An append that conflicts with a condition thus holds a lock the condition waits for until it
+ * commits, or waits for the condition's append to commit; appends that share no key never wait
+ * for each other. Keys are 32-bit hashes: two different types or tags can share a key, which
+ * costs a wait, never a missed conflict. An item that matches every event has no key: its append
+ * locks the events table instead ({@code lock-events-for-condition}).
+ */
+final class LockKeys {
+
+    private LockKeys() {}
+
+    /** The space of a store's keys: its schema and table prefix, so that two stores never meet. */
+    static int space(String schema, String prefix) {
+        return hash("annals\u0000" + schema + "\u0000" + prefix);
+    }
+
+    /** The key of an event type. */
+    static int type(String type) {
+        return hash("type\u0000" + type);
+    }
+
+    /** The key of a tag. */
+    static int tag(String tag) {
+        return hash("tag\u0000" + tag);
+    }
+
+    /** The shared keys of one-stream appends' events, without tags: their types, each once. */
+    static int[] typesOf(List<EventData> events) {
+        if (events.size() == 1) {
+            return new int[] {type(events.get(0).type())};
+        }
+        return events.stream().mapToInt(e -> type(e.type())).distinct().toArray();
+    }
+
+    /**
+     * Every key of an append, with whether it is taken exclusively: the keys of {@code condition}
+     * exclusive, those of the events shared unless the condition has them too.
+     */
+    static Map<Integer, Boolean> of(List<StreamAppend> appends, @Nullable Query condition) {
+        Map<Integer, Boolean> keys = new TreeMap<>();
+        for (StreamAppend part : appends) {
+            for (EventData e : part.events()) {
+                keys.putIfAbsent(type(e.type()), false);
+                for (String tag : e.tags()) {
+                    keys.putIfAbsent(tag(tag), false);
+                }
+            }
+        }
+        if (condition != null) {
+            for (QueryItem item : condition.items()) {
+                if (!item.tags().isEmpty()) {
+                    keys.put(tag(item.tags().iterator().next()), true);
+                } else {
+                    for (String type : item.types()) {
+                        keys.put(type(type), true);
+                    }
+                }
+            }
+        }
+        return keys;
+    }
+
+    /** 32-bit FNV-1a of the UTF-8 bytes, then mixed: stable across processes and versions. */
+    static int hash(String s) {
+        int h = 0x811c9dc5;
+        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+            h ^= b & 0xff;
+            h *= 0x01000193;
+        }
+        h ^= h >>> 16;
+        h *= 0x85ebca6b;
+        h ^= h >>> 13;
+        return h;
+    }
+}

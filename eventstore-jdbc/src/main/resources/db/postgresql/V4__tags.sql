@@ -1,0 +1,15 @@
+-- Tags name what an event is about ("product:tea"), for reads by tag and the conditions of
+-- appends across streams. The tags of an event are kept twice: as a JSON array in the event's
+-- row (what reads give back, NULL when it has none) and one row each in {tags}, whose key
+-- (tag, position) makes a read by tag a range scan of the matching events, whatever the size of
+-- the log. Events stored before this version carry no tags.
+ALTER TABLE {events} ADD COLUMN tags json;
+
+CREATE TABLE {tags} (
+    tag      text   NOT NULL,
+    position bigint NOT NULL,
+    CONSTRAINT {prefix}event_tags_pkey PRIMARY KEY (tag, position)
+);
+
+-- Reads by type: a range scan of the matching events.
+CREATE INDEX {prefix}events_type_position ON {events} (type, position);
