@@ -2,6 +2,8 @@ package io.annals.eventstore;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 
 /**
  * Turns domain events into stored {@link EventData} and back. This is the seam that keeps JSON
@@ -93,6 +95,43 @@ public interface EventCodec<E extends Event> {
         return false;
     }
 
+    /**
+     * The tags of {@code event}: what it is about ({@code "product:tea"}, {@code "name:green tea"}),
+     * computed from the event so that every writer tags it alike; {@link #encode} adds them. The
+     * default gives none.
+     *
+     * @throws IllegalArgumentException if the event's class is not registered, or a tag breaks
+     *     the rules of {@link EventData#tags()}
+     */
+    default Set<String> tags(E event) {
+        return Set.of();
+    }
+
+    /**
+     * The names events of {@code typeName} may be stored under: the name and its aliases (after
+     * a rename), so that a query finds old events too. The default is the name alone.
+     *
+     * @throws IllegalArgumentException if the codec does not know {@code typeName}
+     */
+    default Set<String> storedNames(String typeName) {
+        return Set.of(typeName);
+    }
+
+    /**
+     * A query item for events of these types (under every name they are stored under, see
+     * {@link #storedNames}) carrying all of {@code tags}.
+     *
+     * @param typeNames the current names of the types; empty for any type
+     * @throws IllegalArgumentException if a type is unknown, or a tag breaks the rules of tags
+     */
+    default QueryItem queryItem(Set<String> typeNames, Set<String> tags) {
+        Set<String> names = new java.util.TreeSet<>();
+        for (String typeName : typeNames) {
+            names.addAll(storedNames(typeName));
+        }
+        return new QueryItem(names, tags);
+    }
+
     /** The event as data to append, with a new event id. */
     default EventData encode(E event) {
         return encode(event, Map.of());
@@ -117,12 +156,13 @@ public interface EventCodec<E extends Event> {
             throw new IllegalArgumentException("schema version of " + typeName(event) + " must be at least 1, was "
                     + version + ": no reader could decode the event");
         }
+        Set<String> tags = tags(event);
         if (version == 1) {
-            return EventData.of(typeName(event), toJson(event), metadata);
+            return new EventData(UUID.randomUUID(), typeName(event), toJson(event), metadata, tags);
         }
         Map<String, String> withVersion = new LinkedHashMap<>(metadata);
         withVersion.put(SCHEMA_VERSION_KEY, Integer.toString(version));
-        return EventData.of(typeName(event), toJson(event), withVersion);
+        return new EventData(UUID.randomUUID(), typeName(event), toJson(event), withVersion, tags);
     }
 
     /**

@@ -28,6 +28,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -80,7 +81,8 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
             Class<? extends E> type,
             int version,
             List<UnaryOperator<ObjectNode>> upcasters,
-            ObjectReader reader) {}
+            ObjectReader reader,
+            Function<E, Set<String>> tagger) {}
 
     private JacksonEventCodec(Builder<E> b, Map<String, Registered<E>> byName, Map<Class<?>, Registered<E>> byClass) {
         this.mapper = b.mapper;
@@ -140,6 +142,20 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
                 .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
     }
 
+    /**
+     * The tags the function given to {@link Builder#tags} computes for the event's class; none
+     * when it has no function.
+     */
+    @Override
+    public Set<String> tags(E event) {
+        Registered<E> r = registered(event);
+        Set<String> tags = r.tagger().apply(event);
+        if (tags == null) {
+            throw new IllegalArgumentException("the tags of " + r.name() + " are null: return Set.of() for none");
+        }
+        return tags;
+    }
+
     @Override
     public String typeName(E event) {
         return registered(event).name();
@@ -182,6 +198,7 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
      *
      * @throws IllegalArgumentException if {@code typeName} is neither registered nor an alias
      */
+    @Override
     public Set<String> storedNames(String typeName) {
         Registered<E> r = byName.get(typeName);
         if (r == null) {
@@ -300,6 +317,8 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
         private final Map<String, Map<Integer, UnaryOperator<ObjectNode>>> upcasters = new LinkedHashMap<>();
         private final Map<String, String> aliases = new LinkedHashMap<>();
         private final Set<String> retired = new LinkedHashSet<>();
+        private final Map<Class<?>, Function<E, Set<String>>> taggers = new HashMap<>();
+        private final Function<E, Set<String>> noTags = e -> Set.of();
         private ObjectMapper mapper = defaultObjectMapper();
 
         private Builder(Class<E> baseType) {
@@ -353,6 +372,24 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
             }
             byName.put(typeName, type);
             versions.put(typeName, schemaVersion);
+            return this;
+        }
+
+        /**
+         * Tags every event of {@code type} with what {@code tagger} computes from it, when it is
+         * encoded: for reads by tag and for the conditions of decisions across streams (such as
+         * {@code name:<the name>} on a product's creation, so that a rule can find who holds a
+         * name). The function must be pure and give the same tags to equal events.
+         *
+         * @throws IllegalArgumentException if {@code type} has a tag function already
+         */
+        @SuppressWarnings("unchecked")
+        public <T extends E> Builder<E> tags(Class<T> type, Function<? super T, Set<String>> tagger) {
+            Objects.requireNonNull(type, "type");
+            Objects.requireNonNull(tagger, "tagger");
+            if (taggers.putIfAbsent(type, e -> tagger.apply((T) e)) != null) {
+                throw new IllegalArgumentException(type.getName() + " has a tag function already");
+            }
             return this;
         }
 
@@ -516,7 +553,13 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
                         chain.add(steps.get(v));
                     }
                 }
-                Registered<E> r = new Registered<>(name, type, version, List.copyOf(chain), mapper.readerFor(type));
+                Registered<E> r = new Registered<>(
+                        name,
+                        type,
+                        version,
+                        List.copyOf(chain),
+                        mapper.readerFor(type),
+                        taggers.getOrDefault(type, noTags));
                 registered.put(name, r);
                 byClass.put(type, r);
             });
@@ -526,6 +569,11 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
                             aliases.containsKey(name)
                                     ? "upcasters of '" + name + "', an alias: register them under " + aliases.get(name)
                                     : "upcasters of '" + name + "', which is not registered");
+                }
+            }
+            for (Class<?> tagged : taggers.keySet()) {
+                if (!byName.containsValue(tagged)) {
+                    problems.add("a tag function of " + tagged.getName() + ", which is not registered");
                 }
             }
             Map<String, Registered<E>> current = Map.copyOf(registered);
