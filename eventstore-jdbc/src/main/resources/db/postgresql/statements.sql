@@ -260,6 +260,12 @@ SELECT LEAST(((CASE WHEN own IS NOT NULL AND h >= own THEN own + 1 ELSE h END
        (SELECT who FROM holder)
 FROM snap, horizon
 
+-- name: log-end
+-- The position below which every event committed before this statement lies: the transaction id
+-- part of the snapshot's xmax (every transaction below it has ended or is running).
+SELECT LEAST((pg_snapshot_xmax(pg_current_snapshot())::text::numeric + (SELECT xid_offset FROM {log}))
+             * {index_scale}, 9223372036854775807)::bigint
+
 -- name: read-all
 -- 1 after this position, 2 below the horizon (read-horizon), 3 at most this many
 SELECT {event_columns} FROM {events}

@@ -67,7 +67,7 @@ public record EventData(UUID eventId, String type, String json, Map<String, Stri
      * @throws IllegalArgumentException if a tag breaks a rule
      */
     public EventData withTags(String... tags) {
-        return withTags(Set.of(tags));
+        return withTags(new java.util.TreeSet<>(java.util.Arrays.asList(tags)));
     }
 
     /** An event with a new random id and no metadata. */

@@ -2,6 +2,7 @@ package io.annals.eventstore;
 
 import io.annals.eventstore.internal.AppendChecks;
 import io.annals.eventstore.internal.Tags;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Objects;
 import java.util.Set;
@@ -44,17 +45,17 @@ public record QueryItem(Set<String> types, Set<String> tags) {
             sorted.add(type);
         }
         types = Collections.unmodifiableSortedSet(sorted);
-        tags = Tags.copyOf(tags);
+        tags = Tags.copyOf(tags, "a query item names");
     }
 
     /** Events of any of these types, whatever their tags. */
     public static QueryItem types(String... types) {
-        return new QueryItem(Set.of(types), Set.of());
+        return new QueryItem(new TreeSet<>(Arrays.asList(types)), Set.of());
     }
 
     /** Events that carry every one of these tags, whatever their type. */
     public static QueryItem tags(String... tags) {
-        return new QueryItem(Set.of(), Set.of(tags));
+        return new QueryItem(Set.of(), new TreeSet<>(Arrays.asList(tags)));
     }
 
     /** Events of any of {@code types} that carry every tag of {@code tags}. */

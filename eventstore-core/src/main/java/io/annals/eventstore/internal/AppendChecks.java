@@ -190,10 +190,9 @@ public final class AppendChecks {
                 throw new IllegalArgumentException(what + " must not hold control characters (U+"
                         + String.format("%04X", (int) c) + " at index " + i + ")");
             }
-            if (Character.isSurrogate(c)
-                    && !(Character.isHighSurrogate(c)
-                            && i + 1 < name.length()
-                            && Character.isLowSurrogate(name.charAt(++i)))) {
+            if (Character.isHighSurrogate(c) && i + 1 < name.length() && Character.isLowSurrogate(name.charAt(i + 1))) {
+                i++; // a pair
+            } else if (Character.isSurrogate(c)) {
                 throw new IllegalArgumentException(what + " holds an unpaired surrogate at index " + i);
             }
         }

@@ -9,7 +9,7 @@ import java.util.TreeSet;
 /** The rules of event tags, shared by the records that hold them and the stores. */
 public final class Tags {
 
-    /** The most tags one event may carry. */
+    /** The most tags one event may carry, or one query item name. */
     public static final int MAX_TAGS = 100;
 
     /** The longest tag. */
@@ -25,6 +25,14 @@ public final class Tags {
      *     than 200 characters, or holds a control character or an unpaired surrogate
      */
     public static Set<String> copyOf(Set<String> tags) {
+        return copyOf(tags, "an event carries");
+    }
+
+    /**
+     * {@link #copyOf(Set)}, whose message on too many tags begins with {@code holder}, such as
+     * "a query item names".
+     */
+    public static Set<String> copyOf(Set<String> tags, String holder) {
         Objects.requireNonNull(tags, "tags");
         if (tags.isEmpty()) {
             return Set.of();
@@ -33,8 +41,7 @@ public final class Tags {
             return sorted;
         }
         if (tags.size() > MAX_TAGS) {
-            throw new IllegalArgumentException(
-                    "an event carries at most " + MAX_TAGS + " tags, this one has " + tags.size());
+            throw new IllegalArgumentException(holder + " at most " + MAX_TAGS + " tags, this one has " + tags.size());
         }
         TreeSet<String> copy = new TreeSet<>();
         for (String tag : tags) {

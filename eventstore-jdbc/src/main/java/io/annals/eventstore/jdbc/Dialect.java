@@ -295,6 +295,14 @@ abstract class Dialect {
         return Long.MAX_VALUE;
     }
 
+    /**
+     * The position below which every event committed before this call lies; at or above
+     * {@link #logHorizon}. The end of the log where writers commit in position order.
+     */
+    long logEnd(Connection c) throws SQLException {
+        return Long.MAX_VALUE;
+    }
+
     /** {@link #logHorizon}, with what holds it there. */
     ReadHorizon readHorizon(Connection c) throws SQLException {
         return ReadHorizon.endOfLog();

@@ -315,13 +315,57 @@ public final class JdbcEventStore implements EventStore {
         }
         try (Connection c = dialect.connect(dataSource)) {
             long horizon = dialect.logHorizon(c); // a statement of its own, before the rows'
+            if (horizon != Long.MAX_VALUE) {
+                horizon = awaitCommittedMatches(c, query, afterPosition, horizon);
+            }
+            long before = horizon;
             return dialect.withStatement(c, queries.read(query), ps -> {
-                QuerySql.bind(ps, query, afterPosition, horizon, maxCount);
+                QuerySql.bind(ps, query, afterPosition, before, maxCount);
                 return EventColumn.readAll(ps, maxCount, dialect);
             });
         } catch (SQLException e) {
             throw dialect.failure("cannot read the events of " + query + " after position " + afterPosition, e);
         }
+    }
+
+    /**
+     * On PostgreSQL, where appends commit out of position order: when an event matching
+     * {@code query} committed before this read but lies above the horizon (an older append is
+     * still running), waits, up to the busy timeout, for the appends in flight to end, so that a
+     * decision reads what committed before it, its own last append included, and does not fail
+     * its condition on an event it could not see. Appends of other streams and tags make the read
+     * wait, never skip: the horizon it returns is still one no event can appear below.
+     *
+     * @return the horizon to read below
+     */
+    private long awaitCommittedMatches(Connection c, Query query, long afterPosition, long horizon)
+            throws SQLException {
+        long end = dialect.logEnd(c);
+        if (end <= horizon) {
+            return horizon;
+        }
+        boolean held = dialect.withStatement(c, queries.firstMatch(query), ps -> {
+            QuerySql.bind(ps, query, Math.max(afterPosition, horizon - 1), end, 1);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        });
+        if (!held) {
+            return horizon;
+        }
+        long deadline = System.nanoTime() + settings.busyTimeout().toNanos();
+        long now = horizon;
+        for (int round = 1; now < end && System.nanoTime() < deadline; round++) {
+            try {
+                Thread.sleep(Math.min(round, 10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new io.annals.eventstore.InterruptedWaitException(
+                        "interrupted while waiting for appends in flight", e);
+            }
+            now = dialect.logHorizon(c);
+        }
+        return now;
     }
 
     /** Whether this store hears the appends of other processes now (PostgreSQL, once listened to). */

@@ -426,6 +426,16 @@ final class PostgresDialect extends Dialect {
     }
 
     @Override
+    long logEnd(Connection c) throws SQLException {
+        return withStatement(c, sql("log-end"), ps -> {
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
+    }
+
+    @Override
     ReadHorizon readHorizon(Connection c) throws SQLException {
         return horizon(c).horizon();
     }
