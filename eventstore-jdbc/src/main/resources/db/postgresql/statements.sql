@@ -377,3 +377,13 @@ SELECT pg_try_advisory_lock(?)
 
 -- name: release-lease
 SELECT pg_advisory_unlock(?)
+
+-- name: set-tags
+-- Tags stored events after the fact (TagBackfill): 1 the event's tags, all of them (a JSON array),
+-- 2 its position.
+UPDATE {events} SET tags = ?::json WHERE position = ?
+
+-- name: add-tags
+-- 1 the position, 2 the tags to add (a list); those it has already are kept.
+INSERT INTO {tags} (tag, position) SELECT t.tag, ? FROM unnest(?::text[]) AS t(tag)
+ON CONFLICT (tag, position) DO NOTHING

@@ -146,3 +146,12 @@ SELECT value FROM {rows} WHERE projection = ? AND key = ?
 
 -- name: list-rows
 SELECT key, value FROM {rows} WHERE projection = ? ORDER BY key LIMIT ? OFFSET ?
+
+-- name: set-tags
+-- Tags stored events after the fact (TagBackfill): 1 the event's tags, all of them (a JSON array),
+-- 2 its position.
+UPDATE {events} SET tags = ? WHERE position = ?
+
+-- name: add-tags
+-- 1 the position, 2 the tags to add (a list); those it has already are kept.
+INSERT OR IGNORE INTO {tags} (tag, position) SELECT value, ?1 FROM json_each(?2)

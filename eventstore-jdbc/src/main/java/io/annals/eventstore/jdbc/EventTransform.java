@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 
 /**
@@ -95,7 +96,7 @@ public interface EventTransform {
         new EventData(new UUID(0, 0), to, "{}", Map.of()); // the record's checks of a type, once, here
         return event -> List.of(
                 event.type().equals(from)
-                        ? new EventData(event.eventId(), to, event.json(), event.metadata())
+                        ? new EventData(event.eventId(), to, event.json(), event.metadata(), event.tags())
                         : unchanged(event));
     }
 
@@ -104,7 +105,9 @@ public interface EventTransform {
      * type the codec knows (by its name or an alias) is decoded, which upcasts it, and encoded
      * again under its current type name at its class's current schema version, with its event id
      * and its metadata (but for {@link EventCodec#SCHEMA_VERSION_KEY}, set as
-     * {@link EventCodec#encode} sets it). An event of a retired type is dropped. An event of a
+     * {@link EventCodec#encode} sets it), and its tags with those the codec computes for it
+     * added (so a copy also tags events stored before their type had tags). An event of a retired
+     * type is dropped. An event of a
      * type the codec neither knows nor retired stops the copy: it is never dropped silently.
      *
      * <p>The payload is what the class writes: a field of the stored JSON that the class does
@@ -132,13 +135,16 @@ public interface EventTransform {
             if (version != 1) {
                 metadata.put(EventCodec.SCHEMA_VERSION_KEY, Integer.toString(version));
             }
-            return List.of(new EventData(event.eventId(), codec.typeName(decoded), codec.toJson(decoded), metadata));
+            Set<String> tags = new TreeSet<>(event.tags());
+            tags.addAll(codec.tags(decoded));
+            return List.of(
+                    new EventData(event.eventId(), codec.typeName(decoded), codec.toJson(decoded), metadata, tags));
         };
     }
 
-    /** {@code event} as data to append: the same id, type, payload and metadata. */
+    /** {@code event} as data to append: the same id, type, payload, metadata and tags. */
     static EventData unchanged(RecordedEvent event) {
-        return new EventData(event.eventId(), event.type(), event.json(), event.metadata());
+        return new EventData(event.eventId(), event.type(), event.json(), event.metadata(), event.tags());
     }
 
     private static List<EventData> checked(List<EventData> events, RecordedEvent from) {

@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
@@ -366,6 +367,42 @@ public final class JdbcEventStore implements EventStore {
             now = dialect.logHorizon(c);
         }
         return now;
+    }
+
+    /**
+     * Adds tags to stored events, in one write transaction ({@link TagBackfill}).
+     *
+     * @param added for each event, the tags it lacks
+     */
+    void addTags(List<RecordedEvent> events, List<Set<String>> added) {
+        if (readOnly) {
+            throw new ReadOnlyStoreException("cannot tag stored events: the store was opened read-only");
+        }
+        String setTags = dialect.sql("set-tags");
+        String addTags = dialect.sql("add-tags");
+        try {
+            dialect.inWriteTransaction(dataSource, c -> {
+                for (int i = 0; i < events.size(); i++) {
+                    RecordedEvent event = events.get(i);
+                    Set<String> all = new java.util.TreeSet<>(event.tags());
+                    all.addAll(added.get(i));
+                    dialect.withStatement(c, setTags, ps -> {
+                        ps.setString(1, Json.tags(all));
+                        ps.setLong(2, event.position());
+                        return ps.executeUpdate();
+                    });
+                    List<String> tags = List.copyOf(added.get(i));
+                    dialect.withStatement(c, addTags, ps -> {
+                        ps.setLong(1, event.position());
+                        dialect.bindList(ps, 2, tags);
+                        return ps.executeUpdate();
+                    });
+                }
+                return null;
+            });
+        } catch (SQLException e) {
+            throw dialect.failure("cannot tag " + events.size() + " stored events", e);
+        }
     }
 
     /** Whether this store hears the appends of other processes now (PostgreSQL, once listened to). */

@@ -13,6 +13,8 @@ import io.annals.eventstore.EventCodec;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.Query;
+import io.annals.eventstore.QueryItem;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.tck.TestClock;
 import java.math.BigDecimal;
@@ -106,10 +108,18 @@ abstract class StoreCopyContract {
             String type,
             JsonNode json,
             Map<String, String> metadata,
-            Instant at) {
+            Instant at,
+            Set<String> tags) {
         static Kept of(RecordedEvent e) {
             return new Kept(
-                    e.streamId(), e.version(), e.eventId(), e.type(), tree(e.json()), e.metadata(), e.recordedAt());
+                    e.streamId(),
+                    e.version(),
+                    e.eventId(),
+                    e.type(),
+                    tree(e.json()),
+                    e.metadata(),
+                    e.recordedAt(),
+                    e.tags());
         }
     }
 
@@ -134,7 +144,10 @@ abstract class StoreCopyContract {
                             "Shipped",
                             "{\"carrier\":\"post\"}",
                             Map.of("correlation", "c-1", EventCodec.SCHEMA_VERSION_KEY, "2")));
-            append("order-3", event("Placed", "{}"), event("Cancelled", "{\"reason\":null}"));
+            append(
+                    "order-3",
+                    event("Placed", "{}").withTags("order:3", "customer:ann"),
+                    event("Cancelled", "{\"reason\":null}"));
             append("order-2", event("Paid", "{\"amount\":1}"));
 
             String url = newTargetUrl();
@@ -147,6 +160,9 @@ abstract class StoreCopyContract {
             assertThat(result.dropped()).isZero();
             JdbcEventStore target = open(url);
             assertThat(kept(target)).containsExactlyElementsOf(kept(source));
+            assertThat(target.read(Query.of(QueryItem.tags("customer:ann")), 0, 10))
+                    .extracting(RecordedEvent::streamId)
+                    .containsExactly("order-3");
             assertThat(target.currentVersion("order-1")).isEqualTo(3);
             assertThat(target.currentVersion("order-2")).isEqualTo(2);
             assertThat(target.currentVersion("order-3")).isEqualTo(2);
@@ -260,7 +276,15 @@ abstract class StoreCopyContract {
 
             List<Kept> expected = kept(source).stream()
                     .map(k -> k.type().equals("PriceUpdated")
-                            ? new Kept(k.stream(), k.version(), k.id(), "PriceChanged", k.json(), k.metadata(), k.at())
+                            ? new Kept(
+                                    k.stream(),
+                                    k.version(),
+                                    k.id(),
+                                    "PriceChanged",
+                                    k.json(),
+                                    k.metadata(),
+                                    k.at(),
+                                    k.tags())
                             : k)
                     .toList();
             assertThat(kept(open(url))).containsExactlyElementsOf(expected);
