@@ -1,0 +1,112 @@
+package io.annals.eventstore.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.annals.eventstore.AppendCondition;
+import io.annals.eventstore.AppendResult;
+import io.annals.eventstore.EventData;
+import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.Query;
+import io.annals.eventstore.QueryItem;
+import io.annals.eventstore.StreamAppend;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * On PostgreSQL, conditional appends wait only for what they could conflict with: while a
+ * transaction holds the lock of tag {@code seat:a} open, as a conditional append on that tag does
+ * between its check and its commit, appends conditioned on other tags go through, and one
+ * conditioned on {@code seat:a} waits (seen waiting in {@code pg_locks}, not guessed from time)
+ * and goes through when the lock is released.
+ */
+@Tag("postgres")
+class PostgresConditionLockTest {
+
+    private static final PostgresTestDatabase DB = new PostgresTestDatabase();
+
+    @AfterAll
+    static void dropSchemas() {
+        DB.dropAll();
+    }
+
+    private static AppendCondition onTag(String tag) {
+        return new AppendCondition(Query.of(QueryItem.tags(tag)), 0);
+    }
+
+    private static List<StreamAppend> claim(String stream, String tag) {
+        return List.of(new StreamAppend(
+                stream,
+                ExpectedVersion.noStream(),
+                List.of(EventData.of("SeatTaken", "{}").withTags(tag))));
+    }
+
+    @Test
+    @Timeout(60)
+    void appends_on_other_tags_go_through_while_one_on_the_held_tag_waits() throws Exception {
+        String url = DB.newSchemaUrl("locks");
+        String schema = url.substring(url.indexOf("currentSchema=") + "currentSchema=".length());
+        int space = LockKeys.space(schema, TableNames.DEFAULT_PREFIX);
+        int key = LockKeys.tag("seat:a");
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (JdbcEventStore store = JdbcEventStore.open(url);
+                Connection holder = DriverManager.getConnection(PostgresTestDatabase.URL)) {
+            holder.setAutoCommit(false);
+            try (PreparedStatement ps = holder.prepareStatement("SELECT pg_advisory_xact_lock(?, ?)")) {
+                ps.setInt(1, space);
+                ps.setInt(2, key);
+                ps.execute();
+            }
+
+            CompletableFuture<List<AppendResult>> held = CompletableFuture.supplyAsync(
+                    () -> store.append(claim("student-a", "seat:a"), onTag("seat:a")), pool);
+            awaitWaiter(holder, space, key);
+
+            List<AppendResult> b = store.append(claim("student-b", "seat:b"), onTag("seat:b"));
+            List<AppendResult> c = store.append(claim("student-c", "seat:c"), onTag("seat:c"));
+
+            assertThat(b).hasSize(1);
+            assertThat(c).hasSize(1);
+            assertThat(held).isNotDone();
+            assertThat(store.currentVersion("student-a")).isZero();
+
+            holder.commit();
+
+            assertThat(held.get(30, TimeUnit.SECONDS)).hasSize(1);
+            assertThat(store.currentVersion("student-a")).isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Until a session waits for the advisory lock (space, key): pg_locks shows it not granted. */
+    private static void awaitWaiter(Connection c, int space, int key) throws SQLException, InterruptedException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                + " AND classid = ?::oid AND objid = ?::oid AND objsubid = 2 AND NOT granted")) {
+            // the int4 keys are shown as unsigned oids
+            ps.setLong(1, Integer.toUnsignedLong(space));
+            ps.setLong(2, Integer.toUnsignedLong(key));
+            for (int i = 0; i < 3000; i++) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getLong(1) > 0) {
+                        return;
+                    }
+                }
+                Thread.sleep(10);
+            }
+        }
+        throw new AssertionError("no append waited for the held lock");
+    }
+}
