@@ -40,7 +40,8 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>Opening a store creates or migrates its schema unless told otherwise ({@link OpenMode}):
- * tables {@code annals_events}, {@code annals_snapshots}, {@code annals_projection_checkpoints},
+ * tables {@code annals_events}, {@code annals_event_tags}, {@code annals_snapshots},
+ * {@code annals_projection_checkpoints},
  * {@code annals_projection_rows} and {@code annals_schema_version} (and {@code annals_log} on
  * PostgreSQL), with another prefix if configured. See {@code docs/storage.md} for the schema and
  * the concurrency guarantees, and {@link Builder} for the options.
