@@ -8,13 +8,16 @@ import com.fasterxml.jackson.databind.jsontype.BasicPolymorphicTypeValidator;
 import io.annals.eventstore.Event;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStoreException;
+import io.annals.eventstore.QueryItem;
 import io.annals.eventstore.RecordedEvent;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
@@ -296,5 +299,68 @@ class JacksonEventCodecTest {
 
         assertThatThrownBy(() -> broken.fromJson("Priced", 1, "{}"))
                 .hasMessageContaining("the upcaster of Priced from version 1 returned null");
+    }
+
+    @Nested
+    class Tags {
+
+        private final JacksonEventCodec<Shop> tagging = JacksonEventCodec.builder(Shop.class)
+                .register("Priced", Priced.class)
+                .register("ItemRenamed", Renamed.class)
+                .alias("Renamed", "ItemRenamed")
+                .tags(Priced.class, p -> Set.of("sku:" + p.sku()))
+                .build();
+
+        @Test
+        void encode_adds_the_tags_the_function_of_the_class_computes_and_none_for_other_classes() {
+            assertThat(tagging.encode(new Priced("tea", BigDecimal.ONE)).tags()).containsExactly("sku:tea");
+            assertThat(tagging.encode(new Renamed("tea", "green")).tags()).isEmpty();
+            assertThat(tagging.encode(new Priced("tea", BigDecimal.ONE), Map.of("user", "ann"))
+                            .tags())
+                    .containsExactly("sku:tea");
+        }
+
+        @Test
+        void a_query_item_built_by_the_codec_names_the_aliases_of_a_renamed_type() {
+            QueryItem item = tagging.queryItem(Set.of("ItemRenamed"), Set.of("sku:tea"));
+
+            assertThat(item.types()).containsExactlyInAnyOrder("ItemRenamed", "Renamed");
+            assertThat(item.tags()).containsExactly("sku:tea");
+            assertThatThrownBy(() -> tagging.queryItem(Set.of("Nope"), Set.of()))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("Nope");
+        }
+
+        @Test
+        void a_function_of_an_unregistered_class_or_a_second_one_is_refused() {
+            assertThatThrownBy(() -> JacksonEventCodec.builder(Shop.class)
+                            .register("Priced", Priced.class)
+                            .tags(Unregistered.class, u -> Set.of())
+                            .build())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("tag function of " + Unregistered.class.getName());
+            assertThatThrownBy(() -> JacksonEventCodec.builder(Shop.class)
+                            .tags(Priced.class, p -> Set.of())
+                            .tags(Priced.class, p -> Set.of("x")))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("has a tag function already");
+        }
+
+        @Test
+        void a_function_that_returns_null_or_a_bad_tag_fails_the_encode_naming_the_type() {
+            JacksonEventCodec<Shop> bad = JacksonEventCodec.builder(Shop.class)
+                    .register("Priced", Priced.class)
+                    .register("Renamed", Renamed.class)
+                    .tags(Priced.class, p -> null)
+                    .tags(Renamed.class, r -> Set.of(r.name()))
+                    .build();
+
+            assertThatThrownBy(() -> bad.encode(new Priced("tea", BigDecimal.ONE)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("tags of Priced are null");
+            assertThatThrownBy(() -> bad.encode(new Renamed("tea", " ")))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("must not be blank");
+        }
     }
 }
