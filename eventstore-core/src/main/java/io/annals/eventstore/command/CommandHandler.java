@@ -10,9 +10,9 @@ import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStore;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.ExpectedVersion;
-import io.annals.eventstore.InterruptedWaitException;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.WrongExpectedVersionException;
+import io.annals.eventstore.internal.RetryBackOff;
 import io.annals.eventstore.snapshot.Snapshot;
 import io.annals.eventstore.snapshot.SnapshotSettings;
 import java.lang.System.Logger.Level;
@@ -22,8 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -162,7 +160,7 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
                 if (attempt >= maxAttempts) {
                     throw conflict;
                 }
-                backOff(attempt);
+                RetryBackOff.beforeRetry(attempt, "a command");
                 continue;
             }
             maybeSnapshot(before, appended, state, data.get(data.size() - 1));
@@ -307,24 +305,6 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
                     () -> "could not save the snapshot of " + before.streamId() + " at version " + appended.version()
                             + " (the events are stored): " + e,
                     e);
-        }
-    }
-
-    /**
-     * Waits before attempt {@code failed + 1}. The first conflict is retried at once: reloading
-     * the aggregate is wait enough, and a sleep of even a millisecond is several appends long.
-     * Later ones park for a random time between half and all of a bound that doubles from 100 µs
-     * to 6.4 ms, so that writers that keep colliding spread out.
-     */
-    private static void backOff(int failed) {
-        if (failed < 2) {
-            return;
-        }
-        long bound = 100_000L << Math.min(failed - 2, 6);
-        LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(bound / 2, bound + 1));
-        if (Thread.interrupted()) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedWaitException("interrupted while waiting to retry a command");
         }
     }
 
