@@ -1,7 +1,8 @@
 /**
  * The core of Annals: the event-store contract and an in-memory store ({@code io.annals.eventstore}),
- * the command loop ({@code .command}), snapshots ({@code .snapshot}), projections and their runner
- * ({@code .projection}) and the aggregate test fixture ({@code .testing}). No dependencies.
+ * the command loop ({@code .command}), decisions across streams ({@code .decision}), snapshots
+ * ({@code .snapshot}), projections and their runner ({@code .projection}) and the test fixtures
+ * ({@code .testing}). No dependencies.
  */
 @SuppressWarnings("module") // the qualified export names a module compiled after this one
 module io.annals.eventstore {
@@ -11,6 +12,7 @@ module io.annals.eventstore {
 
     exports io.annals.eventstore;
     exports io.annals.eventstore.command;
+    exports io.annals.eventstore.decision;
     exports io.annals.eventstore.snapshot;
     exports io.annals.eventstore.projection;
     exports io.annals.eventstore.testing;
