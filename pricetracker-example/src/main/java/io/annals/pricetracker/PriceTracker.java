@@ -18,6 +18,7 @@ import io.annals.pricetracker.domain.Product;
 import io.annals.pricetracker.domain.ProductAggregate;
 import io.annals.pricetracker.domain.ProductCommand;
 import io.annals.pricetracker.domain.ProductEvent;
+import io.annals.pricetracker.domain.ProductTags;
 import io.annals.pricetracker.readmodel.MonthlyStats;
 import io.annals.pricetracker.readmodel.PriceHistory;
 import io.annals.pricetracker.readmodel.ProductView;
@@ -35,9 +36,9 @@ import java.util.Objects;
 public final class PriceTracker implements AutoCloseable {
 
     /**
-     * The stored type names and schema versions of the product events, and how older versions
-     * are read. Version 1 of {@code ProductCreated} and {@code PriceChanged} recorded no currency:
-     * every price was in euros, so their upcasters say so.
+     * The stored type names and schema versions of the product events, how older versions are
+     * read, and how events are tagged. Version 1 of {@code ProductCreated} and {@code
+     * PriceChanged} recorded no currency: every price was in euros, so their upcasters say so.
      */
     public static final EventCodec<ProductEvent> CODEC = JacksonEventCodec.builder(ProductEvent.class)
             .register("ProductCreated", ProductEvent.ProductCreated.class, 2)
@@ -45,6 +46,9 @@ public final class PriceTracker implements AutoCloseable {
             .register("ProductDeleted", ProductEvent.ProductDeleted.class)
             .upcast("ProductCreated", 1, v1 -> v1.put("currency", "EUR"))
             .upcast("PriceChanged", 1, v1 -> v1.put("currency", "EUR"))
+            .tags(ProductEvent.ProductCreated.class, ProductTags::of)
+            .tags(ProductEvent.PriceChanged.class, ProductTags::of)
+            .tags(ProductEvent.ProductDeleted.class, ProductTags::of)
             .build();
 
     /**

@@ -127,7 +127,7 @@ public final class ProductAggregate implements Aggregate<Product, ProductCommand
 
     private static List<ProductEvent> delete(Product state, DeleteProduct c) {
         requireActive(state, c.productId());
-        return List.of(new ProductDeleted(c.productId()));
+        return List.of(new ProductDeleted(c.productId(), state.name()));
     }
 
     private static void requireActive(Product state, String productId) {

@@ -66,11 +66,14 @@ public sealed interface ProductEvent extends Event
     }
 
     /**
-     * A product was deleted.
+     * A product was deleted. It carries the product's name so that it can be tagged with it:
+     * a deletion frees the name (see {@link ProductTags}).
      *
      * @param productId the product
+     * @param name the product's name; null in the deletions stored before they recorded it, which
+     *     is all they meant (the name is in the product's {@code ProductCreated})
      */
-    record ProductDeleted(String productId) implements ProductEvent {
+    record ProductDeleted(String productId, String name) implements ProductEvent {
         /** @throws NullPointerException if {@code productId} is null */
         public ProductDeleted {
             Objects.requireNonNull(productId, "productId");

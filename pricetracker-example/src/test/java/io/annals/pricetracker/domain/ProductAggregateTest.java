@@ -24,7 +24,7 @@ class ProductAggregateTest {
 
     private static final String ID = "tea-42";
     private static final ProductCreated CREATED = new ProductCreated(ID, "Green tea", money("3.50"), "EUR");
-    private static final ProductDeleted DELETED = new ProductDeleted(ID);
+    private static final ProductDeleted DELETED = new ProductDeleted(ID, "Green tea");
 
     private static BigDecimal money(String amount) {
         return new BigDecimal(amount);
@@ -180,6 +180,14 @@ class ProductAggregateTest {
     class Deleting_a_product {
 
         @Test
+        void the_deletion_carries_the_name_it_frees() {
+            fixture()
+                    .given(new ProductCreated(ID, " Green Tea", money("3.50"), "EUR"))
+                    .when(new DeleteProduct(ID))
+                    .thenEvents(new ProductDeleted(ID, " Green Tea"));
+        }
+
+        @Test
         void an_active_product_is_deleted_and_keeps_its_last_name_and_price() {
             fixture()
                     .given(CREATED, new PriceChanged(ID, money("3.50"), money("5.00"), money("1.50"), "EUR"))
@@ -217,6 +225,13 @@ class ProductAggregateTest {
             assertThat(deleted.status()).isEqualTo(Product.Status.DELETED);
             assertThat(deleted.exists()).isTrue();
             assertThat(deleted.active()).isFalse();
+        }
+
+        @Test
+        void reads_a_deletion_stored_before_deletions_recorded_the_name() {
+            Product deleted = aggregate.evolve(aggregate.evolve(Product.NONE, CREATED), new ProductDeleted(ID, null));
+
+            assertThat(deleted).isEqualTo(new Product(ID, "Green tea", money("3.50"), "EUR", Product.Status.DELETED));
         }
 
         @Test
