@@ -1,12 +1,18 @@
 package io.annals.pricetracker;
 
+import io.annals.eventstore.AppendResult;
+import io.annals.eventstore.CommandRejectedException;
 import io.annals.eventstore.Envelope;
 import io.annals.eventstore.EventCodec;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.WrongExpectedVersionException;
 import io.annals.eventstore.command.AggregateState;
 import io.annals.eventstore.command.CommandHandler;
 import io.annals.eventstore.command.CommandResult;
+import io.annals.eventstore.decision.DecidedEvent;
+import io.annals.eventstore.decision.DecisionHandler;
+import io.annals.eventstore.decision.DecisionResult;
 import io.annals.eventstore.jdbc.JacksonEventCodec;
 import io.annals.eventstore.jdbc.JacksonStateCodec;
 import io.annals.eventstore.jdbc.JdbcEventStore;
@@ -17,6 +23,8 @@ import io.annals.eventstore.snapshot.SnapshotSettings;
 import io.annals.pricetracker.domain.Product;
 import io.annals.pricetracker.domain.ProductAggregate;
 import io.annals.pricetracker.domain.ProductCommand;
+import io.annals.pricetracker.domain.ProductCommand.CreateProduct;
+import io.annals.pricetracker.domain.ProductCreation;
 import io.annals.pricetracker.domain.ProductEvent;
 import io.annals.pricetracker.domain.ProductTags;
 import io.annals.pricetracker.readmodel.MonthlyStats;
@@ -29,9 +37,17 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The price tracker wired to a store: the product aggregate and its command loop (a snapshot
- * every 100 events) on the write side; three projections on the read side (the product view,
- * the price history, the monthly statistics) and their runner.
+ * The price tracker wired to a store: on the write side, the creation of products as a decision
+ * across streams (an id is created once, a name is held by one product at most), and the product
+ * aggregate's command loop (a snapshot every 100 events) for the rest; on the read side, three
+ * projections (the product view, the price history, the monthly statistics) and their runner.
+ *
+ * <p>The rules of creation find products by the tags the codec gives their events. Events stored
+ * before events had tags carry none: a database written by earlier versions needs its events
+ * tagged (with {@link #CODEC}'s tags; an old {@code ProductDeleted} with the name of its stream's
+ * {@code ProductCreated}) before its names are known to be taken. Until then an id stays unique
+ * all the same (the product's stream must be new), but a name held only by old products is not
+ * seen.
  */
 public final class PriceTracker implements AutoCloseable {
 
@@ -60,6 +76,7 @@ public final class PriceTracker implements AutoCloseable {
     private final JdbcEventStore store;
     private final ProductAggregate aggregate = new ProductAggregate();
     private final CommandHandler<Product, ProductCommand, ProductEvent> products;
+    private final DecisionHandler<CreateProduct, ProductEvent> creations;
     private final KeyedProjector<String, ProductView> views;
     private final ProjectionRunner runner;
 
@@ -74,6 +91,8 @@ public final class PriceTracker implements AutoCloseable {
                         SNAPSHOT_SCHEMA_VERSION,
                         SnapshotPolicy.everyEvents(100)))
                 .build();
+        this.creations =
+                DecisionHandler.builder(ProductCreation.DECISION, store, CODEC).build();
         try {
             PriceHistory.createTable(store.dataSource());
             MonthlyStats.createTable(store.dataSource());
@@ -121,12 +140,39 @@ public final class PriceTracker implements AutoCloseable {
     }
 
     /**
-     * Handles a command.
+     * Handles a command: a creation through its decision across streams, the others through the
+     * product's command loop.
      *
-     * @throws io.annals.eventstore.CommandRejectedException when a rule forbids it
+     * @throws CommandRejectedException when a rule forbids it
      */
     public CommandResult<Product, ProductEvent> handle(ProductCommand command) {
+        if (command instanceof CreateProduct create) {
+            return create(create);
+        }
         return products.handle(command);
+    }
+
+    private CommandResult<Product, ProductEvent> create(CreateProduct command) {
+        String streamId = aggregate.streamId(command.productId());
+        DecisionResult<ProductEvent> result;
+        try {
+            result = creations.handle(command);
+        } catch (WrongExpectedVersionException e) {
+            // The decision saw no event of the product, yet its stream exists: its events were
+            // stored before events had tags. The stream's expectation kept the id unique.
+            throw new CommandRejectedException(
+                    ProductAggregate.ALREADY_EXISTS, "product " + command.productId() + " already exists");
+        }
+        List<ProductEvent> events =
+                result.events().stream().map(DecidedEvent::event).toList();
+        AppendResult appended = result.streams().get(streamId);
+        return new CommandResult<>(
+                streamId,
+                aggregate.fold(aggregate.initialState(), events),
+                appended.version(),
+                appended.position(),
+                events,
+                result.attempts());
     }
 
     /** The product as folded from its events (status NONE if it never existed). */

@@ -21,6 +21,7 @@ import io.annals.pricetracker.domain.ProductCommand;
 import io.annals.pricetracker.domain.ProductCommand.CreateProduct;
 import io.annals.pricetracker.domain.ProductCommand.DeleteProduct;
 import io.annals.pricetracker.domain.ProductCommand.UpdateProduct;
+import io.annals.pricetracker.domain.ProductCreation;
 import io.annals.pricetracker.domain.ProductEvent;
 import io.annals.pricetracker.domain.ProductId;
 import io.annals.pricetracker.readmodel.MonthlyStats;
@@ -45,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * <table>
  *   <caption>Routes</caption>
  *   <tr><th>request</th><th>success</th><th>errors</th></tr>
- *   <tr><td>{@code POST /products {"productId","name","price","currency"?}}</td><td>201 + the product, Location</td><td>400, 409 exists</td></tr>
+ *   <tr><td>{@code POST /products {"productId","name","price","currency"?}}</td><td>201 + the product, Location</td><td>400, 409 exists, 409 name-taken</td></tr>
  *   <tr><td>{@code POST /products/{id}/price-changes {"variation"}}</td><td>200 + the product</td><td>400, 404, 409 deleted, 422 price not positive</td></tr>
  *   <tr><td>{@code DELETE /products/{id}}</td><td>200</td><td>400, 404, 409 already deleted</td></tr>
  *   <tr><td>{@code GET /products/{id}}</td><td>200 {@code {"productId","name","price","currency"?,"version"}}</td><td>400, 404</td></tr>
@@ -57,6 +58,9 @@ import org.slf4j.LoggerFactory;
  * A product's {@code currency} (ISO 4217) is given at creation, {@code EUR} by default, and shown
  * only when it is not {@code EUR}, so that answers about products in euros keep the shape they
  * had before products had a currency.
+ * A name is held by one product that is not deleted at most, compared without the white space
+ * around it and whatever its case: creating another product of that name is 409
+ * {@code name-taken}, until the first one is deleted.
  * Write responses carry the stream {@code version} and the global {@code position} of the last
  * event; a read with {@code ?atLeast=POSITION} waits (up to 5 s, then 503) until the read model
  * has applied that position, so a client reads its own write. Errors are
@@ -130,7 +134,7 @@ public final class PriceTrackerApi {
     private static int statusOf(String rejection) {
         return switch (rejection) {
             case ProductAggregate.NOT_FOUND -> 404;
-            case ProductAggregate.ALREADY_EXISTS, ProductAggregate.DELETED -> 409;
+            case ProductAggregate.ALREADY_EXISTS, ProductAggregate.DELETED, ProductCreation.NAME_TAKEN -> 409;
             case ProductAggregate.PRICE_NOT_POSITIVE -> 422;
             default -> 400;
         };

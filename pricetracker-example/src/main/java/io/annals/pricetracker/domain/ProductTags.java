@@ -14,7 +14,7 @@ import java.util.Set;
  * What each product event is about, as tags: the events of a product carry {@code product:<id>};
  * those that take or free a name ({@code ProductCreated}, {@code ProductDeleted}) carry its
  * {@code name:} tag too. The codec stores them with every event, and the decision that creates a
- * product finds by them whether the id and the name are free (see {@code ProductCreation}).
+ * product finds by them whether the id and the name are free (see {@link ProductCreation}).
  */
 public final class ProductTags {
 

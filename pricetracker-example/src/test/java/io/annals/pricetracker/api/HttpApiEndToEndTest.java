@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -33,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The API over real HTTP: many clients change one product's price at once; every change lands
  * (the command loop retries conflicts) and the final price is the start plus the sum of the
- * variations, in the aggregate and in the read model. On SQLite and on PostgreSQL.
+ * variations, in the aggregate and in the read model. Many clients create products of one name at
+ * once; exactly one gets it (the decision's condition). On SQLite and on PostgreSQL.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class HttpApiEndToEndTest {
@@ -118,6 +120,43 @@ class HttpApiEndToEndTest {
         }
     }
 
+    void concurrentCreatesOfOneNameLetExactlyOneIn(String jdbcUrl) throws Exception {
+        try (PriceTracker tracker = PriceTracker.open(jdbcUrl);
+                HttpApiServer server =
+                        HttpApiServer.start(new PriceTrackerApi(tracker, Duration.ofSeconds(20)), "127.0.0.1", 0)) {
+            String base = "http://127.0.0.1:" + server.port();
+            int clients = 16;
+            CyclicBarrier start = new CyclicBarrier(clients);
+            ExecutorService pool = Executors.newFixedThreadPool(clients);
+            List<Future<HttpResponse<String>>> results = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                String body = "{\"productId\":\"kettle-" + c + "\",\"name\":\"" + (c % 2 == 0 ? "Kettle" : "KETTLE ")
+                        + "\",\"price\":\"20.00\"}";
+                results.add(pool.submit(() -> {
+                    start.await();
+                    return send("POST", base + "/products", body);
+                }));
+            }
+            List<Integer> statuses = new ArrayList<>();
+            for (Future<HttpResponse<String>> f : results) {
+                HttpResponse<String> r = f.get(120, TimeUnit.SECONDS);
+                statuses.add(r.statusCode());
+                if (r.statusCode() != 201) {
+                    assertThat(JSON.readTree(r.body()).get("error").asText())
+                            .as(r.body())
+                            .isEqualTo("name-taken");
+                }
+            }
+            pool.shutdown();
+
+            assertThat(statuses)
+                    .containsOnly(201, 409)
+                    .filteredOn(s -> s == 201)
+                    .hasSize(1);
+            assertThat(tracker.store().countEvents()).isEqualTo(1);
+        }
+    }
+
     @Nested
     class On_SQLite {
         @TempDir
@@ -128,6 +167,17 @@ class HttpApiEndToEndTest {
         void concurrent_price_changes_from_many_clients_all_land() throws Exception {
             concurrentPriceChangesAllLand("jdbc:sqlite:" + dir.resolve("e2e.db"));
         }
+
+        @Test
+        @Timeout(180)
+        void of_many_clients_creating_products_of_one_name_exactly_one_gets_it() throws Exception {
+            concurrentCreatesOfOneNameLetExactlyOneIn("jdbc:sqlite:" + dir.resolve("names.db"));
+        }
+    }
+
+    /** A scenario on the store at a JDBC URL. */
+    interface Scenario {
+        void run(String jdbcUrl) throws Exception;
     }
 
     @Nested
@@ -136,6 +186,16 @@ class HttpApiEndToEndTest {
         @Test
         @Timeout(180)
         void concurrent_price_changes_from_many_clients_all_land() throws Exception {
+            inASchemaOfItsOwn(url -> concurrentPriceChangesAllLand(url));
+        }
+
+        @Test
+        @Timeout(180)
+        void of_many_clients_creating_products_of_one_name_exactly_one_gets_it() throws Exception {
+            inASchemaOfItsOwn(url -> concurrentCreatesOfOneNameLetExactlyOneIn(url));
+        }
+
+        private void inASchemaOfItsOwn(Scenario scenario) throws Exception {
             String url = System.getProperty(
                     "annals.test.postgres.url", "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
             String schema =
@@ -145,7 +205,7 @@ class HttpApiEndToEndTest {
                 st.execute("CREATE SCHEMA " + schema);
             }
             try {
-                concurrentPriceChangesAllLand(url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema);
+                scenario.run(url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema);
             } finally {
                 try (Connection c = DriverManager.getConnection(url);
                         Statement st = c.createStatement()) {

@@ -4,18 +4,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.annals.eventstore.EventData;
+import io.annals.eventstore.ExpectedVersion;
 import io.annals.pricetracker.PriceTracker;
 import io.annals.pricetracker.domain.ProductEvent.PriceChanged;
+import io.annals.pricetracker.domain.ProductEvent.ProductCreated;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -142,6 +154,105 @@ class PriceTrackerApiTest {
             assertThat(r.status()).isEqualTo(200);
             long position = json(r).get("position").asLong();
             assertError(call("GET", "/products/tea", Map.of("atLeast", "" + position), ""), 404, "not_found");
+        }
+    }
+
+    /** A name is held by one product that is not deleted at most. */
+    @Nested
+    class Unique_names {
+
+        private ApiResponse createNamed(String id, String name) {
+            return call("POST", "/products", "{\"productId\":\"" + id + "\",\"name\":\"" + name + "\",\"price\":2}");
+        }
+
+        @Test
+        void a_name_another_product_holds_is_409_name_taken_and_nothing_is_written() {
+            assertThat(createNamed("tea", "Green tea").status()).isEqualTo(201);
+            long events = tracker.store().countEvents();
+
+            ApiResponse r = createNamed("tea-2", "Green tea");
+
+            assertError(r, 409, "name-taken");
+            assertThat(json(r).get("message").asText()).contains("Green tea").contains("product tea");
+            assertThat(tracker.store().countEvents()).isEqualTo(events);
+            assertThat(tracker.store().currentVersion("product-tea-2")).isZero();
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"green tea", "GREEN TEA", "  Green tea", "Green tea  ", "\\tgreen TEA\\n"})
+        void names_are_compared_whatever_their_case_and_the_white_space_around_them(String name) {
+            assertThat(createNamed("tea", "Green tea").status()).isEqualTo(201);
+
+            assertError(createNamed("tea-2", name), 409, "name-taken");
+        }
+
+        @Test
+        void white_space_inside_a_name_makes_another_name() {
+            assertThat(createNamed("tea", "Green tea").status()).isEqualTo(201);
+
+            assertThat(createNamed("tea-2", "Green  tea").status()).isEqualTo(201);
+        }
+
+        @Test
+        void a_deleted_product_frees_its_name() {
+            assertThat(createNamed("tea", "Green tea").status()).isEqualTo(201);
+            assertThat(call("DELETE", "/products/tea", "").status()).isEqualTo(200);
+
+            ApiResponse r = createNamed("tea-2", "GREEN TEA");
+
+            assertThat(r.status()).as(r.body()).isEqualTo(201);
+            assertError(createNamed("tea-3", "green tea"), 409, "name-taken");
+        }
+
+        @Test
+        void an_id_already_used_is_still_409_exists_whatever_the_name() {
+            assertThat(createNamed("tea", "Green tea").status()).isEqualTo(201);
+
+            assertError(createNamed("tea", "Green tea"), 409, "already_exists");
+            assertError(createNamed("tea", "Black tea"), 409, "already_exists");
+        }
+
+        @Test
+        void a_product_stored_before_events_had_tags_keeps_its_id() {
+            EventData untagged = PriceTracker.CODEC
+                    .encode(new ProductCreated("old", "Old tea", BigDecimal.ONE, "EUR"))
+                    .withTags(Set.of());
+            tracker.store().append("product-old", ExpectedVersion.noStream(), List.of(untagged));
+
+            assertError(createNamed("old", "Another tea"), 409, "already_exists");
+            assertThat(tracker.store().currentVersion("product-old")).isEqualTo(1);
+        }
+
+        @Test
+        @Timeout(120)
+        void of_sixteen_threads_creating_products_of_one_name_exactly_one_succeeds() throws Exception {
+            int threads = 16;
+            CyclicBarrier start = new CyclicBarrier(threads);
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                List<Future<ApiResponse>> responses = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    String id = "tea-" + t;
+                    String name = t % 2 == 0 ? "Green tea" : " green TEA";
+                    responses.add(pool.submit(() -> {
+                        start.await();
+                        return createNamed(id, name);
+                    }));
+                }
+                List<ApiResponse> done = new ArrayList<>();
+                for (Future<ApiResponse> f : responses) {
+                    done.add(f.get(60, TimeUnit.SECONDS));
+                }
+
+                assertThat(done).filteredOn(r -> r.status() == 201).hasSize(1);
+                assertThat(done)
+                        .filteredOn(r -> r.status() != 201)
+                        .hasSize(threads - 1)
+                        .allSatisfy(r -> assertError(r, 409, "name-taken"));
+                assertThat(tracker.store().countEvents()).isEqualTo(1);
+            } finally {
+                pool.shutdownNow();
+            }
         }
     }
 
