@@ -4,6 +4,7 @@ import io.annals.eventstore.CommandRejectedException;
 import io.annals.eventstore.Envelope;
 import io.annals.eventstore.command.AggregateState;
 import io.annals.eventstore.command.CommandResult;
+import io.annals.eventstore.jdbc.TagBackfill;
 import io.annals.eventstore.projection.CheckpointConflictException;
 import io.annals.eventstore.projection.RebuildProgress;
 import io.annals.pricetracker.api.HttpApiServer;
@@ -42,7 +43,7 @@ public final class Main {
 
     static final String DEFAULT_DB = "jdbc:sqlite:pricetracker.db";
     static final int DEFAULT_PORT = 8080;
-    private static final List<String> COMMANDS = List.of("serve", "demo", "history", "rebuild");
+    private static final List<String> COMMANDS = List.of("serve", "demo", "history", "rebuild", "tag-events");
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
@@ -108,6 +109,10 @@ public final class Main {
         try (tracker) {
             switch (command) {
                 case "demo" -> demo(tracker, db, out);
+                case "tag-events" -> {
+                    TagBackfill.Result result = tracker.tagStoredEvents();
+                    out.println("tagged " + result.tagged() + " of " + result.scanned() + " events");
+                }
                 case "history" -> {
                     if (!printHistory(tracker, words.get(1), out)) {
                         return 1;
@@ -128,12 +133,14 @@ public final class Main {
         if (problem != null) {
             stream.println("error: " + problem);
         }
-        stream.println("usage: java -jar pricetracker.jar [serve | demo | history PRODUCT_ID | rebuild PROJECTION]");
+        stream.println("usage: java -jar pricetracker.jar [serve | demo | history PRODUCT_ID | rebuild PROJECTION"
+                + " | tag-events]");
         stream.println("                                  [--port N] [--db JDBC_URL]");
         stream.println("  serve    the HTTP API and the page on localhost (default; port " + DEFAULT_PORT + ")");
         stream.println("  demo     run a short price-tracking scenario and print what happened");
         stream.println("  history  print every event of a product");
         stream.println("  rebuild  replay the whole log into a projection: " + String.join(", ", PROJECTIONS));
+        stream.println("  tag-events  tag the events stored before they had tags (once, after an upgrade)");
         stream.println("  --db     the store (default " + DEFAULT_DB + ")");
         return problem == null ? 0 : 2;
     }

@@ -16,6 +16,7 @@ import io.annals.eventstore.decision.DecisionResult;
 import io.annals.eventstore.jdbc.JacksonEventCodec;
 import io.annals.eventstore.jdbc.JacksonStateCodec;
 import io.annals.eventstore.jdbc.JdbcEventStore;
+import io.annals.eventstore.jdbc.TagBackfill;
 import io.annals.eventstore.projection.KeyedProjector;
 import io.annals.eventstore.projection.ProjectionRunner;
 import io.annals.eventstore.snapshot.SnapshotPolicy;
@@ -26,6 +27,8 @@ import io.annals.pricetracker.domain.ProductCommand;
 import io.annals.pricetracker.domain.ProductCommand.CreateProduct;
 import io.annals.pricetracker.domain.ProductCreation;
 import io.annals.pricetracker.domain.ProductEvent;
+import io.annals.pricetracker.domain.ProductEvent.ProductCreated;
+import io.annals.pricetracker.domain.ProductEvent.ProductDeleted;
 import io.annals.pricetracker.domain.ProductTags;
 import io.annals.pricetracker.readmodel.MonthlyStats;
 import io.annals.pricetracker.readmodel.PriceHistory;
@@ -33,8 +36,10 @@ import io.annals.pricetracker.readmodel.ProductView;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The price tracker wired to a store: on the write side, the creation of products as a decision
@@ -44,8 +49,8 @@ import java.util.Objects;
  *
  * <p>The rules of creation find products by the tags the codec gives their events. Events stored
  * before events had tags carry none: a database written by earlier versions needs its events
- * tagged (with {@link #CODEC}'s tags; an old {@code ProductDeleted} with the name of its stream's
- * {@code ProductCreated}) before its names are known to be taken. Until then an id stays unique
+ * tagged ({@link #tagStoredEvents()}, the command {@code tag-events}) before its names are known
+ * to be taken. Until then an id stays unique
  * all the same (the product's stream must be new), but a name held only by old products is not
  * seen.
  */
@@ -127,6 +132,31 @@ public final class PriceTracker implements AutoCloseable {
     /** The event store. */
     public JdbcEventStore store() {
         return store;
+    }
+
+    /**
+     * Tags the events stored before product events had tags, so that the unique-name rule sees
+     * the products created before it (run once after upgrading, before serving: the command
+     * {@code tag-events}). A deletion stored before deletions recorded the name gets the name tag
+     * of its product's creation, so that the name it freed is free.
+     */
+    public TagBackfill.Result tagStoredEvents() {
+        return TagBackfill.run(store, event -> {
+            if (!CODEC.knows(event.type()) || CODEC.isRetired(event.type())) {
+                return Set.of();
+            }
+            ProductEvent decoded = CODEC.decode(event).event();
+            if (decoded instanceof ProductDeleted d && d.name() == null) {
+                Set<String> tags = new HashSet<>(ProductTags.of(d));
+                for (RecordedEvent first : store.readStream(event.streamId(), 1, 1)) {
+                    if (CODEC.decode(first).event() instanceof ProductCreated created) {
+                        tags.add(ProductTags.name(created.name()));
+                    }
+                }
+                return tags;
+            }
+            return CODEC.tags(decoded);
+        });
     }
 
     /** The runner of the three projections (not started until {@link #startProjections()}). */

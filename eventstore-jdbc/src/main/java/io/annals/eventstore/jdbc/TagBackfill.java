@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * Tags the events a store holds already with the tags a codec computes for them
@@ -50,8 +51,26 @@ public final class TagBackfill {
      * @throws EventStoreException if an event cannot be decoded, naming it, or the store fails
      */
     public static <E extends Event> Result run(JdbcEventStore store, EventCodec<E> codec) {
-        Objects.requireNonNull(store, "store");
         Objects.requireNonNull(codec, "codec");
+        return run(
+                store,
+                event -> !codec.knows(event.type()) || codec.isRetired(event.type())
+                        ? Set.of()
+                        : codec.tags(codec.decode(event).event()));
+    }
+
+    /**
+     * Tags every stored event with what {@code tagsOf} computes for it and it lacks: for tags a
+     * codec cannot compute from the event alone (an old event that lacks a field its tag needs,
+     * found in an earlier event of its stream).
+     *
+     * @param tagsOf the tags an event should carry; empty to leave it alone
+     * @throws ReadOnlyStoreException if the store was opened read-only
+     * @throws EventStoreException if the store fails, or as {@code tagsOf} throws it
+     */
+    public static Result run(JdbcEventStore store, Function<RecordedEvent, Set<String>> tagsOf) {
+        Objects.requireNonNull(store, "store");
+        Objects.requireNonNull(tagsOf, "tagsOf");
         long scanned = 0;
         long tagged = 0;
         long after = 0;
@@ -64,11 +83,7 @@ public final class TagBackfill {
             List<Set<String>> added = new ArrayList<>();
             for (RecordedEvent event : page) {
                 scanned++;
-                if (!codec.knows(event.type()) || codec.isRetired(event.type())) {
-                    continue;
-                }
-                Set<String> missing =
-                        new TreeSet<>(codec.tags(codec.decode(event).event()));
+                Set<String> missing = new TreeSet<>(tagsOf.apply(event));
                 missing.removeAll(event.tags());
                 if (!missing.isEmpty()) {
                     changed.add(event);
