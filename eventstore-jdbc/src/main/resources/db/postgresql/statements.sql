@@ -387,3 +387,8 @@ UPDATE {events} SET tags = ?::json WHERE position = ?
 -- 1 the position, 2 the tags to add (a list); those it has already are kept.
 INSERT INTO {tags} (tag, position) SELECT t.tag, ? FROM unnest(?::text[]) AS t(tag)
 ON CONFLICT (tag, position) DO NOTHING
+
+-- name: in-list
+-- Not a statement: how a query by tags and types (QuerySql) compares a column with a list
+-- parameter, bound as one array: one plan whatever the number of values.
+ = ANY (?::text[])

@@ -155,3 +155,8 @@ UPDATE {events} SET tags = ? WHERE position = ?
 -- name: add-tags
 -- 1 the position, 2 the tags to add (a list); those it has already are kept.
 INSERT OR IGNORE INTO {tags} (tag, position) SELECT value, ?1 FROM json_each(?2)
+
+-- name: in-list
+-- Not a statement: how a query by tags and types (QuerySql) compares a column with a list
+-- parameter, bound as one JSON array: one statement whatever the number of values.
+ IN (SELECT value FROM json_each(?))

@@ -61,6 +61,13 @@ public record Query(List<QueryItem> items) {
         return matches(event.type(), event.tags());
     }
 
+    /** The items, at most 300 characters of them: a query may be large, a message should not. */
+    @Override
+    public String toString() {
+        String all = "Query" + items;
+        return all.length() <= 300 ? all : all.substring(0, 300) + "... (" + items.size() + " items)]";
+    }
+
     /** Whether this query matches every event. */
     public boolean matchesAll() {
         return items.stream().anyMatch(QueryItem::matchesAll);

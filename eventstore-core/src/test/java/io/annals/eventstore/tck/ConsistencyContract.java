@@ -1059,6 +1059,111 @@ public abstract class ConsistencyContract {
     // ---------------------------------------------------------------- append conditions
 
     @Nested
+    class Wide_appends {
+
+        @Test
+        @Timeout(120)
+        void an_import_of_thousands_of_events_each_with_tags_of_its_own_lands_and_is_found_by_tag() {
+            EventStore s = open(AppendLimits.defaults());
+            List<EventData> events = new ArrayList<>();
+            for (int i = 0; i < 5_000; i++) {
+                events.add(EventData.of("Imported", "{}").withTags("product:" + i, "name:n" + i));
+            }
+
+            s.append("import", ExpectedVersion.noStream(), events);
+
+            assertThat(s.read(Query.of(QueryItem.tags("name:n4321")), 0, 10))
+                    .extracting(RecordedEvent::version)
+                    .containsExactly(4322L);
+        }
+
+        @Test
+        void events_of_many_types_and_a_condition_of_many_tags_are_appended_and_checked() {
+            EventStore s = store();
+            List<EventData> events = new ArrayList<>();
+            List<QueryItem> items = new ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                events.add(EventData.of("Type" + i, "{}"));
+                items.add(QueryItem.tags("seat:" + i));
+            }
+            s.append("many-types", ExpectedVersion.noStream(), events);
+            AppendResult taken = s.append(
+                    "seat-holder",
+                    ExpectedVersion.noStream(),
+                    List.of(EventData.of("Taken", "{}").withTags("seat:59")));
+
+            assertThat(s.read(Query.of(QueryItem.types("Type59")), 0, 10)).hasSize(1);
+            assertThatThrownBy(() -> s.append(
+                            List.of(new StreamAppend(
+                                    "late", ExpectedVersion.noStream(), List.of(EventData.of("Taken", "{}")))),
+                            new AppendCondition(new Query(items), 0)))
+                    .isInstanceOf(AppendConditionFailedException.class)
+                    .extracting(e -> ((AppendConditionFailedException) e).conflictingPosition())
+                    .isEqualTo(taken.position());
+            assertThat(s.append(
+                            List.of(new StreamAppend(
+                                    "late", ExpectedVersion.noStream(), List.of(EventData.of("Taken", "{}")))),
+                            new AppendCondition(new Query(items), taken.position())))
+                    .hasSize(1);
+        }
+    }
+
+    @Nested
+    class The_largest_query {
+
+        /** 100 items of 100 types and 100 tags each; item {@code hit} names what one event is. */
+        private Query largest(int hit) {
+            List<QueryItem> items = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                java.util.Set<String> types = new java.util.TreeSet<>();
+                java.util.Set<String> tags = new java.util.TreeSet<>();
+                for (int j = 0; j < 100; j++) {
+                    types.add("T" + i + "-" + j);
+                    tags.add("t" + i + "-" + j);
+                }
+                if (i == hit) {
+                    types.add("Hit");
+                    types.remove("T" + i + "-0");
+                }
+                items.add(new QueryItem(types, tags));
+            }
+            return new Query(items);
+        }
+
+        @Test
+        @Timeout(120)
+        void is_read_and_checked_as_a_condition_on_every_store() {
+            EventStore s = store();
+            java.util.Set<String> all = new java.util.TreeSet<>();
+            for (int j = 0; j < 100; j++) {
+                all.add("t42-" + j);
+            }
+            s.append(
+                    "noise",
+                    ExpectedVersion.any(),
+                    List.of(EventData.of("Hit", "{}").withTags("t42-0")));
+            AppendResult hit = s.append(
+                    "hit",
+                    ExpectedVersion.noStream(),
+                    List.of(EventData.of("Hit", "{}").withTags(all)));
+
+            assertThat(s.read(largest(42), 0, 10))
+                    .extracting(RecordedEvent::position)
+                    .containsExactly(hit.position());
+            assertThatThrownBy(() -> s.append(
+                            List.of(new StreamAppend(
+                                    "late", ExpectedVersion.noStream(), List.of(EventData.of("Other", "{}")))),
+                            new AppendCondition(largest(42), 0)))
+                    .isInstanceOf(AppendConditionFailedException.class);
+            assertThat(s.append(
+                            List.of(new StreamAppend(
+                                    "late", ExpectedVersion.noStream(), List.of(EventData.of("Other", "{}")))),
+                            new AppendCondition(largest(7), 0)))
+                    .hasSize(1);
+        }
+    }
+
+    @Nested
     class Append_conditions {
 
         private final Query nameTaken = tagQuery("name:green tea");

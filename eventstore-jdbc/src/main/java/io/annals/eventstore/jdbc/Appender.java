@@ -64,7 +64,7 @@ final class Appender {
         this.insertEvents = oneStatement ? dialect.sql("insert-events") : null;
         this.insertTaggedEvent = oneStatement ? null : dialect.sql("insert-tagged-event");
         this.insertTags = oneStatement ? null : dialect.sql("insert-tags");
-        this.queries = new QuerySql(dialect.tables());
+        this.queries = new QuerySql(dialect);
     }
 
     /**
@@ -385,7 +385,7 @@ final class Appender {
     private long firstMatch(Connection c, AppendCondition condition) throws SQLException {
         Query query = condition.failIfEventsMatch();
         return dialect.withStatement(c, queries.firstMatch(query), ps -> {
-            QuerySql.bind(ps, query, condition.afterPosition(), Long.MAX_VALUE, 1);
+            queries.bind(ps, query, condition.afterPosition(), Long.MAX_VALUE, 1);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getLong(1) : 0L;
             }

@@ -402,6 +402,15 @@ abstract class Dialect {
     }
 
     /**
+     * Whether a one-stream append without tags is too wide for {@code append-one} and
+     * {@code append-many} (on PostgreSQL, events of more types than it locks in one statement),
+     * and goes the way of appends across streams.
+     */
+    boolean wideAppend(List<EventData> events) {
+        return false;
+    }
+
+    /**
      * Called first in the write transaction of an append across streams, with tags or with a
      * condition ({@code condition} null when it has none): whatever makes its condition see every
      * concurrent append it could conflict with. A database with one writer at a time needs

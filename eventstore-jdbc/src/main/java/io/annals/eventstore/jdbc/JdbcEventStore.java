@@ -83,7 +83,7 @@ public final class JdbcEventStore implements EventStore {
         this.appender = new Appender(dialect);
         this.snapshots = new JdbcSnapshotStore(dataSource, dialect, readOnly);
         this.projectors = new JdbcProjectors(dataSource, dialect, dialect.leases(dataSource, ownedPool), readOnly);
-        this.queries = new QuerySql(dialect.tables());
+        this.queries = new QuerySql(dialect);
         this.readStream = dialect.sql("read-stream");
         this.readAll = dialect.sql("read-all");
         this.countEvents = dialect.sql("count-events");
@@ -221,7 +221,7 @@ public final class JdbcEventStore implements EventStore {
             throw new ReadOnlyStoreException(
                     "cannot append to stream " + streamId + ": the store was opened read-only");
         }
-        if (events.stream().anyMatch(e -> !e.tags().isEmpty())) {
+        if (events.stream().anyMatch(e -> !e.tags().isEmpty()) || dialect.wideAppend(events)) {
             return appendAll(List.of(new StreamAppend(streamId, expected, events)), null)
                     .get(0);
         }
@@ -317,17 +317,28 @@ public final class JdbcEventStore implements EventStore {
         }
         try (Connection c = dialect.connect(dataSource)) {
             long horizon = dialect.logHorizon(c); // a statement of its own, before the rows'
-            if (horizon != Long.MAX_VALUE) {
-                horizon = awaitCommittedMatches(c, query, afterPosition, horizon);
+            List<RecordedEvent> read = readBelow(c, query, afterPosition, horizon, maxCount);
+            if (read.size() == maxCount || horizon == Long.MAX_VALUE || dialect.batch() != null) {
+                // a full page is final; in a projection batch that appended, the horizon cannot
+                // pass the batch's own transaction before it ends: waiting would not help
+                return read;
             }
-            long before = horizon;
-            return dialect.withStatement(c, queries.read(query), ps -> {
-                QuerySql.bind(ps, query, afterPosition, before, maxCount);
-                return EventColumn.readAll(ps, maxCount, dialect);
-            });
+            long later = awaitCommittedMatches(c, query, afterPosition, horizon);
+            return later == horizon ? read : readBelow(c, query, afterPosition, later, maxCount);
         } catch (SQLException e) {
-            throw dialect.failure("cannot read the events of " + query + " after position " + afterPosition, e);
+            throw dialect.failure(
+                    "cannot read the events of a query of " + query.items().size() + " items after position "
+                            + afterPosition,
+                    e);
         }
+    }
+
+    private List<RecordedEvent> readBelow(Connection c, Query query, long afterPosition, long before, int maxCount)
+            throws SQLException {
+        return dialect.withStatement(c, queries.read(query), ps -> {
+            queries.bind(ps, query, afterPosition, before, maxCount);
+            return EventColumn.readAll(ps, maxCount, dialect);
+        });
     }
 
     /**
@@ -347,7 +358,7 @@ public final class JdbcEventStore implements EventStore {
             return horizon;
         }
         boolean held = dialect.withStatement(c, queries.firstMatch(query), ps -> {
-            QuerySql.bind(ps, query, Math.max(afterPosition, horizon - 1), end, 1);
+            queries.bind(ps, query, Math.max(afterPosition, horizon - 1), end, 1);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next();
             }

@@ -20,7 +20,8 @@ import org.jspecify.annotations.Nullable;
  * commits, or waits for the condition's append to commit; appends that share no key never wait
  * for each other. Keys are 32-bit hashes: two different types or tags can share a key, which
  * costs a wait, never a missed conflict. An item that matches every event has no key: its append
- * locks the events table instead ({@code lock-events-for-condition}).
+ * locks the events table instead ({@code lock-events-for-condition}), as does a condition with more
+ * keys than {@link #MAX_KEYS}; events with more keys than that take {@link #WIDE}.
  */
 final class LockKeys {
 
@@ -50,31 +51,69 @@ final class LockKeys {
     }
 
     /**
-     * Every key of an append, with whether it is taken exclusively: the keys of {@code condition}
-     * exclusive, those of the events shared unless the condition has them too.
+     * The most keys one append takes of its events, or of its condition. PostgreSQL keeps every
+     * lock in a table shared by all sessions ({@code max_locks_per_transaction} per connection):
+     * an import of thousands of tagged events taking a lock per tag filled it, and appends of
+     * every session failed with "out of shared memory".
      */
-    static Map<Integer, Boolean> of(List<StreamAppend> appends, @Nullable Query condition) {
-        Map<Integer, Boolean> keys = new TreeMap<>();
+    static final int MAX_KEYS = 32;
+
+    /**
+     * The key of wide appends: one whose events have more than {@link #MAX_KEYS} keys takes it
+     * exclusively instead of their keys, and every append with a condition takes it shared, so
+     * that a condition still waits for a wide append in flight (and holds back the next ones).
+     */
+    static final int WIDE = hash("wide appends");
+
+    /**
+     * The locks of an append.
+     *
+     * @param keys every key, with whether it is taken exclusively, in ascending order
+     * @param lockTable whether the append must lock the events table instead of its condition's
+     *     keys: its condition matches every event, or has more than {@link #MAX_KEYS} keys
+     */
+    record Plan(Map<Integer, Boolean> keys, boolean lockTable) {}
+
+    /**
+     * The locks of an append: the keys of {@code condition} exclusive, those of the events shared
+     * unless the condition has them too, and {@link #WIDE} shared by a condition or taken
+     * exclusively by wide events.
+     */
+    static Plan of(List<StreamAppend> appends, @Nullable Query condition) {
+        Map<Integer, Boolean> events = new TreeMap<>();
         for (StreamAppend part : appends) {
             for (EventData e : part.events()) {
-                keys.putIfAbsent(type(e.type()), false);
+                events.putIfAbsent(type(e.type()), false);
                 for (String tag : e.tags()) {
-                    keys.putIfAbsent(tag(tag), false);
+                    events.putIfAbsent(tag(tag), false);
                 }
             }
         }
+        Map<Integer, Boolean> keys = new TreeMap<>();
+        if (events.size() > MAX_KEYS) {
+            keys.put(WIDE, true);
+        } else {
+            keys.putAll(events);
+        }
+        boolean lockTable = false;
         if (condition != null) {
+            keys.putIfAbsent(WIDE, false);
+            Map<Integer, Boolean> wanted = new TreeMap<>();
             for (QueryItem item : condition.items()) {
                 if (!item.tags().isEmpty()) {
-                    keys.put(tag(item.tags().iterator().next()), true);
+                    wanted.put(tag(item.tags().iterator().next()), true);
                 } else {
                     for (String type : item.types()) {
-                        keys.put(type(type), true);
+                        wanted.put(type(type), true);
                     }
                 }
             }
+            lockTable = condition.matchesAll() || wanted.size() > MAX_KEYS;
+            if (!lockTable) {
+                keys.putAll(wanted);
+            }
         }
-        return keys;
+        return new Plan(keys, lockTable);
     }
 
     /** 32-bit FNV-1a of the UTF-8 bytes, then mixed: stable across processes and versions. */

@@ -101,10 +101,20 @@ final class PgNotifications implements AutoCloseable {
 
     private void send() {
         sendQueued.set(false);
+        // asked before a connection is borrowed: it needs one of its own (a pool of one)
+        String name;
+        try {
+            name = channel();
+        } catch (RuntimeException e) {
+            if (sendFailureLogged.compareAndSet(false, true)) {
+                LOG.log(Level.WARNING, () -> "cannot notify other processes of appends: " + e.getMessage());
+            }
+            return;
+        }
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(true);
             try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, '')")) {
-                ps.setString(1, channel());
+                ps.setString(1, name);
                 ps.execute();
             }
             sendFailureLogged.set(false);

@@ -140,6 +140,11 @@ final class PostgresDialect extends Dialect {
         return 2;
     }
 
+    @Override
+    boolean wideAppend(List<EventData> events) {
+        return events.size() > LockKeys.MAX_KEYS && LockKeys.typesOf(events).length > LockKeys.MAX_KEYS;
+    }
+
     private static Integer[] boxed(int[] keys) {
         Integer[] out = new Integer[keys.length];
         for (int i = 0; i < keys.length; i++) {
@@ -157,7 +162,8 @@ final class PostgresDialect extends Dialect {
     @Override
     void lockForConsistentAppend(Connection c, List<StreamAppend> appends, @Nullable Query condition)
             throws SQLException {
-        boolean everything = condition != null && condition.matchesAll();
+        LockKeys.Plan plan = LockKeys.of(appends, condition);
+        boolean everything = plan.lockTable();
         BatchTransaction joined = batch();
         String lock = joined != null
                 ? (everything ? "lock-events-for-condition" : null)
@@ -167,7 +173,7 @@ final class PostgresDialect extends Dialect {
                 st.execute(sql(lock));
             }
         }
-        Map<Integer, Boolean> keys = LockKeys.of(appends, condition);
+        Map<Integer, Boolean> keys = plan.keys();
         Integer[] key = keys.keySet().toArray(Integer[]::new);
         Boolean[] exclusive = keys.values().toArray(Boolean[]::new);
         withStatement(c, sql("lock-keys"), ps -> {

@@ -4,7 +4,6 @@ import io.annals.eventstore.Query;
 import io.annals.eventstore.QueryItem;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,16 +11,19 @@ import java.util.Map;
 
 /**
  * The statement of a {@link Query}: its text depends on the query's shape (how many items, and
- * how many types and tags each has), never on its values, which are bound as parameters. Each item
- * is read from the index that holds its matching events in position order, so that a read costs
- * about the number of events it returns, whatever the size of the log:
+ * whether each has no, one or several types and tags), never on its values, which are bound as
+ * parameters (several values as one list parameter). Each item is one scan, read from the index
+ * that holds its matching events in position order, so that a read costs about the number of
+ * events it returns, whatever the size of the log:
  * <ul>
  *   <li>an item with tags scans the tag table's {@code (tag, position)} key from its first tag
- *       (in sorted order), checks its other tags by key, and its types against the event;</li>
- *   <li>an item with types only scans the {@code (type, position)} index once per type;</li>
+ *       (in sorted order), and checks its other tags and its types against the event;</li>
+ *   <li>an item with one type scans the {@code (type, position)} index; with several types, the
+ *       same index for each of them, then sorts what matched (a cost of the matching events);</li>
  *   <li>an item with neither scans the log.</li>
  * </ul>
  * Each scan stops at the read's {@code maxCount}; the union of their positions is read in order.
+ * A query of 100 items is 100 scans, whatever the number of types and tags they name.
  */
 final class QuerySql {
 
@@ -35,14 +37,18 @@ final class QuerySql {
         }
     });
 
+    private final Dialect dialect;
     private final String events;
     private final String tags;
     private final String eventColumns;
+    private final String inList;
 
-    QuerySql(TableNames tables) {
-        this.events = tables.table("events");
-        this.tags = tables.table("tags");
+    QuerySql(Dialect dialect) {
+        this.dialect = dialect;
+        this.events = dialect.tables().table("events");
+        this.tags = dialect.tables().table("tags");
         this.eventColumns = EventColumn.selectList(EventColumn::column);
+        this.inList = " " + dialect.sql("in-list");
     }
 
     /**
@@ -61,39 +67,37 @@ final class QuerySql {
     private static String shape(Query query) {
         StringBuilder out = new StringBuilder();
         for (QueryItem item : query.items()) {
-            out.append(item.types().size())
-                    .append('/')
-                    .append(item.tags().size())
-                    .append(' ');
+            out.append(count(item.types().size())).append(count(item.tags().size()));
         }
         return out.toString();
     }
 
+    /** None, one or several. */
+    private static char count(int n) {
+        return n == 0 ? '0' : n == 1 ? '1' : 'n';
+    }
+
     private String text(Query query, String columns) {
-        List<String> scans = new ArrayList<>();
-        for (QueryItem item : query.items()) {
-            scans.addAll(scans(item));
-        }
         StringBuilder sql = new StringBuilder("SELECT ")
                 .append(columns)
                 .append(" FROM ")
                 .append(events)
                 .append(" WHERE position IN (");
-        for (int i = 0; i < scans.size(); i++) {
+        List<QueryItem> items = query.items();
+        for (int i = 0; i < items.size(); i++) {
             if (i > 0) {
                 sql.append(" UNION ALL ");
             }
             sql.append("SELECT position FROM (")
-                    .append(scans.get(i))
+                    .append(scan(items.get(i)))
                     .append(") AS q")
                     .append(i);
         }
         return sql.append(") ORDER BY position LIMIT ?").toString();
     }
 
-    /** The scans of one item, each in position order, each bounded by the read's limit. */
-    private List<String> scans(QueryItem item) {
-        String window = "position > ? AND position < ?";
+    /** The scan of one item, in position order, bounded by the read's limit. */
+    private String scan(QueryItem item) {
         if (!item.tags().isEmpty()) {
             StringBuilder scan =
                     new StringBuilder("SELECT t.position FROM ").append(tags).append(" t");
@@ -101,59 +105,60 @@ final class QuerySql {
                 scan.append(" JOIN ").append(events).append(" e ON e.position = t.position");
             }
             scan.append(" WHERE t.tag = ? AND t.position > ? AND t.position < ?");
-            for (int i = 1; i < item.tags().size(); i++) {
-                scan.append(" AND EXISTS (SELECT 1 FROM ")
+            if (item.tags().size() > 1) {
+                // the other tags, all of them (a tag is in an event once)
+                scan.append(" AND (SELECT count(*) FROM ")
                         .append(tags)
-                        .append(" x WHERE x.tag = ? AND x.position = t.position)");
+                        .append(" x WHERE x.position = t.position AND x.tag")
+                        .append(inList)
+                        .append(") = ?");
             }
-            if (!item.types().isEmpty()) {
-                scan.append(" AND e.type IN (")
-                        .append(String.join(
-                                ", ", Collections.nCopies(item.types().size(), "?")))
-                        .append(')');
+            if (item.types().size() == 1) {
+                scan.append(" AND e.type = ?");
+            } else if (!item.types().isEmpty()) {
+                scan.append(" AND e.type").append(inList);
             }
-            return List.of(scan.append(" ORDER BY t.position LIMIT ?").toString());
+            return scan.append(" ORDER BY t.position LIMIT ?").toString();
         }
-        String byType =
-                "SELECT position FROM " + events + " WHERE type = ? AND " + window + " ORDER BY position LIMIT ?";
-        if (!item.types().isEmpty()) {
-            return Collections.nCopies(item.types().size(), byType);
-        }
-        return List.of("SELECT position FROM " + events + " WHERE " + window + " ORDER BY position LIMIT ?");
+        String type =
+                item.types().isEmpty() ? "" : item.types().size() == 1 ? "type = ? AND " : "type" + inList + " AND ";
+        return "SELECT position FROM " + events + " WHERE " + type
+                + "position > ? AND position < ? ORDER BY position LIMIT ?";
     }
 
     /**
      * Binds a statement of {@link #read} or {@link #firstMatch}: the events after
      * {@code afterPosition} and below {@code beforePosition}, at most {@code maxCount}.
      */
-    static void bind(PreparedStatement ps, Query query, long afterPosition, long beforePosition, int maxCount)
+    void bind(PreparedStatement ps, Query query, long afterPosition, long beforePosition, int maxCount)
             throws SQLException {
         int i = 0;
         for (QueryItem item : query.items()) {
+            List<String> types = List.copyOf(item.types());
             if (!item.tags().isEmpty()) {
                 List<String> tags = List.copyOf(item.tags());
                 ps.setString(++i, tags.get(0));
                 ps.setLong(++i, afterPosition);
                 ps.setLong(++i, beforePosition);
-                for (int t = 1; t < tags.size(); t++) {
-                    ps.setString(++i, tags.get(t));
+                if (tags.size() > 1) {
+                    dialect.bindList(ps, ++i, tags.subList(1, tags.size()));
+                    ps.setInt(++i, tags.size() - 1);
                 }
-                for (String type : item.types()) {
-                    ps.setString(++i, type);
-                }
-                ps.setInt(++i, maxCount);
-            } else if (!item.types().isEmpty()) {
-                for (String type : item.types()) {
-                    ps.setString(++i, type);
-                    ps.setLong(++i, afterPosition);
-                    ps.setLong(++i, beforePosition);
-                    ps.setInt(++i, maxCount);
+                if (types.size() == 1) {
+                    ps.setString(++i, types.get(0));
+                } else if (!types.isEmpty()) {
+                    dialect.bindList(ps, ++i, types);
                 }
             } else {
+                if (types.size() == 1) {
+                    ps.setString(++i, types.get(0));
+                } else if (!types.isEmpty()) {
+                    dialect.bindList(ps, ++i, types);
+                }
                 ps.setLong(++i, afterPosition);
                 ps.setLong(++i, beforePosition);
-                ps.setInt(++i, maxCount);
             }
+            ps.setInt(++i, maxCount);
         }
         ps.setInt(++i, maxCount);
     }

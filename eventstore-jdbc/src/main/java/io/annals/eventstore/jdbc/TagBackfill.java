@@ -5,6 +5,7 @@ import io.annals.eventstore.EventCodec;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.ReadOnlyStoreException;
 import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.internal.Tags;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -35,6 +36,21 @@ public final class TagBackfill {
     private static final int PAGE = 1000;
 
     private TagBackfill() {}
+
+    /** What an append would refuse, refused here too: a stored event must stay readable. */
+    private static void checkTags(RecordedEvent event, Set<String> added) {
+        Set<String> all = new TreeSet<>(event.tags());
+        all.addAll(added);
+        try {
+            Tags.copyOf(all);
+        } catch (IllegalArgumentException e) {
+            throw new EventStoreException(
+                    "cannot tag event " + event.eventId() + " of type " + event.type()
+                            + " in stream " + event.streamId() + " at version " + event.version() + " (position "
+                            + event.position() + "): " + e.getMessage() + "; nothing of this page was tagged",
+                    e);
+        }
+    }
 
     /**
      * What a run did.
@@ -86,6 +102,7 @@ public final class TagBackfill {
                 Set<String> missing = new TreeSet<>(tagsOf.apply(event));
                 missing.removeAll(event.tags());
                 if (!missing.isEmpty()) {
+                    checkTags(event, missing);
                     changed.add(event);
                     added.add(missing);
                 }

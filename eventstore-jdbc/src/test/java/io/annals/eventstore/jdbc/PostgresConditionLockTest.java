@@ -90,6 +90,56 @@ class PostgresConditionLockTest {
         }
     }
 
+    @Test
+    @Timeout(60)
+    void a_wide_append_waits_for_a_condition_in_flight_and_narrow_ones_do_not() throws Exception {
+        String url = DB.newSchemaUrl("locks");
+        String schema = url.substring(url.indexOf("currentSchema=") + "currentSchema=".length());
+        int space = LockKeys.space(schema, TableNames.DEFAULT_PREFIX);
+        ExecutorService pool = Executors.newFixedThreadPool(1);
+        try (JdbcEventStore store = JdbcEventStore.open(url);
+                Connection holder = DriverManager.getConnection(PostgresTestDatabase.URL)) {
+            holder.setAutoCommit(false);
+            // what a conditional append holds between its check and its commit
+            try (PreparedStatement ps = holder.prepareStatement("SELECT pg_advisory_xact_lock_shared(?, ?)")) {
+                ps.setInt(1, space);
+                ps.setInt(2, LockKeys.WIDE);
+                ps.execute();
+            }
+            List<EventData> wide = new java.util.ArrayList<>();
+            for (int i = 0; i < LockKeys.MAX_KEYS + 1; i++) {
+                wide.add(EventData.of("Imported", "{}").withTags("item:" + i));
+            }
+
+            CompletableFuture<?> held =
+                    CompletableFuture.runAsync(() -> store.append("import", ExpectedVersion.noStream(), wide), pool);
+            awaitWaiter(holder, space, LockKeys.WIDE);
+            store.append(
+                    "narrow",
+                    ExpectedVersion.noStream(),
+                    List.of(EventData.of("One", "{}").withTags("item:0")));
+
+            assertThat(held).isNotDone();
+            holder.commit();
+            held.get(30, TimeUnit.SECONDS);
+            assertThat(store.currentVersion("import")).isEqualTo(LockKeys.MAX_KEYS + 1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    @Timeout(20)
+    void a_store_with_a_pool_of_one_connection_announces_its_appends_without_waiting_for_a_second() {
+        try (JdbcEventStore store =
+                JdbcEventStore.builder(DB.newSchemaUrl("locks")).maxPoolSize(1).open()) {
+            for (int i = 0; i < 3; i++) {
+                store.append("s", ExpectedVersion.any(), List.of(EventData.of("E", "{}")));
+                assertThat(store.readAll(0, 10)).hasSize(i + 1);
+            }
+        }
+    }
+
     /** Until a session waits for the advisory lock (space, key): pg_locks shows it not granted. */
     private static void awaitWaiter(Connection c, int space, int key) throws SQLException, InterruptedException {
         try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"

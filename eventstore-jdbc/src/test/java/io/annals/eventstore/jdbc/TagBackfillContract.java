@@ -139,6 +139,24 @@ abstract class TagBackfillContract {
     }
 
     @Test
+    void refuses_a_tag_an_append_would_refuse_naming_the_event_and_tags_nothing_of_its_page() {
+        JdbcEventStore store = open(JdbcEventStore.builder(newUrl()));
+        store.append(
+                "member-1",
+                ExpectedVersion.noStream(),
+                List.of(
+                        untagged("Joined", "{\"memberId\":\"1\",\"name\":\"ann\"}"),
+                        untagged("Renamed", "{\"memberId\":\"1\",\"name\":\"ann\\nsmith\"}")));
+
+        assertThatThrownBy(() -> TagBackfill.run(store, CODEC))
+                .isInstanceOf(EventStoreException.class)
+                .hasMessageContaining("Renamed")
+                .hasMessageContaining("member-1 at version 2")
+                .hasMessageContaining("control characters");
+        assertThat(store.readAll(0, 10)).allSatisfy(e -> assertThat(e.tags()).isEmpty());
+    }
+
+    @Test
     void refuses_a_read_only_store() {
         String url = newUrl();
         open(JdbcEventStore.builder(url))
