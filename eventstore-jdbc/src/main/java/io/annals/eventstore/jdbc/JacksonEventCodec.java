@@ -376,8 +376,9 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
         }
 
         /**
-         * Tags every event of {@code type} with what {@code tagger} computes from it, when it is
-         * encoded: for reads by tag and for the conditions of decisions across streams (such as
+         * Tags every event of {@code type} (a registered class, or a supertype of registered
+         * classes, such as the sealed interface of all events: a class with a function of its own
+         * uses that one) with what {@code tagger} computes from it, when it is encoded: for reads by tag and for the conditions of decisions across streams (such as
          * {@code name:<the name>} on a product's creation, so that a rule can find who holds a
          * name). The function must be pure and give the same tags to equal events.
          *
@@ -554,12 +555,7 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
                     }
                 }
                 Registered<E> r = new Registered<>(
-                        name,
-                        type,
-                        version,
-                        List.copyOf(chain),
-                        mapper.readerFor(type),
-                        taggers.getOrDefault(type, noTags));
+                        name, type, version, List.copyOf(chain), mapper.readerFor(type), tagger(type, problems));
                 registered.put(name, r);
                 byClass.put(type, r);
             });
@@ -572,8 +568,9 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
                 }
             }
             for (Class<?> tagged : taggers.keySet()) {
-                if (!byName.containsValue(tagged)) {
-                    problems.add("a tag function of " + tagged.getName() + ", which is not registered");
+                if (byName.values().stream().noneMatch(tagged::isAssignableFrom)) {
+                    problems.add("a tag function of " + tagged.getName()
+                            + ", which is neither registered nor a supertype of a registered class");
                 }
             }
             Map<String, Registered<E>> current = Map.copyOf(registered);
@@ -591,6 +588,25 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
                         + String.join("; ", problems));
             }
             return new JacksonEventCodec<>(this, registered, byClass);
+        }
+
+        /**
+         * The tag function of {@code type}: its own, else the one of its supertype (one only),
+         * else none.
+         */
+        private Function<E, Set<String>> tagger(Class<?> type, List<String> problems) {
+            Function<E, Set<String>> own = taggers.get(type);
+            if (own != null) {
+                return own;
+            }
+            List<Class<?>> supertypes = taggers.keySet().stream()
+                    .filter(t -> t.isAssignableFrom(type))
+                    .toList();
+            if (supertypes.size() > 1) {
+                problems.add(type.getName() + " inherits the tag functions of "
+                        + supertypes.stream().map(Class::getName).sorted().toList() + ": give it its own");
+            }
+            return supertypes.size() == 1 ? taggers.get(supertypes.get(0)) : noTags;
         }
 
         /** The concrete classes of a sealed hierarchy that are not registered. */

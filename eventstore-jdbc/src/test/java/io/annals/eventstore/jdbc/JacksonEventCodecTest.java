@@ -332,13 +332,28 @@ class JacksonEventCodecTest {
         }
 
         @Test
+        void a_function_of_a_supertype_tags_every_class_without_one_of_its_own() {
+            JacksonEventCodec<Shop> bySupertype = JacksonEventCodec.builder(Shop.class)
+                    .register("Priced", Priced.class)
+                    .register("Renamed", Renamed.class)
+                    .tags(Shop.class, e -> Set.of("shop"))
+                    .tags(Renamed.class, r -> Set.of("renamed:" + r.sku()))
+                    .build();
+
+            assertThat(bySupertype.encode(new Priced("tea", BigDecimal.ONE)).tags())
+                    .containsExactly("shop");
+            assertThat(bySupertype.encode(new Renamed("tea", "green")).tags()).containsExactly("renamed:tea");
+        }
+
+        @Test
         void a_function_of_an_unregistered_class_or_a_second_one_is_refused() {
             assertThatThrownBy(() -> JacksonEventCodec.builder(Shop.class)
                             .register("Priced", Priced.class)
                             .tags(Unregistered.class, u -> Set.of())
                             .build())
                     .isInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining("tag function of " + Unregistered.class.getName());
+                    .hasMessageContaining("tag function of " + Unregistered.class.getName())
+                    .hasMessageContaining("neither registered nor a supertype");
             assertThatThrownBy(() -> JacksonEventCodec.builder(Shop.class)
                             .tags(Priced.class, p -> Set.of())
                             .tags(Priced.class, p -> Set.of("x")))
