@@ -42,7 +42,8 @@ INSERT INTO {schema_version} (version, description, checksum, applied_at) VALUES
 
 -- name: append-one
 -- One event in one auto-committed statement: the CTE reads the stream's version and the INSERT
--- inserts nothing when it is not between the bounds. Two writers that pass the check at once
+-- inserts nothing when it is not between the bounds, or when the stream was deleted (its last
+-- event is the tombstone). Two writers that pass the check at once
 -- collide on the unique (stream_id, version): the second waits for the first to commit, then
 -- fails with 23505. The position follows the transaction id (see V1__events_and_snapshots.sql);
 -- the offset is read by a scalar subquery rather than joined: a join with the one-row log table
@@ -59,15 +60,17 @@ WITH locked AS (
     SELECT count(pg_advisory_xact_lock_shared(?, k.key)::text) AS n
     FROM (SELECT key FROM unnest(?::int[]) AS u(key) ORDER BY key) AS k
 ), cur AS (
-    SELECT COALESCE((SELECT version FROM {events} WHERE stream_id = ?
-                     ORDER BY version DESC LIMIT 1), 0) AS v
+    SELECT COALESCE(h.version, 0) AS v, h.type AS t
+    FROM (SELECT 1) AS one
+    LEFT JOIN (SELECT version, type FROM {events} WHERE stream_id = ?
+               ORDER BY version DESC LIMIT 1) AS h ON true
 )
 INSERT INTO {events} (position, stream_id, version, event_id, type, data, metadata, recorded_at)
 SELECT ((pg_current_xact_id()::text::numeric + (SELECT xid_offset FROM {log})) * {index_scale})::bigint + {index_base} + 1,
        ?, cur.v + 1, ?, ?, ?::json, ?::json,
        'epoch'::timestamptz + ? * interval '1 microsecond'
 FROM cur, locked
-WHERE cur.v BETWEEN ? AND ?
+WHERE cur.v BETWEEN ? AND ? AND cur.t IS DISTINCT FROM '$stream-deleted'
 RETURNING position, version
 
 -- name: append-many
@@ -78,8 +81,10 @@ WITH locked AS (
     SELECT count(pg_advisory_xact_lock_shared(?, k.key)::text) AS n
     FROM (SELECT key FROM unnest(?::int[]) AS u(key) ORDER BY key) AS k
 ), cur AS (
-    SELECT COALESCE((SELECT version FROM {events} WHERE stream_id = ?
-                     ORDER BY version DESC LIMIT 1), 0) AS v
+    SELECT COALESCE(h.version, 0) AS v, h.type AS t
+    FROM (SELECT 1) AS one
+    LEFT JOIN (SELECT version, type FROM {events} WHERE stream_id = ?
+               ORDER BY version DESC LIMIT 1) AS h ON true
 )
 INSERT INTO {events} (position, stream_id, version, event_id, type, data, metadata, recorded_at)
 SELECT ((pg_current_xact_id()::text::numeric + (SELECT xid_offset FROM {log})) * {index_scale})::bigint + {index_base} + e.n,
@@ -87,7 +92,7 @@ SELECT ((pg_current_xact_id()::text::numeric + (SELECT xid_offset FROM {log})) *
        'epoch'::timestamptz + ? * interval '1 microsecond'
 FROM cur, locked,
      unnest(?::uuid[], ?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS e(id, type, data, meta, n)
-WHERE cur.v BETWEEN ? AND ?
+WHERE cur.v BETWEEN ? AND ? AND cur.t IS DISTINCT FROM '$stream-deleted'
 RETURNING position, version
 
 -- name: insert-events
@@ -99,8 +104,10 @@ RETURNING position, version
 -- at (microseconds), 5 event ids, 6 types, 7 data, 8 metadata, 9 tags (JSON arrays or NULL),
 -- 10 lowest and 11 highest accepted version.
 WITH cur AS (
-    SELECT COALESCE((SELECT version FROM {events} WHERE stream_id = ?
-                     ORDER BY version DESC LIMIT 1), 0) AS v
+    SELECT COALESCE(h.version, 0) AS v, h.type AS t
+    FROM (SELECT 1) AS one
+    LEFT JOIN (SELECT version, type FROM {events} WHERE stream_id = ?
+               ORDER BY version DESC LIMIT 1) AS h ON true
 ), base AS (
     SELECT ((pg_current_xact_id()::text::numeric + (SELECT xid_offset FROM {log})) * {index_scale})::bigint + ? AS p
 ), inserted AS (
@@ -110,7 +117,7 @@ WITH cur AS (
     FROM cur, base,
          unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[])
              WITH ORDINALITY AS e(id, type, data, meta, tags, n)
-    WHERE cur.v BETWEEN ? AND ?
+    WHERE cur.v BETWEEN ? AND ? AND cur.t IS DISTINCT FROM '$stream-deleted'
     RETURNING position, version, tags
 ), tagged AS (
     INSERT INTO {tags} (tag, position)
@@ -392,3 +399,37 @@ ON CONFLICT (tag, position) DO NOTHING
 -- Not a statement: how a query by tags and types (QuerySql) compares a column with a list
 -- parameter, bound as one array: one plan whatever the number of values.
  = ANY (?::text[])
+
+-- name: stream-head
+-- The stream's last event: its version, type (a tombstone when the stream was deleted) and
+-- position. No row for a stream that never existed.
+SELECT version, type, position FROM {events} WHERE stream_id = ? ORDER BY version DESC LIMIT 1
+
+-- name: find-removed-ids
+-- Which of these ids belonged to events removed from the log (deleted streams): they stay
+-- reserved. 1 the ids, a list.
+SELECT event_id, stream_id, version, position FROM {removed} WHERE event_id = ANY (?)
+
+-- name: lock-stream-for-deletion
+-- First in a deletion, after the locks of its tombstone: the lock each insert into the stream
+-- takes shared (see V5__stream_deletion.sql). 1 the stream.
+SELECT pg_advisory_xact_lock('{events}'::regclass::oid::integer, hashtext(?))
+
+-- name: record-deletion
+-- 1 the stream, 2 its tombstone's version, 3 its position.
+INSERT INTO {deleted} (stream_id, version, position) VALUES (?, ?, ?)
+
+-- name: remove-stream-events
+-- A deletion, after its tombstone: the stream's events up to 2 (its version before the tombstone)
+-- are removed, their ids kept reserved, their tags and snapshot dropped. Four statements.
+INSERT INTO {removed} (event_id, stream_id, version, position)
+SELECT event_id, stream_id, version, position FROM {events} WHERE stream_id = ? AND version <= ?
+
+-- name: remove-stream-tags
+DELETE FROM {tags} WHERE position IN (SELECT position FROM {events} WHERE stream_id = ? AND version <= ?)
+
+-- name: remove-stream-rows
+DELETE FROM {events} WHERE stream_id = ? AND version <= ?
+
+-- name: remove-stream-snapshot
+DELETE FROM {snapshots} WHERE stream_id = ?

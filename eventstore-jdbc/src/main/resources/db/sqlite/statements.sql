@@ -25,13 +25,15 @@ INSERT INTO {schema_version} (version, description, checksum, applied_at) VALUES
 
 -- name: append-one
 -- One event in one statement: the version check and the insert. Inserts nothing when the
--- stream's version is not between the bounds. 1 stream id, 2 stream id, 3 event id, 4 type,
+-- stream's version is not between the bounds, or when the stream was deleted. 1 stream id, 2 stream id, 3 event id, 4 type,
 -- 5 data, 6 metadata, 7 recorded at (microseconds), 8 lowest and 9 highest accepted version.
 INSERT INTO {events} (stream_id, version, event_id, type, data, metadata, recorded_at)
 SELECT ?2, cur.v + 1, ?3, ?4, ?5, ?6, ?7
-FROM (SELECT COALESCE((SELECT version FROM {events} WHERE stream_id = ?1
-                       ORDER BY version DESC LIMIT 1), 0) AS v) AS cur
-WHERE cur.v BETWEEN ?8 AND ?9
+FROM (SELECT COALESCE(h.version, 0) AS v, h.type AS t
+      FROM (SELECT 1) AS one
+      LEFT JOIN (SELECT version, type FROM {events} WHERE stream_id = ?1
+                 ORDER BY version DESC LIMIT 1) AS h ON true) AS cur
+WHERE cur.v BETWEEN ?8 AND ?9 AND cur.t IS NOT '$stream-deleted'
 RETURNING position, version
 
 -- name: insert-event
@@ -160,3 +162,37 @@ INSERT OR IGNORE INTO {tags} (tag, position) SELECT value, ?1 FROM json_each(?2)
 -- Not a statement: how a query by tags and types (QuerySql) compares a column with a list
 -- parameter, bound as one JSON array: one statement whatever the number of values.
  IN (SELECT value FROM json_each(?))
+
+-- name: stream-head
+-- The stream's last event: its version, type (a tombstone when the stream was deleted) and
+-- position. No row for a stream that never existed.
+SELECT version, type, position FROM {events} WHERE stream_id = ? ORDER BY version DESC LIMIT 1
+
+-- name: find-removed-ids
+-- Which of these ids belonged to events removed from the log (deleted streams): they stay
+-- reserved. 1 the ids, a list.
+SELECT event_id, stream_id, version, position FROM {removed}
+WHERE event_id IN (SELECT value FROM json_each(?))
+
+-- name: lock-stream-for-deletion
+-- Writers take turns on SQLite: nothing to lock. 1 the stream.
+SELECT ? IS NOT NULL
+
+-- name: record-deletion
+-- 1 the stream, 2 its tombstone's version, 3 its position.
+INSERT INTO {deleted} (stream_id, version, position) VALUES (?, ?, ?)
+
+-- name: remove-stream-events
+-- A deletion, after its tombstone: the stream's events up to 2 (its version before the tombstone)
+-- are removed, their ids kept reserved, their tags and snapshot dropped. Four statements.
+INSERT INTO {removed} (event_id, stream_id, version, position)
+SELECT event_id, stream_id, version, position FROM {events} WHERE stream_id = ? AND version <= ?
+
+-- name: remove-stream-tags
+DELETE FROM {tags} WHERE position IN (SELECT position FROM {events} WHERE stream_id = ? AND version <= ?)
+
+-- name: remove-stream-rows
+DELETE FROM {events} WHERE stream_id = ? AND version <= ?
+
+-- name: remove-stream-snapshot
+DELETE FROM {snapshots} WHERE stream_id = ?

@@ -91,6 +91,35 @@ public interface EventStore extends AutoCloseable {
     List<RecordedEvent> read(Query query, long afterPosition, int maxCount);
 
     /**
+     * The type of the tombstone {@link #deleteStream} writes. Types that begin with {@code $} are
+     * written by the store only.
+     */
+    String STREAM_DELETED = "$stream-deleted";
+
+    /**
+     * Deletes a stream: removes every one of its events from {@link #readStream}, {@link #readAll}
+     * and {@link #read(Query, long, int)}, and its snapshots, and writes one tombstone at the next
+     * version, of type {@value #STREAM_DELETED}, JSON {@code {}}, no tags, which readers of the
+     * log see (so that read models can forget the stream). From then on {@link #append},
+     * {@link #readStream} and {@link #currentVersion} of the stream throw
+     * {@link StreamDeletedException}, and the ids of its removed events stay reserved: appending
+     * one again fails.
+     *
+     * <p>Deleting a deleted stream with {@code any()} returns the tombstone's result; with another
+     * expectation it throws {@link StreamDeletedException}. Deleting a stream that never existed
+     * with {@code any()} or {@code noStream()} writes a tombstone at version 1 (the id can never be
+     * used); with {@code streamExists()} or {@code exactly(v > 0)} it fails.
+     *
+     * @return the version and position of the tombstone
+     * @throws WrongExpectedVersionException if {@code expected} does not hold; nothing is written
+     * @throws StreamDeletedException if the stream was deleted already and {@code expected} is not
+     *     {@code any()}
+     * @throws IllegalArgumentException if the stream id breaks a rule
+     * @throws EventStoreException if the store fails; nothing is written
+     */
+    AppendResult deleteStream(String streamId, ExpectedVersion expected);
+
+    /**
      * Reads a stream, oldest first.
      *
      * @param streamId the stream
@@ -98,6 +127,7 @@ public interface EventStore extends AutoCloseable {
      * @param maxCount at most this many events, positive
      * @return the events with version &gt;= {@code fromVersion}; empty for a missing stream
      * @throws IllegalArgumentException if {@code fromVersion} &lt; 1 or {@code maxCount} &lt; 1
+     * @throws StreamDeletedException if the stream was deleted
      */
     List<RecordedEvent> readStream(String streamId, long fromVersion, int maxCount);
 
@@ -115,6 +145,7 @@ public interface EventStore extends AutoCloseable {
      * The version of the stream's last event.
      *
      * @return 0 when the stream does not exist
+     * @throws StreamDeletedException if the stream was deleted
      */
     long currentVersion(String streamId);
 

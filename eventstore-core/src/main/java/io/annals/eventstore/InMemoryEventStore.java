@@ -10,8 +10,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -26,9 +28,17 @@ public final class InMemoryEventStore implements EventStore {
     private final Clock clock;
     private final AppendLimits limits;
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
-    private final List<RecordedEvent> log = new ArrayList<>();
+    /** The log by position; positions are handed out from 1 and never reused. */
+    private final NavigableMap<Long, RecordedEvent> log = new TreeMap<>();
+
+    private long lastPosition;
     private final Map<String, List<RecordedEvent>> streams = new HashMap<>();
     private final Map<UUID, RecordedEvent> byId = new HashMap<>();
+    /** The tombstone of each deleted stream. */
+    private final Map<String, RecordedEvent> deleted = new HashMap<>();
+    /** The ids of removed events, reserved for ever. */
+    private final Map<UUID, RecordedEvent> removed = new HashMap<>();
+
     private final AppendListeners listeners = new AppendListeners();
 
     /** A store on the UTC system clock with the default limits. */
@@ -48,39 +58,8 @@ public final class InMemoryEventStore implements EventStore {
     @Override
     public AppendResult append(String streamId, ExpectedVersion expected, List<EventData> events) {
         AppendChecks.checkAppend(limits, streamId, expected, events);
-        AppendResult result;
-        lock.writeLock().lock();
-        try {
-            List<RecordedEvent> stream = streams.getOrDefault(streamId, List.of());
-            long current = stream.size();
-            Map<UUID, Idempotency.StoredId> found = new HashMap<>();
-            for (EventData e : events) {
-                RecordedEvent r = byId.get(e.eventId());
-                if (r != null) {
-                    found.put(
-                            r.eventId(),
-                            new Idempotency.StoredId(r.eventId(), r.streamId(), r.version(), r.position()));
-                }
-            }
-            Optional<AppendResult> repeat = Idempotency.classify(streamId, expected, events, found);
-            if (repeat.isPresent()) {
-                return repeat.get();
-            }
-            if (!expected.isMetBy(current)) {
-                throw new WrongExpectedVersionException(streamId, expected, current);
-            }
-            Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-            List<RecordedEvent> target = streams.computeIfAbsent(streamId, k -> new ArrayList<>());
-            RecordedEvent last = null;
-            for (EventData e : events) {
-                last = store(streamId, target, e, now);
-            }
-            result = new AppendResult(last.version(), last.position());
-        } finally {
-            lock.writeLock().unlock();
-        }
-        listeners.fire();
-        return result;
+        return appendAll(List.of(new StreamAppend(streamId, expected, events)), null)
+                .get(0);
     }
 
     /** Adds one event at the end of {@code stream} and of the log; under the write lock. */
@@ -88,7 +67,7 @@ public final class InMemoryEventStore implements EventStore {
         RecordedEvent r = new RecordedEvent(
                 streamId,
                 stream.size() + 1L,
-                log.size() + 1L,
+                ++lastPosition,
                 e.eventId(),
                 e.type(),
                 e.json(),
@@ -96,30 +75,35 @@ public final class InMemoryEventStore implements EventStore {
                 now,
                 e.tags());
         stream.add(r);
-        log.add(r);
+        log.put(r.position(), r);
         byId.put(r.eventId(), r);
         return r;
     }
 
     @Override
     public List<AppendResult> append(List<StreamAppend> appends) {
+        AppendChecks.checkAppends(limits, appends);
         return appendAll(appends, null);
     }
 
     @Override
     public List<AppendResult> append(List<StreamAppend> appends, AppendCondition condition) {
+        AppendChecks.checkAppends(limits, appends);
         Objects.requireNonNull(condition, "condition");
         return appendAll(appends, condition);
     }
 
     private List<AppendResult> appendAll(List<StreamAppend> appends, @Nullable AppendCondition condition) {
-        AppendChecks.checkAppends(limits, appends);
         List<AppendResult> results = new ArrayList<>(appends.size());
         lock.writeLock().lock();
         try {
             Map<UUID, Idempotency.StoredId> found = new HashMap<>();
             for (StreamAppend part : appends) {
                 for (EventData e : part.events()) {
+                    RecordedEvent gone = removed.get(e.eventId());
+                    if (gone != null) {
+                        throw reserved(part.streamId(), gone);
+                    }
                     RecordedEvent r = byId.get(e.eventId());
                     if (r != null) {
                         found.put(
@@ -133,15 +117,17 @@ public final class InMemoryEventStore implements EventStore {
                 return repeat.get();
             }
             for (StreamAppend part : appends) {
+                if (deleted.containsKey(part.streamId())) {
+                    throw new StreamDeletedException(part.streamId());
+                }
                 long current = streams.getOrDefault(part.streamId(), List.of()).size();
                 if (!part.expected().isMetBy(current)) {
                     throw new WrongExpectedVersionException(part.streamId(), part.expected(), current);
                 }
             }
             if (condition != null) {
-                // positions are contiguous from 1: the event after `afterPosition` is at that index
-                for (long i = condition.afterPosition(); i < log.size(); i++) {
-                    RecordedEvent r = log.get((int) i);
+                for (RecordedEvent r :
+                        log.tailMap(condition.afterPosition(), false).values()) {
                     if (condition.failIfEventsMatch().matches(r)) {
                         throw new AppendConditionFailedException(condition, r.position());
                     }
@@ -163,17 +149,65 @@ public final class InMemoryEventStore implements EventStore {
         return List.copyOf(results);
     }
 
+    private static DuplicateEventIdException reserved(String streamId, RecordedEvent gone) {
+        return new DuplicateEventIdException(
+                "append to stream " + streamId + " repeats event id " + gone.eventId() + ", the id of an event"
+                        + " removed from stream " + gone.streamId() + " at version " + gone.version()
+                        + " (deleted): the ids of removed events stay reserved",
+                gone.eventId(),
+                gone.streamId(),
+                gone.version());
+    }
+
+    @Override
+    public AppendResult deleteStream(String streamId, ExpectedVersion expected) {
+        AppendChecks.checkStreamId(streamId);
+        Objects.requireNonNull(expected, "expected");
+        AppendResult result;
+        lock.writeLock().lock();
+        try {
+            RecordedEvent tombstone = deleted.get(streamId);
+            if (tombstone != null) {
+                if (expected instanceof ExpectedVersion.Any) {
+                    return new AppendResult(tombstone.version(), tombstone.position());
+                }
+                throw new StreamDeletedException(streamId);
+            }
+            List<RecordedEvent> stream = streams.getOrDefault(streamId, List.of());
+            if (!expected.isMetBy(stream.size())) {
+                throw new WrongExpectedVersionException(streamId, expected, stream.size());
+            }
+            for (RecordedEvent r : stream) {
+                log.remove(r.position());
+                byId.remove(r.eventId());
+                removed.put(r.eventId(), r);
+            }
+            List<RecordedEvent> rest = new ArrayList<>(stream);
+            tombstone = store(
+                    streamId,
+                    rest,
+                    new EventData(UUID.randomUUID(), STREAM_DELETED, "{}", Map.of()),
+                    clock.instant().truncatedTo(ChronoUnit.MICROS));
+            streams.remove(streamId);
+            deleted.put(streamId, tombstone);
+            result = new AppendResult(tombstone.version(), tombstone.position());
+        } finally {
+            lock.writeLock().unlock();
+        }
+        listeners.fire();
+        return result;
+    }
+
     @Override
     public List<RecordedEvent> read(Query query, long afterPosition, int maxCount) {
         AppendChecks.checkRead(query, afterPosition, maxCount);
         lock.readLock().lock();
         try {
-            if (query.matchesAll()) {
-                return slice(log, afterPosition, maxCount);
-            }
             List<RecordedEvent> out = new ArrayList<>();
-            for (long i = afterPosition; i < log.size() && out.size() < maxCount; i++) {
-                RecordedEvent r = log.get((int) i);
+            for (RecordedEvent r : log.tailMap(afterPosition, false).values()) {
+                if (out.size() == maxCount) {
+                    break;
+                }
                 if (query.matches(r)) {
                     out.add(r);
                 }
@@ -194,8 +228,16 @@ public final class InMemoryEventStore implements EventStore {
         AppendChecks.checkReadStream(streamId, fromVersion, maxCount);
         lock.readLock().lock();
         try {
+            if (deleted.containsKey(streamId)) {
+                throw new StreamDeletedException(streamId);
+            }
             List<RecordedEvent> stream = streams.getOrDefault(streamId, List.of());
-            return slice(stream, fromVersion - 1, maxCount);
+            if (fromVersion > stream.size()) {
+                return List.of();
+            }
+            int start = (int) (fromVersion - 1);
+            int end = (int) Math.min(stream.size(), start + (long) maxCount);
+            return List.copyOf(stream.subList(start, end));
         } finally {
             lock.readLock().unlock();
         }
@@ -206,20 +248,17 @@ public final class InMemoryEventStore implements EventStore {
         AppendChecks.checkReadAll(afterPosition, maxCount);
         lock.readLock().lock();
         try {
-            // positions are contiguous from 1 here, so the event after `afterPosition` is at that index
-            return slice(log, afterPosition, maxCount);
+            List<RecordedEvent> out = new ArrayList<>(Math.min(maxCount, 1000));
+            for (RecordedEvent r : log.tailMap(afterPosition, false).values()) {
+                if (out.size() == maxCount) {
+                    break;
+                }
+                out.add(r);
+            }
+            return List.copyOf(out);
         } finally {
             lock.readLock().unlock();
         }
-    }
-
-    private static List<RecordedEvent> slice(List<RecordedEvent> list, long from, int maxCount) {
-        if (from >= list.size()) {
-            return List.of();
-        }
-        int start = (int) from;
-        int end = (int) Math.min(list.size(), start + (long) maxCount);
-        return List.copyOf(list.subList(start, end));
     }
 
     @Override
@@ -227,6 +266,9 @@ public final class InMemoryEventStore implements EventStore {
         Objects.requireNonNull(streamId, "streamId");
         lock.readLock().lock();
         try {
+            if (deleted.containsKey(streamId)) {
+                throw new StreamDeletedException(streamId);
+            }
             return streams.getOrDefault(streamId, List.of()).size();
         } finally {
             lock.readLock().unlock();

@@ -216,6 +216,11 @@ class CommandHandlerTest {
         }
 
         @Override
+        public AppendResult deleteStream(String streamId, ExpectedVersion expected) {
+            return delegate.deleteStream(streamId, expected);
+        }
+
+        @Override
         public List<RecordedEvent> readAll(long afterPosition, int maxCount) {
             return delegate.readAll(afterPosition, maxCount);
         }

@@ -76,6 +76,11 @@ class DecisionHandlerTest {
         }
 
         @Override
+        public AppendResult deleteStream(String streamId, ExpectedVersion expected) {
+            return delegate.deleteStream(streamId, expected);
+        }
+
+        @Override
         public List<RecordedEvent> read(Query query, long afterPosition, int maxCount) {
             reads.incrementAndGet();
             List<RecordedEvent> events = delegate.read(query, afterPosition, maxCount);

@@ -65,6 +65,11 @@ class InMemoryProjectionRunnerTest extends ProjectionRunnerContract {
         }
 
         @Override
+        public AppendResult deleteStream(String streamId, ExpectedVersion expected) {
+            return store.deleteStream(streamId, expected);
+        }
+
+        @Override
         public java.util.List<RecordedEvent> readStream(String streamId, long fromVersion, int maxCount) {
             return store.readStream(streamId, fromVersion, maxCount);
         }

@@ -4,10 +4,12 @@ import io.annals.eventstore.AppendCondition;
 import io.annals.eventstore.AppendConditionFailedException;
 import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.EventData;
+import io.annals.eventstore.EventStore;
 import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.InterruptedWaitException;
 import io.annals.eventstore.Query;
 import io.annals.eventstore.StreamAppend;
+import io.annals.eventstore.StreamDeletedException;
 import io.annals.eventstore.WrongExpectedVersionException;
 import io.annals.eventstore.internal.Idempotency;
 import java.sql.Connection;
@@ -45,8 +47,12 @@ final class Appender {
     private final @Nullable String appendMany;
     private final @Nullable String insertEvent;
     private final @Nullable String lastPosition;
-    private final String currentVersion;
+    private final String streamHead;
     private final String findEventIds;
+    private final String findRemovedIds;
+    private final List<String> removeStream;
+    private final String lockStream;
+    private final String recordDeletion;
     private final @Nullable String insertEvents;
     private final @Nullable String insertTaggedEvent;
     private final @Nullable String insertTags;
@@ -59,8 +65,16 @@ final class Appender {
         this.appendMany = oneStatement ? dialect.sql("append-many") : null;
         this.insertEvent = oneStatement ? null : dialect.sql("insert-event");
         this.lastPosition = oneStatement ? null : dialect.sql("last-position");
-        this.currentVersion = dialect.sql("current-version");
+        this.streamHead = dialect.sql("stream-head");
         this.findEventIds = dialect.sql("find-event-ids");
+        this.findRemovedIds = dialect.sql("find-removed-ids");
+        this.lockStream = dialect.sql("lock-stream-for-deletion");
+        this.recordDeletion = dialect.sql("record-deletion");
+        this.removeStream = List.of(
+                dialect.sql("remove-stream-events"),
+                dialect.sql("remove-stream-tags"),
+                dialect.sql("remove-stream-rows"),
+                dialect.sql("remove-stream-snapshot"));
         this.insertEvents = oneStatement ? dialect.sql("insert-events") : null;
         this.insertTaggedEvent = oneStatement ? null : dialect.sql("insert-tagged-event");
         this.insertTags = oneStatement ? null : dialect.sql("insert-tags");
@@ -95,13 +109,145 @@ final class Appender {
         }
     }
 
-    /** The stream's version: 0 when it has no event. */
+    /**
+     * The stream's version: 0 when it has no event.
+     *
+     * @throws StreamDeletedException if the stream was deleted
+     */
     long currentVersion(Connection c, String streamId) throws SQLException {
-        return dialect.withStatement(c, currentVersion, ps -> {
+        Head head = head(c, streamId);
+        if (head == null) {
+            return 0;
+        }
+        if (head.deleted()) {
+            throw new StreamDeletedException(streamId);
+        }
+        return head.version();
+    }
+
+    /** A stream's last event: its version, whether it is a tombstone, and its position. */
+    record Head(long version, boolean deleted, long position) {}
+
+    /** The stream's last event; null for a stream that never existed. */
+    @Nullable
+    Head head(Connection c, String streamId) throws SQLException {
+        return dialect.withStatement(c, streamHead, ps -> {
             ps.setString(1, streamId);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getLong(1) : 0L;
+                return rs.next()
+                        ? new Head(rs.getLong(1), EventStore.STREAM_DELETED.equals(rs.getString(2)), rs.getLong(3))
+                        : null;
             }
+        });
+    }
+
+    // --- deletion ------------------------------------------------------------------------------
+
+    /**
+     * Deletes a stream in one write transaction: its tombstone first, at the next version (a
+     * concurrent append that took that version makes it go again, and an expectation may then
+     * fail), then its events, whose ids stay reserved, their tags and its snapshot.
+     */
+    AppendResult deleteStream(DataSource dataSource, String streamId, ExpectedVersion expected, long recordedAtMicros)
+            throws SQLException {
+        BatchTransaction batch = dialect.batch();
+        if (batch != null) {
+            batch.checkAppend("delete stream " + streamId);
+            batch.checkCapacity(1, dialect.maxEventsPerTransaction());
+        }
+        long deadline = System.nanoTime() + ANY_RETRY_NANOS;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                AppendResult result = dialect.inWriteTransaction(
+                        dataSource, c -> writeDelete(c, streamId, expected, recordedAtMicros));
+                if (batch != null) {
+                    batch.appended(1);
+                }
+                return result;
+            } catch (SQLException e) {
+                boolean again = e instanceof VersionMoved
+                        || dialect.isVersionCollision(e)
+                        || dialect.isStreamDeletedRefusal(e)
+                        || (dialect.isRetryableConflict(e) && batch == null);
+                if (!again || System.nanoTime() >= deadline) {
+                    throw e;
+                }
+                if (attempt > 3) {
+                    pause(attempt);
+                }
+            }
+        }
+    }
+
+    private AppendResult writeDelete(Connection c, String streamId, ExpectedVersion expected, long recordedAtMicros)
+            throws SQLException {
+        StreamAppend tombstone = new StreamAppend(
+                streamId,
+                ExpectedVersion.any(),
+                List.of(new EventData(UUID.randomUUID(), EventStore.STREAM_DELETED, "{}", Map.of())));
+        dialect.lockForConsistentAppend(c, List.of(tombstone), null);
+        dialect.withStatement(c, lockStream, ps -> {
+            ps.setString(1, streamId);
+            return ps.execute();
+        });
+        Head head = head(c, streamId);
+        if (head != null && head.deleted()) {
+            if (expected instanceof ExpectedVersion.Any) {
+                return new AppendResult(head.version(), head.position());
+            }
+            throw new StreamDeletedException(streamId);
+        }
+        long current = head == null ? 0 : head.version();
+        if (!expected.isMetBy(current)) {
+            throw new WrongExpectedVersionException(streamId, expected, current);
+        }
+        StreamAppend at = new StreamAppend(streamId, ExpectedVersion.exactly(current), tombstone.events());
+        String[] noMetadata = {null};
+        AppendResult result = dialect.appendsManyInOneStatement()
+                ? insertEvents(c, at, noMetadata, recordedAtMicros, dialect.indexBase(c))
+                : insertOneByOne(c, at, noMetadata, recordedAtMicros, current);
+        dialect.withStatement(c, recordDeletion, ps -> {
+            ps.setString(1, streamId);
+            ps.setLong(2, result.version());
+            ps.setLong(3, result.position());
+            return ps.executeUpdate();
+        });
+        for (int i = 0; i < removeStream.size(); i++) {
+            boolean upToVersion = i < removeStream.size() - 1; // all but the snapshot's
+            dialect.withStatement(c, removeStream.get(i), ps -> {
+                ps.setString(1, streamId);
+                if (upToVersion) {
+                    ps.setLong(2, current);
+                }
+                return ps.executeUpdate();
+            });
+        }
+        return result;
+    }
+
+    /**
+     * Fails when an id of {@code events} belonged to an event removed from the log: those ids
+     * stay reserved.
+     *
+     * @throws io.annals.eventstore.DuplicateEventIdException naming the id and where it was
+     */
+    private void checkRemoved(Connection c, String streamId, List<EventData> events) throws SQLException {
+        List<UUID> ids = events.stream().map(EventData::eventId).toList();
+        dialect.withStatement(c, findRemovedIds, ps -> {
+            dialect.bindIds(ps, 1, ids);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    UUID id = dialect.eventId(rs, 1);
+                    throw new io.annals.eventstore.DuplicateEventIdException(
+                            "append to stream " + streamId + " repeats event id " + id + ", the id of an event"
+                                    + " removed from stream " + rs.getString(2) + " at version " + rs.getLong(3)
+                                    + " (deleted): the ids of removed events stay reserved",
+                            id,
+                            rs.getString(2),
+                            rs.getLong(3));
+                }
+            }
+            return null;
         });
     }
 
@@ -142,6 +288,9 @@ final class Appender {
                             pause(attempt);
                         }
                         continue;
+                    }
+                    if (dialect.isStreamDeletedRefusal(e)) {
+                        return Optional.empty(); // deleted meanwhile: refused() says so
                     }
                     if (!dialect.isUniqueViolation(e)) {
                         throw e;
@@ -231,7 +380,8 @@ final class Appender {
                 }
                 return results;
             } catch (SQLException e) {
-                boolean moved = e instanceof VersionMoved || dialect.isVersionCollision(e);
+                boolean moved =
+                        e instanceof VersionMoved || dialect.isVersionCollision(e) || dialect.isStreamDeletedRefusal(e);
                 boolean again = moved || (dialect.isRetryableConflict(e) && batch == null);
                 if (again && System.nanoTime() < deadline) {
                     if (attempt > 3) {
@@ -246,6 +396,9 @@ final class Appender {
             // an event id collided: a repeat stored concurrently, or an id used elsewhere
             Map<UUID, Idempotency.StoredId> found;
             try (Connection c = dialect.connect(dataSource)) {
+                for (StreamAppend part : parts) {
+                    checkRemoved(c, part.streamId(), part.events());
+                }
                 found = findIds(c, allEvents(parts));
             }
             Optional<List<AppendResult>> repeat = Idempotency.classifyAll(parts, found);
@@ -263,6 +416,9 @@ final class Appender {
             @Nullable AppendCondition condition)
             throws SQLException {
         dialect.lockForConsistentAppend(c, parts, condition == null ? null : condition.failIfEventsMatch());
+        for (StreamAppend part : parts) {
+            checkRemoved(c, part.streamId(), part.events());
+        }
         Optional<List<AppendResult>> repeat = Idempotency.classifyAll(parts, findIds(c, allEvents(parts)));
         if (repeat.isPresent()) {
             return repeat.get();
@@ -484,6 +640,7 @@ final class Appender {
      * otherwise the exception that explains the refusal.
      */
     private AppendResult refused(Connection c, AppendRequest request) throws SQLException {
+        checkRemoved(c, request.streamId(), request.events());
         Optional<AppendResult> repeat = Idempotency.classify(
                 request.streamId(), request.expected(), request.events(), findIds(c, request.events()));
         if (repeat.isPresent()) {

@@ -332,6 +332,14 @@ abstract class Dialect {
         return false;
     }
 
+    /**
+     * Whether {@code e} is the database refusing an insert into a stream deleted meanwhile (after
+     * the statement read the stream's head), so that the append reads it again and says so.
+     */
+    boolean isStreamDeletedRefusal(SQLException e) {
+        return false;
+    }
+
     /** Whether {@code e} failed a statement before it wrote anything, so that it can run again. */
     boolean isRetryableConflict(SQLException e) {
         return false;

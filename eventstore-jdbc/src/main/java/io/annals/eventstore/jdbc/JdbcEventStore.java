@@ -14,6 +14,7 @@ import io.annals.eventstore.ReadHorizon;
 import io.annals.eventstore.ReadOnlyStoreException;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.StreamAppend;
+import io.annals.eventstore.StreamDeletedException;
 import io.annals.eventstore.internal.AppendChecks;
 import io.annals.eventstore.internal.AppendListeners;
 import io.annals.eventstore.snapshot.SnapshotStore;
@@ -445,16 +446,57 @@ public final class JdbcEventStore implements EventStore {
         return listening;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws ReadOnlyStoreException if the store was opened read-only or the database refuses
+     *     writes; nothing is written
+     */
+    @Override
+    public AppendResult deleteStream(String streamId, ExpectedVersion expected) {
+        AppendChecks.checkStreamId(streamId);
+        Objects.requireNonNull(expected, "expected");
+        if (readOnly) {
+            throw new ReadOnlyStoreException("cannot delete stream " + streamId + ": the store was opened read-only");
+        }
+        AppendResult result;
+        try {
+            result = appender.deleteStream(
+                    dataSource,
+                    streamId,
+                    expected,
+                    Dialect.toMicros(settings.clock().instant()));
+        } catch (SQLException e) {
+            throw dialect.failure("cannot delete stream " + streamId, e);
+        }
+        if (dialect.batch() == null) {
+            committed();
+        }
+        return result;
+    }
+
     @Override
     public List<RecordedEvent> readStream(String streamId, long fromVersion, int maxCount) {
         AppendChecks.checkReadStream(streamId, fromVersion, maxCount);
         try (Connection c = dialect.connect(dataSource)) {
-            return dialect.withStatement(c, readStream, ps -> {
+            List<RecordedEvent> events = dialect.withStatement(c, readStream, ps -> {
                 ps.setString(1, streamId);
                 ps.setLong(2, fromVersion);
                 ps.setInt(3, maxCount);
                 return EventColumn.readAll(ps, maxCount, dialect);
             });
+            // a deleted stream holds its tombstone only; past it, its head says so
+            boolean deleted;
+            if (events.isEmpty()) {
+                Appender.Head head = appender.head(c, streamId);
+                deleted = head != null && head.deleted();
+            } else {
+                deleted = STREAM_DELETED.equals(events.get(events.size() - 1).type());
+            }
+            if (deleted) {
+                throw new StreamDeletedException(streamId);
+            }
+            return events;
         } catch (SQLException e) {
             throw dialect.failure("cannot read stream " + streamId, e);
         }

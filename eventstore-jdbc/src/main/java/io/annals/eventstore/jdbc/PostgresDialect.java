@@ -496,6 +496,12 @@ final class PostgresDialect extends Dialect {
         return "23505".equals(e.getSQLState());
     }
 
+    /** AN001: raised by the events' insert trigger (V5__stream_deletion.sql). */
+    @Override
+    boolean isStreamDeletedRefusal(SQLException e) {
+        return "AN001".equals(e.getSQLState());
+    }
+
     @Override
     boolean isVersionCollision(SQLException e) {
         return e instanceof PSQLException p

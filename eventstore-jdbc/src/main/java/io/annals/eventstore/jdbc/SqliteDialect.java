@@ -67,6 +67,9 @@ final class SqliteDialect extends Dialect {
 
     private static final String OPEN_READ_WRITE = "2";
 
+    /** The message of the trigger that refuses the id of a removed event (V4__stream_deletion.sql). */
+    private static final String REMOVED_ID = "annals: the id of a removed event";
+
     /** One lock per database file in this JVM, shared by every store opened on it. */
     private static final Map<String, WriteTurn> WRITE_LOCKS = new ConcurrentHashMap<>();
 
@@ -277,8 +280,14 @@ final class SqliteDialect extends Dialect {
         try (Statement st = c.createStatement()) {
             st.execute("PRAGMA synchronous = " + synchronous);
             st.execute("PRAGMA busy_timeout = " + busyMillis);
+            // what a deletion removes is overwritten in the file, not left in free pages
+            st.execute("PRAGMA secure_delete = ON");
             long readSynchronous = queryLong(st, "PRAGMA synchronous");
             long readBusy = queryLong(st, "PRAGMA busy_timeout");
+            if (queryLong(st, "PRAGMA secure_delete") != 1) {
+                throw new StoreConfigurationException("SQLite did not take secure_delete=ON: deleted "
+                        + "streams would linger in the file's free pages");
+            }
             if (readSynchronous != synchronous || readBusy != busyMillis) {
                 throw new StoreConfigurationException("SQLite did not take the store's PRAGMAs: "
                         + "asked for synchronous=" + synchronous + " and busy_timeout=" + busyMillis
@@ -428,9 +437,12 @@ final class SqliteDialect extends Dialect {
     boolean isUniqueViolation(SQLException e) {
         // SQLITE_CONSTRAINT_UNIQUE (2067): a UNIQUE index, here (stream_id, version) or event_id.
         // SQLITE_CONSTRAINT_PRIMARYKEY (1555): the position, which only a bug could repeat.
+        // SQLITE_CONSTRAINT_TRIGGER (1811): the id of a removed event (V4__stream_deletion.sql).
         return e instanceof SQLiteException s
                 && (s.getResultCode() == SQLiteErrorCode.SQLITE_CONSTRAINT_UNIQUE
-                        || s.getResultCode() == SQLiteErrorCode.SQLITE_CONSTRAINT_PRIMARYKEY);
+                        || s.getResultCode() == SQLiteErrorCode.SQLITE_CONSTRAINT_PRIMARYKEY
+                        || (s.getResultCode() == SQLiteErrorCode.SQLITE_CONSTRAINT_TRIGGER
+                                && String.valueOf(s.getMessage()).contains(REMOVED_ID)));
     }
 
     @Override

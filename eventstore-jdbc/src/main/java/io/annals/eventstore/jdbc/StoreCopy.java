@@ -220,6 +220,16 @@ public final class StoreCopy {
                 }
                 for (RecordedEvent event : page) {
                     read++;
+                    if (EventStore.STREAM_DELETED.equals(event.type())) {
+                        // the source deleted the stream: so does the copy, at the same place in the log
+                        flush();
+                        clock.set(event.recordedAt());
+                        to.deleteStream(event.streamId(), ExpectedVersion.any());
+                        versions.remove(event.streamId());
+                        written++;
+                        lastWrittenPosition = event.position();
+                        continue;
+                    }
                     List<EventData> out = transformed(event);
                     if (out.isEmpty()) {
                         dropped++;

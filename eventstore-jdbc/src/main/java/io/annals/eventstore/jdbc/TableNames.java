@@ -23,15 +23,18 @@ record TableNames(String prefix, @Nullable String schema) {
     static final String DEFAULT_PREFIX = "annals_";
 
     /** The tables, by the placeholder that names them in the SQL files. */
-    private static final Map<String, String> TABLES = Map.of(
-            "events", "events",
-            "tags", "event_tags",
-            "snapshots", "snapshots",
-            "checkpoints", "projection_checkpoints",
-            "rows", "projection_rows",
-            "log", "log",
-            "leases", "projection_leases",
-            "schema_version", "schema_version");
+    private static final Map<String, String> TABLES = Map.ofEntries(
+            Map.entry("events", "events"),
+            Map.entry("tags", "event_tags"),
+            Map.entry("removed", "removed_events"),
+            Map.entry("deleted", "deleted_streams"),
+            Map.entry("refuse_removed_ids", "refuse_removed_ids"),
+            Map.entry("snapshots", "snapshots"),
+            Map.entry("checkpoints", "projection_checkpoints"),
+            Map.entry("rows", "projection_rows"),
+            Map.entry("log", "log"),
+            Map.entry("leases", "projection_leases"),
+            Map.entry("schema_version", "schema_version"));
 
     private static final Pattern PREFIX = Pattern.compile("([a-z_][a-z0-9_]{0,29})?");
     private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,62}");

@@ -182,6 +182,9 @@ class SqliteStoreSetupTest {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getInt(1)).isEqualTo(3);
                 assertThat(rs.getString(2)).isEqualTo("tags");
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getInt(1)).isEqualTo(4);
+                assertThat(rs.getString(2)).isEqualTo("stream deletion");
                 assertThat(rs.next()).isFalse();
             }
         }

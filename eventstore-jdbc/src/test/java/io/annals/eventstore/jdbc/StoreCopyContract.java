@@ -11,11 +11,13 @@ import io.annals.eventstore.AppendLimits;
 import io.annals.eventstore.Event;
 import io.annals.eventstore.EventCodec;
 import io.annals.eventstore.EventData;
+import io.annals.eventstore.EventStore;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.Query;
 import io.annals.eventstore.QueryItem;
 import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.StreamDeletedException;
 import io.annals.eventstore.tck.TestClock;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -166,6 +168,28 @@ abstract class StoreCopyContract {
             assertThat(target.currentVersion("order-1")).isEqualTo(3);
             assertThat(target.currentVersion("order-2")).isEqualTo(2);
             assertThat(target.currentVersion("order-3")).isEqualTo(2);
+        }
+
+        @Test
+        void deletes_the_streams_the_source_deleted_at_the_same_place_in_the_log() {
+            append("order-1", event("Placed", "{}"), event("Paid", "{}"));
+            append("order-2", event("Placed", "{}"));
+            clock.advance(Duration.ofSeconds(1));
+            source.deleteStream("order-1", ExpectedVersion.any());
+            append("order-2", event("Shipped", "{}"));
+            String url = newTargetUrl();
+
+            StoreCopy.from(source).into(JdbcEventStore.builder(url)).run();
+
+            JdbcEventStore target = open(url);
+            assertThat(all(target))
+                    .extracting(RecordedEvent::streamId, RecordedEvent::type)
+                    .containsExactly(
+                            org.assertj.core.groups.Tuple.tuple("order-2", "Placed"),
+                            org.assertj.core.groups.Tuple.tuple("order-1", EventStore.STREAM_DELETED),
+                            org.assertj.core.groups.Tuple.tuple("order-2", "Shipped"));
+            assertThatThrownBy(() -> target.currentVersion("order-1")).isInstanceOf(StreamDeletedException.class);
+            assertThat(target.currentVersion("order-2")).isEqualTo(2);
         }
 
         @Test
