@@ -37,7 +37,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Bench {
 
-    private static final List<String> ALL = List.of("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "W10");
+    private static final List<String> ALL = List.of("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "W10", "W11");
 
     private static long started = System.nanoTime();
 
@@ -107,7 +107,7 @@ public final class Bench {
                 usage: java -jar benchmarks/target/benchmarks.jar [--quick] [options]
                   --quick               a short run (under 3 minutes): fewer and shorter rounds,
                                         W6 over 50,000 events, W8 at 10k and 50k events
-                  --only W1,W3,...      run only these workloads (W1..W10)
+                  --only W1,W3,...      run only these workloads (W1..W11)
                   --db sqlite|postgres  one database only (default: both)
                   --postgres URL        the server (default jdbc:postgresql://127.0.0.1:5432/test?user=postgres,
                                         or $ANNALS_BENCH_POSTGRES_URL); each run works in schemas of its own
@@ -367,6 +367,9 @@ public final class Bench {
                     }
                 });
             }
+            if (o.only.contains("W11")) {
+                failures += attempt(results, kind, "W11", () -> decisions(o, plans, kind, work, results));
+            }
             if (o.only.contains("W7") && httpReady) {
                 failures += attempt(results, kind, "W7", () -> {
                     section("W7: the price tracker's HTTP API under wrk");
@@ -567,6 +570,20 @@ public final class Bench {
                 section("JDBC calls per operation");
                 Anatomy.run(t, results);
             }
+        }
+    }
+
+    private static void decisions(Options o, Plans plans, Target.Kind kind, Path work, Results results)
+            throws Exception {
+        try (Target t = target(kind, work, "decisions", o);
+                JdbcEventStore store = t.openStore(20)) {
+            Decisions d = new Decisions(t, store, results);
+            section("W11: a decision across streams against a plain append, one writer");
+            d.single(plans.base());
+            section("W11: decisions on disjoint tags, 1 and 8 writers");
+            d.scaling(plans.base(), 8);
+            section("W11: what the consistency locks cost plain appends");
+            d.lockCost(plans.base(), 8);
         }
     }
 

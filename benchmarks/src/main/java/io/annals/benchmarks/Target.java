@@ -74,6 +74,11 @@ final class Target implements AutoCloseable {
         return new Target(Kind.POSTGRES, url, name, null, schema, baseUrl);
     }
 
+    /** The PostgreSQL schema of this target (null on SQLite). */
+    String schema() {
+        return schema;
+    }
+
     boolean sqlite() {
         return kind == Kind.SQLITE;
     }

@@ -1,0 +1,310 @@
+package io.annals.benchmarks;
+
+import io.annals.benchmarks.Measure.Op;
+import io.annals.benchmarks.Measure.OpFactory;
+import io.annals.benchmarks.Measure.Plan;
+import io.annals.benchmarks.Measure.Side;
+import io.annals.eventstore.AppendCondition;
+import io.annals.eventstore.EventData;
+import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.Query;
+import io.annals.eventstore.QueryItem;
+import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.StreamAppend;
+import io.annals.eventstore.jdbc.JdbcEventStore;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+
+/**
+ * W11: decisions across streams (Dynamic Consistency Boundaries). A decision reads the events of
+ * a tag, then appends a tagged event on the condition that nothing matching the tag was stored
+ * since: here a claim of a fresh name each time, as a unique-name rule makes, so that the
+ * condition always holds and every decision appends. Each figure is measured beside plain
+ * appends of the same payload through the same store, in alternating rounds of the same run.
+ */
+final class Decisions {
+
+    private final Target target;
+    private final JdbcEventStore store;
+    private final Results results;
+    private final String db;
+
+    Decisions(Target target, JdbcEventStore store, Results results) {
+        this.target = target;
+        this.store = store;
+        this.results = results;
+        this.db = target.kind.label;
+    }
+
+    private static String run() {
+        return UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    // --- a decision against a plain append, one writer ---------------------------------------
+
+    /**
+     * One writer: a decision (read the tag, append with the condition), the conditional append
+     * alone (the condition at position 0, nothing read), and a plain one-event append to a new
+     * stream, in rotating rounds.
+     */
+    void single(Plan plan) throws Exception {
+        Side[] s = Measure.rotate(plan, 1, decisions(true), decisions(false), plainNewStreams());
+        results.compare(
+                "W11",
+                db,
+                "decision: read a fresh tag, append 1 event on its condition",
+                "decisions/s",
+                new Measure.Pair(s[0], s[2]),
+                "plain append of 1 event to a new stream (noStream), same store",
+                true,
+                0.7,
+                "");
+        results.compare(
+                "W11",
+                db,
+                "the conditional append alone (no read, condition after 0)",
+                "appends/s",
+                new Measure.Pair(s[1], s[2]),
+                "plain append of 1 event to a new stream (noStream), same store",
+                true,
+                null,
+                "");
+    }
+
+    /**
+     * Each thread claims fresh names: with {@code read}, reads the name's tag first (finding
+     * nothing), then appends the claim, tagged, to a new stream on the condition that nothing
+     * tagged so was stored after what it read.
+     */
+    private OpFactory decisions(boolean read) {
+        return thread -> new Op() {
+            final String run = Decisions.run();
+            long i;
+
+            @Override
+            public void run() {
+                String name = run + "-" + thread + "-" + i++;
+                String tag = "name:" + name;
+                Query query = Query.of(QueryItem.tags(tag));
+                long after = 0;
+                if (read) {
+                    List<RecordedEvent> seen = store.read(query, 0, 100);
+                    if (!seen.isEmpty()) {
+                        throw new IllegalStateException("the fresh name " + name + " is taken");
+                    }
+                }
+                String stream = "claim-" + name;
+                store.append(
+                        List.of(StreamAppend.of(
+                                stream,
+                                ExpectedVersion.noStream(),
+                                EventData.of(Domain.TYPE, Domain.json(stream, 1))
+                                        .withTags(tag))),
+                        new AppendCondition(query, after));
+            }
+        };
+    }
+
+    /** One untagged event to a new stream per append. */
+    private OpFactory plainNewStreams() {
+        return thread -> new Op() {
+            final String run = Decisions.run();
+            long i;
+
+            @Override
+            public void run() {
+                String stream = "plain-" + run + "-" + thread + "-" + i++;
+                store.append(
+                        stream, ExpectedVersion.noStream(), List.of(EventData.of(Domain.TYPE, Domain.json(stream, 1))));
+            }
+        };
+    }
+
+    /** W3's workload: one event per append to the thread's own stream, with exactly(v). */
+    private OpFactory plainOwnStreams() {
+        return thread -> new Op() {
+            final String stream = "own-" + Decisions.run() + "-" + thread;
+            long v;
+
+            @Override
+            public void run() {
+                store.append(
+                        stream,
+                        ExpectedVersion.exactly(v),
+                        List.of(EventData.of(Domain.TYPE, Domain.json(stream, v + 1))));
+                v++;
+            }
+        };
+    }
+
+    // --- decisions on disjoint tags: 1 and n writers -----------------------------------------
+
+    /**
+     * Decisions from 1 and from {@code writers} threads, each on tags of its own, beside W3's plain
+     * appends from as many threads, measured the same way (alternating rounds at each count).
+     */
+    void scaling(Plan plan, int writers) throws Exception {
+        int[] counts = {1, writers};
+        double[] decided = new double[2];
+        double[] plain = new double[2];
+        for (int k = 0; k < 2; k++) {
+            int n = counts[k];
+            Measure.Pair p = Measure.compare(plan, n, decisions(true), plainOwnStreams());
+            results.compare(
+                    "W11",
+                    db,
+                    n + (n == 1 ? " writer" : " writers") + ", decisions on disjoint fresh tags",
+                    "decisions/s",
+                    p,
+                    "plain appends, 1 event, own stream (W3's workload), as many writers",
+                    true,
+                    null,
+                    "");
+            decided[k] = p.annals().median();
+            plain[k] = p.baseline().median();
+        }
+        double factor = decided[1] / decided[0];
+        double plainFactor = plain[1] / plain[0];
+        results.check(
+                "W11",
+                db,
+                "report: decisions/s from 1 to " + writers + " writers on disjoint tags"
+                        + (target.sqlite() ? " (SQLite has one writer at a time)" : ""),
+                String.format(Locale.ROOT, "x%.2f (plain appends, W3's workload: x%.2f)", factor, plainFactor),
+                null,
+                String.format(
+                        Locale.ROOT,
+                        "%d writers: %.0f decisions/s, %.2f of plain appends",
+                        writers,
+                        decided[1],
+                        decided[1] / plain[1]));
+    }
+
+    // --- what the consistency locks cost every plain append ----------------------------------
+
+    /**
+     * Plain one-event appends from {@code writers} threads (W3's workload) through the store,
+     * beside the store's {@code append-one} statement run by hand through plain JDBC, with and
+     * without its shared advisory locks ({@code locked}, the CTE the consistency boundaries
+     * added), on the same table in rotating rounds; and the same from one thread. SQLite takes no
+     * such lock: there the plain append is reported beside W3's raw INSERT.
+     */
+    void lockCost(Plan plan, int writers) throws Exception {
+        if (target.sqlite()) {
+            Measure.Pair p = Measure.compare(plan, writers, plainOwnStreams(), rawInserts());
+            results.compare(
+                    "W11",
+                    db,
+                    writers + " writers, plain 1-event appends (SQLite takes no lock)",
+                    "appends/s",
+                    p,
+                    "raw INSERT per thread, auto-commit (W3's baseline)",
+                    true,
+                    null,
+                    "");
+            return;
+        }
+        String locked = AppendStatement.current();
+        String unlocked = AppendStatement.BEFORE_LOCKS;
+        for (int n : new int[] {writers, 1}) {
+            Side[] s = Measure.rotate(
+                    plan, n, plainOwnStreams(), statementAppends(locked, true), statementAppends(unlocked, false));
+            String what = n + (n == 1 ? " writer" : " writers") + ", plain 1-event appends";
+            results.compare(
+                    "W11",
+                    db,
+                    what + ", through the store",
+                    "appends/s",
+                    new Measure.Pair(s[0], s[2]),
+                    "append-one without the lock CTE (as before 79c10a7), plain JDBC",
+                    true,
+                    null,
+                    "");
+            results.compare(
+                    "W11",
+                    db,
+                    what + ", append-one with its locks by hand",
+                    "appends/s",
+                    new Measure.Pair(s[1], s[2]),
+                    "append-one without the lock CTE (as before 79c10a7), plain JDBC",
+                    true,
+                    null,
+                    "");
+        }
+    }
+
+    /** W3's SQLite baseline: a raw INSERT per thread on its own connection. */
+    private OpFactory rawInserts() {
+        return thread -> {
+            Raw raw = new Raw(target);
+            return new Op() {
+                final String stream = "rawown-" + Decisions.run() + "-" + thread;
+                long v;
+
+                @Override
+                public void run() throws java.sql.SQLException {
+                    raw.insert(stream, v + 1, Domain.json(stream, v + 1));
+                    v++;
+                }
+
+                @Override
+                public void close() throws java.sql.SQLException {
+                    raw.close();
+                }
+            };
+        };
+    }
+
+    /**
+     * The store's one-event append statement run by hand: each thread on a connection of its own,
+     * prepared once, appending to its own stream with the version check of exactly(v), binding what
+     * the store binds (with {@code locks}: the store's lock space and the key of the event's type).
+     */
+    private OpFactory statementAppends(String sql, boolean locks) {
+        return thread -> {
+            java.sql.Connection c = target.raw();
+            java.sql.PreparedStatement ps = c.prepareStatement(sql);
+            int space = AppendStatement.lockSpace(target.schema());
+            java.sql.Array keys = c.createArrayOf("int4", new Integer[] {AppendStatement.typeKey(Domain.TYPE)});
+            return new Op() {
+                final String stream = (locks ? "lck-" : "unl-") + Decisions.run() + "-" + thread;
+                long v;
+
+                @Override
+                public void run() throws java.sql.SQLException {
+                    int o = 0;
+                    if (locks) {
+                        ps.setInt(1, space);
+                        ps.setArray(2, keys);
+                        o = 2;
+                    }
+                    ps.setString(o + 1, stream);
+                    ps.setString(o + 2, stream);
+                    ps.setObject(o + 3, UUID.randomUUID());
+                    ps.setString(o + 4, Domain.TYPE);
+                    ps.setString(o + 5, Domain.json(stream, v + 1));
+                    ps.setString(o + 6, null);
+                    ps.setLong(o + 7, System.currentTimeMillis() * 1000);
+                    ps.setLong(o + 8, v);
+                    ps.setLong(o + 9, v);
+                    long version = 0;
+                    try (java.sql.ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            version = rs.getLong(2);
+                        }
+                    }
+                    if (version != v + 1) {
+                        throw new IllegalStateException("append-one wrote no event at version " + (v + 1));
+                    }
+                    v++;
+                }
+
+                @Override
+                public void close() throws java.sql.SQLException {
+                    c.close();
+                }
+            };
+        };
+    }
+}
