@@ -52,6 +52,7 @@ public final class Bench {
     /** The options of a run. */
     static final class Options {
         boolean quick;
+        boolean large;
         Set<String> only = new LinkedHashSet<>(ALL);
         List<Target.Kind> dbs = new ArrayList<>(List.of(Target.Kind.SQLITE, Target.Kind.POSTGRES));
         String postgres = System.getenv()
@@ -112,6 +113,8 @@ public final class Bench {
                   --postgres URL        the server (default jdbc:postgresql://127.0.0.1:5432/test?user=postgres,
                                         or $ANNALS_BENCH_POSTGRES_URL); each run works in schemas of its own
                                         (annals_bench_*) and drops them
+                  --large               W11 also reads by tag in a log of 10,000,000 events (loading it
+                                        takes minutes); W11 reads at 10k and 1M events (quick: 10k, 100k)
                   --sizes N,N,...       W8's history sizes (default 10000,1000000,10000000; quick 10000,50000)
                   --scan N              W6's history size, one of the sizes (default 1000000; quick 50000)
                   --round S, --rounds N the length and number of measured rounds of W1-W5 and W8
@@ -138,6 +141,7 @@ public final class Bench {
             String a = args[i];
             switch (a) {
                 case "--quick" -> o.quick = true;
+                case "--large" -> o.large = true;
                 case "--help", "-h" -> {
                     return null;
                 }
@@ -584,6 +588,15 @@ public final class Bench {
             d.scaling(plans.base(), 8);
             section("W11: what the consistency locks cost plain appends");
             d.lockCost(plans.base(), 8);
+        }
+        long[] sizes = o.large
+                ? new long[] {10_000, o.quick ? 100_000 : 1_000_000, 10_000_000}
+                : new long[] {10_000, o.quick ? 100_000 : 1_000_000};
+        try (Target t = target(kind, work, "tag_history", o);
+                JdbcEventStore store = t.openStore(4)) {
+            section("W11: read(query) by tag as the log grows (loaded with raw JDBC batches into the store's "
+                    + "tables: setup, not measured)");
+            new Decisions(t, store, results).tagReads(sizes, plans.growth());
         }
     }
 

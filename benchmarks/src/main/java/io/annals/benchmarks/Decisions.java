@@ -307,4 +307,225 @@ final class Decisions {
             };
         };
     }
+
+    // --- read(query) by tag as the log grows -------------------------------------------------
+
+    /**
+     * The tag of history stream {@code n} ({@link Loader#historyStream}): every event of the
+     * history carries its stream's tag, so a tag names 10 events spread over 10,000 positions.
+     */
+    static String historyTag(long n) {
+        return String.format(Locale.ROOT, "product:%08d", n);
+    }
+
+    /**
+     * Grows a tagged history to each of {@code sizes} in turn and reads a random tag's 10 events
+     * with {@code read(query)}, beside {@code readStream} of the same 10 events (the tag's stream),
+     * alternating; then the two targets: on PostgreSQL the read by tag at the largest size within
+     * x1.5 of at the first, on SQLite within x1.5 of the stream read at the largest size (both
+     * judged at 1M events or more).
+     */
+    void tagReads(long[] sizes, Plan plan) throws Exception {
+        long loaded = 0;
+        double[] first = null;
+        double[] last = null;
+        for (long size : sizes) {
+            long began = System.nanoTime();
+            try (TaggedLoader loader = new TaggedLoader(target)) {
+                loader.history(loaded, size);
+            }
+            loaded = size;
+            analyze();
+            System.out.printf(
+                    Locale.ROOT,
+                    "   tagged history of %,d events loaded in %.0f s (%,d MiB on disk)%n",
+                    size,
+                    (System.nanoTime() - began) / 1e9,
+                    target.sizeBytes() >> 20);
+            long streams = size / 10;
+            OpFactory byTag = thread -> {
+                java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+                return () -> {
+                    List<RecordedEvent> events =
+                            store.read(Query.of(QueryItem.tags(historyTag(random.nextLong(streams)))), 0, 100);
+                    if (events.size() != 10) {
+                        throw new IllegalStateException("a history tag names " + events.size() + " events");
+                    }
+                };
+            };
+            OpFactory byStream = thread -> {
+                java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+                return () -> {
+                    List<RecordedEvent> events =
+                            store.readStream(Loader.historyStream(random.nextLong(streams)), 1, 100);
+                    if (events.size() != 10) {
+                        throw new IllegalStateException("a history stream holds " + events.size() + " events");
+                    }
+                };
+            };
+            // The first size also warms up the JIT and the statements of both reads: a second at least.
+            Plan warmed = first != null
+                    ? plan
+                    : new Plan(Math.max(plan.warmNanos(), 1_000_000_000L), plan.roundNanos(), plan.rounds());
+            Measure.Pair micros = Results.perOp(Measure.compare(warmed, 1, byTag, byStream), 1e6);
+            results.compare(
+                    "W11",
+                    db,
+                    "read(query) by tag, 10 events, " + Results.count(size) + " events stored",
+                    "µs/op",
+                    micros,
+                    "readStream of the same 10 events (the tag's stream), same store",
+                    false,
+                    null,
+                    "");
+            double[] costs = {micros.annals().median(), micros.baseline().median()};
+            if (first == null) {
+                first = costs;
+            }
+            last = costs;
+        }
+        long firstSize = sizes[0];
+        long lastSize = sizes[sizes.length - 1];
+        if (lastSize == firstSize) {
+            return;
+        }
+        boolean judged = lastSize >= 1_000_000;
+        String pending = judged ? "" : " (the target is at 1M events or more: a run without --quick)";
+        double growth = last[0] / first[0];
+        results.check(
+                "W11",
+                db,
+                String.format(
+                        Locale.ROOT,
+                        "%sread by tag at %s events within x1.5 of at %s%s",
+                        target.sqlite() ? "report: " : "",
+                        Results.count(lastSize),
+                        Results.count(firstSize),
+                        target.sqlite() ? "" : pending),
+                String.format(
+                        Locale.ROOT,
+                        "x%.2f (%.1f against %.1f µs; readStream x%.2f)",
+                        growth,
+                        last[0],
+                        first[0],
+                        last[1] / first[1]),
+                target.sqlite() || !judged ? null : growth <= 1.5,
+                "");
+        double overStream = last[0] / last[1];
+        results.check(
+                "W11",
+                db,
+                String.format(
+                        Locale.ROOT,
+                        "%sread by tag at %s events within x1.5 of readStream of the same events%s",
+                        target.sqlite() ? "" : "report: ",
+                        Results.count(lastSize),
+                        target.sqlite() ? pending : ""),
+                String.format(Locale.ROOT, "x%.2f (%.1f against %.1f µs)", overStream, last[0], last[1]),
+                target.sqlite() && judged ? overStream <= 1.5 : null,
+                "");
+    }
+
+    /** Planner statistics after a bulk load, as autovacuum would gather them (PostgreSQL only). */
+    private void analyze() throws java.sql.SQLException {
+        if (target.sqlite()) {
+            return;
+        }
+        try (java.sql.Connection c = target.raw();
+                java.sql.Statement st = c.createStatement()) {
+            st.execute("VACUUM (ANALYZE) annals_events");
+            st.execute("VACUUM (ANALYZE) annals_event_tags");
+        }
+    }
+
+    /**
+     * Bulk loading of a tagged history with raw JDBC batches, straight into the store's own
+     * tables: each event's row with its tags as the store writes them (a JSON array) and a row of
+     * the tag table per tag. Setup, not a measurement. The layout is {@link Loader#history}'s;
+     * positions are given explicitly (on PostgreSQL from the target's next load position, far below
+     * any position the store hands out, so its readers see the rows as final).
+     */
+    private static final class TaggedLoader implements AutoCloseable {
+        private final Target target;
+        private final java.sql.Connection c;
+        private final java.sql.PreparedStatement events;
+        private final java.sql.PreparedStatement tags;
+        private long nextPosition;
+        private int pending;
+
+        TaggedLoader(Target target) throws java.sql.SQLException {
+            this.target = target;
+            this.c = target.loader();
+            if (target.sqlite()) {
+                try (java.sql.Statement st = c.createStatement();
+                        java.sql.ResultSet rs =
+                                st.executeQuery("SELECT COALESCE(MAX(position), 0) FROM annals_events")) {
+                    rs.next();
+                    nextPosition = rs.getLong(1) + 1;
+                }
+            } else {
+                nextPosition = target.loadPosition;
+            }
+            c.setAutoCommit(false);
+            this.events = c.prepareStatement(
+                    target.sqlite()
+                            ? "INSERT INTO annals_events (position, stream_id, version, event_id, type, data, metadata, "
+                                    + "recorded_at, tags) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)"
+                            : "INSERT INTO annals_events (position, stream_id, version, event_id, type, data, metadata, "
+                                    + "recorded_at, tags) VALUES (?, ?, ?, ?::uuid, ?, ?::json, NULL, ?, ?::json)");
+            this.tags = c.prepareStatement("INSERT INTO annals_event_tags (tag, position) VALUES (?, ?)");
+        }
+
+        /** Grows the history from {@code from} to {@code to} events, as {@link Loader#history} does. */
+        void history(long from, long to) throws java.sql.SQLException {
+            for (long chunk = from / Loader.CHUNK; chunk < to / Loader.CHUNK; chunk++) {
+                for (int j = 0; j < Loader.CHUNK; j++) {
+                    long n = chunk * Loader.STREAMS_PER_CHUNK + j % Loader.STREAMS_PER_CHUNK;
+                    add(Loader.historyStream(n), j / Loader.STREAMS_PER_CHUNK + 1, historyTag(n));
+                }
+            }
+            flush();
+        }
+
+        private void add(String stream, long version, String tag) throws java.sql.SQLException {
+            long position = nextPosition++;
+            events.setLong(1, position);
+            events.setString(2, stream);
+            events.setLong(3, version);
+            events.setString(4, UUID.randomUUID().toString());
+            events.setString(5, Domain.TYPE);
+            events.setString(6, Domain.json(stream, version));
+            if (target.sqlite()) {
+                events.setLong(7, System.currentTimeMillis() * 1000);
+            } else {
+                events.setTimestamp(7, new java.sql.Timestamp(System.currentTimeMillis()));
+            }
+            events.setString(8, "[\"" + tag + "\"]");
+            events.addBatch();
+            tags.setString(1, tag);
+            tags.setLong(2, position);
+            tags.addBatch();
+            if (++pending == Loader.BATCH) {
+                flush();
+            }
+        }
+
+        private void flush() throws java.sql.SQLException {
+            if (pending > 0) {
+                events.executeBatch();
+                tags.executeBatch();
+                c.commit();
+                pending = 0;
+            }
+        }
+
+        @Override
+        public void close() throws java.sql.SQLException {
+            flush();
+            if (!target.sqlite()) {
+                target.loadPosition = nextPosition;
+            }
+            c.close();
+        }
+    }
 }
