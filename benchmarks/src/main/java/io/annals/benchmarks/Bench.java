@@ -1,6 +1,7 @@
 package io.annals.benchmarks;
 
 import io.annals.benchmarks.Measure.Plan;
+import io.annals.eventstore.jdbc.Durability;
 import io.annals.eventstore.jdbc.JdbcEventStore;
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -588,6 +589,16 @@ public final class Bench {
             d.scaling(plans.base(), 8);
             section("W11: what the consistency locks cost plain appends");
             d.lockCost(plans.base(), 8);
+        }
+        if (kind == Target.Kind.POSTGRES) {
+            try (Target t = target(kind, work, "decisions_async", o);
+                    JdbcEventStore store = JdbcEventStore.builder(t.url)
+                            .maxPoolSize(20)
+                            .durability(Durability.NORMAL)
+                            .open()) {
+                section("W11: what the consistency locks cost plain appends whose commits do not wait for the disk");
+                new Decisions(t, store, results).lockCost(plans.base(), 8, true);
+            }
         }
         long[] sizes = o.large
                 ? new long[] {10_000, o.quick ? 100_000 : 1_000_000, 10_000_000}
