@@ -107,8 +107,9 @@ public final class Bench {
     private static void usage() {
         System.out.println("""
                 usage: java -jar benchmarks/target/benchmarks.jar [--quick] [options]
-                  --quick               a short run (under 3 minutes): fewer and shorter rounds,
-                                        W6 over 50,000 events, W8 at 10k and 50k events
+                  --quick               a short run (about 4 minutes): fewer and shorter rounds,
+                                        W6 over 50,000 events, W8 at 10k and 50k events, W11 at 10k
+                                        and 100k events
                   --only W1,W3,...      run only these workloads (W1..W11)
                   --db sqlite|postgres  one database only (default: both)
                   --postgres URL        the server (default jdbc:postgresql://127.0.0.1:5432/test?user=postgres,
