@@ -119,8 +119,9 @@ public final class Bench {
                                         takes minutes); W11 reads at 10k and 1M events (quick: 10k, 100k)
                   --sizes N,N,...       W8's history sizes (default 10000,1000000,10000000; quick 10000,50000)
                   --scan N              W6's history size, one of the sizes (default 1000000; quick 50000)
-                  --round S, --rounds N the length and number of measured rounds of W1-W5 and W8
-                                        (default 0.3 s x 3 quick, 2 s x 5 full; W8 1.5 s x 5 full)
+                  --round S, --rounds N the length and number of measured rounds of W1-W5, W8 and W11
+                                        (default 0.3 s x 3 quick, 2 s x 5 full; W8 and W11's reads
+                                        1.5 s x 5 full)
                   --merge FILE          take the figures of the databases this run leaves out from an earlier
                                         run's results.json (to measure one database again)
                   --report-only FILE    measure nothing: write the report (and with --write-docs the docs)
