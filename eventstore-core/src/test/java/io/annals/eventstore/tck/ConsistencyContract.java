@@ -18,13 +18,10 @@ import io.annals.eventstore.QueryItem;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.StreamAppend;
 import io.annals.eventstore.WrongExpectedVersionException;
-import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -39,7 +36,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Nested;
@@ -55,16 +51,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * open a fresh, empty store; every test here then runs against it.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
-public abstract class ConsistencyContract {
-
-    protected static final Instant T0 = Instant.parse("2026-03-04T05:06:07.123456Z");
-
-    protected final TestClock clock = new TestClock(T0);
-    private final List<EventStore> opened = new ArrayList<>();
-    private EventStore store;
-
-    /** A new, empty store on this clock and these limits. Closed after each test. */
-    protected abstract EventStore newStore(Clock clock, AppendLimits limits);
+public abstract class ConsistencyContract extends StoreContract {
 
     /**
      * How many rounds the race tests run (the other races scale from it). A slow store may
@@ -74,84 +61,10 @@ public abstract class ConsistencyContract {
         return 200;
     }
 
-    protected synchronized EventStore store() {
-        if (store == null) {
-            store = open(AppendLimits.defaults());
-        }
-        return store;
-    }
-
-    protected synchronized EventStore open(AppendLimits limits) {
-        EventStore s = newStore(clock, limits);
-        opened.add(s);
-        return s;
-    }
-
-    @AfterEach
-    synchronized void closeStores() {
-        try {
-            for (EventStore s : opened) {
-                s.close();
-            }
-        } finally {
-            opened.clear();
-            store = null;
-        }
-    }
-
     // ---------------------------------------------------------------- helpers
-
-    protected static EventData tagged(String type, String... tags) {
-        return new EventData(UUID.randomUUID(), type, "{\"n\":1}", Map.of(), new LinkedHashSet<>(Arrays.asList(tags)));
-    }
-
-    protected static EventData untagged(String type) {
-        return new EventData(UUID.randomUUID(), type, "{\"n\":1}", Map.of());
-    }
-
-    private static List<EventData> counted(int n) {
-        return IntStream.rangeClosed(1, n)
-                .mapToObj(i -> EventData.of("Counted", "{\"i\":" + i + "}"))
-                .collect(Collectors.toList());
-    }
-
-    private static StreamAppend part(String streamId, ExpectedVersion expected, EventData... events) {
-        return StreamAppend.of(streamId, expected, events);
-    }
-
-    private static Query tagQuery(String... tags) {
-        return Query.of(QueryItem.tags(tags));
-    }
-
-    /** The whole global log, page by page. */
-    protected static List<RecordedEvent> readAllOf(EventStore s) {
-        return EventStoreContract.readAllOf(s);
-    }
-
-    /** Every event that matches {@code query}, page by page. */
-    protected static List<RecordedEvent> readAllMatching(EventStore s, Query query) {
-        List<RecordedEvent> all = new ArrayList<>();
-        long after = 0;
-        while (true) {
-            List<RecordedEvent> page = s.read(query, after, 250);
-            if (page.isEmpty()) {
-                return all;
-            }
-            all.addAll(page);
-            after = page.get(page.size() - 1).position();
-        }
-    }
-
-    private static List<UUID> ids(List<RecordedEvent> events) {
-        return events.stream().map(RecordedEvent::eventId).toList();
-    }
 
     private static List<UUID> idsOf(EventData... events) {
         return Arrays.stream(events).map(EventData::eventId).toList();
-    }
-
-    private static long lastPosition(List<RecordedEvent> events) {
-        return events.isEmpty() ? 0 : events.get(events.size() - 1).position();
     }
 
     /**

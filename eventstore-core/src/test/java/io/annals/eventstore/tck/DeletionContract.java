@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.annals.eventstore.AppendCondition;
 import io.annals.eventstore.AppendConditionFailedException;
-import io.annals.eventstore.AppendLimits;
 import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStore;
@@ -22,15 +21,11 @@ import io.annals.eventstore.StreamDeletedException;
 import io.annals.eventstore.WrongExpectedVersionException;
 import io.annals.eventstore.snapshot.Snapshot;
 import io.annals.eventstore.snapshot.SnapshotStore;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -43,10 +38,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Nested;
@@ -62,19 +54,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * how to open a fresh, empty store; every test here then runs against it.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
-public abstract class DeletionContract {
-
-    protected static final Instant T0 = Instant.parse("2026-03-04T05:06:07.123456Z");
+public abstract class DeletionContract extends StoreContract {
 
     /** The type of the event a deletion writes. */
     protected static final String TOMBSTONE = "$stream-deleted";
-
-    protected final TestClock clock = new TestClock(T0);
-    private final List<EventStore> opened = new ArrayList<>();
-    private EventStore store;
-
-    /** A new, empty store on this clock and these limits. Closed after each test. */
-    protected abstract EventStore newStore(Clock clock, AppendLimits limits);
 
     /**
      * The snapshot store that keeps the snapshots of {@code store}'s streams, whose snapshots a
@@ -85,88 +68,14 @@ public abstract class DeletionContract {
         return null;
     }
 
-    protected synchronized EventStore store() {
-        if (store == null) {
-            store = open(AppendLimits.defaults());
-        }
-        return store;
-    }
-
-    protected synchronized EventStore open(AppendLimits limits) {
-        EventStore s = newStore(clock, limits);
-        opened.add(s);
-        return s;
-    }
-
-    @AfterEach
-    synchronized void closeStores() {
-        try {
-            for (EventStore s : opened) {
-                s.close();
-            }
-        } finally {
-            opened.clear();
-            store = null;
-        }
-    }
-
     // ---------------------------------------------------------------- helpers
-
-    protected static EventData tagged(String type, String... tags) {
-        return new EventData(UUID.randomUUID(), type, "{\"n\":1}", Map.of(), new LinkedHashSet<>(Arrays.asList(tags)));
-    }
-
-    protected static EventData untagged(String type) {
-        return new EventData(UUID.randomUUID(), type, "{\"n\":1}", Map.of());
-    }
-
-    private static List<EventData> counted(int n) {
-        return IntStream.rangeClosed(1, n)
-                .mapToObj(i -> EventData.of("Counted", "{\"i\":" + i + "}"))
-                .collect(Collectors.toList());
-    }
-
-    private static StreamAppend part(String streamId, ExpectedVersion expected, EventData... events) {
-        return StreamAppend.of(streamId, expected, events);
-    }
-
-    private static Query tagQuery(String... tags) {
-        return Query.of(QueryItem.tags(tags));
-    }
 
     private static Query typeQuery(String... types) {
         return Query.of(QueryItem.types(types));
     }
 
-    /** The whole global log, page by page. */
-    protected static List<RecordedEvent> readAllOf(EventStore s) {
-        return EventStoreContract.readAllOf(s);
-    }
-
-    /** Every event that matches {@code query}, page by page. */
-    protected static List<RecordedEvent> readAllMatching(EventStore s, Query query) {
-        List<RecordedEvent> all = new ArrayList<>();
-        long after = 0;
-        while (true) {
-            List<RecordedEvent> page = s.read(query, after, 250);
-            if (page.isEmpty()) {
-                return all;
-            }
-            all.addAll(page);
-            after = page.get(page.size() - 1).position();
-        }
-    }
-
-    private static List<UUID> ids(List<RecordedEvent> events) {
-        return events.stream().map(RecordedEvent::eventId).toList();
-    }
-
     private static List<UUID> idsOf(List<EventData> events) {
         return events.stream().map(EventData::eventId).toList();
-    }
-
-    private static long lastPosition(List<RecordedEvent> events) {
-        return events.isEmpty() ? 0 : events.get(events.size() - 1).position();
     }
 
     private static List<RecordedEvent> ofStream(List<RecordedEvent> log, String streamId) {
