@@ -39,3 +39,18 @@ $$;
 
 CREATE TRIGGER {prefix}refuse_removed_ids BEFORE INSERT ON {events}
     FOR EACH ROW EXECUTE FUNCTION {refuse_removed_ids}();
+
+-- The same for snapshots: a repository that loaded a stream before its deletion must not save
+-- its state back afterwards.
+CREATE FUNCTION {refuse_deleted_snapshots}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock_shared('{events}'::regclass::oid::integer, hashtext(NEW.stream_id));
+    IF EXISTS (SELECT 1 FROM {deleted} WHERE stream_id = NEW.stream_id) THEN
+        RAISE EXCEPTION 'annals: stream % was deleted', NEW.stream_id USING ERRCODE = 'AN001';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER {prefix}refuse_deleted_snapshots BEFORE INSERT OR UPDATE ON {snapshots}
+    FOR EACH ROW EXECUTE FUNCTION {refuse_deleted_snapshots}();

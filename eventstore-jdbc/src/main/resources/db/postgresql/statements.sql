@@ -308,7 +308,8 @@ UPDATE {log} SET xid_offset = ?
 SELECT version, last_event_id, schema_version, state, taken_at FROM {snapshots} WHERE stream_id = ?
 
 -- name: save-snapshot
--- Never moves a snapshot backwards: concurrent savers keep the newest.
+-- Never moves a snapshot backwards: concurrent savers keep the newest. A snapshot of a deleted
+-- stream is refused by the table's trigger (V5__stream_deletion.sql), and the store saves nothing.
 INSERT INTO {snapshots} (stream_id, version, last_event_id, schema_version, state, taken_at)
 VALUES (?, ?, ?, ?, ?, 'epoch'::timestamptz + ? * interval '1 microsecond')
 ON CONFLICT (stream_id) DO UPDATE SET
@@ -433,3 +434,13 @@ DELETE FROM {events} WHERE stream_id = ? AND version <= ?
 
 -- name: remove-stream-snapshot
 DELETE FROM {snapshots} WHERE stream_id = ?
+
+-- name: removed-ids-of-stream
+-- The ids a deletion of the stream removed, for a store copy to keep them reserved. 1 the stream.
+SELECT event_id, version FROM {removed} WHERE stream_id = ? ORDER BY version
+
+-- name: reserve-id
+-- A store copy keeps an id its source removed reserved: 1 the id, 2 its stream, 3 its version
+-- there, 4 the position of the copy's tombstone.
+INSERT INTO {removed} (event_id, stream_id, version, position) VALUES (?, ?, ?, ?)
+ON CONFLICT (event_id) DO NOTHING

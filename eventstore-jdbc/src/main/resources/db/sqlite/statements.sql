@@ -90,9 +90,11 @@ SELECT file, '' FROM pragma_database_list WHERE name = 'main'
 SELECT version, last_event_id, schema_version, state, taken_at FROM {snapshots} WHERE stream_id = ?
 
 -- name: save-snapshot
--- Never moves a snapshot backwards: concurrent savers keep the newest.
+-- Never moves a snapshot backwards: concurrent savers keep the newest. Saves nothing for a
+-- deleted stream (a repository that loaded it before the deletion must not bring its state back).
 INSERT INTO {snapshots} (stream_id, version, last_event_id, schema_version, state, taken_at)
-VALUES (?, ?, ?, ?, ?, ?)
+SELECT ?1, ?2, ?3, ?4, ?5, ?6
+WHERE NOT EXISTS (SELECT 1 FROM {deleted} WHERE stream_id = ?1)
 ON CONFLICT (stream_id) DO UPDATE SET
     version = excluded.version, last_event_id = excluded.last_event_id,
     schema_version = excluded.schema_version, state = excluded.state,
@@ -196,3 +198,12 @@ DELETE FROM {events} WHERE stream_id = ? AND version <= ?
 
 -- name: remove-stream-snapshot
 DELETE FROM {snapshots} WHERE stream_id = ?
+
+-- name: removed-ids-of-stream
+-- The ids a deletion of the stream removed, for a store copy to keep them reserved. 1 the stream.
+SELECT event_id, version FROM {removed} WHERE stream_id = ? ORDER BY version
+
+-- name: reserve-id
+-- A store copy keeps an id its source removed reserved: 1 the id, 2 its stream, 3 its version
+-- there, 4 the position of the copy's tombstone.
+INSERT OR IGNORE INTO {removed} (event_id, stream_id, version, position) VALUES (?, ?, ?, ?)

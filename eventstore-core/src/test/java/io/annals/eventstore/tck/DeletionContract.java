@@ -836,6 +836,20 @@ public abstract class DeletionContract extends StoreContract {
                 assertThat(k.lastEventId()).isEqualTo(keptLast.eventId());
             });
         }
+
+        @Test
+        void a_snapshot_saved_after_the_deletion_is_not_kept() {
+            SnapshotStore snapshots = snapshotsOf(store());
+            assumeTrue(snapshots != null, "this store keeps no snapshots of its own");
+            store().append("doomed", ExpectedVersion.noStream(), counted(2));
+            RecordedEvent last = store().readStream("doomed", 2, 1).get(0);
+            store().deleteStream("doomed", ExpectedVersion.any());
+
+            // a repository that loaded the stream before the deletion saves its state after it
+            snapshots.save(new Snapshot("doomed", 2, last.eventId(), 1, "{\"personal\":\"data\"}", T0));
+
+            assertThat(snapshots.load("doomed")).isEmpty();
+        }
     }
 
     // ---------------------------------------------------------------- bad input

@@ -25,8 +25,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.UUID;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
@@ -415,6 +417,47 @@ public final class JdbcEventStore implements EventStore {
             });
         } catch (SQLException e) {
             throw dialect.failure("cannot tag " + events.size() + " stored events", e);
+        }
+    }
+
+    /** The ids, by version, of the events a deletion of {@code streamId} removed (a store copy). */
+    Map<Long, UUID> removedIds(String streamId) {
+        try (Connection c = dialect.connect(dataSource)) {
+            return dialect.withStatement(c, dialect.sql("removed-ids-of-stream"), ps -> {
+                ps.setString(1, streamId);
+                Map<Long, UUID> ids = new java.util.LinkedHashMap<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ids.put(rs.getLong(2), dialect.eventId(rs, 1));
+                    }
+                }
+                return ids;
+            });
+        } catch (SQLException e) {
+            throw dialect.failure("cannot read the removed ids of stream " + streamId, e);
+        }
+    }
+
+    /**
+     * Keeps ids reserved as if a deletion of {@code streamId} had removed their events (a store
+     * copy, for the ids its source removed).
+     */
+    void reserveIds(String streamId, Map<Long, UUID> ids, long tombstonePosition) {
+        try {
+            dialect.inWriteTransaction(
+                    dataSource,
+                    c -> dialect.withStatement(c, dialect.sql("reserve-id"), ps -> {
+                        for (Map.Entry<Long, UUID> id : ids.entrySet()) {
+                            dialect.bindEventId(ps, 1, id.getValue());
+                            ps.setString(2, streamId);
+                            ps.setLong(3, id.getKey());
+                            ps.setLong(4, tombstonePosition);
+                            ps.addBatch();
+                        }
+                        return ps.executeBatch();
+                    }));
+        } catch (SQLException e) {
+            throw dialect.failure("cannot keep the removed ids of stream " + streamId + " reserved", e);
         }
     }
 

@@ -53,6 +53,7 @@ final class JdbcSnapshotStore implements SnapshotStore {
         }
     }
 
+    /** {@inheritDoc} A snapshot of a deleted stream is not saved. */
     @Override
     public void save(Snapshot s) {
         Objects.requireNonNull(s, "snapshot");
@@ -75,6 +76,9 @@ final class JdbcSnapshotStore implements SnapshotStore {
                                 return ps.executeUpdate();
                             })));
         } catch (SQLException e) {
+            if (dialect.isStreamDeletedRefusal(e)) {
+                return; // the stream was deleted: nothing to keep
+            }
             throw dialect.failure("cannot save the snapshot of " + s.streamId() + " at version " + s.version(), e);
         }
     }

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -224,7 +225,13 @@ public final class StoreCopy {
                         // the source deleted the stream: so does the copy, at the same place in the log
                         flush();
                         clock.set(event.recordedAt());
-                        to.deleteStream(event.streamId(), ExpectedVersion.any());
+                        AppendResult tombstone = to.deleteStream(event.streamId(), ExpectedVersion.any());
+                        // and the ids it removed stay reserved there too
+                        Map<Long, UUID> removed =
+                                source instanceof JdbcEventStore jdbc ? jdbc.removedIds(event.streamId()) : Map.of();
+                        if (!removed.isEmpty()) {
+                            to.reserveIds(event.streamId(), removed, tombstone.position());
+                        }
                         versions.remove(event.streamId());
                         written++;
                         lastWrittenPosition = event.position();

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.annals.eventstore.AppendLimits;
+import io.annals.eventstore.DuplicateEventIdException;
 import io.annals.eventstore.Event;
 import io.annals.eventstore.EventCodec;
 import io.annals.eventstore.EventData;
@@ -172,7 +173,8 @@ abstract class StoreCopyContract {
 
         @Test
         void deletes_the_streams_the_source_deleted_at_the_same_place_in_the_log() {
-            append("order-1", event("Placed", "{}"), event("Paid", "{}"));
+            EventData placed = event("Placed", "{}");
+            append("order-1", placed, event("Paid", "{}"));
             append("order-2", event("Placed", "{}"));
             clock.advance(Duration.ofSeconds(1));
             source.deleteStream("order-1", ExpectedVersion.any());
@@ -190,6 +192,9 @@ abstract class StoreCopyContract {
                             org.assertj.core.groups.Tuple.tuple("order-2", "Shipped"));
             assertThatThrownBy(() -> target.currentVersion("order-1")).isInstanceOf(StreamDeletedException.class);
             assertThat(target.currentVersion("order-2")).isEqualTo(2);
+            // the ids of the removed events stay reserved in the copy too
+            assertThatThrownBy(() -> target.append("again", ExpectedVersion.any(), List.of(placed)))
+                    .isInstanceOf(DuplicateEventIdException.class);
         }
 
         @Test
