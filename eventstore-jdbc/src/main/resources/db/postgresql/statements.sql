@@ -221,7 +221,9 @@ WHERE stream_id = ? AND version >= ? ORDER BY version LIMIT ?
 -- is never in its own snapshot's running list, and later ones write above its positions. Then,
 -- for people: whether a transaction the horizon cannot see holds it (blind), and the transaction
 -- id (low 32 bits), session, age in microseconds and description of the oldest append still
--- running (it may have begun after the snapshot: it holds back the next reads).
+-- running (it may have begun after the snapshot: it holds back the next reads). Last, the
+-- position below which every event committed before this statement lies (the snapshot's xmax),
+-- for a read by query that waits for its own appends (JdbcEventStore.read).
 WITH writers AS (
     SELECT a.backend_xid::text::bigint AS xid, a.query = '<insufficient privilege>' AS hidden,
            pg_catalog.age(a.backend_xid) AS xid_age, a.pid, a.xact_start AS since,
@@ -264,14 +266,10 @@ SELECT LEAST(((CASE WHEN own IS NOT NULL AND h >= own THEN own + 1 ELSE h END
        (SELECT xid FROM holder)::bigint,
        (SELECT pid FROM holder),
        (SELECT (extract(epoch FROM clock_timestamp() - since) * 1000000)::bigint FROM holder),
-       (SELECT who FROM holder)
+       (SELECT who FROM holder),
+       LEAST((pg_snapshot_xmax(s)::text::numeric + (SELECT xid_offset FROM {log})) * {index_scale},
+             9223372036854775807)::bigint
 FROM snap, horizon
-
--- name: log-end
--- The position below which every event committed before this statement lies: the transaction id
--- part of the snapshot's xmax (every transaction below it has ended or is running).
-SELECT LEAST((pg_snapshot_xmax(pg_current_snapshot())::text::numeric + (SELECT xid_offset FROM {log}))
-             * {index_scale}, 9223372036854775807)::bigint
 
 -- name: read-all
 -- 1 after this position, 2 below the horizon (read-horizon), 3 at most this many

@@ -296,11 +296,12 @@ abstract class Dialect {
     }
 
     /**
-     * The position below which every event committed before this call lies; at or above
-     * {@link #logHorizon}. The end of the log where writers commit in position order.
+     * {@link #logHorizon}, and the position below which every event committed before this call
+     * lies (at or above the horizon), read together. Where writers commit in position order, both
+     * are the end of the log.
      */
-    long logEnd(Connection c) throws SQLException {
-        return Long.MAX_VALUE;
+    long[] logHorizonAndEnd(Connection c) throws SQLException {
+        return new long[] {logHorizon(c), Long.MAX_VALUE};
     }
 
     /** {@link #logHorizon}, with what holds it there. */

@@ -319,14 +319,17 @@ public final class JdbcEventStore implements EventStore {
             return readAll(afterPosition, maxCount);
         }
         try (Connection c = dialect.connect(dataSource)) {
-            long horizon = dialect.logHorizon(c); // a statement of its own, before the rows'
+            long[] horizonAndEnd = dialect.logHorizonAndEnd(c); // a statement of its own, before the rows'
+            long horizon = horizonAndEnd[0];
+            long end = horizonAndEnd[1];
             List<RecordedEvent> read = readBelow(c, query, afterPosition, horizon, maxCount);
-            if (read.size() == maxCount || horizon == Long.MAX_VALUE || dialect.batch() != null) {
-                // a full page is final; in a projection batch that appended, the horizon cannot
-                // pass the batch's own transaction before it ends: waiting would not help
+            if (read.size() == maxCount || end <= horizon || dialect.batch() != null) {
+                // a full page is final; with no append in flight nothing is above the horizon; in
+                // a projection batch that appended, the horizon cannot pass the batch's own
+                // transaction before it ends: waiting would not help
                 return read;
             }
-            long later = awaitCommittedMatches(c, query, afterPosition, horizon);
+            long later = awaitCommittedMatches(c, query, afterPosition, horizon, end);
             return later == horizon ? read : readBelow(c, query, afterPosition, later, maxCount);
         } catch (SQLException e) {
             throw dialect.failure(
@@ -354,12 +357,8 @@ public final class JdbcEventStore implements EventStore {
      *
      * @return the horizon to read below
      */
-    private long awaitCommittedMatches(Connection c, Query query, long afterPosition, long horizon)
+    private long awaitCommittedMatches(Connection c, Query query, long afterPosition, long horizon, long end)
             throws SQLException {
-        long end = dialect.logEnd(c);
-        if (end <= horizon) {
-            return horizon;
-        }
         boolean held = dialect.withStatement(c, queries.firstMatch(query), ps -> {
             queries.bind(ps, query, Math.max(afterPosition, horizon - 1), end, 1);
             try (ResultSet rs = ps.executeQuery()) {

@@ -406,6 +406,11 @@ final class PostgresDialect extends Dialect {
      */
     @Override
     long logHorizon(Connection c) throws SQLException {
+        return warnedHorizon(c).horizon().position();
+    }
+
+    /** The horizon, with a warning logged when an append has held it back too long. */
+    private Horizon warnedHorizon(Connection c) throws SQLException {
         Horizon row = horizon(c);
         ReadHorizon horizon = row.horizon();
         Duration age = horizon.age();
@@ -418,7 +423,7 @@ final class PostgresDialect extends Dialect {
                             + "still running: " + holder + "; they wait for it (they never skip it): end that "
                             + "transaction, or find why it stays open");
         }
-        return horizon.position();
+        return row;
     }
 
     /** Whether no warning was logged yet for the transaction {@code xid}. */
@@ -432,13 +437,9 @@ final class PostgresDialect extends Dialect {
     }
 
     @Override
-    long logEnd(Connection c) throws SQLException {
-        return withStatement(c, sql("log-end"), ps -> {
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        });
+    long[] logHorizonAndEnd(Connection c) throws SQLException {
+        Horizon row = warnedHorizon(c);
+        return new long[] {row.horizon().position(), row.end()};
     }
 
     @Override
@@ -446,8 +447,11 @@ final class PostgresDialect extends Dialect {
         return horizon(c).horizon();
     }
 
-    /** The horizon, and the transaction id of the append that holds it (0: none, or unknown). */
-    private record Horizon(ReadHorizon horizon, long xid) {}
+    /**
+     * The horizon, the transaction id of the append that holds it (0: none, or unknown), and the
+     * end of what committed before it was read.
+     */
+    private record Horizon(ReadHorizon horizon, long xid, long end) {}
 
     private static final ReadHorizon.Holder UNSEEN = new ReadHorizon.Holder(
             OptionalLong.empty(),
@@ -461,19 +465,20 @@ final class PostgresDialect extends Dialect {
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 long position = rs.getLong(1);
+                long end = Math.max(position, rs.getLong(7));
                 if (rs.getBoolean(2)) {
-                    return new Horizon(new ReadHorizon(position, Optional.of(UNSEEN)), 0);
+                    return new Horizon(new ReadHorizon(position, Optional.of(UNSEEN)), 0, end);
                 }
                 long xid = rs.getLong(3);
                 if (rs.wasNull()) {
-                    return new Horizon(new ReadHorizon(position, Optional.empty()), 0);
+                    return new Horizon(new ReadHorizon(position, Optional.empty()), 0, end);
                 }
                 int pid = rs.getInt(4);
                 OptionalLong session = rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(pid);
                 long micros = rs.getLong(5);
                 Optional<Duration> age = rs.wasNull() ? Optional.empty() : Optional.of(Duration.of(micros, MICROS));
                 ReadHorizon.Holder holder = new ReadHorizon.Holder(session, age, rs.getString(6));
-                return new Horizon(new ReadHorizon(position, Optional.of(holder)), xid);
+                return new Horizon(new ReadHorizon(position, Optional.of(holder)), xid, end);
             }
         });
     }
