@@ -184,9 +184,6 @@ LOCK TABLE {events} IN ROW EXCLUSIVE MODE
 -- and in the holder the read horizon names). 1 the name.
 SELECT pg_catalog.set_config('application_name', ?, true)
 
--- name: current-version
-SELECT version FROM {events} WHERE stream_id = ? ORDER BY version DESC LIMIT 1
-
 -- name: find-event-ids
 -- 1 the ids, a list
 SELECT event_id, stream_id, version, position FROM {events} WHERE event_id = ANY (?)

@@ -56,12 +56,6 @@ INSERT INTO {tags} (tag, position) SELECT value, ?1 FROM json_each(?2)
 -- name: last-position
 SELECT last_insert_rowid()
 
--- name: current-version
--- The last entry of the (stream_id, version) index. ORDER BY ... LIMIT 1 rather than MAX():
--- SQLite's min/max optimisation does not apply once the aggregate is wrapped (COALESCE), and it
--- then read every index entry of the stream.
-SELECT version FROM {events} WHERE stream_id = ? ORDER BY version DESC LIMIT 1
-
 -- name: find-event-ids
 -- 1 the ids, a list
 SELECT event_id, stream_id, version, position FROM {events}
