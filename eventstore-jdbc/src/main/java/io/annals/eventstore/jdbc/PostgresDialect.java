@@ -168,15 +168,12 @@ final class PostgresDialect extends Dialect {
         String lock = joined != null
                 ? (everything ? "lock-events-for-condition" : null)
                 : (everything ? "begin-for-condition" : "lock-events-for-append");
-        if (lock != null) {
-            try (Statement st = c.createStatement()) {
-                st.execute(sql(lock));
-            }
-        }
         Map<Integer, Boolean> keys = plan.keys();
         Integer[] key = keys.keySet().toArray(Integer[]::new);
         Boolean[] exclusive = keys.values().toArray(Boolean[]::new);
-        withStatement(c, sql("lock-keys"), ps -> {
+        // the table's lock and the keys' in one round trip: pgjdbc sends the statements together
+        String statements = lock == null ? sql("lock-keys") : sql(lock) + ";\n" + sql("lock-keys");
+        withStatement(c, statements, ps -> {
             ps.setInt(1, lockSpace);
             ps.setInt(2, lockSpace);
             ps.setArray(3, c.createArrayOf("int4", key));
