@@ -58,7 +58,7 @@ final class Appender {
     private final @Nullable String insertTags;
     private final QuerySql queries;
 
-    Appender(Dialect dialect) {
+    Appender(Dialect dialect, QuerySql queries) {
         this.dialect = dialect;
         this.appendOne = dialect.sql("append-one");
         boolean oneStatement = dialect.appendsManyInOneStatement();
@@ -78,7 +78,7 @@ final class Appender {
         this.insertEvents = oneStatement ? dialect.sql("insert-events") : null;
         this.insertTaggedEvent = oneStatement ? null : dialect.sql("insert-tagged-event");
         this.insertTags = oneStatement ? null : dialect.sql("insert-tags");
-        this.queries = new QuerySql(dialect);
+        this.queries = queries;
     }
 
     /**
@@ -232,14 +232,25 @@ final class Appender {
      * @throws io.annals.eventstore.DuplicateEventIdException naming the id and where it was
      */
     private void checkRemoved(Connection c, String streamId, List<EventData> events) throws SQLException {
-        List<UUID> ids = events.stream().map(EventData::eventId).toList();
+        checkRemoved(c, List.of(new StreamAppend(streamId, ExpectedVersion.any(), events)));
+    }
+
+    /** {@link #checkRemoved(Connection, String, List)} for every part, in one statement. */
+    private void checkRemoved(Connection c, List<StreamAppend> parts) throws SQLException {
+        Map<UUID, String> streamOf = new HashMap<>();
+        for (StreamAppend part : parts) {
+            for (EventData e : part.events()) {
+                streamOf.put(e.eventId(), part.streamId());
+            }
+        }
+        List<UUID> ids = List.copyOf(streamOf.keySet());
         dialect.withStatement(c, findRemovedIds, ps -> {
             dialect.bindIds(ps, 1, ids);
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {
                     UUID id = dialect.eventId(rs, 1);
                     throw new io.annals.eventstore.DuplicateEventIdException(
-                            "append to stream " + streamId + " repeats event id " + id + ", the id of an event"
+                            "append to stream " + streamOf.get(id) + " repeats event id " + id + ", the id of an event"
                                     + " removed from stream " + rs.getString(2) + " at version " + rs.getLong(3)
                                     + " (deleted): the ids of removed events stay reserved",
                             id,
@@ -396,9 +407,7 @@ final class Appender {
             // an event id collided: a repeat stored concurrently, or an id used elsewhere
             Map<UUID, Idempotency.StoredId> found;
             try (Connection c = dialect.connect(dataSource)) {
-                for (StreamAppend part : parts) {
-                    checkRemoved(c, part.streamId(), part.events());
-                }
+                checkRemoved(c, parts);
                 found = findIds(c, allEvents(parts));
             }
             Optional<List<AppendResult>> repeat = Idempotency.classifyAll(parts, found);
@@ -416,9 +425,7 @@ final class Appender {
             @Nullable AppendCondition condition)
             throws SQLException {
         dialect.lockForConsistentAppend(c, parts, condition == null ? null : condition.failIfEventsMatch());
-        for (StreamAppend part : parts) {
-            checkRemoved(c, part.streamId(), part.events());
-        }
+        checkRemoved(c, parts);
         Optional<List<AppendResult>> repeat = Idempotency.classifyAll(parts, findIds(c, allEvents(parts)));
         if (repeat.isPresent()) {
             return repeat.get();

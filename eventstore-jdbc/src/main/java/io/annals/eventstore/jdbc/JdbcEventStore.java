@@ -83,10 +83,10 @@ public final class JdbcEventStore implements EventStore {
         dialect.onAppendsCommitted(this::committed);
         this.settings = dialect.settings();
         this.readOnly = mode == OpenMode.READ_ONLY;
-        this.appender = new Appender(dialect);
+        this.queries = new QuerySql(dialect);
+        this.appender = new Appender(dialect, queries);
         this.snapshots = new JdbcSnapshotStore(dataSource, dialect, readOnly);
         this.projectors = new JdbcProjectors(dataSource, dialect, dialect.leases(dataSource, ownedPool), readOnly);
-        this.queries = new QuerySql(dialect);
         this.readStream = dialect.sql("read-stream");
         this.readAll = dialect.sql("read-all");
         this.countEvents = dialect.sql("count-events");
