@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.annals.eventstore.Aggregate;
-import io.annals.eventstore.AppendCondition;
 import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.Command;
 import io.annals.eventstore.CommandRejectedException;
@@ -14,19 +13,17 @@ import io.annals.eventstore.Event;
 import io.annals.eventstore.EventCodec;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStore;
-import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.InMemoryEventStore;
-import io.annals.eventstore.Query;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.StateCodec;
-import io.annals.eventstore.StreamAppend;
 import io.annals.eventstore.WrongExpectedVersionException;
 import io.annals.eventstore.snapshot.InMemorySnapshotStore;
 import io.annals.eventstore.snapshot.Snapshot;
 import io.annals.eventstore.snapshot.SnapshotPolicy;
 import io.annals.eventstore.snapshot.SnapshotSettings;
 import io.annals.eventstore.snapshot.SnapshotStore;
+import io.annals.eventstore.tck.ForwardingEventStore;
 import io.annals.eventstore.tck.TestClock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -167,15 +164,14 @@ class CommandHandlerTest {
      * handler's appends (to make another writer get there first), and can pause after each read
      * (to widen the window between a load and its append, so that real threads collide).
      */
-    static final class ObservedStore implements EventStore {
-        final EventStore delegate;
+    static final class ObservedStore extends ForwardingEventStore {
         final List<ExpectedVersion> appendExpectations = Collections.synchronizedList(new ArrayList<>());
         final List<Long> readFromVersions = Collections.synchronizedList(new ArrayList<>());
         volatile Consumer<EventStore> beforeAppend = s -> {};
         volatile long pauseAfterReadMillis;
 
         ObservedStore(EventStore delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         @Override
@@ -190,49 +186,9 @@ class CommandHandlerTest {
             readFromVersions.add(fromVersion);
             List<RecordedEvent> events = delegate.readStream(streamId, fromVersion, maxCount);
             if (pauseAfterReadMillis > 0) {
-                try {
-                    Thread.sleep(pauseAfterReadMillis);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new EventStoreException("interrupted", e);
-                }
+                pause(pauseAfterReadMillis);
             }
             return events;
-        }
-
-        @Override
-        public List<AppendResult> append(List<StreamAppend> appends) {
-            return delegate.append(appends);
-        }
-
-        @Override
-        public List<AppendResult> append(List<StreamAppend> appends, AppendCondition condition) {
-            return delegate.append(appends, condition);
-        }
-
-        @Override
-        public List<RecordedEvent> read(Query query, long afterPosition, int maxCount) {
-            return delegate.read(query, afterPosition, maxCount);
-        }
-
-        @Override
-        public AppendResult deleteStream(String streamId, ExpectedVersion expected) {
-            return delegate.deleteStream(streamId, expected);
-        }
-
-        @Override
-        public List<RecordedEvent> readAll(long afterPosition, int maxCount) {
-            return delegate.readAll(afterPosition, maxCount);
-        }
-
-        @Override
-        public long currentVersion(String streamId) {
-            return delegate.currentVersion(streamId);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 

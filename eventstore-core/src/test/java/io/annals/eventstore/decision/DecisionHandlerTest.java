@@ -28,6 +28,7 @@ import io.annals.eventstore.decision.Courses.CourseEvent;
 import io.annals.eventstore.decision.Courses.DefineCourse;
 import io.annals.eventstore.decision.Courses.StudentSubscribed;
 import io.annals.eventstore.decision.Courses.Subscribe;
+import io.annals.eventstore.tck.ForwardingEventStore;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -55,8 +56,7 @@ class DecisionHandlerTest {
      * its appends (to make another writer get there first), and can pause after each read (to
      * widen the window between a read and its append, so that real threads collide).
      */
-    static final class HookedStore implements EventStore {
-        final EventStore delegate;
+    static final class HookedStore extends ForwardingEventStore {
         final List<List<StreamAppend>> appends = Collections.synchronizedList(new ArrayList<>());
         final List<AppendCondition> conditions = Collections.synchronizedList(new ArrayList<>());
         final AtomicInteger reads = new AtomicInteger();
@@ -64,7 +64,7 @@ class DecisionHandlerTest {
         volatile long pauseAfterReadMillis;
 
         HookedStore(EventStore delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         @Override
@@ -76,53 +76,13 @@ class DecisionHandlerTest {
         }
 
         @Override
-        public AppendResult deleteStream(String streamId, ExpectedVersion expected) {
-            return delegate.deleteStream(streamId, expected);
-        }
-
-        @Override
         public List<RecordedEvent> read(Query query, long afterPosition, int maxCount) {
             reads.incrementAndGet();
             List<RecordedEvent> events = delegate.read(query, afterPosition, maxCount);
             if (pauseAfterReadMillis > 0) {
-                try {
-                    Thread.sleep(pauseAfterReadMillis);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new EventStoreException("interrupted", e);
-                }
+                pause(pauseAfterReadMillis);
             }
             return events;
-        }
-
-        @Override
-        public AppendResult append(String streamId, ExpectedVersion expected, List<EventData> events) {
-            return delegate.append(streamId, expected, events);
-        }
-
-        @Override
-        public List<AppendResult> append(List<StreamAppend> parts) {
-            return delegate.append(parts);
-        }
-
-        @Override
-        public List<RecordedEvent> readStream(String streamId, long fromVersion, int maxCount) {
-            return delegate.readStream(streamId, fromVersion, maxCount);
-        }
-
-        @Override
-        public List<RecordedEvent> readAll(long afterPosition, int maxCount) {
-            return delegate.readAll(afterPosition, maxCount);
-        }
-
-        @Override
-        public long currentVersion(String streamId) {
-            return delegate.currentVersion(streamId);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 

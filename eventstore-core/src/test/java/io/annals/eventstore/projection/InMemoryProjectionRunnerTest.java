@@ -2,17 +2,11 @@ package io.annals.eventstore.projection;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.annals.eventstore.AppendCondition;
-import io.annals.eventstore.AppendResult;
-import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStore;
 import io.annals.eventstore.EventStoreException;
-import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.InMemoryEventStore;
-import io.annals.eventstore.Query;
 import io.annals.eventstore.ReadHorizon;
-import io.annals.eventstore.RecordedEvent;
-import io.annals.eventstore.StreamAppend;
+import io.annals.eventstore.tck.ForwardingEventStore;
 import io.annals.eventstore.tck.ProjectionRunnerContract;
 import java.time.Duration;
 import java.util.Map;
@@ -43,45 +37,12 @@ class InMemoryProjectionRunnerTest extends ProjectionRunnerContract {
     }
 
     /** Another view of a store, as a second process would have, with a horizon of its own. */
-    private record View(EventStore store, Supplier<ReadHorizon> horizon) implements EventStore {
-        @Override
-        public AppendResult append(String streamId, ExpectedVersion expected, java.util.List<EventData> events) {
-            return store.append(streamId, expected, events);
-        }
+    private static final class View extends ForwardingEventStore {
+        private final Supplier<ReadHorizon> horizon;
 
-        @Override
-        public java.util.List<AppendResult> append(java.util.List<StreamAppend> appends) {
-            return store.append(appends);
-        }
-
-        @Override
-        public java.util.List<AppendResult> append(java.util.List<StreamAppend> appends, AppendCondition condition) {
-            return store.append(appends, condition);
-        }
-
-        @Override
-        public java.util.List<RecordedEvent> read(Query query, long afterPosition, int maxCount) {
-            return store.read(query, afterPosition, maxCount);
-        }
-
-        @Override
-        public AppendResult deleteStream(String streamId, ExpectedVersion expected) {
-            return store.deleteStream(streamId, expected);
-        }
-
-        @Override
-        public java.util.List<RecordedEvent> readStream(String streamId, long fromVersion, int maxCount) {
-            return store.readStream(streamId, fromVersion, maxCount);
-        }
-
-        @Override
-        public java.util.List<RecordedEvent> readAll(long afterPosition, int maxCount) {
-            return store.readAll(afterPosition, maxCount);
-        }
-
-        @Override
-        public long currentVersion(String streamId) {
-            return store.currentVersion(streamId);
+        View(EventStore store, Supplier<ReadHorizon> horizon) {
+            super(store);
+            this.horizon = horizon;
         }
 
         @Override
@@ -89,6 +50,13 @@ class InMemoryProjectionRunnerTest extends ProjectionRunnerContract {
             return horizon.get();
         }
 
+        /** Wakes on the store's appends as a second process would not: it polls. */
+        @Override
+        public Listening onAppend(Runnable listener) {
+            return () -> {};
+        }
+
+        /** The store belongs to the test. */
         @Override
         public void close() {}
     }
