@@ -94,26 +94,6 @@ public abstract class ConsistencyContract extends StoreContract {
         }
     }
 
-    /** What a store holds, to compare before and after a refused call. */
-    private static Snapshot snapshot(EventStore s, String... streams) {
-        Map<String, Long> versions = new HashMap<>();
-        for (String stream : streams) {
-            versions.put(stream, s.currentVersion(stream));
-        }
-        return new Snapshot(readAllOf(s), versions);
-    }
-
-    private record Snapshot(List<RecordedEvent> log, Map<String, Long> versions) {}
-
-    private static void assertUnchanged(EventStore s, Snapshot before) {
-        assertThat(readAllOf(s)).as("the log").isEqualTo(before.log());
-        for (Map.Entry<String, Long> v : before.versions().entrySet()) {
-            assertThat(s.currentVersion(v.getKey()))
-                    .as("version of stream %s", v.getKey())
-                    .isEqualTo(v.getValue());
-        }
-    }
-
     // ---------------------------------------------------------------- tags
 
     @Nested
@@ -325,7 +305,7 @@ public abstract class ConsistencyContract extends StoreContract {
         @ValueSource(strings = {"$stream-deleted", "$", "$Custom"})
         void a_type_beginning_with_a_dollar_is_refused_by_a_one_stream_append(String type) {
             store().append("before", ExpectedVersion.any(), counted(1));
-            Snapshot before = snapshot(store(), "s");
+            Held before = held(store(), "s");
 
             assertThatThrownBy(
                             () -> store().append("s", ExpectedVersion.any(), List.of(untagged("Fine"), untagged(type))))
@@ -338,7 +318,7 @@ public abstract class ConsistencyContract extends StoreContract {
         @Test
         void a_type_beginning_with_a_dollar_is_refused_by_an_append_across_streams() {
             store().append("before", ExpectedVersion.any(), counted(1));
-            Snapshot before = snapshot(store(), "a", "b");
+            Held before = held(store(), "a", "b");
             List<StreamAppend> appends = List.of(
                     part("a", ExpectedVersion.any(), untagged("Fine")),
                     part("b", ExpectedVersion.any(), untagged("Fine"), untagged("$stream-deleted")));
@@ -444,7 +424,7 @@ public abstract class ConsistencyContract extends StoreContract {
                     part("new", ExpectedVersion.exactly(1), untagged("N"))));
             assertThat(again).extracting(AppendResult::version).containsExactly(2L, 2L);
 
-            Snapshot before = snapshot(store(), "existing", "new", "never");
+            Held before = held(store(), "existing", "new", "never");
             assertThatThrownBy(() -> store().append(List.of(
                             part("existing", ExpectedVersion.any(), untagged("E")),
                             part("never", ExpectedVersion.streamExists(), untagged("N")))))
@@ -466,7 +446,7 @@ public abstract class ConsistencyContract extends StoreContract {
             store().append("s0", ExpectedVersion.any(), counted(1));
             store().append("s1", ExpectedVersion.any(), counted(2));
             store().append("s2", ExpectedVersion.any(), counted(3));
-            Snapshot before = snapshot(store(), "s0", "s1", "s2");
+            Held before = held(store(), "s0", "s1", "s2");
             List<StreamAppend> appends = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 long version = i + 1;
@@ -504,7 +484,7 @@ public abstract class ConsistencyContract extends StoreContract {
 
         @Test
         void a_stream_named_twice_is_refused() {
-            Snapshot before = snapshot(store(), "a", "b");
+            Held before = held(store(), "a", "b");
 
             assertThatThrownBy(() -> store().append(List.of(
                             part("a", ExpectedVersion.any(), untagged("A")),
@@ -576,7 +556,7 @@ public abstract class ConsistencyContract extends StoreContract {
 
         @Test
         void bad_input_in_a_later_part_writes_nothing_of_the_earlier_ones() {
-            Snapshot before = snapshot(store(), "good", "bad");
+            Held before = held(store(), "good", "bad");
 
             assertThatThrownBy(() -> store().append(List.of(
                             part("good", ExpectedVersion.any(), untagged("Fine")),
@@ -612,7 +592,7 @@ public abstract class ConsistencyContract extends StoreContract {
             List<AppendResult> first = store().append(call);
             store().append("a", ExpectedVersion.any(), counted(1)); // later writes do not matter
             store().append("b", ExpectedVersion.any(), counted(1));
-            Snapshot before = snapshot(store(), "a", "b");
+            Held before = held(store(), "a", "b");
 
             List<AppendResult> again = store().append(call);
 
@@ -640,7 +620,7 @@ public abstract class ConsistencyContract extends StoreContract {
             StreamAppend storedPart = part("a", ExpectedVersion.any(), untagged("A1"), untagged("A2"));
             store().append(List.of(storedPart));
             StreamAppend newPart = part("b", ExpectedVersion.any(), untagged("B1"));
-            Snapshot before = snapshot(store(), "a", "b");
+            Held before = held(store(), "a", "b");
 
             for (List<StreamAppend> call : List.of(List.of(storedPart, newPart), List.of(newPart, storedPart))) {
                 Throwable thrown = catchThrowable(() -> store().append(call));
@@ -661,7 +641,7 @@ public abstract class ConsistencyContract extends StoreContract {
         void a_call_whose_part_repeats_only_some_of_its_ids_fails_and_writes_nothing() {
             EventData a1 = untagged("A1");
             store().append(List.of(part("a", ExpectedVersion.any(), a1)));
-            Snapshot before = snapshot(store(), "a", "b");
+            Held before = held(store(), "a", "b");
 
             assertThat(catchThrowable(() -> store().append(List.of(
                             part("a", ExpectedVersion.any(), a1, untagged("A2")),
@@ -680,7 +660,7 @@ public abstract class ConsistencyContract extends StoreContract {
                     part("product-1", ExpectedVersion.noStream(), tagged("ProductCreated", "name:green tea")),
                     part("catalogue", ExpectedVersion.any(), tagged("ProductListed", "name:green tea", "shelf:1")));
             List<AppendResult> first = store().append(call, condition);
-            Snapshot before = snapshot(store(), "product-1", "catalogue");
+            Held before = held(store(), "product-1", "catalogue");
 
             List<AppendResult> again = store().append(call, condition);
 
@@ -1095,7 +1075,7 @@ public abstract class ConsistencyContract extends StoreContract {
             store().append("product-1", ExpectedVersion.any(), List.of(tagged("ProductCreated", "name:green tea")));
             long taken = lastPosition(readAllOf(store()));
             store().append("noise", ExpectedVersion.any(), List.of(tagged("ProductCreated", "name:oolong")));
-            Snapshot before = snapshot(store(), "product-2", "catalogue");
+            Held before = held(store(), "product-2", "catalogue");
 
             Throwable thrown = catchThrowable(() -> store().append(
                             List.of(
@@ -1120,7 +1100,7 @@ public abstract class ConsistencyContract extends StoreContract {
             List<RecordedEvent> seen = store().read(nameTaken, 0, 100);
             store().append("second", ExpectedVersion.any(), List.of(tagged("ProductRenamed", "name:green tea")));
             long second = lastPosition(readAllOf(store()));
-            Snapshot before = snapshot(store(), "third");
+            Held before = held(store(), "third");
 
             assertThatThrownBy(() -> store().append(claim("third"), new AppendCondition(nameTaken, lastPosition(seen))))
                     .isInstanceOfSatisfying(

@@ -127,26 +127,6 @@ public abstract class DeletionContract extends StoreContract {
                 .isEqualTo(log);
     }
 
-    /** What a store holds, to compare before and after a refused call. */
-    private static Held held(EventStore s, String... liveStreams) {
-        Map<String, Long> versions = new HashMap<>();
-        for (String stream : liveStreams) {
-            versions.put(stream, s.currentVersion(stream));
-        }
-        return new Held(readAllOf(s), versions);
-    }
-
-    private record Held(List<RecordedEvent> log, Map<String, Long> versions) {}
-
-    private static void assertUnchanged(EventStore s, Held before) {
-        assertThat(readAllOf(s)).as("the log").isEqualTo(before.log());
-        for (Map.Entry<String, Long> v : before.versions().entrySet()) {
-            assertThat(s.currentVersion(v.getKey()))
-                    .as("version of stream %s", v.getKey())
-                    .isEqualTo(v.getValue());
-        }
-    }
-
     // ---------------------------------------------------------------- what a deletion does
 
     @Nested

@@ -1,5 +1,7 @@
 package io.annals.eventstore.tck;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.annals.eventstore.AppendLimits;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStore;
@@ -12,6 +14,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -109,5 +112,26 @@ public abstract class StoreContract {
 
     protected static long lastPosition(List<RecordedEvent> events) {
         return events.isEmpty() ? 0 : events.get(events.size() - 1).position();
+    }
+
+    /** What a store holds, to compare before and after a refused call. */
+    protected static Held held(EventStore s, String... liveStreams) {
+        Map<String, Long> versions = new HashMap<>();
+        for (String stream : liveStreams) {
+            versions.put(stream, s.currentVersion(stream));
+        }
+        return new Held(readAllOf(s), versions);
+    }
+
+    /** The log and the versions of some streams. */
+    protected record Held(List<RecordedEvent> log, Map<String, Long> versions) {}
+
+    protected static void assertUnchanged(EventStore s, Held before) {
+        assertThat(readAllOf(s)).as("the log").isEqualTo(before.log());
+        for (Map.Entry<String, Long> v : before.versions().entrySet()) {
+            assertThat(s.currentVersion(v.getKey()))
+                    .as("version of stream %s", v.getKey())
+                    .isEqualTo(v.getValue());
+        }
     }
 }
