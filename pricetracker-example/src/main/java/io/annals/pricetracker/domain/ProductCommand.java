@@ -60,6 +60,20 @@ public sealed interface ProductCommand extends Command
                 throw new IllegalArgumentException(
                         "name must be at most " + MAX_NAME_LENGTH + " characters, was " + name.length());
             }
+            for (int i = 0; i < name.length(); i++) {
+                char c = name.charAt(i);
+                // what no store keeps as text: NUL, and half of a surrogate pair
+                if (c == 0) {
+                    throw new IllegalArgumentException("name must not hold a NUL character (at index " + i + ")");
+                }
+                if (Character.isHighSurrogate(c)
+                        && i + 1 < name.length()
+                        && Character.isLowSurrogate(name.charAt(i + 1))) {
+                    i++;
+                } else if (Character.isSurrogate(c)) {
+                    throw new IllegalArgumentException("name holds an unpaired surrogate at index " + i);
+                }
+            }
             if (price.signum() <= 0) {
                 throw new IllegalArgumentException("price must be positive, was " + price.toPlainString());
             }

@@ -378,6 +378,8 @@ class PriceTrackerApiTest {
                     "{\"productId\":\"x\",\"name\":\"x\",\"price\":-1}      | invalid_field",
                     "{\"productId\":\"x\",\"name\":\"x\",\"price\":0}       | invalid_field",
                     "{\"productId\":\"x\",\"name\":\"  \",\"price\":1}      | invalid_field",
+                    "{\"productId\":\"x\",\"name\":\"a\\u0000b\",\"price\":1} | invalid_field",
+                    "{\"productId\":\"x\",\"name\":\"a\\ud800b\",\"price\":1} | invalid_field",
                     "{\"productId\":\"a b\",\"name\":\"x\",\"price\":1}     | invalid_field",
                     "{\"productId\":\"\",\"name\":\"x\",\"price\":1}        | invalid_field"
                 })
