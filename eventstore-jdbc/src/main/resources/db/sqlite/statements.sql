@@ -201,3 +201,39 @@ SELECT event_id, version FROM {removed} WHERE stream_id = ? ORDER BY version
 -- A store copy keeps an id its source removed reserved: 1 the id, 2 its stream, 3 its version
 -- there, 4 the position of the copy's tombstone.
 INSERT OR IGNORE INTO {removed} (event_id, stream_id, version, position) VALUES (?, ?, ?, ?)
+
+-- name: live-subject-key
+-- The subject's newest key that is not forgotten. 1 the subject
+SELECT data_key_id, wrapping_key_id, wrapped, created_at FROM {subject_keys}
+WHERE subject = ? AND wrapped IS NOT NULL
+ORDER BY created_at DESC, data_key_id DESC LIMIT 1
+
+-- name: find-subject-key
+-- 1 the subject, 2 the data key's id
+SELECT data_key_id, wrapping_key_id, wrapped, created_at FROM {subject_keys}
+WHERE subject = ? AND data_key_id = ?
+
+-- name: insert-subject-key
+-- 1 subject, 2 data key id, 3 wrapping key id, 4 wrapped, 5 created at (microseconds)
+INSERT INTO {subject_keys} (subject, data_key_id, wrapping_key_id, wrapped, created_at)
+VALUES (?, ?, ?, ?, ?)
+
+-- name: forget-subject-keys
+-- 1 forgotten at (microseconds), 2 the subject
+UPDATE {subject_keys} SET wrapped = NULL, forgotten_at = coalesce(forgotten_at, ?1)
+WHERE subject = ?2
+
+-- name: count-subject-keys
+SELECT count(*) FROM {subject_keys} WHERE subject = ?
+
+-- name: keys-wrapped-by-other
+-- 1 the current wrapping key's id, 2 at most this many
+SELECT subject, data_key_id, wrapping_key_id, wrapped, created_at FROM {subject_keys}
+WHERE wrapped IS NOT NULL AND wrapping_key_id <> ?
+ORDER BY subject, data_key_id LIMIT ?
+
+-- name: rewrap-subject-key
+-- Unless it changed since it was read: 1 the new wrapping key's id, 2 the new wrapped bytes,
+-- 3 subject, 4 data key id, 5 the old wrapping key's id, 6 the old wrapped bytes
+UPDATE {subject_keys} SET wrapping_key_id = ?, wrapped = ?
+WHERE subject = ? AND data_key_id = ? AND wrapping_key_id = ? AND wrapped = ?

@@ -17,6 +17,7 @@ import io.annals.eventstore.StreamAppend;
 import io.annals.eventstore.StreamDeletedException;
 import io.annals.eventstore.internal.AppendChecks;
 import io.annals.eventstore.internal.AppendListeners;
+import io.annals.eventstore.privacy.SubjectKeys;
 import io.annals.eventstore.snapshot.SnapshotStore;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -63,6 +64,7 @@ public final class JdbcEventStore implements EventStore {
     private final boolean readOnly;
     private final Appender appender;
     private final JdbcSnapshotStore snapshots;
+    private final JdbcSubjectKeys subjectKeys;
     private final JdbcProjectors projectors;
     private final QuerySql queries;
     private final String readStream;
@@ -86,6 +88,7 @@ public final class JdbcEventStore implements EventStore {
         this.queries = new QuerySql(dialect);
         this.appender = new Appender(dialect, queries);
         this.snapshots = new JdbcSnapshotStore(dataSource, dialect, readOnly);
+        this.subjectKeys = new JdbcSubjectKeys(dataSource, dialect, readOnly, settings.clock());
         this.projectors = new JdbcProjectors(dataSource, dialect, dialect.leases(dataSource, ownedPool), readOnly);
         this.readStream = dialect.sql("read-stream");
         this.readAll = dialect.sql("read-all");
@@ -145,6 +148,14 @@ public final class JdbcEventStore implements EventStore {
      */
     public SnapshotStore snapshots() {
         return snapshots;
+    }
+
+    /**
+     * The data keys of personal data sealed per data subject, in the same database, for a
+     * {@link io.annals.eventstore.privacy.Vault}: {@code Vault.builder(store.subjectKeys(), wrapper)}.
+     */
+    public SubjectKeys subjectKeys() {
+        return subjectKeys;
     }
 
     /**

@@ -35,6 +35,7 @@ record TableNames(String prefix, @Nullable String schema) {
             Map.entry("rows", "projection_rows"),
             Map.entry("log", "log"),
             Map.entry("leases", "projection_leases"),
+            Map.entry("subject_keys", "subject_keys"),
             Map.entry("schema_version", "schema_version"));
 
     private static final Pattern PREFIX = Pattern.compile("([a-z_][a-z0-9_]{0,29})?");

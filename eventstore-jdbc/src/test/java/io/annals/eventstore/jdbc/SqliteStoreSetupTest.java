@@ -185,6 +185,9 @@ class SqliteStoreSetupTest {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getInt(1)).isEqualTo(4);
                 assertThat(rs.getString(2)).isEqualTo("stream deletion");
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getInt(1)).isEqualTo(5);
+                assertThat(rs.getString(2)).isEqualTo("subject keys");
                 assertThat(rs.next()).isFalse();
             }
         }

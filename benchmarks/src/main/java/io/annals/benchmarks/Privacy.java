@@ -1,0 +1,140 @@
+package io.annals.benchmarks;
+
+import io.annals.benchmarks.Measure.Pair;
+import io.annals.benchmarks.Measure.Side;
+import io.annals.eventstore.Event;
+import io.annals.eventstore.EventCodec;
+import io.annals.eventstore.EventData;
+import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.jdbc.JacksonEventCodec;
+import io.annals.eventstore.jdbc.JdbcEventStore;
+import io.annals.eventstore.privacy.KeyWrapper;
+import io.annals.eventstore.privacy.Sealed;
+import io.annals.eventstore.privacy.Vault;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The cost of forgetting: reading events whose personal data is sealed (decode, then reveal each
+ * value) beside the same events with the data in clear, and {@code deleteStream} of a long stream
+ * beside a plain JDBC delete of a stream as long, in the same run.
+ */
+final class Privacy {
+
+    /** The events: the same watch, with the email address sealed or in clear. */
+    sealed interface Watching extends Event permits SealedWatch, PlainWatch {}
+
+    record SealedWatch(String productId, Sealed email) implements Watching {}
+
+    record PlainWatch(String productId, String email) implements Watching {}
+
+    private static final EventCodec<Watching> CODEC = JacksonEventCodec.builder(Watching.class)
+            .register("SealedWatch", SealedWatch.class)
+            .register("PlainWatch", PlainWatch.class)
+            .build();
+
+    private final JdbcEventStore store;
+    private final Results results;
+    private final String db;
+    private final String workload;
+
+    Privacy(JdbcEventStore store, Results results, String db, String workload) {
+        this.store = store;
+        this.results = results;
+        this.db = db;
+        this.workload = workload;
+    }
+
+    void run(int events, int subjects, int warm, int rounds, int deletionSize, int deletions) throws Exception {
+        Vault vault = Vault.builder(store.subjectKeys(), KeyWrapper.aesGcm("bench", new byte[32]))
+                .build();
+        List<EventData> sealed = new ArrayList<>();
+        List<EventData> plain = new ArrayList<>();
+        for (int i = 0; i < events; i++) {
+            String email = "person" + (i % subjects) + "@example.com";
+            sealed.add(CODEC.encode(
+                    new SealedWatch("p" + i, vault.seal("subject-" + (i % subjects), email)), Map.of()));
+            plain.add(CODEC.encode(new PlainWatch("p" + i, email), Map.of()));
+        }
+        store.append("sealed-watches", ExpectedVersion.noStream(), sealed);
+        store.append("plain-watches", ExpectedVersion.noStream(), plain);
+
+        // A fresh vault: the data keys come from the store once, then from its cache.
+        Vault reader = Vault.builder(store.subjectKeys(), KeyWrapper.aesGcm("bench", new byte[32]))
+                .build();
+        Measure.Pass opened = () -> {
+            long n = 0;
+            for (RecordedEvent r : store.readStream("sealed-watches", 1, events)) {
+                SealedWatch w = (SealedWatch) CODEC.decode(r).event();
+                n += reader.reveal(w.email()).orElseThrow().length() > 0 ? 1 : 0;
+            }
+            return n;
+        };
+        Measure.Pass clear = () -> {
+            long n = 0;
+            for (RecordedEvent r : store.readStream("plain-watches", 1, events)) {
+                PlainWatch w = (PlainWatch) CODEC.decode(r).event();
+                n += w.email().length() > 0 ? 1 : 0;
+            }
+            return n;
+        };
+        Pair reads = Measure.comparePasses(warm, rounds, opened, clear);
+        results.compare(
+                workload,
+                db,
+                String.format("read and decode %,d events, revealing a sealed email in each", events),
+                "events/s",
+                reads,
+                "the same events with the email in clear",
+                true,
+                0.7,
+                subjects + " subjects");
+
+        double[] annals = new double[deletions];
+        double[] raw = new double[deletions];
+        for (int d = 0; d < deletions; d++) {
+            fill("doomed-" + d, deletionSize);
+            fill("raw-" + d, deletionSize);
+            long t0 = System.nanoTime();
+            store.deleteStream("doomed-" + d, ExpectedVersion.exactly(deletionSize));
+            annals[d] = (System.nanoTime() - t0) / 1e6;
+            t0 = System.nanoTime();
+            try (Connection c = store.dataSource().getConnection();
+                    PreparedStatement ps = c.prepareStatement("DELETE FROM annals_events WHERE stream_id = ?")) {
+                ps.setString(1, "raw-" + d);
+                ps.executeUpdate();
+            }
+            raw[d] = (System.nanoTime() - t0) / 1e6;
+        }
+        results.compare(
+                workload,
+                db,
+                String.format("deleteStream of a %,d-event stream", deletionSize),
+                "ms",
+                new Pair(new Side(annals), new Side(raw)),
+                "a plain JDBC DELETE of the stream's rows (no tombstone, no reserved ids)",
+                false,
+                null,
+                "");
+    }
+
+    private void fill(String stream, int n) {
+        List<EventData> batch = new ArrayList<>();
+        long version = 0;
+        for (int i = 0; i < n; i++) {
+            batch.add(EventData.of("Noted", "{\"n\":" + i + "}"));
+            if (batch.size() == 1000) {
+                store.append(stream, ExpectedVersion.exactly(version), batch);
+                version += batch.size();
+                batch = new ArrayList<>();
+            }
+        }
+        if (!batch.isEmpty()) {
+            store.append(stream, ExpectedVersion.exactly(version), batch);
+        }
+    }
+}
