@@ -250,6 +250,20 @@ public final class PriceTracker implements AutoCloseable {
         }
     }
 
+    /**
+     * The product's events from {@code fromVersion} on, at most {@code maxCount}, each with the
+     * product as folded up to it and the rows the projections write for it: see
+     * {@link ProductTimeline}. The product's whole stream up to the last event asked for is read
+     * and folded; the read models are not read.
+     *
+     * @return a timeline whose {@code latestVersion} is 0 if the product has no events
+     * @throws IllegalArgumentException if {@code fromVersion} or {@code maxCount} is below 1
+     * @throws io.annals.eventstore.StreamDeletedException if the product's stream was deleted
+     */
+    public ProductTimeline timeline(String productId, long fromVersion, int maxCount) {
+        return ProductTimeline.read(store, CODEC, aggregate, productId, fromVersion, maxCount);
+    }
+
     /** Stops the projections and closes the store. */
     @Override
     public void close() {

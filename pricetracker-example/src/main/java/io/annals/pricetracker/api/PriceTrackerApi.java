@@ -10,11 +10,15 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.annals.eventstore.CommandRejectedException;
+import io.annals.eventstore.EventCodec;
 import io.annals.eventstore.InterruptedWaitException;
+import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.StreamDeletedException;
 import io.annals.eventstore.WrongExpectedVersionException;
 import io.annals.eventstore.command.CommandResult;
 import io.annals.eventstore.projection.ReadModel;
 import io.annals.pricetracker.PriceTracker;
+import io.annals.pricetracker.ProductTimeline;
 import io.annals.pricetracker.domain.Product;
 import io.annals.pricetracker.domain.ProductAggregate;
 import io.annals.pricetracker.domain.ProductCommand;
@@ -51,6 +55,11 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@code DELETE /products/{id}}</td><td>200</td><td>400, 404, 409 already deleted</td></tr>
  *   <tr><td>{@code GET /products/{id}}</td><td>200 {@code {"productId","name","price","currency"?,"version"}}</td><td>400, 404</td></tr>
  *   <tr><td>{@code GET /products/{id}/history}</td><td>200 + the changes, oldest first</td><td>400, 404</td></tr>
+ *   <tr><td>{@code GET /products/{id}/events?from=1&limit=100}</td><td>200 + the product's events from
+ *       its stream, each with the product after it and the read-model rows it writes</td>
+ *       <td>400, 404, 410 {@code stream_deleted}</td></tr>
+ *   <tr><td>{@code GET /products/{id}/versions/{n}}</td><td>200 + the product after its n-th event, with that
+ *       event and its rows</td><td>400 {@code invalid_version}, 400 {@code version_out_of_range}, 404, 410</td></tr>
  *   <tr><td>{@code GET /products}</td><td>200 + the products, by id</td><td>400</td></tr>
  *   <tr><td>{@code GET /stats/monthly}</td><td>200 + per month: changes, average, min, max variation</td><td></td></tr>
  *   <tr><td>{@code GET /}</td><td>200 the page</td><td></td></tr>
@@ -61,6 +70,10 @@ import org.slf4j.LoggerFactory;
  * A name is held by one product that is not deleted at most, compared without the white space
  * around it and whatever its case: creating another product of that name is 409
  * {@code name-taken}, until the first one is deleted.
+ * The events and versions routes travel in time: they read the product's stream, not the read
+ * models, fold it with the aggregate's {@code evolve} up to each event, and show the rows each
+ * projection writes for it as {@link ProductTimeline} finds them; they answer for a deleted
+ * product too, and 410 once its stream was deleted.
  * Write responses carry the stream {@code version} and the global {@code position} of the last
  * event; a read with {@code ?atLeast=POSITION} waits (up to 5 s, then 503) until the read model
  * has applied that position, so a client reads its own write. Errors are
@@ -166,6 +179,14 @@ public final class PriceTrackerApi {
         if (parts.length == 4 && parts[1].equals("products") && parts[3].equals("history")) {
             allow(method, "GET");
             return history(r, productId(parts[2]));
+        }
+        if (parts.length == 4 && parts[1].equals("products") && parts[3].equals("events")) {
+            allow(method, "GET");
+            return events(r, productId(parts[2]));
+        }
+        if (parts.length == 5 && parts[1].equals("products") && parts[3].equals("versions")) {
+            allow(method, "GET");
+            return atVersion(productId(parts[2]), parts[4]);
         }
         if (path.equals("/stats/monthly")) {
             allow(method, "GET");
@@ -393,6 +414,170 @@ public final class PriceTrackerApi {
             n.put("variation", e.variation());
         }
         return json(200, Map.of(), out);
+    }
+
+    // --- time travel: the product's own events, folded ------------------------------------
+
+    private ProductTimeline timeline(String id, long from, int limit) {
+        ProductTimeline timeline;
+        try {
+            timeline = tracker.timeline(id, from, limit);
+        } catch (StreamDeletedException e) {
+            throw new ApiError(
+                    410,
+                    "stream_deleted",
+                    "the events of product " + id + " were deleted for good (its stream was deleted): "
+                            + "its history can no longer be read");
+        }
+        if (timeline.latestVersion() == 0) {
+            throw new ApiError(404, "not_found", "no product " + id);
+        }
+        return timeline;
+    }
+
+    private ApiResponse events(ApiRequest r, String id) {
+        long from = longParameter(r, "from", 1);
+        int limit = intParameter(r, "limit", 100, 1, 1000);
+        ProductTimeline timeline = timeline(id, from, limit);
+        ObjectNode out = JSON.createObjectNode();
+        out.put("productId", id);
+        out.put("streamId", ProductAggregate.CATEGORY + "-" + id);
+        out.put("latestVersion", timeline.latestVersion());
+        out.put("from", from);
+        out.put("limit", limit);
+        projectionNames(out);
+        ArrayNode events = out.putArray("events");
+        for (ProductTimeline.Step step : timeline.steps()) {
+            events.add(step(step));
+        }
+        return json(200, Map.of(), out);
+    }
+
+    private ApiResponse atVersion(String id, String text) {
+        if (!text.matches("\\d{1,18}") || Long.parseLong(text) < 1) {
+            throw new ApiError(
+                    400, "invalid_version", "a version is a whole number from 1 (the first event), was '" + text + "'");
+        }
+        long version = Long.parseLong(text);
+        ProductTimeline timeline = timeline(id, version, 1);
+        if (timeline.steps().isEmpty()) {
+            throw new ApiError(
+                    400,
+                    "version_out_of_range",
+                    "product " + id + " has versions 1 to " + timeline.latestVersion() + ", not " + version);
+        }
+        ObjectNode out = JSON.createObjectNode();
+        out.put("productId", id);
+        out.put("latestVersion", timeline.latestVersion());
+        projectionNames(out);
+        out.setAll(step(timeline.steps().get(0)));
+        return json(200, Map.of(), out);
+    }
+
+    private static long longParameter(ApiRequest r, String name, long fallback) {
+        String v = r.query().get(name);
+        if (v == null) {
+            return fallback;
+        }
+        if (!v.matches("\\d{1,18}") || Long.parseLong(v) < 1) {
+            throw new ApiError(400, "invalid_parameter", name + " must be a version: a whole number from 1");
+        }
+        return Long.parseLong(v);
+    }
+
+    private static void projectionNames(ObjectNode out) {
+        ArrayNode names = out.putArray("projections");
+        ProductTimeline.PROJECTIONS.forEach(names::add);
+    }
+
+    /** One event as stored, the product after it, and the rows each projection writes for it. */
+    private static ObjectNode step(ProductTimeline.Step step) {
+        RecordedEvent recorded = step.envelope().recorded();
+        ObjectNode out = JSON.createObjectNode();
+        out.put("version", recorded.version());
+        out.put("position", recorded.position());
+        out.put("eventId", recorded.eventId().toString());
+        out.put("type", recorded.type());
+        out.put("schemaVersion", EventCodec.schemaVersion(recorded));
+        out.put("recordedAt", recorded.recordedAt().toString());
+        try {
+            out.set("data", JSON.readTree(recorded.json()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("the store holds an event that is not JSON: " + recorded.eventId(), e);
+        }
+        // keys beginning with $ are the library's (the schema version is shown on its own)
+        ObjectNode metadata = out.putObject("metadata");
+        new java.util.TreeMap<>(recorded.metadata()).forEach((k, v) -> {
+            if (!k.startsWith("$")) {
+                metadata.put(k, v);
+            }
+        });
+        ArrayNode tags = out.putArray("tags");
+        new java.util.TreeSet<>(recorded.tags()).forEach(tags::add);
+        out.set("state", state(step.state()));
+        ArrayNode projections = out.putArray("readModels");
+        for (String name : ProductTimeline.PROJECTIONS) {
+            ObjectNode projection = projections.addObject();
+            projection.put("projection", name);
+            ArrayNode rows = projection.putArray("rows");
+            for (ProductTimeline.RowChange change : step.rows()) {
+                if (change.projection().equals(name)) {
+                    ObjectNode row = rows.addObject();
+                    row.put("key", change.key());
+                    row.put("change", change.change().name().toLowerCase(java.util.Locale.ROOT));
+                    if (change.change() == ProductTimeline.Change.ADD) {
+                        row.set("added", row(change.after()));
+                    } else {
+                        row.set("before", row(change.before()));
+                        row.set("after", row(change.after()));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The product as the aggregate folds it; the currency always, this answer being new. */
+    private static ObjectNode state(Product p) {
+        ObjectNode out = JSON.createObjectNode();
+        out.put("status", p.status().name().toLowerCase(java.util.Locale.ROOT));
+        out.put("productId", p.productId());
+        out.put("name", p.name());
+        out.put("price", p.price());
+        out.put("currency", p.currency());
+        return out;
+    }
+
+    /** A read model's row as the API shows it. */
+    private static JsonNode row(Object row) {
+        if (row == null) {
+            return JSON.nullNode();
+        }
+        ObjectNode out = JSON.createObjectNode();
+        if (row instanceof ProductView view) {
+            out.put("productId", view.productId());
+            out.put("name", view.name());
+            out.put("price", view.price());
+            out.put("currency", view.currency());
+            out.put("version", view.version());
+        } else if (row instanceof PriceHistory.Entry e) {
+            out.put("version", e.version());
+            out.put("position", e.position());
+            out.put("at", e.at().toString());
+            out.put("change", e.change());
+            out.put("oldPrice", e.oldPrice());
+            out.put("newPrice", e.newPrice());
+            out.put("variation", e.variation());
+        } else if (row instanceof MonthlyStats.Totals t) {
+            out.put("changes", t.changes());
+            out.put("sumVariation", t.sumVariation());
+            out.put("minVariation", t.minVariation());
+            out.put("maxVariation", t.maxVariation());
+        } else {
+            throw new IllegalStateException(
+                    "no JSON form for a row of " + row.getClass().getName());
+        }
+        return out;
     }
 
     private ApiResponse monthly(ApiRequest r) {

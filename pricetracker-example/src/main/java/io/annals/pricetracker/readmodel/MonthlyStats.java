@@ -15,6 +15,8 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
@@ -67,39 +69,93 @@ public final class MonthlyStats implements SqlProjection<ProductEvent> {
         return NAME;
     }
 
+    /**
+     * What a month's row holds: the count of price changes and the sum, minimum and maximum of
+     * their variations.
+     *
+     * @param changes how many price changes
+     * @param sumVariation the sum of their variations
+     * @param minVariation the smallest variation
+     * @param maxVariation the largest variation
+     */
+    public record Totals(long changes, BigDecimal sumVariation, BigDecimal minVariation, BigDecimal maxVariation) {
+        /** @throws NullPointerException if an amount is null */
+        public Totals {
+            Objects.requireNonNull(sumVariation, "sumVariation");
+            Objects.requireNonNull(minVariation, "minVariation");
+            Objects.requireNonNull(maxVariation, "maxVariation");
+        }
+
+        /** These totals and {@code more} together: counts and sums add up, extremes stay. */
+        public Totals plus(Totals more) {
+            return new Totals(
+                    changes + more.changes,
+                    sumVariation.add(more.sumVariation),
+                    minVariation.min(more.minVariation),
+                    maxVariation.max(more.maxVariation));
+        }
+    }
+
+    /**
+     * What one price change adds to the row of its month.
+     *
+     * @param month {@code yyyy-MM}, UTC: the row's key
+     * @param totals what the event adds to it: one change, its variation as sum, minimum and maximum
+     */
+    public record Contribution(String month, Totals totals) {
+        /** @throws NullPointerException if an argument is null */
+        public Contribution {
+            Objects.requireNonNull(month, "month");
+            Objects.requireNonNull(totals, "totals");
+        }
+    }
+
+    /**
+     * The month whose row {@code e} changes ({@code yyyy-MM}, UTC, from its recorded time), and
+     * what it adds to that row; empty when the event is not a price change. A pure function:
+     * {@link #apply} adds these totals to the month's row with {@link Totals#plus}.
+     */
+    public static Optional<Contribution> contribution(Envelope<ProductEvent> e) {
+        if (!(e.event() instanceof ProductEvent.PriceChanged changed)) {
+            return Optional.empty();
+        }
+        BigDecimal v = changed.variation();
+        return Optional.of(new Contribution(MONTH.format(e.recorded().recordedAt()), new Totals(1, v, v, v)));
+    }
+
     @Override
     public void apply(Connection c, Envelope<ProductEvent> e) throws SQLException {
-        if (!(e.event() instanceof ProductEvent.PriceChanged changed)) {
+        Optional<Contribution> contribution = contribution(e);
+        if (contribution.isEmpty()) {
             return;
         }
-        String month = MONTH.format(e.recorded().recordedAt());
-        BigDecimal v = changed.variation();
-        long changes = 0;
-        BigDecimal sum = BigDecimal.ZERO;
-        BigDecimal min = v;
-        BigDecimal max = v;
+        String month = contribution.get().month();
+        Totals added = contribution.get().totals();
+        Totals before = null;
         try (PreparedStatement ps = c.prepareStatement("SELECT changes, sum_variation, "
                 + "min_variation, max_variation FROM monthly_stats WHERE month = ?")) {
             ps.setString(1, month);
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {
-                    changes = rs.getLong(1);
-                    sum = new BigDecimal(rs.getString(2));
-                    min = new BigDecimal(rs.getString(3)).min(v);
-                    max = new BigDecimal(rs.getString(4)).max(v);
+                    before = new Totals(
+                            rs.getLong(1),
+                            new BigDecimal(rs.getString(2)),
+                            new BigDecimal(rs.getString(3)),
+                            new BigDecimal(rs.getString(4)));
                 }
             }
         }
+        Totals after = before == null ? added : before.plus(added);
         try (PreparedStatement ps = c.prepareStatement(
-                changes == 0
+                before == null
                         ? "INSERT INTO monthly_stats (changes, sum_variation, min_variation, max_variation, month) "
                                 + "VALUES (?, ?, ?, ?, ?)"
                         : "UPDATE monthly_stats SET changes = ?, sum_variation = ?, min_variation = ?, "
                                 + "max_variation = ? WHERE month = ?")) {
-            ps.setLong(1, changes + 1);
-            ps.setString(2, sum.add(v).toPlainString());
-            ps.setString(3, min.toPlainString());
-            ps.setString(4, max.toPlainString());
+            ps.setLong(1, after.changes());
+            ps.setString(2, after.sumVariation().toPlainString());
+            ps.setString(3, after.minVariation().toPlainString());
+            ps.setString(4, after.maxVariation().toPlainString());
             ps.setString(5, month);
             ps.executeUpdate();
         }

@@ -69,8 +69,14 @@ public final class PriceHistory implements SqlProjection<ProductEvent> {
         return NAME;
     }
 
-    @Override
-    public void apply(Connection c, Envelope<ProductEvent> e) throws SQLException {
+    /**
+     * The row this projection writes for {@code e}, keyed by the event's position: a pure
+     * function of the event, which {@link #apply} stores as it is. The time is kept to the
+     * microsecond, as the table stores it.
+     *
+     * @throws IllegalStateException if the event is of a type the history does not know
+     */
+    public static Entry entry(Envelope<ProductEvent> e) {
         String change;
         BigDecimal oldPrice = null;
         BigDecimal newPrice = null;
@@ -89,18 +95,32 @@ public final class PriceHistory implements SqlProjection<ProductEvent> {
             throw new IllegalStateException(
                     "the price history does not know " + e.event().getClass().getName());
         }
+        long micros = ChronoUnit.MICROS.between(Instant.EPOCH, e.recorded().recordedAt());
+        return new Entry(
+                e.recorded().version(),
+                e.recorded().position(),
+                Instant.EPOCH.plus(micros, ChronoUnit.MICROS),
+                change,
+                oldPrice,
+                newPrice,
+                variation);
+    }
+
+    @Override
+    public void apply(Connection c, Envelope<ProductEvent> e) throws SQLException {
+        Entry entry = entry(e);
         try (PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO price_history (position, product_id, version, at_micros, change,
                                            old_price, new_price, variation)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")) {
-            ps.setLong(1, e.recorded().position());
+            ps.setLong(1, entry.position());
             ps.setString(2, e.event().productId());
-            ps.setLong(3, e.recorded().version());
-            ps.setLong(4, ChronoUnit.MICROS.between(Instant.EPOCH, e.recorded().recordedAt()));
-            ps.setString(5, change);
-            ps.setString(6, text(oldPrice));
-            ps.setString(7, text(newPrice));
-            ps.setString(8, text(variation));
+            ps.setLong(3, entry.version());
+            ps.setLong(4, ChronoUnit.MICROS.between(Instant.EPOCH, entry.at()));
+            ps.setString(5, entry.change());
+            ps.setString(6, text(entry.oldPrice()));
+            ps.setString(7, text(entry.newPrice()));
+            ps.setString(8, text(entry.variation()));
             ps.executeUpdate();
         }
     }

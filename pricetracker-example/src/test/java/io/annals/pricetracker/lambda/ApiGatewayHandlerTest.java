@@ -141,6 +141,33 @@ class ApiGatewayHandlerTest {
         }
 
         @Test
+        void a_product_at_a_past_version_needs_no_projector_pass() {
+            createGreenTea();
+            changeGreenTeasPrice();
+
+            // read from the product's stream, not from the read models, which no pass has moved
+            JsonNode r = invoke(api, """
+                    {"version": "2.0", "rawPath": "/products/green-tea/versions/1", "rawQueryString": "",
+                     "requestContext": {"http": {"method": "GET"}, "stage": "$default"}}""");
+            JsonNode events = invoke(api, """
+                    {"httpMethod": "GET", "path": "/products/green-tea/events",
+                     "queryStringParameters": {"from": "2"}}""");
+
+            assertProxyResponse(r, 200);
+            assertThat(body(r).get("state").get("price").decimalValue()).isEqualByComparingTo("3.50");
+            assertThat(body(r).get("latestVersion").longValue()).isEqualTo(2);
+            assertProxyResponse(events, 200);
+            assertThat(body(events).get("events")).hasSize(1);
+            assertThat(body(events)
+                            .get("events")
+                            .get(0)
+                            .get("state")
+                            .get("price")
+                            .decimalValue())
+                    .isEqualByComparingTo("3.75");
+        }
+
+        @Test
         void a_GET_of_an_unknown_product_answers_404() {
             JsonNode r = invoke(api, resource("rest-v1-get-unknown-product.json"), null);
 
