@@ -21,7 +21,8 @@ const TIMEOUT = 10_000;
 
 // --- the API, read directly (to know what the page should show) -------------------------------
 
-const MONEY = ['price', 'oldPrice', 'newPrice', 'variation', 'averageVariation', 'minVariation', 'maxVariation'];
+const MONEY = ['price', 'oldPrice', 'newPrice', 'variation', 'averageVariation', 'minVariation', 'maxVariation',
+  'sumVariation'];
 
 /** JSON with money fields kept as the API's exact text (JSON.parse would turn 11.00 into 11). */
 function parseApiJson(text) {
@@ -213,6 +214,92 @@ await check('the chart has one point per history entry and labels the min and ma
   assert(box && box.width > 100 && box.height > 40, `the chart is not visible: ${JSON.stringify(box)}`);
 });
 
+const timeline = page.locator('[data-testid="timeline-view"]');
+
+/** Waits until the event history shows `version` of `productId`. */
+async function timelineAt(productId, version) {
+  let shown;
+  await until(async () => {
+    shown = [await timeline.getAttribute('data-product'), await timeline.getAttribute('data-version')];
+    return shown[0] === productId && shown[1] === String(version);
+  }, () => `event history: expected ${productId} at version ${version}, page shows ${JSON.stringify(shown)}`);
+  await settled(page);
+}
+
+/** The state the event history shows, field by field. */
+async function shownState() {
+  return page.locator('[data-testid="timeline-state"] dd').evaluateAll((dds) =>
+    Object.fromEntries(dds.map((dd) => [dd.dataset.field, dd.textContent.trim()])));
+}
+
+/** The rows the event history shows: [read model, key, change] per row. */
+async function shownRows() {
+  return page.locator('#timeline-rows tr').evaluateAll((trs) => trs.map((tr) =>
+    [tr.dataset.projection, tr.cells[1].textContent.trim(), tr.dataset.change]));
+}
+
+/** What GET /products/{id}/versions/{n} says the page should show. */
+async function expectedAt(productId, version) {
+  const r = await apiCall('GET', `/products/${productId}/versions/${version}`);
+  assertEqual(r.status, 200, `GET /products/${productId}/versions/${version}`);
+  const s = r.body.state;
+  const state = { status: s.status, name: s.name, price: s.price, currency: s.currency };
+  const rows = r.body.readModels.flatMap((m) => m.rows.length === 0 ? [[m.projection, '\u2014', 'none']]
+    : m.rows.map((row) => [m.projection, row.key, row.change]));
+  return { state, rows, body: r.body };
+}
+
+async function assertShowsVersion(productId, version) {
+  await timelineAt(productId, version);
+  const expected = await expectedAt(productId, version);
+  assertEqual(await shownState(), expected.state, `state shown at version ${version}`);
+  assertEqual(await shownRows(), expected.rows, `rows shown at version ${version}`);
+  assertEqual(await page.locator('#timeline-events [aria-current="step"]').getAttribute('data-version'),
+    String(version), 'the event marked current in the list');
+  assertEqual(await page.locator('[data-testid="timeline-slider"]').inputValue(), String(version), 'slider');
+  return expected.body;
+}
+
+await check('the event history steps through the versions with the state and rows of each', async () => {
+  await card.locator('[data-testid="show-events"]').click();
+  await timeline.waitFor({ state: 'visible' });
+  // it opens at the latest version: the product as the card shows it
+  const latest = await assertShowsVersion(id, 3);
+  assertEqual((await shownState()).price, '11.00', 'price at version 3');
+  assertEqual(await page.locator('#timeline-events li').count(), 3, 'events listed');
+  assertEqual(await timeline.getAttribute('data-latest'), '3', 'latest version');
+  assertEqual(await shownRows(), [['product-view', id, 'update'], ['price-history', String(latest.position), 'insert'],
+    ['monthly-stats', latest.recordedAt.slice(0, 7), 'add']], 'rows of the second price change');
+  const after = page.locator('#timeline-rows tr[data-projection="product-view"] [data-testid="row-after"]');
+  assertEqual(await after.locator('.changed').evaluateAll((fs) => fs.map((f) => f.dataset.field)),
+    ['price', 'version'], 'fields of the product view that the change changed');
+
+  await page.locator('[data-testid="timeline-prev"]').click();
+  await assertShowsVersion(id, 2);
+  assertEqual((await shownState()).price, '12.50', 'price at version 2');
+  const data = (await page.locator('[data-testid="timeline-data"]').textContent());
+  assert(data.includes('"variation": 2.50'), `the stored event lacks its variation as written: ${data}`);
+
+  await page.locator('[data-testid="timeline-prev"]').click();
+  await assertShowsVersion(id, 1);
+  assertEqual((await shownState()).price, '10.00', 'price at version 1');
+  assert(await page.locator('[data-testid="timeline-prev"]').isDisabled(), 'previous is enabled at version 1');
+  assertEqual((await shownRows())[2], ['monthly-stats', '\u2014', 'none'], 'a creation touches no month');
+
+  const slider = page.locator('[data-testid="timeline-slider"]');
+  await slider.focus();
+  await page.keyboard.press('End');
+  await assertShowsVersion(id, 3);
+  assert(await page.locator('[data-testid="timeline-next"]').isDisabled(), 'next is enabled at the last version');
+  await page.keyboard.press('ArrowLeft');
+  await assertShowsVersion(id, 2);
+  await page.locator('#timeline-events button[data-version="1"]').click();
+  await assertShowsVersion(id, 1);
+  await page.locator('[data-testid="timeline-next"]').click();
+  await assertShowsVersion(id, 2);
+  assertEqual((await page.locator('[data-testid="timeline-error"]').textContent()).trim(), '', 'history error');
+});
+
 await check('a change that would make the price negative shows the API message and changes nothing', async () => {
   await card.locator('[data-testid="variation"]').fill('-20');
   await card.locator('[data-testid="change-submit"]').click();
@@ -292,6 +379,27 @@ await check('the delete button removes a product', async () => {
   assert(await card.isVisible(), 'the other product vanished too');
 });
 
+await check("a deleted product's history opens from its id and ends with the deletion", async () => {
+  const doomed = `${id}-gone`;
+  await page.fill('[data-testid="timeline-id"]', doomed);
+  await page.click('[data-testid="timeline-open"]');
+  await assertShowsVersion(doomed, 2);
+  assertEqual((await shownState()).status, 'deleted', 'status after the deletion');
+  assertEqual((await shownState()).price, '3.50', 'last price of the deleted product');
+  assertEqual((await shownRows())[0], ['product-view', doomed, 'delete'], 'the product view row goes');
+
+  await page.fill('[data-testid="timeline-id"]', `${id}-never`);
+  await page.click('[data-testid="timeline-open"]');
+  const errorNode = page.locator('[data-testid="timeline-error"]');
+  let shown;
+  await until(async () => (shown = (await errorNode.textContent()).trim()) !== '',
+    () => 'no error shown for an unknown product');
+  const refused = await apiCall('GET', `/products/${id}-never/events`);
+  assertEqual(refused.status, 404, 'status of an unknown product');
+  assertEqual(shown, refused.body.message, 'error shown next to the form');
+  assert(await timeline.isHidden(), 'the history of the previous product stays shown');
+});
+
 await check('while the read models are behind, the page says it waits, then shows the change', async () => {
   // The API answers reads with ?atLeast= 503 not_caught_up while an append in flight holds the
   // read models back: the first three reads get that answer here.
@@ -335,6 +443,12 @@ await check('no JavaScript error and no request outside the server', async () =>
 });
 
 try {
+  // the screenshot shows the event history of the first product at its second version
+  await card.locator('[data-testid="show-events"]').click();
+  await timelineAt(id, 4);
+  await page.locator('[data-testid="timeline-prev"]').click();
+  await page.locator('[data-testid="timeline-prev"]').click();
+  await timelineAt(id, 2);
   await settled(page);
   await card.scrollIntoViewIfNeeded();
   await page.screenshot({ path: screenshotPath, fullPage: true });
