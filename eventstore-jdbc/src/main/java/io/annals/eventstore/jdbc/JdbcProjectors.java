@@ -6,6 +6,7 @@ import io.annals.eventstore.StateCodec;
 import io.annals.eventstore.projection.KeyedProjector;
 import io.annals.eventstore.projection.Projection;
 import io.annals.eventstore.projection.Projector;
+import io.annals.eventstore.projection.Subscriber;
 import java.util.Objects;
 import java.util.function.Function;
 import javax.sql.DataSource;
@@ -82,6 +83,17 @@ public final class JdbcProjectors {
     public <E extends Event> Projector sql(SqlProjection<E> projection, EventCodec<E> codec) {
         return new JdbcSqlProjector<>(
                 this, Objects.requireNonNull(projection, "projection"), Objects.requireNonNull(codec, "codec"));
+    }
+
+    /**
+     * A subscriber, delivered at least once: its handler gets each batch before its checkpoint
+     * moves, outside the database transaction. Its checkpoint and lease are its own, apart from
+     * the projections' even under the same name; run it on a {@code ProjectionRunner}.
+     *
+     * @throws NullPointerException if {@code subscriber} is null
+     */
+    public Projector subscriber(Subscriber subscriber) {
+        return new JdbcSubscriberProjector(this, Objects.requireNonNull(subscriber, "subscriber"));
     }
 
     DataSource dataSource() {
