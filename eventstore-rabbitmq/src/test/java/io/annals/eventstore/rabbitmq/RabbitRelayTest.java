@@ -1,0 +1,207 @@
+package io.annals.eventstore.rabbitmq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import io.annals.eventstore.EventData;
+import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.jdbc.JdbcEventStore;
+import io.annals.eventstore.projection.ProjectionStatus;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+class RabbitRelayTest {
+
+    @TempDir
+    Path dir;
+
+    private JdbcEventStore store(String file) {
+        return JdbcEventStore.open("jdbc:sqlite:" + dir.resolve(file));
+    }
+
+    private static List<RecordedEvent> appendMixed(JdbcEventStore store, int n) {
+        for (int i = 0; i < n; i++) {
+            String type = i % 3 == 0 ? "Priced" : "Created";
+            EventData e = new EventData(
+                    java.util.UUID.randomUUID(),
+                    type,
+                    "{\"i\":" + i + ",\"name\":\"t\\u00e9a \\\"green\\\"\"}",
+                    Map.of("correlation", "c-" + i, "by", "tests"),
+                    i % 2 == 0 ? Set.of("product:" + i, "shop:1") : Set.of());
+            store.append("product-" + (i % 5), ExpectedVersion.any(), List.of(e));
+        }
+        return store.readAll(0, Integer.MAX_VALUE);
+    }
+
+    @Test
+    @Tag("rabbitmq")
+    @Timeout(120)
+    void every_event_reaches_a_consumer_with_its_id_headers_and_body() throws Exception {
+        Broker.Topology topology = Broker.Topology.declare("every");
+        String pricedOnly = topology.bindQueue("priced", "Priced");
+        try (JdbcEventStore store = store("every.db");
+                Connection consumer = Broker.connect()) {
+            List<RecordedEvent> first = appendMixed(store, 120);
+            List<AMQP.BasicProperties> received = new CopyOnWriteArrayList<>();
+            List<byte[]> bodies = new CopyOnWriteArrayList<>();
+            List<String> priced = new CopyOnWriteArrayList<>();
+            Channel ch = consumer.createChannel();
+            ch.basicConsume(
+                    topology.queue(),
+                    true,
+                    (tag, d) -> {
+                        bodies.add(d.getBody());
+                        received.add(d.getProperties());
+                    },
+                    tag -> {});
+            ch.basicConsume(
+                    pricedOnly, true, (tag, d) -> priced.add(d.getProperties().getMessageId()), tag -> {});
+
+            try (RabbitRelay relay = RabbitRelay.builder(store, Broker.factory())
+                    .exchange(topology.exchange())
+                    .name("every")
+                    .batchSize(25)
+                    .build()) {
+                relay.start();
+                appendMixed(store, 130); // while it runs
+                List<RecordedEvent> all = store.readAll(0, Integer.MAX_VALUE);
+                assertThat(first).hasSize(120);
+                assertThat(relay.awaitPosition(all.get(all.size() - 1).position(), Duration.ofSeconds(60)))
+                        .isTrue();
+                awaitSize(received, all.size());
+
+                // one publisher, one queue: in log order, each event once (nothing failed)
+                assertThat(received.stream().map(AMQP.BasicProperties::getMessageId))
+                        .containsExactlyElementsOf(
+                                all.stream().map(e -> e.eventId().toString()).toList());
+                for (int i = 0; i < all.size(); i++) {
+                    RecordedEvent e = all.get(i);
+                    AMQP.BasicProperties p = received.get(i);
+                    assertThat(p.getType()).isEqualTo(e.type());
+                    assertThat(p.getContentType()).isEqualTo("application/json");
+                    assertThat(p.getDeliveryMode()).isEqualTo(2);
+                    assertThat(new String(bodies.get(i), StandardCharsets.UTF_8))
+                            .isEqualTo(e.json());
+                    Map<String, Object> h = p.getHeaders();
+                    assertThat(h.get(RabbitRelay.HEADER_TYPE)).hasToString(e.type());
+                    assertThat(h.get(RabbitRelay.HEADER_STREAM_ID)).hasToString(e.streamId());
+                    assertThat(h.get(RabbitRelay.HEADER_STREAM_VERSION)).isEqualTo(e.version());
+                    assertThat(h.get(RabbitRelay.HEADER_POSITION)).isEqualTo(e.position());
+                    assertThat(h.get(RabbitRelay.HEADER_RECORDED_AT))
+                            .hasToString(e.recordedAt().toString());
+                    assertThat(h.get(RabbitRelay.HEADER_METADATA))
+                            .hasToString("{\"by\":\"tests\",\"correlation\":\""
+                                    + e.metadata().get("correlation") + "\"}");
+                    if (e.tags().isEmpty()) {
+                        assertThat(h).doesNotContainKey(RabbitRelay.HEADER_TAGS);
+                    } else {
+                        assertThat(((List<?>) h.get(RabbitRelay.HEADER_TAGS))
+                                        .stream().map(Object::toString))
+                                .containsExactlyElementsOf(
+                                        e.tags().stream().sorted().toList());
+                    }
+                }
+                // the routing key is the type: the queue bound to "Priced" gets those only
+                awaitSize(priced, (int)
+                        all.stream().filter(e -> e.type().equals("Priced")).count());
+                assertThat(priced)
+                        .containsExactlyElementsOf(all.stream()
+                                .filter(e -> e.type().equals("Priced"))
+                                .map(e -> e.eventId().toString())
+                                .toList());
+            }
+        } finally {
+            topology.delete(pricedOnly);
+        }
+    }
+
+    @Test
+    @Tag("rabbitmq")
+    @Timeout(120)
+    void a_filtered_relay_with_its_own_routing_key_publishes_its_types_and_passes_the_rest() throws Exception {
+        Broker.Topology topology = Broker.Topology.declare("filtered");
+        try (JdbcEventStore store = store("filtered.db")) {
+            List<RecordedEvent> all = appendMixed(store, 60);
+            try (RabbitRelay relay = RabbitRelay.builder(store, Broker.factory())
+                    .exchange(topology.exchange())
+                    .name("filtered")
+                    .onlyTypes(Set.of("Priced"))
+                    .routingKey(e -> "prices." + e.streamId())
+                    .batchSize(7)
+                    .build()) {
+                ProjectionStatus status = relay.catchUp();
+                assertThat(status.state()).isEqualTo(ProjectionStatus.State.STOPPED);
+                assertThat(status.checkpoint())
+                        .isEqualTo(all.get(all.size() - 1).position());
+            }
+            List<String> priced = all.stream()
+                    .filter(e -> e.type().equals("Priced"))
+                    .map(e -> e.eventId().toString())
+                    .toList();
+            List<String> taken = Broker.drain(topology.queue(), priced, 30_000);
+            assertThat(taken).containsExactlyElementsOf(priced);
+        } finally {
+            topology.delete();
+        }
+    }
+
+    /** Runs in every build: no broker needed, only a port where none listens. */
+    @Test
+    @Timeout(60)
+    void an_unreachable_broker_fails_the_batch_and_leaves_the_checkpoint() {
+        ConnectionFactory nowhere = new ConnectionFactory();
+        nowhere.setHost("127.0.0.1");
+        nowhere.setPort(1); // nothing listens there
+        nowhere.setConnectionTimeout(2_000);
+        try (JdbcEventStore store = store("unreachable.db")) {
+            appendMixed(store, 3);
+            try (RabbitRelay relay = RabbitRelay.builder(store, nowhere)
+                    .exchange("x")
+                    .name("nowhere")
+                    .build()) {
+                ProjectionStatus status = relay.catchUp();
+                assertThat(status.state()).isEqualTo(ProjectionStatus.State.FAILED);
+                assertThat(status.lastError())
+                        .hasValueSatisfying(
+                                m -> assertThat(m).contains("subscriber nowhere failed on a batch of 3 events"));
+                assertThat(status.checkpoint()).isZero();
+            }
+        }
+    }
+
+    @Test
+    void the_builder_refuses_a_relay_without_an_exchange_and_bad_settings() {
+        try (JdbcEventStore store = store("builder.db")) {
+            RabbitRelay.Builder b = RabbitRelay.builder(store, new ConnectionFactory());
+            assertThatThrownBy(b::build).hasMessageContaining("set the exchange");
+            assertThatThrownBy(() -> b.batchSize(0)).hasMessageContaining("batchSize must be at least 1");
+            assertThatThrownBy(() -> b.name(" ")).hasMessageContaining("subscriber name");
+            assertThatThrownBy(() -> b.onlyTypes(Set.of())).hasMessageContaining("at least one event type");
+            assertThatThrownBy(() -> b.confirmTimeout(Duration.ZERO)).hasMessageContaining("confirmTimeout");
+        }
+    }
+
+    private static void awaitSize(List<?> list, int size) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (list.size() < size && System.nanoTime() - deadline < 0) {
+            Thread.sleep(20);
+        }
+        assertThat(new ArrayList<>(list)).hasSize(size);
+    }
+}
