@@ -1,12 +1,10 @@
 package io.annals.eventstore.rabbitmq;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.RecordedEvent;
@@ -26,6 +24,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+/** The relay against the broker: what reaches a consumer, and how. */
+@Tag("rabbitmq")
 class RabbitRelayTest {
 
     @TempDir
@@ -50,7 +50,6 @@ class RabbitRelayTest {
     }
 
     @Test
-    @Tag("rabbitmq")
     @Timeout(120)
     void every_event_reaches_a_consumer_with_its_id_headers_and_body() throws Exception {
         Broker.Topology topology = Broker.Topology.declare("every");
@@ -132,7 +131,6 @@ class RabbitRelayTest {
     }
 
     @Test
-    @Tag("rabbitmq")
     @Timeout(120)
     void a_filtered_relay_with_its_own_routing_key_publishes_its_types_and_passes_the_rest() throws Exception {
         Broker.Topology topology = Broker.Topology.declare("filtered");
@@ -158,42 +156,6 @@ class RabbitRelayTest {
             assertThat(taken).containsExactlyElementsOf(priced);
         } finally {
             topology.delete();
-        }
-    }
-
-    /** Runs in every build: no broker needed, only a port where none listens. */
-    @Test
-    @Timeout(60)
-    void an_unreachable_broker_fails_the_batch_and_leaves_the_checkpoint() {
-        ConnectionFactory nowhere = new ConnectionFactory();
-        nowhere.setHost("127.0.0.1");
-        nowhere.setPort(1); // nothing listens there
-        nowhere.setConnectionTimeout(2_000);
-        try (JdbcEventStore store = store("unreachable.db")) {
-            appendMixed(store, 3);
-            try (RabbitRelay relay = RabbitRelay.builder(store, nowhere)
-                    .exchange("x")
-                    .name("nowhere")
-                    .build()) {
-                ProjectionStatus status = relay.catchUp();
-                assertThat(status.state()).isEqualTo(ProjectionStatus.State.FAILED);
-                assertThat(status.lastError())
-                        .hasValueSatisfying(
-                                m -> assertThat(m).contains("subscriber nowhere failed on a batch of 3 events"));
-                assertThat(status.checkpoint()).isZero();
-            }
-        }
-    }
-
-    @Test
-    void the_builder_refuses_a_relay_without_an_exchange_and_bad_settings() {
-        try (JdbcEventStore store = store("builder.db")) {
-            RabbitRelay.Builder b = RabbitRelay.builder(store, new ConnectionFactory());
-            assertThatThrownBy(b::build).hasMessageContaining("set the exchange");
-            assertThatThrownBy(() -> b.batchSize(0)).hasMessageContaining("batchSize must be at least 1");
-            assertThatThrownBy(() -> b.name(" ")).hasMessageContaining("subscriber name");
-            assertThatThrownBy(() -> b.onlyTypes(Set.of())).hasMessageContaining("at least one event type");
-            assertThatThrownBy(() -> b.confirmTimeout(Duration.ZERO)).hasMessageContaining("confirmTimeout");
         }
     }
 
