@@ -60,7 +60,12 @@ final class BatchPublisher implements Subscriber.Handler, AutoCloseable {
         try {
             Channel ch = channel();
             for (RecordedEvent e : events) {
-                ch.basicPublish(exchange, routingKey.apply(e), false, properties(e), body(e));
+                String key = routingKey.apply(e);
+                if (key == null) {
+                    throw new IllegalStateException("the routing key function returned null for event " + e.eventId()
+                            + " (" + e.type() + ", position " + e.position() + ")");
+                }
+                ch.basicPublish(exchange, key, false, properties(e), body(e));
             }
             ch.waitForConfirmsOrDie(confirmTimeout.toMillis());
         } catch (IOException | TimeoutException | InterruptedException | RuntimeException e) {
