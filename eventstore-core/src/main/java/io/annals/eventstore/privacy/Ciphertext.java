@@ -21,17 +21,47 @@ final class Ciphertext {
     /** How a sealed value looks, for error messages. */
     static final String FORMAT = "v1.<data key id>.<base64url nonce, ciphertext and tag>";
 
-    private static final Pattern SEALED = Pattern.compile("v1\\.[0-9a-f]{16}\\.[A-Za-z0-9_-]{38,}");
     private static final Pattern DATA_KEY_ID = Pattern.compile("[0-9a-f]{16}");
     private static final int NONCE_BYTES = 12;
     private static final int TAG_BITS = 128;
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder B64D = Base64.getUrlDecoder();
 
+    /** A cipher per thread: {@code Cipher.getInstance} costs more than decrypting a short value. */
+    private static final ThreadLocal<Cipher> GCM = ThreadLocal.withInitial(() -> {
+        try {
+            return Cipher.getInstance("AES/GCM/NoPadding");
+        } catch (GeneralSecurityException e) {
+            // AES-GCM is required of every Java platform.
+            throw new IllegalStateException("AES/GCM/NoPadding is not available: " + e.getMessage(), e);
+        }
+    });
+
     private Ciphertext() {}
 
+    /**
+     * Whether a string is in {@link #FORMAT}: {@code v1.}, 16 lower-case hex digits, {@code .},
+     * then at least 38 characters of Base64url (a nonce and a tag). By hand rather than by a
+     * regular expression: this runs for every sealed value decoded.
+     */
     static boolean looksValid(String sealed) {
-        return SEALED.matcher(sealed).matches();
+        int n = sealed.length();
+        if (n < 20 + 38 || !sealed.startsWith("v1.") || sealed.charAt(19) != '.') {
+            return false;
+        }
+        for (int i = 3; i < 19; i++) {
+            char c = sealed.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        for (int i = 20; i < n; i++) {
+            char c = sealed.charAt(i);
+            if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static boolean isDataKeyId(String id) {
@@ -58,7 +88,7 @@ final class Ciphertext {
         byte[] nonce = new byte[NONCE_BYTES];
         random.nextBytes(nonce);
         try {
-            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            Cipher cipher = GCM.get();
             cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG_BITS, nonce));
             cipher.updateAAD(context);
             byte[] ct = cipher.doFinal(plaintext);
@@ -76,7 +106,7 @@ final class Ciphertext {
         if (in.length < NONCE_BYTES + TAG_BITS / 8) {
             throw new AEADBadTagException("too short to hold a nonce and a tag");
         }
-        Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+        Cipher cipher = GCM.get();
         cipher.init(
                 Cipher.DECRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG_BITS, in, 0, NONCE_BYTES));
         cipher.updateAAD(context);
