@@ -60,7 +60,14 @@ public class AnnalsAutoConfiguration {
             builder.schema(properties.getSchema());
         }
         customizers.orderedStream().forEach(c -> c.customize(builder));
-        return builder.open();
+        try {
+            return builder.open();
+        } catch (IllegalArgumentException e) {
+            String where = url != null
+                    ? "annals.url"
+                    : applications != null ? "the application's DataSource" : AnnalsProperties.DEFAULT_URL;
+            throw new IllegalArgumentException("cannot open the Annals store on " + where + ": " + e.getMessage(), e);
+        }
     }
 
     /** Registers a command handler bean for every aggregate bean without one. */
@@ -94,6 +101,7 @@ public class AnnalsAutoConfiguration {
     @ConditionalOnMissingBean
     public ProjectionRunnerLifecycle annalsProjectionRunnerLifecycle(
             ObjectProvider<ProjectionRunner> runners, AnnalsProperties properties) {
-        return new ProjectionRunnerLifecycle(runners, properties.getProjections().isAutoStartup());
+        return new ProjectionRunnerLifecycle(
+                runners, properties.getProjections().isAutoStartup());
     }
 }

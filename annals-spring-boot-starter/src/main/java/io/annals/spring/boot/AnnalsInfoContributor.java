@@ -38,13 +38,10 @@ public final class AnnalsInfoContributor implements InfoContributor {
 
     @Override
     public void contribute(Info.Builder builder) {
-        List<ProjectionStatus> statuses = runners.orderedStream()
-                .flatMap(r -> r.statuses().stream())
-                .toList();
-        long slowest = statuses.stream()
-                .mapToLong(ProjectionStatus::checkpoint)
-                .min()
-                .orElse(Long.MAX_VALUE - 1);
+        List<ProjectionStatus> statuses =
+                runners.orderedStream().flatMap(r -> r.statuses().stream()).toList();
+        long slowest =
+                statuses.stream().mapToLong(ProjectionStatus::checkpoint).min().orElse(Long.MAX_VALUE - 1);
         List<Long> ahead = store.readAll(slowest, LAG_LIMIT).stream()
                 .map(RecordedEvent::position)
                 .toList();

@@ -1,20 +1,25 @@
 package io.annals.spring.boot;
 
+import io.annals.eventstore.InMemoryEventStore;
 import io.annals.eventstore.jdbc.Durability;
 import io.annals.eventstore.jdbc.JdbcEventStore;
 import io.annals.eventstore.jdbc.OpenMode;
+import io.annals.eventstore.projection.ProjectionRunner;
 import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
 
 /**
  * The {@code annals.*} properties: where the store lives and how its projections run. A value
- * that breaks a rule fails the application's start with a message naming the property and the
- * rule, before anything is opened.
+ * that breaks a rule fails the application's start with a message naming the property, its value
+ * and the rule, before anything is opened: the properties validate themselves (Spring Boot calls
+ * {@link #validate} after binding them), with the store's own checks.
  */
 @ConfigurationProperties(prefix = "annals")
-public class AnnalsProperties {
+public class AnnalsProperties implements Validator {
 
     /** The store's URL when the application has no DataSource of its own. */
     static final String DEFAULT_URL = "jdbc:sqlite:annals.db";
@@ -55,14 +60,8 @@ public class AnnalsProperties {
         return url;
     }
 
-    /**
-     * @throws IllegalArgumentException if blank or not a {@code jdbc:} URL
-     */
+    /** Sets the URL; it is checked when the store opens, by the store. */
     public void setUrl(@Nullable String url) {
-        if (url != null && !url.startsWith("jdbc:")) {
-            throw new IllegalArgumentException("must be a JDBC URL (jdbc:sqlite:FILE or jdbc:postgresql://...), was '"
-                    + url.replaceAll("(?i)password=[^&;]*", "password=***") + "'");
-        }
         this.url = url;
     }
 
@@ -71,13 +70,9 @@ public class AnnalsProperties {
         return tablePrefix;
     }
 
-    /**
-     * @throws IllegalArgumentException if not a plain identifier (the store's rule)
-     */
+    /** Sets the prefix of the store's tables. */
     public void setTablePrefix(String tablePrefix) {
-        // The store's own check, on a builder that connects to nothing: one rule in one place.
-        JdbcEventStore.builder(DEFAULT_URL).tablePrefix(Objects.requireNonNull(tablePrefix, "tablePrefix"));
-        this.tablePrefix = tablePrefix;
+        this.tablePrefix = Objects.requireNonNull(tablePrefix, "tablePrefix");
     }
 
     /** The PostgreSQL schema of the store's tables, if set. */
@@ -85,13 +80,8 @@ public class AnnalsProperties {
         return schema;
     }
 
-    /**
-     * @throws IllegalArgumentException if not a plain identifier (the store's rule)
-     */
+    /** Sets the PostgreSQL schema of the store's tables. */
     public void setSchema(@Nullable String schema) {
-        if (schema != null) {
-            JdbcEventStore.builder(DEFAULT_URL).schema(schema);
-        }
         this.schema = schema;
     }
 
@@ -100,11 +90,8 @@ public class AnnalsProperties {
         return poolSize;
     }
 
-    /**
-     * @throws IllegalArgumentException if less than 1
-     */
+    /** Sets the size of the pool opened on {@code annals.url}. */
     public void setPoolSize(int poolSize) {
-        JdbcEventStore.builder(DEFAULT_URL).maxPoolSize(poolSize);
         this.poolSize = poolSize;
     }
 
@@ -113,12 +100,9 @@ public class AnnalsProperties {
         return busyTimeout;
     }
 
-    /**
-     * @throws IllegalArgumentException if negative or over 1 hour
-     */
+    /** Sets how long a writer waits for a lock. */
     public void setBusyTimeout(Duration busyTimeout) {
-        JdbcEventStore.builder(DEFAULT_URL).busyTimeout(busyTimeout);
-        this.busyTimeout = busyTimeout;
+        this.busyTimeout = Objects.requireNonNull(busyTimeout, "busyTimeout");
     }
 
     /** The durability of commits. */
@@ -156,6 +140,41 @@ public class AnnalsProperties {
         return projections;
     }
 
+    @Override
+    public boolean supports(Class<?> type) {
+        return AnnalsProperties.class.isAssignableFrom(type);
+    }
+
+    /**
+     * Checks the values with the rules of the store's and the runner's builders (which connect
+     * to nothing): one rule in one place, and the same message as when the builder is called
+     * directly.
+     */
+    @Override
+    public void validate(Object target, Errors errors) {
+        AnnalsProperties p = (AnnalsProperties) target;
+        check(errors, "tablePrefix", () -> JdbcEventStore.builder(DEFAULT_URL).tablePrefix(p.tablePrefix));
+        String schema = p.schema;
+        if (schema != null) {
+            check(errors, "schema", () -> JdbcEventStore.builder(DEFAULT_URL).schema(schema));
+        }
+        check(errors, "poolSize", () -> JdbcEventStore.builder(DEFAULT_URL).maxPoolSize(p.poolSize));
+        check(errors, "busyTimeout", () -> JdbcEventStore.builder(DEFAULT_URL).busyTimeout(p.busyTimeout));
+        Projections r = p.projections;
+        ProjectionRunner.Builder runner = ProjectionRunner.builder(new InMemoryEventStore());
+        check(errors, "projections.batchSize", () -> runner.batchSize(r.batchSize));
+        check(errors, "projections.pollInterval", () -> runner.pollInterval(r.pollInterval));
+        check(errors, "projections.maxBackoff", () -> runner.maxBackoff(r.maxBackoff));
+    }
+
+    private static void check(Errors errors, String field, Runnable rule) {
+        try {
+            rule.run();
+        } catch (IllegalArgumentException e) {
+            errors.rejectValue(field, "annals.invalid", e.getMessage());
+        }
+    }
+
     /** How the projection runner reads the log: {@code annals.projections.*}. */
     public static class Projections {
 
@@ -189,13 +208,8 @@ public class AnnalsProperties {
             return batchSize;
         }
 
-        /**
-         * @throws IllegalArgumentException if less than 1
-         */
+        /** Sets the events per transaction. */
         public void setBatchSize(int batchSize) {
-            if (batchSize < 1) {
-                throw new IllegalArgumentException("batchSize must be at least 1, was " + batchSize);
-            }
             this.batchSize = batchSize;
         }
 
@@ -204,11 +218,9 @@ public class AnnalsProperties {
             return pollInterval;
         }
 
-        /**
-         * @throws IllegalArgumentException if not positive
-         */
+        /** Sets the wait of an idle projection. */
         public void setPollInterval(Duration pollInterval) {
-            this.pollInterval = positive("pollInterval", pollInterval);
+            this.pollInterval = Objects.requireNonNull(pollInterval, "pollInterval");
         }
 
         /** Whether appends wake idle projections. */
@@ -226,19 +238,9 @@ public class AnnalsProperties {
             return maxBackoff;
         }
 
-        /**
-         * @throws IllegalArgumentException if not positive
-         */
+        /** Sets the longest wait between retries. */
         public void setMaxBackoff(Duration maxBackoff) {
-            this.maxBackoff = positive("maxBackoff", maxBackoff);
-        }
-
-        private static Duration positive(String name, Duration d) {
-            Objects.requireNonNull(d, name);
-            if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(name + " must be positive, was " + d);
-            }
-            return d;
+            this.maxBackoff = Objects.requireNonNull(maxBackoff, "maxBackoff");
         }
     }
 }

@@ -93,8 +93,8 @@ final class CommandHandlerRegistrar implements BeanDefinitionRegistryPostProcess
                                     + found.length + " " + Arrays.toString(found)
                                     + ": mark one @Primary, or declare the aggregate's CommandHandler bean yourself");
         }
-        CommandHandler.Builder builder =
-                CommandHandler.builder((Aggregate<Object, Command, Event>) aggregate, beans.getBean(EventStore.class), codec);
+        CommandHandler.Builder builder = CommandHandler.builder(
+                (Aggregate<Object, Command, Event>) aggregate, beans.getBean(EventStore.class), codec);
         beans.getBeanProvider(CommandHandlerCustomizer.class)
                 .orderedStream()
                 .forEach(c -> c.customize(aggregate, builder));
