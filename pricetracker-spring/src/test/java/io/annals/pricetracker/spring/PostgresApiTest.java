@@ -1,21 +1,17 @@
 package io.annals.pricetracker.spring;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import io.annals.eventstore.projection.ProjectionRunner;
-import io.annals.eventstore.projection.ProjectionStatus;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.client.TestRestTemplate;
-import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -23,11 +19,15 @@ import org.springframework.test.context.DynamicPropertySource;
 /**
  * The API on PostgreSQL ({@code -Ppostgres}), in a schema of its own, dropped afterwards. The
  * server must be reachable: the context fails to start otherwise, and so do the tests.
+ *
+ * <p>The schema is dropped by an extension declared before {@code @SpringBootTest}'s, so that it
+ * runs after Spring has closed the context ({@code @DirtiesContext}) and with it the store's
+ * connections: a connection left open would make the drop wait, and fail after 10 seconds.
  */
 @Tag("postgres")
+@ExtendWith(PostgresApiTest.DropSchema.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PostgresApiTest extends PriceTrackerApiContract {
 
     static final String URL =
@@ -44,23 +44,19 @@ class PostgresApiTest extends PriceTrackerApiContract {
     @Autowired
     TestRestTemplate rest;
 
-    @Autowired
-    ConfigurableApplicationContext context;
-
     @Override
     TestRestTemplate rest() {
         return rest;
     }
 
-    /** Closes the context first, so that no connection of the store holds the schema. */
-    @AfterAll
-    void dropSchema() throws SQLException {
-        ProjectionRunner runner = context.getBean(ProjectionRunner.class);
-        context.close();
-        assertThat(runner.statuses()).extracting(ProjectionStatus::state).containsOnly(ProjectionStatus.State.STOPPED);
-        try (Connection c = DriverManager.getConnection(URL);
-                Statement s = c.createStatement()) {
-            s.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
+    static final class DropSchema implements AfterAllCallback {
+        @Override
+        public void afterAll(ExtensionContext context) throws SQLException {
+            try (Connection c = DriverManager.getConnection(URL);
+                    Statement s = c.createStatement()) {
+                s.execute("SET lock_timeout = '10s'");
+                s.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
+            }
         }
     }
 }
