@@ -6,7 +6,6 @@ import io.annals.pricetracker.domain.ProductAggregate;
 import io.annals.pricetracker.domain.ProductCreation;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
-import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
@@ -43,12 +42,6 @@ class ApiErrors {
     ResponseEntity<Error> conflict(WrongExpectedVersionException e) {
         return ResponseEntity.status(HttpStatus.CONFLICT)
                 .body(new Error("conflict", "too many concurrent changes, try again: " + e.getMessage()));
-    }
-
-    @ExceptionHandler
-    ResponseEntity<Error> unreadable(HttpMessageNotReadableException e) {
-        return ResponseEntity.badRequest()
-                .body(new Error("invalid_json", "the body is not a valid JSON object of the expected fields"));
     }
 
     @ExceptionHandler

@@ -1,6 +1,8 @@
 package io.annals.pricetracker.spring;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.CommandRejectedException;
 import io.annals.eventstore.InterruptedWaitException;
@@ -14,6 +16,7 @@ import io.annals.eventstore.jdbc.JdbcEventStore;
 import io.annals.eventstore.projection.KeyedProjector;
 import io.annals.eventstore.projection.ProjectionRunner;
 import io.annals.eventstore.projection.ReadModel;
+import io.annals.pricetracker.api.PriceTrackerApi;
 import io.annals.pricetracker.domain.Product;
 import io.annals.pricetracker.domain.ProductAggregate;
 import io.annals.pricetracker.domain.ProductCommand;
@@ -25,6 +28,8 @@ import io.annals.pricetracker.domain.ProductId;
 import io.annals.pricetracker.readmodel.MonthlyStats;
 import io.annals.pricetracker.readmodel.PriceHistory;
 import io.annals.pricetracker.readmodel.ProductView;
+import java.io.IOException;
+import java.io.InputStream;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.sql.SQLException;
@@ -39,7 +44,6 @@ import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -60,6 +64,7 @@ class ProductController {
     private final ProjectionRunner projections;
     private final JdbcEventStore store;
     private final Duration readWait;
+    private final ObjectMapper mapper;
 
     ProductController(
             ProductAggregate aggregate,
@@ -68,7 +73,8 @@ class ProductController {
             KeyedProjector<String, ProductView> views,
             ProjectionRunner projections,
             JdbcEventStore store,
-            @Value("${pricetracker.read-wait:5s}") Duration readWait) {
+            @Value("${pricetracker.read-wait:5s}") Duration readWait,
+            ObjectMapper mapper) {
         this.aggregate = aggregate;
         this.products = products;
         this.creations = creations;
@@ -76,6 +82,7 @@ class ProductController {
         this.projections = projections;
         this.store = store;
         this.readWait = readWait;
+        this.mapper = mapper;
     }
 
     /** The body of {@code POST /products}. */
@@ -115,7 +122,8 @@ class ProductController {
     // --- writes --------------------------------------------------------------------------
 
     @PostMapping("/products")
-    ResponseEntity<ProductBody> create(@RequestBody NewProduct body) {
+    ResponseEntity<ProductBody> create(InputStream json) throws IOException {
+        NewProduct body = read(json, NewProduct.class);
         String currency = body.currency() == null ? ProductCommand.DEFAULT_CURRENCY : body.currency();
         CreateProduct command = command(() -> new CreateProduct(body.productId(), body.name(), body.price(), currency));
         String streamId = aggregate.streamId(command.productId());
@@ -136,8 +144,9 @@ class ProductController {
     }
 
     @PostMapping("/products/{id}/price-changes")
-    ProductBody changePrice(@PathVariable("id") String id, @RequestBody PriceChange body) {
+    ProductBody changePrice(@PathVariable("id") String id, InputStream json) throws IOException {
         String productId = productId(id);
+        PriceChange body = read(json, PriceChange.class);
         CommandResult<Product, ProductEvent> result =
                 products.handle(command(() -> new UpdateProduct(productId, body.variation())));
         return written(result.state(), result.version(), result.position());
@@ -152,6 +161,29 @@ class ProductController {
 
     private static ProductBody written(Product p, long version, long position) {
         return new ProductBody(p.productId(), p.name(), p.price(), ProductBody.shown(p.currency()), version, position);
+    }
+
+    /**
+     * The body as JSON, whatever its declared content type: like the JDK-server version, the API
+     * answers {@code curl -d '{...}'}, which says it sends a form. The servlet's own stream, since
+     * Spring rebuilds the body of a form from its parameters.
+     */
+    private <T> T read(InputStream json, Class<T> type) throws IOException {
+        byte[] body = json.readNBytes(PriceTrackerApi.MAX_BODY_BYTES + 1);
+        if (body.length > PriceTrackerApi.MAX_BODY_BYTES) {
+            throw new ApiException(
+                    413, "body_too_large", "the request body is over " + PriceTrackerApi.MAX_BODY_BYTES + " bytes");
+        }
+        T value;
+        try {
+            value = mapper.readValue(body, type);
+        } catch (JsonProcessingException e) {
+            throw new ApiException(400, "invalid_json", "the body is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (value == null) {
+            throw new ApiException(400, "invalid_json", "the body must be a JSON object");
+        }
+        return value;
     }
 
     private static <C extends ProductCommand> C command(Supplier<C> make) {

@@ -75,8 +75,12 @@ abstract class PriceTrackerApiContract {
     @Test
     void a_product_is_created_its_price_changed_and_it_is_deleted() {
         String id = newId();
-        ResponseEntity<String> created = text(
-                HttpMethod.POST, "/products", "{\"productId\":\"" + id + "\",\"name\":\"Green tea\",\"price\":3.50}");
+        // as curl -d sends it, declared a form
+        ResponseEntity<String> created = rest().exchange(
+                        RequestEntity.post(URI.create("/products"))
+                                .contentType(MediaType.APPLICATION_FORM_URLENCODED)
+                                .body("{\"productId\":\"" + id + "\",\"name\":\"Green tea\",\"price\":3.50}"),
+                        String.class);
         assertThat(created.getStatusCode()).isEqualTo(HttpStatus.CREATED);
         assertThat(created.getHeaders().getLocation()).hasToString("/products/" + id);
         assertThat(created.getBody()).contains("\"price\":3.50").contains("\"version\":1");
