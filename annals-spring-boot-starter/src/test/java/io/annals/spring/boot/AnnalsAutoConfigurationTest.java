@@ -23,6 +23,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.DisplayNameGeneration;
@@ -79,7 +82,7 @@ class AnnalsAutoConfigurationTest {
             .build();
 
     /** Counts events per stream; fails on the stream {@code counter-poison}. */
-    static final class Totals implements Projection<CounterEvent, String, Integer> {
+    static class Totals implements Projection<CounterEvent, String, Integer> {
         @Override
         public String name() {
             return "totals";
@@ -277,6 +280,42 @@ class AnnalsAutoConfigurationTest {
             });
             assertThat(seen[0].status("totals").state()).isEqualTo(ProjectionStatus.State.STOPPED);
             assertThatThrownBy(seen[0]::start).isInstanceOf(IllegalStateException.class);
+        }
+
+        @Test
+        void finish_the_batch_under_way_before_the_context_closes() throws Exception {
+            CountDownLatch applying = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            Projection<CounterEvent, String, Integer> slow = new Totals() {
+                @Override
+                public Integer apply(@Nullable Integer current, Envelope<CounterEvent> e) {
+                    applying.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException interrupted) {
+                        throw new IllegalStateException(interrupted);
+                    }
+                    return super.apply(current, e);
+                }
+            };
+            InMemoryProjector<CounterEvent, String, Integer> projector = new InMemoryProjector<>(slow, CODEC);
+            withCounters()
+                    .withPropertyValues("annals.projections.poll-interval=10ms")
+                    .withBean("totals", Projector.class, () -> projector)
+                    .run(context -> {
+                        long position =
+                                handler(context).handle(new Increment("a")).position();
+                        assertThat(applying.await(30, TimeUnit.SECONDS)).isTrue();
+
+                        CompletableFuture<Void> closing = CompletableFuture.runAsync(context::close);
+                        Thread.sleep(200); // a close that did not wait would be over by now
+                        assertThat(closing).isNotDone();
+
+                        release.countDown();
+                        closing.get(30, TimeUnit.SECONDS);
+                        assertThat(projector.checkpoint()).isEqualTo(position);
+                        assertThat(projector.get("counter-a")).contains(1);
+                    });
         }
 
         @Test
