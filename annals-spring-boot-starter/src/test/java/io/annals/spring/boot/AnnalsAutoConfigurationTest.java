@@ -33,6 +33,8 @@ import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.support.StaticListableBeanFactory;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.Status;
 import org.springframework.boot.actuate.info.Info;
@@ -370,6 +372,22 @@ class AnnalsAutoConfigurationTest {
                         .containsEntry("checkpoint", position)
                         .containsEntry("lag", 0L);
             });
+        }
+
+        @Test
+        void leave_health_and_info_out_when_turned_off_or_declared_by_the_application() {
+            AnnalsHealthIndicator own = new AnnalsHealthIndicator(new InMemoryEventStore(), emptyProvider());
+            withTotals()
+                    .withPropertyValues("management.info.annals.enabled=false")
+                    .withBean("annalsHealthIndicator", AnnalsHealthIndicator.class, () -> own)
+                    .run(context -> {
+                        assertThat(context).doesNotHaveBean(AnnalsInfoContributor.class);
+                        assertThat(context.getBean(AnnalsHealthIndicator.class)).isSameAs(own);
+                    });
+        }
+
+        private static ObjectProvider<ProjectionRunner> emptyProvider() {
+            return new StaticListableBeanFactory().getBeanProvider(ProjectionRunner.class);
         }
 
         @Test
