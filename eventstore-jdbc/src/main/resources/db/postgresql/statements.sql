@@ -277,6 +277,11 @@ ORDER BY position LIMIT ?
 -- name: count-events
 SELECT count(*) FROM {events}
 
+-- name: last-position
+-- The end of the log, visible to readers or not yet, for the lag of projections: the primary
+-- key's last entry (0 for an empty log).
+SELECT coalesce(max(position), 0) FROM {events}
+
 -- name: database-identity
 -- Which database this is, whatever the URL that named it (a copy refuses to write into the store
 -- it reads): the server's address and port as this session reached them (a Unix socket has no

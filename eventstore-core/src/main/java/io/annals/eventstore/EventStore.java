@@ -176,6 +176,24 @@ public interface EventStore extends AutoCloseable {
     }
 
     /**
+     * The position of the last event in the log, whether readers may see it yet or not (on
+     * PostgreSQL an append in flight may hold them back below it), for the lag of projections;
+     * empty when the store cannot tell cheaply, which is the default. 0 for an empty log.
+     */
+    default java.util.OptionalLong lastPosition() {
+        return java.util.OptionalLong.empty();
+    }
+
+    /**
+     * What this store reports its work to, and what the command handlers, decision handlers and
+     * projection runners built on it report to unless told otherwise. The default is
+     * {@link Instrumentation#none()}.
+     */
+    default Instrumentation instrumentation() {
+        return Instrumentation.none();
+    }
+
+    /**
      * Calls {@code listener} after each append to this store commits, in this process, so that a
      * reader of the log (a {@code ProjectionRunner}) can read at once instead of at its next
      * poll. A wake-up only: it says nothing of what was appended, may come once for several

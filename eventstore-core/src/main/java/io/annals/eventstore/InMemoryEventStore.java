@@ -3,6 +3,7 @@ package io.annals.eventstore;
 import io.annals.eventstore.internal.AppendChecks;
 import io.annals.eventstore.internal.AppendListeners;
 import io.annals.eventstore.internal.Idempotency;
+import io.annals.eventstore.internal.Instrumented;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.locks.ReadWriteLock;
@@ -25,8 +27,12 @@ import org.jspecify.annotations.Nullable;
  */
 public final class InMemoryEventStore implements EventStore {
 
+    /** The store's kind, for {@link Instrumentation}. */
+    private static final String KIND = "memory";
+
     private final Clock clock;
     private final AppendLimits limits;
+    private final Instrumentation instrumentation;
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     /** The log by position; positions are handed out from 1 and never reused. */
     private final NavigableMap<Long, RecordedEvent> log = new TreeMap<>();
@@ -51,15 +57,33 @@ public final class InMemoryEventStore implements EventStore {
      * @param limits the limits checked at each append
      */
     public InMemoryEventStore(Clock clock, AppendLimits limits) {
+        this(clock, limits, Instrumentation.none());
+    }
+
+    /**
+     * @param clock where {@code recordedAt} comes from
+     * @param limits the limits checked at each append
+     * @param instrumentation what appends are reported to, and what the handlers and runners
+     *     built on this store report to by default
+     */
+    public InMemoryEventStore(Clock clock, AppendLimits limits, Instrumentation instrumentation) {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.limits = Objects.requireNonNull(limits, "limits");
+        this.instrumentation = Objects.requireNonNull(instrumentation, "instrumentation");
+    }
+
+    @Override
+    public Instrumentation instrumentation() {
+        return instrumentation;
     }
 
     @Override
     public AppendResult append(String streamId, ExpectedVersion expected, List<EventData> events) {
-        AppendChecks.checkAppend(limits, streamId, expected, events);
-        return appendAll(List.of(new StreamAppend(streamId, expected, events)), null)
-                .get(0);
+        return Instrumented.append(instrumentation, KIND, events == null ? 0 : events.size(), () -> {
+            AppendChecks.checkAppend(limits, streamId, expected, events);
+            return appendAll(List.of(new StreamAppend(streamId, expected, events)), null)
+                    .get(0);
+        });
     }
 
     /** Adds one event at the end of {@code stream} and of the log; under the write lock. */
@@ -82,15 +106,19 @@ public final class InMemoryEventStore implements EventStore {
 
     @Override
     public List<AppendResult> append(List<StreamAppend> appends) {
-        AppendChecks.checkAppends(limits, appends);
-        return appendAll(appends, null);
+        return Instrumented.append(instrumentation, KIND, Instrumented.events(appends), () -> {
+            AppendChecks.checkAppends(limits, appends);
+            return appendAll(appends, null);
+        });
     }
 
     @Override
     public List<AppendResult> append(List<StreamAppend> appends, AppendCondition condition) {
-        AppendChecks.checkAppends(limits, appends);
-        Objects.requireNonNull(condition, "condition");
-        return appendAll(appends, condition);
+        return Instrumented.append(instrumentation, KIND, Instrumented.events(appends), () -> {
+            AppendChecks.checkAppends(limits, appends);
+            Objects.requireNonNull(condition, "condition");
+            return appendAll(appends, condition);
+        });
     }
 
     private List<AppendResult> appendAll(List<StreamAppend> appends, @Nullable AppendCondition condition) {
@@ -161,6 +189,10 @@ public final class InMemoryEventStore implements EventStore {
 
     @Override
     public AppendResult deleteStream(String streamId, ExpectedVersion expected) {
+        return Instrumented.append(instrumentation, KIND, 0, () -> delete(streamId, expected));
+    }
+
+    private AppendResult delete(String streamId, ExpectedVersion expected) {
         AppendChecks.checkStreamId(streamId);
         Objects.requireNonNull(expected, "expected");
         AppendResult result;
@@ -270,6 +302,16 @@ public final class InMemoryEventStore implements EventStore {
                 throw new StreamDeletedException(streamId);
             }
             return streams.getOrDefault(streamId, List.of()).size();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    @Override
+    public OptionalLong lastPosition() {
+        lock.readLock().lock();
+        try {
+            return OptionalLong.of(lastPosition);
         } finally {
             lock.readLock().unlock();
         }

@@ -4,14 +4,19 @@ import io.annals.eventstore.Aggregate;
 import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.Command;
 import io.annals.eventstore.CommandRejectedException;
+import io.annals.eventstore.Correlation;
+import io.annals.eventstore.DuplicateEventIdException;
 import io.annals.eventstore.Event;
 import io.annals.eventstore.EventCodec;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStore;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.Instrumentation;
+import io.annals.eventstore.Instrumentation.CommandOutcome;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.WrongExpectedVersionException;
+import io.annals.eventstore.internal.CommandContext;
 import io.annals.eventstore.internal.RetryBackOff;
 import io.annals.eventstore.snapshot.Snapshot;
 import io.annals.eventstore.snapshot.SnapshotSettings;
@@ -22,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -67,6 +73,8 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
     private final @Nullable SnapshotSettings<S> snapshots;
     private final int maxAttempts;
     private final Clock clock;
+    private final Instrumentation instrumentation;
+    private final boolean eventIdsFromCommandId;
     private final AggregateLocks locks = new AggregateLocks();
 
     private CommandHandler(Builder<S, C, E> b) {
@@ -76,6 +84,8 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
         this.snapshots = b.snapshots;
         this.maxAttempts = b.maxAttempts;
         this.clock = b.clock;
+        this.instrumentation = b.instrumentation != null ? b.instrumentation : b.store.instrumentation();
+        this.eventIdsFromCommandId = b.eventIdsFromCommandId;
     }
 
     /**
@@ -105,20 +115,46 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
     }
 
     /**
-     * Handles one command, storing {@code metadata} (a correlation id, the user...) with each new
-     * event.
+     * Handles one command, storing {@code metadata} (the user, the client...) with each new event.
      *
+     * <p>Every event is also stamped with the ids of {@link Correlation}: {@code metadata} may
+     * give the command's id ({@link Correlation#COMMAND_ID}), the conversation's
+     * ({@link Correlation#CORRELATION_ID}) and the cause of the command
+     * ({@link Correlation#CAUSATION_ID}, see {@link Correlation#causedBy}); what it does not give
+     * is made up. With {@link Builder#eventIdsFromCommandId}, a command id also fixes the ids of
+     * the events, so that the same command handled again is recognised and not stored twice.
+     *
+     * @throws IllegalArgumentException if a key of {@code metadata} begins with {@code $} and is
+     *     not one of those three, or one of their values is blank, longer than 200 characters or
+     *     holds control characters; nothing is written
      * @see #handle(Command)
      */
     public CommandResult<S, E> handle(C command, Map<String, String> metadata) {
         Objects.requireNonNull(command, "command");
         Objects.requireNonNull(metadata, "metadata");
         String aggregateId = Objects.requireNonNull(command.aggregateId(), "aggregateId");
-        return locks.inTurn(aggregateId, () -> decideAndAppend(command, metadata));
+        CommandContext context = CommandContext.of(metadata);
+        Instrumentation.Command observed = instrumentation.commandStarted("aggregate", aggregate.category());
+        CommandResult<S, E> result;
+        try {
+            result = locks.inTurn(aggregateId, () -> decideAndAppend(command, context, observed));
+        } catch (CommandRejectedException e) {
+            observed.ended(CommandOutcome.REJECTED, 1);
+            throw e;
+        } catch (WrongExpectedVersionException e) {
+            observed.ended(CommandOutcome.CONFLICT, maxAttempts);
+            throw e;
+        } catch (RuntimeException | Error e) {
+            observed.ended(CommandOutcome.ERROR, 1);
+            throw e;
+        }
+        observed.ended(result.repeated() ? CommandOutcome.REPEATED : CommandOutcome.OK, result.attempts());
+        return result;
     }
 
-    private CommandResult<S, E> decideAndAppend(C command, Map<String, String> metadata) {
+    private CommandResult<S, E> decideAndAppend(C command, CommandContext context, Instrumentation.Command observed) {
         boolean trustSnapshot = true;
+        boolean recognisable = eventIdsFromCommandId && context.commandId().isPresent();
         for (int attempt = 1; ; attempt++) {
             Loaded<S> loaded = load(command.aggregateId(), trustSnapshot);
             List<E> events;
@@ -133,6 +169,13 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
                 // told it failed would retry it, and store it twice).
                 state = aggregate.fold(loaded.state().state(), events);
             } catch (CommandRejectedException rejected) {
+                if (recognisable) {
+                    // decided on a state that may already hold this very command's events
+                    Optional<CommandResult<S, E>> repeat = repeat(loaded.state().streamId(), context);
+                    if (repeat.isPresent()) {
+                        return repeat.get();
+                    }
+                }
                 throw rejected;
             } catch (RuntimeException e) {
                 if (loaded.snapshot().isEmpty()) {
@@ -147,26 +190,103 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
             }
             AggregateState<S> before = loaded.state();
             if (events.isEmpty()) {
+                if (recognisable) {
+                    Optional<CommandResult<S, E>> repeat = repeat(before.streamId(), context);
+                    if (repeat.isPresent()) {
+                        return repeat.get();
+                    }
+                }
                 return new CommandResult<>(before.streamId(), before.state(), before.version(), 0, List.of(), attempt);
             }
             List<EventData> data = new ArrayList<>(events.size());
-            for (E e : events) {
-                data.add(codec.encode(e, metadata));
+            for (int i = 0; i < events.size(); i++) {
+                data.add(context.stamp(codec.encode(events.get(i), context.user()), i, eventIdsFromCommandId));
             }
             AppendResult appended;
             try {
                 appended = store.append(before.streamId(), ExpectedVersion.exactly(before.version()), data);
             } catch (WrongExpectedVersionException conflict) {
+                observed.conflict(attempt < maxAttempts);
                 if (attempt >= maxAttempts) {
                     throw conflict;
                 }
                 RetryBackOff.beforeRetry(attempt, "a command");
                 continue;
+            } catch (DuplicateEventIdException duplicate) {
+                if (recognisable) {
+                    // this command's ids are stored already, before the version it was decided at
+                    Optional<CommandResult<S, E>> repeat = repeat(before.streamId(), context);
+                    if (repeat.isPresent()) {
+                        return repeat.get();
+                    }
+                }
+                throw duplicate;
             }
             maybeSnapshot(before, appended, state, data.get(data.size() - 1));
             return new CommandResult<>(
                     before.streamId(), state, appended.version(), appended.position(), events, attempt);
         }
+    }
+
+    /**
+     * The result of an earlier handling of the command whose id {@code context} holds, when its
+     * events are stored in {@code streamId}: the state just after them, their version and
+     * position, and the events. Reads the stream from its start (twice when found): the price
+     * of a command that can no longer be decided as it was (rejected, or deciding other events)
+     * because it was handled already.
+     */
+    private Optional<CommandResult<S, E>> repeat(String streamId, CommandContext context) {
+        UUID first = CommandContext.eventId(context.commandId().orElseThrow(), 0);
+        long start = 0;
+        for (long v = 1; start == 0; ) {
+            List<RecordedEvent> page = store.readStream(streamId, v, PAGE_SIZE);
+            for (RecordedEvent r : page) {
+                if (r.eventId().equals(first)) {
+                    start = r.version();
+                    break;
+                }
+            }
+            if (page.size() < PAGE_SIZE) {
+                break;
+            }
+            v = page.get(page.size() - 1).version() + 1;
+        }
+        if (start == 0) {
+            return Optional.empty();
+        }
+        S s = aggregate.initialState();
+        List<E> events = new ArrayList<>();
+        RecordedEvent last = null;
+        for (long v = 1; ; ) {
+            List<RecordedEvent> page = store.readStream(streamId, v, PAGE_SIZE);
+            for (RecordedEvent r : page) {
+                boolean ours = r.version() >= start
+                        && r.eventId()
+                                .equals(CommandContext.eventId(context.commandId().get(), (int) (r.version() - start)));
+                if (r.version() >= start && !ours) {
+                    return Optional.of(repeated(streamId, s, last, events));
+                }
+                if (!codec.isRetired(r.type())) {
+                    E e = codec.decode(r).event();
+                    s = aggregate.evolve(s, e);
+                    if (ours) {
+                        events.add(e);
+                    }
+                }
+                if (ours) {
+                    last = r;
+                }
+            }
+            if (page.size() < PAGE_SIZE) {
+                return Optional.of(repeated(streamId, s, last, events));
+            }
+            v = page.get(page.size() - 1).version() + 1;
+        }
+    }
+
+    private CommandResult<S, E> repeated(String streamId, S state, @Nullable RecordedEvent last, List<E> events) {
+        RecordedEvent end = Objects.requireNonNull(last, "the first event was found");
+        return new CommandResult<>(streamId, state, end.version(), end.position(), List.copyOf(events), 1, true);
     }
 
     /** An aggregate as loaded, and the snapshot it was loaded from, if any. */
@@ -322,6 +442,8 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
         private @Nullable SnapshotSettings<S> snapshots;
         private int maxAttempts = 10;
         private Clock clock = Clock.systemUTC();
+        private @Nullable Instrumentation instrumentation;
+        private boolean eventIdsFromCommandId;
 
         private Builder(Aggregate<S, C, E> aggregate, EventStore store, EventCodec<E> codec) {
             this.aggregate = Objects.requireNonNull(aggregate, "aggregate");
@@ -351,6 +473,28 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
         /** Where a snapshot's {@code takenAt} comes from; default the UTC system clock. */
         public Builder<S, C, E> clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * What commands are reported to; by default the store's ({@link EventStore#instrumentation()}).
+         */
+        public Builder<S, C, E> instrumentation(Instrumentation instrumentation) {
+            this.instrumentation = Objects.requireNonNull(instrumentation, "instrumentation");
+            return this;
+        }
+
+        /**
+         * Whether a command that carries an id ({@link Correlation#COMMAND_ID} in the metadata of
+         * {@link CommandHandler#handle(Command, Map)}) gets event ids derived from it (a
+         * name-based UUID of the command id and the event's index), rather than random ones;
+         * default false. A client that retries a command with the same id after losing the
+         * answer then gets the original result ({@link CommandResult#repeated()}) and nothing is
+         * stored twice. A command id must then name one command only: two commands given the
+         * same id are one command. Commands without an id get random event ids.
+         */
+        public Builder<S, C, E> eventIdsFromCommandId(boolean derive) {
+            this.eventIdsFromCommandId = derive;
             return this;
         }
 

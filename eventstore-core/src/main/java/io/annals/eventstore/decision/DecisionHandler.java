@@ -4,14 +4,18 @@ import io.annals.eventstore.AppendCondition;
 import io.annals.eventstore.AppendConditionFailedException;
 import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.CommandRejectedException;
+import io.annals.eventstore.Correlation;
 import io.annals.eventstore.Event;
 import io.annals.eventstore.EventCodec;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStore;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.Instrumentation;
+import io.annals.eventstore.Instrumentation.CommandOutcome;
 import io.annals.eventstore.StreamAppend;
 import io.annals.eventstore.WrongExpectedVersionException;
+import io.annals.eventstore.internal.CommandContext;
 import io.annals.eventstore.internal.RetryBackOff;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -61,12 +65,18 @@ public final class DecisionHandler<C, E extends Event> {
     private final EventStore store;
     private final EventCodec<E> codec;
     private final int maxAttempts;
+    private final @Nullable String name;
+    private final Instrumentation instrumentation;
+    private final boolean eventIdsFromCommandId;
 
     private DecisionHandler(Builder<C, E> b) {
         this.decision = b.decision;
         this.store = b.store;
         this.codec = b.codec;
         this.maxAttempts = b.maxAttempts;
+        this.name = b.name;
+        this.instrumentation = b.instrumentation != null ? b.instrumentation : b.store.instrumentation();
+        this.eventIdsFromCommandId = b.eventIdsFromCommandId;
     }
 
     /**
@@ -101,14 +111,45 @@ public final class DecisionHandler<C, E extends Event> {
     }
 
     /**
-     * Handles one command, storing {@code metadata} (a correlation id, the user...) with each new
-     * event.
+     * Handles one command, storing {@code metadata} (the user, the client...) with each new event.
      *
+     * <p>Every event is also stamped with the ids of {@link Correlation}, as
+     * {@link io.annals.eventstore.command.CommandHandler#handle(io.annals.eventstore.Command, Map)}
+     * does. With {@link Builder#eventIdsFromCommandId}, a command id fixes the ids of the events:
+     * the same command handled again and decided alike is recognised by the store and returns
+     * the original positions; decided otherwise (on a state that now holds its own events), its
+     * append fails with a {@link io.annals.eventstore.DuplicateEventIdException} rather than
+     * storing it twice.
+     *
+     * @throws IllegalArgumentException if a key of {@code metadata} begins with {@code $} and is
+     *     not one of the keys of {@link Correlation}, or one of their values breaks the rules of
+     *     ids; nothing is written
      * @see #handle(Object)
      */
     public DecisionResult<E> handle(C command, Map<String, String> metadata) {
         Objects.requireNonNull(command, "command");
         Objects.requireNonNull(metadata, "metadata");
+        CommandContext context = CommandContext.of(metadata);
+        Instrumentation.Command observed = instrumentation.commandStarted(
+                "decision", name != null ? name : command.getClass().getSimpleName());
+        DecisionResult<E> result;
+        try {
+            result = decideAndAppend(command, context, observed);
+        } catch (CommandRejectedException e) {
+            observed.ended(CommandOutcome.REJECTED, 1);
+            throw e;
+        } catch (AppendConditionFailedException | WrongExpectedVersionException e) {
+            observed.ended(CommandOutcome.CONFLICT, maxAttempts);
+            throw e;
+        } catch (RuntimeException | Error e) {
+            observed.ended(CommandOutcome.ERROR, 1);
+            throw e;
+        }
+        observed.ended(CommandOutcome.OK, result.attempts());
+        return result;
+    }
+
+    private DecisionResult<E> decideAndAppend(C command, CommandContext context, Instrumentation.Command observed) {
         ModelFold<E> models = new ModelFold<>(decision.models(command));
         for (int attempt = 1; ; attempt++) {
             ModelFold.Folded read = models.read(store, codec, PAGE_SIZE);
@@ -116,11 +157,12 @@ public final class DecisionHandler<C, E extends Event> {
             if (decided.isEmpty()) {
                 return new DecisionResult<>(List.of(), Map.of(), 0, attempt);
             }
-            List<StreamAppend> parts = appends(decided, metadata);
+            List<StreamAppend> parts = appends(decided, context);
             List<AppendResult> results;
             try {
                 results = store.append(parts, new AppendCondition(models.query(), read.position()));
             } catch (AppendConditionFailedException | WrongExpectedVersionException conflict) {
+                observed.conflict(attempt < maxAttempts);
                 if (attempt >= maxAttempts) {
                     throw conflict;
                 }
@@ -157,9 +199,10 @@ public final class DecisionHandler<C, E extends Event> {
      * its codec tags plus its extra ones; a stream expects what one of its events states, or
      * {@code any()}.
      */
-    private List<StreamAppend> appends(List<DecidedEvent<E>> decided, Map<String, String> metadata) {
+    private List<StreamAppend> appends(List<DecidedEvent<E>> decided, CommandContext context) {
         Map<String, ExpectedVersion> expected = new LinkedHashMap<>();
         Map<String, List<EventData>> events = new LinkedHashMap<>();
+        int index = 0;
         for (DecidedEvent<E> d : decided) {
             ExpectedVersion stated = expected.getOrDefault(d.streamId(), ExpectedVersion.any());
             if (stated == ExpectedVersion.any()) {
@@ -168,7 +211,7 @@ public final class DecisionHandler<C, E extends Event> {
                 throw new IllegalStateException("the decision expects stream " + d.streamId() + " to be both " + stated
                         + " and " + d.expected() + "; state one expectation per stream");
             }
-            EventData data = codec.encode(d.event(), metadata);
+            EventData data = context.stamp(codec.encode(d.event(), context.user()), index++, eventIdsFromCommandId);
             if (!d.extraTags().isEmpty()) {
                 Set<String> tags = new TreeSet<>(data.tags());
                 tags.addAll(d.extraTags());
@@ -192,6 +235,9 @@ public final class DecisionHandler<C, E extends Event> {
         private final EventStore store;
         private final EventCodec<E> codec;
         private int maxAttempts = 10;
+        private @Nullable String name;
+        private @Nullable Instrumentation instrumentation;
+        private boolean eventIdsFromCommandId;
 
         private Builder(Decision<C, E> decision, EventStore store, EventCodec<E> codec) {
             this.decision = Objects.requireNonNull(decision, "decision");
@@ -209,6 +255,38 @@ public final class DecisionHandler<C, E extends Event> {
                 throw new IllegalArgumentException("maxAttempts must be at least 1, was " + n);
             }
             this.maxAttempts = n;
+            return this;
+        }
+
+        /**
+         * The handler's name in what it reports to its {@link Instrumentation}: a few fixed words
+         * ({@code "subscribe"}), never an id; by default the simple name of the command's class.
+         *
+         * @throws IllegalArgumentException if {@code name} is blank
+         */
+        public Builder<C, E> name(String name) {
+            if (Objects.requireNonNull(name, "name").isBlank()) {
+                throw new IllegalArgumentException("name must not be blank");
+            }
+            this.name = name;
+            return this;
+        }
+
+        /**
+         * What commands are reported to; by default the store's ({@link EventStore#instrumentation()}).
+         */
+        public Builder<C, E> instrumentation(Instrumentation instrumentation) {
+            this.instrumentation = Objects.requireNonNull(instrumentation, "instrumentation");
+            return this;
+        }
+
+        /**
+         * Whether a command that carries an id ({@link Correlation#COMMAND_ID}) gets event ids
+         * derived from it (a name-based UUID of the command id and the event's index in the
+         * decision), rather than random ones; default false. See {@link DecisionHandler#handle(Object, Map)}.
+         */
+        public Builder<C, E> eventIdsFromCommandId(boolean derive) {
+            this.eventIdsFromCommandId = derive;
             return this;
         }
 

@@ -2,18 +2,22 @@ package io.annals.eventstore.projection;
 
 import io.annals.eventstore.EventStore;
 import io.annals.eventstore.EventStoreException;
+import io.annals.eventstore.Instrumentation;
 import io.annals.eventstore.InterruptedWaitException;
 import io.annals.eventstore.ReadHorizon;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.projection.ProjectionStatus.State;
 import java.lang.System.Logger.Level;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -72,6 +76,8 @@ public final class ProjectionRunner implements AutoCloseable {
     private final Duration pollInterval;
     private final Duration maxBackoff;
     private final boolean wakeOnAppend;
+    private final Instrumentation instrumentation;
+    private final Clock clock;
     private EventStore.@Nullable Listening listening;
     // Written under this runner's monitor; read by the workers' tasks, which decide by them
     // whether to keep the lease and whether to go on.
@@ -84,6 +90,8 @@ public final class ProjectionRunner implements AutoCloseable {
         this.pollInterval = b.pollInterval;
         this.maxBackoff = b.maxBackoff;
         this.wakeOnAppend = b.wakeOnAppend;
+        this.instrumentation = b.instrumentation != null ? b.instrumentation : b.store.instrumentation();
+        this.clock = b.clock;
         for (Projector p : b.projectors) {
             workers.put(p.name(), new Worker(p));
         }
@@ -328,6 +336,8 @@ public final class ProjectionRunner implements AutoCloseable {
         private Projector.@Nullable Lease lease;
         private long checkpoint;
         private int failures;
+        /** When the last event applied was recorded, for the lag; null before the first. */
+        private @Nullable Instant lastApplied;
 
         Worker(Projector projector) {
             this.projector = projector;
@@ -532,13 +542,23 @@ public final class ProjectionRunner implements AutoCloseable {
             List<RecordedEvent> events = store.readAll(from, batchSize);
             if (!events.isEmpty()) {
                 long to = events.get(events.size() - 1).position();
+                Instrumentation.Batch batch = instrumentation.batchStarted(projector.name(), events.size());
                 try {
                     projector.apply(from, to, events);
                 } catch (CheckpointConflictException e) {
+                    batch.ended(e);
                     checkpoint = projector.checkpoint();
                     throw e;
+                } catch (RuntimeException | Error e) {
+                    batch.ended(e);
+                    throw e;
                 }
+                batch.ended(null);
                 checkpoint = to;
+                lastApplied = events.get(events.size() - 1).recordedAt();
+            }
+            if (instrumentation != Instrumentation.none()) {
+                reportLag();
             }
             failures = 0; // reading the log and applying what it held is a success, even if empty
             publish(State.RUNNING, null);
@@ -546,6 +566,32 @@ public final class ProjectionRunner implements AutoCloseable {
                 progress.notifyAll();
             }
             return events.size();
+        }
+
+        /**
+         * Tells the instrumentation how far the projection is behind the end of the log. A store
+         * that cannot say, or fails to, costs the report, never the projection.
+         */
+        private void reportLag() {
+            OptionalLong last;
+            try {
+                last = store.lastPosition();
+            } catch (RuntimeException e) {
+                LOG.log(Level.DEBUG, () -> "cannot read the last position for the lag of " + projector.name(), e);
+                return;
+            }
+            if (last.isEmpty()) {
+                return;
+            }
+            long positions = Math.max(0, last.getAsLong() - checkpoint);
+            Duration behind = Duration.ZERO;
+            if (positions > 0 && lastApplied != null) {
+                behind = Duration.between(lastApplied, clock.instant());
+                if (behind.isNegative()) {
+                    behind = Duration.ZERO; // clocks of two machines
+                }
+            }
+            instrumentation.projectionLag(projector.name(), positions, behind);
         }
 
         /** Keeps the lease, or takes it; false when another runner holds it. */
@@ -602,6 +648,8 @@ public final class ProjectionRunner implements AutoCloseable {
         private Duration pollInterval = Duration.ofMillis(100);
         private Duration maxBackoff = Duration.ofSeconds(30);
         private boolean wakeOnAppend = true;
+        private @Nullable Instrumentation instrumentation;
+        private Clock clock = Clock.systemUTC();
 
         private Builder(EventStore store) {
             this.store = Objects.requireNonNull(store, "store");
@@ -668,6 +716,21 @@ public final class ProjectionRunner implements AutoCloseable {
                 throw new IllegalArgumentException("maxBackoff must be positive, was " + d);
             }
             this.maxBackoff = d;
+            return this;
+        }
+
+        /**
+         * What batches and lag are reported to; by default the store's
+         * ({@link EventStore#instrumentation()}).
+         */
+        public Builder instrumentation(Instrumentation instrumentation) {
+            this.instrumentation = Objects.requireNonNull(instrumentation, "instrumentation");
+            return this;
+        }
+
+        /** The clock the lag in time is measured on; default the UTC system clock. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 

@@ -85,6 +85,16 @@ public class ForwardingEventStore implements EventStore {
     }
 
     @Override
+    public java.util.OptionalLong lastPosition() {
+        return delegate.lastPosition();
+    }
+
+    @Override
+    public io.annals.eventstore.Instrumentation instrumentation() {
+        return delegate.instrumentation();
+    }
+
+    @Override
     public Listening onAppend(Runnable listener) {
         return delegate.onAppend(listener);
     }

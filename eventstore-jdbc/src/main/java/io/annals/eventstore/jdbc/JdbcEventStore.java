@@ -9,6 +9,7 @@ import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStore;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.Instrumentation;
 import io.annals.eventstore.Query;
 import io.annals.eventstore.ReadHorizon;
 import io.annals.eventstore.ReadOnlyStoreException;
@@ -18,6 +19,7 @@ import io.annals.eventstore.StreamDeletedException;
 import io.annals.eventstore.internal.AppendChecks;
 import io.annals.eventstore.internal.AppendListeners;
 import io.annals.eventstore.privacy.SubjectKeys;
+import io.annals.eventstore.internal.Instrumented;
 import io.annals.eventstore.snapshot.SnapshotStore;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -28,6 +30,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -71,11 +74,22 @@ public final class JdbcEventStore implements EventStore {
     private final String readAll;
     private final String countEvents;
     private final String databaseIdentity;
+    private final String lastPosition;
     private final String description;
+    private final Instrumentation instrumentation;
+    /** The store's kind for {@link #instrumentation}: {@code sqlite} or {@code postgresql}. */
+    private final String kind;
 
     private JdbcEventStore(
-            DataSource dataSource, @Nullable HikariDataSource ownedPool, Dialect dialect, OpenMode mode, String where) {
+            DataSource dataSource,
+            @Nullable HikariDataSource ownedPool,
+            Dialect dialect,
+            OpenMode mode,
+            String where,
+            Instrumentation instrumentation) {
         this.dataSource = dataSource;
+        this.instrumentation = instrumentation;
+        this.kind = dialect.name().toLowerCase(Locale.ROOT);
         this.ownedPool = ownedPool;
         this.dialect = dialect;
         this.notifications =
@@ -94,6 +108,7 @@ public final class JdbcEventStore implements EventStore {
         this.readAll = dialect.sql("read-all");
         this.countEvents = dialect.sql("count-events");
         this.databaseIdentity = dialect.sql("database-identity");
+        this.lastPosition = dialect.sql("last-position");
         this.description = dialect.name() + " event store on " + where + ", tables "
                 + dialect.tables().table("events").replace("events", "*")
                 + (readOnly ? ", read-only" : "");
@@ -173,6 +188,27 @@ public final class JdbcEventStore implements EventStore {
         return projectors;
     }
 
+    /** What appends are reported to, and what handlers and runners built on the store report to. */
+    @Override
+    public Instrumentation instrumentation() {
+        return instrumentation;
+    }
+
+    /** {@inheritDoc} One indexed query. */
+    @Override
+    public OptionalLong lastPosition() {
+        try (Connection c = dialect.connect(dataSource)) {
+            return OptionalLong.of(dialect.withStatement(c, lastPosition, ps -> {
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }));
+        } catch (SQLException e) {
+            throw dialect.failure("cannot read the last position of the log", e);
+        }
+    }
+
     @Override
     public long countEvents() {
         try (Connection c = dialect.connect(dataSource)) {
@@ -230,6 +266,11 @@ public final class JdbcEventStore implements EventStore {
      */
     @Override
     public AppendResult append(String streamId, ExpectedVersion expected, List<EventData> events) {
+        return Instrumented.append(
+                instrumentation, kind, events == null ? 0 : events.size(), () -> appendOne(streamId, expected, events));
+    }
+
+    private AppendResult appendOne(String streamId, ExpectedVersion expected, List<EventData> events) {
         AppendChecks.checkAppend(settings.limits(), streamId, expected, events);
         if (readOnly) {
             throw new ReadOnlyStoreException(
@@ -274,8 +315,10 @@ public final class JdbcEventStore implements EventStore {
      */
     @Override
     public List<AppendResult> append(List<StreamAppend> appends) {
-        AppendChecks.checkAppends(settings.limits(), appends);
-        return appendAll(appends, null);
+        return Instrumented.append(instrumentation, kind, Instrumented.events(appends), () -> {
+            AppendChecks.checkAppends(settings.limits(), appends);
+            return appendAll(appends, null);
+        });
     }
 
     /**
@@ -292,9 +335,11 @@ public final class JdbcEventStore implements EventStore {
      */
     @Override
     public List<AppendResult> append(List<StreamAppend> appends, AppendCondition condition) {
-        AppendChecks.checkAppends(settings.limits(), appends);
-        Objects.requireNonNull(condition, "condition");
-        return appendAll(appends, condition);
+        return Instrumented.append(instrumentation, kind, Instrumented.events(appends), () -> {
+            AppendChecks.checkAppends(settings.limits(), appends);
+            Objects.requireNonNull(condition, "condition");
+            return appendAll(appends, condition);
+        });
     }
 
     private List<AppendResult> appendAll(List<StreamAppend> appends, @Nullable AppendCondition condition) {
@@ -379,7 +424,8 @@ public final class JdbcEventStore implements EventStore {
         if (!held) {
             return horizon;
         }
-        long deadline = System.nanoTime() + settings.busyTimeout().toNanos();
+        long began = System.nanoTime();
+        long deadline = began + settings.busyTimeout().toNanos();
         long now = horizon;
         for (int round = 1; now < end && System.nanoTime() < deadline; round++) {
             try {
@@ -391,6 +437,7 @@ public final class JdbcEventStore implements EventStore {
             }
             now = dialect.logHorizon(c);
         }
+        instrumentation.horizonWaited(kind, Duration.ofNanos(System.nanoTime() - began));
         return now;
     }
 
@@ -507,6 +554,10 @@ public final class JdbcEventStore implements EventStore {
      */
     @Override
     public AppendResult deleteStream(String streamId, ExpectedVersion expected) {
+        return Instrumented.append(instrumentation, kind, 0, () -> delete(streamId, expected));
+    }
+
+    private AppendResult delete(String streamId, ExpectedVersion expected) {
         AppendChecks.checkStreamId(streamId);
         Objects.requireNonNull(expected, "expected");
         if (readOnly) {
@@ -624,6 +675,7 @@ public final class JdbcEventStore implements EventStore {
      *   <tr><td>{@link #busyTimeout}</td><td>5 seconds</td></tr>
      *   <tr><td>{@link #warnWhenReadersHeldFor} (PostgreSQL)</td><td>10 seconds</td></tr>
      *   <tr><td>{@link #maxPoolSize} (URL only)</td><td>8</td></tr>
+     *   <tr><td>{@link #instrumentation}</td><td>{@link Instrumentation#none()}</td></tr>
      * </table>
      */
     public static final class Builder {
@@ -638,6 +690,7 @@ public final class JdbcEventStore implements EventStore {
         private boolean notifyAppends = true;
         private OpenMode mode = OpenMode.MIGRATE;
         private TableNames tables = TableNames.defaults();
+        private Instrumentation instrumentation = Instrumentation.none();
 
         private Builder(@Nullable String jdbcUrl, @Nullable DataSource dataSource) {
             this.jdbcUrl = jdbcUrl;
@@ -647,6 +700,18 @@ public final class JdbcEventStore implements EventStore {
         /** Where {@code recordedAt} comes from. */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * What the store reports its appends (and on PostgreSQL its readers' waits) to; the
+         * command handlers, decision handlers and projection runners built on the store report
+         * to it too, unless their builders are given another. Default
+         * {@link Instrumentation#none()}; {@code MicrometerInstrumentation.of(registry)} from
+         * {@code eventstore-micrometer} gives metrics and traces.
+         */
+        public Builder instrumentation(Instrumentation instrumentation) {
+            this.instrumentation = Objects.requireNonNull(instrumentation, "instrumentation");
             return this;
         }
 
@@ -862,7 +927,7 @@ public final class JdbcEventStore implements EventStore {
                         e);
             }
             dialect.afterMigrations(ds, mode);
-            return new JdbcEventStore(ds, owned, dialect, mode, where);
+            return new JdbcEventStore(ds, owned, dialect, mode, where, instrumentation);
         }
     }
 }
