@@ -7,7 +7,6 @@ module io.annals.eventstore.micrometer {
     requires transitive io.annals.eventstore;
     requires transitive micrometer.core;
     requires transitive micrometer.observation;
-    requires micrometer.commons;
     // @Nullable in signatures: needed to compile this module, by no one else and never at run time.
     requires static org.jspecify;
 

@@ -277,7 +277,7 @@ ORDER BY position LIMIT ?
 -- name: count-events
 SELECT count(*) FROM {events}
 
--- name: last-position
+-- name: log-end
 -- The end of the log, visible to readers or not yet, for the lag of projections: the primary
 -- key's last entry (0 for an empty log).
 SELECT coalesce(max(position), 0) FROM {events}

@@ -74,7 +74,7 @@ public final class JdbcEventStore implements EventStore {
     private final String readAll;
     private final String countEvents;
     private final String databaseIdentity;
-    private final String lastPosition;
+    private final String logEnd;
     private final String description;
     private final Instrumentation instrumentation;
     /** The store's kind for {@link #instrumentation}: {@code sqlite} or {@code postgresql}. */
@@ -108,7 +108,7 @@ public final class JdbcEventStore implements EventStore {
         this.readAll = dialect.sql("read-all");
         this.countEvents = dialect.sql("count-events");
         this.databaseIdentity = dialect.sql("database-identity");
-        this.lastPosition = dialect.sql("last-position");
+        this.logEnd = dialect.sql("log-end");
         this.description = dialect.name() + " event store on " + where + ", tables "
                 + dialect.tables().table("events").replace("events", "*")
                 + (readOnly ? ", read-only" : "");
@@ -198,7 +198,7 @@ public final class JdbcEventStore implements EventStore {
     @Override
     public OptionalLong lastPosition() {
         try (Connection c = dialect.connect(dataSource)) {
-            return OptionalLong.of(dialect.withStatement(c, lastPosition, ps -> {
+            return OptionalLong.of(dialect.withStatement(c, logEnd, ps -> {
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     return rs.getLong(1);
