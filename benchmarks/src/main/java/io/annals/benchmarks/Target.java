@@ -88,6 +88,14 @@ final class Target implements AutoCloseable {
         return JdbcEventStore.builder(url).maxPoolSize(poolSize).open();
     }
 
+    /** A store on the same database that reports to {@code instrumentation}. */
+    JdbcEventStore openStore(int poolSize, io.annals.eventstore.Instrumentation instrumentation) {
+        return JdbcEventStore.builder(url)
+                .maxPoolSize(poolSize)
+                .instrumentation(instrumentation)
+                .open();
+    }
+
     /**
      * A connection of the baseline's own, configured as the store configures its connections
      * (SQLite: {@code synchronous=FULL}, the store's default durability, and a busy timeout;
