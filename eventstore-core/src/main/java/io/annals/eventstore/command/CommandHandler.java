@@ -262,7 +262,8 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
             for (RecordedEvent r : page) {
                 boolean ours = r.version() >= start
                         && r.eventId()
-                                .equals(CommandContext.eventId(context.commandId().get(), (int) (r.version() - start)));
+                                .equals(CommandContext.eventId(
+                                        context.commandId().get(), (int) (r.version() - start)));
                 if (r.version() >= start && !ours) {
                     return Optional.of(repeated(streamId, s, last, events));
                 }

@@ -125,9 +125,8 @@ class CommandIdsTest {
 
         @Test
         void the_same_command_handled_twice_is_stored_once_and_answered_with_the_original_result() {
-            CommandHandler<Counter, Add, Added> handler = builder(new CounterAggregate())
-                    .eventIdsFromCommandId(true)
-                    .build();
+            CommandHandler<Counter, Add, Added> handler =
+                    builder(new CounterAggregate()).eventIdsFromCommandId(true).build();
             CommandResult<Counter, Added> first = handler.handle(new Add("c1", 3), cmd1);
             handler.handle(new Add("c1", 4)); // another command since: the stream moved on
 
@@ -144,9 +143,8 @@ class CommandIdsTest {
 
         @Test
         void a_repeat_that_would_now_be_rejected_gets_the_original_result() {
-            CommandHandler<Counter, Add, Added> handler = builder(new CounterAggregate(5))
-                    .eventIdsFromCommandId(true)
-                    .build();
+            CommandHandler<Counter, Add, Added> handler =
+                    builder(new CounterAggregate(5)).eventIdsFromCommandId(true).build();
             CommandResult<Counter, Added> first = handler.handle(new Add("c1", 5), cmd1);
 
             CommandResult<Counter, Added> again = handler.handle(new Add("c1", 5), cmd1);
@@ -180,9 +178,8 @@ class CommandIdsTest {
 
         @Test
         void another_command_id_stores_new_events() {
-            CommandHandler<Counter, Add, Added> handler = builder(new CounterAggregate())
-                    .eventIdsFromCommandId(true)
-                    .build();
+            CommandHandler<Counter, Add, Added> handler =
+                    builder(new CounterAggregate()).eventIdsFromCommandId(true).build();
             CommandResult<Counter, Added> first = handler.handle(new Add("c1", 3), cmd1);
 
             CommandResult<Counter, Added> other =
@@ -196,9 +193,8 @@ class CommandIdsTest {
 
         @Test
         void the_ids_are_name_based_uuids_of_the_command_id_and_the_index() {
-            CommandHandler<Counter, Add, Added> handler = builder(new CounterAggregate())
-                    .eventIdsFromCommandId(true)
-                    .build();
+            CommandHandler<Counter, Add, Added> handler =
+                    builder(new CounterAggregate()).eventIdsFromCommandId(true).build();
             handler.handle(new Add("c1", 3), cmd1);
 
             UUID id = stream().get(0).eventId();
@@ -206,7 +202,8 @@ class CommandIdsTest {
             assertThat(id.variant()).isEqualTo(2);
             // a retry from another process derives the same id: the store recognises the append
             EventData same = new EventData(id, "Added", "{\"amount\":3}", Map.of());
-            assertThat(store.append(STREAM, ExpectedVersion.noStream(), List.of(same)).version())
+            assertThat(store.append(STREAM, ExpectedVersion.noStream(), List.of(same))
+                            .version())
                     .isOne();
             assertThat(store.countEvents()).isOne();
         }

@@ -125,13 +125,18 @@ class InstrumentationTest {
         assertThat(recording.calls)
                 .containsExactly(
                         "command aggregate counter",
-                        "append memory 1", "appended ok", // the other writer
-                        "append memory 1", "appended wrong_expected_version",
+                        "append memory 1",
+                        "appended ok", // the other writer
+                        "append memory 1",
+                        "appended wrong_expected_version",
                         "conflict retried",
-                        "append memory 1", "appended ok",
-                        "append memory 1", "appended wrong_expected_version",
+                        "append memory 1",
+                        "appended ok",
+                        "append memory 1",
+                        "appended wrong_expected_version",
                         "conflict retried",
-                        "append memory 1", "appended ok",
+                        "append memory 1",
+                        "appended ok",
                         "handled ok 3");
         recording.calls.clear();
 
@@ -146,8 +151,8 @@ class InstrumentationTest {
                 .maxAttempts(1)
                 .instrumentation(recording)
                 .build();
-        observed.beforeAppend = s ->
-                s.append("counter-c1", ExpectedVersion.any(), List.of(EventData.of("Added", "{\"amount\":1}")));
+        observed.beforeAppend =
+                s -> s.append("counter-c1", ExpectedVersion.any(), List.of(EventData.of("Added", "{\"amount\":1}")));
 
         assertThatThrownBy(() -> handler.handle(new Add("c1", 1)));
 
@@ -169,9 +174,8 @@ class InstrumentationTest {
 
     @Test
     void a_decision_reports_under_its_name_and_stamps_its_events() {
-        DecisionHandler<Courses.DefineCourse, Courses.CourseEvent> define = DecisionHandler.builder(
-                        Courses.DEFINE, store, Courses.CODEC)
-                .build();
+        DecisionHandler<Courses.DefineCourse, Courses.CourseEvent> define =
+                DecisionHandler.builder(Courses.DEFINE, store, Courses.CODEC).build();
         DecisionHandler<Courses.Subscribe, Courses.CourseEvent> subscribe = DecisionHandler.builder(
                         Courses.SUBSCRIBE, store, Courses.CODEC)
                 .name("subscribe")
@@ -182,8 +186,14 @@ class InstrumentationTest {
 
         assertThat(recording.calls)
                 .containsExactly(
-                        "command decision DefineCourse", "append memory 1", "appended ok", "handled ok 1",
-                        "command decision subscribe", "append memory 1", "appended ok", "handled ok 1");
+                        "command decision DefineCourse",
+                        "append memory 1",
+                        "appended ok",
+                        "handled ok 1",
+                        "command decision subscribe",
+                        "append memory 1",
+                        "appended ok",
+                        "handled ok 1");
         List<RecordedEvent> log = store.readAll(0, 10);
         assertThat(log.get(0).metadata()).containsEntry(Correlation.CORRELATION_ID, "trace-1");
         assertThat(log.get(1).metadata())
@@ -209,14 +219,18 @@ class InstrumentationTest {
     @Test
     void a_projection_runner_reports_its_batches_and_how_far_behind_it_is() {
         for (int i = 1; i <= 3; i++) {
-            store.append("account-" + i, ExpectedVersion.any(), List.of(ProjectionRunnerContract.CODEC.encode(new Deposited(i))));
+            store.append(
+                    "account-" + i,
+                    ExpectedVersion.any(),
+                    List.of(ProjectionRunnerContract.CODEC.encode(new Deposited(i))));
             clock.advance(Duration.ofSeconds(10));
         }
         // the last event was recorded at T0 + 20 s; the runner looks at T0 + 30 s + 5 s
         clock.advance(Duration.ofSeconds(5));
         recording.calls.clear();
         try (ProjectionRunner runner = ProjectionRunner.builder(store)
-                .add(new InMemoryProjector<>(new ProjectionRunnerContract.Totals("totals"), ProjectionRunnerContract.CODEC))
+                .add(new InMemoryProjector<>(
+                        new ProjectionRunnerContract.Totals("totals"), ProjectionRunnerContract.CODEC))
                 .batchSize(2)
                 .clock(clock)
                 .build()) {
@@ -225,8 +239,12 @@ class InstrumentationTest {
 
         assertThat(recording.calls)
                 .containsExactly(
-                        "batch totals 2", "applied ok", "lag totals 1 25s", // event 2, at T0 + 10 s
-                        "batch totals 1", "applied ok", "lag totals 0 0s",
+                        "batch totals 2",
+                        "applied ok",
+                        "lag totals 1 25s", // event 2, at T0 + 10 s
+                        "batch totals 1",
+                        "applied ok",
+                        "lag totals 0 0s",
                         "lag totals 0 0s"); // the read that found the end of the log
     }
 
@@ -234,15 +252,18 @@ class InstrumentationTest {
     void without_instrumentation_nothing_asks_for_the_lag() {
         InMemoryEventStore plain = new InMemoryEventStore();
         assertThat(plain.instrumentation()).isSameAs(Instrumentation.none());
-        plain.append("account-1", ExpectedVersion.any(), List.of(ProjectionRunnerContract.CODEC.encode(new Deposited(1))));
-        io.annals.eventstore.tck.ForwardingEventStore counting = new io.annals.eventstore.tck.ForwardingEventStore(plain) {
-            @Override
-            public java.util.OptionalLong lastPosition() {
-                throw new AssertionError("the lag is not computed without instrumentation");
-            }
-        };
+        plain.append(
+                "account-1", ExpectedVersion.any(), List.of(ProjectionRunnerContract.CODEC.encode(new Deposited(1))));
+        io.annals.eventstore.tck.ForwardingEventStore counting =
+                new io.annals.eventstore.tck.ForwardingEventStore(plain) {
+                    @Override
+                    public java.util.OptionalLong lastPosition() {
+                        throw new AssertionError("the lag is not computed without instrumentation");
+                    }
+                };
         try (ProjectionRunner runner = ProjectionRunner.builder(counting)
-                .add(new InMemoryProjector<>(new ProjectionRunnerContract.Totals("totals"), ProjectionRunnerContract.CODEC))
+                .add(new InMemoryProjector<>(
+                        new ProjectionRunnerContract.Totals("totals"), ProjectionRunnerContract.CODEC))
                 .build()) {
             assertThat(runner.catchUp().get(0).lastError()).isEmpty();
         }

@@ -39,6 +39,7 @@ public final class MicrometerInstrumentation implements Instrumentation {
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Map<String, Lag> lags = new ConcurrentHashMap<>();
+    private final Map<String, AppendMeters> appendMeters = new ConcurrentHashMap<>();
 
     private MicrometerInstrumentation(MeterRegistry meters, ObservationRegistry observations) {
         this.meters = Objects.requireNonNull(meters, "meters");
@@ -68,28 +69,45 @@ public final class MicrometerInstrumentation implements Instrumentation {
 
     @Override
     public Append appendStarted(String store, int events) {
+        AppendMeters m = appendMeters.computeIfAbsent(store, AppendMeters::new);
         Timer.Sample sample = Timer.start(meters);
-        Observed observed = observe(
-                "annals.store.append", "append", "store", store);
+        Observed observed = observe("annals.store.append", "append", "store", store);
         return outcome -> {
             observed.end("outcome", outcome.tag(), null);
-            sample.stop(timer(
-                    "annals.append",
-                    "Appends to the store",
-                    k -> Timer.builder("annals.append").tag("store", store).tag("outcome", outcome.tag()),
-                    store,
-                    outcome.tag()));
+            sample.stop(m.timer(outcome));
             if (outcome == AppendOutcome.OK && events > 0) {
-                counter(
-                                "annals.append.events",
-                                k -> Counter.builder("annals.append.events")
-                                        .description("Events appended (repeats recognised by their ids included)")
-                                        .baseUnit("events")
-                                        .tag("store", store),
-                                store)
-                        .increment(events);
+                m.events.increment(events);
             }
         };
+    }
+
+    /** The meters of the appends to one kind of store, looked up once: appends are the hot path. */
+    private final class AppendMeters {
+        final String store;
+        final Counter events;
+        final Timer[] timers = new Timer[AppendOutcome.values().length];
+
+        AppendMeters(String store) {
+            this.store = store;
+            this.events = Counter.builder("annals.append.events")
+                    .description("Events appended (repeats recognised by their ids included)")
+                    .baseUnit("events")
+                    .tag("store", store)
+                    .register(meters);
+        }
+
+        Timer timer(AppendOutcome outcome) {
+            Timer t = timers[outcome.ordinal()];
+            if (t == null) { // two threads may both register it: the registry returns the same timer
+                t = Timer.builder("annals.append")
+                        .description("Appends to the store")
+                        .tag("store", store)
+                        .tag("outcome", outcome.tag())
+                        .register(meters);
+                timers[outcome.ordinal()] = t;
+            }
+            return t;
+        }
     }
 
     @Override

@@ -152,7 +152,10 @@ class MicrometerInstrumentationTest {
                 .isEqualTo(1);
         assertThat(count("annals.append", "store", "sqlite", "outcome", "deleted_stream"))
                 .isEqualTo(1);
-        assertThat(meters.get("annals.append.events").tag("store", "sqlite").counter().count())
+        assertThat(meters.get("annals.append.events")
+                        .tag("store", "sqlite")
+                        .counter()
+                        .count())
                 .isEqualTo(2);
         assertThat(count("annals.command", "kind", "aggregate", "handler", "account", "outcome", "ok"))
                 .isEqualTo(2);
@@ -164,8 +167,8 @@ class MicrometerInstrumentationTest {
 
     @Test
     void conflicts_and_retries_of_commands_are_counted() {
-        InMemoryEventStore memory =
-                new InMemoryEventStore(Clock.systemUTC(), AppendLimits.defaults(), MicrometerInstrumentation.of(meters));
+        InMemoryEventStore memory = new InMemoryEventStore(
+                Clock.systemUTC(), AppendLimits.defaults(), MicrometerInstrumentation.of(meters));
         store = memory;
         // an aggregate whose first decision loses a race to another writer
         Accounts racing = new Accounts() {
@@ -234,8 +237,8 @@ class MicrometerInstrumentationTest {
 
     @Test
     void a_projection_that_caught_up_has_no_lag() {
-        InMemoryEventStore memory =
-                new InMemoryEventStore(Clock.systemUTC(), AppendLimits.defaults(), MicrometerInstrumentation.of(meters));
+        InMemoryEventStore memory = new InMemoryEventStore(
+                Clock.systemUTC(), AppendLimits.defaults(), MicrometerInstrumentation.of(meters));
         store = memory;
         CommandHandler<Long, Deposit, AccountEvent> accounts =
                 CommandHandler.builder(new Accounts(), memory, CODEC).build();
@@ -295,17 +298,20 @@ class MicrometerInstrumentationTest {
                 .hasBeenStarted()
                 .hasBeenStopped();
         TestObservationRegistryAssert.assertThat(observations)
-                .forAllObservationsWithNameEqualTo("annals.command", command -> command.hasLowCardinalityKeyValue(
-                                "handler", "account")
-                        .hasLowCardinalityKeyValue("kind", "aggregate")
-                        .hasContextualNameEqualTo("handle account"))
+                .forAllObservationsWithNameEqualTo(
+                        "annals.command",
+                        command -> command.hasLowCardinalityKeyValue("handler", "account")
+                                .hasLowCardinalityKeyValue("kind", "aggregate")
+                                .hasContextualNameEqualTo("handle account"))
                 .hasObservationWithNameEqualTo("annals.projection.batch")
                 .that()
                 .hasContextualNameEqualTo("project balances")
                 .hasLowCardinalityKeyValue("projection", "balances")
                 .hasLowCardinalityKeyValue("outcome", "ok")
                 .hasBeenStopped();
-        assertThat(observations.getCurrentObservation()).as("every scope was closed").isNull();
+        assertThat(observations.getCurrentObservation())
+                .as("every scope was closed")
+                .isNull();
         // the metrics are there as well
         assertThat(count("annals.command", "kind", "aggregate", "handler", "account", "outcome", "rejected"))
                 .isEqualTo(1);
@@ -314,8 +320,8 @@ class MicrometerInstrumentationTest {
     @Test
     void instruments_are_registered_once_whatever_the_number_of_calls() {
         MeterRegistry registry = new SimpleMeterRegistry();
-        InMemoryEventStore memory =
-                new InMemoryEventStore(Clock.systemUTC(), AppendLimits.defaults(), MicrometerInstrumentation.of(registry));
+        InMemoryEventStore memory = new InMemoryEventStore(
+                Clock.systemUTC(), AppendLimits.defaults(), MicrometerInstrumentation.of(registry));
         store = memory;
         for (int i = 0; i < 50; i++) {
             memory.append("s-" + i, ExpectedVersion.any(), List.of(EventData.of("E", "{}")));
