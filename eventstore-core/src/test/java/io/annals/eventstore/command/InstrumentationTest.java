@@ -160,6 +160,24 @@ class InstrumentationTest {
     }
 
     @Test
+    void a_command_recognised_by_its_id_is_reported_as_repeated() {
+        CommandHandler<?, Add, ?> handler = CommandHandler.builder(new CounterAggregate(), store, new AddedCodec())
+                .eventIdsFromCommandId(true)
+                .build();
+        handler.handle(new Add("c1", 1), Map.of(Correlation.COMMAND_ID, "cmd-1"));
+        recording.calls.clear();
+
+        handler.handle(new Add("c1", 1), Map.of(Correlation.COMMAND_ID, "cmd-1"));
+
+        assertThat(recording.calls)
+                .containsExactly(
+                        "command aggregate counter",
+                        "append memory 1",
+                        "appended duplicate", // decided again, its ids found stored: read back
+                        "handled repeated 1");
+    }
+
+    @Test
     void a_handler_s_builder_overrides_the_store_s_instrumentation() {
         Recording own = new Recording();
         CommandHandler<?, Add, ?> handler = CommandHandler.builder(new CounterAggregate(), store, new AddedCodec())

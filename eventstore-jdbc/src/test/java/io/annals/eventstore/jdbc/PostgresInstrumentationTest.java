@@ -65,7 +65,10 @@ class PostgresInstrumentationTest {
                 .instrumentation(recording)
                 .open()) {
             Query x = Query.of(QueryItem.tags("topic:x"));
-            store.append("fast", ExpectedVersion.any(), List.of(tagged("First")));
+            assertThat(store.lastPosition()).hasValue(0);
+            long first = store.append("fast", ExpectedVersion.any(), List.of(tagged("First")))
+                    .position();
+            assertThat(store.lastPosition()).hasValue(first);
             assertThat(store.read(x, 0, 10)).hasSize(1);
             assertThat(recording.waits).as("nothing in flight: no wait").isEmpty();
 
