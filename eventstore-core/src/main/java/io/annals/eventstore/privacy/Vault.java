@@ -48,7 +48,10 @@ import org.jspecify.annotations.Nullable;
  * <p>Unwrapped data keys are cached in memory for {@link Builder#cacheFor} (5 seconds by default)
  * so that decoding many events costs one AES-GCM decryption per value, not a database query.
  * {@link #forget} clears this vault's cache at once; a vault in another process may still reveal
- * the subject's values until its cache entry expires. Thread-safe.
+ * the subject's values until its cache entry expires. Sealing asks the key store for the
+ * subject's live key every time (one query by primary key; the unwrapped key comes from the
+ * cache), so that a value sealed after a forget returned, in any process, is never sealed with a
+ * key the forget deleted. Thread-safe.
  */
 public final class Vault {
 
@@ -72,6 +75,9 @@ public final class Vault {
             return size() > CACHE_ENTRIES;
         }
     };
+
+    /** How many forgets this vault ran (guarded by {@code cache}). */
+    private long forgets;
 
     /** A data key (or {@link #FORGOTTEN_KEY}) and until when it may be used without asking again. */
     private record Cached(String dataKeyId, byte[] key, Instant until) {}
@@ -161,7 +167,8 @@ public final class Vault {
         checkSubject(subject);
         int n = keys.forget(subject);
         synchronized (cache) {
-            cache.keySet().removeIf(k -> k.equals(subject) || k.startsWith(subject + "\0"));
+            forgets++;
+            cache.keySet().removeIf(k -> k.startsWith(subject + "\0"));
         }
         return n > 0;
     }
@@ -227,35 +234,59 @@ public final class Vault {
 
     // ---- keys ----------------------------------------------------------------------------
 
+    /**
+     * The key to seal with. Asked of the key store on every seal (the unwrapped key is cached):
+     * a live key cached here could have been forgotten by another process, and a value sealed
+     * with it after that would be lost.
+     */
     private Cached liveKey(String subject) {
         Instant now = clock.instant();
-        synchronized (cache) {
-            Cached c = cache.get(subject);
-            if (c != null && now.isBefore(c.until())) {
-                return c;
-            }
-        }
+        long seen = forgetsSoFar();
         Optional<SubjectKey> stored = keys.live(subject);
-        Cached c;
         if (stored.isPresent()) {
-            c = new Cached(stored.get().dataKeyId(), unwrap(stored.get()), now.plus(cacheFor));
-        } else {
-            byte[] key = new byte[32];
-            random.nextBytes(key);
-            byte[] id = new byte[8];
-            random.nextBytes(id);
-            String dataKeyId = HexFormat.of().formatHex(id);
-            byte[] wrapped = current.wrap(key, Ciphertext.keyContext(subject, dataKeyId, current.keyId()));
-            keys.insert(new SubjectKey(subject, dataKeyId, current.keyId(), wrapped, now));
-            c = new Cached(dataKeyId, key, now.plus(cacheFor));
-        }
-        if (!cacheFor.isZero()) {
+            String dataKeyId = stored.get().dataKeyId();
             synchronized (cache) {
-                cache.put(subject, c);
-                cache.put(subject + "\0" + c.dataKeyId(), c);
+                Cached c = cache.get(subject + "\0" + dataKeyId);
+                if (c != null && c.key() != FORGOTTEN_KEY && now.isBefore(c.until())) {
+                    return c;
+                }
+            }
+            Cached c = new Cached(dataKeyId, unwrap(stored.get()), now.plus(cacheFor));
+            remember(subject + "\0" + dataKeyId, c, seen);
+            return c;
+        }
+        byte[] key = new byte[32];
+        random.nextBytes(key);
+        byte[] id = new byte[8];
+        random.nextBytes(id);
+        String dataKeyId = HexFormat.of().formatHex(id);
+        byte[] wrapped = current.wrap(key, Ciphertext.keyContext(subject, dataKeyId, current.keyId()));
+        keys.insert(new SubjectKey(subject, dataKeyId, current.keyId(), wrapped, now));
+        Cached c = new Cached(dataKeyId, key, now.plus(cacheFor));
+        remember(subject + "\0" + dataKeyId, c, seen);
+        return c;
+    }
+
+    private long forgetsSoFar() {
+        synchronized (cache) {
+            return forgets;
+        }
+    }
+
+    /**
+     * Caches what was read from the key store, unless a forget ran in this vault since: what
+     * was read before it may be a key it deleted, and {@link #forget} clears the cache only of
+     * what is already there.
+     */
+    private void remember(String cacheKey, Cached c, long forgetsBeforeReading) {
+        if (c.key() != FORGOTTEN_KEY && cacheFor.isZero()) {
+            return;
+        }
+        synchronized (cache) {
+            if (forgets == forgetsBeforeReading) {
+                cache.put(cacheKey, c);
             }
         }
-        return c;
     }
 
     private byte[] dataKey(String subject, String dataKeyId) {
@@ -267,16 +298,13 @@ public final class Vault {
                 return c.key();
             }
         }
+        long seen = forgetsSoFar();
         SubjectKey stored = keys.find(subject, dataKeyId)
                 .orElseThrow(() -> new PersonalDataException("no data key " + dataKeyId + " of subject " + subject
                         + " is stored: the value was sealed with a key these subject keys do not have"
                         + " (another database, or keys lost)"));
         byte[] key = stored.forgotten() ? FORGOTTEN_KEY : unwrap(stored);
-        if (key == FORGOTTEN_KEY || !cacheFor.isZero()) {
-            synchronized (cache) {
-                cache.put(cacheKey, new Cached(dataKeyId, key, now.plus(cacheFor)));
-            }
-        }
+        remember(cacheKey, new Cached(dataKeyId, key, now.plus(cacheFor)), seen);
         return key;
     }
 

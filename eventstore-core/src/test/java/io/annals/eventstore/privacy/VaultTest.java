@@ -3,11 +3,15 @@ package io.annals.eventstore.privacy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.annals.eventstore.tck.TestClock;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
@@ -221,5 +225,87 @@ class VaultTest {
         assertThat(keys.live("ann").orElseThrow().toString())
                 .doesNotContain("[B@")
                 .contains("k1");
+    }
+
+    /** Keys whose look-ups run a hook once, after reading: a forget landing in that window. */
+    private static final class ForgetDuringLookup implements SubjectKeys {
+        private final SubjectKeys keys;
+        Runnable afterLive = () -> {};
+        Runnable afterFind = () -> {};
+
+        ForgetDuringLookup(SubjectKeys keys) {
+            this.keys = keys;
+        }
+
+        @Override
+        public Optional<SubjectKey> live(String subject) {
+            Optional<SubjectKey> k = keys.live(subject);
+            Runnable r = afterLive;
+            afterLive = () -> {};
+            r.run();
+            return k;
+        }
+
+        @Override
+        public Optional<SubjectKey> find(String subject, String dataKeyId) {
+            Optional<SubjectKey> k = keys.find(subject, dataKeyId);
+            Runnable r = afterFind;
+            afterFind = () -> {};
+            r.run();
+            return k;
+        }
+
+        @Override
+        public void insert(SubjectKey key) {
+            keys.insert(key);
+        }
+
+        @Override
+        public int forget(String subject) {
+            return keys.forget(subject);
+        }
+
+        @Override
+        public List<SubjectKey> wrappedByOtherThan(String wrappingKeyId, int max) {
+            return keys.wrappedByOtherThan(wrappingKeyId, max);
+        }
+
+        @Override
+        public boolean rewrap(SubjectKey old, String wrappingKeyId, byte[] wrapped) {
+            return keys.rewrap(old, wrappingKeyId, wrapped);
+        }
+    }
+
+    @Test
+    void a_forget_racing_a_seal_leaves_no_forgotten_key_in_use() {
+        ForgetDuringLookup racing = new ForgetDuringLookup(keys);
+        TestClock clock = new TestClock(Instant.parse("2026-11-01T00:00:00Z"));
+        Vault v = Vault.builder(racing, WRAPPER)
+                .clock(clock)
+                .cacheFor(Duration.ofSeconds(5))
+                .build();
+        v.seal("ann", "first");
+        v.forget("ann");
+        v.seal("ann", "second"); // a new key
+        clock.advance(Duration.ofSeconds(5)); // so that the next seal looks the key up
+        racing.afterLive = () -> v.forget("ann"); // forgotten between the look-up and the sealing
+
+        v.seal("ann", "racing");
+        Sealed after = v.seal("ann", "after forget returned");
+
+        clock.advance(Duration.ofSeconds(5));
+        assertThat(v.reveal(after)).contains("after forget returned");
+    }
+
+    @Test
+    void a_forget_racing_a_reveal_leaves_no_forgotten_key_in_the_cache() {
+        Sealed s = vault.seal("ann", EMAIL);
+        ForgetDuringLookup racing = new ForgetDuringLookup(keys);
+        Vault reader = Vault.builder(racing, WRAPPER).build();
+        racing.afterFind = () -> reader.forget("ann"); // forgotten between the look-up and the caching
+
+        reader.reveal(s); // concurrent with the forget: either answer is right
+
+        assertThat(reader.reveal(s)).as("after forget returned").isEmpty();
     }
 }

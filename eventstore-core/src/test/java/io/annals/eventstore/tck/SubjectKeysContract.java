@@ -177,6 +177,26 @@ public abstract class SubjectKeysContract {
     }
 
     @Test
+    void a_value_sealed_in_another_process_after_the_subject_was_forgotten_is_not_lost() {
+        SubjectKeys keys = newKeys();
+        TestClock clock = new TestClock(T0);
+        Vault forgetting = Vault.builder(keys, WRAPPER).build();
+        Vault other = Vault.builder(reopen(keys), WRAPPER)
+                .clock(clock)
+                .cacheFor(Duration.ofSeconds(5))
+                .build();
+        Sealed before = other.seal("alice", "old@example.com"); // the other process knows her key
+
+        assertThat(forgetting.forget("alice")).isTrue();
+        Sealed after = other.seal("alice", "new@example.com");
+        clock.advance(Duration.ofSeconds(5));
+
+        assertThat(other.reveal(before)).isEmpty();
+        assertThat(other.reveal(after)).as("sealed after forget returned").contains("new@example.com");
+        assertThat(forgetting.reveal(after)).contains("new@example.com");
+    }
+
+    @Test
     void a_subject_seen_again_after_being_forgotten_gets_a_new_key_and_its_old_values_stay_forgotten() {
         SubjectKeys keys = newKeys();
         Vault vault = Vault.builder(keys, WRAPPER).cacheFor(Duration.ZERO).build();
