@@ -113,9 +113,12 @@ public final class Vault {
     public Sealed seal(String subject, String value) {
         checkSubject(subject);
         Objects.requireNonNull(value, "value");
-        Text.badCharacter(value).filter(bad -> bad.startsWith("an unpaired")).ifPresent(bad -> {
-            throw new IllegalArgumentException("a value of subject " + subject + " holds " + bad);
-        });
+        int bad = unpairedSurrogate(value);
+        if (bad >= 0) {
+            // UTF-8 cannot hold it: the value would come back with '?' in its place
+            throw new IllegalArgumentException(
+                    "a value of subject " + subject + " holds an unpaired surrogate at index " + bad);
+        }
         Cached live = liveKey(subject);
         return new Sealed(subject, Ciphertext.seal(live.key(), live.dataKeyId(), subject, value, random));
     }
@@ -328,6 +331,19 @@ public final class Vault {
                             + k.wrappingKeyId() + "': it is not the key that wrapped it, or the key record was altered",
                     e);
         }
+    }
+
+    /** The index of the first unpaired surrogate of {@code s} (NUL characters are fine), or -1. */
+    private static int unpairedSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     static void checkSubject(String subject) {

@@ -218,6 +218,15 @@ class VaultTest {
         assertThat(keys.live("")).isEmpty();
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"\u0000marker\uD800", "a\u0000b\u0000\uDC00"})
+    void an_unpaired_surrogate_after_a_nul_is_refused_rather_than_sealed_as_another_value(String value) {
+        assertThatThrownBy(() -> vault.seal("ann", value))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unpaired surrogate")
+                .hasMessageNotContaining("marker");
+    }
+
     @Test
     void the_wrapper_never_shows_its_key() {
         assertThat(WRAPPER.toString()).isEqualTo("KeyWrapper[aesGcm k1]");
