@@ -80,6 +80,9 @@ public final class PriceTracker implements AutoCloseable {
 
     private final JdbcEventStore store;
     private final ProductAggregate aggregate = new ProductAggregate();
+    /** 10,000 folds: 5 million events of history, a few megabytes. */
+    private final TimelineCheckpoints checkpoints = new TimelineCheckpoints(10_000);
+
     private final CommandHandler<Product, ProductCommand, ProductEvent> products;
     private final DecisionHandler<CreateProduct, ProductEvent> creations;
     private final KeyedProjector<String, ProductView> views;
@@ -253,15 +256,16 @@ public final class PriceTracker implements AutoCloseable {
     /**
      * The product's events from {@code fromVersion} on, at most {@code maxCount}, each with the
      * product as folded up to it and the rows the projections write for it: see
-     * {@link ProductTimeline}. The product's whole stream up to the last event asked for is read
-     * and folded; the read models are not read.
+     * {@link ProductTimeline}. The product's stream up to the last event asked for is read and
+     * folded, from its first event or from the nearest fold this tracker keeps in memory (one
+     * every 500 versions); the read models are not read.
      *
      * @return a timeline whose {@code latestVersion} is 0 if the product has no events
      * @throws IllegalArgumentException if {@code fromVersion} or {@code maxCount} is below 1
      * @throws io.annals.eventstore.StreamDeletedException if the product's stream was deleted
      */
     public ProductTimeline timeline(String productId, long fromVersion, int maxCount) {
-        return ProductTimeline.read(store, CODEC, aggregate, productId, fromVersion, maxCount);
+        return ProductTimeline.read(store, CODEC, aggregate, checkpoints, productId, fromVersion, maxCount);
     }
 
     /** Stops the projections and closes the store. */

@@ -107,9 +107,10 @@ public record ProductTimeline(String productId, long latestVersion, List<Step> s
     }
 
     /**
-     * Reads a product's stream and replays it from its first event, keeping the steps from
-     * {@code fromVersion} on, at most {@code maxCount}. The events up to the stream's version
-     * when the replay starts are read: later appends wait for the next call.
+     * Reads a product's stream and replays it from its first event, or from the nearest fold
+     * before {@code fromVersion} that {@code checkpoints} keeps (and keeps the folds it passes),
+     * keeping the steps from {@code fromVersion} on, at most {@code maxCount}. The events up to
+     * the stream's version when the replay starts are read: later appends wait for the next call.
      *
      * @throws IllegalArgumentException if {@code fromVersion} is below 1 or {@code maxCount} below 1
      * @throws StreamDeletedException if the product's stream was deleted
@@ -118,6 +119,7 @@ public record ProductTimeline(String productId, long latestVersion, List<Step> s
             EventStore store,
             EventCodec<ProductEvent> codec,
             ProductAggregate aggregate,
+            TimelineCheckpoints checkpoints,
             String productId,
             long fromVersion,
             int maxCount) {
@@ -129,12 +131,27 @@ public record ProductTimeline(String productId, long latestVersion, List<Step> s
         }
         String streamId = aggregate.streamId(productId);
         long latest = store.currentVersion(streamId);
+        List<Step> steps = new ArrayList<>();
+        if (fromVersion > latest) {
+            return new ProductTimeline(productId, latest, steps); // nothing to replay for
+        }
         long until = Math.min(latest, fromVersion - 1 + (long) maxCount);
         ProductView.Projector views = new ProductView.Projector();
         Product state = aggregate.initialState();
         ProductView view = null;
-        List<Step> steps = new ArrayList<>();
         long next = 1;
+        TimelineCheckpoints.Fold fold =
+                checkpoints.atOrBefore(streamId, fromVersion - 1).orElse(null);
+        if (fold != null) {
+            List<RecordedEvent> at = store.readStream(streamId, fold.version(), 1);
+            if (!at.isEmpty() && at.get(0).eventId().equals(fold.eventId())) {
+                state = fold.state();
+                view = fold.view();
+                next = fold.version() + 1;
+            } else {
+                checkpoints.drop(streamId); // not this stream's history (another database)
+            }
+        }
         while (next <= until) {
             List<RecordedEvent> page = store.readStream(streamId, next, (int) Math.min(PAGE, until - next + 1));
             if (page.isEmpty()) {
@@ -161,6 +178,11 @@ public record ProductTimeline(String productId, long latestVersion, List<Step> s
                     steps.add(new Step(e, state, rows));
                 }
                 view = viewAfter;
+                if (recorded.version() % TimelineCheckpoints.EVERY == 0) {
+                    checkpoints.keep(
+                            streamId,
+                            new TimelineCheckpoints.Fold(recorded.version(), recorded.eventId(), state, view));
+                }
             }
             next = page.get(page.size() - 1).version() + 1;
         }
