@@ -384,6 +384,9 @@ public final class PriceTrackerApi {
             return fallback;
         }
         try {
+            if (!v.matches("[0-9]{1,10}")) { // parseInt also takes a sign and non-ASCII digits
+                throw new NumberFormatException();
+            }
             int n = Integer.parseInt(v);
             if (n < min || n > max) {
                 throw new NumberFormatException();

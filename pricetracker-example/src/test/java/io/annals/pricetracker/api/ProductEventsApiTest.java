@@ -334,7 +334,19 @@ class ProductEventsApiTest {
         }
 
         @ParameterizedTest
-        @ValueSource(strings = {"from=0", "from=-1", "from=x", "limit=0", "limit=1001", "limit=x"})
+        @ValueSource(
+                strings = {
+                    "from=0",
+                    "from=-1",
+                    "from=x",
+                    "limit=0",
+                    "limit=1001",
+                    "limit=x",
+                    "limit=+5",
+                    "limit=\u0665",
+                    "limit= 5",
+                    "from=\u0661"
+                })
         void bad_paging_parameters_are_400(String parameter) {
             teaLifetime();
             String[] kv = parameter.split("=");
