@@ -400,6 +400,21 @@ await check("a deleted product's history opens from its id and ends with the del
   assert(await timeline.isHidden(), 'the history of the previous product stays shown');
 });
 
+await check('a name holding markup shows as text in the event history', async () => {
+  const hostile = `${id}-markup`;
+  const name = '<img src=x onerror="window.__injected=1">Tea</b>';
+  const created = await apiCall('POST', '/products', { productId: hostile, name, price: 1.25 });
+  assertEqual(created.status, 201, `status of the creation: ${JSON.stringify(created.body)}`);
+  await page.fill('[data-testid="timeline-id"]', hostile);
+  await page.click('[data-testid="timeline-open"]');
+  await assertShowsVersion(hostile, 1);
+  assertEqual((await shownState()).name, name, 'the name in the history, as text');
+  const data = await page.locator('[data-testid="timeline-data"]').textContent();
+  assert(data.includes('onerror'), `the stored event lacks its name: ${data}`);
+  assertEqual(await page.locator('#timeline-view img, #timeline-view b').count(), 0, 'elements made of the name');
+  assertEqual(await page.evaluate(() => window.__injected), undefined, 'script run from the name');
+});
+
 await check('while the read models are behind, the page says it waits, then shows the change', async () => {
   // The API answers reads with ?atLeast= 503 not_caught_up while an append in flight holds the
   // read models back: the first three reads get that answer here.
