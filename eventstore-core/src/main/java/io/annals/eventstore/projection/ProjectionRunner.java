@@ -57,8 +57,10 @@ import org.jspecify.annotations.Nullable;
  *       position, such as the one a command returned.</li>
  *   <li><b>Rebuild.</b> {@link #rebuild} resets a projection and replays the whole log,
  *       reporting progress to a listener and to the log every few seconds.</li>
- *   <li><b>Serverless.</b> Without {@link #start}, {@link #catchUp} runs one pass of every
- *       projection up to the end of the log, for a scheduled function.</li>
+ *   <li><b>Serverless.</b> Without {@link #start}, {@link #catchUp()} runs one pass of every
+ *       projection up to the end of the log, for a scheduled function, and
+ *       {@link #catchUp(long, Duration)} a pass bounded by a position and a time, for a read
+ *       that must include a write.</li>
  * </ul>
  * Logging goes through {@link System.Logger}.
  */
@@ -143,7 +145,41 @@ public final class ProjectionRunner implements AutoCloseable {
             throw new IllegalStateException("catchUp is for runners that were not started");
         }
         return workers.values().stream()
-                .map(w -> w.call(w::catchUp, "a catch-up pass"))
+                .map(w -> w.call(() -> w.catchUp(Long.MAX_VALUE, 0, false), "a catch-up pass"))
+                .toList();
+    }
+
+    /**
+     * A bounded catch-up pass, for a read that must include a write where no runner runs in the
+     * background (read-your-writes in a serverless function, whose threads run only while an
+     * invocation does): every projection that has not applied {@code position} yet applies
+     * batches until it has, or until the end of the log, or until {@code timeout} has run out,
+     * whichever comes first. The time is checked before each batch, so the pass may overrun it
+     * by one batch of each projection. A projection that has applied {@code position} already
+     * is left alone (no lease is taken); one held by another runner is left to it
+     * ({@code STANDBY}): wait for it with {@link #awaitPosition(long, Duration)}. As in
+     * {@link #catchUp()}, the projections run one after the other, each on its own thread, while
+     * the caller waits, and a lease taken is let go of before this returns.
+     *
+     * @return the status of every projection afterwards, in the order they were added; every
+     *     checkpoint is at least {@code position} when the pass reached it
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws IllegalStateException if the runner was started, or is closed
+     * @throws InterruptedWaitException if the calling thread is interrupted while it waits
+     * @throws EventStoreException if a projection's lease cannot be taken or released
+     */
+    public List<ProjectionStatus> catchUp(long position, Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout cannot be negative, was " + timeout);
+        }
+        if (started) {
+            throw new IllegalStateException("catchUp is for runners that were not started");
+        }
+        long deadline = System.nanoTime() + Math.min(timeout.toNanos(), TimeUnit.DAYS.toNanos(1));
+        return workers.values().stream()
+                .map(w -> w.call(() -> w.catchUp(position, deadline, true), "a bounded catch-up pass"))
                 .toList();
     }
 
@@ -471,11 +507,21 @@ public final class ProjectionRunner implements AutoCloseable {
             }
         }
 
-        ProjectionStatus catchUp() {
+        /**
+         * Applies batches until the checkpoint reaches {@code position} or the log ends, and,
+         * when {@code bounded}, while {@link System#nanoTime} is before {@code deadline}.
+         */
+        ProjectionStatus catchUp(long position, long deadline, boolean bounded) {
             try {
+                long applied = projector.checkpoint();
+                if (applied >= position) { // read without the lease: checkpoints only move forward
+                    checkpoint = Math.max(checkpoint, applied);
+                    publish(State.STOPPED, null);
+                    return status;
+                }
                 if (holdLease()) {
-                    while (step() > 0) {
-                        // until the end of the log
+                    while (checkpoint < position && (!bounded || System.nanoTime() - deadline < 0) && step() > 0) {
+                        // until the position, the end of the log or the deadline
                     }
                 }
                 publish(lease == null ? State.STANDBY : State.STOPPED, null);

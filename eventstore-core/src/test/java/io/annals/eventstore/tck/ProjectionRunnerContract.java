@@ -2,6 +2,7 @@ package io.annals.eventstore.tck;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.Envelope;
@@ -240,6 +241,73 @@ public abstract class ProjectionRunnerContract {
         runner.catchUp();
 
         assertThat(totals.get("a")).contains(new Total(6, 3));
+    }
+
+    @Test
+    void a_bounded_catch_up_stops_once_every_projection_has_applied_the_position() {
+        EventStore store = store();
+        List<AppendResult> written = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            written.add(deposit(store, "acct-" + (i % 4), i + 1));
+        }
+        KeyedProjector<String, Total> totals = keyed(store, new Totals("totals"));
+        KeyedProjector<String, Total> others = keyed(store, new Totals("others"));
+        long asked = written.get(9).position();
+
+        List<ProjectionStatus> statuses = runner(store, totals, others).catchUp(asked, Duration.ofMinutes(1));
+
+        // batches of 7: the tenth event is in the second batch, and the pass stops there
+        long secondBatchEnd = written.get(13).position();
+        assertThat(statuses).extracting(ProjectionStatus::state).containsOnly(ProjectionStatus.State.STOPPED);
+        assertThat(statuses).extracting(ProjectionStatus::checkpoint).containsOnly(secondBatchEnd);
+        assertThat(totals.checkpoint()).isEqualTo(secondBatchEnd);
+        assertThat(others.checkpoint()).isEqualTo(secondBatchEnd);
+        assertThat(totals.get("acct-1")).contains(new Total(2 + 6 + 10 + 14, 4));
+    }
+
+    @Test
+    void a_bounded_catch_up_whose_time_has_run_out_applies_nothing_and_the_next_one_goes_on() {
+        EventStore store = store();
+        AppendResult written = deposit(store, "a", 1, 2, 3);
+        KeyedProjector<String, Total> totals = keyed(store, new Totals("totals"));
+        ProjectionRunner runner = runner(store, totals);
+
+        List<ProjectionStatus> none = runner.catchUp(written.position(), Duration.ZERO);
+
+        assertThat(none).extracting(ProjectionStatus::checkpoint).containsOnly(0L);
+        assertThat(totals.checkpoint()).isZero();
+        assertThat(runner.catchUp(written.position(), Duration.ofMinutes(1)))
+                .extracting(ProjectionStatus::checkpoint)
+                .containsOnly(written.position());
+        assertThat(totals.get("a")).contains(new Total(6, 3));
+        assertThatThrownBy(() -> runner.catchUp(1, Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("timeout");
+    }
+
+    @Test
+    @Timeout(60)
+    void a_bounded_catch_up_leaves_a_projection_held_elsewhere_unless_it_has_the_position() {
+        EventStore store = store();
+        EventStore other = closeLater(reopen(store));
+        AppendResult first = deposit(store, "a", 1, 2);
+        ProjectionRunner running = runner(store, keyed(store, new Totals("totals")));
+        running.start();
+        assertThat(running.awaitPosition("totals", first.position(), Duration.ofSeconds(20)))
+                .isTrue();
+        ProjectionRunner idle = runner(other, keyed(other, new Totals("totals")));
+
+        // applied already: no lease is needed, and the status says where the projection is
+        assertThat(idle.catchUp(first.position(), Duration.ofSeconds(10)))
+                .extracting(ProjectionStatus::state, ProjectionStatus::checkpoint)
+                .containsExactly(tuple(ProjectionStatus.State.STOPPED, first.position()));
+        // not applied yet (as far as the pass can tell): left to the runner that holds it
+        assertThat(idle.catchUp(first.position() + 1_000_000, Duration.ofSeconds(10)))
+                .extracting(ProjectionStatus::state)
+                .containsExactly(ProjectionStatus.State.STANDBY);
+        running.start();
+        assertThatThrownBy(() -> running.catchUp(first.position(), Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalStateException.class);
     }
 
     @Test
