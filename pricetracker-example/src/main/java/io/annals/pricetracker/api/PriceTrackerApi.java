@@ -16,6 +16,7 @@ import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.StreamDeletedException;
 import io.annals.eventstore.WrongExpectedVersionException;
 import io.annals.eventstore.command.CommandResult;
+import io.annals.eventstore.projection.ProjectionStatus;
 import io.annals.eventstore.projection.ReadModel;
 import io.annals.pricetracker.PriceTracker;
 import io.annals.pricetracker.ProductTimeline;
@@ -76,7 +77,8 @@ import org.slf4j.LoggerFactory;
  * product too, and 410 once its stream was deleted.
  * Write responses carry the stream {@code version} and the global {@code position} of the last
  * event; a read with {@code ?atLeast=POSITION} waits (up to 5 s, then 503) until the read model
- * has applied that position, so a client reads its own write. Errors are
+ * has applied that position, so a client reads its own write. Where no projection runs in the
+ * background (AWS Lambda), such a read first brings the read models up to that position itself. Errors are
  * {@code {"error": code, "message": text}} and change nothing.
  */
 public final class PriceTrackerApi {
@@ -95,14 +97,34 @@ public final class PriceTrackerApi {
 
     private final PriceTracker tracker;
     private final Duration readWait;
+    private final boolean catchUpOnRead;
 
     /**
+     * A router for a tracker whose projections run in the background
+     * ({@link PriceTracker#startProjections()}): a read with {@code atLeast} waits for them.
+     *
      * @param tracker the application
      * @param readWait how long a read with {@code atLeast} waits for the read model
      */
     public PriceTrackerApi(PriceTracker tracker, Duration readWait) {
+        this(tracker, readWait, false);
+    }
+
+    /**
+     * A router that may bring the read models forward itself.
+     *
+     * @param tracker the application
+     * @param readWait how long a read with {@code atLeast} waits for the read model, the
+     *     catch-up pass included
+     * @param catchUpOnRead whether a read with {@code atLeast} first runs a bounded catch-up pass
+     *     of the projections ({@link io.annals.eventstore.projection.ProjectionRunner#catchUp(long,
+     *     Duration)}): for a tracker whose projections are never started, such as one in an AWS
+     *     Lambda function, where no thread runs between invocations
+     */
+    public PriceTrackerApi(PriceTracker tracker, Duration readWait, boolean catchUpOnRead) {
         this.tracker = Objects.requireNonNull(tracker, "tracker");
         this.readWait = Objects.requireNonNull(readWait, "readWait");
+        this.catchUpOnRead = catchUpOnRead;
     }
 
     /** An API error: the status, a short code and a message for people. */
@@ -341,7 +363,18 @@ public final class PriceTrackerApi {
         }
         boolean reached;
         try {
-            reached = tracker.projections().awaitPosition(position, readWait);
+            long deadline = System.nanoTime() + readWait.toNanos();
+            if (catchUpOnRead) {
+                for (ProjectionStatus s : tracker.projections().catchUp(position, readWait)) {
+                    if (s.state() == ProjectionStatus.State.FAILED) {
+                        LOG.warn("projection {} failed at checkpoint {}: {}", s.name(), s.checkpoint(), s.lastError());
+                    }
+                }
+            }
+            // A projection another runner holds (a pass of the projector function, or of
+            // another read) is waited for.
+            reached = tracker.projections()
+                    .awaitPosition(position, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         } catch (InterruptedWaitException e) {
             reached = false; // the server is stopping: the client may ask again
         }

@@ -23,9 +23,12 @@ import java.util.function.Supplier;
  * <p>Handler string: {@code io.annals.pricetracker.lambda.ApiGatewayHandler}. The store is the
  * one at the JDBC URL in the environment variable {@code PRICETRACKER_DB_URL} (default
  * {@code jdbc:sqlite:/tmp/pricetracker.db}, which is private to one container), opened once per
- * container. The read models are brought up to date by {@link ProjectorHandler}, not here; a read
- * with {@code ?atLeast=POSITION} waits up to {@link #READ_WAIT} for them, then answers 503 with
- * {@code Retry-After}.
+ * container. The read models are brought up to date by {@link ProjectorHandler} on a schedule; a
+ * read with {@code ?atLeast=POSITION} does not wait for it: it runs a bounded catch-up pass of the
+ * projections up to that position first (no thread runs between invocations, so nothing else
+ * would move them), within {@link #READ_WAIT}, then answers, or answers 503 with
+ * {@code Retry-After} when the read models are still behind (a long history to catch up, or a pass
+ * elsewhere that holds a projection).
  *
  * <p>Every invocation answers with a proxy response: a malformed event gets 400
  * ({@code "error": "invalid_event"}), a store that cannot be opened 503
@@ -33,7 +36,7 @@ import java.util.function.Supplier;
  */
 public final class ApiGatewayHandler implements RequestStreamHandler {
 
-    /** How long a read with {@code ?atLeast} waits for the read models. */
+    /** How long a read with {@code ?atLeast} may take to bring the read models forward, or wait for them. */
     public static final Duration READ_WAIT = Duration.ofSeconds(5);
 
     private static PriceTrackerApi shared; // guarded by ApiGatewayHandler.class
@@ -63,7 +66,7 @@ public final class ApiGatewayHandler implements RequestStreamHandler {
 
     private static synchronized PriceTrackerApi shared() {
         if (shared == null) {
-            shared = new PriceTrackerApi(LambdaEnvironment.tracker(), READ_WAIT);
+            shared = new PriceTrackerApi(LambdaEnvironment.tracker(), READ_WAIT, true);
         }
         return shared;
     }

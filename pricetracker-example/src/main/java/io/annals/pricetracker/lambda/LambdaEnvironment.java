@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.LambdaLogger;
 import io.annals.eventstore.jdbc.JdbcEventStore;
 import io.annals.pricetracker.PriceTracker;
 import java.util.Map;
+import org.sqlite.util.OSInfo;
 
 /**
  * What the handlers share within one Lambda container (one JVM): the {@link PriceTracker}, opened
@@ -48,9 +49,10 @@ final class LambdaEnvironment {
      */
     static synchronized PriceTracker tracker() {
         if (tracker == null) {
-            JdbcEventStore store = JdbcEventStore.builder(dbUrl(System.getenv()))
-                    .maxPoolSize(POOL_SIZE)
-                    .open();
+            String url = dbUrl(System.getenv());
+            checkSqlite(url, LambdaEnvironment.class.getClassLoader());
+            JdbcEventStore store =
+                    JdbcEventStore.builder(url).maxPoolSize(POOL_SIZE).open();
             PriceTracker opened;
             try {
                 opened = new PriceTracker(store);
@@ -69,6 +71,30 @@ final class LambdaEnvironment {
     static String dbUrl(Map<String, String> environment) {
         String url = environment.get(DB_URL_VARIABLE);
         return url == null || url.isBlank() ? DEFAULT_DB_URL : url.strip();
+    }
+
+    /**
+     * Refuses a SQLite URL where SQLite cannot run: the Lambda jar ({@code pricetracker-lambda.jar})
+     * leaves SQLite's native libraries out, since a deployment runs on PostgreSQL. Without this,
+     * the driver would fail on the first connection with a message about native libraries that
+     * does not say what to change.
+     *
+     * @throws IllegalStateException if {@code url} is a SQLite URL and {@code loader} finds no
+     *     SQLite native library for this platform (unless {@code org.sqlite.lib.path} names one)
+     */
+    static void checkSqlite(String url, ClassLoader loader) {
+        if (!url.startsWith("jdbc:sqlite:") || System.getProperty("org.sqlite.lib.path") != null) {
+            return;
+        }
+        String library = "org/sqlite/native/" + OSInfo.getNativeLibFolderPathForCurrentOS() + "/"
+                + System.mapLibraryName("sqlitejdbc");
+        if (loader.getResource(library) == null) {
+            throw new IllegalStateException("the store's URL is " + url + " (" + DB_URL_VARIABLE
+                    + ", or its default when unset), but this build has no SQLite native library (" + library
+                    + "): the Lambda jar leaves them out, since the handlers run on PostgreSQL there. Set "
+                    + DB_URL_VARIABLE + " to jdbc:postgresql://HOST:5432/DATABASE?user=USER&password=PASSWORD, "
+                    + "or use pricetracker.jar to run on SQLite");
+        }
     }
 
     /** Logs a line to the invocation's log (CloudWatch), or to standard error without a context. */

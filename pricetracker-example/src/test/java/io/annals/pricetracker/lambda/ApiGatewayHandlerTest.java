@@ -4,11 +4,16 @@ import static io.annals.pricetracker.lambda.LambdaEvents.body;
 import static io.annals.pricetracker.lambda.LambdaEvents.invoke;
 import static io.annals.pricetracker.lambda.LambdaEvents.resource;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.annals.eventstore.EventStoreException;
+import io.annals.eventstore.projection.ProjectionStatus;
 import io.annals.pricetracker.PriceTracker;
 import io.annals.pricetracker.api.PriceTrackerApi;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -25,7 +30,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The API handler driven by the sample proxy events, as the Lambda runtime would drive it, on a
  * tracker over a SQLite file whose projections are not started: as in a Lambda container, only
- * the projector handler moves the read models.
+ * the projector handler and the API's reads with {@code atLeast} move the read models.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class ApiGatewayHandlerTest {
@@ -42,8 +47,9 @@ class ApiGatewayHandlerTest {
     @BeforeEach
     void open() {
         tracker = PriceTracker.open("jdbc:sqlite:" + dir.resolve("lambda.db"));
-        // a short wait for reads with atLeast: the test of the 503 need not take 5 s
-        api = new ApiGatewayHandler(new PriceTrackerApi(tracker, Duration.ofMillis(300)));
+        // as the Lambda handler wires it (reads with atLeast catch the projections up), with a
+        // short wait: the test of the 503 need not take 5 s
+        api = new ApiGatewayHandler(new PriceTrackerApi(tracker, Duration.ofMillis(300), true));
         projector = new ProjectorHandler(tracker.projections());
     }
 
@@ -129,15 +135,57 @@ class ApiGatewayHandlerTest {
         }
 
         @Test
-        void a_GET_with_atLeast_before_any_projector_pass_answers_503_with_Retry_After() {
+        void a_GET_with_atLeast_before_any_projector_pass_catches_the_read_models_up_itself() {
             createGreenTea();
             changeGreenTeasPrice();
 
             JsonNode r = invoke(api, resource("http-v2-get-product-at-least.json"), null);
 
+            assertProxyResponse(r, 200);
+            assertThat(r.get("body").textValue())
+                    .isEqualTo("{\"productId\":\"green-tea\",\"name\":\"Green tea\",\"price\":3.75,\"version\":2}");
+            assertThat(tracker.projections().statuses())
+                    .extracting(ProjectionStatus::checkpoint)
+                    .containsOnly(2L);
+        }
+
+        @Test
+        void a_GET_without_atLeast_answers_from_the_read_model_as_it_is() {
+            createGreenTea();
+
+            JsonNode r = invoke(api, atLeast(null), null);
+
+            assertProxyResponse(r, 404); // the projector has not run, and the read did not ask
+            assertThat(tracker.projections().statuses())
+                    .extracting(ProjectionStatus::checkpoint)
+                    .containsOnly(0L);
+        }
+
+        @Test
+        void a_GET_with_atLeast_the_read_models_cannot_reach_answers_503_with_Retry_After() {
+            createGreenTea();
+            changeGreenTeasPrice();
+
+            JsonNode r = invoke(api, atLeast(99L), null);
+
             assertProxyResponse(r, 503);
             assertThat(r.get("headers").get("Retry-After").textValue()).isEqualTo("1");
             assertThat(body(r).get("error").textValue()).isEqualTo("not_caught_up");
+            // the pass went as far as the log goes
+            assertThat(tracker.projections().statuses())
+                    .extracting(ProjectionStatus::checkpoint)
+                    .containsOnly(2L);
+        }
+
+        @Test
+        void a_router_without_catch_up_waits_for_the_projector() {
+            ApiGatewayHandler waiting = new ApiGatewayHandler(new PriceTrackerApi(tracker, Duration.ofMillis(300)));
+            createGreenTea();
+            changeGreenTeasPrice();
+
+            assertProxyResponse(invoke(waiting, resource("http-v2-get-product-at-least.json"), null), 503);
+            invoke(projector, resource("eventbridge-scheduled.json"), null);
+            assertProxyResponse(invoke(waiting, resource("http-v2-get-product-at-least.json"), null), 200);
         }
 
         @Test
@@ -261,6 +309,29 @@ class ApiGatewayHandlerTest {
             assertThat(body(first).get("error").textValue()).isEqualTo("unavailable");
             assertProxyResponse(second, 404);
         }
+    }
+
+    /** The sample GET of green tea, with {@code atLeast=position}, or without it for null. */
+    private static byte[] atLeast(Long position) {
+        String event = new String(resource("http-v2-get-product-at-least.json"), StandardCharsets.UTF_8);
+        String query = position == null ? "" : "atLeast=" + position;
+        event = event.replace("\"rawQueryString\": \"atLeast=2\"", "\"rawQueryString\": \"" + query + "\"");
+        assertThat(event).contains("\"rawQueryString\": \"" + query + "\"");
+        return event.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void a_SQLite_URL_is_refused_clearly_where_SQLites_native_library_is_missing() {
+        ClassLoader withoutSqlite = new URLClassLoader(new URL[0], null);
+
+        assertThatThrownBy(() -> LambdaEnvironment.checkSqlite("jdbc:sqlite:/tmp/pricetracker.db", withoutSqlite))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("jdbc:sqlite:/tmp/pricetracker.db")
+                .hasMessageContaining("no SQLite native library")
+                .hasMessageContaining("Set PRICETRACKER_DB_URL to jdbc:postgresql://");
+        LambdaEnvironment.checkSqlite("jdbc:postgresql://db/pt", withoutSqlite);
+        LambdaEnvironment.checkSqlite(
+                "jdbc:sqlite:/tmp/pricetracker.db", getClass().getClassLoader());
     }
 
     @Test
