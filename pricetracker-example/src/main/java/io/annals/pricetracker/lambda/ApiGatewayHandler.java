@@ -2,6 +2,7 @@ package io.annals.pricetracker.lambda;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import io.annals.pricetracker.PriceTracker;
 import io.annals.pricetracker.api.ApiRequest;
 import io.annals.pricetracker.api.ApiResponse;
 import io.annals.pricetracker.api.PriceTrackerApi;
@@ -40,11 +41,13 @@ public final class ApiGatewayHandler implements RequestStreamHandler {
     public static final Duration READ_WAIT = Duration.ofSeconds(5);
 
     private static PriceTrackerApi shared; // guarded by ApiGatewayHandler.class
+    private static PriceTracker sharedTracker; // guarded by ApiGatewayHandler.class
 
     private final Supplier<PriceTrackerApi> api;
 
     /** The handler the Lambda runtime creates: the container's shared tracker, opened on first use. */
     public ApiGatewayHandler() {
+        LambdaEnvironment.prepareForSnapshot();
         this.api = ApiGatewayHandler::shared;
     }
 
@@ -65,8 +68,10 @@ public final class ApiGatewayHandler implements RequestStreamHandler {
     }
 
     private static synchronized PriceTrackerApi shared() {
-        if (shared == null) {
-            shared = new PriceTrackerApi(LambdaEnvironment.tracker(), READ_WAIT, true);
+        PriceTracker tracker = LambdaEnvironment.tracker();
+        if (shared == null || sharedTracker != tracker) { // a new one after a SnapStart restore
+            shared = new PriceTrackerApi(tracker, READ_WAIT, true);
+            sharedTracker = tracker;
         }
         return shared;
     }

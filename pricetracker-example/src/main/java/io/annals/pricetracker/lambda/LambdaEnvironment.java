@@ -67,6 +67,43 @@ final class LambdaEnvironment {
         return tracker;
     }
 
+    /**
+     * With SnapStart (Lambda initialises the function, then snapshots it), opens the tracker
+     * during initialisation, so that the snapshot holds the classes it loads and the schema is
+     * checked once for every container restored from it; {@link SnapStartHook} closes its
+     * connections before the snapshot. Otherwise, and if the store cannot be opened now, the
+     * first invocation opens it.
+     */
+    static void prepareForSnapshot() {
+        SnapStartHook.register();
+        if ("snap-start".equals(System.getenv("AWS_LAMBDA_INITIALIZATION_TYPE"))) {
+            try {
+                tracker();
+            } catch (RuntimeException e) {
+                log(null, "cannot open the price tracker before the snapshot, the first invocation will: " + e);
+            }
+        }
+    }
+
+    /** Closes the tracker, if open; the next call of {@link #tracker()} opens a new one. */
+    static synchronized void forget() {
+        if (tracker != null) {
+            PriceTracker open = tracker;
+            tracker = null;
+            open.close();
+        }
+    }
+
+    /** The open tracker, or null (for tests). */
+    static synchronized PriceTracker current() {
+        return tracker;
+    }
+
+    /** Sets the open tracker (for tests). */
+    static synchronized void install(PriceTracker opened) {
+        tracker = opened;
+    }
+
     /** The JDBC URL in {@code environment}, or the default. */
     static String dbUrl(Map<String, String> environment) {
         String url = environment.get(DB_URL_VARIABLE);

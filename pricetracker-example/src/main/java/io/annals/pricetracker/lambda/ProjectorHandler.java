@@ -40,6 +40,7 @@ public final class ProjectorHandler implements RequestStreamHandler {
 
     /** The handler the Lambda runtime creates: the container's shared tracker, opened on first use. */
     public ProjectorHandler() {
+        LambdaEnvironment.prepareForSnapshot();
         this.runner = () -> LambdaEnvironment.tracker().projections();
     }
 
