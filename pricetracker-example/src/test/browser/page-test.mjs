@@ -417,7 +417,8 @@ await check('a name holding markup shows as text in the event history', async ()
 
 await check('while the read models are behind, the page says it waits, then shows the change', async () => {
   // The API answers reads with ?atLeast= 503 not_caught_up while an append in flight holds the
-  // read models back: the first three reads get that answer here.
+  // read models back (and, on Lambda, 503 unavailable while a container cannot reach the store):
+  // the first three reads get such an answer here.
   let refused = 0;
   const behind = async (route) => {
     const request = route.request();
@@ -427,7 +428,10 @@ await check('while the read models are behind, the page says it waits, then show
         status: 503,
         contentType: 'application/json',
         headers: { 'Retry-After': '1' },
-        body: JSON.stringify({ error: 'not_caught_up', message: 'the read models have not reached position 1 yet' }),
+        // the first as the Lambda function answers when its container cannot reach the store yet
+        body: JSON.stringify(refused === 1
+          ? { error: 'unavailable', message: 'the store cannot be opened' }
+          : { error: 'not_caught_up', message: 'the read models have not reached position 1 yet' }),
       });
       return;
     }

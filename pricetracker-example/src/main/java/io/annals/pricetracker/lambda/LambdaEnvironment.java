@@ -29,11 +29,15 @@ final class LambdaEnvironment {
 
     /**
      * Connections per container. A container runs one invocation at a time, and neither handler
-     * holds more than two connections at once (the projector: a projection's lease on PostgreSQL
-     * plus the batch it applies), so 3 leaves one spare. The store's default, 8, all opened at
-     * start by HikariCP, would hold 8 server connections per warm container.
+     * holds more than two connections at once: a projection's lease on PostgreSQL (a session
+     * advisory lock, on a connection of its own while a pass holds it) plus the batch it applies,
+     * in the projector's passes and in the API's reads with {@code atLeast}. The store's default,
+     * 8, all opened at start by HikariCP, would hold 8 server connections per warm container.
+     * Appends are not announced to other processes ({@code notifyAppends(false)}): nothing in
+     * Lambda listens, and the announcement would take a third connection, on a thread that runs
+     * after the response only until the container is frozen.
      */
-    static final int POOL_SIZE = 3;
+    static final int POOL_SIZE = 2;
 
     private static PriceTracker tracker; // guarded by LambdaEnvironment.class
 
@@ -51,8 +55,10 @@ final class LambdaEnvironment {
         if (tracker == null) {
             String url = dbUrl(System.getenv());
             checkSqlite(url, LambdaEnvironment.class.getClassLoader());
-            JdbcEventStore store =
-                    JdbcEventStore.builder(url).maxPoolSize(POOL_SIZE).open();
+            JdbcEventStore store = JdbcEventStore.builder(url)
+                    .maxPoolSize(POOL_SIZE)
+                    .notifyAppends(false)
+                    .open();
             PriceTracker opened;
             try {
                 opened = new PriceTracker(store);
