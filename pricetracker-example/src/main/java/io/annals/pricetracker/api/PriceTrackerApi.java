@@ -78,8 +78,8 @@ import org.slf4j.LoggerFactory;
  * Write responses carry the stream {@code version} and the global {@code position} of the last
  * event; a read with {@code ?atLeast=POSITION} waits (up to 5 s, then 503) until the read model
  * has applied that position, so a client reads its own write. Where no projection runs in the
- * background (AWS Lambda), such a read first brings the read models up to that position itself. Errors are
- * {@code {"error": code, "message": text}} and change nothing.
+ * background (AWS Lambda), such a read first brings the read models up to that position itself.
+ * Errors are {@code {"error": code, "message": text}} and change nothing.
  */
 public final class PriceTrackerApi {
 
