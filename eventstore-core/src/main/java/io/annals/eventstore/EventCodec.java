@@ -118,6 +118,15 @@ public interface EventCodec<E extends Event> {
     }
 
     /**
+     * Every name this codec decodes events under (the current names and their aliases, not the
+     * retired types), so that a reader can ask the store for those events alone; empty when the
+     * codec does not say, which is the default, and readers then read every event.
+     */
+    default Set<String> decodedNames() {
+        return Set.of();
+    }
+
+    /**
      * A query item for events of these types (under every name they are stored under, see
      * {@link #storedNames}) carrying all of {@code tags}.
      *

@@ -2,7 +2,9 @@ package io.annals.eventstore.projection;
 
 import io.annals.eventstore.Event;
 import io.annals.eventstore.EventCodec;
+import io.annals.eventstore.Query;
 import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.internal.Interest;
 import io.annals.eventstore.internal.KeyedFold;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -100,5 +102,11 @@ public final class InMemoryProjector<E extends Event, K, V> implements KeyedProj
         }
         return new ArrayList<>(rows.values())
                 .subList(Math.min(offset, rows.size()), (int) Math.min(rows.size(), (long) offset + limit));
+    }
+
+    /** The events its codec decodes, and the tombstones of deleted streams. */
+    @Override
+    public Optional<Query> interest() {
+        return Interest.of(codec);
     }
 }

@@ -4,6 +4,7 @@ import io.annals.eventstore.EventStore;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.Instrumentation;
 import io.annals.eventstore.InterruptedWaitException;
+import io.annals.eventstore.Query;
 import io.annals.eventstore.ReadHorizon;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.projection.ProjectionStatus.State;
@@ -585,9 +586,25 @@ public final class ProjectionRunner implements AutoCloseable {
         /** Applies the next batch; returns how many events it had (0 at the end of the log). */
         private int step() {
             long from = checkpoint;
-            List<RecordedEvent> events = store.readAll(from, batchSize);
+            Optional<Query> interest = projector.interest();
+            long readUpTo = from;
+            List<RecordedEvent> events;
+            if (interest.isEmpty()) {
+                events = store.readAll(from, batchSize);
+            } else {
+                // Everything at or below the bound is committed and visible to the read that
+                // follows: a page that is not full has then read every matching event up to it.
+                long bound = settledBound();
+                events = store.read(interest.get(), from, batchSize);
+                if (events.size() < batchSize) {
+                    readUpTo = Math.max(from, bound);
+                }
+            }
             if (!events.isEmpty()) {
-                long to = events.get(events.size() - 1).position();
+                readUpTo = Math.max(readUpTo, events.get(events.size() - 1).position());
+            }
+            if (readUpTo > from) {
+                long to = readUpTo;
                 Instrumentation.Batch batch = instrumentation.batchStarted(projector.name(), events.size());
                 try {
                     projector.apply(from, to, events);
@@ -601,7 +618,9 @@ public final class ProjectionRunner implements AutoCloseable {
                 }
                 batch.ended(null);
                 checkpoint = to;
-                lastApplied = events.get(events.size() - 1).recordedAt();
+                if (!events.isEmpty()) {
+                    lastApplied = events.get(events.size() - 1).recordedAt();
+                }
             }
             if (instrumentation != Instrumentation.none()) {
                 reportLag();
@@ -612,6 +631,21 @@ public final class ProjectionRunner implements AutoCloseable {
                 progress.notifyAll();
             }
             return events.size();
+        }
+
+        /**
+         * The highest position below which every event of the log is committed and visible to a
+         * read that starts now: the end of the log, or below the horizon when an append in flight
+         * holds it. The checkpoint of a filtered projection may move there though no event it
+         * needs is there. The checkpoint when the store cannot tell its last position.
+         */
+        private long settledBound() {
+            OptionalLong last = store.lastPosition();
+            if (last.isEmpty()) {
+                return checkpoint;
+            }
+            long horizon = store.readHorizon().position();
+            return Math.min(last.getAsLong(), horizon == Long.MAX_VALUE ? Long.MAX_VALUE : horizon - 1);
         }
 
         /**

@@ -1,5 +1,6 @@
 package io.annals.eventstore.projection;
 
+import io.annals.eventstore.Query;
 import io.annals.eventstore.RecordedEvent;
 import java.util.List;
 import java.util.Objects;
@@ -32,6 +33,17 @@ public interface Projector {
      * @throws ProjectionException if the projection failed on an event; nothing was written
      */
     void apply(long from, long to, List<RecordedEvent> events);
+
+    /**
+     * The events this projector needs, when it needs only some: the runner then reads those
+     * alone, through the store's index ({@link io.annals.eventstore.EventStore#read(Query, long,
+     * int)}), and still moves the checkpoint to the position it has read the log up to, so that
+     * {@link ProjectionRunner#awaitPosition} ends for events the projector does not need. Empty,
+     * the default: every event of the log.
+     */
+    default Optional<Query> interest() {
+        return Optional.empty();
+    }
 
     /** Deletes the read model and sets the checkpoint back to 0, all or nothing. */
     void reset();

@@ -12,6 +12,8 @@ import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStore;
 import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.InterruptedWaitException;
+import io.annals.eventstore.Query;
+import io.annals.eventstore.QueryItem;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.StateCodec;
 import io.annals.eventstore.projection.CheckpointConflictException;
@@ -856,6 +858,192 @@ public abstract class ProjectionRunnerContract {
                     return false;
                 },
                 () -> thread + " never waited in " + method + ": " + Arrays.toString(thread.getStackTrace()));
+    }
+
+    // ---- filtered projections -------------------------------------------------------------
+
+    /**
+     * A projector that needs only deposits and tombstones, and keeps what it is handed; its
+     * checkpoint moves by compare-and-set like a real one's.
+     */
+    static final class Collecting implements Projector {
+        final List<RecordedEvent> handed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final AtomicLong checkpoint = new AtomicLong();
+        private final AtomicBoolean leased = new AtomicBoolean();
+
+        @Override
+        public String name() {
+            return "collecting";
+        }
+
+        @Override
+        public long checkpoint() {
+            return checkpoint.get();
+        }
+
+        @Override
+        public synchronized void apply(long from, long to, List<RecordedEvent> events) {
+            if (checkpoint.get() != from) {
+                throw new CheckpointConflictException(name(), from);
+            }
+            handed.addAll(events);
+            checkpoint.set(to);
+        }
+
+        @Override
+        public synchronized void reset() {
+            handed.clear();
+            checkpoint.set(0);
+        }
+
+        @Override
+        public Optional<Lease> tryAcquire() {
+            return leased.compareAndSet(false, true)
+                    ? Optional.of(Lease.untilClosed(() -> leased.set(false)))
+                    : Optional.empty();
+        }
+
+        @Override
+        public Optional<Query> interest() {
+            return Optional.of(Query.of(QueryItem.types("Deposited", EventStore.STREAM_DELETED)));
+        }
+    }
+
+    /** Counts the events each kind of read hands out. */
+    static final class CountingReads extends ForwardingEventStore {
+        final AtomicLong byQuery = new AtomicLong();
+        final AtomicLong all = new AtomicLong();
+
+        CountingReads(EventStore delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public List<RecordedEvent> read(Query query, long afterPosition, int maxCount) {
+            List<RecordedEvent> page = super.read(query, afterPosition, maxCount);
+            byQuery.addAndGet(page.size());
+            return page;
+        }
+
+        @Override
+        public List<RecordedEvent> readAll(long afterPosition, int maxCount) {
+            List<RecordedEvent> page = super.readAll(afterPosition, maxCount);
+            all.addAndGet(page.size());
+            return page;
+        }
+    }
+
+    private static void unrelated(EventStore store, String stream, int n) {
+        List<EventData> events = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            events.add(EventData.of("Unrelated", "{}"));
+        }
+        store.append(stream, ExpectedVersion.any(), events);
+    }
+
+    @Test
+    void a_filtered_projection_reads_only_its_events_and_its_checkpoint_reaches_the_end_of_the_log() {
+        EventStore store = store();
+        for (int i = 0; i < 30; i++) {
+            deposit(store, "acct-" + (i % 3), i + 1);
+            unrelated(store, "noise-" + i, 7);
+        }
+        unrelated(store, "noise-last", 20);
+        long end = store.readAll(0, 10_000).stream()
+                .mapToLong(RecordedEvent::position)
+                .max()
+                .orElseThrow();
+        CountingReads counted = new CountingReads(store);
+        Collecting collecting = new Collecting();
+
+        runner(counted, collecting).catchUp();
+
+        assertThat(collecting.handed).hasSize(30).allMatch(e -> e.type().equals("Deposited"));
+        assertThat(collecting.handed).extracting(RecordedEvent::position).isSorted();
+        assertThat(counted.byQuery.get()).as("events read").isEqualTo(30);
+        assertThat(counted.all.get()).as("events read from the whole log").isZero();
+        assertThat(collecting.checkpoint()).isEqualTo(end);
+    }
+
+    @Test
+    @Timeout(30)
+    void waiting_for_a_position_ends_when_the_event_there_is_one_a_filtered_projection_does_not_need() {
+        EventStore store = store();
+        deposit(store, "acct", 1);
+        Collecting collecting = new Collecting();
+        ProjectionRunner runner = runner(store, collecting);
+        runner.start();
+        unrelated(store, "noise", 3);
+        long position = store.readAll(0, 100).get(3).position();
+
+        assertThat(runner.awaitPosition(position, Duration.ofSeconds(20))).isTrue();
+        assertThat(collecting.handed).hasSize(1);
+    }
+
+    @Test
+    void a_filtered_projection_is_handed_the_tombstones_of_deleted_streams() {
+        EventStore store = store();
+        deposit(store, "acct-gone", 5, 6);
+        deposit(store, "acct-kept", 7);
+        store.deleteStream("acct-gone", ExpectedVersion.any());
+        Collecting collecting = new Collecting();
+
+        runner(store, collecting).catchUp();
+
+        assertThat(collecting.handed)
+                .extracting(RecordedEvent::type, RecordedEvent::streamId)
+                .containsExactly(tuple("Deposited", "acct-kept"), tuple(EventStore.STREAM_DELETED, "acct-gone"));
+    }
+
+    @Test
+    @Timeout(120)
+    void a_filtered_projection_running_beside_concurrent_writers_is_handed_every_event_it_needs_once()
+            throws Exception {
+        EventStore store = store();
+        Collecting collecting = new Collecting();
+        ProjectionRunner runner = runner(store, collecting);
+        runner.start();
+        int writers = 4;
+        int each = 60;
+        CountDownLatch go = new CountDownLatch(1);
+        List<Thread> threads = new ArrayList<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        for (int w = 0; w < writers; w++) {
+            int n = w;
+            Thread t = new Thread(() -> {
+                try {
+                    go.await();
+                    EventStore own = n % 2 == 0 ? store : closeLater(reopen(store));
+                    for (int i = 0; i < each; i++) {
+                        if (i % 2 == 0) {
+                            deposit(own, "acct-" + n, i + 1);
+                        } else {
+                            unrelated(own, "noise-" + n, 1 + i % 3);
+                        }
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            });
+            threads.add(t);
+            t.start();
+        }
+        go.countDown();
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertThat(failure.get()).isNull();
+        long end = store.readAll(0, 100_000).stream()
+                .mapToLong(RecordedEvent::position)
+                .max()
+                .orElseThrow();
+
+        assertThat(runner.awaitPosition(end, Duration.ofSeconds(60))).isTrue();
+
+        assertThat(collecting.handed).hasSize(writers * each / 2);
+        assertThat(collecting.handed.stream().map(RecordedEvent::eventId).distinct())
+                .hasSize(writers * each / 2);
+        assertThat(collecting.handed).extracting(RecordedEvent::position).isSorted();
     }
 
     private static void awaitCondition(BooleanSupplier condition, Supplier<String> failure) {

@@ -192,6 +192,14 @@ public final class JacksonEventCodec<E extends Event> implements EventCodec<E> {
         return retired.contains(typeName);
     }
 
+    /** Every registered name and alias, without the retired types. */
+    @Override
+    public Set<String> decodedNames() {
+        Set<String> names = new TreeSet<>(byName.keySet());
+        names.removeAll(retired);
+        return Collections.unmodifiableSet(names);
+    }
+
     /**
      * The names events of {@code typeName}'s class may be stored under: the name itself and its
      * aliases, to find every event of a type, old ones included.

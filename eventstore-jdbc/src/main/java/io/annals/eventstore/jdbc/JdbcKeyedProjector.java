@@ -2,8 +2,10 @@ package io.annals.eventstore.jdbc;
 
 import io.annals.eventstore.Event;
 import io.annals.eventstore.EventCodec;
+import io.annals.eventstore.Query;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.StateCodec;
+import io.annals.eventstore.internal.Interest;
 import io.annals.eventstore.internal.KeyedFold;
 import io.annals.eventstore.projection.KeyedProjector;
 import io.annals.eventstore.projection.Projection;
@@ -168,5 +170,11 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
         } catch (SQLException e) {
             throw projectors.dialect().failure("cannot list the rows of " + name(), e);
         }
+    }
+
+    /** The events its codec decodes, and the tombstones of deleted streams. */
+    @Override
+    public Optional<Query> interest() {
+        return Interest.of(codec);
     }
 }

@@ -3,11 +3,14 @@ package io.annals.eventstore.jdbc;
 import io.annals.eventstore.Envelope;
 import io.annals.eventstore.Event;
 import io.annals.eventstore.EventCodec;
+import io.annals.eventstore.Query;
 import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.internal.Interest;
 import io.annals.eventstore.projection.ProjectionException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /** Runs a {@link SqlProjection} inside the batch's transaction. */
@@ -47,5 +50,11 @@ final class JdbcSqlProjector<E extends Event> extends JdbcProjector<@Nullable Vo
     @Override
     void deleteReadModel(Connection c) throws SQLException {
         projection.reset(c);
+    }
+
+    /** The events its codec decodes, and the tombstones of deleted streams. */
+    @Override
+    public Optional<Query> interest() {
+        return Interest.of(codec);
     }
 }

@@ -1,7 +1,9 @@
 package io.annals.eventstore.jdbc;
 
+import io.annals.eventstore.Query;
 import io.annals.eventstore.ReadOnlyStoreException;
 import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.internal.Interest;
 import io.annals.eventstore.projection.CheckpointConflictException;
 import io.annals.eventstore.projection.Projector;
 import io.annals.eventstore.projection.Subscriber;
@@ -95,5 +97,11 @@ final class JdbcSubscriberProjector implements Projector {
             throw new ReadOnlyStoreException(
                     "cannot " + what + " subscriber " + name() + ": the store was opened read-only");
         }
+    }
+
+    /** The subscriber's types, read through the store's index; every event without a filter. */
+    @Override
+    public Optional<Query> interest() {
+        return Interest.ofTypes(subscriber.types());
     }
 }
