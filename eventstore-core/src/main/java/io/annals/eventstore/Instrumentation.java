@@ -16,7 +16,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Every method has a default that does nothing, so an implementation overrides only what it
  * wants. The methods are called on the thread doing the work, in the middle of it: they must
- * return quickly and must not throw. An operation's handle ({@link Append}, {@link Command},
+ * return quickly and should not throw. What they throw anyway is logged (WARNING) and ignored, so
+ * that a broken meter never fails an append that was stored (a caller told it failed would
+ * retry it, and store it twice), a command or a projection batch. An operation's handle ({@link Append}, {@link Command},
  * {@link Batch}) is ended exactly once, on the thread that started it, so that an implementation
  * may keep a tracing scope open in between (work started inside it, such as the appends of a
  * command, is then its child). Tag values passed in are few and fixed (store kinds, aggregate

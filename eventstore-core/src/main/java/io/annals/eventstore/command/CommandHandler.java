@@ -17,6 +17,7 @@ import io.annals.eventstore.Instrumentation.CommandOutcome;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.WrongExpectedVersionException;
 import io.annals.eventstore.internal.CommandContext;
+import io.annals.eventstore.internal.Instrumented;
 import io.annals.eventstore.internal.RetryBackOff;
 import io.annals.eventstore.snapshot.Snapshot;
 import io.annals.eventstore.snapshot.SnapshotSettings;
@@ -84,7 +85,8 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
         this.snapshots = b.snapshots;
         this.maxAttempts = b.maxAttempts;
         this.clock = b.clock;
-        this.instrumentation = b.instrumentation != null ? b.instrumentation : b.store.instrumentation();
+        this.instrumentation =
+                Instrumented.guarded(b.instrumentation != null ? b.instrumentation : b.store.instrumentation());
         this.eventIdsFromCommandId = b.eventIdsFromCommandId;
     }
 

@@ -16,6 +16,7 @@ import io.annals.eventstore.Instrumentation.CommandOutcome;
 import io.annals.eventstore.StreamAppend;
 import io.annals.eventstore.WrongExpectedVersionException;
 import io.annals.eventstore.internal.CommandContext;
+import io.annals.eventstore.internal.Instrumented;
 import io.annals.eventstore.internal.RetryBackOff;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -75,7 +76,8 @@ public final class DecisionHandler<C, E extends Event> {
         this.codec = b.codec;
         this.maxAttempts = b.maxAttempts;
         this.name = b.name;
-        this.instrumentation = b.instrumentation != null ? b.instrumentation : b.store.instrumentation();
+        this.instrumentation =
+                Instrumented.guarded(b.instrumentation != null ? b.instrumentation : b.store.instrumentation());
         this.eventIdsFromCommandId = b.eventIdsFromCommandId;
     }
 

@@ -7,6 +7,7 @@ import io.annals.eventstore.InterruptedWaitException;
 import io.annals.eventstore.Query;
 import io.annals.eventstore.ReadHorizon;
 import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.internal.Instrumented;
 import io.annals.eventstore.projection.ProjectionStatus.State;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
@@ -93,7 +94,8 @@ public final class ProjectionRunner implements AutoCloseable {
         this.pollInterval = b.pollInterval;
         this.maxBackoff = b.maxBackoff;
         this.wakeOnAppend = b.wakeOnAppend;
-        this.instrumentation = b.instrumentation != null ? b.instrumentation : b.store.instrumentation();
+        this.instrumentation =
+                Instrumented.guarded(b.instrumentation != null ? b.instrumentation : b.store.instrumentation());
         this.clock = b.clock;
         for (Projector p : b.projectors) {
             workers.put(p.name(), new Worker(p));

@@ -286,4 +286,73 @@ class InstrumentationTest {
             assertThat(runner.catchUp().get(0).lastError()).isEmpty();
         }
     }
+
+    /** An instrumentation that throws from every call and every handle. */
+    static final class Throwing implements Instrumentation {
+        @Override
+        public Append appendStarted(String store, int events) {
+            return outcome -> {
+                throw new IllegalStateException("append meter broken");
+            };
+        }
+
+        @Override
+        public Command commandStarted(String kind, String handler) {
+            return new Command() {
+                @Override
+                public void conflict(boolean retried) {
+                    throw new IllegalStateException("conflict meter broken");
+                }
+
+                @Override
+                public void ended(CommandOutcome outcome, int attempts) {
+                    throw new IllegalStateException("command meter broken");
+                }
+            };
+        }
+
+        @Override
+        public Batch batchStarted(String projection, int events) {
+            throw new IllegalStateException("batch meter broken");
+        }
+
+        @Override
+        public void projectionLag(String projection, long positions, Duration behind) {
+            throw new IllegalStateException("lag meter broken");
+        }
+    }
+
+    @Test
+    void an_instrumentation_that_throws_never_fails_a_stored_append_or_command() {
+        InMemoryEventStore broken = new InMemoryEventStore(clock, AppendLimits.defaults(), new Throwing());
+
+        broken.append("a-1", ExpectedVersion.noStream(), List.of(EventData.of("Opened", "{}")));
+        // a failure is still the append's own, not the instrumentation's
+        assertThatThrownBy(() -> broken.append("a-1", ExpectedVersion.noStream(), List.of(EventData.of("X", "{}"))))
+                .isInstanceOf(io.annals.eventstore.WrongExpectedVersionException.class);
+        CommandHandler<?, Add, ?> handler = CommandHandler.builder(new CounterAggregate(10), broken, new AddedCodec())
+                .build();
+        handler.handle(new Add("c1", 1));
+        assertThatThrownBy(() -> handler.handle(new Add("c1", 1000))).isInstanceOf(CommandRejectedException.class);
+        DecisionHandler<Courses.DefineCourse, Courses.CourseEvent> define =
+                DecisionHandler.builder(Courses.DEFINE, broken, Courses.CODEC).build();
+        define.handle(new Courses.DefineCourse("maths", 3));
+
+        assertThat(broken.countEvents()).isEqualTo(3);
+    }
+
+    @Test
+    void an_instrumentation_that_throws_never_fails_a_projection_batch() {
+        InMemoryEventStore broken = new InMemoryEventStore(clock, AppendLimits.defaults(), new Throwing());
+        broken.append(
+                "account-1", ExpectedVersion.any(), List.of(ProjectionRunnerContract.CODEC.encode(new Deposited(1))));
+        try (ProjectionRunner runner = ProjectionRunner.builder(broken)
+                .add(new InMemoryProjector<>(
+                        new ProjectionRunnerContract.Totals("totals"), ProjectionRunnerContract.CODEC))
+                .build()) {
+            var status = runner.catchUp().get(0);
+            assertThat(status.lastError()).isEmpty();
+            assertThat(status.checkpoint()).isEqualTo(broken.lastPosition().orElseThrow());
+        }
+    }
 }

@@ -437,7 +437,7 @@ public final class JdbcEventStore implements EventStore {
             }
             now = dialect.logHorizon(c);
         }
-        instrumentation.horizonWaited(kind, Duration.ofNanos(System.nanoTime() - began));
+        Instrumented.guarded(instrumentation).horizonWaited(kind, Duration.ofNanos(System.nanoTime() - began));
         return now;
     }
 
