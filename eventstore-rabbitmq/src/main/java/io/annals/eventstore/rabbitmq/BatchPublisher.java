@@ -59,13 +59,14 @@ final class BatchPublisher implements Subscriber.Handler, AutoCloseable {
     public void handle(List<RecordedEvent> events) throws IOException, TimeoutException, InterruptedException {
         try {
             Channel ch = channel();
+            int frameMax = ch.getConnection().getFrameMax();
             for (RecordedEvent e : events) {
                 String key = routingKey.apply(e);
                 if (key == null) {
                     throw new IllegalStateException("the routing key function returned null for event " + e.eventId()
                             + " (" + e.type() + ", position " + e.position() + ")");
                 }
-                ch.basicPublish(exchange, key, false, properties(e), body(e));
+                ch.basicPublish(exchange, key, false, properties(e, frameMax), body(e));
             }
             ch.waitForConfirmsOrDie(confirmTimeout.toMillis());
         } catch (IOException | TimeoutException | InterruptedException | RuntimeException e) {
@@ -94,18 +95,41 @@ final class BatchPublisher implements Subscriber.Handler, AutoCloseable {
         return ch;
     }
 
-    static AMQP.BasicProperties properties(RecordedEvent e) {
+    /**
+     * Room kept in a frame for what {@link #headerBytes} does not count: the frame's and the
+     * content header's own fields, the property flags, the lengths of the fields.
+     */
+    private static final int HEADER_SLACK = 1024;
+
+    /**
+     * The message properties of {@code e}. AMQP sends them in one frame of at most {@code
+     * frameMax} bytes (0: no limit), and a client refuses a larger one at every attempt: an
+     * event whose metadata, escaped as JSON, would not fit is published without it (a header
+     * says how large it was) rather than stopping the relay on it for ever.
+     */
+    static AMQP.BasicProperties properties(RecordedEvent e, int frameMax) {
         Map<String, Object> headers = new HashMap<>();
         headers.put(RabbitRelay.HEADER_TYPE, e.type());
         headers.put(RabbitRelay.HEADER_STREAM_ID, e.streamId());
         headers.put(RabbitRelay.HEADER_STREAM_VERSION, e.version());
         headers.put(RabbitRelay.HEADER_POSITION, e.position());
         headers.put(RabbitRelay.HEADER_RECORDED_AT, e.recordedAt().toString());
-        if (!e.metadata().isEmpty()) {
-            headers.put(RabbitRelay.HEADER_METADATA, jsonObject(e.metadata()));
-        }
         if (!e.tags().isEmpty()) {
             headers.put(RabbitRelay.HEADER_TAGS, List.copyOf(new java.util.TreeSet<>(e.tags())));
+        }
+        if (!e.metadata().isEmpty()) {
+            String metadata = jsonObject(e.metadata());
+            long size = utf8Length(metadata);
+            if (frameMax > 0 && headerBytes(e, headers) + size > frameMax - HEADER_SLACK) {
+                headers.put(RabbitRelay.HEADER_METADATA_OMITTED, size);
+                LOG.log(
+                        Level.WARNING,
+                        () -> "event " + e.eventId() + " (" + e.type() + ", position " + e.position()
+                                + ") is published without its metadata: " + size
+                                + " bytes of JSON do not fit in a frame of " + frameMax + " bytes");
+            } else {
+                headers.put(RabbitRelay.HEADER_METADATA, metadata);
+            }
         }
         return new AMQP.BasicProperties.Builder()
                 .messageId(e.eventId().toString())
@@ -116,6 +140,26 @@ final class BatchPublisher implements Subscriber.Handler, AutoCloseable {
                 .timestamp(Date.from(e.recordedAt()))
                 .headers(headers)
                 .build();
+    }
+
+    /** The UTF-8 bytes of the headers so far and of the other properties, without their framing. */
+    private static long headerBytes(RecordedEvent e, Map<String, Object> headers) {
+        long n = 64 + 2L * utf8Length(e.type()); // message id, content type and encoding, type
+        for (Map.Entry<String, Object> h : headers.entrySet()) {
+            n += utf8Length(h.getKey()) + 8;
+            if (h.getValue() instanceof List<?> list) {
+                for (Object o : list) {
+                    n += utf8Length(o.toString()) + 8;
+                }
+            } else {
+                n += utf8Length(h.getValue().toString());
+            }
+        }
+        return n;
+    }
+
+    private static long utf8Length(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
     }
 
     static byte[] body(RecordedEvent e) {

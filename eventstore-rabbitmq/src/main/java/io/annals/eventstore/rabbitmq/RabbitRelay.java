@@ -35,7 +35,8 @@ import org.jspecify.annotations.Nullable;
  * recorded (seconds), routing key the event type unless {@linkplain Builder#routingKey configured}
  * otherwise, and the headers {@value #HEADER_TYPE}, {@value #HEADER_STREAM_ID}, {@value
  * #HEADER_STREAM_VERSION} (long), {@value #HEADER_POSITION} (long), {@value #HEADER_RECORDED_AT}
- * (ISO-8601), {@value #HEADER_METADATA} (the metadata as one JSON object, when there is any) and
+ * (ISO-8601), {@value #HEADER_METADATA} (the metadata as one JSON object, when there is any;
+ * {@value #HEADER_METADATA_OMITTED} instead when it would not fit in one AMQP frame) and
  * {@value #HEADER_TAGS} (an array of the tags, sorted, when there are any).
  *
  * <p>The relay declares nothing on the broker: declare the exchange, and the queues bound to it,
@@ -60,6 +61,13 @@ public final class RabbitRelay implements AutoCloseable {
     public static final String HEADER_RECORDED_AT = "annals-recorded-at";
     /** Header: the event's metadata as one JSON object of strings; absent when it has none. */
     public static final String HEADER_METADATA = "annals-metadata";
+    /**
+     * Header: present instead of {@value #HEADER_METADATA} when the event's metadata, as JSON,
+     * would not fit in one AMQP frame with the other properties (the broker's {@code frame_max},
+     * 128 KiB by default); its value is the metadata's size in bytes (long). Read the event from
+     * the store, by its id, for the metadata.
+     */
+    public static final String HEADER_METADATA_OMITTED = "annals-metadata-omitted";
     /** Header: the event's tags, an array of strings; absent when it has none. */
     public static final String HEADER_TAGS = "annals-tags";
 

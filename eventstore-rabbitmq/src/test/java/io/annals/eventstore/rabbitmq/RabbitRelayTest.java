@@ -159,6 +159,61 @@ class RabbitRelayTest {
         }
     }
 
+    @Test
+    @Timeout(120)
+    void an_event_whose_metadata_header_outgrows_a_frame_does_not_stop_the_relay() throws Exception {
+        Broker.Topology topology = Broker.Topology.declare("bigmeta");
+        try (JdbcEventStore store = store("bigmeta.db")) {
+            // within the store's 64 KiB of metadata, but each control character is six
+            // characters of JSON: about 360 KiB of header, over the broker's 128 KiB frames
+            String odd = "\u0001".repeat(60_000);
+            store.append(
+                    "product-1",
+                    ExpectedVersion.any(),
+                    List.of(new EventData(
+                            java.util.UUID.randomUUID(), "Created", "{}", Map.of("odd \"key\"", odd), Set.of())));
+            store.append("product-1", ExpectedVersion.any(), List.of(EventData.of("Priced", "{}")));
+            List<RecordedEvent> all = store.readAll(0, Integer.MAX_VALUE);
+            try (RabbitRelay relay = RabbitRelay.builder(store, Broker.factory())
+                    .exchange(topology.exchange())
+                    .name("bigmeta")
+                    .build()) {
+                ProjectionStatus status = relay.catchUp();
+                assertThat(status.lastError()).isEmpty();
+                assertThat(status.checkpoint()).isEqualTo(all.get(1).position());
+            }
+            List<String> ids = all.stream().map(e -> e.eventId().toString()).toList();
+            assertThat(Broker.drain(topology.queue(), ids, 30_000)).containsExactlyElementsOf(ids);
+            // the next relay sees the header that says the metadata was left out
+            store.append(
+                    "product-2",
+                    ExpectedVersion.any(),
+                    List.of(new EventData(java.util.UUID.randomUUID(), "Created", "{}", Map.of("k", odd), Set.of())));
+            try (Connection consumer = Broker.connect()) {
+                Channel ch = consumer.createChannel();
+                try (RabbitRelay relay = RabbitRelay.builder(store, Broker.factory())
+                        .exchange(topology.exchange())
+                        .name("bigmeta")
+                        .build()) {
+                    assertThat(relay.catchUp().lastError()).isEmpty();
+                }
+                com.rabbitmq.client.GetResponse got = null;
+                for (int i = 0; i < 300 && got == null; i++) {
+                    got = ch.basicGet(topology.queue(), true);
+                    if (got == null) {
+                        Thread.sleep(100);
+                    }
+                }
+                assertThat(got).isNotNull();
+                assertThat(got.getProps().getHeaders())
+                        .doesNotContainKey(RabbitRelay.HEADER_METADATA)
+                        .containsEntry(RabbitRelay.HEADER_METADATA_OMITTED, 8 + 6 * 60_000L); // {"k":"..."}
+            }
+        } finally {
+            topology.delete();
+        }
+    }
+
     private static void awaitSize(List<?> list, int size) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (list.size() < size && System.nanoTime() - deadline < 0) {
