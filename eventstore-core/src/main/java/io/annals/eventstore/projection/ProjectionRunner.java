@@ -71,6 +71,8 @@ public final class ProjectionRunner implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ProjectionRunner.class.getName());
     private static final long PROGRESS_LOG_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final long CLOSE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** The longest wait: {@link System#nanoTime()} plus longer timeouts would overflow. */
+    private static final Duration MAX_WAIT = Duration.ofDays(36_500);
     /** The shortest time between the end of a poll and a poll brought forward by an append. */
     private static final long WAKE_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
@@ -180,7 +182,7 @@ public final class ProjectionRunner implements AutoCloseable {
         if (started) {
             throw new IllegalStateException("catchUp is for runners that were not started");
         }
-        long deadline = System.nanoTime() + Math.min(timeout.toNanos(), TimeUnit.DAYS.toNanos(1));
+        long deadline = deadline(timeout.compareTo(Duration.ofDays(1)) > 0 ? Duration.ofDays(1) : timeout);
         return workers.values().stream()
                 .map(w -> w.call(() -> w.catchUp(position, deadline, true), "a bounded catch-up pass"))
                 .toList();
@@ -198,7 +200,7 @@ public final class ProjectionRunner implements AutoCloseable {
      */
     public boolean awaitPosition(String projection, long position, Duration timeout) {
         Worker w = worker(projection);
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long deadline = deadline(timeout);
         long nextRead = System.nanoTime();
         try {
             while (true) {
@@ -237,13 +239,19 @@ public final class ProjectionRunner implements AutoCloseable {
      *     interrupt flag is set again)
      */
     public boolean awaitPosition(long position, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long deadline = deadline(timeout);
         for (String name : workers.keySet()) {
             if (!awaitPosition(name, position, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** The {@link System#nanoTime()} at which {@code timeout} from now ends: a century at most. */
+    private static long deadline(Duration timeout) {
+        Duration capped = timeout.compareTo(MAX_WAIT) > 0 ? MAX_WAIT : timeout;
+        return System.nanoTime() + capped.toNanos();
     }
 
     /**

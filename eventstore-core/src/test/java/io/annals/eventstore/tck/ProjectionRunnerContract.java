@@ -289,6 +289,23 @@ public abstract class ProjectionRunnerContract {
 
     @Test
     @Timeout(60)
+    void a_timeout_too_long_for_nanoseconds_means_no_limit() {
+        EventStore store = store();
+        AppendResult written = deposit(store, "a", 1, 2, 3);
+        KeyedProjector<String, Total> totals = keyed(store, new Totals("totals"));
+        ProjectionRunner runner = runner(store, totals);
+        Duration forever = Duration.ofMillis(Long.MAX_VALUE);
+
+        assertThat(runner.catchUp(written.position(), forever))
+                .extracting(ProjectionStatus::checkpoint)
+                .containsOnly(written.position());
+        assertThat(runner.awaitPosition(written.position(), forever)).isTrue();
+        assertThat(runner.awaitPosition("totals", written.position(), Duration.ofNanos(Long.MAX_VALUE)))
+                .isTrue();
+    }
+
+    @Test
+    @Timeout(60)
     void a_bounded_catch_up_leaves_a_projection_held_elsewhere_unless_it_has_the_position() {
         EventStore store = store();
         EventStore other = closeLater(reopen(store));
