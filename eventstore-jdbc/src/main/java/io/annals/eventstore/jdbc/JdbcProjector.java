@@ -34,6 +34,11 @@ abstract class JdbcProjector<B extends @Nullable Object> implements Projector {
             throw new IllegalArgumentException(
                     "a projection name is 1 to 200 characters, not blank: '" + TableNames.printable(name) + "'");
         }
+        if (name.startsWith(JdbcSubscriberProjector.KEY_PREFIX)) {
+            throw new IllegalArgumentException("a projection name cannot begin with '"
+                    + JdbcSubscriberProjector.KEY_PREFIX + "', under which subscribers keep their checkpoints: '"
+                    + TableNames.printable(name) + "'");
+        }
         return name;
     }
 

@@ -52,7 +52,8 @@ public final class JdbcProjectors {
      * @param projection the fold
      * @param codec how the events are decoded; events of types it does not know are skipped
      * @param values how a row is stored, for example {@code JacksonStateCodec.of(View.class)}
-     * @throws IllegalArgumentException if the projection's name is blank or over 200 characters
+     * @throws IllegalArgumentException if the projection's name is blank, over 200 characters or
+     *     begins with {@code $subscriber:}
      */
     public <E extends Event, V> KeyedProjector<String, V> keyed(
             Projection<E, String, V> projection, EventCodec<E> codec, StateCodec<V> values) {
@@ -63,7 +64,8 @@ public final class JdbcProjectors {
      * A keyed projection; keys are stored as {@code String.valueOf(key)} and read back by
      * {@code keys}.
      *
-     * @throws IllegalArgumentException if the projection's name is blank or over 200 characters
+     * @throws IllegalArgumentException if the projection's name is blank, over 200 characters or
+     *     begins with {@code $subscriber:}
      */
     public <E extends Event, K, V> KeyedProjector<K, V> keyed(
             Projection<E, K, V> projection, EventCodec<E> codec, StateCodec<V> values, Function<String, K> keys) {
@@ -78,7 +80,8 @@ public final class JdbcProjectors {
     /**
      * A projection that writes tables of its own, in the batch's transaction.
      *
-     * @throws IllegalArgumentException if the projection's name is blank or over 200 characters
+     * @throws IllegalArgumentException if the projection's name is blank, over 200 characters or
+     *     begins with {@code $subscriber:}
      */
     public <E extends Event> Projector sql(SqlProjection<E> projection, EventCodec<E> codec) {
         return new JdbcSqlProjector<>(

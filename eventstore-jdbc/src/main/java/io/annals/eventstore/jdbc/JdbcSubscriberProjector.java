@@ -20,6 +20,9 @@ import java.util.Optional;
  */
 final class JdbcSubscriberProjector implements Projector {
 
+    /** What a subscriber's checkpoint and lease are kept under, before its name. */
+    static final String KEY_PREFIX = "$subscriber:";
+
     private final JdbcProjectors projectors;
     private final Subscriber subscriber;
     private final String key;
@@ -27,7 +30,7 @@ final class JdbcSubscriberProjector implements Projector {
     JdbcSubscriberProjector(JdbcProjectors projectors, Subscriber subscriber) {
         this.projectors = projectors;
         this.subscriber = subscriber;
-        this.key = "$subscriber:" + subscriber.name();
+        this.key = KEY_PREFIX + subscriber.name();
     }
 
     @Override

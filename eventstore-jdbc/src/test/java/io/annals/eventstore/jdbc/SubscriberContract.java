@@ -1,6 +1,7 @@
 package io.annals.eventstore.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.EventData;
@@ -211,6 +212,27 @@ abstract class SubscriberContract {
         assertThat(subscriber.checkpoint()).isEqualTo(lastPosition(store));
         assertThat(projectors.checkpoints().read(projectors.dataSource(), "same"))
                 .isZero();
+    }
+
+    @Test
+    void a_projection_cannot_take_the_name_under_which_a_subscriber_keeps_its_checkpoint() {
+        JdbcEventStore store = open(newUrl());
+        append(store, "A", 3);
+        List<UUID> delivered = new CopyOnWriteArrayList<>();
+        Projector subscriber = store.projectors()
+                .subscriber(Subscriber.of("mailer", events -> events.forEach(e -> delivered.add(e.eventId()))));
+
+        // a projection under the subscriber's key would move the subscriber's checkpoint past
+        // events the subscriber never delivered
+        assertThatThrownBy(() -> store.projectors()
+                        .keyed(
+                                new io.annals.eventstore.tck.ProjectionRunnerContract.Totals("$subscriber:mailer"),
+                                io.annals.eventstore.tck.ProjectionRunnerContract.CODEC,
+                                io.annals.eventstore.tck.ProjectionRunnerContract.TOTALS))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("$subscriber:");
+        closeLater(ProjectionRunner.builder(store).add(subscriber).build()).catchUp();
+        assertThat(delivered).hasSize(3);
     }
 
     /**
