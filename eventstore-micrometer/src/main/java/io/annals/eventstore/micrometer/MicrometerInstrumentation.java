@@ -113,7 +113,7 @@ public final class MicrometerInstrumentation implements Instrumentation {
     @Override
     public Command commandStarted(String kind, String handler) {
         Timer.Sample sample = Timer.start(meters);
-        Observed observed = observe("annals.command", "handle " + handler, "kind", kind, "handler", handler);
+        Observed observed = observe("annals.handle", "handle " + handler, "kind", kind, "handler", handler);
         return new Command() {
             @Override
             public void conflict(boolean retried) {
@@ -159,7 +159,7 @@ public final class MicrometerInstrumentation implements Instrumentation {
     @Override
     public Batch batchStarted(String projection, int events) {
         Timer.Sample sample = Timer.start(meters);
-        Observed observed = observe("annals.projection.batch", "project " + projection, "projection", projection);
+        Observed observed = observe("annals.project", "project " + projection, "projection", projection);
         return failure -> {
             String outcome = failure == null ? "ok" : "error";
             observed.end("outcome", outcome, failure);

@@ -21,7 +21,9 @@ import io.annals.eventstore.projection.Projection;
 import io.annals.eventstore.projection.ProjectionRunner;
 import io.annals.eventstore.projection.ProjectionStatus;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistryAssert;
 import java.nio.file.Path;
@@ -262,6 +264,33 @@ class MicrometerInstrumentationTest {
     }
 
     @Test
+    void observations_turned_into_timers_never_count_a_command_twice() {
+        ObservationRegistry timed = ObservationRegistry.create();
+        timed.observationConfig().observationHandler(new DefaultMeterObservationHandler(meters));
+        EventStore sqlite = sqlite(MicrometerInstrumentation.of(meters, timed));
+        CommandHandler<Long, Deposit, AccountEvent> accounts =
+                CommandHandler.builder(new Accounts(), sqlite, CODEC).build();
+
+        accounts.handle(new Deposit("a1", 10));
+        accounts.handle(new Deposit("a1", 5));
+        try (ProjectionRunner runner = ProjectionRunner.builder(sqlite)
+                .add(new InMemoryProjector<>(new Balances(), CODEC))
+                .build()) {
+            runner.catchUp();
+        }
+
+        assertThat(meters.find("annals.command").timers())
+                .as("Annals' own timer, and no other of that name")
+                .hasSize(1);
+        assertThat(count("annals.command", "kind", "aggregate", "handler", "account", "outcome", "ok"))
+                .isEqualTo(2);
+        assertThat(meters.find("annals.projection.batch").timers()).hasSize(1);
+        assertThat(meters.find("annals.handle").timers())
+                .as("the observation's own timer")
+                .isNotEmpty();
+    }
+
+    @Test
     void no_tag_holds_a_stream_id() {
         EventStore sqlite = sqlite(MicrometerInstrumentation.of(meters));
         CommandHandler.builder(new Accounts(), sqlite, CODEC).build().handle(new Deposit("secret-42", 1));
@@ -286,24 +315,24 @@ class MicrometerInstrumentationTest {
         }
 
         TestObservationRegistryAssert.assertThat(observations)
-                .hasNumberOfObservationsWithNameEqualTo("annals.command", 2)
+                .hasNumberOfObservationsWithNameEqualTo("annals.handle", 2)
                 .hasNumberOfObservationsWithNameEqualTo("annals.store.append", 1)
-                .hasNumberOfObservationsWithNameEqualTo("annals.projection.batch", 1)
+                .hasNumberOfObservationsWithNameEqualTo("annals.project", 1)
                 .hasObservationWithNameEqualTo("annals.store.append")
                 .that()
                 .hasContextualNameEqualTo("append")
                 .hasLowCardinalityKeyValue("store", "sqlite")
                 .hasLowCardinalityKeyValue("outcome", "ok")
-                .hasParentObservationContextMatching(parent -> parent.getName().equals("annals.command"))
+                .hasParentObservationContextMatching(parent -> parent.getName().equals("annals.handle"))
                 .hasBeenStarted()
                 .hasBeenStopped();
         TestObservationRegistryAssert.assertThat(observations)
                 .forAllObservationsWithNameEqualTo(
-                        "annals.command",
+                        "annals.handle",
                         command -> command.hasLowCardinalityKeyValue("handler", "account")
                                 .hasLowCardinalityKeyValue("kind", "aggregate")
                                 .hasContextualNameEqualTo("handle account"))
-                .hasObservationWithNameEqualTo("annals.projection.batch")
+                .hasObservationWithNameEqualTo("annals.project")
                 .that()
                 .hasContextualNameEqualTo("project balances")
                 .hasLowCardinalityKeyValue("projection", "balances")
