@@ -13,6 +13,7 @@ import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.projection.KeyedProjector;
 import io.annals.eventstore.projection.ProjectionRunner;
 import io.annals.eventstore.projection.ProjectionStatus;
+import io.annals.eventstore.tck.ChildJvm;
 import io.annals.eventstore.tck.EventStoreContract;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Deposited;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Total;

@@ -18,6 +18,7 @@ import io.annals.eventstore.projection.KeyedProjector;
 import io.annals.eventstore.projection.ProjectionRunner;
 import io.annals.eventstore.projection.ProjectionStatus;
 import io.annals.eventstore.snapshot.Snapshot;
+import io.annals.eventstore.tck.ChildJvm;
 import io.annals.eventstore.tck.EventStoreContract;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Total;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Totals;

@@ -2,6 +2,7 @@ package io.annals.eventstore.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.annals.eventstore.tck.ChildJvm;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.projection.ProjectionRunner;
+import io.annals.eventstore.tck.ChildJvm;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Deposited;
 import java.util.HashMap;
 import java.util.List;

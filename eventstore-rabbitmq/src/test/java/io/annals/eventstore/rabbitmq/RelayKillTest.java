@@ -6,6 +6,7 @@ import io.annals.eventstore.EventData;
 import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.jdbc.JdbcEventStore;
+import io.annals.eventstore.tck.ChildJvm;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
@@ -72,8 +73,8 @@ class RelayKillTest {
             try {
                 for (int k = 0; k < kills; k++) {
                     try (ChildJvm child = ChildJvm.start(
-                            RelayChild.class, url, topology.exchange(), "killed", String.valueOf(BATCH))) {
-                        assertThat(child.awaitLine("started", 60_000))
+                            RelayChild.class, null, url, topology.exchange(), "killed", String.valueOf(BATCH))) {
+                        assertThat(child.awaitLine("started"::equals, 60_000))
                                 .as("the relay started; %s", child.describe())
                                 .isTrue();
                         Thread.sleep(300 + random.nextInt(1200)); // publishing, mid-batch or between batches
