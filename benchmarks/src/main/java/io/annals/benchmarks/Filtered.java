@@ -14,7 +14,6 @@ import io.annals.eventstore.projection.ProjectionRunner;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.jspecify.annotations.Nullable;
 
 /**
  * W13: catching up a projection that needs 1% of the log. The same projection is rebuilt with a
@@ -62,7 +61,7 @@ final class Filtered {
         }
 
         @Override
-        public Long apply(@Nullable Long current, Envelope<Flagged> e) {
+        public Long apply(Long current, Envelope<Flagged> e) {
             return current == null ? 1L : current + 1;
         }
     }
