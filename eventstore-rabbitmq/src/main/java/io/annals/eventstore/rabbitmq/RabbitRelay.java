@@ -7,7 +7,11 @@ import io.annals.eventstore.jdbc.JdbcEventStore;
 import io.annals.eventstore.projection.ProjectionRunner;
 import io.annals.eventstore.projection.ProjectionStatus;
 import io.annals.eventstore.projection.Subscriber;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
@@ -71,6 +75,12 @@ public final class RabbitRelay implements AutoCloseable {
     /** Header: the event's tags, an array of strings; absent when it has none. */
     public static final String HEADER_TAGS = "annals-tags";
 
+    /** The longest {@link Builder#confirmTimeout}. */
+    private static final Duration MAX_CONFIRM_TIMEOUT = Duration.ofDays(1);
+
+    /** The longest routing key AMQP carries, in UTF-8 bytes. */
+    private static final int MAX_ROUTING_KEY_BYTES = 255;
+
     private final String name;
     private final BatchPublisher publisher;
     private final ProjectionRunner runner;
@@ -99,6 +109,35 @@ public final class RabbitRelay implements AutoCloseable {
      */
     public static Builder builder(JdbcEventStore store, ConnectionFactory broker) {
         return new Builder(store, broker);
+    }
+
+    /**
+     * The default routing key of an event: its type, or for a type longer than AMQP allows, its
+     * first 200 bytes (whole characters), {@code #} and 16 hex digits of its SHA-256.
+     */
+    static String typeRoutingKey(String type) {
+        byte[] utf8 = type.getBytes(StandardCharsets.UTF_8);
+        if (utf8.length <= MAX_ROUTING_KEY_BYTES) {
+            return type;
+        }
+        StringBuilder head = new StringBuilder();
+        int bytes = 0;
+        for (int i = 0; i < type.length(); ) {
+            int cp = type.codePointAt(i);
+            int n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            if (bytes + n > 200) {
+                break;
+            }
+            head.appendCodePoint(cp);
+            bytes += n;
+            i += Character.charCount(cp);
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(utf8);
+            return head + "#" + HexFormat.of().formatHex(digest, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available", e);
+        }
     }
 
     /** The relay's name: the key of its checkpoint and lease. */
@@ -163,7 +202,7 @@ public final class RabbitRelay implements AutoCloseable {
         private final ConnectionFactory broker;
         private String name = "rabbitmq-relay";
         private @Nullable String exchange;
-        private Function<RecordedEvent, String> routingKey = RecordedEvent::type;
+        private Function<RecordedEvent, String> routingKey = e -> typeRoutingKey(e.type());
         private @Nullable Set<String> types;
         private int batchSize = 100;
         private Duration pollInterval = Duration.ofMillis(100);
@@ -200,7 +239,9 @@ public final class RabbitRelay implements AutoCloseable {
         }
 
         /**
-         * The routing key of an event's message; default its type. It must not return null, and
+         * The routing key of an event's message; default its type (a type longer than AMQP's 255
+         * bytes is cut to 200 bytes and followed by {@code #} and a hash of the whole type, so
+         * that it stays distinct). It must not return null, and
          * must return the same key for the same event every time (a batch may be published
          * again).
          *
@@ -262,12 +303,16 @@ public final class RabbitRelay implements AutoCloseable {
 
         /**
          * How long to wait for the broker to confirm a batch before the batch counts as failed
-         * (and is published again on a new connection); default 30 s.
+         * (and is published again on a new connection); default 30 s, at most a day.
          *
-         * @throws IllegalArgumentException if {@code d} is not positive
+         * @throws IllegalArgumentException if {@code d} is not positive, or longer than a day
          */
         public Builder confirmTimeout(Duration d) {
-            this.confirmTimeout = positive(d, "confirmTimeout");
+            Duration t = positive(d, "confirmTimeout");
+            if (t.compareTo(MAX_CONFIRM_TIMEOUT) > 0) {
+                throw new IllegalArgumentException("confirmTimeout is at most " + MAX_CONFIRM_TIMEOUT + ", was " + d);
+            }
+            this.confirmTimeout = t;
             return this;
         }
 

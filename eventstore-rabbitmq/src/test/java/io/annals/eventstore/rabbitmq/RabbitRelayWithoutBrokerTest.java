@@ -8,6 +8,7 @@ import io.annals.eventstore.EventData;
 import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.jdbc.JdbcEventStore;
 import io.annals.eventstore.projection.ProjectionStatus;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -64,6 +65,27 @@ class RabbitRelayWithoutBrokerTest {
             assertThatThrownBy(() -> b.name(" ")).hasMessageContaining("subscriber name");
             assertThatThrownBy(() -> b.onlyTypes(Set.of())).hasMessageContaining("at least one event type");
             assertThatThrownBy(() -> b.confirmTimeout(Duration.ZERO)).hasMessageContaining("confirmTimeout");
+            assertThatThrownBy(() -> b.confirmTimeout(Duration.ofSeconds(Long.MAX_VALUE)))
+                    .hasMessageContaining("at most PT24H");
         }
+    }
+
+    @Test
+    void the_default_routing_key_is_the_type_and_stays_within_amqp_limits() {
+        assertThat(RabbitRelay.typeRoutingKey("PriceChanged")).isEqualTo("PriceChanged");
+        String ascii = "T".repeat(255);
+        assertThat(RabbitRelay.typeRoutingKey(ascii)).isEqualTo(ascii);
+
+        String wide = "é".repeat(150); // 300 bytes in UTF-8
+        String other = "é".repeat(149) + "è";
+        String key = RabbitRelay.typeRoutingKey(wide);
+
+        assertThat(key.getBytes(StandardCharsets.UTF_8)).hasSizeLessThanOrEqualTo(255);
+        assertThat(key).startsWith("é".repeat(100) + "#").isEqualTo(RabbitRelay.typeRoutingKey(wide));
+        assertThat(RabbitRelay.typeRoutingKey(other)).isNotEqualTo(key);
+        String emoji = RabbitRelay.typeRoutingKey("😀".repeat(70)); // 280 bytes: never cut inside a character
+        assertThat(new String(emoji.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8))
+                .isEqualTo(emoji)
+                .startsWith("😀".repeat(50) + "#");
     }
 }
