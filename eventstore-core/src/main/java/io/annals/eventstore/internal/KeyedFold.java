@@ -3,6 +3,7 @@ package io.annals.eventstore.internal;
 import io.annals.eventstore.Envelope;
 import io.annals.eventstore.Event;
 import io.annals.eventstore.EventCodec;
+import io.annals.eventstore.EventStore;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.projection.Projection;
 import io.annals.eventstore.projection.ProjectionException;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Folds a batch of events into the rows of a keyed projection, reading each touched row once, so
@@ -35,10 +37,22 @@ public final class KeyedFold {
             List<RecordedEvent> events,
             Function<Set<K>, Map<K, V>> loadAll) {
         // Decode and key every event first, so that the rows are read in one query per batch
-        // rather than one per key.
-        List<Envelope<E>> envelopes = new ArrayList<>(events.size());
+        // rather than one per key. A tombstone of a deleted stream is a step that deletes the
+        // rows the projection names for that stream (an envelope of null).
+        List<@Nullable Envelope<E>> envelopes = new ArrayList<>(events.size());
         List<K> keys = new ArrayList<>(events.size());
         for (RecordedEvent r : events) {
+            if (r.type().equals(EventStore.STREAM_DELETED)) {
+                try {
+                    for (K key : projection.keysOfDeletedStream(r.streamId())) {
+                        envelopes.add(null);
+                        keys.add(key);
+                    }
+                } catch (RuntimeException e) {
+                    throw new ProjectionException(projection.name(), r, e);
+                }
+                continue;
+            }
             if (!codec.knows(r.type()) || codec.isRetired(r.type())) {
                 continue;
             }
@@ -57,7 +71,11 @@ public final class KeyedFold {
         Map<K, Optional<V>> changed = new LinkedHashMap<>();
         for (int i = 0; i < envelopes.size(); i++) {
             K key = keys.get(i);
-            Envelope<E> envelope = envelopes.get(i);
+            @Nullable Envelope<E> envelope = envelopes.get(i);
+            if (envelope == null) {
+                changed.put(key, Optional.empty());
+                continue;
+            }
             try {
                 Optional<V> latest = changed.get(key);
                 V current = latest != null ? latest.orElse(null) : before.get(key);

@@ -2,6 +2,7 @@ package io.annals.eventstore.projection;
 
 import io.annals.eventstore.Envelope;
 import io.annals.eventstore.Event;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -32,4 +33,18 @@ public interface Projection<E extends Event, K, V> {
      */
     @Nullable
     V apply(@Nullable V current, Envelope<E> e);
+
+    /**
+     * The rows to delete when a stream is deleted ({@link
+     * io.annals.eventstore.EventStore#deleteStream}): when the stream's tombstone (type {@value
+     * io.annals.eventstore.EventStore#STREAM_DELETED}) reaches the projection, these rows go, in
+     * log order with the other events of the batch, so that the read model forgets what it derived
+     * from that stream. None by default: only the projection knows which of its rows derive from
+     * one stream alone (a row per stream does; a total over many streams does not).
+     *
+     * @param streamId the deleted stream
+     */
+    default Set<K> keysOfDeletedStream(String streamId) {
+        return Set.of();
+    }
 }

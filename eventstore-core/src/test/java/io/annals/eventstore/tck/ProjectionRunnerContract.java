@@ -877,6 +877,57 @@ public abstract class ProjectionRunnerContract {
                 () -> thread + " never waited in " + method + ": " + Arrays.toString(thread.getStackTrace()));
     }
 
+    /** Totals that drop an account's row when its stream is deleted. */
+    static final class ForgettingTotals extends Totals {
+        ForgettingTotals(String name) {
+            super(name);
+        }
+
+        @Override
+        public Set<String> keysOfDeletedStream(String streamId) {
+            return Set.of(streamId);
+        }
+    }
+
+    @Test
+    void a_keyed_projection_drops_the_rows_it_names_for_a_deleted_stream_in_log_order() {
+        EventStore store = store();
+        deposit(store, "acct-gone", 5, 6);
+        deposit(store, "acct-kept", 7);
+        KeyedProjector<String, Total> forgetting = keyed(store, new ForgettingTotals("forgetting"));
+        KeyedProjector<String, Total> keeping = keyed(store, new Totals("keeping"));
+        ProjectionRunner runner = runner(store, forgetting, keeping);
+        runner.catchUp();
+        assertThat(forgetting.get("acct-gone")).contains(new Total(11, 2));
+
+        store.deleteStream("acct-gone", ExpectedVersion.any());
+        deposit(store, "acct-kept", 1);
+        runner.catchUp();
+
+        assertThat(forgetting.get("acct-gone")).isEmpty();
+        assertThat(forgetting.get("acct-kept")).contains(new Total(8, 2));
+        assertThat(keeping.get("acct-gone"))
+                .as("a projection that names no rows keeps them")
+                .contains(new Total(11, 2));
+
+        // rebuilt from the log, which no longer holds the deleted events: the same model
+        runner.rebuild("forgetting", p -> {});
+        assertThat(readModel(forgetting)).containsOnlyKeys("acct-kept");
+    }
+
+    @Test
+    void a_deletion_in_the_same_batch_as_the_streams_events_leaves_no_row() {
+        EventStore store = store();
+        deposit(store, "acct-brief", 3);
+        store.deleteStream("acct-brief", ExpectedVersion.any());
+        deposit(store, "acct-kept", 4);
+        KeyedProjector<String, Total> forgetting = keyed(store, new ForgettingTotals("forgetting"));
+
+        runner(store, forgetting).catchUp();
+
+        assertThat(readModel(forgetting)).containsOnlyKeys("acct-kept");
+    }
+
     // ---- filtered projections -------------------------------------------------------------
 
     /**

@@ -2,8 +2,10 @@ package io.annals.pricetracker.readmodel;
 
 import io.annals.eventstore.Envelope;
 import io.annals.eventstore.projection.Projection;
+import io.annals.pricetracker.domain.ProductAggregate;
 import io.annals.pricetracker.domain.ProductEvent;
 import java.math.BigDecimal;
+import java.util.Set;
 
 /**
  * The current view of a product, as {@code GET /products/{id}} returns it.
@@ -46,6 +48,13 @@ public record ProductView(String productId, String name, BigDecimal price, Strin
             }
             throw new IllegalStateException(
                     "the product view does not know " + e.event().getClass().getName());
+        }
+
+        /** A product's stream deleted for good: its view goes. */
+        @Override
+        public Set<String> keysOfDeletedStream(String streamId) {
+            String prefix = ProductAggregate.CATEGORY + "-";
+            return streamId.startsWith(prefix) ? Set.of(streamId.substring(prefix.length())) : Set.of();
         }
     }
 }
