@@ -2,6 +2,8 @@ package io.annals.spring.boot;
 
 import io.annals.eventstore.EventStore;
 import io.annals.eventstore.jdbc.JdbcEventStore;
+import io.annals.eventstore.privacy.KeyWrapper;
+import io.annals.eventstore.privacy.Vault;
 import io.annals.eventstore.projection.ProjectionRunner;
 import io.annals.eventstore.projection.Projector;
 import javax.sql.DataSource;
@@ -9,6 +11,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -68,6 +71,25 @@ public class AnnalsAutoConfiguration {
                     : applications != null ? "the application's DataSource" : AnnalsProperties.DEFAULT_URL;
             throw new IllegalArgumentException("cannot open the Annals store on " + where + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A vault for personal data in the store's subject keys, when the application declares its
+     * wrapping key as one {@link KeyWrapper} bean (for example from an environment variable or a
+     * KMS) and no vault of its own; {@code annals.privacy.*} sets the subject secret and the cache.
+     */
+    @Bean
+    @ConditionalOnSingleCandidate(KeyWrapper.class)
+    @ConditionalOnBean(JdbcEventStore.class)
+    @ConditionalOnMissingBean(Vault.class)
+    public Vault annalsVault(JdbcEventStore store, KeyWrapper wrapper, AnnalsProperties properties) {
+        Vault.Builder vault = Vault.builder(store.subjectKeys(), wrapper)
+                .cacheFor(properties.getPrivacy().getCacheFor());
+        String secret = properties.getPrivacy().getSubjectSecret();
+        if (secret != null) {
+            vault.subjectSecret(AnnalsProperties.Privacy.decode(secret));
+        }
+        return vault.build();
     }
 
     /** Registers a command handler bean for every aggregate bean without one. */

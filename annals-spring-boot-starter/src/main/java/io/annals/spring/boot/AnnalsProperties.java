@@ -4,8 +4,12 @@ import io.annals.eventstore.InMemoryEventStore;
 import io.annals.eventstore.jdbc.Durability;
 import io.annals.eventstore.jdbc.JdbcEventStore;
 import io.annals.eventstore.jdbc.OpenMode;
+import io.annals.eventstore.privacy.InMemorySubjectKeys;
+import io.annals.eventstore.privacy.KeyWrapper;
+import io.annals.eventstore.privacy.Vault;
 import io.annals.eventstore.projection.ProjectionRunner;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -54,6 +58,8 @@ public class AnnalsProperties implements Validator {
     private boolean notifyAppends = true;
 
     private final Projections projections = new Projections();
+
+    private final Privacy privacy = new Privacy();
 
     /** The URL set in {@code annals.url}, if any. */
     public @Nullable String getUrl() {
@@ -140,6 +146,11 @@ public class AnnalsProperties implements Validator {
         return projections;
     }
 
+    /** The {@code annals.privacy.*} properties. */
+    public Privacy getPrivacy() {
+        return privacy;
+    }
+
     @Override
     public boolean supports(Class<?> type) {
         return AnnalsProperties.class.isAssignableFrom(type);
@@ -165,6 +176,17 @@ public class AnnalsProperties implements Validator {
         check(errors, "projections.batchSize", () -> runner.batchSize(r.batchSize));
         check(errors, "projections.pollInterval", () -> runner.pollInterval(r.pollInterval));
         check(errors, "projections.maxBackoff", () -> runner.maxBackoff(r.maxBackoff));
+        Vault.Builder vault = Vault.builder(new InMemorySubjectKeys(), KeyWrapper.aesGcm("check", new byte[32]));
+        check(errors, "privacy.cacheFor", () -> vault.cacheFor(p.privacy.cacheFor));
+        String secret = p.privacy.subjectSecret;
+        if (secret != null) {
+            try {
+                vault.subjectSecret(Privacy.decode(secret));
+            } catch (IllegalArgumentException e) {
+                // not a field error: Spring would print the rejected value, a secret
+                errors.reject("annals.invalid", "annals.privacy.subject-secret: " + e.getMessage());
+            }
+        }
     }
 
     private static void check(Errors errors, String field, Runnable rule) {
@@ -172,6 +194,48 @@ public class AnnalsProperties implements Validator {
             rule.run();
         } catch (IllegalArgumentException e) {
             errors.rejectValue(field, "annals.invalid", e.getMessage());
+        }
+    }
+
+    /**
+     * The vault of personal data, made when the application declares its wrapping key as a
+     * {@link KeyWrapper} bean: {@code annals.privacy.*}.
+     */
+    public static class Privacy {
+
+        /** The secret of Vault.subjectFor, in Base64 (at least 16 bytes); none by default. */
+        private @Nullable String subjectSecret;
+
+        /** How long an unwrapped data key is used without asking the key store again. */
+        private Duration cacheFor = Duration.ofSeconds(5);
+
+        /** The subject secret in Base64, or null. */
+        public @Nullable String getSubjectSecret() {
+            return subjectSecret;
+        }
+
+        /** Sets the subject secret, in Base64. */
+        public void setSubjectSecret(@Nullable String subjectSecret) {
+            this.subjectSecret = subjectSecret;
+        }
+
+        /** How long a data key is cached. */
+        public Duration getCacheFor() {
+            return cacheFor;
+        }
+
+        /** Sets how long a data key is cached. */
+        public void setCacheFor(Duration cacheFor) {
+            this.cacheFor = cacheFor;
+        }
+
+        /** The secret's bytes; the message of a bad value never repeats it. */
+        static byte[] decode(String base64) {
+            try {
+                return Base64.getDecoder().decode(base64.strip());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("the subject secret is not Base64");
+            }
         }
     }
 
