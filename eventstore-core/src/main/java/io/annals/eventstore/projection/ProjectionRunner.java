@@ -615,7 +615,10 @@ public final class ProjectionRunner implements AutoCloseable {
             }
             if (readUpTo > from) {
                 long to = readUpTo;
-                Instrumentation.Batch batch = instrumentation.batchStarted(projector.name(), events.size());
+                // a filtered projection's checkpoint moving past events it does not need is no batch
+                Instrumentation.Batch batch = events.isEmpty()
+                        ? Instrumentation.Batch.NONE
+                        : instrumentation.batchStarted(projector.name(), events.size());
                 try {
                     projector.apply(from, to, events);
                 } catch (CheckpointConflictException e) {
