@@ -63,6 +63,7 @@ public final class JdbcEventStore implements EventStore {
     private final Dialect dialect;
     private final AppendListeners listeners = new AppendListeners();
     private final @Nullable PgNotifications notifications;
+    private final @Nullable SqliteChangeWatch changes;
     private final StoreSettings settings;
     private final boolean readOnly;
     private final Appender appender;
@@ -96,6 +97,11 @@ public final class JdbcEventStore implements EventStore {
                 dialect instanceof PostgresDialect && dialect.settings().notifyAppends()
                         ? new PgNotifications(dataSource, ownedPool, this::identity, listeners::fire)
                         : null;
+        this.changes = dialect instanceof SqliteDialect
+                        && !dialect.settings().changeCheck().isZero()
+                ? new SqliteChangeWatch(
+                        dataSource, ownedPool, dialect.settings().changeCheck(), listeners::fire)
+                : null;
         dialect.onAppendsCommitted(this::committed);
         this.settings = dialect.settings();
         this.readOnly = mode == OpenMode.READ_ONLY;
@@ -532,7 +538,8 @@ public final class JdbcEventStore implements EventStore {
     }
 
     /**
-     * {@inheritDoc} On SQLite, appends through this store object only. On PostgreSQL also the
+     * {@inheritDoc} On SQLite also the writes of other connections to the database, found by a
+     * check every {@link Builder#changeCheck} interval from the first listener on. On PostgreSQL also the
      * appends of other store objects and other processes on the same tables, which announce them
      * after commit ({@link Builder#notifyAppends}): from the first listener on, the store keeps
      * one connection of its pool listening.
@@ -542,6 +549,9 @@ public final class JdbcEventStore implements EventStore {
         Listening listening = listeners.add(listener);
         if (notifications != null) {
             notifications.listen();
+        }
+        if (changes != null) {
+            changes.watch();
         }
         return listening;
     }
@@ -652,6 +662,9 @@ public final class JdbcEventStore implements EventStore {
     /** Closes the connection pool if the store created it; a DataSource passed in stays open. */
     @Override
     public void close() {
+        if (changes != null) {
+            changes.close();
+        }
         if (notifications != null) {
             notifications.close();
         }
@@ -675,6 +688,7 @@ public final class JdbcEventStore implements EventStore {
      *   <tr><td>{@link #busyTimeout}</td><td>5 seconds</td></tr>
      *   <tr><td>{@link #warnWhenReadersHeldFor} (PostgreSQL)</td><td>10 seconds</td></tr>
      *   <tr><td>{@link #maxPoolSize} (URL only)</td><td>8</td></tr>
+     *   <tr><td>{@link #changeCheck} (SQLite)</td><td>10 ms</td></tr>
      *   <tr><td>{@link #instrumentation}</td><td>{@link Instrumentation#none()}</td></tr>
      * </table>
      */
@@ -688,6 +702,7 @@ public final class JdbcEventStore implements EventStore {
         private Duration heldWarning = Duration.ofSeconds(10);
         private int maxPoolSize = 8;
         private boolean notifyAppends = true;
+        private Duration changeCheck = StoreSettings.defaults().changeCheck();
         private OpenMode mode = OpenMode.MIGRATE;
         private TableNames tables = TableNames.defaults();
         private Instrumentation instrumentation = Instrumentation.none();
@@ -778,6 +793,25 @@ public final class JdbcEventStore implements EventStore {
          */
         public Builder notifyAppends(boolean notify) {
             this.notifyAppends = notify;
+            return this;
+        }
+
+        /**
+         * SQLite: how often a store that has append listeners (started projection runners)
+         * checks whether another connection, in this process or another, wrote to the database
+         * ({@code PRAGMA data_version} on a connection of its own, a read of shared memory), so
+         * that runners wake on the appends of other processes without reading the log at every
+         * poll. Default 10 ms; {@link Duration#ZERO} turns it off (runners then find those appends
+         * at their polls). Ignored on PostgreSQL, where {@link #notifyAppends} does this.
+         *
+         * @throws IllegalArgumentException if {@code interval} is negative
+         */
+        public Builder changeCheck(Duration interval) {
+            Objects.requireNonNull(interval, "interval");
+            if (interval.isNegative()) {
+                throw new IllegalArgumentException("changeCheck must not be negative, was " + interval);
+            }
+            this.changeCheck = interval;
             return this;
         }
 
@@ -907,7 +941,8 @@ public final class JdbcEventStore implements EventStore {
             }
             return kind.create()
                     .apply(
-                            new StoreSettings(clock, limits, durability, busyTimeout, heldWarning, notifyAppends),
+                            new StoreSettings(
+                                    clock, limits, durability, busyTimeout, heldWarning, notifyAppends, changeCheck),
                             tables);
         }
 

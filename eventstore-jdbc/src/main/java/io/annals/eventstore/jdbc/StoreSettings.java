@@ -9,6 +9,8 @@ import java.time.Duration;
  *
  * @param heldWarning how long an append in flight may hold readers back before a warning
  * @param notifyAppends whether appends are announced to other processes (PostgreSQL)
+ * @param changeCheck how often a store with append listeners checks whether another connection
+ *     wrote (SQLite); zero for never
  */
 record StoreSettings(
         Clock clock,
@@ -16,7 +18,8 @@ record StoreSettings(
         Durability durability,
         Duration busyTimeout,
         Duration heldWarning,
-        boolean notifyAppends) {
+        boolean notifyAppends,
+        Duration changeCheck) {
 
     /** The builder's defaults. */
     static StoreSettings defaults() {
@@ -26,6 +29,7 @@ record StoreSettings(
                 Durability.FULL,
                 Duration.ofSeconds(5),
                 Duration.ofSeconds(10),
-                true);
+                true,
+                Duration.ofMillis(10));
     }
 }
