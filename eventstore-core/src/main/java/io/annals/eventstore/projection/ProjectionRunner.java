@@ -366,6 +366,9 @@ public final class ProjectionRunner implements AutoCloseable {
      */
     private final class Worker {
         final Projector projector;
+        /** What the projector needs of the log, asked once: it does not change. */
+        final Optional<Query> interest;
+
         final ScheduledThreadPoolExecutor executor;
         /** Notified after every batch, for the callers of {@link #awaitPosition}. */
         final Object progress = new Object();
@@ -388,6 +391,7 @@ public final class ProjectionRunner implements AutoCloseable {
 
         Worker(Projector projector) {
             this.projector = projector;
+            this.interest = projector.interest();
             this.status =
                     new ProjectionStatus(projector.name(), State.STOPPED, 0, Optional.empty(), 0, Optional.empty());
             // The thread starts with the first task: a runner that is only built costs none.
@@ -596,7 +600,6 @@ public final class ProjectionRunner implements AutoCloseable {
         /** Applies the next batch; returns how many events it had (0 at the end of the log). */
         private int step() {
             long from = checkpoint;
-            Optional<Query> interest = projector.interest();
             long readUpTo = from;
             List<RecordedEvent> events;
             if (interest.isEmpty()) {

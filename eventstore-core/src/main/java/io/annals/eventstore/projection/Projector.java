@@ -38,8 +38,8 @@ public interface Projector {
      * The events this projector needs, when it needs only some: the runner then reads those
      * alone, through the store's index ({@link io.annals.eventstore.EventStore#read(Query, long,
      * int)}), and still moves the checkpoint to the position it has read the log up to, so that
-     * {@link ProjectionRunner#awaitPosition} ends for events the projector does not need. Empty,
-     * the default: every event of the log.
+     * {@link ProjectionRunner#awaitPosition} ends for events the projector does not need. Asked
+     * once, when the runner is built. Empty, the default: every event of the log.
      */
     default Optional<Query> interest() {
         return Optional.empty();
