@@ -439,6 +439,19 @@ abstract class Dialect {
     /** The kind of lease that keeps a projection to one runner on this database. */
     abstract Leases leases(DataSource dataSource, @Nullable HikariDataSource ownedPool);
 
+    /**
+     * Grows (or shrinks back) a pool the store made by {@code delta} connections, for a
+     * connection a thread of the store keeps for itself; an application's DataSource is left
+     * as it is.
+     */
+    static void resizeOwnedPool(@Nullable HikariDataSource ownedPool, int delta) {
+        if (ownedPool != null) {
+            synchronized (ownedPool) {
+                ownedPool.setMaximumPoolSize(ownedPool.getMaximumPoolSize() + delta);
+            }
+        }
+    }
+
     static long toMicros(Instant t) {
         return ChronoUnit.MICROS.between(Instant.EPOCH, t);
     }

@@ -142,7 +142,7 @@ final class PgNotifications implements AutoCloseable {
     private void listenLoop() {
         long backoff = 100;
         while (!closed) {
-            resizePool(1);
+            Dialect.resizeOwnedPool(ownedPool, 1);
             try (Connection c = dataSource.getConnection()) {
                 c.setAutoCommit(true);
                 try (Statement st = c.createStatement()) {
@@ -187,15 +187,7 @@ final class PgNotifications implements AutoCloseable {
                 }
                 backoff = Math.min(backoff * 2, 5_000);
             } finally {
-                resizePool(-1);
-            }
-        }
-    }
-
-    private void resizePool(int delta) {
-        if (ownedPool != null) {
-            synchronized (ownedPool) {
-                ownedPool.setMaximumPoolSize(ownedPool.getMaximumPoolSize() + delta);
+                Dialect.resizeOwnedPool(ownedPool, -1);
             }
         }
     }

@@ -52,7 +52,7 @@ final class SqliteChangeWatch implements AutoCloseable {
     private void loop() {
         long backoff = 100;
         while (!closed) {
-            resizePool(1);
+            Dialect.resizeOwnedPool(ownedPool, 1);
             try (Connection c = dataSource.getConnection();
                     Statement st = c.createStatement()) {
                 c.setAutoCommit(true);
@@ -76,7 +76,7 @@ final class SqliteChangeWatch implements AutoCloseable {
                 LockSupport.parkNanos(Duration.ofMillis(backoff).toNanos());
                 backoff = Math.min(backoff * 2, 5_000);
             } finally {
-                resizePool(-1);
+                Dialect.resizeOwnedPool(ownedPool, -1);
             }
         }
     }
@@ -85,14 +85,6 @@ final class SqliteChangeWatch implements AutoCloseable {
         try (ResultSet rs = st.executeQuery("PRAGMA data_version")) {
             rs.next();
             return rs.getLong(1);
-        }
-    }
-
-    private void resizePool(int delta) {
-        if (ownedPool != null) {
-            synchronized (ownedPool) {
-                ownedPool.setMaximumPoolSize(ownedPool.getMaximumPoolSize() + delta);
-            }
         }
     }
 
