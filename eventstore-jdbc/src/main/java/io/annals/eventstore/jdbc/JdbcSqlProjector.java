@@ -3,6 +3,7 @@ package io.annals.eventstore.jdbc;
 import io.annals.eventstore.Envelope;
 import io.annals.eventstore.Event;
 import io.annals.eventstore.EventCodec;
+import io.annals.eventstore.EventStore;
 import io.annals.eventstore.Query;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.internal.Interest;
@@ -29,6 +30,14 @@ final class JdbcSqlProjector<E extends Event> extends JdbcProjector<@Nullable Vo
     @Nullable
     Void applyBatch(Connection c, long from, List<RecordedEvent> events) {
         for (RecordedEvent r : events) {
+            if (r.type().equals(EventStore.STREAM_DELETED)) {
+                try {
+                    projection.streamDeleted(c, r.streamId());
+                } catch (SQLException | RuntimeException e) {
+                    throw new ProjectionException(name(), r, e);
+                }
+                continue;
+            }
             if (!codec.knows(r.type()) || codec.isRetired(r.type())) {
                 continue;
             }

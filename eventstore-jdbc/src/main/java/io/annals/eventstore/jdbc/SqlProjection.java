@@ -49,6 +49,19 @@ public interface SqlProjection<E extends Event> {
     void reset(Connection connection) throws SQLException;
 
     /**
+     * Forgets what the read model derived from a deleted stream: called when the stream's
+     * tombstone (type {@value io.annals.eventstore.EventStore#STREAM_DELETED}, written by {@link
+     * io.annals.eventstore.EventStore#deleteStream}) reaches the projection, in log order with the
+     * other events and in the same transaction. Does nothing by default: only the projection knows
+     * which of its rows derive from one stream alone (a row per event of the stream does; a total
+     * over many streams does not).
+     *
+     * @param streamId the deleted stream
+     * @throws SQLException to fail the batch (nothing is written; the runner retries)
+     */
+    default void streamDeleted(Connection connection, String streamId) throws SQLException {}
+
+    /**
      * Whether {@link #apply} appends events through the store, directly or by handling commands;
      * {@code false} unless overridden. An append from {@code apply} of a projection that does not
      * declare it fails with an {@link IllegalStateException}. On PostgreSQL a batch of a

@@ -12,6 +12,9 @@ import io.annals.eventstore.projection.ProjectionStatus;
 import io.annals.eventstore.projection.Projector;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Deposited;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -72,6 +75,53 @@ class JdbcCustomProjectionTest {
         }
     }
 
+    /** Deposit tables that drop an account's rows when its stream is deleted. */
+    static final class ForgettingTables extends DepositTables {
+        final List<String> deleted = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public void streamDeleted(Connection c, String streamId) throws SQLException {
+            deleted.add(streamId);
+            try (PreparedStatement log = c.prepareStatement("DELETE FROM deposit_log WHERE account = ?");
+                    PreparedStatement total = c.prepareStatement("DELETE FROM account_totals WHERE account = ?")) {
+                log.setString(1, streamId);
+                log.executeUpdate();
+                total.setString(1, streamId);
+                total.executeUpdate();
+            }
+        }
+    }
+
+    static void forgetsADeletedStreamInLogOrder(String url) throws Exception {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(url);
+        try (HikariDataSource ds = new HikariDataSource(config);
+                JdbcEventStore store = JdbcEventStore.open(ds)) {
+            DepositTables.create(ds);
+            store.append("acct-a", ExpectedVersion.any(), List.of(CODEC.encode(new Deposited(5))));
+            store.append("acct-b", ExpectedVersion.any(), List.of(CODEC.encode(new Deposited(7))));
+            store.deleteStream("acct-a", ExpectedVersion.any());
+            // the id of a deleted stream is never used again: a later deposit goes to another
+            store.append("acct-b", ExpectedVersion.any(), List.of(CODEC.encode(new Deposited(1))));
+            ForgettingTables tables = new ForgettingTables();
+            try (ProjectionRunner runner = ProjectionRunner.builder(store)
+                    .add(store.projectors().sql(tables, CODEC))
+                    .build()) {
+                runner.catchUp();
+                assertThat(tables.deleted).containsExactly("acct-a");
+                assertThat(DepositTables.totals(ds))
+                        .containsOnlyKeys("acct-b")
+                        .containsEntry("acct-b", new io.annals.eventstore.tck.ProjectionRunnerContract.Total(8, 2));
+                assertThat(DepositTables.logged(ds)).isEqualTo(2);
+
+                // a rebuild never sees the removed events: the same rows
+                runner.rebuild("deposit-tables", p -> {});
+                assertThat(DepositTables.totals(ds)).containsOnlyKeys("acct-b");
+                assertThat(DepositTables.logged(ds)).isEqualTo(2);
+            }
+        }
+    }
+
     @Nested
     class On_SQLite {
         @TempDir
@@ -81,6 +131,11 @@ class JdbcCustomProjectionTest {
         void every_event_is_applied_once_and_a_rebuild_starts_from_empty_tables() throws Exception {
             appliesEveryEventOnceAndRebuilds("jdbc:sqlite:" + dir.resolve("custom.db"));
         }
+
+        @Test
+        void the_tombstone_of_a_deleted_stream_reaches_the_projection() throws Exception {
+            forgetsADeletedStreamInLogOrder("jdbc:sqlite:" + dir.resolve("forget.db"));
+        }
     }
 
     @Nested
@@ -89,6 +144,11 @@ class JdbcCustomProjectionTest {
         @Test
         void every_event_is_applied_once_and_a_rebuild_starts_from_empty_tables() throws Exception {
             appliesEveryEventOnceAndRebuilds(DB.newSchemaUrl("custom"));
+        }
+
+        @Test
+        void the_tombstone_of_a_deleted_stream_reaches_the_projection() throws Exception {
+            forgetsADeletedStreamInLogOrder(DB.newSchemaUrl("forget"));
         }
     }
 }
