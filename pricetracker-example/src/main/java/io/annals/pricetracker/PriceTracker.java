@@ -5,7 +5,9 @@ import io.annals.eventstore.CommandRejectedException;
 import io.annals.eventstore.Envelope;
 import io.annals.eventstore.EventCodec;
 import io.annals.eventstore.EventStoreException;
+import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.StreamDeletedException;
 import io.annals.eventstore.WrongExpectedVersionException;
 import io.annals.eventstore.command.AggregateState;
 import io.annals.eventstore.command.CommandHandler;
@@ -17,10 +19,15 @@ import io.annals.eventstore.jdbc.JacksonEventCodec;
 import io.annals.eventstore.jdbc.JacksonStateCodec;
 import io.annals.eventstore.jdbc.JdbcEventStore;
 import io.annals.eventstore.jdbc.TagBackfill;
+import io.annals.eventstore.privacy.Vault;
 import io.annals.eventstore.projection.KeyedProjector;
 import io.annals.eventstore.projection.ProjectionRunner;
 import io.annals.eventstore.snapshot.SnapshotPolicy;
 import io.annals.eventstore.snapshot.SnapshotSettings;
+import io.annals.pricetracker.alerts.AlertsView;
+import io.annals.pricetracker.alerts.PriceAlerts;
+import io.annals.pricetracker.alerts.Watch;
+import io.annals.pricetracker.alerts.WatchEvent;
 import io.annals.pricetracker.domain.Product;
 import io.annals.pricetracker.domain.ProductAggregate;
 import io.annals.pricetracker.domain.ProductCommand;
@@ -33,6 +40,7 @@ import io.annals.pricetracker.domain.ProductTags;
 import io.annals.pricetracker.readmodel.MonthlyStats;
 import io.annals.pricetracker.readmodel.PriceHistory;
 import io.annals.pricetracker.readmodel.ProductView;
+import java.math.BigDecimal;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,6 +54,9 @@ import java.util.Set;
  * across streams (an id is created once, a name is held by one product at most), and the product
  * aggregate's command loop (a snapshot every 100 events) for the rest; on the read side, three
  * projections (the product view, the price history, the monthly statistics) and their runner.
+ * Beside them, price alerts ({@link PriceAlerts}): watches, whose email addresses are sealed for
+ * crypto-shredding, the process manager that records alerts, and the alerts' read model, run by
+ * the same runner.
  *
  * <p>The rules of creation find products by the tags the codec gives their events. Events stored
  * before events had tags carry none: a database written by earlier versions needs its events
@@ -87,10 +98,26 @@ public final class PriceTracker implements AutoCloseable {
     private final DecisionHandler<CreateProduct, ProductEvent> creations;
     private final KeyedProjector<String, ProductView> views;
     private final ProjectionRunner runner;
+    private final PriceAlerts alerts;
 
-    /** Wires the tracker to {@code store}; closing the tracker closes the store. */
+    /**
+     * Wires the tracker to {@code store}, with the price alerts' keys from the environment or else
+     * development keys kept in the store's database ({@link PrivacyKeys#resolve}); closing the
+     * tracker closes the store.
+     */
     public PriceTracker(JdbcEventStore store) {
+        this(store, PrivacyKeys.resolve(Objects.requireNonNull(store, "store").dataSource()));
+    }
+
+    /** Wires the tracker to {@code store}, sealing personal data with {@code keys}. */
+    public PriceTracker(JdbcEventStore store, PrivacyKeys keys) {
         this.store = Objects.requireNonNull(store, "store");
+        Objects.requireNonNull(keys, "keys");
+        this.alerts = new PriceAlerts(
+                store,
+                Vault.builder(store.subjectKeys(), keys.wrapper())
+                        .subjectSecret(keys.subjectSecret())
+                        .build());
         this.products = CommandHandler.builder(aggregate, store, CODEC)
                 .maxAttempts(50) // many clients may change one product's price at once
                 .snapshots(new SnapshotSettings<>(
@@ -117,6 +144,8 @@ public final class PriceTracker implements AutoCloseable {
                 .add(views)
                 .add(store.projectors().sql(new PriceHistory(), CODEC))
                 .add(store.projectors().sql(new MonthlyStats(), CODEC))
+                .add(store.projectors().sql(alerts.view(), PriceAlerts.CODEC))
+                .add(store.projectors().sql(alerts.trigger(), alerts.triggerCodec()))
                 .pollInterval(Duration.ofMillis(20))
                 .build();
     }
@@ -162,7 +191,7 @@ public final class PriceTracker implements AutoCloseable {
         });
     }
 
-    /** The runner of the three projections (not started until {@link #startProjections()}). */
+    /** The runner of the projections (not started until {@link #startProjections()}). */
     public ProjectionRunner projections() {
         return runner;
     }
@@ -176,13 +205,19 @@ public final class PriceTracker implements AutoCloseable {
      * Handles a command: a creation through its decision across streams, the others through the
      * product's command loop.
      *
-     * @throws CommandRejectedException when a rule forbids it
+     * @throws CommandRejectedException when a rule forbids it ({@link ProductAggregate#NOT_FOUND}
+     *     too for an erased product)
      */
     public CommandResult<Product, ProductEvent> handle(ProductCommand command) {
         if (command instanceof CreateProduct create) {
             return create(create);
         }
-        return products.handle(command);
+        try {
+            return products.handle(command);
+        } catch (StreamDeletedException e) {
+            throw new CommandRejectedException(
+                    ProductAggregate.NOT_FOUND, "product " + command.productId() + " was erased");
+        }
     }
 
     private CommandResult<Product, ProductEvent> create(CreateProduct command) {
@@ -195,6 +230,10 @@ public final class PriceTracker implements AutoCloseable {
             // stored before events had tags. The stream's expectation kept the id unique.
             throw new CommandRejectedException(
                     ProductAggregate.ALREADY_EXISTS, "product " + command.productId() + " already exists");
+        } catch (StreamDeletedException e) {
+            throw new CommandRejectedException(
+                    ProductAggregate.ALREADY_EXISTS,
+                    "product " + command.productId() + " was erased; a product id is never created twice");
         }
         List<ProductEvent> events =
                 result.events().stream().map(DecidedEvent::event).toList();
@@ -206,6 +245,98 @@ public final class PriceTracker implements AutoCloseable {
                 appended.position(),
                 events,
                 result.attempts());
+    }
+
+    /**
+     * Starts watching a product's price, or watches again with a new target: an alert is
+     * recorded once the price reaches the target or less.
+     *
+     * @throws IllegalArgumentException if the email address is invalid; nothing is written
+     * @throws CommandRejectedException {@link ProductAggregate#NOT_FOUND} for a product never
+     *     created (or erased), {@link ProductAggregate#DELETED} for a deleted one, {@link
+     *     PriceAlerts#TARGET_NOT_POSITIVE} for a target that is not a positive amount
+     */
+    public CommandResult<Watch, WatchEvent> watch(String productId, String email, BigDecimal targetPrice) {
+        PriceAlerts.normaliseEmail(email);
+        Objects.requireNonNull(targetPrice, "targetPrice");
+        Product product = existing(productId);
+        if (!product.active()) {
+            throw new CommandRejectedException(
+                    ProductAggregate.DELETED, "product " + productId + " is deleted: it cannot be watched");
+        }
+        if (targetPrice.signum() <= 0) {
+            throw new CommandRejectedException(
+                    PriceAlerts.TARGET_NOT_POSITIVE,
+                    "a target price must be a positive amount, was " + targetPrice.toPlainString());
+        }
+        return alerts.watch(productId, email, targetPrice, product.currency());
+    }
+
+    /**
+     * The product as its events fold it, created, perhaps deleted since.
+     *
+     * @throws CommandRejectedException {@link ProductAggregate#NOT_FOUND} if it was never created
+     *     or was erased
+     */
+    private Product existing(String productId) {
+        Product product;
+        try {
+            product = products.load(productId).state();
+        } catch (StreamDeletedException e) {
+            throw new CommandRejectedException(ProductAggregate.NOT_FOUND, "product " + productId + " was erased");
+        }
+        if (!product.exists()) {
+            throw new CommandRejectedException(ProductAggregate.NOT_FOUND, "no product " + productId);
+        }
+        return product;
+    }
+
+    /**
+     * The alerts of a product, oldest first, from their read model.
+     *
+     * @throws CommandRejectedException {@link ProductAggregate#NOT_FOUND} if it was never created
+     *     or was erased
+     */
+    public List<AlertsView.Alert> alerts(String productId) {
+        existing(productId);
+        return alerts.alerts(productId);
+    }
+
+    /** The price alerts: watches, forgetting a person, revealing an alert's address. */
+    public PriceAlerts priceAlerts() {
+        return alerts;
+    }
+
+    /**
+     * What an erasure removed.
+     *
+     * @param productId the product
+     * @param watches how many watch streams were deleted with it
+     * @param position the position of the product stream's tombstone
+     */
+    public record Erasure(String productId, int watches, long position) {}
+
+    /**
+     * Erases a product for good, whether or not it was deleted: the streams of its watches, then
+     * its own stream, are deleted ({@link io.annals.eventstore.EventStore#deleteStream}). Its id
+     * can never be created again; its name is free. The read models drop its rows when the
+     * tombstones reach them, except the monthly statistics (totals over every product). Erasing an
+     * erased product again does no harm.
+     *
+     * @throws CommandRejectedException {@link ProductAggregate#NOT_FOUND} if it was never created
+     */
+    public Erasure erase(String productId) {
+        String streamId = aggregate.streamId(productId);
+        try {
+            if (store.currentVersion(streamId) == 0) {
+                throw new CommandRejectedException(ProductAggregate.NOT_FOUND, "no product " + productId);
+            }
+        } catch (StreamDeletedException e) {
+            // erased before: finish what may have been left
+        }
+        int watches = alerts.eraseWatches(productId);
+        AppendResult tombstone = store.deleteStream(streamId, ExpectedVersion.any());
+        return new Erasure(productId, watches, tombstone.position());
     }
 
     /** The product as folded from its events (status NONE if it never existed). */

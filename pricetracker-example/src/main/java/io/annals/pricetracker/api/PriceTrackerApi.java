@@ -20,6 +20,10 @@ import io.annals.eventstore.projection.ProjectionStatus;
 import io.annals.eventstore.projection.ReadModel;
 import io.annals.pricetracker.PriceTracker;
 import io.annals.pricetracker.ProductTimeline;
+import io.annals.pricetracker.alerts.AlertsView;
+import io.annals.pricetracker.alerts.PriceAlerts;
+import io.annals.pricetracker.alerts.Watch;
+import io.annals.pricetracker.alerts.WatchEvent;
 import io.annals.pricetracker.domain.Product;
 import io.annals.pricetracker.domain.ProductAggregate;
 import io.annals.pricetracker.domain.ProductCommand;
@@ -61,6 +65,15 @@ import org.slf4j.LoggerFactory;
  *       <td>400, 404, 410 {@code stream_deleted}</td></tr>
  *   <tr><td>{@code GET /products/{id}/versions/{n}}</td><td>200 + the product after its n-th event, with that
  *       event and its rows</td><td>400 {@code invalid_version}, 400 {@code version_out_of_range}, 404, 410</td></tr>
+ *   <tr><td>{@code DELETE /products/{id}?erase=true}</td><td>200: the product's streams and
+ *       its watches' streams are deleted for good</td><td>400, 404</td></tr>
+ *   <tr><td>{@code POST /products/{id}/watchers {"email","targetPrice"}}</td><td>201 + the watch</td>
+ *       <td>400 {@code invalid_email}, 400, 404, 409 deleted, 422 {@code target_not_positive}</td></tr>
+ *   <tr><td>{@code GET /products/{id}/alerts}</td><td>200 + the alerts, oldest first, each with
+ *       {@code email} (null and {@code "forgotten": true} once the person was forgotten),
+ *       {@code targetPrice}, {@code price}, {@code version}</td><td>400, 404</td></tr>
+ *   <tr><td>{@code DELETE /watchers/{email}}</td><td>200: the person is forgotten
+ *       (crypto-shredding)</td><td>400 {@code invalid_email}, 404 unknown email</td></tr>
  *   <tr><td>{@code GET /products}</td><td>200 + the products, by id</td><td>400</td></tr>
  *   <tr><td>{@code GET /stats/monthly}</td><td>200 + per month: changes, average, min, max variation</td><td></td></tr>
  *   <tr><td>{@code GET /}</td><td>200 the page</td><td></td></tr>
@@ -161,16 +174,21 @@ public final class PriceTrackerApi {
         } catch (WrongExpectedVersionException e) {
             return error(409, "conflict", "too many concurrent changes, try again: " + e.getMessage(), Map.of());
         } catch (RuntimeException e) {
-            LOG.error("{} {} failed", request.method(), request.path(), e);
+            LOG.error("{} {} failed", request.method(), loggable(request.path()), e);
             return error(500, "internal", "the server failed to handle the request", Map.of());
         }
+    }
+
+    /** A path as it may be logged: an email address in it is personal data. */
+    private static String loggable(String path) {
+        return path.startsWith("/watchers/") ? "/watchers/(an email address)" : path;
     }
 
     private static int statusOf(String rejection) {
         return switch (rejection) {
             case ProductAggregate.NOT_FOUND -> 404;
             case ProductAggregate.ALREADY_EXISTS, ProductAggregate.DELETED, ProductCreation.NAME_TAKEN -> 409;
-            case ProductAggregate.PRICE_NOT_POSITIVE -> 422;
+            case ProductAggregate.PRICE_NOT_POSITIVE, PriceAlerts.TARGET_NOT_POSITIVE -> 422;
             default -> 400;
         };
     }
@@ -192,7 +210,19 @@ public final class PriceTrackerApi {
         if (parts.length == 3 && parts[1].equals("products")) {
             allow(method, "GET", "DELETE");
             String id = productId(parts[2]);
-            return method.equals("GET") ? getProduct(r, id) : delete(id);
+            return method.equals("GET") ? getProduct(r, id) : delete(r, id);
+        }
+        if (parts.length == 4 && parts[1].equals("products") && parts[3].equals("watchers")) {
+            allow(method, "POST");
+            return watch(r, productId(parts[2]));
+        }
+        if (parts.length == 4 && parts[1].equals("products") && parts[3].equals("alerts")) {
+            allow(method, "GET");
+            return alerts(r, productId(parts[2]));
+        }
+        if (parts.length == 3 && parts[1].equals("watchers")) {
+            allow(method, "DELETE");
+            return forget(parts[2]);
         }
         if (parts.length == 4 && parts[1].equals("products") && parts[3].equals("price-changes")) {
             allow(method, "POST");
@@ -255,13 +285,63 @@ public final class PriceTrackerApi {
         return json(200, Map.of(), written(tracker.handle(command)));
     }
 
-    private ApiResponse delete(String id) {
+    private ApiResponse delete(ApiRequest r, String id) {
+        String erase = r.query().getOrDefault("erase", "false");
+        if (erase.equals("true")) {
+            PriceTracker.Erasure erased = tracker.erase(id);
+            ObjectNode out = JSON.createObjectNode();
+            out.put("productId", id);
+            out.put("erased", true);
+            out.put("watchesErased", erased.watches());
+            out.put("position", erased.position());
+            return json(200, Map.of(), out);
+        }
+        if (!erase.equals("false")) {
+            throw new ApiError(400, "invalid_parameter", "erase must be true or false");
+        }
         CommandResult<Product, ProductEvent> result = tracker.handle(new DeleteProduct(id));
         ObjectNode out = JSON.createObjectNode();
         out.put("productId", id);
         out.put("deleted", true);
         out.put("version", result.version());
         out.put("position", result.position());
+        return json(200, Map.of(), out);
+    }
+
+    private ApiResponse watch(ApiRequest r, String id) {
+        JsonNode body = object(r.body());
+        String email = text(body, "email");
+        try {
+            PriceAlerts.normaliseEmail(email);
+        } catch (IllegalArgumentException e) {
+            throw new ApiError(400, "invalid_email", "field 'email': " + e.getMessage());
+        }
+        BigDecimal target = decimal(body, "targetPrice");
+        CommandResult<Watch, WatchEvent> result = tracker.watch(id, email, target);
+        Watch watch = result.state();
+        ObjectNode out = JSON.createObjectNode();
+        out.put("productId", id);
+        out.put("email", PriceAlerts.normaliseEmail(email));
+        out.put("targetPrice", watch.targetPrice());
+        currency(out, watch.currency());
+        out.put("version", result.version());
+        out.put("position", result.position());
+        return json(201, Map.of(), out);
+    }
+
+    private ApiResponse forget(String email) {
+        int watches;
+        try {
+            watches = tracker.priceAlerts().forget(email);
+        } catch (IllegalArgumentException e) {
+            throw new ApiError(400, "invalid_email", e.getMessage());
+        }
+        if (watches == 0) {
+            throw new ApiError(404, "not_found", "no watcher with this email address");
+        }
+        ObjectNode out = JSON.createObjectNode();
+        out.put("forgotten", true);
+        out.put("watches", watches);
         return json(200, Map.of(), out);
     }
 
@@ -347,10 +427,11 @@ public final class PriceTrackerApi {
 
     // --- reads ---------------------------------------------------------------------------
 
-    private void awaitIfAsked(ApiRequest r) {
+    /** Waits for {@code atLeast}, if asked; returns whether it was asked. */
+    private boolean awaitIfAsked(ApiRequest r) {
         String atLeast = r.query().get("atLeast");
         if (atLeast == null) {
-            return;
+            return false;
         }
         long position;
         try {
@@ -361,6 +442,11 @@ public final class PriceTrackerApi {
         if (position < 0) {
             throw new ApiError(400, "invalid_parameter", "atLeast cannot be negative");
         }
+        await(position);
+        return true;
+    }
+
+    private void await(long position) {
         boolean reached;
         try {
             long deadline = System.nanoTime() + readWait.toNanos();
@@ -448,6 +534,30 @@ public final class PriceTrackerApi {
             n.put("oldPrice", e.oldPrice());
             n.put("newPrice", e.newPrice());
             n.put("variation", e.variation());
+        }
+        return json(200, Map.of(), out);
+    }
+
+    private ApiResponse alerts(ApiRequest r, String id) {
+        if (awaitIfAsked(r)) {
+            // The alerts a change caused are appended by the process manager once it reached the
+            // change, before the end of the log as it is now: wait for that end too.
+            tracker.store().lastPosition().ifPresent(this::await);
+        }
+        ObjectNode out = JSON.createObjectNode();
+        out.put("productId", id);
+        ArrayNode alerts = out.putArray("alerts");
+        for (AlertsView.Alert a : tracker.alerts(id)) {
+            ObjectNode n = alerts.addObject();
+            Optional<String> email = tracker.priceAlerts().reveal(a.email());
+            n.put("email", email.orElse(null));
+            n.put("forgotten", email.isEmpty());
+            n.put("targetPrice", a.targetPrice());
+            n.put("price", a.price());
+            currency(n, a.currency());
+            n.put("version", a.productVersion());
+            n.put("position", a.position());
+            n.put("at", a.at().toString());
         }
         return json(200, Map.of(), out);
     }

@@ -2,6 +2,7 @@ package io.annals.pricetracker.readmodel;
 
 import io.annals.eventstore.Envelope;
 import io.annals.eventstore.jdbc.SqlProjection;
+import io.annals.pricetracker.domain.ProductAggregate;
 import io.annals.pricetracker.domain.ProductEvent;
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -129,6 +130,22 @@ public final class PriceHistory implements SqlProjection<ProductEvent> {
     public void reset(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute("DELETE FROM price_history");
+        }
+    }
+
+    /**
+     * Drops the history of a product whose stream was deleted ({@code DELETE
+     * /products/{id}?erase=true}): a rebuild would not find it either.
+     */
+    @Override
+    public void streamDeleted(Connection c, String streamId) throws SQLException {
+        String prefix = ProductAggregate.CATEGORY + "-";
+        if (!streamId.startsWith(prefix)) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM price_history WHERE product_id = ?")) {
+            ps.setString(1, streamId.substring(prefix.length()));
+            ps.executeUpdate();
         }
     }
 

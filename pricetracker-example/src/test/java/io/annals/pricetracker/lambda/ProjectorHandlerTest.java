@@ -59,7 +59,9 @@ class ProjectorHandlerTest {
 
         JsonNode summary = invoke(projector, resource("eventbridge-scheduled.json"), context);
 
-        assertThat(field(summary, "name")).containsExactly("product-view", "price-history", "monthly-stats");
+        assertThat(field(summary, "name"))
+                .containsExactly(
+                        "product-view", "price-history", "monthly-stats", "price-alerts", "price-alert-trigger");
         assertThat(field(summary, "state")).containsOnly("STOPPED");
         assertThat(field(summary, "checkpoint")).containsOnly(Long.toString(last));
         summary.get("projections")
