@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * Without them the tracker makes {@link #development development keys} and keeps them in its own
  * database, so that the example runs with nothing to set up. Forgetting a person still works
  * (their data key is deleted), but a copy of the database made before (a backup) holds both the
- * wrapped keys and the key that unwraps them: never run with development keys in production.
+ * wrapped keys and the key that unwraps them: never run with development keys in production. A
+ * database run with development keys stays with them: opening it with keys from the environment
+ * is refused, since they would open none of its sealed values.
  *
  * @param wrapper the wrapping key
  * @param subjectSecret the secret of the subjects' keyed hash
@@ -106,6 +108,7 @@ public record PrivacyKeys(KeyWrapper wrapper, byte[] subjectSecret) {
     public static PrivacyKeys resolve(DataSource dataSource) {
         Optional<PrivacyKeys> configured = fromEnvironment(System.getenv());
         if (configured.isPresent()) {
+            refuseDevelopmentDatabase(dataSource);
             return configured.get();
         }
         LOG.warn(
@@ -132,6 +135,29 @@ public record PrivacyKeys(KeyWrapper wrapper, byte[] subjectSecret) {
             return new PrivacyKeys(KeyWrapper.aesGcm("dev", key), secret);
         } catch (SQLException e) {
             throw new EventStoreException("cannot read or make the development keys: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Refuses a database that was run with development keys: its data keys are wrapped by the
+     * development key, and its subjects derive from the development secret, so the keys of the
+     * environment would open none of its sealed values (every read of one would fail).
+     */
+    static void refuseDevelopmentDatabase(DataSource dataSource) {
+        long keys;
+        try (Connection c = dataSource.getConnection();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM pricetracker_dev_keys")) {
+            rs.next();
+            keys = rs.getLong(1);
+        } catch (SQLException e) {
+            return; // no such table: never run with development keys
+        }
+        if (keys > 0) {
+            throw new IllegalStateException("this database was run with development keys (table"
+                    + " pricetracker_dev_keys), which the keys of " + KEY + " and " + SUBJECT_SECRET
+                    + " cannot replace: the sealed email addresses in it could never be read again. Start"
+                    + " without those variables to keep using it, or start from a new database");
         }
     }
 
