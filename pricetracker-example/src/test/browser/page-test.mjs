@@ -21,8 +21,8 @@ const TIMEOUT = 10_000;
 
 // --- the API, read directly (to know what the page should show) -------------------------------
 
-const MONEY = ['price', 'oldPrice', 'newPrice', 'variation', 'averageVariation', 'minVariation', 'maxVariation',
-  'sumVariation'];
+const MONEY = ['price', 'oldPrice', 'newPrice', 'variation', 'targetPrice', 'averageVariation', 'minVariation',
+  'maxVariation', 'sumVariation'];
 
 /** JSON with money fields kept as the API's exact text (JSON.parse would turn 11.00 into 11). */
 function parseApiJson(text) {
@@ -136,13 +136,19 @@ const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 page.setDefaultTimeout(TIMEOUT);
 const pageErrors = [];
 const foreignRequests = [];
+const consoleLines = [];
+const dialogs = [];
 page.on('pageerror', (e) => pageErrors.push(e.message));
+page.on('console', (m) => consoleLines.push(m.text()));
 page.on('request', (r) => {
   if (!r.url().startsWith(baseUrl + '/') && !r.url().startsWith('data:')) {
     foreignRequests.push(r.url());
   }
 });
-page.on('dialog', (d) => d.accept()); // the delete button asks for confirmation
+page.on('dialog', (d) => { // the delete and erase buttons ask for confirmation
+  dialogs.push(d.message());
+  d.accept();
+});
 
 const id = `page-test-${Date.now().toString(36)}`;
 const card = page.locator(`[data-product-id="${id}"]`);
@@ -413,6 +419,142 @@ await check('a name holding markup shows as text in the event history', async ()
   assert(data.includes('onerror'), `the stored event lacks its name: ${data}`);
   assertEqual(await page.locator('#timeline-view img, #timeline-view b').count(), 0, 'elements made of the name');
   assertEqual(await page.evaluate(() => window.__injected), undefined, 'script run from the name');
+});
+
+// --- price alerts ------------------------------------------------------------------------------
+
+const watched = `${id}-watched`;
+const watchedCard = page.locator(`[data-product-id="${watched}"]`);
+// fresh addresses: forgetting one forgets it in every product of the database
+const ann = `ann.${id}@example.com`;
+const bob = `bob.${id}@example.com`;
+
+/** The alerts a card shows: [who, "target T · price P", "vN"] each. */
+async function shownAlerts(cardLocator) {
+  return cardLocator.locator('[data-testid="alert"]').evaluateAll((lis) => lis.map((li) =>
+    ['alert-who', 'alert-price', 'alert-version'].map((t) => li.querySelector(`[data-testid="${t}"]`).textContent.trim())));
+}
+
+/** Waits until the card shows `want` as its alerts. */
+async function waitAlerts(cardLocator, want, what) {
+  let shown;
+  await until(async () => JSON.stringify(shown = await shownAlerts(cardLocator)) === JSON.stringify(want),
+    () => `${what}: expected ${JSON.stringify(want)}, page shows ${JSON.stringify(shown)}`);
+  await settled(page);
+}
+
+async function watchWith(cardLocator, email, targetPrice) {
+  await cardLocator.locator('[data-testid="watch-email"]').fill(email);
+  await cardLocator.locator('[data-testid="watch-target"]').fill(targetPrice);
+  await cardLocator.locator('[data-testid="watch-submit"]').click();
+  await settled(page);
+}
+
+await check('a price change that reaches a target shows one alert with the address on the card', async () => {
+  await page.fill('[data-testid="create-id"]', watched);
+  await page.fill('[data-testid="create-name"]', 'Watched teapot');
+  await page.fill('[data-testid="create-price"]', '20.00');
+  await page.click('[data-testid="create-submit"]');
+  await watchedCard.waitFor();
+  await waitText(watchedCard.locator('[data-testid="alerts-none"]'), 'none yet', 'alerts of a new product');
+
+  await watchWith(watchedCard, ann, '18.00');
+  await watchWith(watchedCard, bob, '15');
+  assertEqual((await watchedCard.locator('[data-testid="watch-error"]').textContent()).trim(), '', 'watch error');
+  assertEqual(await watchedCard.locator('[data-testid="watch-email"]').inputValue(), '', 'the form is emptied');
+
+  await watchedCard.locator('[data-testid="variation"]').fill('-2.50');
+  await watchedCard.locator('[data-testid="change-submit"]').click();
+  await waitText(watchedCard.locator('[data-testid="price"]'), '17.50', 'price after -2.50');
+  // 17.50 reaches Ann's 18.00, not Bob's 15
+  await waitAlerts(watchedCard, [[ann, 'target 18.00 \u00b7 price 17.50', 'v2']], 'alerts after the change');
+  const api = (await apiRead(page, `/products/${watched}/alerts`)).body.alerts;
+  assertEqual(api.map((a) => [a.email, a.targetPrice, a.price, a.version]), [[ann, '18.00', '17.50', 2]],
+    'alerts from the API');
+  const who = watchedCard.locator('[data-testid="alert-who"]');
+  assert(!(await who.evaluate((n) => n.classList.contains('forgotten'))), 'an address shown as forgotten');
+});
+
+await check('a target that is not positive shows the API message next to the watch form', async () => {
+  await watchWith(watchedCard, ann, '0');
+  const errorNode = watchedCard.locator('[data-testid="watch-error"]');
+  let shown;
+  await until(async () => (shown = (await errorNode.textContent()).trim()) !== '', () => 'no error shown');
+  const refused = await apiCall('POST', `/products/${watched}/watchers`, { email: ann, targetPrice: 0 });
+  assertEqual(refused.status, 422, 'status of a zero target');
+  assertEqual(shown, refused.body.message, 'error shown next to the watch form');
+  assertEqual(await errorNode.getAttribute('role'), 'alert', 'role of the error');
+  await waitAlerts(watchedCard, [[ann, 'target 18.00 \u00b7 price 17.50', 'v2']], 'alerts after the refused watch');
+});
+
+await check('forgetting an address that watches nothing shows the API message', async () => {
+  await page.fill('[data-testid="forget-email"]', `nobody.${id}@example.com`);
+  await page.click('[data-testid="forget-submit"]');
+  const errorNode = page.locator('[data-testid="forget-error"]');
+  let shown;
+  await until(async () => (shown = (await errorNode.textContent()).trim()) !== '', () => 'no error for an unknown address');
+  const refused = await apiCall('DELETE', `/watchers/${encodeURIComponent(`nobody.${id}@example.com`)}`);
+  assertEqual(refused.status, 404, 'status of an unknown address');
+  assertEqual(shown, refused.body.message, 'error shown next to the form');
+  assertEqual(await errorNode.getAttribute('role'), 'alert', 'role of the error');
+  assertEqual((await page.locator('[data-testid="forget-result"]').textContent()).trim(), '', 'result shown');
+});
+
+await check('forgetting a person shows their alerts as "(forgotten)" and leaves the others\' alone', async () => {
+  await page.fill('[data-testid="forget-email"]', ann.toUpperCase()); // addresses are compared without case
+  await page.click('[data-testid="forget-submit"]');
+  const result = page.locator('[data-testid="forget-result"]');
+  let shown;
+  await until(async () => (shown = (await result.textContent()).trim()).startsWith('Forgotten'),
+    () => `forget result: page shows "${shown}"`);
+  assertEqual((await page.locator('[data-testid="forget-error"]').textContent()).trim(), '', 'the previous error stays');
+  assert(shown.includes('1 watch stopped'), `forget result without the count: "${shown}"`);
+  assert(!shown.toLowerCase().includes(ann), 'the result repeats the address');
+  assertEqual(await result.getAttribute('aria-live'), 'polite', 'aria-live of the result');
+  await waitAlerts(watchedCard, [['(forgotten)', 'target 18.00 \u00b7 price 17.50', 'v2']], 'alerts after forgetting');
+  const who = watchedCard.locator('[data-testid="alert-who"]');
+  assert(await who.evaluate((n) => n.classList.contains('forgotten')), 'the forgotten alert is not muted');
+  const api = (await apiRead(page, `/products/${watched}/alerts`)).body.alerts;
+  assertEqual(api.map((a) => [a.email, a.forgotten]), [[null, true]], 'alerts from the API');
+
+  // Bob's target is reached next: his alert still shows his address
+  await watchedCard.locator('[data-testid="variation"]').fill('-3');
+  await watchedCard.locator('[data-testid="change-submit"]').click();
+  await waitText(watchedCard.locator('[data-testid="price"]'), '14.50', 'price after -3');
+  await waitAlerts(watchedCard, [['(forgotten)', 'target 18.00 \u00b7 price 17.50', 'v2'],
+    [bob, 'target 15 \u00b7 price 14.50', 'v3']], 'alerts after the second change');
+});
+
+await check('the erase button removes a product, its history and its alerts for good', async () => {
+  const erased = `${id}-erased`;
+  await page.fill('[data-testid="create-id"]', erased);
+  await page.fill('[data-testid="create-name"]', 'To erase');
+  await page.fill('[data-testid="create-price"]', '5.00');
+  await page.click('[data-testid="create-submit"]');
+  const erasedCard = page.locator(`[data-product-id="${erased}"]`);
+  await erasedCard.waitFor();
+  await watchWith(erasedCard, bob, '4');
+  await erasedCard.locator('[data-testid="show-events"]').click();
+  await timelineAt(erased, 1);
+  const asked = dialogs.length;
+  await erasedCard.locator('[data-testid="erase"]').click();
+  await erasedCard.waitFor({ state: 'detached' });
+  await settled(page);
+  assertEqual(dialogs.length, asked + 1, 'confirmations asked');
+  assert(/for good/.test(dialogs[asked]) && /Delete.*keeps/.test(dialogs[asked]),
+    `the confirmation does not tell erasing from deleting: "${dialogs[asked]}"`);
+  assert(await timeline.isHidden(), 'the history of the erased product stays shown');
+  assertEqual((await apiRead(page, `/products/${erased}`)).status, 404, 'GET of the erased product');
+  assertEqual((await apiCall('GET', `/products/${erased}/alerts`)).status, 404, 'GET of its alerts');
+  assertEqual((await apiCall('GET', `/products/${erased}/events`)).status, 410, 'GET of its events');
+  assert(await watchedCard.isVisible(), 'the other products vanished too');
+  assertEqual((await watchedCard.locator('[data-testid="change-error"]').textContent()).trim(), '', 'change error');
+});
+
+await check('no address in the URL of the page or in its console', async () => {
+  assert(!page.url().includes('@') && !page.url().includes('%40'), `the page's URL holds an address: ${page.url()}`);
+  const logged = consoleLines.filter((l) => l.includes('@') || l.includes('%40'));
+  assertEqual(logged, [], 'console lines with an address');
 });
 
 await check('while the read models are behind, the page says it waits, then shows the change', async () => {
