@@ -79,8 +79,13 @@ public final class PriceAlerts {
     /** The longest email address accepted (RFC 5321's path limit). */
     public static final int MAX_EMAIL_LENGTH = 254;
 
+    /**
+     * name@domain.tld, without white space, control characters, a slash or a backslash: the
+     * address goes into the path of {@code DELETE /watchers/{email}}, where a slash would split it.
+     */
     private static final Pattern EMAIL =
-            Pattern.compile("[^@\\s\\p{Cntrl}]{1,64}@[^@\\s\\p{Cntrl}]+\\.[^@\\s\\p{Cntrl}.]+");
+            Pattern.compile("[^@\\s\\p{Cntrl}/\\\\]{1,64}@[^@\\s\\p{Cntrl}/\\\\]+\\.[^@\\s\\p{Cntrl}/\\\\.]+");
+
     private static final int PAGE = 500;
 
     private final JdbcEventStore store;
@@ -138,7 +143,8 @@ public final class PriceAlerts {
             throw new IllegalArgumentException("an email address has at most " + MAX_EMAIL_LENGTH + " characters");
         }
         if (!EMAIL.matcher(e).matches()) {
-            throw new IllegalArgumentException("not an email address: expected name@domain.tld");
+            throw new IllegalArgumentException(
+                    "not an email address: expected name@domain.tld, without spaces, slashes or backslashes");
         }
         return e;
     }
@@ -187,17 +193,20 @@ public final class PriceAlerts {
      * that every copy of their email address (events, snapshots, read-model rows, backups) reads as
      * forgotten. Running it again does no harm.
      *
-     * @return how many watches the person had; 0 if the address never watched anything (nothing
-     *     is then written)
+     * @return how many watches the person had (0 if the address never watched anything: nothing
+     *     is then written), and the position of the last watch it stopped (0 if none was armed)
      * @throws IllegalArgumentException if it is not an email address
      */
-    public int forget(String email) {
+    public Forgetting forget(String email) {
         String subject = vault.subjectFor(normaliseEmail(email));
         Set<String> streams = streamsTagged(WatchTags.watcher(subject));
+        long position = 0;
         for (String streamId : streams) {
             String productId = streamId.substring(WatchAggregate.CATEGORY.length() + 1, streamId.lastIndexOf('/'));
             try {
-                watches.handle(new StopWatching(productId, subject));
+                position = Math.max(
+                        position,
+                        watches.handle(new StopWatching(productId, subject)).position());
             } catch (StreamDeletedException e) {
                 // the product was erased with its watches
             }
@@ -205,8 +214,16 @@ public final class PriceAlerts {
         if (!streams.isEmpty()) {
             vault.forget(subject);
         }
-        return streams.size();
+        return new Forgetting(streams.size(), position);
     }
+
+    /**
+     * What forgetting a person did.
+     *
+     * @param watches how many watches the person had
+     * @param position the position of the last watch stopped, 0 if none was armed
+     */
+    public record Forgetting(int watches, long position) {}
 
     /**
      * Deletes the streams of every watch of a product, for good (the product's erasure).

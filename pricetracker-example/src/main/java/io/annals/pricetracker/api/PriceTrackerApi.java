@@ -179,7 +179,7 @@ public final class PriceTrackerApi {
         }
     }
 
-    /** A path as it may be logged: an email address in it is personal data. */
+    /** A path as it may be logged or repeated: an email address in it is personal data. */
     private static String loggable(String path) {
         return path.startsWith("/watchers/") ? "/watchers/(an email address)" : path;
     }
@@ -244,7 +244,7 @@ public final class PriceTrackerApi {
             allow(method, "GET");
             return monthly(r);
         }
-        throw new ApiError(404, "no_route", "no route for " + method + " " + r.path());
+        throw new ApiError(404, "no_route", "no route for " + method + " " + loggable(r.path()));
     }
 
     private static void allow(String method, String... allowed) {
@@ -330,18 +330,19 @@ public final class PriceTrackerApi {
     }
 
     private ApiResponse forget(String email) {
-        int watches;
+        PriceAlerts.Forgetting forgot;
         try {
-            watches = tracker.priceAlerts().forget(email);
+            forgot = tracker.priceAlerts().forget(email);
         } catch (IllegalArgumentException e) {
             throw new ApiError(400, "invalid_email", e.getMessage());
         }
-        if (watches == 0) {
+        if (forgot.watches() == 0) {
             throw new ApiError(404, "not_found", "no watcher with this email address");
         }
         ObjectNode out = JSON.createObjectNode();
         out.put("forgotten", true);
-        out.put("watches", watches);
+        out.put("watches", forgot.watches());
+        out.put("position", forgot.position());
         return json(200, Map.of(), out);
     }
 

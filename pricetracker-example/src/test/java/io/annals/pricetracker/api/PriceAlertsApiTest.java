@@ -169,6 +169,8 @@ class PriceAlertsApiTest {
                 "{\"email\":\"not an address\",\"targetPrice\":5}|400|invalid_email",
                 "{\"email\":\"ann@\",\"targetPrice\":5}|400|invalid_email",
                 "{\"email\":\"@example.com\",\"targetPrice\":5}|400|invalid_email",
+                "{\"email\":\"a/b@example.com\",\"targetPrice\":5}|400|invalid_email",
+                "{\"email\":\"a\\\\b@example.com\",\"targetPrice\":5}|400|invalid_email",
                 "{\"email\":42,\"targetPrice\":5}|400|invalid_field",
                 "{\"email\":\"ann@example.com\",\"targetPrice\":\"cheap\"}|400|invalid_field",
                 "{\"email\":\"ann@example.com\",\"targetPrice\":0}|422|target_not_positive",
@@ -226,6 +228,7 @@ class PriceAlertsApiTest {
         ApiResponse forgot = call("DELETE", "/watchers/Ann@Example.com", "");
         assertThat(forgot.status()).as(forgot.body()).isEqualTo(200);
         assertThat(json(forgot).get("watches").asInt()).isEqualTo(2);
+        assertThat(json(forgot).get("position").asLong()).isEqualTo(lastPosition());
 
         List<String> shown = new ArrayList<>();
         for (JsonNode a : alerts("tea", lastPosition())) {
@@ -247,6 +250,10 @@ class PriceAlertsApiTest {
         assertThat(call("DELETE", "/watchers/ann@example.com", "").status()).isEqualTo(200);
         assertError(call("DELETE", "/watchers/carol@example.com", ""), 404, "not_found");
         assertError(call("DELETE", "/watchers/carol", ""), 400, "invalid_email");
+        // a slash would split the path: such an address is refused when watching
+        ApiResponse split = call("DELETE", "/watchers/a/b@example.com", "");
+        assertError(split, 404, "no_route");
+        assertThat(split.body()).doesNotContain("example.com");
     }
 
     @Test
