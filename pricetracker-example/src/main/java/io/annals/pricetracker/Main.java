@@ -7,6 +7,8 @@ import io.annals.eventstore.command.CommandResult;
 import io.annals.eventstore.jdbc.TagBackfill;
 import io.annals.eventstore.projection.CheckpointConflictException;
 import io.annals.eventstore.projection.RebuildProgress;
+import io.annals.pricetracker.alerts.AlertTrigger;
+import io.annals.pricetracker.alerts.AlertsView;
 import io.annals.pricetracker.api.HttpApiServer;
 import io.annals.pricetracker.api.PriceTrackerApi;
 import io.annals.pricetracker.domain.Product;
@@ -145,7 +147,8 @@ public final class Main {
         return problem == null ? 0 : 2;
     }
 
-    static final List<String> PROJECTIONS = List.of(ProductView.Projector.NAME, PriceHistory.NAME, MonthlyStats.NAME);
+    static final List<String> PROJECTIONS = List.of(
+            ProductView.Projector.NAME, PriceHistory.NAME, MonthlyStats.NAME, AlertsView.NAME, AlertTrigger.NAME);
 
     private static int serve(PriceTracker tracker, String db, int port, PrintStream out, PrintStream err) {
         HttpApiServer server;

@@ -19,6 +19,7 @@ import io.annals.eventstore.jdbc.JacksonEventCodec;
 import io.annals.eventstore.jdbc.JacksonStateCodec;
 import io.annals.eventstore.jdbc.JdbcEventStore;
 import io.annals.eventstore.jdbc.TagBackfill;
+import io.annals.eventstore.privacy.KeyWrapper;
 import io.annals.eventstore.privacy.Vault;
 import io.annals.eventstore.projection.KeyedProjector;
 import io.annals.eventstore.projection.ProjectionRunner;
@@ -113,11 +114,12 @@ public final class PriceTracker implements AutoCloseable {
     public PriceTracker(JdbcEventStore store, PrivacyKeys keys) {
         this.store = Objects.requireNonNull(store, "store");
         Objects.requireNonNull(keys, "keys");
-        this.alerts = new PriceAlerts(
-                store,
-                Vault.builder(store.subjectKeys(), keys.wrapper())
-                        .subjectSecret(keys.subjectSecret())
-                        .build());
+        Vault vault = Vault.builder(store.subjectKeys(), keys.wrapper())
+                .previous(keys.previous().toArray(KeyWrapper[]::new))
+                .subjectSecret(keys.subjectSecret())
+                .build();
+        keys.check(store.dataSource(), store.subjectKeys(), vault);
+        this.alerts = new PriceAlerts(store, vault);
         this.products = CommandHandler.builder(aggregate, store, CODEC)
                 .maxAttempts(50) // many clients may change one product's price at once
                 .snapshots(new SnapshotSettings<>(

@@ -79,6 +79,8 @@ class MainTest {
         assertThat(out())
                 .contains("monthly-stats [##############################] 100%  5/5 events")
                 .contains("rebuilt monthly-stats from 5 events");
+        assertThat(run("rebuild", "price-alert-trigger", "--db", db)).isZero();
+        assertThat(out()).contains("rebuilt price-alert-trigger");
         assertThat(run("rebuild", "nothing", "--db", db)).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8))
                 .contains("no projection 'nothing'")

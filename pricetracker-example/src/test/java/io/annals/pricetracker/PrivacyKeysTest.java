@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.annals.eventstore.jdbc.JdbcEventStore;
+import io.annals.eventstore.privacy.Sealed;
+import io.annals.eventstore.privacy.Vault;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Base64;
@@ -32,8 +34,7 @@ class PrivacyKeysTest {
     @Test
     void no_key_in_the_environment_means_none() {
         assertThat(PrivacyKeys.fromEnvironment(Map.of())).isEmpty();
-        assertThat(PrivacyKeys.fromEnvironment(Map.of(PrivacyKeys.SUBJECT_SECRET, SECRET)))
-                .isEmpty();
+        assertThat(PrivacyKeys.fromEnvironment(Map.of("HOME", "/root"))).isEmpty();
     }
 
     @Test
@@ -106,6 +107,70 @@ class PrivacyKeysTest {
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("development keys")
                     .hasMessageContaining(PrivacyKeys.KEY);
+        }
+    }
+
+    private static Map<String, String> env(String keyId, byte[] key, String... previous) {
+        Map<String, String> env = new java.util.HashMap<>(Map.of(
+                PrivacyKeys.KEY, Base64.getEncoder().encodeToString(key),
+                PrivacyKeys.KEY_ID, keyId,
+                PrivacyKeys.SUBJECT_SECRET, SECRET));
+        if (previous.length == 2) {
+            env.put(PrivacyKeys.PREVIOUS_KEY_ID, previous[0]);
+            env.put(PrivacyKeys.PREVIOUS_KEY, previous[1]);
+        }
+        return env;
+    }
+
+    @Test
+    void a_secret_or_an_old_key_without_the_key_is_refused() {
+        assertThatThrownBy(() -> PrivacyKeys.fromEnvironment(Map.of(PrivacyKeys.SUBJECT_SECRET, SECRET)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(PrivacyKeys.KEY + " is not");
+        assertThatThrownBy(() ->
+                        PrivacyKeys.fromEnvironment(Map.of(PrivacyKeys.KEY, "", PrivacyKeys.SUBJECT_SECRET, SECRET)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> PrivacyKeys.fromEnvironment(Map.of(
+                        PrivacyKeys.KEY, KEY, PrivacyKeys.SUBJECT_SECRET, SECRET, PrivacyKeys.PREVIOUS_KEY, KEY)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(PrivacyKeys.PREVIOUS_KEY_ID);
+    }
+
+    @Test
+    void a_database_refuses_another_subject_secret_and_a_missing_wrapping_key() {
+        try (JdbcEventStore store = JdbcEventStore.open("jdbc:sqlite:" + dir.resolve("prod.db"))) {
+            PrivacyKeys k1 = PrivacyKeys.resolve(env("k1", filled(32, 1)), store.dataSource());
+            new PriceTracker(store, k1).priceAlerts(); // records the fingerprint
+            Vault vault = Vault.builder(store.subjectKeys(), k1.wrapper())
+                    .subjectSecret(k1.subjectSecret())
+                    .build();
+            Sealed sealed = vault.seal(vault.subjectFor("ann@example.com"), "ann@example.com");
+
+            PrivacyKeys otherSecret = new PrivacyKeys(k1.wrapper(), filled(32, 9));
+            assertThatThrownBy(() -> otherSecret.check(store.dataSource(), store.subjectKeys(), vault))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("another subject secret");
+            // run with keys from the environment: development keys are refused, not made
+            assertThatThrownBy(() -> PrivacyKeys.resolve(Map.of(), store.dataSource()))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining(PrivacyKeys.KEY);
+
+            PrivacyKeys k2 = PrivacyKeys.resolve(env("k2", filled(32, 2)), store.dataSource());
+            Vault k2Vault = Vault.builder(store.subjectKeys(), k2.wrapper())
+                    .subjectSecret(k2.subjectSecret())
+                    .build();
+            assertThatThrownBy(() -> k2.check(store.dataSource(), store.subjectKeys(), k2Vault))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("'k1'")
+                    .hasMessageContaining(PrivacyKeys.PREVIOUS_KEY);
+
+            // a rotation: one start with the old key as the previous one wraps every key again
+            PrivacyKeys rotating = PrivacyKeys.resolve(
+                    env("k2", filled(32, 2), "k1", Base64.getEncoder().encodeToString(filled(32, 1))),
+                    store.dataSource());
+            new PriceTracker(store, rotating).priceAlerts();
+            k2.check(store.dataSource(), store.subjectKeys(), k2Vault);
+            assertThat(k2Vault.reveal(sealed)).contains("ann@example.com");
         }
     }
 
