@@ -1,6 +1,8 @@
 package io.annals.eventstore;
 
+import io.annals.eventstore.snapshot.Snapshot;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * An append-only store of event streams with one global, ordered log.
@@ -118,6 +120,53 @@ public interface EventStore extends AutoCloseable {
      * @throws EventStoreException if the store fails; nothing is written
      */
     AppendResult deleteStream(String streamId, ExpectedVersion expected);
+
+    /**
+     * Truncates a stream: removes its events before {@code beforeVersion} from
+     * {@link #readStream}, {@link #readAll} and {@link #read(Query, long, int)}, with their tags,
+     * and keeps {@code pinned}, the stream's state just before the cut, as its <b>pinned
+     * snapshot</b> ({@link #pinnedSnapshot}), both in one transaction. The state is the
+     * aggregate's to compute: {@code CommandHandler.truncate} folds it and calls this method.
+     *
+     * <p>Nothing is written to the log: read models derived from the removed events stay valid.
+     * The stream's version does not change, {@code readStream(streamId, v, n)} with {@code v}
+     * below the cut returns the events from the cut on, appends go on at the next version, and
+     * the ids of the removed events stay reserved (appending one again fails). The stream's last
+     * event always stays: it holds the stream's version. The pinned snapshot is not a cache
+     * entry: no snapshot save or discard replaces or removes it; a further truncation replaces
+     * it, and {@link #deleteStream} removes it. A truncation at or below the stream's current
+     * cut removes nothing and writes nothing.
+     *
+     * @param streamId the stream
+     * @param beforeVersion the first version kept: from 2 to {@link #currentVersion}
+     * @param pinned the state at version {@code beforeVersion - 1}: of this stream, at that
+     *     version, and whose {@code lastEventId} is the id of the event stored there
+     * @return how many events were removed; 0 when the stream was truncated at or after
+     *     {@code beforeVersion} already
+     * @throws IllegalArgumentException if the stream does not exist, {@code beforeVersion} is out
+     *     of range, or {@code pinned} does not match the stream at {@code beforeVersion - 1};
+     *     nothing is written
+     * @throws StreamDeletedException if the stream was deleted; nothing is written
+     * @throws NullPointerException if an argument is null
+     * @throws UnsupportedOperationException if the store cannot truncate (the default)
+     * @throws EventStoreException if the store fails; nothing is written
+     */
+    default long truncateStream(String streamId, long beforeVersion, Snapshot pinned) {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot truncate streams");
+    }
+
+    /**
+     * The pinned snapshot a truncation of the stream keeps ({@link #truncateStream}): its state
+     * just before its first event. The default has none, for stores that cannot truncate.
+     *
+     * @return empty for a stream that was never truncated, does not exist or was deleted
+     * @throws NullPointerException if {@code streamId} is null
+     * @throws EventStoreException if the store fails
+     */
+    default Optional<Snapshot> pinnedSnapshot(String streamId) {
+        java.util.Objects.requireNonNull(streamId, "streamId");
+        return Optional.empty();
+    }
 
     /**
      * Reads a stream, oldest first.

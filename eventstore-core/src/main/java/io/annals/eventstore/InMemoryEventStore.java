@@ -4,6 +4,8 @@ import io.annals.eventstore.internal.AppendChecks;
 import io.annals.eventstore.internal.AppendListeners;
 import io.annals.eventstore.internal.Idempotency;
 import io.annals.eventstore.internal.Instrumented;
+import io.annals.eventstore.internal.TruncationChecks;
+import io.annals.eventstore.snapshot.Snapshot;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -38,12 +40,27 @@ public final class InMemoryEventStore implements EventStore {
     private final NavigableMap<Long, RecordedEvent> log = new TreeMap<>();
 
     private long lastPosition;
-    private final Map<String, List<RecordedEvent>> streams = new HashMap<>();
+    private final Map<String, StreamEvents> streams = new HashMap<>();
     private final Map<UUID, RecordedEvent> byId = new HashMap<>();
     /** The tombstone of each deleted stream. */
     private final Map<String, RecordedEvent> deleted = new HashMap<>();
     /** The ids of removed events, reserved for ever. */
     private final Map<UUID, RecordedEvent> removed = new HashMap<>();
+    /** The pinned snapshot of each truncated stream. */
+    private final Map<String, Snapshot> pins = new HashMap<>();
+
+    /** The events a stream holds: all of them, or those from its cut on once it was truncated. */
+    private static final class StreamEvents {
+        /** The version of the first event held: 1 unless the stream was truncated. */
+        long first = 1;
+
+        final List<RecordedEvent> events = new ArrayList<>();
+
+        /** The version of the stream's last event, 0 for a stream without events. */
+        long version() {
+            return first - 1 + events.size();
+        }
+    }
 
     private final AppendListeners listeners = new AppendListeners();
 
@@ -87,10 +104,10 @@ public final class InMemoryEventStore implements EventStore {
     }
 
     /** Adds one event at the end of {@code stream} and of the log; under the write lock. */
-    private RecordedEvent store(String streamId, List<RecordedEvent> stream, EventData e, Instant now) {
+    private RecordedEvent store(String streamId, StreamEvents stream, EventData e, Instant now) {
         RecordedEvent r = new RecordedEvent(
                 streamId,
-                stream.size() + 1L,
+                stream.version() + 1,
                 ++lastPosition,
                 e.eventId(),
                 e.type(),
@@ -98,7 +115,7 @@ public final class InMemoryEventStore implements EventStore {
                 e.metadata(),
                 now,
                 e.tags());
-        stream.add(r);
+        stream.events.add(r);
         log.put(r.position(), r);
         byId.put(r.eventId(), r);
         return r;
@@ -148,7 +165,7 @@ public final class InMemoryEventStore implements EventStore {
                 if (deleted.containsKey(part.streamId())) {
                     throw new StreamDeletedException(part.streamId());
                 }
-                long current = streams.getOrDefault(part.streamId(), List.of()).size();
+                long current = versionOf(part.streamId());
                 if (!part.expected().isMetBy(current)) {
                     throw new WrongExpectedVersionException(part.streamId(), part.expected(), current);
                 }
@@ -163,7 +180,7 @@ public final class InMemoryEventStore implements EventStore {
             }
             Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
             for (StreamAppend part : appends) {
-                List<RecordedEvent> target = streams.computeIfAbsent(part.streamId(), k -> new ArrayList<>());
+                StreamEvents target = streams.computeIfAbsent(part.streamId(), k -> new StreamEvents());
                 RecordedEvent last = null;
                 for (EventData e : part.events()) {
                     last = store(part.streamId(), target, e, now);
@@ -181,7 +198,7 @@ public final class InMemoryEventStore implements EventStore {
         return new DuplicateEventIdException(
                 "append to stream " + streamId + " repeats event id " + gone.eventId() + ", the id of an event"
                         + " removed from stream " + gone.streamId() + " at version " + gone.version()
-                        + " (deleted): the ids of removed events stay reserved",
+                        + " (deleted or truncated): the ids of removed events stay reserved",
                 gone.eventId(),
                 gone.streamId(),
                 gone.version());
@@ -205,22 +222,21 @@ public final class InMemoryEventStore implements EventStore {
                 }
                 throw new StreamDeletedException(streamId);
             }
-            List<RecordedEvent> stream = streams.getOrDefault(streamId, List.of());
-            if (!expected.isMetBy(stream.size())) {
-                throw new WrongExpectedVersionException(streamId, expected, stream.size());
+            StreamEvents stream = streams.getOrDefault(streamId, new StreamEvents());
+            if (!expected.isMetBy(stream.version())) {
+                throw new WrongExpectedVersionException(streamId, expected, stream.version());
             }
-            for (RecordedEvent r : stream) {
-                log.remove(r.position());
-                byId.remove(r.eventId());
-                removed.put(r.eventId(), r);
-            }
-            List<RecordedEvent> rest = new ArrayList<>(stream);
+            long current = stream.version();
+            remove(stream.events);
+            stream.events.clear();
+            stream.first = current + 1; // the tombstone's version
             tombstone = store(
                     streamId,
-                    rest,
+                    stream,
                     new EventData(UUID.randomUUID(), STREAM_DELETED, "{}", Map.of()),
                     clock.instant().truncatedTo(ChronoUnit.MICROS));
             streams.remove(streamId);
+            pins.remove(streamId);
             deleted.put(streamId, tombstone);
             result = new AppendResult(tombstone.version(), tombstone.position());
         } finally {
@@ -228,6 +244,66 @@ public final class InMemoryEventStore implements EventStore {
         }
         listeners.fire();
         return result;
+    }
+
+    /** The stream's version, 0 when it has no event; under a lock. */
+    private long versionOf(String streamId) {
+        StreamEvents stream = streams.get(streamId);
+        return stream == null ? 0 : stream.version();
+    }
+
+    /** Takes {@code events} out of the log, their ids kept reserved; under the write lock. */
+    private void remove(List<RecordedEvent> events) {
+        for (RecordedEvent r : events) {
+            log.remove(r.position());
+            byId.remove(r.eventId());
+            removed.put(r.eventId(), r);
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Under the store's write lock, like appends and deletions.
+     */
+    @Override
+    public long truncateStream(String streamId, long beforeVersion, Snapshot pinned) {
+        TruncationChecks.checkArguments(streamId, beforeVersion, pinned);
+        lock.writeLock().lock();
+        try {
+            if (deleted.containsKey(streamId)) {
+                throw new StreamDeletedException(streamId);
+            }
+            StreamEvents stream = streams.get(streamId);
+            TruncationChecks.checkCut(streamId, beforeVersion, stream == null ? 0 : stream.version());
+            if (beforeVersion <= stream.first) {
+                return 0; // truncated there, or further, already
+            }
+            int cut = (int) (beforeVersion - stream.first);
+            RecordedEvent last = stream.events.get(cut - 1);
+            if (!last.eventId().equals(pinned.lastEventId())) {
+                throw TruncationChecks.notThisHistory(pinned, last.eventId());
+            }
+            List<RecordedEvent> head = stream.events.subList(0, cut);
+            remove(head);
+            head.clear();
+            stream.first = beforeVersion;
+            pins.put(streamId, pinned);
+            return cut;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public Optional<Snapshot> pinnedSnapshot(String streamId) {
+        Objects.requireNonNull(streamId, "streamId");
+        lock.readLock().lock();
+        try {
+            return Optional.ofNullable(pins.get(streamId));
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     @Override
@@ -263,13 +339,13 @@ public final class InMemoryEventStore implements EventStore {
             if (deleted.containsKey(streamId)) {
                 throw new StreamDeletedException(streamId);
             }
-            List<RecordedEvent> stream = streams.getOrDefault(streamId, List.of());
-            if (fromVersion > stream.size()) {
+            StreamEvents stream = streams.get(streamId);
+            if (stream == null || fromVersion > stream.version()) {
                 return List.of();
             }
-            int start = (int) (fromVersion - 1);
-            int end = (int) Math.min(stream.size(), start + (long) maxCount);
-            return List.copyOf(stream.subList(start, end));
+            int start = (int) (Math.max(fromVersion, stream.first) - stream.first);
+            int end = (int) Math.min(stream.events.size(), start + (long) maxCount);
+            return List.copyOf(stream.events.subList(start, end));
         } finally {
             lock.readLock().unlock();
         }
@@ -301,7 +377,7 @@ public final class InMemoryEventStore implements EventStore {
             if (deleted.containsKey(streamId)) {
                 throw new StreamDeletedException(streamId);
             }
-            return streams.getOrDefault(streamId, List.of()).size();
+            return versionOf(streamId);
         } finally {
             lock.readLock().unlock();
         }

@@ -10,7 +10,9 @@ import io.annals.eventstore.Query;
 import io.annals.eventstore.ReadHorizon;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.StreamAppend;
+import io.annals.eventstore.snapshot.Snapshot;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A store that passes every call to another: the base of the tests' stores that watch or delay
@@ -57,6 +59,16 @@ public class ForwardingEventStore implements EventStore {
     @Override
     public AppendResult deleteStream(String streamId, ExpectedVersion expected) {
         return delegate.deleteStream(streamId, expected);
+    }
+
+    @Override
+    public long truncateStream(String streamId, long beforeVersion, Snapshot pinned) {
+        return delegate.truncateStream(streamId, beforeVersion, pinned);
+    }
+
+    @Override
+    public Optional<Snapshot> pinnedSnapshot(String streamId) {
+        return delegate.pinnedSnapshot(streamId);
     }
 
     @Override
