@@ -170,8 +170,8 @@ INSERT OR IGNORE INTO {tags} (tag, position) SELECT value, ?1 FROM json_each(?2)
 SELECT version, type, position FROM {events} WHERE stream_id = ? ORDER BY version DESC LIMIT 1
 
 -- name: find-removed-ids
--- Which of these ids belonged to events removed from the log (deleted streams): they stay
--- reserved. 1 the ids, a list.
+-- Which of these ids belonged to events removed from the log (deleted or truncated streams):
+-- they stay reserved. 1 the ids, a list.
 SELECT event_id, stream_id, version, position FROM {removed}
 WHERE event_id IN (SELECT value FROM json_each(?))
 
@@ -184,8 +184,9 @@ SELECT ? IS NOT NULL
 INSERT INTO {deleted} (stream_id, version, position) VALUES (?, ?, ?)
 
 -- name: remove-stream-events
--- A deletion, after its tombstone: the stream's events up to 2 (its version before the tombstone)
--- are removed, their ids kept reserved, their tags and snapshot dropped. Four statements.
+-- A deletion, after its tombstone, or a truncation: the stream's events up to 2 (its version
+-- before the tombstone, or the last version before the cut) are removed, their ids kept
+-- reserved, their tags dropped (and a deletion's snapshots). Three statements, the same for both.
 INSERT INTO {removed} (event_id, stream_id, version, position)
 SELECT event_id, stream_id, version, position FROM {events} WHERE stream_id = ? AND version <= ?
 
@@ -197,6 +198,36 @@ DELETE FROM {events} WHERE stream_id = ? AND version <= ?
 
 -- name: remove-stream-snapshot
 DELETE FROM {snapshots} WHERE stream_id = ?
+
+-- name: remove-pinned-snapshot
+-- A deletion drops the pinned snapshot of a truncated stream with its events. 1 the stream.
+DELETE FROM {pinned} WHERE stream_id = ?
+
+-- name: load-pinned-snapshot
+-- The pinned snapshot of a truncated stream; no row for one never truncated. 1 the stream.
+SELECT version, last_event_id, schema_version, state, taken_at FROM {pinned} WHERE stream_id = ?
+
+-- name: event-id-at-version
+-- The id of the stream's event at a version, which a truncation's pinned snapshot must end at.
+-- 1 the stream, 2 the version.
+SELECT event_id FROM {events} WHERE stream_id = ? AND version = ?
+
+-- name: pin-snapshot
+-- A truncation, after it removed the events up to the snapshot's version (with remove-stream-events,
+-- remove-stream-tags and remove-stream-rows): the state at that version replaces the pinned one.
+-- 1 the stream, 2 the version, 3 the last event's id, 4 the schema version, 5 the state, 6 taken
+-- at (microseconds).
+INSERT INTO {pinned} (stream_id, version, last_event_id, schema_version, state, taken_at)
+VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (stream_id) DO UPDATE SET
+    version = excluded.version, last_event_id = excluded.last_event_id,
+    schema_version = excluded.schema_version, state = excluded.state,
+    taken_at = excluded.taken_at
+
+-- name: drop-snapshots-before
+-- A truncation drops the cache snapshot that ends before its cut: the event it ends at is gone,
+-- so it could never be used. 1 the stream, 2 the first version kept.
+DELETE FROM {snapshots} WHERE stream_id = ? AND version < ?
 
 -- name: removed-ids-of-stream
 -- The ids a deletion of the stream removed, for a store copy to keep them reserved. 1 the stream.

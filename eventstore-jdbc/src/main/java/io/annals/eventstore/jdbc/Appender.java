@@ -51,6 +51,7 @@ final class Appender {
     private final String findEventIds;
     private final String findRemovedIds;
     private final List<String> removeStream;
+    private final List<String> removeSnapshots;
     private final String lockStream;
     private final String recordDeletion;
     private final @Nullable String insertEvents;
@@ -73,8 +74,8 @@ final class Appender {
         this.removeStream = List.of(
                 dialect.sql("remove-stream-events"),
                 dialect.sql("remove-stream-tags"),
-                dialect.sql("remove-stream-rows"),
-                dialect.sql("remove-stream-snapshot"));
+                dialect.sql("remove-stream-rows"));
+        this.removeSnapshots = List.of(dialect.sql("remove-stream-snapshot"), dialect.sql("remove-pinned-snapshot"));
         this.insertEvents = oneStatement ? dialect.sql("insert-events") : null;
         this.insertTaggedEvent = oneStatement ? null : dialect.sql("insert-tagged-event");
         this.insertTags = oneStatement ? null : dialect.sql("insert-tags");
@@ -146,7 +147,8 @@ final class Appender {
     /**
      * Deletes a stream in one write transaction: its tombstone first, at the next version (a
      * concurrent append that took that version makes it go again, and an expectation may then
-     * fail), then its events, whose ids stay reserved, their tags and its snapshot.
+     * fail), then its events, whose ids stay reserved, their tags, its snapshot and the pinned
+     * snapshot of a truncation.
      */
     AppendResult deleteStream(DataSource dataSource, String streamId, ExpectedVersion expected, long recordedAtMicros)
             throws SQLException {
@@ -212,13 +214,16 @@ final class Appender {
             ps.setLong(3, result.position());
             return ps.executeUpdate();
         });
-        for (int i = 0; i < removeStream.size(); i++) {
-            boolean upToVersion = i < removeStream.size() - 1; // all but the snapshot's
-            dialect.withStatement(c, removeStream.get(i), ps -> {
+        for (String sql : removeStream) {
+            dialect.withStatement(c, sql, ps -> {
                 ps.setString(1, streamId);
-                if (upToVersion) {
-                    ps.setLong(2, current);
-                }
+                ps.setLong(2, current);
+                return ps.executeUpdate();
+            });
+        }
+        for (String sql : removeSnapshots) { // the cache's and a truncation's pinned one
+            dialect.withStatement(c, sql, ps -> {
+                ps.setString(1, streamId);
                 return ps.executeUpdate();
             });
         }
@@ -252,7 +257,7 @@ final class Appender {
                     throw new io.annals.eventstore.DuplicateEventIdException(
                             "append to stream " + streamOf.get(id) + " repeats event id " + id + ", the id of an event"
                                     + " removed from stream " + rs.getString(2) + " at version " + rs.getLong(3)
-                                    + " (deleted): the ids of removed events stay reserved",
+                                    + " (deleted or truncated): the ids of removed events stay reserved",
                             id,
                             rs.getString(2),
                             rs.getLong(3));

@@ -19,7 +19,9 @@ import io.annals.eventstore.StreamDeletedException;
 import io.annals.eventstore.internal.AppendChecks;
 import io.annals.eventstore.internal.AppendListeners;
 import io.annals.eventstore.internal.Instrumented;
+import io.annals.eventstore.internal.TruncationChecks;
 import io.annals.eventstore.privacy.SubjectKeys;
+import io.annals.eventstore.snapshot.Snapshot;
 import io.annals.eventstore.snapshot.SnapshotStore;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -30,6 +32,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
@@ -48,6 +51,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Opening a store creates or migrates its schema unless told otherwise ({@link OpenMode}):
  * tables {@code annals_events}, {@code annals_event_tags}, {@code annals_snapshots},
+ * {@code annals_pinned_snapshots},
  * {@code annals_projection_checkpoints},
  * {@code annals_projection_rows} and {@code annals_schema_version} (and {@code annals_log} on
  * PostgreSQL), with another prefix if configured. See {@code docs/storage.md} for the schema and
@@ -67,6 +71,7 @@ public final class JdbcEventStore implements EventStore {
     private final StoreSettings settings;
     private final boolean readOnly;
     private final Appender appender;
+    private final Truncator truncator;
     private final JdbcSnapshotStore snapshots;
     private final JdbcSubjectKeys subjectKeys;
     private final JdbcProjectors projectors;
@@ -107,6 +112,7 @@ public final class JdbcEventStore implements EventStore {
         this.readOnly = mode == OpenMode.READ_ONLY;
         this.queries = new QuerySql(dialect);
         this.appender = new Appender(dialect, queries);
+        this.truncator = new Truncator(dialect, appender);
         this.snapshots = new JdbcSnapshotStore(dataSource, dialect, readOnly);
         this.subjectKeys = new JdbcSubjectKeys(dataSource, dialect, readOnly, settings.clock());
         this.projectors = new JdbcProjectors(dataSource, dialect, dialect.leases(dataSource, ownedPool), readOnly);
@@ -587,6 +593,41 @@ public final class JdbcEventStore implements EventStore {
             committed();
         }
         return result;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One write transaction that takes the stream's lock exclusively (on PostgreSQL appends to
+     * the stream wait for it), removes the events and their tags, keeps their ids reserved, saves
+     * the pinned snapshot in the table {@code annals_pinned_snapshots}, and drops the stream's
+     * cache snapshot if it ends before the cut (it could never be used again). On SQLite the
+     * removed rows are overwritten ({@code secure_delete}), as for a deletion.
+     *
+     * @throws ReadOnlyStoreException if the store was opened read-only or the database refuses
+     *     writes; nothing is written
+     */
+    @Override
+    public long truncateStream(String streamId, long beforeVersion, Snapshot pinned) {
+        TruncationChecks.checkArguments(streamId, beforeVersion, pinned);
+        if (readOnly) {
+            throw new ReadOnlyStoreException("cannot truncate stream " + streamId + ": the store was opened read-only");
+        }
+        try {
+            return truncator.truncate(dataSource, streamId, beforeVersion, pinned);
+        } catch (SQLException e) {
+            throw dialect.failure("cannot truncate stream " + streamId + " before version " + beforeVersion, e);
+        }
+    }
+
+    @Override
+    public Optional<Snapshot> pinnedSnapshot(String streamId) {
+        Objects.requireNonNull(streamId, "streamId");
+        try (Connection c = dialect.connect(dataSource)) {
+            return truncator.load(c, streamId);
+        } catch (SQLException e) {
+            throw dialect.failure("cannot load the pinned snapshot of " + streamId, e);
+        }
     }
 
     @Override

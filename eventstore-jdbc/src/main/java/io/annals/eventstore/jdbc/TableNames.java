@@ -31,6 +31,7 @@ record TableNames(String prefix, @Nullable String schema) {
             Map.entry("refuse_removed_ids", "refuse_removed_ids"),
             Map.entry("refuse_deleted_snapshots", "refuse_deleted_snapshots"),
             Map.entry("snapshots", "snapshots"),
+            Map.entry("pinned", "pinned_snapshots"),
             Map.entry("checkpoints", "projection_checkpoints"),
             Map.entry("rows", "projection_rows"),
             Map.entry("log", "log"),

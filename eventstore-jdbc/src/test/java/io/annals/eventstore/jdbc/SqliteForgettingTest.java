@@ -71,6 +71,38 @@ class SqliteForgettingTest {
     }
 
     @Test
+    void a_truncated_stream_leaves_no_byte_of_its_removed_events_in_the_file() throws Exception {
+        Path file = dir.resolve("truncating.db");
+        try (JdbcEventStore store = JdbcEventStore.open("jdbc:sqlite:" + file)) {
+            List<EventData> events = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                events.add(new EventData(
+                        UUID.randomUUID(),
+                        "Noted",
+                        "{\"text\":\"" + MARKER + " " + i + "\"}",
+                        Map.of("note", MARKER),
+                        Set.of("about:" + MARKER)));
+            }
+            store.append("archived", ExpectedVersion.noStream(), events);
+            store.append(
+                    "archived", ExpectedVersion.exactly(200), List.of(EventData.of("Noted", "{\"text\":\"kept\"}")));
+            RecordedEvent last = store.readStream("archived", 200, 1).get(0);
+            checkpoint(store);
+            assertThat(hits(file))
+                    .as("the scan finds the data while it is there")
+                    .isPositive();
+
+            store.truncateStream(
+                    "archived",
+                    201,
+                    new Snapshot("archived", 200, last.eventId(), 1, "{\"notes\":200}", Instant.now()));
+            checkpoint(store);
+            assertThat(store.readStream("archived", 1, 10)).hasSize(1);
+        }
+        assertThat(hits(file)).isZero();
+    }
+
+    @Test
     void sealed_data_never_reaches_the_file_in_clear_and_a_forgotten_key_leaves_no_byte() throws Exception {
         Path file = dir.resolve("forgetting.db");
         String email = MARKER + "@example.com";
