@@ -19,6 +19,8 @@ import io.annals.eventstore.WrongExpectedVersionException;
 import io.annals.eventstore.internal.CommandContext;
 import io.annals.eventstore.internal.Instrumented;
 import io.annals.eventstore.internal.RetryBackOff;
+import io.annals.eventstore.internal.TruncationChecks;
+import io.annals.eventstore.snapshot.PinnedSnapshotException;
 import io.annals.eventstore.snapshot.Snapshot;
 import io.annals.eventstore.snapshot.SnapshotSettings;
 import java.lang.System.Logger.Level;
@@ -46,10 +48,15 @@ import org.jspecify.annotations.Nullable;
  * {@link WrongExpectedVersionException} the command is decided again on the new state, which may
  * now reject it. A {@link CommandRejectedException} is never retried.
  *
- * <p>Snapshots are a cache. A snapshot that cannot be read, has another schema version, or does
- * not match the stream is ignored and the aggregate is folded from its first event; a snapshot
- * that cannot be saved is logged (through {@link System.Logger}, which the application can route
- * to its logging library) and never fails the command, whose events are already stored.
+ * <p>Snapshots are a cache. A snapshot that cannot be read, has another schema version (that the
+ * settings' {@link io.annals.eventstore.snapshot.SnapshotUpcaster} does not read), or does not
+ * match the stream is ignored and the aggregate is folded from its first event; a snapshot that
+ * cannot be saved is logged (through {@link System.Logger}, which the application can route to
+ * its logging library) and never fails the command, whose events are already stored.
+ *
+ * <p>A stream truncated by {@link #truncate} is folded from its pinned snapshot instead of its
+ * first event, and never from the first event left after the cut: a handler that cannot read the
+ * pinned snapshot refuses to load the stream ({@link PinnedSnapshotException}).
  *
  * <p>Thread-safe: one handler serves any number of threads. Commands for the same aggregate
  * through the same handler run one at a time (commands for different aggregates run in
@@ -256,32 +263,34 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
         if (start == 0) {
             return Optional.empty();
         }
-        S s = aggregate.initialState();
+        // the state before the command's events: from the stream's first event, or from its
+        // pinned snapshot when it was truncated
+        Optional<AggregateState<S>> before = replay(streamId, start - 1);
+        if (before.isEmpty()) {
+            return Optional.empty(); // truncated past the command's first event meanwhile
+        }
+        S s = before.get().state();
         List<E> events = new ArrayList<>();
         RecordedEvent last = null;
-        for (long v = 1; ; ) {
+        for (long v = start; ; ) {
             List<RecordedEvent> page = store.readStream(streamId, v, PAGE_SIZE);
             for (RecordedEvent r : page) {
                 boolean ours = r.version() >= start
                         && r.eventId()
                                 .equals(CommandContext.eventId(
                                         context.commandId().get(), (int) (r.version() - start)));
-                if (r.version() >= start && !ours) {
-                    return Optional.of(repeated(streamId, s, last, events));
+                if (!ours) {
+                    return last == null ? Optional.empty() : Optional.of(repeated(streamId, s, last, events));
                 }
                 if (!codec.isRetired(r.type())) {
                     E e = codec.decode(r).event();
                     s = aggregate.evolve(s, e);
-                    if (ours) {
-                        events.add(e);
-                    }
+                    events.add(e);
                 }
-                if (ours) {
-                    last = r;
-                }
+                last = r;
             }
             if (page.size() < PAGE_SIZE) {
-                return Optional.of(repeated(streamId, s, last, events));
+                return last == null ? Optional.empty() : Optional.of(repeated(streamId, s, last, events));
             }
             v = page.get(page.size() - 1).version() + 1;
         }
@@ -292,15 +301,98 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
         return new CommandResult<>(streamId, state, end.version(), end.position(), List.copyOf(events), 1, true);
     }
 
+    /**
+     * Truncates the aggregate's stream before {@code beforeVersion}: folds the state at version
+     * {@code beforeVersion - 1} (from the stream's start, or its pinned snapshot), serialises it
+     * with the codec and schema version of the handler's {@link SnapshotSettings}, and has the
+     * store remove the events before the cut and pin that state, in one transaction
+     * ({@link EventStore#truncateStream}). Loading the aggregate afterwards starts from the pinned
+     * state, and gives the same state as before.
+     *
+     * <p>The state is read back with the codec before it is pinned, so that a state the codec
+     * cannot read is never the only record of the stream's start. Commands of this handler for
+     * the same aggregate wait for the truncation; other writers need not (appends land above the
+     * cut).
+     *
+     * @param aggregateId the aggregate's id (not the stream id)
+     * @param beforeVersion the first version kept: from 2 to the stream's current version (its
+     *     last event always stays)
+     * @return how many events were removed; 0 when the stream was truncated at or after
+     *     {@code beforeVersion} already
+     * @throws IllegalStateException if the handler has no snapshot settings, or its codec cannot
+     *     read back the state it wrote; nothing is written
+     * @throws IllegalArgumentException if the stream does not exist or {@code beforeVersion} is out
+     *     of range; nothing is written
+     * @throws io.annals.eventstore.StreamDeletedException if the stream was deleted
+     * @throws PinnedSnapshotException if the stream was truncated before and its pinned snapshot
+     *     cannot be read
+     * @throws UnsupportedOperationException if the store cannot truncate
+     * @throws EventStoreException if the store fails; nothing is written
+     */
+    public long truncate(String aggregateId, long beforeVersion) {
+        Objects.requireNonNull(aggregateId, "aggregateId");
+        String streamId = aggregate.streamId(aggregateId);
+        SnapshotSettings<S> settings = snapshots;
+        if (settings == null) {
+            throw new IllegalStateException("cannot truncate stream " + streamId + ": this handler has no snapshot"
+                    + " settings (CommandHandler.Builder.snapshots), whose codec would pin the state at the cut");
+        }
+        if (beforeVersion < 2) {
+            throw new IllegalArgumentException("cannot truncate stream " + streamId + " before version " + beforeVersion
+                    + ": beforeVersion is the first version kept, at least 2 (there is nothing before version 1)");
+        }
+        return locks.inTurn(aggregateId, () -> {
+            TruncationChecks.checkCut(streamId, beforeVersion, store.currentVersion(streamId));
+            Optional<Snapshot> pinned = store.pinnedSnapshot(streamId);
+            if (pinned.isPresent() && beforeVersion <= pinned.get().version() + 1) {
+                return 0L; // truncated there, or further, already
+            }
+            long last = beforeVersion - 1;
+            Optional<AggregateState<S>> at = replay(streamId, last);
+            List<RecordedEvent> lastEvent = store.readStream(streamId, last, 1);
+            if (at.isEmpty()
+                    || at.get().version() != last
+                    || lastEvent.isEmpty()
+                    || lastEvent.get(0).version() != last) {
+                return 0L; // truncated past the cut meanwhile
+            }
+            String text = settings.codec().serialize(at.get().state());
+            try {
+                if (settings.codec().deserialize(text) == null) {
+                    throw new IllegalStateException("the codec returned no state");
+                }
+            } catch (RuntimeException e) {
+                throw new IllegalStateException(
+                        "cannot truncate stream " + streamId + " before version " + beforeVersion
+                                + ": the snapshot codec cannot read back the state it wrote, which would be the only"
+                                + " record of the stream's start: " + e,
+                        e);
+            }
+            return store.truncateStream(
+                    streamId,
+                    beforeVersion,
+                    new Snapshot(
+                            streamId,
+                            last,
+                            lastEvent.get(0).eventId(),
+                            settings.schemaVersion(),
+                            text,
+                            clock.instant()));
+        });
+    }
+
     /** An aggregate as loaded, and the snapshot it was loaded from, if any. */
     private record Loaded<S>(AggregateState<S> state, Optional<Snapshot> snapshot) {}
 
     /**
-     * Loads an aggregate: its latest usable snapshot plus the events after it, or all its events.
+     * Loads an aggregate: its latest usable snapshot plus the events after it, or all its events
+     * (after the pinned snapshot, when the stream was truncated).
      *
      * @param aggregateId the aggregate's id (not the stream id)
      * @return the state at the stream's current version; the initial state at version 0 for an
      *     aggregate with no event
+     * @throws PinnedSnapshotException if the stream was truncated and its pinned snapshot cannot
+     *     be read
      */
     public AggregateState<S> load(String aggregateId) {
         Objects.requireNonNull(aggregateId, "aggregateId");
@@ -315,14 +407,106 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
                 return fromSnapshot.get();
             }
         }
-        return new Loaded<>(foldFrom(streamId, aggregate.initialState(), 0), Optional.empty());
+        return new Loaded<>(replay(streamId, Long.MAX_VALUE).orElseThrow(), Optional.empty());
     }
 
-    private AggregateState<S> foldFrom(String streamId, S state, long version) {
+    /** How many times a load follows truncations that move the stream's start under it. */
+    private static final int TRUNCATED_MEANWHILE_ATTEMPTS = 5;
+
+    /**
+     * Folds a stream from its start up to {@code upTo} (inclusive): from its first event, or,
+     * once it was truncated, from its pinned snapshot and the events after it. Never from the
+     * first event left after a cut: that would be a wrong state.
+     *
+     * @return empty when the stream was truncated after {@code upTo}, so that the state there is
+     *     gone; never empty for {@code Long.MAX_VALUE}
+     * @throws PinnedSnapshotException if the stream was truncated and its pinned snapshot cannot
+     *     be read
+     */
+    private Optional<AggregateState<S>> replay(String streamId, long upTo) {
+        for (int attempt = 1; ; attempt++) {
+            Optional<AggregateState<S>> all = foldFrom(streamId, aggregate.initialState(), 0, upTo);
+            if (all.isPresent()) {
+                return all;
+            }
+            // the stream does not begin at version 1: it was truncated
+            Optional<Snapshot> pinned = store.pinnedSnapshot(streamId);
+            if (pinned.isEmpty()) {
+                throw new EventStoreException("cannot load stream " + streamId + ": it does not begin at version 1,"
+                        + " and the store (" + store.getClass().getName() + ") holds no pinned snapshot of the state"
+                        + " before its first event");
+            }
+            Snapshot pin = pinned.get();
+            if (pin.version() > upTo) {
+                return Optional.empty();
+            }
+            S state = readPinned(pin);
+            Optional<AggregateState<S>> rest = foldFrom(streamId, state, pin.version(), upTo);
+            if (rest.isPresent()) {
+                return rest;
+            }
+            if (attempt >= TRUNCATED_MEANWHILE_ATTEMPTS) {
+                throw new EventStoreException("cannot load stream " + streamId + ": it was truncated again while it"
+                        + " was read, " + attempt + " times");
+            }
+        }
+    }
+
+    /**
+     * The state of a pinned snapshot, through the upcaster when it is of another schema version.
+     *
+     * @throws PinnedSnapshotException if it cannot be read
+     */
+    private S readPinned(Snapshot pin) {
+        if (snapshots == null) {
+            throw new PinnedSnapshotException(
+                    pin,
+                    -1,
+                    "this handler has no snapshot settings (CommandHandler.Builder.snapshots) to read it",
+                    null);
+        }
+        String text = pin.state();
+        if (pin.schemaVersion() != snapshots.schemaVersion()) {
+            Optional<String> upcast;
+            try {
+                upcast = snapshots.upcaster().upcast(pin.schemaVersion(), text);
+            } catch (RuntimeException e) {
+                throw new PinnedSnapshotException(pin, snapshots.schemaVersion(), "the upcaster failed: " + e, e);
+            }
+            if (upcast == null || upcast.isEmpty()) {
+                throw new PinnedSnapshotException(
+                        pin,
+                        snapshots.schemaVersion(),
+                        "no upcaster reads schema version " + pin.schemaVersion() + " (SnapshotSettings.withUpcaster)",
+                        null);
+            }
+            text = upcast.get();
+        }
+        try {
+            S state = snapshots.codec().deserialize(text);
+            if (state == null) {
+                throw new IllegalStateException("the codec returned no state");
+            }
+            return state;
+        } catch (RuntimeException e) {
+            throw new PinnedSnapshotException(pin, snapshots.schemaVersion(), "the codec cannot read it: " + e, e);
+        }
+    }
+
+    /**
+     * Folds the events after {@code version} onto {@code state}, up to {@code upTo} (inclusive).
+     *
+     * @return empty when the stream does not go on at {@code version + 1}: it was truncated after
+     *     {@code version}
+     */
+    private Optional<AggregateState<S>> foldFrom(String streamId, S state, long version, long upTo) {
         S s = state;
         long v = version;
-        while (true) {
-            List<RecordedEvent> page = store.readStream(streamId, v + 1, PAGE_SIZE);
+        while (v < upTo) {
+            List<RecordedEvent> page = store.readStream(streamId, v + 1, (int) Math.min(PAGE_SIZE, upTo - v));
+            if (!page.isEmpty() && page.get(0).version() != v + 1) {
+                return Optional.empty();
+            }
             for (RecordedEvent r : page) {
                 if (!codec.isRetired(r.type())) {
                     s = aggregate.evolve(s, codec.decode(r).event());
@@ -330,9 +514,10 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
                 v = r.version();
             }
             if (page.size() < PAGE_SIZE) {
-                return new AggregateState<>(streamId, s, v);
+                break;
             }
         }
+        return Optional.of(new AggregateState<>(streamId, s, v));
     }
 
     /** The state from the snapshot and the events after it; empty without a usable snapshot. */
@@ -347,15 +532,27 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
             LOG.log(Level.WARNING, () -> "cannot load the snapshot of " + streamId + ", replaying its events: " + e, e);
             return Optional.empty();
         }
-        if (found.isEmpty()
-                || found.get().schemaVersion() != snapshots.schemaVersion()
-                || !found.get().streamId().equals(streamId)) {
-            return Optional.empty(); // none, or of another version of the state: replay
+        if (found.isEmpty() || !found.get().streamId().equals(streamId)) {
+            return Optional.empty();
         }
         Snapshot snapshot = found.get();
+        String text = snapshot.state();
+        if (snapshot.schemaVersion() != snapshots.schemaVersion()) {
+            Optional<String> upcast;
+            try {
+                upcast = snapshots.upcaster().upcast(snapshot.schemaVersion(), text);
+            } catch (RuntimeException e) {
+                discard(snapshot, "the upcaster failed on it: " + e);
+                return Optional.empty();
+            }
+            if (upcast == null || upcast.isEmpty()) {
+                return Optional.empty(); // of another version of the state, which nothing reads: replay
+            }
+            text = upcast.get();
+        }
         S state;
         try {
-            state = snapshots.codec().deserialize(snapshot.state());
+            state = snapshots.codec().deserialize(text);
             if (state == null) {
                 throw new IllegalStateException("the codec returned no state");
             }
@@ -387,9 +584,11 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
             return Optional.empty();
         }
         long version = page.get(page.size() - 1).version();
-        AggregateState<S> loaded =
-                page.size() < PAGE_SIZE ? new AggregateState<>(streamId, s, version) : foldFrom(streamId, s, version);
-        return Optional.of(new Loaded<>(loaded, Optional.of(snapshot)));
+        Optional<AggregateState<S>> loaded = page.size() < PAGE_SIZE
+                ? Optional.of(new AggregateState<>(streamId, s, version))
+                : foldFrom(streamId, s, version, Long.MAX_VALUE);
+        // empty when truncated past the snapshot while it was read: the pinned snapshot decides
+        return loaded.map(folded -> new Loaded<>(folded, Optional.of(snapshot)));
     }
 
     /**
