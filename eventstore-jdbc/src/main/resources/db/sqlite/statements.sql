@@ -207,6 +207,10 @@ DELETE FROM {pinned} WHERE stream_id = ?
 -- The pinned snapshot of a truncated stream; no row for one never truncated. 1 the stream.
 SELECT version, last_event_id, schema_version, state, taken_at FROM {pinned} WHERE stream_id = ?
 
+-- name: count-pinned-snapshots
+-- How many streams were truncated: a store copy refuses a source that holds any.
+SELECT count(*) FROM {pinned}
+
 -- name: event-id-at-version
 -- The id of the stream's event at a version, which a truncation's pinned snapshot must end at.
 -- 1 the stream, 2 the version.

@@ -489,6 +489,20 @@ public final class JdbcEventStore implements EventStore {
         }
     }
 
+    /** How many streams were truncated and hold a pinned snapshot (a store copy refuses them). */
+    long countTruncatedStreams() {
+        try (Connection c = dialect.connect(dataSource)) {
+            return dialect.withStatement(c, dialect.sql("count-pinned-snapshots"), ps -> {
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            });
+        } catch (SQLException e) {
+            throw dialect.failure("cannot count the truncated streams", e);
+        }
+    }
+
     /** The ids, by version, of the events a deletion of {@code streamId} removed (a store copy). */
     Map<Long, UUID> removedIds(String streamId) {
         try (Connection c = dialect.connect(dataSource)) {

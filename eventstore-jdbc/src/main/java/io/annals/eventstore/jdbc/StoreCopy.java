@@ -50,7 +50,9 @@ import org.jspecify.annotations.Nullable;
  * A stream whose events are all dropped does not exist in the target.
  *
  * <p><b>Safety.</b> The target must hold no events, and must not be the source (the same
- * database, schema and table prefix); otherwise the copy refuses before it writes anything. The
+ * database, schema and table prefix), and the source must hold no truncated stream
+ * ({@link EventStore#truncateStream}: its pinned snapshot is not copied, and the copy would begin
+ * the stream at its first event left); otherwise the copy refuses before it writes anything. The
  * source must not change during the copy: stop its writers first. At the end, the copy checks
  * that it read as many events as the source holds (then and at the start) and that the target
  * holds as many as it wrote; it fails otherwise. A copy that fails after writing leaves a partial
@@ -161,6 +163,12 @@ public final class StoreCopy {
             if (source instanceof JdbcEventStore from && from.identity().equals(to.identity())) {
                 throw new IllegalArgumentException("the target is the source (" + to.identity()
                         + "): a copy goes into a new, empty store; nothing was written");
+            }
+            long truncated = source instanceof JdbcEventStore from ? from.countTruncatedStreams() : 0;
+            if (truncated > 0) {
+                throw new IllegalArgumentException("the source " + source + " holds " + truncated
+                        + " truncated streams: a copy would start each at its first event left, without the"
+                        + " pinned snapshot of the state before it; nothing was written");
             }
             long already = to.countEvents();
             if (already > 0) {

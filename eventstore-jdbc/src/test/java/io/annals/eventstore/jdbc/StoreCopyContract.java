@@ -532,6 +532,24 @@ abstract class StoreCopyContract {
         }
 
         @Test
+        void a_source_with_a_truncated_stream_and_writes_nothing() {
+            append("s", event("E", "{}"), event("E", "{}"));
+            RecordedEvent first = source.readStream("s", 1, 1).get(0);
+            source.truncateStream(
+                    "s",
+                    2,
+                    new io.annals.eventstore.snapshot.Snapshot("s", 1, first.eventId(), 1, "{}", clock.instant()));
+            String url = newTargetUrl();
+
+            assertThatThrownBy(() -> StoreCopy.from(source)
+                            .into(JdbcEventStore.builder(url))
+                            .run())
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContainingAll("1 truncated streams", "pinned snapshot", "nothing was written");
+            assertThat(all(open(url))).isEmpty();
+        }
+
+        @Test
         void its_own_source_even_under_another_spelling_of_the_url() {
             assertThatThrownBy(() -> StoreCopy.from(source)
                             .into(JdbcEventStore.builder(otherSpelling(sourceUrl)))
