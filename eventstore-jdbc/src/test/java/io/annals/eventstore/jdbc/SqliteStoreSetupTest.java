@@ -188,6 +188,9 @@ class SqliteStoreSetupTest {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getInt(1)).isEqualTo(5);
                 assertThat(rs.getString(2)).isEqualTo("subject keys");
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getInt(1)).isEqualTo(6);
+                assertThat(rs.getString(2)).isEqualTo("stream truncation");
                 assertThat(rs.next()).isFalse();
             }
         }
