@@ -268,10 +268,29 @@ public final class PriceTracker implements AutoCloseable {
         }
         if (targetPrice.signum() <= 0) {
             throw new CommandRejectedException(
-                    PriceAlerts.TARGET_NOT_POSITIVE,
-                    "a target price must be a positive amount, was " + targetPrice.toPlainString());
+                    PriceAlerts.TARGET_NOT_POSITIVE, "a target price must be a positive amount, was " + targetPrice);
         }
-        return alerts.watch(productId, email, targetPrice, product.currency());
+        CommandResult<Watch, WatchEvent> started;
+        try {
+            started = alerts.watch(productId, email, targetPrice, product.currency());
+        } catch (StreamDeletedException e) {
+            throw new CommandRejectedException(ProductAggregate.NOT_FOUND, "product " + productId + " was erased");
+        }
+        // Deleted or erased meanwhile? Then the watch is taken back: an erasure, which deletes the
+        // product first and its watches after, never leaves one behind.
+        Product now;
+        try {
+            now = existing(productId);
+        } catch (CommandRejectedException e) {
+            alerts.withdraw(productId, email, started);
+            throw e;
+        }
+        if (!now.active()) {
+            alerts.withdraw(productId, email, started);
+            throw new CommandRejectedException(
+                    ProductAggregate.DELETED, "product " + productId + " is deleted: it cannot be watched");
+        }
+        return started;
     }
 
     /**
@@ -319,8 +338,10 @@ public final class PriceTracker implements AutoCloseable {
     public record Erasure(String productId, int watches, long position) {}
 
     /**
-     * Erases a product for good, whether or not it was deleted: the streams of its watches, then
-     * its own stream, are deleted ({@link io.annals.eventstore.EventStore#deleteStream}). Its id
+     * Erases a product for good, whether or not it was deleted: it is deleted first (so that no
+     * watch starts any more: one racing it takes itself back), then the streams of its watches and
+     * its own stream are deleted ({@link io.annals.eventstore.EventStore#deleteStream}), and its
+     * watches looked for once more. Its id
      * can never be created again; its name is free. The read models drop its rows when the
      * tombstones reach them, except the monthly statistics (totals over every product). Erasing an
      * erased product again does no harm.
@@ -336,8 +357,14 @@ public final class PriceTracker implements AutoCloseable {
         } catch (StreamDeletedException e) {
             // erased before: finish what may have been left
         }
+        try {
+            handle(new ProductCommand.DeleteProduct(productId));
+        } catch (CommandRejectedException e) {
+            // deleted or erased before
+        }
         int watches = alerts.eraseWatches(productId);
         AppendResult tombstone = store.deleteStream(streamId, ExpectedVersion.any());
+        watches += alerts.eraseWatches(productId);
         return new Erasure(productId, watches, tombstone.position());
     }
 

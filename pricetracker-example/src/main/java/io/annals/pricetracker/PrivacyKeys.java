@@ -187,6 +187,19 @@ public record PrivacyKeys(KeyWrapper wrapper, byte[] subjectSecret, List<KeyWrap
      * behind {@code dataSource}, so that every process on that database uses the same ones.
      */
     public static PrivacyKeys development(DataSource dataSource) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return makeOrRead(dataSource);
+            } catch (EventStoreException e) {
+                // two processes creating the table at once on PostgreSQL: one fails, then reads
+                if (attempt == 3) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static PrivacyKeys makeOrRead(DataSource dataSource) {
         try (Connection c = dataSource.getConnection()) {
             try (Statement st = c.createStatement()) {
                 st.execute(

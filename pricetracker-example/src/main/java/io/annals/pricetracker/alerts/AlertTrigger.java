@@ -5,6 +5,7 @@ import io.annals.eventstore.Envelope;
 import io.annals.eventstore.Event;
 import io.annals.eventstore.command.CommandHandler;
 import io.annals.eventstore.jdbc.SqlProjection;
+import io.annals.eventstore.privacy.Sealed;
 import io.annals.pricetracker.alerts.WatchCommand.RecordAlert;
 import io.annals.pricetracker.alerts.WatchEvent.AlertRecorded;
 import io.annals.pricetracker.alerts.WatchEvent.WatchStarted;
@@ -63,9 +64,12 @@ public final class AlertTrigger implements SqlProjection<Event> {
                 Statement st = c.createStatement()) {
             st.execute("""
                     CREATE TABLE IF NOT EXISTS alert_watches (
-                        product_id   TEXT NOT NULL,
-                        watcher      TEXT NOT NULL,
-                        target_price TEXT NOT NULL,
+                        product_id       TEXT   NOT NULL,
+                        watcher          TEXT   NOT NULL,
+                        start_version    BIGINT NOT NULL,
+                        target_price     TEXT   NOT NULL,
+                        email_subject    TEXT   NOT NULL,
+                        email_ciphertext TEXT   NOT NULL,
                         PRIMARY KEY (product_id, watcher)
                     )""");
             st.execute(
@@ -87,9 +91,9 @@ public final class AlertTrigger implements SqlProjection<Event> {
     public void apply(Connection c, Envelope<Event> e) throws SQLException {
         Event event = e.event();
         if (event instanceof WatchStarted started) {
-            arm(c, started);
+            arm(c, started, e.recorded().version());
         } else if (event instanceof AlertRecorded alert) {
-            disarm(c, alert.productId(), alert.watcher());
+            disarm(c, alert.productId(), alert.watcher(), alert.startVersion());
         } else if (event instanceof WatchStopped stopped) {
             disarm(c, stopped.productId(), stopped.watcher());
         } else if (event instanceof ProductDeleted deleted) {
@@ -104,29 +108,33 @@ public final class AlertTrigger implements SqlProjection<Event> {
         if (position <= reactedTo(c)) {
             return; // replayed after a reset: this change was reacted to before
         }
-        List<String> reached = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT watcher, target_price FROM alert_watches WHERE product_id = ? ORDER BY watcher")) {
+        List<RecordAlert> reached = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT watcher, start_version, target_price, email_subject,"
+                + " email_ciphertext FROM alert_watches WHERE product_id = ? ORDER BY watcher")) {
             ps.setString(1, changed.productId());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    if (changed.newPrice().compareTo(new BigDecimal(rs.getString(2))) <= 0) {
-                        reached.add(rs.getString(1));
+                    BigDecimal target = new BigDecimal(rs.getString(3));
+                    if (changed.newPrice().compareTo(target) <= 0) {
+                        reached.add(new RecordAlert(
+                                changed.productId(),
+                                rs.getString(1),
+                                rs.getLong(2),
+                                target,
+                                new Sealed(rs.getString(4), rs.getString(5)),
+                                changed.newPrice(),
+                                e.recorded().version()));
                     }
                 }
             }
         }
-        for (String watcher : reached) {
+        for (RecordAlert alert : reached) {
+            // the start armed at this change, as the log has it: later starts and stops of the
+            // watch, already in the log if this trigger lags, do not change the answer
             Map<String, String> metadata = new HashMap<>(Correlation.causedBy(e.recorded()));
-            metadata.put(Correlation.COMMAND_ID, "alert-" + e.recorded().eventId() + "-" + watcher);
-            watches.handle(
-                    new RecordAlert(
-                            changed.productId(),
-                            watcher,
-                            changed.newPrice(),
-                            e.recorded().version()),
-                    metadata);
-            disarm(c, changed.productId(), watcher);
+            metadata.put(Correlation.COMMAND_ID, "alert-" + e.recorded().eventId() + "-" + alert.watcher());
+            watches.handle(alert, metadata);
+            disarm(c, alert.productId(), alert.watcher());
         }
         try (PreparedStatement update =
                 c.prepareStatement("UPDATE alert_trigger_mark SET reacted_to = ? WHERE id = 1")) {
@@ -148,13 +156,27 @@ public final class AlertTrigger implements SqlProjection<Event> {
         }
     }
 
-    private static void arm(Connection c, WatchStarted started) throws SQLException {
+    private static void arm(Connection c, WatchStarted started, long startVersion) throws SQLException {
         disarm(c, started.productId(), started.watcher());
-        try (PreparedStatement ps =
-                c.prepareStatement("INSERT INTO alert_watches (product_id, watcher, target_price) VALUES (?, ?, ?)")) {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO alert_watches (product_id, watcher, start_version,"
+                + " target_price, email_subject, email_ciphertext) VALUES (?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, started.productId());
             ps.setString(2, started.watcher());
-            ps.setString(3, started.targetPrice().toPlainString());
+            ps.setLong(3, startVersion);
+            ps.setString(4, started.targetPrice().toPlainString());
+            ps.setString(5, started.email().subject());
+            ps.setString(6, started.email().ciphertext());
+            ps.executeUpdate();
+        }
+    }
+
+    /** Disarms the watch if its armed start is {@code startVersion}, not a later one. */
+    private static void disarm(Connection c, String productId, String watcher, long startVersion) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "DELETE FROM alert_watches WHERE product_id = ? AND watcher = ? AND start_version = ?")) {
+            ps.setString(1, productId);
+            ps.setString(2, watcher);
+            ps.setLong(3, startVersion);
             ps.executeUpdate();
         }
     }

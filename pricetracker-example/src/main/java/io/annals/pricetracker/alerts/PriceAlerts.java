@@ -26,6 +26,7 @@ import io.annals.pricetracker.alerts.WatchEvent.WatchStopped;
 import io.annals.pricetracker.domain.ProductEvent;
 import java.math.BigDecimal;
 import java.sql.SQLException;
+import java.text.Normalizer;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -138,7 +139,8 @@ public final class PriceAlerts {
      */
     public static String normaliseEmail(String email) {
         Objects.requireNonNull(email, "email");
-        String e = email.strip().toLowerCase(Locale.ROOT);
+        // one address, one subject: "é" typed composed or decomposed is the same person
+        String e = Normalizer.normalize(email.strip(), Normalizer.Form.NFC).toLowerCase(Locale.ROOT);
         if (e.length() > MAX_EMAIL_LENGTH) {
             throw new IllegalArgumentException("an email address has at most " + MAX_EMAIL_LENGTH + " characters");
         }
@@ -161,6 +163,23 @@ public final class PriceAlerts {
         String subject = vault.subjectFor(normalised);
         Sealed sealed = vault.seal(subject, normalised);
         return watches.handle(new StartWatching(productId, subject, sealed, target, currency));
+    }
+
+    /**
+     * Takes back a watch that was started while its product was being deleted or erased: a new
+     * watch stream is deleted, an older one (with alerts of earlier starts) is stopped.
+     */
+    public void withdraw(String productId, String email, CommandResult<Watch, WatchEvent> started) {
+        String subject = vault.subjectFor(normaliseEmail(email));
+        try {
+            if (started.version() == 1) {
+                store.deleteStream(started.streamId(), ExpectedVersion.any());
+            } else {
+                watches.handle(new StopWatching(productId, subject));
+            }
+        } catch (StreamDeletedException e) {
+            // erased with its product meanwhile
+        }
     }
 
     /** The alerts of a product, oldest first, their email addresses still sealed. */

@@ -5,15 +5,20 @@ import java.math.BigDecimal;
 
 /**
  * The state of a watch, as its events fold it: what the command loop decides on, and what its
- * snapshots hold (the email sealed, as in the events).
+ * snapshots hold (the email sealed, as in the events). Fields of the current start are null
+ * before the first event.
  *
- * @param productId the product, null before the first event
- * @param watcher the person's subject, null before the first event
- * @param email the sealed email address, null before the first event
- * @param targetPrice the target, null before the first event
- * @param currency the product's currency, null before the first event
- * @param armed whether a price at or below the target records an alert
+ * @param productId the product
+ * @param watcher the person's subject
+ * @param email the sealed email address of the current start
+ * @param targetPrice the target of the current start
+ * @param currency the product's currency
+ * @param armed whether the current start may still alert (not alerted, not stopped)
  * @param alerts how many alerts were recorded
+ * @param version how many events were folded: the stream's version
+ * @param startVersion the version of the current start, 0 before the first
+ * @param lastAlertedStart the version of the last start that was alerted, 0 if none
+ * @param lastStop the version of the last {@code WatchStopped}, 0 if none
  */
 public record Watch(
         String productId,
@@ -22,8 +27,12 @@ public record Watch(
         BigDecimal targetPrice,
         String currency,
         boolean armed,
-        long alerts) {
+        long alerts,
+        long version,
+        long startVersion,
+        long lastAlertedStart,
+        long lastStop) {
 
     /** A watch that was never started. */
-    public static final Watch NONE = new Watch(null, null, null, null, null, false, 0);
+    public static final Watch NONE = new Watch(null, null, null, null, null, false, 0, 0, 0, 0, 0);
 }

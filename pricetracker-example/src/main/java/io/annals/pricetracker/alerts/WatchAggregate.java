@@ -12,8 +12,10 @@ import java.util.Objects;
 
 /**
  * A watch as two pure functions. Starting a watch always succeeds (again: a new target, armed
- * again); an alert is recorded when the watch is armed and the price is at or below the target,
- * and disarms it, so that a watch alerts once; stopping an armed watch disarms it. Recording an
+ * again); stopping an armed watch disarms it. An alert answers one start: it is recorded when the
+ * price reached that start's target while it was armed (which the process manager knows, reading
+ * the log in order), if that start was not alerted yet and the watch was not stopped since, so
+ * that a start alerts once, and a start made after a change is never used up by it. Recording an
  * alert or stopping when there is nothing to do returns no event rather than a rejection: the
  * process manager sends such commands for every price change and must not fail on them.
  */
@@ -46,17 +48,23 @@ public final class WatchAggregate implements Aggregate<Watch, WatchCommand, Watc
                     start.productId(), start.watcher(), start.email(), start.targetPrice(), start.currency()));
         }
         if (command instanceof RecordAlert alert) {
-            if (!state.armed() || alert.price().compareTo(state.targetPrice()) > 0) {
+            long start = alert.startVersion();
+            if (start < 1
+                    || start > state.version()
+                    || start <= state.lastAlertedStart()
+                    || start < state.lastStop()
+                    || alert.price().compareTo(alert.targetPrice()) > 0) {
                 return List.of();
             }
             return List.of(new AlertRecorded(
                     alert.productId(),
                     alert.watcher(),
-                    state.email(),
-                    state.targetPrice(),
+                    alert.email(),
+                    alert.targetPrice(),
                     alert.price(),
                     state.currency(),
-                    alert.productVersion()));
+                    alert.productVersion(),
+                    start));
         }
         if (command instanceof StopWatching stop) {
             return state.armed() ? List.of(new WatchStopped(stop.productId(), stop.watcher())) : List.of();
@@ -67,19 +75,34 @@ public final class WatchAggregate implements Aggregate<Watch, WatchCommand, Watc
 
     @Override
     public Watch evolve(Watch state, WatchEvent event) {
+        long version = state.version() + 1;
         if (event instanceof WatchStarted s) {
             return new Watch(
-                    s.productId(), s.watcher(), s.email(), s.targetPrice(), s.currency(), true, state.alerts());
+                    s.productId(),
+                    s.watcher(),
+                    s.email(),
+                    s.targetPrice(),
+                    s.currency(),
+                    true,
+                    state.alerts(),
+                    version,
+                    version,
+                    state.lastAlertedStart(),
+                    state.lastStop());
         }
-        if (event instanceof AlertRecorded) {
+        if (event instanceof AlertRecorded a) {
             return new Watch(
                     state.productId(),
                     state.watcher(),
                     state.email(),
                     state.targetPrice(),
                     state.currency(),
-                    false,
-                    state.alerts() + 1);
+                    state.armed() && a.startVersion() != state.startVersion(),
+                    state.alerts() + 1,
+                    version,
+                    state.startVersion(),
+                    a.startVersion(),
+                    state.lastStop());
         }
         if (event instanceof WatchStopped) {
             return new Watch(
@@ -89,7 +112,11 @@ public final class WatchAggregate implements Aggregate<Watch, WatchCommand, Watc
                     state.targetPrice(),
                     state.currency(),
                     false,
-                    state.alerts());
+                    state.alerts(),
+                    version,
+                    state.startVersion(),
+                    state.lastAlertedStart(),
+                    version);
         }
         throw new IllegalArgumentException("unknown event " + event.getClass().getName());
     }

@@ -39,6 +39,10 @@ public sealed interface WatchCommand extends Command
             Objects.requireNonNull(email, "email");
             Objects.requireNonNull(targetPrice, "targetPrice");
             Objects.requireNonNull(currency, "currency");
+            if (targetPrice.precision() > 40 || Math.abs(targetPrice.scale()) > 20) {
+                throw new IllegalArgumentException(
+                        "a target price has at most 40 digits and 20 decimal places, was " + targetPrice);
+            }
             if (targetPrice.signum() <= 0) {
                 throw new IllegalArgumentException(
                         "a target price must be positive, was " + targetPrice.toPlainString());
@@ -47,17 +51,32 @@ public sealed interface WatchCommand extends Command
     }
 
     /**
-     * Records an alert if the watch is armed and {@code price} is at or below its target; does
-     * nothing otherwise. Sent by the process manager ({@link AlertTrigger}) for a price change.
+     * Records the alert of one start of the watch, the one that was armed when the price changed
+     * (the process manager, {@link AlertTrigger}, reads the log in order and knows it): recorded
+     * if {@code price} is at or below that start's target, that start was not alerted yet and the
+     * watch was not stopped since; nothing otherwise.
      *
+     * @param startVersion the version of the watch's {@code WatchStarted} that was armed
+     * @param targetPrice that start's target
+     * @param email that start's sealed address
+     * @param price the new price
      * @param productVersion the version of the product's price change
      */
-    record RecordAlert(String productId, String watcher, BigDecimal price, long productVersion)
+    record RecordAlert(
+            String productId,
+            String watcher,
+            long startVersion,
+            BigDecimal targetPrice,
+            Sealed email,
+            BigDecimal price,
+            long productVersion)
             implements WatchCommand {
         /** @throws NullPointerException if an argument is null */
         public RecordAlert {
             Objects.requireNonNull(productId, "productId");
             Objects.requireNonNull(watcher, "watcher");
+            Objects.requireNonNull(targetPrice, "targetPrice");
+            Objects.requireNonNull(email, "email");
             Objects.requireNonNull(price, "price");
         }
     }

@@ -40,7 +40,10 @@ public sealed interface WatchEvent extends Event
      * A price change took the price to the target or below: the alert, recorded once per watch
      * started.
      *
+     * @param email the address as sealed by the start it answers
+     * @param targetPrice the target of that start
      * @param productVersion the version of the product's event that changed the price
+     * @param startVersion the version of the watch's {@link WatchStarted} it answers
      */
     record AlertRecorded(
             String productId,
@@ -49,7 +52,8 @@ public sealed interface WatchEvent extends Event
             BigDecimal targetPrice,
             BigDecimal price,
             String currency,
-            long productVersion)
+            long productVersion,
+            long startVersion)
             implements WatchEvent {
         /** @throws NullPointerException if an argument is null */
         public AlertRecorded {

@@ -96,6 +96,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class PriceTrackerApi {
 
+    /** The most significant digits an amount may have. */
+    static final int MAX_DIGITS = 40;
+
+    /** The most decimal places (or, negative, trailing zeros of its exponent) an amount may have. */
+    static final int MAX_SCALE = 20;
+
     /** The largest request body accepted, in bytes. */
     public static final int MAX_BODY_BYTES = 64 * 1024;
 
@@ -181,7 +187,9 @@ public final class PriceTrackerApi {
 
     /** A path as it may be logged or repeated: an email address in it is personal data. */
     private static String loggable(String path) {
-        return path.startsWith("/watchers/") ? "/watchers/(an email address)" : path;
+        return path.contains("@") || path.toLowerCase(java.util.Locale.ROOT).contains("watchers/")
+                ? "(a path holding an email address)"
+                : path;
     }
 
     private static int statusOf(String rejection) {
@@ -418,7 +426,16 @@ public final class PriceTrackerApi {
             throw new ApiError(400, "missing_field", "field '" + field + "' is required");
         }
         if (v.isNumber()) {
-            return v.decimalValue();
+            BigDecimal d = v.decimalValue();
+            // 1e2000000000 is a valid JSON number: writing it out in full would take gigabytes
+            if (d.precision() > MAX_DIGITS || Math.abs(d.scale()) > MAX_SCALE) {
+                throw new ApiError(
+                        400,
+                        "invalid_field",
+                        "field '" + field + "' must be a decimal number of at most " + MAX_DIGITS + " digits and "
+                                + MAX_SCALE + " decimal places");
+            }
+            return d;
         }
         if (v.isTextual() && v.textValue().matches("-?\\d{1,30}(\\.\\d{1,30})?")) {
             return new BigDecimal(v.textValue());

@@ -148,7 +148,9 @@ public final class ProxyEvents {
             return "/";
         }
         if (!raw.startsWith("/")) {
-            throw new IllegalArgumentException("the path must start with '/', was \"" + raw + "\"");
+            // a path may hold an email address (DELETE /watchers/{email}): never repeat it then
+            throw new IllegalArgumentException("the path must start with '/', was \""
+                    + (raw.contains("@") ? "(a path holding an email address)" : raw) + "\"");
         }
         if (raw.indexOf('%') < 0) {
             return raw;

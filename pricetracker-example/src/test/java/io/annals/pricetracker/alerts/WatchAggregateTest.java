@@ -34,8 +34,25 @@ class WatchAggregateTest {
 
     private final AggregateFixture<Watch, WatchCommand, WatchEvent> fixture = AggregateFixture.of(new WatchAggregate());
 
+    /** The alert of the start at version 1 (target 8.00), at {@code price}. */
     private static RecordAlert at(String price) {
-        return new RecordAlert("tea", "s1.subject", new BigDecimal(price), 7);
+        return at(1, "8.00", EMAIL, price);
+    }
+
+    private static RecordAlert at(long start, String target, Sealed email, String price) {
+        return new RecordAlert("tea", "s1.subject", start, new BigDecimal(target), email, new BigDecimal(price), 7);
+    }
+
+    private static AlertRecorded alerted(long start, String target, Sealed email, String price, long productVersion) {
+        return new AlertRecorded(
+                "tea",
+                "s1.subject",
+                email,
+                new BigDecimal(target),
+                new BigDecimal(price),
+                "EUR",
+                productVersion,
+                start);
     }
 
     @Test
@@ -43,7 +60,10 @@ class WatchAggregateTest {
         fixture.given()
                 .when(new StartWatching("tea", "s1.subject", EMAIL, new BigDecimal("8.00"), "EUR"))
                 .thenEvents(STARTED)
-                .thenState(w -> assertThat(w.armed()).isTrue());
+                .thenState(w -> {
+                    assertThat(w.armed()).isTrue();
+                    assertThat(w.startVersion()).isEqualTo(1);
+                });
     }
 
     @ParameterizedTest
@@ -51,8 +71,7 @@ class WatchAggregateTest {
     void a_price_at_or_below_the_target_records_the_alert_and_disarms(String price) {
         fixture.given(STARTED)
                 .when(at(price))
-                .thenEvents(new AlertRecorded(
-                        "tea", "s1.subject", EMAIL, new BigDecimal("8.00"), new BigDecimal(price), "EUR", 7))
+                .thenEvents(alerted(1, "8.00", EMAIL, price, 7))
                 .thenState(w -> {
                     assertThat(w.armed()).isFalse();
                     assertThat(w.alerts()).isEqualTo(1);
@@ -65,20 +84,36 @@ class WatchAggregateTest {
     }
 
     @Test
-    void a_watch_alerts_once_until_it_is_started_again() {
-        AlertRecorded first =
-                new AlertRecorded("tea", "s1.subject", EMAIL, new BigDecimal("8.00"), new BigDecimal("7"), "EUR", 3);
-        fixture.given(STARTED, first).when(at("6")).thenNothing();
+    void a_start_alerts_once() {
+        fixture.given(STARTED, alerted(1, "8.00", EMAIL, "7", 3)).when(at("6")).thenNothing();
+    }
+
+    @Test
+    void a_start_made_after_the_change_is_not_used_up_by_its_alert() {
         WatchStarted again = new WatchStarted("tea", "s1.subject", NEW_EMAIL, new BigDecimal("5"), "EUR");
-        fixture.given(STARTED, first, again)
-                .when(at("5"))
-                .thenEvents(new AlertRecorded(
-                        "tea", "s1.subject", NEW_EMAIL, new BigDecimal("5"), new BigDecimal("5"), "EUR", 7));
+        // the change reached the first start's target; the second start came before the alert
+        fixture.given(STARTED, again)
+                .when(at("7.50"))
+                .thenEvents(alerted(1, "8.00", EMAIL, "7.50", 7))
+                .thenState(w -> {
+                    assertThat(w.armed()).as("the second start is still armed").isTrue();
+                    assertThat(w.targetPrice()).isEqualByComparingTo("5");
+                });
+        fixture.given(STARTED, again, alerted(1, "8.00", EMAIL, "7.50", 7))
+                .when(at(2, "5", NEW_EMAIL, "5"))
+                .thenEvents(alerted(2, "5", NEW_EMAIL, "5", 7));
     }
 
     @Test
     void a_stopped_watch_and_one_never_started_record_nothing() {
         fixture.given(STARTED, new WatchStopped("tea", "s1.subject"))
+                .when(at("1"))
+                .thenNothing();
+        // stopped, then started again: the change before the new start alerts nobody
+        fixture.given(
+                        STARTED,
+                        new WatchStopped("tea", "s1.subject"),
+                        new WatchStarted("tea", "s1.subject", NEW_EMAIL, new BigDecimal("9"), "EUR"))
                 .when(at("1"))
                 .thenNothing();
         fixture.given().when(at("1")).thenNothing();

@@ -50,7 +50,8 @@ class ErasureRaceTest {
     }
 
     private ApiResponse watch(String id, String email) {
-        return call("POST", "/products/" + id + "/watchers", Map.of(), "{\"email\":\"" + email + "\",\"targetPrice\":5}");
+        return call(
+                "POST", "/products/" + id + "/watchers", Map.of(), "{\"email\":\"" + email + "\",\"targetPrice\":5}");
     }
 
     /** Runs {@code rounds} erasures, each racing a thread that keeps watching the product. */
@@ -58,8 +59,11 @@ class ErasureRaceTest {
         List<String> wrong = Collections.synchronizedList(new ArrayList<>());
         for (int round = 0; round < rounds && wrong.isEmpty(); round++) {
             String id = "p" + round;
-            assertThat(call("POST", "/products", Map.of(), "{\"productId\":\"" + id + "\",\"name\":\"P " + id
-                                    + "\",\"price\":10}")
+            assertThat(call(
+                                    "POST",
+                                    "/products",
+                                    Map.of(),
+                                    "{\"productId\":\"" + id + "\",\"name\":\"P " + id + "\",\"price\":10}")
                             .status())
                     .isEqualTo(201);
             assertThat(watch(id, "same@example.com").status()).isEqualTo(201);
@@ -71,8 +75,8 @@ class ErasureRaceTest {
                     String email = sameAddress ? "same@example.com" : "w" + r + "-" + i + "@example.com";
                     ApiResponse resp = watch(id, email);
                     started.countDown();
-                    if (resp.status() == 404) {
-                        return; // erased: every later watch is refused
+                    if (resp.status() == 404 || resp.status() == 409) {
+                        return; // deleted, then erased: every later watch is refused
                     }
                     if (resp.status() != 201) {
                         wrong.add("watch answered " + resp.status() + ": " + resp.body());

@@ -52,7 +52,8 @@ class HugeTargetTest {
         long before = tracker.store().lastPosition().orElseThrow();
         ApiResponse r;
         try {
-            r = call("POST", "/products/tea/watchers", "{\"email\":\"big@example.com\",\"targetPrice\":" + target + "}");
+            r = call(
+                    "POST", "/products/tea/watchers", "{\"email\":\"big@example.com\",\"targetPrice\":" + target + "}");
         } catch (Throwable t) {
             throw new AssertionError("the API threw " + t, t);
         }
@@ -66,7 +67,8 @@ class HugeTargetTest {
         assertThat(call("POST", "/products/tea/watchers", "{\"email\":\"small@example.com\",\"targetPrice\":9}")
                         .status())
                 .isEqualTo(201);
-        assertThat(call("POST", "/products/tea/price-changes", "{\"variation\":-2}").status())
+        assertThat(call("POST", "/products/tea/price-changes", "{\"variation\":-2}")
+                        .status())
                 .isEqualTo(200);
         try {
             tracker.projections().catchUp(); // the trigger records the alert
