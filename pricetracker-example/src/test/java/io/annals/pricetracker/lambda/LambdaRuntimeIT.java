@@ -109,7 +109,9 @@ class LambdaRuntimeIT {
                     .containsExactly(
                             "product-view STOPPED " + position,
                             "price-history STOPPED " + position,
-                            "monthly-stats STOPPED " + position);
+                            "monthly-stats STOPPED " + position,
+                            "price-alerts STOPPED " + position,
+                            "price-alert-trigger STOPPED " + position);
         }
     }
 
