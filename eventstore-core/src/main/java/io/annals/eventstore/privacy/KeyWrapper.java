@@ -38,6 +38,9 @@ public interface KeyWrapper {
     /**
      * Decrypts what {@link #wrap} returned for the same context.
      *
+     * @return a new array holding the data key, which the vault overwrites with zeros once it
+     *     has keyed its cipher with it
+     *
      * @throws GeneralSecurityException if this is not the key that wrapped it, or the wrapped key
      *     or its context was altered
      */

@@ -10,13 +10,17 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.WeakHashMap;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -45,10 +49,13 @@ import org.jspecify.annotations.Nullable;
  * a wrapping key that is missing or wrong, and an altered value or key record are errors, never
  * "forgotten" and never wrong data.
  *
- * <p>Unwrapped data keys are cached in memory for {@link Builder#cacheFor} (5 seconds by default)
- * so that decoding many events costs one AES-GCM decryption per value, not a database query.
- * {@link #forget} clears this vault's cache at once; a vault in another process may still reveal
- * the subject's values until its cache entry expires. Sealing asks the key store for the
+ * <p>Unwrapped data keys are cached in memory for {@link Builder#cacheFor} (5 seconds by default),
+ * each with an AES-GCM cipher already keyed with it, so that decoding many events costs one
+ * AES-GCM decryption per value, not a database query and not a key schedule. {@link #forget}
+ * clears the caches of every vault of this process before it returns, so no thread of this
+ * process reveals the subject afterwards; a vault in another process may still reveal the
+ * subject's values until its cache entry expires (at most {@code cacheFor} after it was read;
+ * {@code cacheFor(Duration.ZERO)} asks the key store at every reveal). Sealing asks the key store for the
  * subject's live key every time (one query by primary key; the unwrapped key comes from the
  * cache), so that a value sealed after a forget returned, in any process, is never sealed with a
  * key the forget deleted. Thread-safe.
@@ -59,8 +66,15 @@ public final class Vault {
     public static final String FORGOTTEN = "(forgotten)";
 
     private static final int MAX_SUBJECT_LENGTH = 200;
-    private static final int CACHE_ENTRIES = 10_000;
-    private static final byte[] FORGOTTEN_KEY = new byte[0];
+    private static final int CACHED_SUBJECTS = 10_000;
+    private static final Cached[] NONE = {};
+
+    /**
+     * Every vault of this process, so that a forget through one clears the caches of all (two
+     * stores opened on one database, each with its vault). Weak: a vault that is no longer used
+     * is not kept for this.
+     */
+    private static final Set<Vault> VAULTS = Collections.newSetFromMap(new WeakHashMap<>());
 
     private final SubjectKeys keys;
     private final KeyWrapper current;
@@ -69,18 +83,30 @@ public final class Vault {
     private final Duration cacheFor;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
-    private final Map<String, Cached> cache = new LinkedHashMap<>(16, 0.75f, true) {
+    /**
+     * The data keys read from the key store, by subject (a subject has one key, rarely a few),
+     * the least recently used subject dropped first.
+     */
+    private final Map<String, Cached[]> cache = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Cached> eldest) {
-            return size() > CACHE_ENTRIES;
+        protected boolean removeEldestEntry(Map.Entry<String, Cached[]> eldest) {
+            return size() > CACHED_SUBJECTS;
         }
     };
 
-    /** How many forgets this vault ran (guarded by {@code cache}). */
+    /** How many forgets ran in this process since this vault was made (guarded by {@code cache}). */
     private long forgets;
 
-    /** A data key (or {@link #FORGOTTEN_KEY}) and until when it may be used without asking again. */
-    private record Cached(String dataKeyId, byte[] key, Instant until) {}
+    /**
+     * A data key (null once forgotten: a forgotten key never comes back, so that is kept however
+     * old) and until when it may be used without asking the key store again.
+     */
+    private record Cached(String dataKeyId, Ciphertext.@Nullable DataKey key, Instant until) {
+
+        boolean usableAt(Instant now) {
+            return key == null || now.isBefore(until);
+        }
+    }
 
     private Vault(Builder b) {
         this.keys = b.keys;
@@ -119,8 +145,7 @@ public final class Vault {
             throw new IllegalArgumentException(
                     "a value of subject " + subject + " holds an unpaired surrogate at index " + bad);
         }
-        Cached live = liveKey(subject);
-        return new Sealed(subject, Ciphertext.seal(live.key(), live.dataKeyId(), subject, value, random));
+        return new Sealed(subject, liveKey(subject).seal(value, random));
     }
 
     /**
@@ -132,19 +157,20 @@ public final class Vault {
     public Optional<String> reveal(Sealed sealed) {
         Objects.requireNonNull(sealed, "sealed");
         String subject = sealed.subject();
-        String dataKeyId = Ciphertext.dataKeyId(sealed.ciphertext());
-        byte[] key = dataKey(subject, dataKeyId);
-        if (key == FORGOTTEN_KEY) {
+        String ciphertext = sealed.ciphertext();
+        Ciphertext.DataKey key = dataKey(subject, ciphertext);
+        if (key == null) {
             return Optional.empty();
         }
         try {
-            return Optional.of(Ciphertext.open(key, subject, sealed.ciphertext()));
+            return Optional.of(key.open(ciphertext));
         } catch (AEADBadTagException e) {
+            String dataKeyId = key.dataKeyId();
             throw new PersonalDataException("the sealed value of subject " + subject + " (data key " + dataKeyId
                     + ") fails authentication: it was altered, or it belongs to another subject");
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw new PersonalDataException(
-                    "cannot open the sealed value of subject " + subject + " (data key " + dataKeyId + ")", e);
+                    "cannot open the sealed value of subject " + subject + " (data key " + key.dataKeyId() + ")", e);
         }
     }
 
@@ -161,19 +187,31 @@ public final class Vault {
 
     /**
      * Forgets a subject: deletes its data keys, so that every value sealed for it, in events,
-     * snapshots, read-model rows and backups alike, reveals as forgotten from now on (in other
-     * processes once their cache entry expires). Values sealed after this call use a new key.
+     * snapshots, read-model rows and backups alike, reveals as forgotten from now on: through
+     * every vault of this process once this returns, in other processes once their cache entry
+     * expires (see {@link Builder#cacheFor}). Values sealed after this call use a new key.
      *
      * @return whether the subject had any key (false: nothing was ever sealed for it)
      */
     public boolean forget(String subject) {
         checkSubject(subject);
         int n = keys.forget(subject);
-        synchronized (cache) {
-            forgets++;
-            cache.keySet().removeIf(k -> k.startsWith(subject + "\0"));
+        List<Vault> all;
+        synchronized (VAULTS) {
+            all = new ArrayList<>(VAULTS);
+        }
+        for (Vault v : all) {
+            v.dropCached(subject);
         }
         return n > 0;
+    }
+
+    /** Drops what this vault cached of a subject that was just forgotten (in any vault). */
+    private void dropCached(String subject) {
+        synchronized (cache) {
+            forgets++;
+            cache.remove(subject);
+        }
     }
 
     /**
@@ -195,8 +233,12 @@ public final class Vault {
             int before = done;
             for (SubjectKey k : batch) {
                 byte[] key = unwrap(k);
-                byte[] rewrapped =
-                        current.wrap(key, Ciphertext.keyContext(k.subject(), k.dataKeyId(), current.keyId()));
+                byte[] rewrapped;
+                try {
+                    rewrapped = current.wrap(key, Ciphertext.keyContext(k.subject(), k.dataKeyId(), current.keyId()));
+                } finally {
+                    Arrays.fill(key, (byte) 0);
+                }
                 if (keys.rewrap(k, current.keyId(), rewrapped)) {
                     done++;
                 }
@@ -242,32 +284,34 @@ public final class Vault {
      * a live key cached here could have been forgotten by another process, and a value sealed
      * with it after that would be lost.
      */
-    private Cached liveKey(String subject) {
+    private Ciphertext.DataKey liveKey(String subject) {
         Instant now = clock.instant();
         long seen = forgetsSoFar();
         Optional<SubjectKey> stored = keys.live(subject);
         if (stored.isPresent()) {
             String dataKeyId = stored.get().dataKeyId();
             synchronized (cache) {
-                Cached c = cache.get(subject + "\0" + dataKeyId);
-                if (c != null && c.key() != FORGOTTEN_KEY && now.isBefore(c.until())) {
-                    return c;
+                for (Cached c : cache.getOrDefault(subject, NONE)) {
+                    if (c.dataKeyId().equals(dataKeyId) && c.key() != null && now.isBefore(c.until())) {
+                        return c.key();
+                    }
                 }
             }
-            Cached c = new Cached(dataKeyId, unwrap(stored.get()), now.plus(cacheFor));
-            remember(subject + "\0" + dataKeyId, c, seen);
-            return c;
+            Ciphertext.DataKey key = dataKey(stored.get());
+            remember(subject, new Cached(dataKeyId, key, now.plus(cacheFor)), seen);
+            return key;
         }
-        byte[] key = new byte[32];
-        random.nextBytes(key);
+        byte[] bytes = new byte[32];
+        random.nextBytes(bytes);
         byte[] id = new byte[8];
         random.nextBytes(id);
         String dataKeyId = HexFormat.of().formatHex(id);
-        byte[] wrapped = current.wrap(key, Ciphertext.keyContext(subject, dataKeyId, current.keyId()));
+        byte[] wrapped = current.wrap(bytes, Ciphertext.keyContext(subject, dataKeyId, current.keyId()));
         keys.insert(new SubjectKey(subject, dataKeyId, current.keyId(), wrapped, now));
-        Cached c = new Cached(dataKeyId, key, now.plus(cacheFor));
-        remember(subject + "\0" + dataKeyId, c, seen);
-        return c;
+        Ciphertext.DataKey key = new Ciphertext.DataKey(subject, dataKeyId, bytes);
+        Arrays.fill(bytes, (byte) 0);
+        remember(subject, new Cached(dataKeyId, key, now.plus(cacheFor)), seen);
+        return key;
     }
 
     private long forgetsSoFar() {
@@ -277,38 +321,71 @@ public final class Vault {
     }
 
     /**
-     * Caches what was read from the key store, unless a forget ran in this vault since: what
-     * was read before it may be a key it deleted, and {@link #forget} clears the cache only of
+     * Caches what was read from the key store, unless a forget ran in this process since: what
+     * was read before it may be a key it deleted, and {@link #forget} clears the caches only of
      * what is already there.
      */
-    private void remember(String cacheKey, Cached c, long forgetsBeforeReading) {
-        if (c.key() != FORGOTTEN_KEY && cacheFor.isZero()) {
+    private void remember(String subject, Cached c, long forgetsBeforeReading) {
+        if (c.key() != null && cacheFor.isZero()) {
             return;
         }
         synchronized (cache) {
-            if (forgets == forgetsBeforeReading) {
-                cache.put(cacheKey, c);
+            if (forgets != forgetsBeforeReading) {
+                return;
             }
+            Cached[] of = cache.get(subject);
+            if (of == null) {
+                cache.put(subject, new Cached[] {c});
+                return;
+            }
+            for (int i = 0; i < of.length; i++) {
+                if (of[i].dataKeyId().equals(c.dataKeyId())) {
+                    of[i] = c;
+                    return;
+                }
+            }
+            Cached[] more = Arrays.copyOf(of, of.length + 1);
+            more[of.length] = c;
+            cache.put(subject, more);
         }
     }
 
-    private byte[] dataKey(String subject, String dataKeyId) {
-        String cacheKey = subject + "\0" + dataKeyId;
+    /**
+     * The key that sealed {@code ciphertext} (in the format {@link Sealed} checked), or null if
+     * the subject was forgotten. From the cache when it holds it: the fast path of every decoded
+     * value, which allocates nothing.
+     */
+    private Ciphertext.@Nullable DataKey dataKey(String subject, String ciphertext) {
         Instant now = clock.instant();
         synchronized (cache) {
-            Cached c = cache.get(cacheKey);
-            if (c != null && (c.key() == FORGOTTEN_KEY || now.isBefore(c.until()))) {
-                return c.key();
+            Cached[] of = cache.get(subject);
+            if (of != null) {
+                for (Cached c : of) {
+                    if (ciphertext.regionMatches(3, c.dataKeyId(), 0, 16) && c.usableAt(now)) {
+                        return c.key();
+                    }
+                }
             }
         }
+        String dataKeyId = Ciphertext.dataKeyId(ciphertext);
         long seen = forgetsSoFar();
         SubjectKey stored = keys.find(subject, dataKeyId)
                 .orElseThrow(() -> new PersonalDataException("no data key " + dataKeyId + " of subject " + subject
                         + " is stored: the value was sealed with a key these subject keys do not have"
                         + " (another database, or keys lost)"));
-        byte[] key = stored.forgotten() ? FORGOTTEN_KEY : unwrap(stored);
-        remember(cacheKey, new Cached(dataKeyId, key, now.plus(cacheFor)), seen);
+        Ciphertext.DataKey key = stored.forgotten() ? null : dataKey(stored);
+        remember(subject, new Cached(dataKeyId, key, now.plus(cacheFor)), seen);
         return key;
+    }
+
+    /** A stored key unwrapped, its bytes kept in the cipher's key alone. */
+    private Ciphertext.DataKey dataKey(SubjectKey k) {
+        byte[] bytes = unwrap(k);
+        try {
+            return new Ciphertext.DataKey(k.subject(), k.dataKeyId(), bytes);
+        } finally {
+            Arrays.fill(bytes, (byte) 0);
+        }
     }
 
     private byte[] unwrap(SubjectKey k) {
@@ -431,7 +508,11 @@ public final class Vault {
 
         /** The vault. */
         public Vault build() {
-            return new Vault(this);
+            Vault v = new Vault(this);
+            synchronized (VAULTS) {
+                VAULTS.add(v);
+            }
+            return v;
         }
     }
 }

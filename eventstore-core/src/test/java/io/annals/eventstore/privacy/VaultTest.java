@@ -317,4 +317,44 @@ class VaultTest {
 
         assertThat(reader.reveal(s)).as("after forget returned").isEmpty();
     }
+
+    @Test
+    void threads_revealing_values_of_the_same_subjects_at_once_each_get_their_own_value() throws Exception {
+        List<Sealed> sealed = new java.util.ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            sealed.add(vault.seal("subject-" + (i % 3), "value " + i));
+        }
+        Sealed altered = alter(sealed.get(0));
+        int threads = 4;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<Integer>> done = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                done.add(pool.submit(() -> {
+                    int right = 0;
+                    for (int round = 0; round < 50; round++) {
+                        for (int i = 0; i < sealed.size(); i++) {
+                            if (vault.reveal(sealed.get(i)).equals(Optional.of("value " + i))) {
+                                right++;
+                            }
+                        }
+                        // A failed use of a cipher must not spoil the next one.
+                        assertThatThrownBy(() -> vault.reveal(altered)).isInstanceOf(PersonalDataException.class);
+                    }
+                    return right;
+                }));
+            }
+            for (java.util.concurrent.Future<Integer> f : done) {
+                assertThat(f.get()).isEqualTo(50 * sealed.size());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static Sealed alter(Sealed s) {
+        String c = s.ciphertext();
+        int at = c.length() - 5;
+        return new Sealed(s.subject(), c.substring(0, at) + (c.charAt(at) == 'A' ? 'B' : 'A') + c.substring(at + 1));
+    }
 }

@@ -168,12 +168,34 @@ public abstract class SubjectKeysContract {
         Sealed s = writer.seal("alice", "alice@example.com");
         assertThat(reader.reveal(s)).contains("alice@example.com");
 
-        assertThat(writer.forget("alice")).isTrue();
-        assertThat(writer.reveal(s)).as("the vault that forgot").isEmpty();
+        // Another process forgets: from here, only the key store changes (a vault of this
+        // process would clear the caches of all, see the next test).
+        assertThat(keys.forget("alice")).isEqualTo(1);
         assertThat(reader.reveal(s)).as("cached in the other").contains("alice@example.com");
         clock.advance(Duration.ofSeconds(5));
         assertThat(reader.reveal(s)).as("once the cache expired").isEmpty();
         assertThat(reader.revealOr(s)).isEqualTo(Vault.FORGOTTEN);
+    }
+
+    @Test
+    void a_subject_forgotten_through_one_vault_is_forgotten_at_once_by_every_vault_of_the_process() {
+        SubjectKeys keys = newKeys();
+        Vault writer = Vault.builder(keys, WRAPPER).build();
+        Vault reader = Vault.builder(reopen(keys), WRAPPER)
+                .cacheFor(Duration.ofHours(1))
+                .build();
+        Sealed s = writer.seal("alice", "alice@example.com");
+        Sealed other = writer.seal("bob", "bob@example.com");
+        assertThat(reader.reveal(s)).contains("alice@example.com");
+        assertThat(reader.reveal(other)).contains("bob@example.com");
+
+        assertThat(writer.forget("alice")).isTrue();
+
+        assertThat(writer.reveal(s)).as("the vault that forgot").isEmpty();
+        assertThat(reader.reveal(s))
+                .as("another vault, its key cached for an hour")
+                .isEmpty();
+        assertThat(reader.reveal(other)).contains("bob@example.com");
     }
 
     @Test
