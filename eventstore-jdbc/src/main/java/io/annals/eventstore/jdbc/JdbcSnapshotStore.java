@@ -29,6 +29,18 @@ final class JdbcSnapshotStore implements SnapshotStore {
         this.discard = dialect.sql("discard-snapshot");
     }
 
+    /**
+     * The snapshot in the next row of {@code rs}, whose columns are version, last event id,
+     * schema version, state and time, in that order; empty if there is no row.
+     */
+    static Optional<Snapshot> row(Dialect dialect, String streamId, ResultSet rs) throws SQLException {
+        if (!rs.next()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Snapshot(
+                streamId, rs.getLong(1), dialect.eventId(rs, 2), rs.getInt(3), rs.getString(4), dialect.time(rs, 5)));
+    }
+
     @Override
     public Optional<Snapshot> load(String streamId) {
         Objects.requireNonNull(streamId, "streamId");
@@ -36,16 +48,7 @@ final class JdbcSnapshotStore implements SnapshotStore {
             return dialect.withStatement(c, load, ps -> {
                 ps.setString(1, streamId);
                 try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        return Optional.<Snapshot>empty();
-                    }
-                    return Optional.of(new Snapshot(
-                            streamId,
-                            rs.getLong(1),
-                            dialect.eventId(rs, 2),
-                            rs.getInt(3),
-                            rs.getString(4),
-                            dialect.time(rs, 5)));
+                    return row(dialect, streamId, rs);
                 }
             });
         } catch (SQLException e) {

@@ -138,16 +138,7 @@ final class Truncator {
         return dialect.withStatement(c, loadPinned, ps -> {
             ps.setString(1, streamId);
             try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.<Snapshot>empty();
-                }
-                return Optional.of(new Snapshot(
-                        streamId,
-                        rs.getLong(1),
-                        dialect.eventId(rs, 2),
-                        rs.getInt(3),
-                        rs.getString(4),
-                        dialect.time(rs, 5)));
+                return JdbcSnapshotStore.row(dialect, streamId, rs);
             }
         });
     }
