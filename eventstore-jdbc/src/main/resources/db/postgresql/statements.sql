@@ -525,3 +525,23 @@ ORDER BY subject, data_key_id LIMIT ?
 -- 3 subject, 4 data key id, 5 the old wrapping key's id, 6 the old wrapped bytes
 UPDATE {subject_keys} SET wrapping_key_id = ?, wrapped = ?
 WHERE subject = ? AND data_key_id = ? AND wrapping_key_id = ? AND wrapped = ?
+
+-- name: insert-dead-letter
+-- 1 the projection, 2 position, 3 event id, 4 stream id, 5 type, 6 error, 7 parked at (microseconds)
+INSERT INTO {dead_letters} (projection, position, event_id, stream_id, type, error, parked_at)
+VALUES (?, ?, ?, ?, ?, ?, 'epoch'::timestamptz + ? * interval '1 microsecond')
+
+-- name: list-dead-letters
+SELECT position, event_id, stream_id, type, error, parked_at FROM {dead_letters}
+WHERE projection = ? ORDER BY position
+
+-- name: held-streams
+-- The streams of a projection that have a dead letter, among 2 these streams (a list).
+SELECT DISTINCT stream_id FROM {dead_letters}
+WHERE projection = ? AND stream_id = ANY (?::text[])
+
+-- name: delete-dead-letter
+DELETE FROM {dead_letters} WHERE projection = ? AND position = ?
+
+-- name: delete-dead-letters
+DELETE FROM {dead_letters} WHERE projection = ?

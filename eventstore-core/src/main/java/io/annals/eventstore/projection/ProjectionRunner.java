@@ -50,7 +50,10 @@ import org.jspecify.annotations.Nullable;
  *       projection only through its {@link ProjectionStatus}.</li>
  *   <li><b>Isolation.</b> A projection that fails on an event stops there with a
  *       {@link ProjectionException} naming the event, retries with exponential back-off (from
- *       100 ms up to {@code maxBackoff}), and holds no other back.</li>
+ *       100 ms up to {@code maxBackoff}), and holds no other back. Its {@link ErrorPolicy}
+ *       ({@link Builder#onError}) may end the retries: stop at the event, or park it as a
+ *       {@link DeadLetter} and go on ({@link #deadLetters}, {@link #retryDeadLetters},
+ *       {@link #skipDeadLetter}).</li>
  *   <li><b>One runner per projection.</b> A projection is applied only while its runner holds the
  *       projector's lease ({@link Projector#tryAcquire}); other runners wait in
  *       {@code STANDBY} and take over when the lease goes. Checkpoints move by compare-and-set,
@@ -100,7 +103,7 @@ public final class ProjectionRunner implements AutoCloseable {
                 Instrumented.guarded(b.instrumentation != null ? b.instrumentation : b.store.instrumentation());
         this.clock = b.clock;
         for (Projector p : b.projectors) {
-            workers.put(p.name(), new Worker(p));
+            workers.put(p.name(), new Worker(p, b.policies.getOrDefault(p.name(), ErrorPolicy.retryForever())));
         }
     }
 
@@ -280,6 +283,62 @@ public final class ProjectionRunner implements AutoCloseable {
     }
 
     /**
+     * Lets a projection stopped by its {@linkplain ErrorPolicy#stopAfter(int) stop policy} try
+     * its event again (a started runner polls at once); does nothing to one that is not stopped.
+     *
+     * @return its status afterwards
+     * @throws IllegalArgumentException if the runner has no such projection
+     * @throws IllegalStateException if the runner is closed
+     */
+    public ProjectionStatus retry(String projection) {
+        Worker w = worker(projection);
+        return w.call(w::resume, "a retry");
+    }
+
+    /**
+     * The events a projection parked ({@link ErrorPolicy#parkAfter(int)}), in position order.
+     *
+     * @throws IllegalArgumentException if the runner has no such projection, or its projector
+     *     keeps no dead letters
+     */
+    public List<DeadLetter> deadLetters(String projection) {
+        return worker(projection).deadLetterProjector().deadLetters();
+    }
+
+    /**
+     * Applies a projection's parked events again, in position order, each alone in its own
+     * transaction with the projection's rows, on the projection's thread while the caller waits:
+     * an event that applies loses its dead letter; one that fails again keeps it, and so do the
+     * later parked events of its stream (their order is kept). Parked events whose event is no
+     * longer in the log (a deleted stream) stay: {@linkplain #skipDeadLetter skip} them.
+     *
+     * @return the dead letters that are left
+     * @throws IllegalArgumentException if the runner has no such projection, or its projector
+     *     keeps no dead letters
+     * @throws IllegalStateException if another runner holds the projection, or this one is closed
+     */
+    public List<DeadLetter> retryDeadLetters(String projection) {
+        Worker w = worker(projection);
+        w.deadLetterProjector();
+        return w.call(w::retryParked, "a retry of dead letters");
+    }
+
+    /**
+     * Removes a parked event without applying it, on the projection's thread. The later parked
+     * events of its stream stay parked: {@linkplain #retryDeadLetters retry} them.
+     *
+     * @return false when the projection had no dead letter at {@code position}
+     * @throws IllegalArgumentException if the runner has no such projection, or its projector
+     *     keeps no dead letters
+     * @throws IllegalStateException if the runner is closed
+     */
+    public boolean skipDeadLetter(String projection, long position) {
+        Worker w = worker(projection);
+        w.deadLetterProjector();
+        return w.call(() -> w.skipParked(position), "a skip of a dead letter");
+    }
+
+    /**
      * The status of one projection.
      *
      * @throws IllegalArgumentException if the runner has no such projection
@@ -389,8 +448,14 @@ public final class ProjectionRunner implements AutoCloseable {
         /** When the last event applied was recorded, for the lag; null before the first. */
         private @Nullable Instant lastApplied;
 
-        Worker(Projector projector) {
+        /** What to do when the projection keeps failing on an event. */
+        final ErrorPolicy policy;
+        /** Stopped at a poison event by the stop policy: no poll until {@link #resume}. */
+        private boolean halted;
+
+        Worker(Projector projector, ErrorPolicy policy) {
             this.projector = projector;
+            this.policy = policy;
             this.interest = projector.interest();
             this.status =
                     new ProjectionStatus(projector.name(), State.STOPPED, 0, Optional.empty(), 0, Optional.empty());
@@ -483,7 +548,7 @@ public final class ProjectionRunner implements AutoCloseable {
 
         /** One turn of the loop, which then schedules the next. */
         void poll() {
-            if (closed) {
+            if (closed || halted) {
                 return;
             }
             long began = System.nanoTime();
@@ -509,7 +574,7 @@ public final class ProjectionRunner implements AutoCloseable {
                 delay = Math.min(
                         TimeUnit.MILLISECONDS.toNanos(100L << Math.min(failures - 1, 20)), maxBackoff.toNanos());
             }
-            if (!closed) {
+            if (!closed && !halted) {
                 try {
                     lastPollEnded = System.nanoTime();
                     lastPollTook = lastPollEnded - began;
@@ -535,11 +600,16 @@ public final class ProjectionRunner implements AutoCloseable {
                     return status;
                 }
                 if (holdLease()) {
-                    while (checkpoint < position && (!bounded || System.nanoTime() - deadline < 0) && step() > 0) {
+                    while (!halted
+                            && checkpoint < position
+                            && (!bounded || System.nanoTime() - deadline < 0)
+                            && step() > 0) {
                         // until the position, the end of the log or the deadline
                     }
                 }
-                publish(lease == null ? State.STANDBY : State.STOPPED, null);
+                if (!halted) {
+                    publish(lease == null ? State.STANDBY : State.STOPPED, null);
+                }
             } catch (VirtualMachineError e) {
                 throw e;
             } catch (Throwable e) {
@@ -558,6 +628,7 @@ public final class ProjectionRunner implements AutoCloseable {
                     throw new IllegalStateException("projection " + projector.name()
                             + " is held by another runner: rebuild it there, or stop that runner");
                 }
+                resume(); // a rebuild replays the event a stop was waiting at, too
                 String name = projector.name();
                 long total = store.countEvents();
                 checkpoint = 0; // before the reset, so that awaitPosition cannot pass on the old rows
@@ -623,7 +694,23 @@ public final class ProjectionRunner implements AutoCloseable {
                         ? Instrumentation.Batch.NONE
                         : instrumentation.batchStarted(projector.name(), events.size());
                 try {
-                    projector.apply(from, to, events);
+                    applyBatch(from, to, events);
+                } catch (ProjectionException e) {
+                    if (policy.outcome() == ErrorPolicy.Outcome.RETRY_FOREVER || failures < policy.retries()) {
+                        batch.ended(e);
+                        throw e;
+                    }
+                    // the retries are spent: find the event to blame, one event at a time
+                    try {
+                        isolate(from, to, events);
+                    } catch (RuntimeException | Error again) {
+                        batch.ended(again);
+                        throw again;
+                    }
+                    if (halted) {
+                        batch.ended(null);
+                        return events.size();
+                    }
                 } catch (CheckpointConflictException e) {
                     batch.ended(e);
                     checkpoint = projector.checkpoint();
@@ -690,6 +777,133 @@ public final class ProjectionRunner implements AutoCloseable {
             instrumentation.projectionLag(projector.name(), positions, behind);
         }
 
+        /** One atomic step of the projector; under the park policy, held streams are parked. */
+        private void applyBatch(long from, long to, List<RecordedEvent> events) {
+            if (policy.outcome() == ErrorPolicy.Outcome.PARK) {
+                ((DeadLetterProjector) projector).applyHolding(from, to, events, clock.instant());
+            } else {
+                projector.apply(from, to, events);
+            }
+        }
+
+        /**
+         * A batch failed on an event and its retries are spent: applies its events again one by
+         * one, each in its own step, so that only the event that fails is blamed and its
+         * neighbours are applied once. Under the stop policy it stops before the first that fails
+         * (the checkpoint just before it); under the park policy it parks each that fails, moving
+         * the checkpoint past it in the same step, and goes on. A failure of the store (not a
+         * {@link ProjectionException}) ends the pass: the next poll goes on from the checkpoint.
+         */
+        private void isolate(long from, long to, List<RecordedEvent> events) {
+            String name = projector.name();
+            for (RecordedEvent e : events) {
+                try {
+                    applyBatch(checkpoint, e.position(), List.of(e));
+                } catch (ProjectionException failure) {
+                    Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+                    if (policy.outcome() == ErrorPolicy.Outcome.STOP) {
+                        failures++;
+                        halted = true;
+                        ProjectionException stop = new ProjectionException(name, e, cause);
+                        publish(State.FAILED, stop);
+                        LOG.log(
+                                Level.ERROR,
+                                () -> stop.getMessage() + "; stopped after " + failures + " attempts (" + policy
+                                        + ") with the checkpoint at " + checkpoint + "; runner.retry(\"" + name
+                                        + "\") tries again",
+                                failure);
+                        return;
+                    }
+                    DeadLetter letter = new DeadLetter(
+                            name,
+                            e.position(),
+                            e.eventId(),
+                            e.streamId(),
+                            e.type(),
+                            String.valueOf(cause),
+                            clock.instant());
+                    ((DeadLetterProjector) projector).park(checkpoint, e.position(), letter);
+                    LOG.log(Level.WARNING, () -> "parked: " + failure.getMessage(), failure);
+                }
+                checkpoint = e.position();
+            }
+            if (to > checkpoint) {
+                applyBatch(checkpoint, to, List.of());
+            }
+            checkpoint = to;
+        }
+
+        /** Lifts a stop of the stop policy: the projection tries its event again. */
+        ProjectionStatus resume() {
+            if (halted) {
+                halted = false;
+                failures = 0;
+                publish(State.STOPPED, null);
+                if (started && !closed) {
+                    try {
+                        next = executor.schedule(this::poll, 0, TimeUnit.NANOSECONDS);
+                    } catch (RejectedExecutionException e) {
+                        // closed meanwhile: the loop has ended
+                    }
+                }
+            }
+            return status;
+        }
+
+        /** The dead-letter projector, for the dead-letter calls. */
+        DeadLetterProjector deadLetterProjector() {
+            if (projector instanceof DeadLetterProjector d) {
+                return d;
+            }
+            throw new IllegalArgumentException(
+                    "projection " + projector.name() + " keeps no dead letters (its projector cannot park events)");
+        }
+
+        /**
+         * Applies the parked events of the projection again, in position order, each alone in its
+         * own step; a stream whose event fails again keeps the rest of its events parked.
+         */
+        List<DeadLetter> retryParked() {
+            DeadLetterProjector d = deadLetterProjector();
+            if (!holdLease()) {
+                throw new IllegalStateException("projection " + projector.name()
+                        + " is held by another runner: retry its dead letters there, or stop that runner");
+            }
+            try {
+                java.util.Set<String> stillHeld = new java.util.HashSet<>();
+                for (DeadLetter letter : d.deadLetters()) {
+                    if (stillHeld.contains(letter.streamId())) {
+                        continue;
+                    }
+                    List<RecordedEvent> found = store.readAll(letter.position() - 1, 1);
+                    if (found.isEmpty() || found.get(0).position() != letter.position()) {
+                        LOG.log(
+                                Level.WARNING,
+                                () -> "dead letter at position " + letter.position() + " of " + projector.name()
+                                        + ": the event is no longer in the log; skip it");
+                        stillHeld.add(letter.streamId());
+                        continue;
+                    }
+                    try {
+                        d.applyParked(found.get(0));
+                    } catch (ProjectionException e) {
+                        LOG.log(Level.WARNING, () -> "still failing: " + e.getMessage(), e);
+                        stillHeld.add(letter.streamId());
+                    }
+                }
+                return d.deadLetters();
+            } finally {
+                if (!started) {
+                    releaseLease();
+                }
+            }
+        }
+
+        /** Removes a dead letter without applying its event. */
+        boolean skipParked(long position) {
+            return deadLetterProjector().skip(position);
+        }
+
         /** Keeps the lease, or takes it; false when another runner holds it. */
         private boolean holdLease() {
             if (lease != null && lease.isValid()) {
@@ -746,6 +960,7 @@ public final class ProjectionRunner implements AutoCloseable {
         private boolean wakeOnAppend = true;
         private @Nullable Instrumentation instrumentation;
         private Clock clock = Clock.systemUTC();
+        private final Map<String, ErrorPolicy> policies = new LinkedHashMap<>();
 
         private Builder(EventStore store) {
             this.store = Objects.requireNonNull(store, "store");
@@ -763,6 +978,18 @@ public final class ProjectionRunner implements AutoCloseable {
                 throw new IllegalArgumentException("a projection named " + projector.name() + " was added already");
             }
             projectors.add(projector);
+            return this;
+        }
+
+        /**
+         * What the runner does when projection {@code projection} keeps failing on an event;
+         * default {@link ErrorPolicy#retryForever()}. May be called before or after the projection
+         * is {@linkplain #add added}; a second call replaces the first.
+         *
+         * @throws NullPointerException if an argument is null
+         */
+        public Builder onError(String projection, ErrorPolicy policy) {
+            policies.put(Objects.requireNonNull(projection, "projection"), Objects.requireNonNull(policy, "policy"));
             return this;
         }
 
@@ -834,11 +1061,25 @@ public final class ProjectionRunner implements AutoCloseable {
          * The runner. Building it starts no thread.
          *
          * @throws IllegalStateException if no projection was added
+         * @throws IllegalArgumentException if {@link #onError} names a projection that was not
+         *     added, or asks a projector that keeps no dead letters to park
          */
         public ProjectionRunner build() {
             if (projectors.isEmpty()) {
                 throw new IllegalStateException("add at least one projection");
             }
+            policies.forEach((name, policy) -> {
+                Projector p = projectors.stream()
+                        .filter(x -> x.name().equals(name))
+                        .findFirst()
+                        .orElseThrow(() -> new IllegalArgumentException("onError names projection " + name
+                                + ", which was not added (added: "
+                                + projectors.stream().map(Projector::name).toList() + ")"));
+                if (policy.outcome() == ErrorPolicy.Outcome.PARK && !(p instanceof DeadLetterProjector)) {
+                    throw new IllegalArgumentException("projection " + name + " cannot park events (" + policy
+                            + "): its projector keeps no dead letters; use ErrorPolicy.stopAfter or a JDBC projector");
+                }
+            });
             return new ProjectionRunner(this);
         }
     }

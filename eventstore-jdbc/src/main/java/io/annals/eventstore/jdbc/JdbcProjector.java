@@ -3,22 +3,27 @@ package io.annals.eventstore.jdbc;
 import io.annals.eventstore.ReadOnlyStoreException;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.projection.CheckpointConflictException;
-import io.annals.eventstore.projection.Projector;
+import io.annals.eventstore.projection.DeadLetter;
+import io.annals.eventstore.projection.DeadLetterProjector;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
  * What the JDBC projectors share: each batch moves the checkpoint by compare-and-set and writes
  * the read model in one transaction, and a lease keeps the projection to one runner. Nothing is
- * written until the first batch: the checkpoint row is created by it.
+ * written until the first batch: the checkpoint row is created by it. Events can be parked as dead
+ * letters in the same transactions ({@link DeadLetterProjector}).
  *
  * @param <B> what a batch changed, handed from {@link #applyBatch} to {@link #committed}
  */
-abstract class JdbcProjector<B extends @Nullable Object> implements Projector {
+abstract class JdbcProjector<B extends @Nullable Object> implements DeadLetterProjector {
 
     final JdbcProjectors projectors;
     private final String name;
@@ -58,6 +63,16 @@ abstract class JdbcProjector<B extends @Nullable Object> implements Projector {
 
     @Override
     public final void apply(long from, long to, List<RecordedEvent> events) {
+        apply(from, to, events, null);
+    }
+
+    @Override
+    public final void applyHolding(long from, long to, List<RecordedEvent> events, Instant now) {
+        apply(from, to, events, Objects.requireNonNull(now, "now"));
+    }
+
+    /** A batch; with {@code parkAt}, the events of held streams are parked at that time instead. */
+    private void apply(long from, long to, List<RecordedEvent> events, @Nullable Instant parkAt) {
         checkWritable("apply events to");
         B batch;
         try {
@@ -67,7 +82,7 @@ abstract class JdbcProjector<B extends @Nullable Object> implements Projector {
                 if (!projectors.checkpoints().move(c, name, from, to)) {
                     throw new CheckpointConflictException(name, from);
                 }
-                return applyBatch(c, from, events);
+                return applyBatch(c, from, parkAt == null ? events : holdBack(c, events, parkAt));
             });
         } catch (SQLException e) {
             abandoned();
@@ -79,6 +94,114 @@ abstract class JdbcProjector<B extends @Nullable Object> implements Projector {
             throw e;
         }
         committed(to, batch);
+    }
+
+    /**
+     * Parks the events of streams that have a dead letter, in the batch's transaction, so that a
+     * stream's events are never applied out of order.
+     *
+     * @return the events to apply
+     */
+    private List<RecordedEvent> holdBack(Connection c, List<RecordedEvent> events, Instant now) throws SQLException {
+        if (events.isEmpty()) {
+            return events;
+        }
+        Set<String> held = projectors
+                .deadLetters()
+                .held(
+                        c,
+                        name,
+                        events.stream().map(RecordedEvent::streamId).distinct().toList());
+        if (held.isEmpty()) {
+            return events;
+        }
+        List<RecordedEvent> apply = new ArrayList<>();
+        for (RecordedEvent e : events) {
+            if (held.contains(e.streamId())) {
+                projectors
+                        .deadLetters()
+                        .park(
+                                c,
+                                new DeadLetter(
+                                        name,
+                                        e.position(),
+                                        e.eventId(),
+                                        e.streamId(),
+                                        e.type(),
+                                        "held behind an earlier parked event of stream " + e.streamId(),
+                                        now));
+            } else {
+                apply.add(e);
+            }
+        }
+        return apply;
+    }
+
+    @Override
+    public final void park(long from, long to, DeadLetter letter) {
+        checkWritable("park an event of");
+        abandoned(); // the batch that failed left the cache behind
+        try {
+            projectors.dialect().inBatch(projectors.dataSource(), name, false, c -> {
+                if (!projectors.checkpoints().move(c, name, from, to)) {
+                    throw new CheckpointConflictException(name, from);
+                }
+                projectors.deadLetters().park(c, letter);
+                return null;
+            });
+        } catch (SQLException e) {
+            throw projectors
+                    .dialect()
+                    .failure("projection " + name + " could not park the event at position " + letter.position(), e);
+        }
+    }
+
+    @Override
+    public final List<DeadLetter> deadLetters() {
+        try {
+            return projectors.deadLetters().list(projectors.dataSource(), name);
+        } catch (SQLException e) {
+            throw projectors.dialect().failure("cannot list the dead letters of projection " + name, e);
+        }
+    }
+
+    @Override
+    public final boolean applyParked(RecordedEvent event) {
+        checkWritable("apply a parked event to");
+        abandoned(); // rows change outside the batches' order: the cache starts again
+        try {
+            return projectors.dialect().inBatch(projectors.dataSource(), name, appendsEvents(), c -> {
+                if (!projectors.deadLetters().remove(c, name, event.position())) {
+                    return false;
+                }
+                applyBatch(c, -1, List.of(event));
+                return true;
+            });
+        } catch (SQLException e) {
+            throw projectors
+                    .dialect()
+                    .failure(
+                            "projection " + name + " could not apply the parked event at position " + event.position(),
+                            e);
+        } finally {
+            abandoned();
+        }
+    }
+
+    @Override
+    public final boolean skip(long position) {
+        checkWritable("skip a parked event of");
+        try {
+            return projectors
+                    .dialect()
+                    .inWriteTransaction(
+                            projectors.dataSource(),
+                            c -> projectors.deadLetters().remove(c, name, position));
+        } catch (SQLException e) {
+            throw projectors
+                    .dialect()
+                    .failure("cannot skip the dead letter at position " + position + " of " + name, e);
+        }
     }
 
     /**
@@ -119,6 +242,7 @@ abstract class JdbcProjector<B extends @Nullable Object> implements Projector {
                 // runner wait, then fail its compare-and-set, instead of committing rows between
                 // the delete and the reset.
                 projectors.checkpoints().reset(c, name);
+                projectors.deadLetters().removeAll(c, name); // the replay meets those events again
                 deleteReadModel(c);
                 return null;
             });

@@ -36,6 +36,7 @@ public final class JdbcProjectors {
     private final boolean readOnly;
     private final Checkpoints checkpoints;
     private final ReadModelRows rows;
+    private final DeadLetters deadLetters;
 
     JdbcProjectors(DataSource dataSource, Dialect dialect, Leases leases, boolean readOnly) {
         this.dataSource = dataSource;
@@ -44,6 +45,7 @@ public final class JdbcProjectors {
         this.readOnly = readOnly;
         this.checkpoints = new Checkpoints(dialect);
         this.rows = new ReadModelRows(dialect);
+        this.deadLetters = new DeadLetters(dialect);
     }
 
     /**
@@ -121,5 +123,9 @@ public final class JdbcProjectors {
 
     ReadModelRows rows() {
         return rows;
+    }
+
+    DeadLetters deadLetters() {
+        return deadLetters;
     }
 }

@@ -191,6 +191,9 @@ class SqliteStoreSetupTest {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getInt(1)).isEqualTo(6);
                 assertThat(rs.getString(2)).isEqualTo("stream truncation");
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getInt(1)).isEqualTo(7);
+                assertThat(rs.getString(2)).isEqualTo("dead letters");
                 assertThat(rs.next()).isFalse();
             }
         }
