@@ -1,0 +1,116 @@
+package io.annals.eventstore.projection;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.annals.eventstore.Envelope;
+import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.InMemoryEventStore;
+import io.annals.eventstore.projection.ProjectionStatus.State;
+import io.annals.eventstore.tck.ProjectionRunnerContract;
+import io.annals.eventstore.tck.ProjectionRunnerContract.Deposited;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+
+/** The stop policy on the in-memory projector, which keeps no dead letters and so cannot park. */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class InMemoryErrorPolicyTest {
+
+    private final AtomicBoolean broken = new AtomicBoolean(true);
+    private final InMemoryEventStore store = new InMemoryEventStore();
+    private final InMemoryProjector<Deposited, String, String> amounts =
+            new InMemoryProjector<>(new Amounts(), ProjectionRunnerContract.CODEC);
+
+    private final class Amounts implements Projection<Deposited, String, String> {
+        @Override
+        public String name() {
+            return "amounts";
+        }
+
+        @Override
+        public String key(Envelope<Deposited> e) {
+            return e.recorded().streamId();
+        }
+
+        @Override
+        public String apply(String current, Envelope<Deposited> e) {
+            if (broken.get() && e.event().amount() == 13) {
+                throw new IllegalStateException("thirteen is unlucky");
+            }
+            return (current == null ? "" : current + ",") + e.event().amount();
+        }
+    }
+
+    private long deposit(String stream, long amount) {
+        return store.append(
+                        stream,
+                        ExpectedVersion.any(),
+                        List.of(ProjectionRunnerContract.CODEC.encode(new Deposited(amount))))
+                .position();
+    }
+
+    @Test
+    void the_stop_policy_stops_just_before_the_poison_event_until_retry() {
+        deposit("a", 1);
+        long before = deposit("b", 2);
+        long poison = deposit("a", 13);
+        deposit("b", 4);
+        try (ProjectionRunner runner = ProjectionRunner.builder(store)
+                .add(amounts)
+                .onError("amounts", ErrorPolicy.stopAfter(0))
+                .build()) {
+            ProjectionStatus stopped = runner.catchUp().get(0);
+            assertThat(stopped.state()).isEqualTo(State.FAILED);
+            assertThat(stopped.lastError())
+                    .hasValueSatisfying(m -> assertThat(m)
+                            .contains("position " + poison)
+                            .contains("stream a")
+                            .contains("thirteen is unlucky"));
+            assertThat(amounts.checkpoint()).isEqualTo(before);
+            assertThat(amounts.get("a")).hasValue("1");
+            assertThat(amounts.get("b")).hasValue("2");
+
+            broken.set(false);
+            assertThat(runner.catchUp().get(0).checkpoint()).isEqualTo(before);
+            runner.retry("amounts");
+            assertThat(runner.catchUp().get(0).state()).isEqualTo(State.STOPPED);
+            assertThat(amounts.get("a")).hasValue("1,13");
+            assertThat(amounts.get("b")).hasValue("2,4");
+        }
+    }
+
+    @Test
+    void the_in_memory_projector_cannot_park() {
+        assertThatThrownBy(() -> ProjectionRunner.builder(store)
+                        .add(amounts)
+                        .onError("amounts", ErrorPolicy.parkAfter(3))
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("cannot park events");
+        try (ProjectionRunner runner =
+                ProjectionRunner.builder(store).add(amounts).build()) {
+            assertThatThrownBy(() -> runner.deadLetters("amounts"))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("keeps no dead letters");
+        }
+    }
+
+    @Test
+    void retry_forever_is_the_default_and_keeps_retrying() {
+        deposit("a", 13);
+        try (ProjectionRunner runner =
+                ProjectionRunner.builder(store).add(amounts).build()) {
+            for (int i = 1; i <= 3; i++) {
+                ProjectionStatus s = runner.catchUp().get(0);
+                assertThat(s.state()).isEqualTo(State.FAILED);
+                assertThat(s.failures()).isEqualTo(i);
+            }
+            broken.set(false);
+            assertThat(runner.catchUp().get(0).state()).isEqualTo(State.STOPPED);
+            assertThat(amounts.get("a")).hasValue("13");
+        }
+    }
+}
