@@ -6,6 +6,7 @@ import io.annals.eventstore.command.AggregateState;
 import io.annals.eventstore.command.CommandResult;
 import io.annals.eventstore.jdbc.TagBackfill;
 import io.annals.eventstore.projection.CheckpointConflictException;
+import io.annals.eventstore.projection.DeadLetter;
 import io.annals.eventstore.projection.RebuildProgress;
 import io.annals.pricetracker.alerts.AlertTrigger;
 import io.annals.pricetracker.alerts.AlertsView;
@@ -34,10 +35,12 @@ import java.util.List;
  * <pre>
  * java -jar pricetracker.jar [serve] [--port N] [--db JDBC_URL]
  * java -jar pricetracker.jar demo | history PRODUCT_ID | rebuild PROJECTION  [--db JDBC_URL]
+ * java -jar pricetracker.jar dead-letters PROJECTION [list | retry | skip POSITION]  [--db JDBC_URL]
  * </pre>
  * {@code serve} (the default) starts the HTTP API and the page on localhost:8080;
  * {@code demo} runs a short scenario and prints what happened; {@code history} prints a product's
- * events; {@code rebuild} replays the whole log into a projection with a progress bar. The store
+ * events; {@code rebuild} replays the whole log into a projection with a progress bar;
+ * {@code dead-letters} lists, retries or skips the events a projection parked. The store
  * is the SQLite file {@code pricetracker.db} in the working directory unless {@code --db} names
  * another JDBC URL (such as {@code jdbc:postgresql://localhost/db?user=u}).
  */
@@ -45,7 +48,8 @@ public final class Main {
 
     static final String DEFAULT_DB = "jdbc:sqlite:pricetracker.db";
     static final int DEFAULT_PORT = 8080;
-    private static final List<String> COMMANDS = List.of("serve", "demo", "history", "rebuild", "tag-events");
+    private static final List<String> COMMANDS =
+            List.of("serve", "demo", "history", "rebuild", "dead-letters", "tag-events");
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
@@ -95,7 +99,11 @@ public final class Main {
             return usage(err, "unknown command '" + command + "'");
         }
         int arguments = command.equals("history") || command.equals("rebuild") ? 1 : 0;
-        if (words.size() != arguments + 1) {
+        if (command.equals("dead-letters")) {
+            if (!deadLetterArguments(words.subList(1, words.size()))) {
+                return usage(err, "dead-letters needs PROJECTION [list | retry | skip POSITION]");
+            }
+        } else if (words.size() != arguments + 1) {
             return usage(err, command + (arguments == 1 ? " needs one argument" : " takes no argument"));
         }
         PriceTracker tracker;
@@ -120,6 +128,9 @@ public final class Main {
                         return 1;
                     }
                 }
+                case "dead-letters" -> {
+                    return deadLetters(tracker, words.subList(1, words.size()), out, err);
+                }
                 default -> {
                     return rebuild(tracker, words.get(1), out, err);
                 }
@@ -142,6 +153,8 @@ public final class Main {
         stream.println("  demo     run a short price-tracking scenario and print what happened");
         stream.println("  history  print every event of a product");
         stream.println("  rebuild  replay the whole log into a projection: " + String.join(", ", PROJECTIONS));
+        stream.println("  dead-letters PROJECTION [list | retry | skip POSITION]");
+        stream.println("           list (default), retry or skip the events a projection parked");
         stream.println("  tag-events  tag the events stored before they had tags (once, after an upgrade)");
         stream.println("  --db     the store (default " + DEFAULT_DB + ")");
         return problem == null ? 0 : 2;
@@ -213,6 +226,61 @@ public final class Main {
         out.println();
         out.printf("rebuilt %s from %d events%n", projection, end.done());
         return 0;
+    }
+
+    private static boolean deadLetterArguments(List<String> args) {
+        return switch (args.size()) {
+            case 1 -> true;
+            case 2 -> args.get(1).equals("list") || args.get(1).equals("retry");
+            case 3 -> args.get(1).equals("skip") && args.get(2).matches("\\d{1,18}");
+            default -> false;
+        };
+    }
+
+    /** Lists, retries or skips the dead letters of a projection; 2 for an unknown projection. */
+    private static int deadLetters(PriceTracker tracker, List<String> args, PrintStream out, PrintStream err) {
+        String projection = args.get(0);
+        if (!PROJECTIONS.contains(projection)) {
+            err.println("error: no projection '" + projection + "' (known: " + String.join(", ", PROJECTIONS) + ")");
+            return 2;
+        }
+        String action = args.size() == 1 ? "list" : args.get(1);
+        try {
+            switch (action) {
+                case "retry" -> {
+                    int before = tracker.projections().deadLetters(projection).size();
+                    List<DeadLetter> left = tracker.projections().retryDeadLetters(projection);
+                    out.printf("retried %s: %d applied, %d left%n", projection, before - left.size(), left.size());
+                    printDeadLetters(left, out);
+                }
+                case "skip" -> {
+                    long position = Long.parseLong(args.get(2));
+                    if (!tracker.projections().skipDeadLetter(projection, position)) {
+                        err.println("error: " + projection + " has no dead letter at position " + position);
+                        return 1;
+                    }
+                    out.printf("skipped the event at position %d of %s%n", position, projection);
+                }
+                default -> {
+                    List<DeadLetter> letters = tracker.projections().deadLetters(projection);
+                    out.printf("%s: %d dead letters%n", projection, letters.size());
+                    printDeadLetters(letters, out);
+                }
+            }
+        } catch (IllegalStateException e) {
+            // another runner (a server on this database) holds the projection: retry it there
+            err.println("error: " + e.getMessage());
+            return 3;
+        }
+        return 0;
+    }
+
+    private static void printDeadLetters(List<DeadLetter> letters, PrintStream out) {
+        for (DeadLetter d : letters) {
+            out.printf(
+                    "  %d  %s  %s  %s  %s  %s%n",
+                    d.position(), TIME.format(d.parkedAt()), d.streamId(), d.type(), d.eventId(), d.error());
+        }
     }
 
     /** A scenario that shows the rules and the history; each run continues the previous one. */

@@ -70,6 +70,42 @@ class MainTest {
     }
 
     @Test
+    void dead_letters_lists_skips_and_retries_the_parked_events_of_a_projection() throws Exception {
+        String db = "jdbc:sqlite:" + dir.resolve("dead.db");
+        run("demo", "--db", db);
+        String eventId;
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(db);
+                java.sql.Statement st = c.createStatement()) {
+            try (java.sql.ResultSet rs = st.executeQuery("SELECT event_id FROM annals_events WHERE position = 2")) {
+                rs.next();
+                eventId = rs.getString(1);
+            }
+            // parked as a projection would, for the commands to find
+            st.executeUpdate("INSERT INTO annals_projection_dead_letters VALUES ('monthly-stats', 2, '" + eventId
+                    + "', 'product-green-tea', 'PriceChanged', 'boom', 0)");
+            st.executeUpdate("INSERT INTO annals_projection_dead_letters VALUES ('monthly-stats', 3, '" + eventId
+                    + "', 'product-green-tea', 'PriceChanged', 'held', 0)");
+        }
+
+        assertThat(run("dead-letters", "monthly-stats", "--db", db)).isZero();
+        assertThat(out())
+                .contains("monthly-stats: 2 dead letters")
+                .contains("  2  1970-01-01 00:00:00  product-green-tea  PriceChanged  " + eventId + "  boom");
+        assertThat(run("dead-letters", "monthly-stats", "skip", "2", "--db", db))
+                .isZero();
+        assertThat(out()).contains("skipped the event at position 2 of monthly-stats");
+        assertThat(run("dead-letters", "monthly-stats", "skip", "2", "--db", db))
+                .isEqualTo(1);
+        assertThat(run("dead-letters", "monthly-stats", "retry", "--db", db)).isZero();
+        assertThat(out()).contains("retried monthly-stats: 1 applied, 0 left");
+        assertThat(run("dead-letters", "monthly-stats", "list", "--db", db)).isZero();
+        assertThat(out()).contains("monthly-stats: 0 dead letters");
+
+        assertThat(run("dead-letters", "monthly-stats", "skip", "--db", db)).isEqualTo(2);
+        assertThat(run("dead-letters", "nothing", "--db", db)).isEqualTo(2);
+    }
+
+    @Test
     void rebuild_replays_a_projection_with_a_progress_bar() {
         String db = "jdbc:sqlite:" + dir.resolve("rebuild.db");
         run("demo", "--db", db);
