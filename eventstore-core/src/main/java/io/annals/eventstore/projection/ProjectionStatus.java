@@ -53,7 +53,11 @@ public record ProjectionStatus(
         STANDBY,
         /** Applying events, or waiting for new ones. */
         RUNNING,
-        /** The last attempt failed; retrying with back-off. */
+        /**
+         * The last attempt failed: retrying with back-off, or, under
+         * {@link ErrorPolicy#stopAfter(int)}, stopped at the event until
+         * {@link ProjectionRunner#retry(String)}.
+         */
         FAILED
     }
 }
