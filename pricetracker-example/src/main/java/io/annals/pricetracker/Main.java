@@ -8,8 +8,6 @@ import io.annals.eventstore.jdbc.TagBackfill;
 import io.annals.eventstore.projection.CheckpointConflictException;
 import io.annals.eventstore.projection.DeadLetter;
 import io.annals.eventstore.projection.RebuildProgress;
-import io.annals.pricetracker.alerts.AlertTrigger;
-import io.annals.pricetracker.alerts.AlertsView;
 import io.annals.pricetracker.api.HttpApiServer;
 import io.annals.pricetracker.api.PriceTrackerApi;
 import io.annals.pricetracker.domain.Product;
@@ -17,9 +15,6 @@ import io.annals.pricetracker.domain.ProductCommand.CreateProduct;
 import io.annals.pricetracker.domain.ProductCommand.DeleteProduct;
 import io.annals.pricetracker.domain.ProductCommand.UpdateProduct;
 import io.annals.pricetracker.domain.ProductEvent;
-import io.annals.pricetracker.readmodel.MonthlyStats;
-import io.annals.pricetracker.readmodel.PriceHistory;
-import io.annals.pricetracker.readmodel.ProductView;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.math.BigDecimal;
@@ -160,8 +155,16 @@ public final class Main {
         return problem == null ? 0 : 2;
     }
 
-    static final List<String> PROJECTIONS = List.of(
-            ProductView.Projector.NAME, PriceHistory.NAME, MonthlyStats.NAME, AlertsView.NAME, AlertTrigger.NAME);
+    static final List<String> PROJECTIONS = PriceTracker.PROJECTIONS;
+
+    /** Whether {@code projection} is one of the tracker's; says so on {@code err} if not. */
+    private static boolean known(String projection, PrintStream err) {
+        if (PROJECTIONS.contains(projection)) {
+            return true;
+        }
+        err.println("error: no projection '" + projection + "' (known: " + String.join(", ", PROJECTIONS) + ")");
+        return false;
+    }
 
     private static int serve(PriceTracker tracker, String db, int port, PrintStream out, PrintStream err) {
         HttpApiServer server;
@@ -188,8 +191,7 @@ public final class Main {
     }
 
     private static int rebuild(PriceTracker tracker, String projection, PrintStream out, PrintStream err) {
-        if (!PROJECTIONS.contains(projection)) {
-            err.println("error: no projection '" + projection + "' (known: " + String.join(", ", PROJECTIONS) + ")");
+        if (!known(projection, err)) {
             return 2;
         }
         RebuildProgress end;
@@ -240,8 +242,7 @@ public final class Main {
     /** Lists, retries or skips the dead letters of a projection; 2 for an unknown projection. */
     private static int deadLetters(PriceTracker tracker, List<String> args, PrintStream out, PrintStream err) {
         String projection = args.get(0);
-        if (!PROJECTIONS.contains(projection)) {
-            err.println("error: no projection '" + projection + "' (known: " + String.join(", ", PROJECTIONS) + ")");
+        if (!known(projection, err)) {
             return 2;
         }
         String action = args.size() == 1 ? "list" : args.get(1);

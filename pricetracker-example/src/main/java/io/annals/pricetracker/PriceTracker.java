@@ -25,6 +25,7 @@ import io.annals.eventstore.projection.KeyedProjector;
 import io.annals.eventstore.projection.ProjectionRunner;
 import io.annals.eventstore.snapshot.SnapshotPolicy;
 import io.annals.eventstore.snapshot.SnapshotSettings;
+import io.annals.pricetracker.alerts.AlertTrigger;
 import io.annals.pricetracker.alerts.AlertsView;
 import io.annals.pricetracker.alerts.PriceAlerts;
 import io.annals.pricetracker.alerts.Watch;
@@ -83,6 +84,10 @@ public final class PriceTracker implements AutoCloseable {
             .tags(ProductEvent.PriceChanged.class, ProductTags::of)
             .tags(ProductEvent.ProductDeleted.class, ProductTags::of)
             .build();
+
+    /** The names of the projections the tracker's runner runs, in the order it runs them. */
+    public static final List<String> PROJECTIONS = List.of(
+            ProductView.Projector.NAME, PriceHistory.NAME, MonthlyStats.NAME, AlertsView.NAME, AlertTrigger.NAME);
 
     /**
      * Raise when {@link Product} changes shape: older snapshots are then ignored. Version 2 added

@@ -201,12 +201,6 @@ public final class PriceAlerts {
         return vault.reveal(email);
     }
 
-    /** The watch of a person on a product, as its events fold it. */
-    public Watch watchOf(String productId, String email) {
-        String subject = vault.subjectFor(normaliseEmail(email));
-        return watches.load(productId + "/" + subject).state();
-    }
-
     /**
      * Forgets a person: stops each of their watches that is armed, then deletes their key, so
      * that every copy of their email address (events, snapshots, read-model rows, backups) reads as

@@ -62,6 +62,7 @@ class ProjectorHandlerTest {
         assertThat(field(summary, "name"))
                 .containsExactly(
                         "product-view", "price-history", "monthly-stats", "price-alerts", "price-alert-trigger");
+        assertThat(field(summary, "name")).containsExactlyElementsOf(PriceTracker.PROJECTIONS);
         assertThat(field(summary, "state")).containsOnly("STOPPED");
         assertThat(field(summary, "checkpoint")).containsOnly(Long.toString(last));
         summary.get("projections")
