@@ -1,9 +1,10 @@
 package io.annals.pricetracker.api;
 
+import static io.annals.pricetracker.api.Answers.assertError;
+import static io.annals.pricetracker.api.Answers.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.annals.pricetracker.PriceTracker;
 import io.annals.pricetracker.alerts.AlertTrigger;
 import io.annals.pricetracker.alerts.AlertsView;
@@ -24,8 +25,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** Price alerts through the router: watching, alerts recorded once, forgetting, erasing. */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class PriceAlertsApiTest {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path dir;
@@ -51,20 +50,6 @@ class PriceAlertsApiTest {
 
     private ApiResponse call(String method, String path, Map<String, String> query, String body) {
         return api.handle(new ApiRequest(method, path, query, body));
-    }
-
-    private static JsonNode json(ApiResponse r) {
-        try {
-            return JSON.readTree(r.body());
-        } catch (Exception e) {
-            throw new AssertionError("not JSON: " + r.body(), e);
-        }
-    }
-
-    private static void assertError(ApiResponse r, int status, String code) {
-        assertThat(r.status()).as(r.body()).isEqualTo(status);
-        assertThat(json(r).get("error").asText()).as(r.body()).isEqualTo(code);
-        assertThat(json(r).get("message").asText()).isNotBlank();
     }
 
     private long ok(ApiResponse r, int status) {

@@ -1,9 +1,10 @@
 package io.annals.pricetracker.api;
 
+import static io.annals.pricetracker.api.Answers.assertError;
+import static io.annals.pricetracker.api.Answers.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.ExpectedVersion;
 import io.annals.pricetracker.PriceTracker;
@@ -37,8 +38,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class PriceTrackerApiTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @TempDir
     Path dir;
 
@@ -65,14 +64,6 @@ class PriceTrackerApiTest {
         return api.handle(new ApiRequest(method, path, query, body));
     }
 
-    private static JsonNode json(ApiResponse r) {
-        try {
-            return JSON.readTree(r.body());
-        } catch (Exception e) {
-            throw new AssertionError("not JSON: " + r.body(), e);
-        }
-    }
-
     private long create(String id, String price) {
         ApiResponse r = call(
                 "POST",
@@ -80,13 +71,6 @@ class PriceTrackerApiTest {
                 "{\"productId\":\"" + id + "\",\"name\":\"Tea " + id + "\",\"price\":" + price + "}");
         assertThat(r.status()).as(r.body()).isEqualTo(201);
         return json(r).get("position").asLong();
-    }
-
-    private void assertError(ApiResponse r, int status, String code) {
-        assertThat(r.status()).as(r.body()).isEqualTo(status);
-        assertThat(r.headers()).containsEntry("Content-Type", "application/json; charset=utf-8");
-        assertThat(json(r).get("error").asText()).isEqualTo(code);
-        assertThat(json(r).get("message").asText()).isNotBlank();
     }
 
     @Nested
