@@ -45,16 +45,7 @@ class SqliteForgettingTest {
     void a_deleted_stream_leaves_no_byte_of_its_events_or_snapshot_in_the_file() throws Exception {
         Path file = dir.resolve("deleting.db");
         try (JdbcEventStore store = JdbcEventStore.open("jdbc:sqlite:" + file)) {
-            List<EventData> events = new ArrayList<>();
-            for (int i = 0; i < 200; i++) {
-                events.add(new EventData(
-                        UUID.randomUUID(),
-                        "Noted",
-                        "{\"text\":\"" + MARKER + " " + i + "\"}",
-                        Map.of("note", MARKER),
-                        Set.of("about:" + MARKER)));
-            }
-            store.append("doomed", ExpectedVersion.noStream(), events);
+            store.append("doomed", ExpectedVersion.noStream(), marked(200));
             store.append("kept", ExpectedVersion.noStream(), List.of(EventData.of("Noted", "{\"text\":\"kept\"}")));
             RecordedEvent last = store.readStream("doomed", 200, 1).get(0);
             store.snapshots()
@@ -74,16 +65,7 @@ class SqliteForgettingTest {
     void a_truncated_stream_leaves_no_byte_of_its_removed_events_in_the_file() throws Exception {
         Path file = dir.resolve("truncating.db");
         try (JdbcEventStore store = JdbcEventStore.open("jdbc:sqlite:" + file)) {
-            List<EventData> events = new ArrayList<>();
-            for (int i = 0; i < 200; i++) {
-                events.add(new EventData(
-                        UUID.randomUUID(),
-                        "Noted",
-                        "{\"text\":\"" + MARKER + " " + i + "\"}",
-                        Map.of("note", MARKER),
-                        Set.of("about:" + MARKER)));
-            }
-            store.append("archived", ExpectedVersion.noStream(), events);
+            store.append("archived", ExpectedVersion.noStream(), marked(200));
             store.append(
                     "archived", ExpectedVersion.exactly(200), List.of(EventData.of("Noted", "{\"text\":\"kept\"}")));
             RecordedEvent last = store.readStream("archived", 200, 1).get(0);
@@ -134,6 +116,20 @@ class SqliteForgettingTest {
             assertThat(hits(file, wrapped)).isZero();
             assertThat(vault.reveal(sealed)).isEmpty();
         }
+    }
+
+    /** {@code n} events holding the marker in their data, metadata and tags. */
+    private static List<EventData> marked(int n) {
+        List<EventData> events = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            events.add(new EventData(
+                    UUID.randomUUID(),
+                    "Noted",
+                    "{\"text\":\"" + MARKER + " " + i + "\"}",
+                    Map.of("note", MARKER),
+                    Set.of("about:" + MARKER)));
+        }
+        return events;
     }
 
     private static void checkpoint(JdbcEventStore store) throws SQLException {
