@@ -3,12 +3,12 @@ package io.annals.eventstore.projection;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.annals.eventstore.Envelope;
 import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.InMemoryEventStore;
 import io.annals.eventstore.projection.ProjectionStatus.State;
 import io.annals.eventstore.tck.ProjectionRunnerContract;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Deposited;
+import io.annals.eventstore.tck.UnluckyAmounts;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.DisplayNameGeneration;
@@ -22,27 +22,7 @@ class InMemoryErrorPolicyTest {
     private final AtomicBoolean broken = new AtomicBoolean(true);
     private final InMemoryEventStore store = new InMemoryEventStore();
     private final InMemoryProjector<Deposited, String, String> amounts =
-            new InMemoryProjector<>(new Amounts(), ProjectionRunnerContract.CODEC);
-
-    private final class Amounts implements Projection<Deposited, String, String> {
-        @Override
-        public String name() {
-            return "amounts";
-        }
-
-        @Override
-        public String key(Envelope<Deposited> e) {
-            return e.recorded().streamId();
-        }
-
-        @Override
-        public String apply(String current, Envelope<Deposited> e) {
-            if (broken.get() && e.event().amount() == 13) {
-                throw new IllegalStateException("thirteen is unlucky");
-            }
-            return (current == null ? "" : current + ",") + e.event().amount();
-        }
-    }
+            new InMemoryProjector<>(new UnluckyAmounts(broken), ProjectionRunnerContract.CODEC);
 
     private long deposit(String stream, long amount) {
         return store.append(

@@ -3,18 +3,17 @@ package io.annals.eventstore.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.annals.eventstore.Envelope;
 import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.StateCodec;
 import io.annals.eventstore.projection.DeadLetter;
 import io.annals.eventstore.projection.ErrorPolicy;
 import io.annals.eventstore.projection.KeyedProjector;
-import io.annals.eventstore.projection.Projection;
 import io.annals.eventstore.projection.ProjectionRunner;
 import io.annals.eventstore.projection.ProjectionStatus;
 import io.annals.eventstore.projection.ProjectionStatus.State;
 import io.annals.eventstore.tck.ProjectionRunnerContract;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Deposited;
+import io.annals.eventstore.tck.UnluckyAmounts;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -58,27 +57,6 @@ abstract class DeadLetterContract {
         return c;
     }
 
-    /** Each stream's amounts, comma-separated, in the order they were applied. */
-    private final class Amounts implements Projection<Deposited, String, String> {
-        @Override
-        public String name() {
-            return "amounts";
-        }
-
-        @Override
-        public String key(Envelope<Deposited> e) {
-            return e.recorded().streamId();
-        }
-
-        @Override
-        public String apply(String current, Envelope<Deposited> e) {
-            if (broken.get() && e.event().amount() == 13) {
-                throw new IllegalStateException("thirteen is unlucky");
-            }
-            return (current == null ? "" : current + ",") + e.event().amount();
-        }
-    }
-
     private static final StateCodec<String> TEXT = new StateCodec<>() {
         @Override
         public String serialize(String state) {
@@ -96,7 +74,7 @@ abstract class DeadLetterContract {
 
     private ProjectionRunner runner(ErrorPolicy policy) {
         store = closeLater(JdbcEventStore.open(newUrl()));
-        amounts = store.projectors().keyed(new Amounts(), ProjectionRunnerContract.CODEC, TEXT);
+        amounts = store.projectors().keyed(new UnluckyAmounts(broken), ProjectionRunnerContract.CODEC, TEXT);
         return closeLater(ProjectionRunner.builder(store)
                 .add(amounts)
                 .onError("amounts", policy)
@@ -285,7 +263,7 @@ abstract class DeadLetterContract {
                 .hasMessageContaining("retries cannot be negative");
         assertThatThrownBy(() -> ErrorPolicy.stopAfter(-3)).isInstanceOf(IllegalArgumentException.class);
         store = closeLater(JdbcEventStore.open(newUrl()));
-        amounts = store.projectors().keyed(new Amounts(), ProjectionRunnerContract.CODEC, TEXT);
+        amounts = store.projectors().keyed(new UnluckyAmounts(broken), ProjectionRunnerContract.CODEC, TEXT);
         assertThatThrownBy(() -> ProjectionRunner.builder(store)
                         .add(amounts)
                         .onError("amount", ErrorPolicy.stopAfter(1))
