@@ -340,6 +340,10 @@ ON CONFLICT (projection) DO NOTHING
 -- name: reset-checkpoint
 UPDATE {checkpoints} SET position = 0 WHERE projection = ?
 
+-- name: checkpoints-under
+-- The checkpoints past 0 whose names begin with a text: 1 its length, 2 the text.
+SELECT projection, position FROM {checkpoints} WHERE substr(projection, 1, ?) = ? AND position > 0
+
 -- name: read-rows
 -- One statement whatever the number of keys, with the keys as one text[]: its plan uses the
 -- whole primary key whatever the table's statistics. An IN list of 500 parameters got a generic

@@ -120,6 +120,10 @@ ON CONFLICT (projection) DO NOTHING
 -- name: reset-checkpoint
 UPDATE {checkpoints} SET position = 0 WHERE projection = ?
 
+-- name: checkpoints-under
+-- The checkpoints past 0 whose names begin with a text: 1 its length, 2 the text.
+SELECT projection, position FROM {checkpoints} WHERE substr(projection, 1, ?) = ? AND position > 0
+
 -- name: read-rows
 -- 1 the projection, 2 the keys, a list
 SELECT key, value FROM {rows}

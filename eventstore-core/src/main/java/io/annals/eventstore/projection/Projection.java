@@ -47,4 +47,16 @@ public interface Projection<E extends Event, K, V> {
     default Set<K> keysOfDeletedStream(String streamId) {
         return Set.of();
     }
+
+    /**
+     * Whether every row derives from the events of one stream alone: a row per stream, or rows
+     * keyed by something only one stream's events name. Such a projection can be split into
+     * segments by a hash of the stream id, each applied by its own runner (see {@code
+     * JdbcProjectors.segments} in {@code eventstore-jdbc}); one that folds many streams into a
+     * row (a total, a monthly statistic) must not be, since two segments would then write the
+     * same row. False by default; the store cannot check the claim, so make it only when it holds.
+     */
+    default boolean rowsDeriveFromOneStream() {
+        return false;
+    }
 }

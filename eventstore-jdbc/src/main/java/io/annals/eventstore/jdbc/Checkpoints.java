@@ -3,6 +3,8 @@ package io.annals.eventstore.jdbc;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Map;
+import java.util.TreeMap;
 import javax.sql.DataSource;
 
 /**
@@ -16,6 +18,7 @@ final class Checkpoints {
     private final String move;
     private final String create;
     private final String reset;
+    private final String under;
 
     Checkpoints(Dialect dialect) {
         this.dialect = dialect;
@@ -23,6 +26,7 @@ final class Checkpoints {
         this.move = dialect.sql("move-checkpoint");
         this.create = dialect.sql("create-checkpoint");
         this.reset = dialect.sql("reset-checkpoint");
+        this.under = dialect.sql("checkpoints-under");
     }
 
     long read(DataSource dataSource, String projection) throws SQLException {
@@ -59,6 +63,21 @@ final class Checkpoints {
             ps.setString(1, projection);
             ps.setLong(2, to);
             return ps.executeUpdate() == 1;
+        });
+    }
+
+    /** The checkpoints past 0 of the projections whose names begin with {@code prefix}, by name. */
+    Map<String, Long> under(Connection c, String prefix) throws SQLException {
+        return dialect.withStatement(c, under, ps -> {
+            ps.setInt(1, prefix.codePointCount(0, prefix.length())); // SQL counts characters
+            ps.setString(2, prefix);
+            Map<String, Long> found = new TreeMap<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    found.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+            return found;
         });
     }
 

@@ -19,6 +19,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /** A keyed projection whose rows live in the store's read-model rows table. */
 final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<JdbcKeyedProjector.RowChanges>
@@ -35,6 +36,14 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
     private final StateCodec<V> values;
     private final Function<String, K> keys;
     private final RowCache cache = new RowCache(CACHED_ROWS);
+    /** The name the rows are stored under: the projection's, shared by all its segments. */
+    private final String rows;
+    /** How the projection is split, or null when it is not. */
+    private final @Nullable Segments segments;
+    /** The segment this projector applies, when split. */
+    private final int segment;
+    /** When this instance last found a segment it does not own free ({@link System#nanoTime}). */
+    private @Nullable Long freeSince;
 
     JdbcKeyedProjector(
             JdbcProjectors projectors,
@@ -42,15 +51,42 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
             EventCodec<E> codec,
             StateCodec<V> values,
             Function<String, K> keys) {
-        super(projectors, projection.name());
+        this(projectors, projection, codec, values, keys, null, 0);
+    }
+
+    /** Segment {@code segment} of {@code segments}, or the whole projection when null. */
+    JdbcKeyedProjector(
+            JdbcProjectors projectors,
+            Projection<E, K, V> projection,
+            EventCodec<E> codec,
+            StateCodec<V> values,
+            Function<String, K> keys,
+            @Nullable Segments segments,
+            int segment) {
+        super(projectors, segments == null ? projection.name() : segments.name(projection.name(), segment));
         this.projection = projection;
         this.codec = codec;
         this.values = values;
         this.keys = keys;
+        this.rows = projection.name();
+        this.segments = segments;
+        this.segment = segment;
     }
 
     @Override
-    RowChanges applyBatch(Connection c, long from, List<RecordedEvent> events) throws SQLException {
+    RowChanges applyBatch(Connection c, long from, List<RecordedEvent> all) throws SQLException {
+        if (from == 0) {
+            checkSplit(c);
+        }
+        List<RecordedEvent> events = all;
+        if (segments != null) {
+            events = new ArrayList<>(all.size());
+            for (RecordedEvent e : all) {
+                if (segments.segmentOf(e.streamId()) == segment) {
+                    events.add(e);
+                }
+            }
+        }
         cache.startBatch(from);
         Map<K, Optional<V>> changed;
         try {
@@ -73,7 +109,7 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
                 deletes.add(String.valueOf(key));
             }
         });
-        projectors.rows().write(c, name(), upserts, deletes);
+        projectors.rows().write(c, rows, upserts, deletes);
         return new RowChanges(upserts, deletes);
     }
 
@@ -119,7 +155,7 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
             }
         }
         if (!unknown.isEmpty()) {
-            stored.putAll(projectors.rows().read(c, name(), unknown));
+            stored.putAll(projectors.rows().read(c, rows, unknown));
         }
         Map<K, V> found = new HashMap<>();
         stored.forEach((text, json) -> found.put(byText.get(text), row(text, json)));
@@ -138,9 +174,79 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
         }
     }
 
+    /**
+     * Refuses to start from 0 when the projection's checkpoints say it has been run split another
+     * way (or split, when it is not now, or whole, when it is split now): its rows would then be
+     * applied again on top of themselves.
+     */
+    private void checkSplit(Connection c) throws SQLException {
+        Map<String, Long> found = projectors.checkpoints().under(c, rows);
+        for (Map.Entry<String, Long> other : found.entrySet()) {
+            String n = other.getKey();
+            boolean sameSplit = segments != null && isSegmentName(n, segments.count());
+            boolean otherSplit = n.equals(rows) || isSegmentName(n, -1);
+            if (otherSplit && !sameSplit && !n.equals(name())) {
+                throw new IllegalStateException("read model " + rows + " was built by " + n + " (checkpoint at "
+                        + other.getValue() + "), which "
+                        + (n.equals(rows) ? "is the projection whole" : "splits it another way")
+                        + ": running it as " + name() + " would apply those events again; reset it first"
+                        + " (runner.rebuild), or run it as it was");
+            }
+        }
+    }
+
+    /** Whether {@code n} names a segment of this projection, split in {@code count} (any if -1). */
+    private boolean isSegmentName(String n, int count) {
+        if (!n.startsWith(rows + "[") || !n.endsWith("]")) {
+            return false;
+        }
+        String inner = n.substring(rows.length() + 1, n.length() - 1);
+        int slash = inner.indexOf('/');
+        if (slash <= 0 || !inner.chars().allMatch(ch -> ch == '/' || (ch >= '0' && ch <= '9'))) {
+            return false;
+        }
+        return count == -1 || inner.substring(slash + 1).equals(Integer.toString(count));
+    }
+
     @Override
     void deleteReadModel(Connection c) throws SQLException {
-        projectors.rows().deleteAll(c, name());
+        projectors.rows().deleteAll(c, rows);
+        if (segments != null) {
+            // The rows are the whole projection's: every segment starts again with them.
+            for (int other = 0; other < segments.count(); other++) {
+                if (other != segment) {
+                    String sibling = segments.name(rows, other);
+                    projectors.checkpoints().reset(c, sibling);
+                    projectors.deadLetters().removeAll(c, sibling);
+                }
+            }
+        }
+    }
+
+    /**
+     * The lease; for a segment this instance does not own, only once the segment has been free
+     * for {@link Segments#takeoverAfter()}: until then, each try takes the lease and lets go of it
+     * at once, to see whether the segment's owner runs it.
+     */
+    @Override
+    public Optional<Lease> tryAcquire() {
+        Optional<Lease> lease = super.tryAcquire();
+        if (segments == null || segments.owns(segment) || lease.isEmpty()) {
+            freeSince = null;
+            return lease;
+        }
+        long now = System.nanoTime();
+        synchronized (this) {
+            if (freeSince == null) {
+                freeSince = now;
+            }
+            if (now - freeSince >= segments.takeoverAfter().toNanos()) {
+                freeSince = null;
+                return lease;
+            }
+        }
+        lease.get().close();
+        return Optional.empty();
     }
 
     @Override
@@ -149,7 +255,7 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
         try {
             return projectors
                     .rows()
-                    .get(projectors.dataSource(), name(), String.valueOf(key))
+                    .get(projectors.dataSource(), rows, String.valueOf(key))
                     .map(json -> row(String.valueOf(key), json));
         } catch (SQLException e) {
             throw projectors.dialect().failure("cannot read row " + key + " of " + name(), e);
@@ -163,7 +269,7 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
         }
         try {
             List<Row<K, V>> out = new ArrayList<>();
-            for (ReadModelRows.Row row : projectors.rows().list(projectors.dataSource(), name(), offset, limit)) {
+            for (ReadModelRows.Row row : projectors.rows().list(projectors.dataSource(), rows, offset, limit)) {
                 out.add(new Row<>(keys.apply(row.key()), row(row.key(), row.value())));
             }
             return out;

@@ -253,7 +253,7 @@ abstract class JdbcProjector<B extends @Nullable Object> implements DeadLetterPr
     }
 
     @Override
-    public final Optional<Lease> tryAcquire() {
+    public Optional<Lease> tryAcquire() {
         try {
             return projectors.leases().tryAcquire(name);
         } catch (SQLException e) {

@@ -7,6 +7,8 @@ import io.annals.eventstore.projection.KeyedProjector;
 import io.annals.eventstore.projection.Projection;
 import io.annals.eventstore.projection.Projector;
 import io.annals.eventstore.projection.Subscriber;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
 import javax.sql.DataSource;
@@ -77,6 +79,63 @@ public final class JdbcProjectors {
                 Objects.requireNonNull(codec, "codec"),
                 Objects.requireNonNull(values, "values"),
                 Objects.requireNonNull(keys, "keys"));
+    }
+
+    /**
+     * A keyed projection split into segments by a hash of the stream id ({@link
+     * Segments#segmentOf}), one projector per segment, to be run by several runners (in several
+     * processes) at once. Each segment has its own checkpoint and lease, named {@code
+     * name[i/count]}, and applies the events of its streams alone, in log order; all of them write
+     * the one read model stored under the projection's name, which any of them reads. Add every
+     * segment to every instance's runner: {@link Segments#owning} says which ones an instance runs
+     * first, the others it takes over when their instance stops.
+     *
+     * <p>Resetting or rebuilding a segment resets the whole projection: its rows and every
+     * segment's checkpoint, which the other segments' runners then replay from the start.
+     * Changing the count needs a reset: a segment starting from position 0 refuses to apply
+     * anything while checkpoints of another split (or of the whole projection) remain.
+     *
+     * @return the segments' projectors, segment 0 first
+     * @throws IllegalArgumentException if the projection does not declare that its rows derive
+     *     from one stream each ({@link Projection#rowsDeriveFromOneStream()}), or its name is
+     *     blank, over 190 characters or begins with {@code $subscriber:}
+     */
+    public <E extends Event, K, V> List<KeyedProjector<K, V>> segments(
+            Projection<E, K, V> projection,
+            EventCodec<E> codec,
+            StateCodec<V> values,
+            Function<String, K> keys,
+            Segments segments) {
+        Objects.requireNonNull(projection, "projection");
+        Objects.requireNonNull(segments, "segments");
+        if (!projection.rowsDeriveFromOneStream()) {
+            throw new IllegalArgumentException("projection " + projection.name()
+                    + " cannot be split into segments: it does not declare that each of its rows derives from the"
+                    + " events of one stream (Projection.rowsDeriveFromOneStream), and a row folded from many"
+                    + " streams would be written by several segments at once");
+        }
+        if (projection.name().length() > 190) {
+            throw new IllegalArgumentException("a split projection's name is at most 190 characters, to leave room"
+                    + " for the segment's: '" + TableNames.printable(projection.name()) + "'");
+        }
+        List<KeyedProjector<K, V>> out = new ArrayList<>();
+        for (int i = 0; i < segments.count(); i++) {
+            out.add(new JdbcKeyedProjector<>(
+                    this,
+                    projection,
+                    Objects.requireNonNull(codec, "codec"),
+                    Objects.requireNonNull(values, "values"),
+                    Objects.requireNonNull(keys, "keys"),
+                    segments,
+                    i));
+        }
+        return List.copyOf(out);
+    }
+
+    /** {@link #segments(Projection, EventCodec, StateCodec, Function, Segments)} with text keys. */
+    public <E extends Event, V> List<KeyedProjector<String, V>> segments(
+            Projection<E, String, V> projection, EventCodec<E> codec, StateCodec<V> values, Segments segments) {
+        return segments(projection, codec, values, Function.identity(), segments);
     }
 
     /**
