@@ -6,6 +6,7 @@ import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.projection.KeyedProjector;
 import io.annals.eventstore.projection.ProjectionRunner;
 import io.annals.eventstore.tck.ProjectionRunnerContract;
+import io.annals.eventstore.tck.ProjectionRunnerContract.Deposited;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Total;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Totals;
 import java.io.PrintStream;
@@ -25,6 +26,9 @@ import java.util.UUID;
  *       (the server is down) prints {@code ERR message} and is retried with the same event ids.</li>
  *   <li>{@code project URL}: runs the {@code totals} and {@code deposit-tables} projections until
  *       killed, printing {@code STARTED} once they run.</li>
+ *   <li>{@code segments URL OWNED}: runs the {@code totals} projection split in
+ *       {@link #SEGMENTS} segments, owning those listed (comma-separated) and taking the others
+ *       over after {@link #TAKEOVER}, until killed; prints {@code STARTED} once it runs.</li>
  * </ul>
  */
 final class CrashChild {
@@ -38,6 +42,7 @@ final class CrashChild {
         switch (args[0]) {
             case "append" -> append(args[1], Long.parseLong(args[2]), out);
             case "project" -> project(args[1], out);
+            case "segments" -> segments(args[1], args[2], out);
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -73,6 +78,54 @@ final class CrashChild {
                 }
             }
         }
+    }
+
+    /** How the {@code segments} mode splits the {@code totals} projection. */
+    static final Segments SEGMENTS = Segments.of(3).takeoverAfter(Duration.ofMillis(300));
+
+    static final Duration TAKEOVER = SEGMENTS.takeoverAfter();
+
+    /** Totals per stream, applied slowly enough that kills land inside batches. */
+    static final class SlowTotals extends Totals {
+        SlowTotals() {
+            super("totals");
+        }
+
+        @Override
+        public boolean rowsDeriveFromOneStream() {
+            return true;
+        }
+
+        @Override
+        public Total apply(Total current, io.annals.eventstore.Envelope<Deposited> e) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+            return super.apply(current, e);
+        }
+    }
+
+    private static void segments(String url, String owned, PrintStream out) throws Exception {
+        JdbcEventStore store = JdbcEventStore.open(url);
+        int[] own = java.util.Arrays.stream(owned.split(","))
+                .mapToInt(Integer::parseInt)
+                .toArray();
+        ProjectionRunner.Builder b = ProjectionRunner.builder(store)
+                .batchSize(5)
+                .pollInterval(Duration.ofMillis(10))
+                .maxBackoff(Duration.ofMillis(200));
+        store.projectors()
+                .segments(
+                        new SlowTotals(),
+                        ProjectionRunnerContract.CODEC,
+                        ProjectionRunnerContract.TOTALS,
+                        SEGMENTS.owning(own))
+                .forEach(b::add);
+        b.build().start();
+        out.println("STARTED");
+        Thread.sleep(Long.MAX_VALUE);
     }
 
     private static void project(String url, PrintStream out) throws Exception {

@@ -18,6 +18,10 @@ import io.annals.eventstore.tck.EventStoreContract;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Deposited;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Total;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Totals;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -255,6 +259,126 @@ abstract class CrashRecoveryContract {
             db().checkIntegrity(url);
             System.out.printf(
                     "%s: %d rounds, %d kills left a projection part-way%n", db().name(), rounds, midBatchKills);
+        }
+    }
+
+    // --- 2b. kill -9 of a segment's instance -----------------------------------------------
+
+    @Test
+    @Timeout(300)
+    void segments_whose_instance_is_killed_are_taken_over_and_apply_each_event_once() throws Exception {
+        String url = db().newUrl("kill-segments");
+        Random random = new Random(3);
+        try (JdbcEventStore store = JdbcEventStore.open(url)) {
+            List<KeyedProjector<String, Total>> segments =
+                    store.projectors().segments(new CrashChild.SlowTotals(), CODEC, TOTALS, CrashChild.SEGMENTS);
+            for (int round = 0; round < 4; round++) {
+                appendDeposits(store, 120, random);
+                // two instances: one owns segments 0 and 1, the other segment 2
+                try (ChildJvm first = ChildJvm.start(CrashChild.class, null, "segments", url, "0,1");
+                        ChildJvm second = ChildJvm.start(CrashChild.class, null, "segments", url, "2")) {
+                    assertThat(first.awaitLine("STARTED"::equals, 60_000))
+                            .as("round %d: %s", round, first.describe())
+                            .isTrue();
+                    assertThat(second.awaitLine("STARTED"::equals, 60_000))
+                            .as("round %d: %s", round, second.describe())
+                            .isTrue();
+                    Thread.sleep(50 + random.nextInt(300));
+                    second.kill(); // in the middle of segment 2's batches, as likely as not
+                    checkSegmentsAgainstTheLog(store, segments, false);
+
+                    // the first instance takes segment 2 over and brings it to the end of the log
+                    long end = appendDeposits(store, 60, random);
+                    awaitCheckpoint(segments.get(2), end, first);
+                    checkSegmentsAgainstTheLog(store, segments, false);
+
+                    Thread.sleep(random.nextInt(200));
+                    appendDeposits(store, 60, random);
+                    Thread.sleep(random.nextInt(100));
+                    first.kill();
+                }
+                db().checkIntegrity(url);
+                checkSegmentsAgainstTheLog(store, segments, false);
+            }
+            // A last runner, in this process, finishes every segment.
+            ProjectionRunner.Builder b = ProjectionRunner.builder(store);
+            segments.forEach(b::add);
+            try (ProjectionRunner runner = b.build()) {
+                assertThat(runner.catchUp())
+                        .extracting(ProjectionStatus::lastError)
+                        .containsOnly(Optional.empty());
+            }
+            checkSegmentsAgainstTheLog(store, segments, true);
+        }
+    }
+
+    private static long appendDeposits(JdbcEventStore store, int n, Random random) {
+        long last = 0;
+        for (int i = 0; i < n; i++) {
+            // amount 0 closes the account: its row is deleted, so order within a stream matters
+            long amount = random.nextInt(10) == 0 ? 0 : 1 + random.nextInt(1000);
+            last = store.append(
+                            "acct-" + random.nextInt(30),
+                            ExpectedVersion.any(),
+                            List.of(CODEC.encode(new Deposited(amount))))
+                    .position();
+        }
+        return last;
+    }
+
+    private static void awaitCheckpoint(KeyedProjector<String, Total> segment, long position, ChildJvm instance)
+            throws InterruptedException {
+        long until = System.nanoTime() + 60_000_000_000L;
+        while (segment.checkpoint() < position && System.nanoTime() < until) {
+            Thread.sleep(20);
+        }
+        assertThat(segment.checkpoint())
+                .as("%s taken over and brought to the end; %s", segment.name(), instance.describe())
+                .isGreaterThanOrEqualTo(position);
+    }
+
+    /**
+     * Per segment: the rows of its streams equal the fold of those streams' events up to its
+     * checkpoint. Nothing applied twice, nothing skipped, no batch half-written, in any segment.
+     */
+    private static void checkSegmentsAgainstTheLog(
+            JdbcEventStore store, List<KeyedProjector<String, Total>> segments, boolean toTheEnd) throws SQLException {
+        // The rows and the checkpoints in one snapshot: an instance may still be applying.
+        Map<String, Total> rows = new TreeMap<>();
+        Map<String, Long> checkpoints = new HashMap<>();
+        try (Connection c = store.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            c.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
+            try (Statement st = c.createStatement()) {
+                try (ResultSet rs =
+                        st.executeQuery("SELECT key, value FROM annals_projection_rows WHERE projection = 'totals'")) {
+                    while (rs.next()) {
+                        rows.put(rs.getString(1), TOTALS.deserialize(rs.getString(2)));
+                    }
+                }
+                try (ResultSet rs = st.executeQuery("SELECT projection, position FROM annals_projection_checkpoints")) {
+                    while (rs.next()) {
+                        checkpoints.put(rs.getString(1), rs.getLong(2));
+                    }
+                }
+            }
+            c.rollback();
+        }
+        List<RecordedEvent> all = EventStoreContract.readAllOf(store);
+        long end = all.isEmpty() ? 0 : all.get(all.size() - 1).position();
+        for (int s = 0; s < segments.size(); s++) {
+            int segment = s;
+            long at = checkpoints.getOrDefault(segments.get(s).name(), 0L);
+            List<RecordedEvent> mine = all.stream()
+                    .filter(r -> CrashChild.SEGMENTS.segmentOf(r.streamId()) == segment)
+                    .toList();
+            Map<String, Total> expected = foldUpTo(mine, at);
+            Map<String, Total> found = new TreeMap<>(rows);
+            found.keySet().removeIf(stream -> CrashChild.SEGMENTS.segmentOf(stream) != segment);
+            assertThat(found).as("segment %d at checkpoint %d", segment, at).isEqualTo(expected);
+            if (toTheEnd) {
+                assertThat(at).isEqualTo(end);
+            }
         }
     }
 
