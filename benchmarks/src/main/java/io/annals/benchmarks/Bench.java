@@ -39,7 +39,7 @@ import java.util.concurrent.TimeUnit;
 public final class Bench {
 
     private static final List<String> ALL =
-            List.of("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "W10", "W11", "W12", "W13");
+            List.of("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "W10", "W11", "W12", "W13", "W14");
 
     private static long started = System.nanoTime();
 
@@ -111,7 +111,7 @@ public final class Bench {
                   --quick               a short run (about 4 minutes): fewer and shorter rounds,
                                         W6 over 50,000 events, W8 at 10k and 50k events, W11 at 10k
                                         and 100k events
-                  --only W1,W3,...      run only these workloads (W1..W13)
+                  --only W1,W3,...      run only these workloads (W1..W14)
                   --db sqlite|postgres  one database only (default: both)
                   --postgres URL        the server (default jdbc:postgresql://127.0.0.1:5432/test?user=postgres,
                                         or $ANNALS_BENCH_POSTGRES_URL); each run works in schemas of its own
@@ -385,6 +385,20 @@ public final class Bench {
                             JdbcEventStore store = t.openStore(4)) {
                         new Filtered(store, results, kind.label)
                                 .run(o.quick ? 100_000 : 1_000_000, plans.scanWarm(), plans.scanRounds());
+                    }
+                });
+            }
+            if (o.only.contains("W14")) {
+                failures += attempt(results, kind, "W14", () -> {
+                    section("W14: catching up a projection split into segments");
+                    try (Target t = target(kind, work, "segments", o);
+                            JdbcEventStore store = t.openStore(12)) {
+                        new Segmented(store, results, kind.label)
+                                .run(
+                                        o.quick ? 50_000 : 200_000,
+                                        2_000,
+                                        plans.scanWarm(),
+                                        Math.max(3, plans.scanRounds()));
                     }
                 });
             }
