@@ -366,10 +366,14 @@ DELETE FROM {rows} WHERE projection = ? AND key = ANY (?)
 DELETE FROM {rows} WHERE projection = ?
 
 -- name: get-row
-SELECT value FROM {rows} WHERE projection = ? AND key = ?
+-- The row of the version in service: the key it is stored under is read in the same statement,
+-- so a blue-green switch committing meanwhile is seen whole or not at all. 1 and 2 the
+-- projection, 3 the key.
+SELECT value FROM {rows} WHERE projection = COALESCE((SELECT live_key FROM {versions} WHERE projection = ?), ?) AND key = ?
 
 -- name: list-rows
-SELECT key, value FROM {rows} WHERE projection = ? ORDER BY key LIMIT ? OFFSET ?
+-- As get-row: 1 and 2 the projection, 3 the limit, 4 the offset.
+SELECT key, value FROM {rows} WHERE projection = COALESCE((SELECT live_key FROM {versions} WHERE projection = ?), ?) ORDER BY key LIMIT ? OFFSET ?
 
 -- name: lease-key
 -- The key of a projection's lease: the lease table's object id (unique in the database) in the
@@ -549,3 +553,32 @@ DELETE FROM {dead_letters} WHERE projection = ? AND position = ?
 
 -- name: delete-dead-letters
 DELETE FROM {dead_letters} WHERE projection = ?
+
+-- name: read-version
+-- A projection's generation in service, checked by each batch after its compare-and-set, so that
+-- a projector of a version that was replaced never writes again. FOR SHARE waits for a
+-- switch under way (which holds the row FOR UPDATE) and then reads what it wrote.
+-- 1 the projection.
+SELECT generation, live_key FROM {versions} WHERE projection = ? FOR SHARE
+
+-- name: lock-version
+-- The version in service, read by a switch before it moves it.
+-- FOR UPDATE: a batch of the old version (FOR SHARE on this row) waits for the switch's end. 1 the projection.
+SELECT generation, live_key FROM {versions} WHERE projection = ? FOR UPDATE
+
+-- name: insert-version
+-- Generation 0, before the first build of a projection: 1 the projection, 2 its name as key.
+INSERT INTO {versions} (projection, generation, live_key) VALUES (?, 0, ?)
+ON CONFLICT (projection) DO NOTHING
+
+-- name: switch-version
+-- 1 the new generation, 2 its key, 3 the projection, 4 the generation it replaces.
+UPDATE {versions} SET generation = ?, live_key = ? WHERE projection = ? AND generation = ?
+
+-- name: lock-checkpoint
+-- The checkpoint of the version in service, read by a switch.
+-- FOR UPDATE: waits for a batch of the old version under way, then reads where it left it. 1 the key.
+SELECT position FROM {checkpoints} WHERE projection = ? FOR UPDATE
+
+-- name: delete-checkpoint
+DELETE FROM {checkpoints} WHERE projection = ?

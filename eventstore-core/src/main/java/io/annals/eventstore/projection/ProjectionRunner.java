@@ -283,6 +283,87 @@ public final class ProjectionRunner implements AutoCloseable {
     }
 
     /**
+     * Rebuilds a projection beside the version in service, with the code of the projector it
+     * runs now (a blue-green rebuild); see {@link #rebuildBlueGreen(BlueGreenProjector,
+     * Consumer)}. For a process that rebuilds the projection run by another one (a server on the
+     * same database): its projector has the code to build.
+     *
+     * @return the final progress
+     * @throws NullPointerException if {@code listener} is null
+     * @throws IllegalArgumentException if the runner has no such projection, or its projector
+     *     cannot keep two versions (it is not a {@link BlueGreenProjector})
+     * @throws IllegalStateException if another build of the projection is under way, or this
+     *     runner is closed
+     * @throws ProjectionException if the projection fails on an event: the build stops, its
+     *     version is dropped, and the version in service stays
+     */
+    public RebuildProgress rebuildBlueGreen(String projection, Consumer<RebuildProgress> listener) {
+        Projector current = worker(projection).projector;
+        if (!(current instanceof BlueGreenProjector b)) {
+            throw new IllegalArgumentException("projection " + projection + " cannot be rebuilt blue-green: its"
+                    + " projector (" + current.getClass().getSimpleName() + ") keeps one version, or reacts to"
+                    + " events; rebuild it in place with rebuild(\"" + projection + "\", listener)");
+        }
+        return rebuildBlueGreen(b, listener);
+    }
+
+    /**
+     * Rebuilds a projection beside the version in service, with the code of {@code replacement}
+     * (a blue-green rebuild), and then runs {@code replacement} in its place. The new version
+     * has rows and a checkpoint of its own; it is built from position 0 on the calling thread
+     * while the version in service keeps serving reads and keeps being updated (by this runner
+     * if it was started, or by the runner that holds it). Once the new version has reached the
+     * end of the log, the projection's thread applies the last events and switches in one
+     * transaction: readers see the old version until the switch, the new one after it, never a
+     * mix; the old version's rows and checkpoint are dropped in the same transaction. The runner
+     * then goes on with the new version's checkpoint, so each later event reaches it once.
+     *
+     * <p>If the build fails, the version in service stays untouched and the new one is dropped;
+     * if the process dies, the next build drops what it left. Progress goes to {@code listener}
+     * after every batch (on the calling thread, then on the projection's for the last batches).
+     * A projector that reacts to events (appends them, or delivers them) is no {@link
+     * BlueGreenProjector}: its reactions would happen again.
+     *
+     * @param replacement the projector of the new version: the runner's own for the same code, or
+     *     one made with new code for the projection of the same name
+     * @return the final progress
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if the runner has no projection of that name, or its error
+     *     policy parks events and {@code replacement} cannot
+     * @throws IllegalStateException if another build of the projection is under way, or this
+     *     runner is closed
+     * @throws ProjectionException if the projection fails on an event: the build stops, its
+     *     version is dropped, and the version in service stays
+     * @throws InterruptedWaitException if the calling thread is interrupted while it waits for the
+     *     switch (which then may or may not happen)
+     */
+    public RebuildProgress rebuildBlueGreen(BlueGreenProjector replacement, Consumer<RebuildProgress> listener) {
+        Objects.requireNonNull(replacement, "replacement");
+        Objects.requireNonNull(listener, "listener");
+        Worker w = worker(replacement.name());
+        if (w.policy.outcome() == ErrorPolicy.Outcome.PARK && !(replacement instanceof DeadLetterProjector)) {
+            throw new IllegalArgumentException(
+                    "projection " + replacement.name() + " parks events, and its replacement keeps no dead letters");
+        }
+        if (closed) {
+            throw new IllegalStateException("the runner is closed");
+        }
+        BlueGreenProjector.StagedVersion staged = replacement.stage();
+        try {
+            BlueGreenBuild build = new BlueGreenBuild(store, staged, batchSize, listener);
+            build.catchUp();
+            return w.call(() -> w.switchTo(staged, build), "a blue-green switch");
+        } catch (RuntimeException | Error e) {
+            try {
+                staged.discard(); // nothing once it switched
+            } catch (RuntimeException again) {
+                e.addSuppressed(again);
+            }
+            throw e;
+        }
+    }
+
+    /**
      * Lets a projection stopped by its {@linkplain ErrorPolicy#stopAfter(int) stop policy} try
      * its event again (a started runner polls at once); does nothing to one that is not stopped.
      *
@@ -424,9 +505,10 @@ public final class ProjectionRunner implements AutoCloseable {
      * threads read {@link #status} and wait on {@link #progress}.
      */
     private final class Worker {
-        final Projector projector;
-        /** What the projector needs of the log, asked once: it does not change. */
-        final Optional<Query> interest;
+        /** Replaced only by a blue-green switch, on the projection's thread. */
+        volatile Projector projector;
+        /** What the projector needs of the log, asked once per projector. */
+        volatile Optional<Query> interest;
 
         final ScheduledThreadPoolExecutor executor;
         /** Notified after every batch, for the callers of {@link #awaitPosition}. */
@@ -666,6 +748,40 @@ public final class ProjectionRunner implements AutoCloseable {
                     publish(State.STOPPED, null);
                 }
             }
+        }
+
+        /**
+         * The end of a blue-green rebuild, on the projection's thread (no batch of the version in
+         * service runs meanwhile): applies the last events to the new version and switches to it,
+         * then runs it in place of the old projector from its checkpoint. A version in service
+         * that another runner moved past the new one makes the switch wait for one more stretch.
+         */
+        RebuildProgress switchTo(BlueGreenProjector.StagedVersion staged, BlueGreenBuild build) {
+            for (int attempt = 1; ; attempt++) {
+                build.catchUp();
+                if (staged.promote()) {
+                    break;
+                }
+                if (attempt == 100) {
+                    throw new IllegalStateException("the new version of projection " + projector.name()
+                            + " could not catch up with the one in service, which another runner keeps"
+                            + " moving ahead; try again");
+                }
+            }
+            projector = staged;
+            interest = staged.interest();
+            checkpoint = build.checkpoint();
+            halted = false; // the stop waited at an event of the old version
+            failures = 0;
+            publish(State.RUNNING, null);
+            synchronized (progress) {
+                progress.notifyAll();
+            }
+            if (!started) {
+                releaseLease();
+                publish(State.STOPPED, null);
+            }
+            return build.finished();
         }
 
         /** Applies the next batch; returns how many events it had (0 at the end of the log). */

@@ -7,6 +7,7 @@ import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.StateCodec;
 import io.annals.eventstore.internal.Interest;
 import io.annals.eventstore.internal.KeyedFold;
+import io.annals.eventstore.projection.BlueGreenProjector;
 import io.annals.eventstore.projection.KeyedProjector;
 import io.annals.eventstore.projection.Projection;
 import java.sql.Connection;
@@ -21,9 +22,12 @@ import java.util.Set;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
-/** A keyed projection whose rows live in the store's read-model rows table. */
+/**
+ * A keyed projection whose rows live in the store's read-model rows table, under the key of the
+ * version it writes; its reads follow the version in service.
+ */
 final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<JdbcKeyedProjector.RowChanges>
-        implements KeyedProjector<K, V> {
+        implements KeyedProjector<K, V>, BlueGreenProjector {
 
     /** Rows per projector kept by {@link RowCache}. */
     static final int CACHED_ROWS = 10_000;
@@ -36,6 +40,11 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
     private final StateCodec<V> values;
     private final Function<String, K> keys;
     private final RowCache cache = new RowCache(CACHED_ROWS);
+    /** The rows under the key of the version this projector writes, or, when split, the projection's. */
+    private String rowsKey() {
+        return segments == null ? key() : rows;
+    }
+
     /** The name the rows are stored under: the projection's, shared by all its segments. */
     private final String rows;
     /** How the projection is split, or null when it is not. */
@@ -71,6 +80,34 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
         this.rows = projection.name();
         this.segments = segments;
         this.segment = segment;
+    }
+
+    /** The same projection writing version {@code version}. */
+    private JdbcKeyedProjector(JdbcKeyedProjector<E, K, V> code, ReadModelVersions.Version version) {
+        super(code.projectors, code.name(), version);
+        this.projection = code.projection;
+        this.codec = code.codec;
+        this.values = code.values;
+        this.keys = code.keys;
+        this.rows = code.rows;
+        this.segments = null;
+        this.segment = 0;
+    }
+
+    /**
+     * A version built beside this one.
+     *
+     * @throws IllegalArgumentException for a segment of a split projection: its segments share one
+     *     read model, which only a rebuild in place (of all of them) replaces
+     */
+    @Override
+    public StagedVersion stage() {
+        if (segments != null) {
+            throw new IllegalArgumentException("projection " + name() + " is a segment of " + rows
+                    + ", split in " + segments.count() + ": the segments share one read model, which a blue-green"
+                    + " rebuild cannot build beside itself; rebuild it in place (runner.rebuild)");
+        }
+        return JdbcStagedVersion.stage(projectors, name(), version -> new JdbcKeyedProjector<>(this, version));
     }
 
     @Override
@@ -109,7 +146,7 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
                 deletes.add(String.valueOf(key));
             }
         });
-        projectors.rows().write(c, rows, upserts, deletes);
+        projectors.rows().write(c, rowsKey(), upserts, deletes);
         return new RowChanges(upserts, deletes);
     }
 
@@ -155,7 +192,7 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
             }
         }
         if (!unknown.isEmpty()) {
-            stored.putAll(projectors.rows().read(c, rows, unknown));
+            stored.putAll(projectors.rows().read(c, rowsKey(), unknown));
         }
         Map<K, V> found = new HashMap<>();
         stored.forEach((text, json) -> found.put(byText.get(text), row(text, json)));
@@ -210,7 +247,7 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
 
     @Override
     void deleteReadModel(Connection c) throws SQLException {
-        projectors.rows().deleteAll(c, rows);
+        projectors.rows().deleteAll(c, rowsKey());
         if (segments != null) {
             // The rows are the whole projection's: every segment starts again with them.
             for (int other = 0; other < segments.count(); other++) {

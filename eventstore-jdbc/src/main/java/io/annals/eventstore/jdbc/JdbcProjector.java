@@ -27,10 +27,40 @@ abstract class JdbcProjector<B extends @Nullable Object> implements DeadLetterPr
 
     final JdbcProjectors projectors;
     private final String name;
+    /** The version this projector writes: the one in service when first asked, unless pinned. */
+    private volatile ReadModelVersions.@Nullable Version version;
 
     JdbcProjector(JdbcProjectors projectors, String name) {
         this.projectors = projectors;
         this.name = checkName(name);
+    }
+
+    /** A projector of version {@code version} of its projection (a blue-green build). */
+    JdbcProjector(JdbcProjectors projectors, String name, ReadModelVersions.Version version) {
+        this(projectors, name);
+        this.version = version;
+    }
+
+    /**
+     * The version whose rows and checkpoint this projector writes: fixed once known, so that a
+     * projector never writes into the version that replaced its own.
+     */
+    final ReadModelVersions.Version version() {
+        ReadModelVersions.Version v = version;
+        if (v == null) {
+            try {
+                v = projectors.versions().live(projectors.dataSource(), name);
+            } catch (SQLException e) {
+                throw projectors.dialect().failure("cannot read the version in service of projection " + name, e);
+            }
+            version = v;
+        }
+        return v;
+    }
+
+    /** What this projector's rows and checkpoint are stored under. */
+    final String key() {
+        return version().key();
     }
 
     private static String checkName(String name) {
@@ -38,6 +68,11 @@ abstract class JdbcProjector<B extends @Nullable Object> implements DeadLetterPr
         if (name.isBlank() || name.length() > 200) {
             throw new IllegalArgumentException(
                     "a projection name is 1 to 200 characters, not blank: '" + TableNames.printable(name) + "'");
+        }
+        if (name.startsWith(ReadModelVersions.KEY_PREFIX)) {
+            throw new IllegalArgumentException("a projection name cannot begin with '" + ReadModelVersions.KEY_PREFIX
+                    + "', under which the versions of a blue-green rebuild are kept: '"
+                    + TableNames.printable(name) + "'");
         }
         if (name.startsWith(JdbcSubscriberProjector.KEY_PREFIX)) {
             throw new IllegalArgumentException("a projection name cannot begin with '"
@@ -55,7 +90,7 @@ abstract class JdbcProjector<B extends @Nullable Object> implements DeadLetterPr
     @Override
     public final long checkpoint() {
         try {
-            return projectors.checkpoints().read(projectors.dataSource(), name);
+            return projectors.checkpoints().read(projectors.dataSource(), key());
         } catch (SQLException e) {
             throw projectors.dialect().failure("cannot read the checkpoint of projection " + name, e);
         }
@@ -79,9 +114,10 @@ abstract class JdbcProjector<B extends @Nullable Object> implements DeadLetterPr
             batch = projectors.dialect().inBatch(projectors.dataSource(), name, appendsEvents(), c -> {
                 // First, so that a competing runner fails (or, on PostgreSQL, waits on the row
                 // lock and then fails) before doing any work.
-                if (!projectors.checkpoints().move(c, name, from, to)) {
+                if (!projectors.checkpoints().move(c, key(), from, to)) {
                     throw new CheckpointConflictException(name, from);
                 }
+                projectors.versions().checkNotReplaced(c, name, version());
                 return applyBatch(c, from, parkAt == null ? events : holdBack(c, events, parkAt));
             });
         } catch (SQLException e) {
@@ -143,9 +179,10 @@ abstract class JdbcProjector<B extends @Nullable Object> implements DeadLetterPr
         abandoned(); // the batch that failed left the cache behind
         try {
             projectors.dialect().inBatch(projectors.dataSource(), name, false, c -> {
-                if (!projectors.checkpoints().move(c, name, from, to)) {
+                if (!projectors.checkpoints().move(c, key(), from, to)) {
                     throw new CheckpointConflictException(name, from);
                 }
+                projectors.versions().checkNotReplaced(c, name, version());
                 projectors.deadLetters().park(c, letter);
                 return null;
             });
@@ -171,6 +208,7 @@ abstract class JdbcProjector<B extends @Nullable Object> implements DeadLetterPr
         abandoned(); // rows change outside the batches' order: the cache starts again
         try {
             return projectors.dialect().inBatch(projectors.dataSource(), name, appendsEvents(), c -> {
+                projectors.versions().checkNotReplaced(c, name, version());
                 if (!projectors.deadLetters().remove(c, name, event.position())) {
                     return false;
                 }
@@ -241,7 +279,8 @@ abstract class JdbcProjector<B extends @Nullable Object> implements DeadLetterPr
                 // The checkpoint first: on PostgreSQL its row lock makes a batch of another
                 // runner wait, then fail its compare-and-set, instead of committing rows between
                 // the delete and the reset.
-                projectors.checkpoints().reset(c, name);
+                projectors.checkpoints().reset(c, key());
+                projectors.versions().checkNotReplaced(c, name, version());
                 projectors.deadLetters().removeAll(c, name); // the replay meets those events again
                 deleteReadModel(c);
                 return null;

@@ -39,6 +39,7 @@ public final class JdbcProjectors {
     private final Checkpoints checkpoints;
     private final ReadModelRows rows;
     private final DeadLetters deadLetters;
+    private final ReadModelVersions versions;
 
     JdbcProjectors(DataSource dataSource, Dialect dialect, Leases leases, boolean readOnly) {
         this.dataSource = dataSource;
@@ -48,10 +49,13 @@ public final class JdbcProjectors {
         this.checkpoints = new Checkpoints(dialect);
         this.rows = new ReadModelRows(dialect);
         this.deadLetters = new DeadLetters(dialect);
+        this.versions = new ReadModelVersions(dialect);
     }
 
     /**
-     * A keyed projection with text keys; rows are stored as {@code values} writes them.
+     * A keyed projection with text keys; rows are stored as {@code values} writes them. The
+     * projector is also a {@link io.annals.eventstore.projection.BlueGreenProjector}: it can be
+     * rebuilt beside the version in service ({@code ProjectionRunner.rebuildBlueGreen}).
      *
      * @param projection the fold
      * @param codec how the events are decoded; events of types it does not know are skipped
@@ -186,5 +190,9 @@ public final class JdbcProjectors {
 
     DeadLetters deadLetters() {
         return deadLetters;
+    }
+
+    ReadModelVersions versions() {
+        return versions;
     }
 }

@@ -85,11 +85,13 @@ final class ReadModelRows {
         });
     }
 
+    /** The row of {@code key} in the version of {@code projection} in service. */
     Optional<String> get(DataSource dataSource, String projection, String key) throws SQLException {
         try (Connection c = dialect.connect(dataSource)) {
             return dialect.withStatement(c, get, ps -> {
-                ps.setString(1, projection);
-                ps.setString(2, key);
+                ps.setString(1, projection); // the version in service, read in the same statement
+                ps.setString(2, projection);
+                ps.setString(3, key);
                 try (ResultSet rs = ps.executeQuery()) {
                     return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
                 }
@@ -97,13 +99,14 @@ final class ReadModelRows {
         }
     }
 
-    /** Rows in key order. */
+    /** Rows of the version of {@code projection} in service, in key order. */
     List<Row> list(DataSource dataSource, String projection, int offset, int limit) throws SQLException {
         try (Connection c = dialect.connect(dataSource)) {
             return dialect.withStatement(c, list, ps -> {
-                ps.setString(1, projection);
-                ps.setInt(2, limit);
-                ps.setInt(3, offset);
+                ps.setString(1, projection); // the version in service, read in the same statement
+                ps.setString(2, projection);
+                ps.setInt(3, limit);
+                ps.setInt(4, offset);
                 return rows(ps);
             });
         }

@@ -37,6 +37,7 @@ record TableNames(String prefix, @Nullable String schema) {
             Map.entry("log", "log"),
             Map.entry("leases", "projection_leases"),
             Map.entry("dead_letters", "projection_dead_letters"),
+            Map.entry("versions", "projection_versions"),
             Map.entry("subject_keys", "subject_keys"),
             Map.entry("schema_version", "schema_version"));
 
