@@ -7,6 +7,7 @@ import io.annals.eventstore.command.CommandResult;
 import io.annals.eventstore.jdbc.TagBackfill;
 import io.annals.eventstore.projection.CheckpointConflictException;
 import io.annals.eventstore.projection.DeadLetter;
+import io.annals.eventstore.projection.ProjectionException;
 import io.annals.eventstore.projection.RebuildProgress;
 import io.annals.pricetracker.api.HttpApiServer;
 import io.annals.pricetracker.api.PriceTrackerApi;
@@ -15,6 +16,7 @@ import io.annals.pricetracker.domain.ProductCommand.CreateProduct;
 import io.annals.pricetracker.domain.ProductCommand.DeleteProduct;
 import io.annals.pricetracker.domain.ProductCommand.UpdateProduct;
 import io.annals.pricetracker.domain.ProductEvent;
+import io.annals.pricetracker.readmodel.ProductView;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.math.BigDecimal;
@@ -23,18 +25,21 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The price tracker on the command line.
  *
  * <pre>
  * java -jar pricetracker.jar [serve] [--port N] [--db JDBC_URL]
- * java -jar pricetracker.jar demo | history PRODUCT_ID | rebuild PROJECTION  [--db JDBC_URL]
+ * java -jar pricetracker.jar demo | history PRODUCT_ID | rebuild PROJECTION [--blue-green]  [--db JDBC_URL]
  * java -jar pricetracker.jar dead-letters PROJECTION [list | retry | skip POSITION]  [--db JDBC_URL]
  * </pre>
  * {@code serve} (the default) starts the HTTP API and the page on localhost:8080;
  * {@code demo} runs a short scenario and prints what happened; {@code history} prints a product's
- * events; {@code rebuild} replays the whole log into a projection with a progress bar;
+ * events; {@code rebuild} replays the whole log into a projection with a progress bar (with
+ * {@code --blue-green}, into a new version beside the one in service, which readers see until the
+ * switch);
  * {@code dead-letters} lists, retries or skips the events a projection parked. The store
  * is the SQLite file {@code pricetracker.db} in the working directory unless {@code --db} names
  * another JDBC URL (such as {@code jdbc:postgresql://localhost/db?user=u}).
@@ -62,6 +67,7 @@ public final class Main {
     static int run(String[] args, PrintStream out, PrintStream err) {
         String db = DEFAULT_DB;
         int port = DEFAULT_PORT;
+        boolean blueGreen = false;
         List<String> words = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -79,6 +85,7 @@ public final class Main {
                     }
                     port = Integer.parseInt(args[++i]);
                 }
+                case "--blue-green" -> blueGreen = true;
                 case "--help", "-h" -> {
                     usage(out, null);
                     return 0;
@@ -100,6 +107,9 @@ public final class Main {
             }
         } else if (words.size() != arguments + 1) {
             return usage(err, command + (arguments == 1 ? " needs one argument" : " takes no argument"));
+        }
+        if (blueGreen && !command.equals("rebuild")) {
+            return usage(err, "--blue-green goes with rebuild");
         }
         PriceTracker tracker;
         try {
@@ -127,7 +137,9 @@ public final class Main {
                     return deadLetters(tracker, words.subList(1, words.size()), out, err);
                 }
                 default -> {
-                    return rebuild(tracker, words.get(1), out, err);
+                    return blueGreen
+                            ? rebuildBlueGreen(tracker, words.get(1), out, err)
+                            : rebuild(tracker, words.get(1), out, err);
                 }
             }
             return 0;
@@ -141,13 +153,15 @@ public final class Main {
         if (problem != null) {
             stream.println("error: " + problem);
         }
-        stream.println("usage: java -jar pricetracker.jar [serve | demo | history PRODUCT_ID | rebuild PROJECTION"
-                + " | tag-events]");
+        stream.println("usage: java -jar pricetracker.jar [serve | demo | history PRODUCT_ID"
+                + " | rebuild PROJECTION [--blue-green] | tag-events]");
         stream.println("                                  [--port N] [--db JDBC_URL]");
         stream.println("  serve    the HTTP API and the page on localhost (default; port " + DEFAULT_PORT + ")");
         stream.println("  demo     run a short price-tracking scenario and print what happened");
         stream.println("  history  print every event of a product");
         stream.println("  rebuild  replay the whole log into a projection: " + String.join(", ", PROJECTIONS));
+        stream.println("           --blue-green: into a new version beside the one in service, then switch" + " ("
+                + ProductView.Projector.NAME + ")");
         stream.println("  dead-letters PROJECTION [list | retry | skip POSITION]");
         stream.println("           list (default), retry or skip the events a projection parked");
         stream.println("  tag-events  tag the events stored before they had tags (once, after an upgrade)");
@@ -196,23 +210,7 @@ public final class Main {
         }
         RebuildProgress end;
         try {
-            end = tracker.projections().rebuild(projection, p -> {
-                if (p.finished()) {
-                    return; // the last batch drew the bar already
-                }
-                int width = 30;
-                int filled = (int) Math.round(p.fraction() * width);
-                out.printf(
-                        "\r%s [%s%s] %3.0f%%  %d/%d events  %.0f events/s",
-                        projection,
-                        "#".repeat(filled),
-                        " ".repeat(width - filled),
-                        100 * p.fraction(),
-                        p.done(),
-                        p.total(),
-                        p.eventsPerSecond());
-                out.flush();
-            });
+            end = tracker.projections().rebuild(projection, progressBar(projection, out));
         } catch (IllegalStateException e) {
             // another runner (a server on this database) holds the projection: nothing was reset
             err.println("error: " + e.getMessage());
@@ -227,6 +225,56 @@ public final class Main {
         }
         out.println();
         out.printf("rebuilt %s from %d events%n", projection, end.done());
+        return 0;
+    }
+
+    /** Draws the progress of a rebuild on one line. */
+    private static Consumer<RebuildProgress> progressBar(String projection, PrintStream out) {
+        return p -> {
+            if (p.finished()) {
+                return; // the last batch drew the bar already
+            }
+            int width = 30;
+            int filled = (int) Math.round(p.fraction() * width);
+            out.printf(
+                    "\r%s [%s%s] %3.0f%%  %d/%d events  %.0f events/s",
+                    projection,
+                    "#".repeat(filled),
+                    " ".repeat(width - filled),
+                    100 * p.fraction(),
+                    p.done(),
+                    p.total(),
+                    p.eventsPerSecond());
+            out.flush();
+        };
+    }
+
+    /**
+     * Builds a new version of a projection beside the one in service and switches to it; a
+     * server on the same database keeps serving the old version until the switch. 2 for a
+     * projection that cannot be rebuilt so, 3 when another build of it is under way.
+     */
+    private static int rebuildBlueGreen(PriceTracker tracker, String projection, PrintStream out, PrintStream err) {
+        if (!known(projection, err)) {
+            return 2;
+        }
+        RebuildProgress end;
+        try {
+            end = tracker.projections().rebuildBlueGreen(projection, progressBar(projection, out));
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            return 2;
+        } catch (IllegalStateException e) {
+            out.println();
+            err.println("error: " + e.getMessage() + "; the version in service is unchanged");
+            return 3;
+        } catch (ProjectionException e) {
+            out.println();
+            err.println("error: " + e.getMessage() + "; the version in service is unchanged");
+            return 1;
+        }
+        out.println();
+        out.printf("built a new version of %s from %d events and switched to it%n", projection, end.done());
         return 0;
     }
 

@@ -181,6 +181,48 @@ class MainTest {
     }
 
     @Test
+    void a_blue_green_rebuild_switches_the_product_view_while_a_server_serves_and_sends_no_alert_again()
+            throws Exception {
+        String db = "jdbc:sqlite:" + dir.resolve("blue-green.db");
+        try (PriceTracker server = PriceTracker.open(db)) {
+            server.handle(new ProductCommand.CreateProduct("tea", "Tea", new BigDecimal("10")));
+            server.watch("tea", "ann@example.com", new BigDecimal("9"));
+            server.handle(new ProductCommand.UpdateProduct("tea", new BigDecimal("-2"))); // 8: an alert
+            server.startProjections();
+            long last = server.store().lastPosition().orElseThrow();
+            assertThat(server.projections().awaitPosition(last, java.time.Duration.ofSeconds(30)))
+                    .isTrue();
+            long alertsLast = server.store().lastPosition().orElseThrow(); // the trigger appended
+            assertThat(server.projections().awaitPosition(alertsLast, java.time.Duration.ofSeconds(30)))
+                    .isTrue();
+            assertThat(server.alerts("tea")).hasSize(1);
+            long events = server.store().countEvents();
+
+            assertThat(run("rebuild", "product-view", "--blue-green", "--db", db))
+                    .as(err.toString(StandardCharsets.UTF_8))
+                    .isZero();
+            assertThat(out())
+                    .contains("product-view [##############################] 100%")
+                    .contains("built a new version of product-view")
+                    .contains("switched to it");
+            assertThat(server.views().get("tea"))
+                    .hasValueSatisfying(v -> assertThat(v.price()).isEqualByComparingTo("8"));
+
+            // the trigger reacts to events: replaying it would alert again, so it is refused
+            assertThat(run("rebuild", "price-alert-trigger", "--blue-green", "--db", db))
+                    .isEqualTo(2);
+            assertThat(err.toString(StandardCharsets.UTF_8)).contains("cannot be rebuilt blue-green");
+            assertThat(server.projections()
+                            .awaitPosition(
+                                    server.store().lastPosition().orElseThrow(), java.time.Duration.ofSeconds(5)))
+                    .isTrue();
+            assertThat(server.alerts("tea")).hasSize(1);
+            assertThat(server.store().countEvents()).isEqualTo(events);
+        }
+        assertThat(run("demo", "--blue-green")).isEqualTo(2);
+    }
+
+    @Test
     void bad_usage_exits_with_2_and_explains() {
         assertThat(run("bogus")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8))

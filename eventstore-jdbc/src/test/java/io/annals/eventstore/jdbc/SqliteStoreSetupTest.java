@@ -194,6 +194,9 @@ class SqliteStoreSetupTest {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getInt(1)).isEqualTo(7);
                 assertThat(rs.getString(2)).isEqualTo("dead letters");
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getInt(1)).isEqualTo(8);
+                assertThat(rs.getString(2)).isEqualTo("projection versions");
                 assertThat(rs.next()).isFalse();
             }
         }
