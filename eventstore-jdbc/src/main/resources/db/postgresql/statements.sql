@@ -582,3 +582,8 @@ SELECT position FROM {checkpoints} WHERE projection = ? FOR UPDATE
 
 -- name: delete-checkpoint
 DELETE FROM {checkpoints} WHERE projection = ?
+
+-- name: category-of
+-- Not a statement: the category of an event's stream (its id up to the first '-'), word for word
+-- the expression of the index events_category_position, which a read by category scans.
+split_part(stream_id, '-', 1)

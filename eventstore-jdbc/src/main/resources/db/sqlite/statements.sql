@@ -331,3 +331,8 @@ SELECT position FROM {checkpoints} WHERE projection = ?
 
 -- name: delete-checkpoint
 DELETE FROM {checkpoints} WHERE projection = ?
+
+-- name: category-of
+-- Not a statement: the category of an event's stream (its id up to the first '-'), word for word
+-- the expression of the index events_category_position, which a read by category scans.
+(CASE WHEN instr(stream_id, '-') > 0 THEN substr(stream_id, 1, instr(stream_id, '-') - 1) ELSE stream_id END)

@@ -1,7 +1,9 @@
 package io.annals.eventstore;
 
 import io.annals.eventstore.snapshot.Snapshot;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -91,6 +93,45 @@ public interface EventStore extends AutoCloseable {
      * @throws IllegalArgumentException if {@code afterPosition} &lt; 0 or {@code maxCount} &lt; 1
      */
     List<RecordedEvent> read(Query query, long afterPosition, int maxCount);
+
+    /**
+     * Reads the events of the streams of some categories, in position order, with the same
+     * guarantee as {@link #readAll}. The JDBC stores read them through an index on the category
+     * and the position; this default reads the log and keeps what matches, which is right for a
+     * store in memory and slow for a large one.
+     *
+     * @param query which categories, and which types of their events
+     * @param afterPosition return events with a greater position; 0 to start at the beginning
+     * @param maxCount at most this many events, positive
+     * @return the next matching events, empty when there are none yet
+     * @throws IllegalArgumentException if {@code afterPosition} &lt; 0 or {@code maxCount} &lt; 1
+     */
+    default List<RecordedEvent> readCategories(CategoryQuery query, long afterPosition, int maxCount) {
+        Objects.requireNonNull(query, "query");
+        if (afterPosition < 0) {
+            throw new IllegalArgumentException("afterPosition cannot be negative, was " + afterPosition);
+        }
+        if (maxCount < 1) {
+            throw new IllegalArgumentException("maxCount must be at least 1, was " + maxCount);
+        }
+        List<RecordedEvent> out = new ArrayList<>();
+        long after = afterPosition;
+        while (true) {
+            List<RecordedEvent> page = readAll(after, Math.max(maxCount, 500));
+            if (page.isEmpty()) {
+                return out;
+            }
+            for (RecordedEvent e : page) {
+                if (query.matches(e)) {
+                    out.add(e);
+                    if (out.size() == maxCount) {
+                        return out;
+                    }
+                }
+            }
+            after = page.get(page.size() - 1).position();
+        }
+    }
 
     /**
      * The type of the tombstone {@link #deleteStream} writes. Types that begin with {@code $} are

@@ -1,5 +1,6 @@
 package io.annals.eventstore.internal;
 
+import io.annals.eventstore.CategoryQuery;
 import io.annals.eventstore.EventCodec;
 import io.annals.eventstore.EventStore;
 import io.annals.eventstore.Query;
@@ -30,6 +31,31 @@ public final class Interest {
         Set<String> names = new TreeSet<>(decoded);
         names.add(EventStore.STREAM_DELETED);
         return ofTypes(names);
+    }
+
+    /**
+     * What to read of the log for a projector of these stream categories: their streams' events,
+     * of the types {@code interest} names when it names types alone (at most as many as one
+     * category query holds), of every type otherwise. Empty when the projector names no category.
+     */
+    public static Optional<CategoryQuery> ofCategories(Set<String> categories, Optional<Query> interest) {
+        if (categories.isEmpty()) {
+            return Optional.empty();
+        }
+        Set<String> types = new TreeSet<>();
+        if (interest.isPresent() && !interest.get().matchesAll()) {
+            for (QueryItem item : interest.get().items()) {
+                if (!item.tags().isEmpty() || item.types().isEmpty()) {
+                    types.clear(); // tags: a superset of the events, which the projector filters
+                    break;
+                }
+                types.addAll(item.types());
+            }
+        }
+        if (types.size() > QueryItem.MAX_TYPES) {
+            types.clear();
+        }
+        return Optional.of(new CategoryQuery(categories, types));
     }
 
     /** The query of the events of these types; empty (every event) for none, or too many. */

@@ -1,5 +1,6 @@
 package io.annals.eventstore.internal;
 
+import io.annals.eventstore.CategoryQuery;
 import io.annals.eventstore.Envelope;
 import io.annals.eventstore.Event;
 import io.annals.eventstore.EventCodec;
@@ -41,7 +42,11 @@ public final class KeyedFold {
         // rows the projection names for that stream (an envelope of null).
         List<@Nullable Envelope<E>> envelopes = new ArrayList<>(events.size());
         List<K> keys = new ArrayList<>(events.size());
+        Set<String> categories = projection.categories();
         for (RecordedEvent r : events) {
+            if (!categories.isEmpty() && !categories.contains(CategoryQuery.categoryOf(r.streamId()))) {
+                continue; // not read by a store that filters; skipped the same when it does not
+            }
             if (r.type().equals(EventStore.STREAM_DELETED)) {
                 try {
                     for (K key : projection.keysOfDeletedStream(r.streamId())) {

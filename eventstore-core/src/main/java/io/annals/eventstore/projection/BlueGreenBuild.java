@@ -1,8 +1,10 @@
 package io.annals.eventstore.projection;
 
+import io.annals.eventstore.CategoryQuery;
 import io.annals.eventstore.EventStore;
 import io.annals.eventstore.Query;
 import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.internal.Interest;
 import io.annals.eventstore.projection.BlueGreenProjector.StagedVersion;
 import java.lang.System.Logger.Level;
 import java.util.List;
@@ -93,7 +95,14 @@ final class BlueGreenBuild {
         long from = checkpoint;
         long readUpTo = from;
         List<RecordedEvent> events;
-        if (interest.isEmpty()) {
+        Optional<CategoryQuery> categories = Interest.ofCategories(staged.categories(), interest);
+        if (categories.isPresent()) {
+            long bound = settledBound(); // as below
+            events = store.readCategories(categories.get(), from, batchSize);
+            if (events.size() < batchSize) {
+                readUpTo = Math.max(from, bound);
+            }
+        } else if (interest.isEmpty()) {
             events = store.readAll(from, batchSize);
         } else {
             // as the runner's own step: a page that is not full has read every matching event up

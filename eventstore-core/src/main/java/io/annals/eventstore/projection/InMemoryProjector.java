@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -108,5 +109,11 @@ public final class InMemoryProjector<E extends Event, K, V> implements KeyedProj
     @Override
     public Optional<Query> interest() {
         return Interest.of(codec);
+    }
+
+    /** The projection's categories. */
+    @Override
+    public Set<String> categories() {
+        return projection.categories();
     }
 }

@@ -59,4 +59,14 @@ public interface Projection<E extends Event, K, V> {
     default boolean rowsDeriveFromOneStream() {
         return false;
     }
+
+    /**
+     * The stream categories whose events this projection reads (the part of a stream id before
+     * the first {@code '-'}); the others' are not read at all. Empty, the default: every stream.
+     * A store that indexes categories (the JDBC stores) then reads about as much of the log as
+     * the projection needs.
+     */
+    default Set<String> categories() {
+        return Set.of();
+    }
 }

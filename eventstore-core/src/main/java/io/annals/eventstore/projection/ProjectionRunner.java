@@ -1,5 +1,6 @@
 package io.annals.eventstore.projection;
 
+import io.annals.eventstore.CategoryQuery;
 import io.annals.eventstore.EventStore;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.Instrumentation;
@@ -8,6 +9,7 @@ import io.annals.eventstore.Query;
 import io.annals.eventstore.ReadHorizon;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.internal.Instrumented;
+import io.annals.eventstore.internal.Interest;
 import io.annals.eventstore.projection.ProjectionStatus.State;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
@@ -509,6 +511,8 @@ public final class ProjectionRunner implements AutoCloseable {
         volatile Projector projector;
         /** What the projector needs of the log, asked once per projector. */
         volatile Optional<Query> interest;
+        /** The stream categories the projector needs, with the types of its interest, if it says. */
+        volatile Optional<CategoryQuery> categories;
 
         final ScheduledThreadPoolExecutor executor;
         /** Notified after every batch, for the callers of {@link #awaitPosition}. */
@@ -539,6 +543,7 @@ public final class ProjectionRunner implements AutoCloseable {
             this.projector = projector;
             this.policy = policy;
             this.interest = projector.interest();
+            this.categories = Interest.ofCategories(projector.categories(), interest);
             this.status =
                     new ProjectionStatus(projector.name(), State.STOPPED, 0, Optional.empty(), 0, Optional.empty());
             // The thread starts with the first task: a runner that is only built costs none.
@@ -770,6 +775,7 @@ public final class ProjectionRunner implements AutoCloseable {
             }
             projector = staged;
             interest = staged.interest();
+            categories = Interest.ofCategories(staged.categories(), interest);
             checkpoint = build.checkpoint();
             halted = false; // the stop waited at an event of the old version
             failures = 0;
@@ -789,7 +795,13 @@ public final class ProjectionRunner implements AutoCloseable {
             long from = checkpoint;
             long readUpTo = from;
             List<RecordedEvent> events;
-            if (interest.isEmpty()) {
+            if (categories.isPresent()) {
+                long bound = settledBound(); // as below
+                events = store.readCategories(categories.get(), from, batchSize);
+                if (events.size() < batchSize) {
+                    readUpTo = Math.max(from, bound);
+                }
+            } else if (interest.isEmpty()) {
                 events = store.readAll(from, batchSize);
             } else {
                 // Everything at or below the bound is committed and visible to the read that

@@ -5,6 +5,7 @@ import io.annals.eventstore.RecordedEvent;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -43,6 +44,17 @@ public interface Projector {
      */
     default Optional<Query> interest() {
         return Optional.empty();
+    }
+
+    /**
+     * The stream categories this projector needs, when it needs the streams of some categories
+     * alone ({@link io.annals.eventstore.CategoryQuery#categoryOf}): the runner then reads those
+     * streams' events alone (of the types of {@link #interest}, when it names types alone), and
+     * moves the checkpoint to the position it has read the log up to, as for {@link #interest}.
+     * Asked once, when the runner is built. Empty, the default: the streams of every category.
+     */
+    default Set<String> categories() {
+        return Set.of();
     }
 
     /** Deletes the read model and sets the checkpoint back to 0, all or nothing. */

@@ -1,5 +1,6 @@
 package io.annals.eventstore.projection;
 
+import io.annals.eventstore.CategoryQuery;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.RecordedEvent;
 import java.util.ArrayList;
@@ -36,19 +37,22 @@ import java.util.Set;
  * deliveries, so pass it on as the idempotency key (a message id, an {@code Idempotency-Key}
  * header) and let the receiver drop an id it has already processed.
  *
- * <p><b>Filtering.</b> {@link #onlyTypes} hands the handler only the events of some types; the
- * checkpoint still moves to the last position read, so a subscriber whose types are rare does
- * not read the same stretch of log again.
+ * <p><b>Filtering.</b> {@link #onlyTypes} hands the handler only the events of some types, and
+ * {@link #onlyCategories} only those of the streams of some categories; the checkpoint still
+ * moves to the last position read, so a subscriber whose events are rare does not read the same
+ * stretch of log again.
  */
 public final class Subscriber {
 
     private final String name;
     private final Set<String> types;
+    private final Set<String> categories;
     private final Handler handler;
 
-    private Subscriber(String name, Set<String> types, Handler handler) {
+    private Subscriber(String name, Set<String> types, Set<String> categories, Handler handler) {
         this.name = name;
         this.types = types;
+        this.categories = categories;
         this.handler = handler;
     }
 
@@ -65,7 +69,7 @@ public final class Subscriber {
         if (name.isBlank() || name.length() > 200) {
             throw new IllegalArgumentException("a subscriber name is 1 to 200 characters, not blank: '" + name + "'");
         }
-        return new Subscriber(name, Set.of(), Objects.requireNonNull(handler, "handler"));
+        return new Subscriber(name, Set.of(), Set.of(), Objects.requireNonNull(handler, "handler"));
     }
 
     /**
@@ -84,7 +88,25 @@ public final class Subscriber {
                 throw new IllegalArgumentException("onlyTypes: an event type is not blank");
             }
         }
-        return new Subscriber(name, copy, handler);
+        return new Subscriber(name, copy, categories, handler);
+    }
+
+    /**
+     * This subscriber, handed only the events of the streams of {@code categories} (the part of
+     * a stream id before the first {@code '-'}), read through the store's index on them.
+     *
+     * @throws NullPointerException if {@code categories} is or holds null
+     * @throws IllegalArgumentException if {@code categories} is empty, or a category is blank or
+     *     holds {@code '-'}
+     */
+    public Subscriber onlyCategories(Set<String> categories) {
+        Set<String> copy = new CategoryQuery(categories, Set.of()).categories();
+        return new Subscriber(name, types, copy, handler);
+    }
+
+    /** The stream categories it is handed; empty for every stream. */
+    public Set<String> categories() {
+        return categories;
     }
 
     /** The subscriber's name, the key of its checkpoint and lease. */
@@ -105,10 +127,11 @@ public final class Subscriber {
      */
     public void deliver(List<RecordedEvent> batch) {
         List<RecordedEvent> events = batch;
-        if (!types.isEmpty()) {
+        if (!types.isEmpty() || !categories.isEmpty()) {
             events = new ArrayList<>();
             for (RecordedEvent e : batch) {
-                if (types.contains(e.type())) {
+                if ((types.isEmpty() || types.contains(e.type()))
+                        && (categories.isEmpty() || categories.contains(CategoryQuery.categoryOf(e.streamId())))) {
                     events.add(e);
                 }
             }

@@ -2,6 +2,7 @@ package io.annals.eventstore.tck;
 
 import io.annals.eventstore.AppendCondition;
 import io.annals.eventstore.AppendResult;
+import io.annals.eventstore.CategoryQuery;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStore;
 import io.annals.eventstore.EventStoreException;
@@ -54,6 +55,11 @@ public class ForwardingEventStore implements EventStore {
     @Override
     public List<RecordedEvent> read(Query query, long afterPosition, int maxCount) {
         return delegate.read(query, afterPosition, maxCount);
+    }
+
+    @Override
+    public List<RecordedEvent> readCategories(CategoryQuery query, long afterPosition, int maxCount) {
+        return delegate.readCategories(query, afterPosition, maxCount);
     }
 
     @Override

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.annals.eventstore.AppendResult;
+import io.annals.eventstore.CategoryQuery;
 import io.annals.eventstore.Envelope;
 import io.annals.eventstore.Event;
 import io.annals.eventstore.EventCodec;
@@ -934,7 +935,7 @@ public abstract class ProjectionRunnerContract {
      * A projector that needs only deposits and tombstones, and keeps what it is handed; its
      * checkpoint moves by compare-and-set like a real one's.
      */
-    static final class Collecting implements Projector {
+    static class Collecting implements Projector {
         final List<RecordedEvent> handed = new java.util.concurrent.CopyOnWriteArrayList<>();
         private final AtomicLong checkpoint = new AtomicLong();
         private final AtomicBoolean leased = new AtomicBoolean();
@@ -977,10 +978,26 @@ public abstract class ProjectionRunnerContract {
         }
     }
 
+    /** {@link Collecting}, of the streams of category {@code acct} alone. */
+    static final class CollectingAccounts extends Collecting {
+        @Override
+        public Set<String> categories() {
+            return Set.of("acct");
+        }
+    }
+
     /** Counts the events each kind of read hands out. */
     static final class CountingReads extends ForwardingEventStore {
         final AtomicLong byQuery = new AtomicLong();
+        final AtomicLong byCategory = new AtomicLong();
         final AtomicLong all = new AtomicLong();
+
+        @Override
+        public List<RecordedEvent> readCategories(CategoryQuery query, long afterPosition, int maxCount) {
+            List<RecordedEvent> page = super.readCategories(query, afterPosition, maxCount);
+            byCategory.addAndGet(page.size());
+            return page;
+        }
 
         CountingReads(EventStore delegate) {
             super(delegate);
@@ -1112,6 +1129,187 @@ public abstract class ProjectionRunnerContract {
         assertThat(collecting.handed.stream().map(RecordedEvent::eventId).distinct())
                 .hasSize(writers * each / 2);
         assertThat(collecting.handed).extracting(RecordedEvent::position).isSorted();
+    }
+
+    // ---- projections of stream categories ---------------------------------------------------
+
+    /** Deposits to accounts, and look-alikes of other categories around them. */
+    private static void accountsAndLookAlikes(EventStore store) {
+        for (int i = 0; i < 12; i++) {
+            deposit(store, "acct-" + (i % 3), i + 1);
+            deposit(store, "acctx-" + i, 100 + i); // another category sharing the prefix
+            unrelated(store, "noise-" + i, 3);
+        }
+        deposit(store, "acct", 1000); // no '-': the whole id is the category
+        deposit(store, "acct-with-dashes-9", 2000);
+        deposit(store, "xacct-1", 3000);
+    }
+
+    @Test
+    void a_store_reads_the_events_of_a_category_in_log_order_and_types_narrow_them() {
+        EventStore store = store();
+        accountsAndLookAlikes(store);
+        List<RecordedEvent> all = EventStoreContract.readAllOf(store);
+
+        List<RecordedEvent> accounts = store.readCategories(CategoryQuery.of("acct"), 0, 1000);
+        assertThat(accounts)
+                .extracting(RecordedEvent::streamId)
+                .containsExactlyElementsOf(all.stream()
+                        .map(RecordedEvent::streamId)
+                        .filter(id -> id.equals("acct") || id.startsWith("acct-"))
+                        .toList());
+        assertThat(accounts).hasSize(14);
+
+        // two categories, a page at a time
+        List<RecordedEvent> paged = new ArrayList<>();
+        long after = 0;
+        for (List<RecordedEvent> page = store.readCategories(CategoryQuery.of("acct", "xacct"), after, 4);
+                !page.isEmpty();
+                page = store.readCategories(CategoryQuery.of("acct", "xacct"), after, 4)) {
+            assertThat(page).hasSizeLessThanOrEqualTo(4);
+            paged.addAll(page);
+            after = page.get(page.size() - 1).position();
+        }
+        assertThat(paged).extracting(RecordedEvent::position).isSorted();
+        assertThat(paged).hasSize(15);
+
+        assertThat(store.readCategories(CategoryQuery.of("noise").withTypes(Set.of("Deposited")), 0, 1000))
+                .isEmpty();
+        assertThat(store.readCategories(CategoryQuery.of("noise").withTypes(Set.of("Unrelated")), 0, 1000))
+                .hasSize(36);
+        assertThat(store.readCategories(CategoryQuery.of("nothing"), 0, 10)).isEmpty();
+    }
+
+    @Test
+    void a_category_query_refuses_what_is_not_a_category() {
+        assertThatThrownBy(() -> CategoryQuery.of()).hasMessageContaining("at least one category");
+        assertThatThrownBy(() -> CategoryQuery.of("acct-1")).hasMessageContaining("holds no '-'");
+        assertThatThrownBy(() -> CategoryQuery.of(" ")).hasMessageContaining("is not blank");
+        assertThatThrownBy(() -> CategoryQuery.of("acct").withTypes(Set.of("")))
+                .hasMessageContaining("event type is not blank");
+        assertThatThrownBy(() -> store().readCategories(CategoryQuery.of("acct"), -1, 10))
+                .hasMessageContaining("afterPosition");
+        assertThatThrownBy(() -> store().readCategories(CategoryQuery.of("acct"), 0, 0))
+                .hasMessageContaining("maxCount");
+        assertThat(CategoryQuery.categoryOf("product-1-2")).isEqualTo("product");
+        assertThat(CategoryQuery.categoryOf("product")).isEqualTo("product");
+    }
+
+    @Test
+    void a_projection_of_a_category_reads_its_streams_alone_and_its_checkpoint_reaches_the_end() {
+        EventStore store = store();
+        accountsAndLookAlikes(store);
+        unrelated(store, "noise-last", 20);
+        List<RecordedEvent> log = EventStoreContract.readAllOf(store);
+        long end = log.get(log.size() - 1).position();
+        CountingReads counted = new CountingReads(store);
+        Collecting accounts = new CollectingAccounts();
+
+        runner(counted, accounts).catchUp();
+
+        assertThat(accounts.handed)
+                .extracting(RecordedEvent::streamId)
+                .allMatch(id -> id.equals("acct") || id.startsWith("acct-"))
+                .hasSize(14);
+        assertThat(accounts.handed).extracting(RecordedEvent::position).isSorted();
+        assertThat(counted.byCategory.get()).as("events read by category").isEqualTo(14);
+        assertThat(counted.all.get() + counted.byQuery.get())
+                .as("events read otherwise")
+                .isZero();
+        assertThat(accounts.checkpoint()).isEqualTo(end);
+    }
+
+    @Test
+    void a_projection_of_a_category_is_handed_the_tombstones_of_its_deleted_streams_alone() {
+        EventStore store = store();
+        deposit(store, "acct-gone", 5);
+        deposit(store, "other-gone", 6);
+        deposit(store, "acct-kept", 7);
+        store.deleteStream("acct-gone", ExpectedVersion.any());
+        store.deleteStream("other-gone", ExpectedVersion.any());
+        Collecting accounts = new CollectingAccounts();
+
+        runner(store, accounts).catchUp();
+
+        assertThat(accounts.handed)
+                .extracting(RecordedEvent::type, RecordedEvent::streamId)
+                .containsExactly(tuple("Deposited", "acct-kept"), tuple(EventStore.STREAM_DELETED, "acct-gone"));
+    }
+
+    @Test
+    @Timeout(30)
+    void waiting_for_a_position_ends_when_the_event_there_is_of_another_category() {
+        EventStore store = store();
+        deposit(store, "acct-1", 1);
+        Collecting accounts = new CollectingAccounts();
+        ProjectionRunner runner = runner(store, accounts);
+        runner.start();
+        AppendResult noise = deposit(store, "other-1", 2);
+
+        assertThat(runner.awaitPosition(noise.position(), Duration.ofSeconds(20)))
+                .isTrue();
+        assertThat(accounts.handed).hasSize(1);
+    }
+
+    @Test
+    @Timeout(120)
+    void a_projection_of_a_category_beside_concurrent_writers_is_handed_each_of_its_events_once() throws Exception {
+        EventStore store = store();
+        Collecting accounts = new CollectingAccounts();
+        ProjectionRunner runner = runner(store, accounts);
+        runner.start();
+        int writers = 4;
+        int each = 60;
+        CountDownLatch go = new CountDownLatch(1);
+        List<Thread> threads = new ArrayList<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        for (int w = 0; w < writers; w++) {
+            int n = w;
+            Thread t = new Thread(() -> {
+                try {
+                    go.await();
+                    EventStore own = n % 2 == 0 ? store : closeLater(reopen(store));
+                    for (int i = 0; i < each; i++) {
+                        deposit(own, (i % 2 == 0 ? "acct-" : "other-") + n, i + 1);
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            });
+            threads.add(t);
+            t.start();
+        }
+        go.countDown();
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertThat(failure.get()).isNull();
+        List<RecordedEvent> log = EventStoreContract.readAllOf(store);
+        long end = log.get(log.size() - 1).position();
+
+        assertThat(runner.awaitPosition(end, Duration.ofSeconds(60))).isTrue();
+
+        assertThat(accounts.handed).hasSize(writers * each / 2);
+        assertThat(accounts.handed.stream().map(RecordedEvent::eventId).distinct())
+                .hasSize(writers * each / 2);
+        assertThat(accounts.handed).extracting(RecordedEvent::position).isSorted();
+    }
+
+    @Test
+    void a_keyed_projection_of_a_category_folds_its_streams_alone() {
+        EventStore store = store();
+        accountsAndLookAlikes(store);
+        Totals onlyAccounts = new Totals("only-accounts") {
+            @Override
+            public Set<String> categories() {
+                return Set.of("acct");
+            }
+        };
+        KeyedProjector<String, Total> totals = keyed(store, onlyAccounts);
+
+        runner(store, totals).catchUp();
+
+        assertThat(readModel(totals)).containsOnlyKeys("acct", "acct-0", "acct-1", "acct-2", "acct-with-dashes-9");
     }
 
     private static void awaitCondition(BooleanSupplier condition, Supplier<String> failure) {

@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.annals.eventstore.AppendCondition;
 import io.annals.eventstore.AppendLimits;
 import io.annals.eventstore.AppendResult;
+import io.annals.eventstore.CategoryQuery;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStore;
 import io.annals.eventstore.EventStoreException;
@@ -76,6 +77,7 @@ public final class JdbcEventStore implements EventStore {
     private final JdbcSubjectKeys subjectKeys;
     private final JdbcProjectors projectors;
     private final QuerySql queries;
+    private final CategorySql categoryQueries;
     private final String readStream;
     private final String readAll;
     private final String countEvents;
@@ -111,6 +113,7 @@ public final class JdbcEventStore implements EventStore {
         this.settings = dialect.settings();
         this.readOnly = mode == OpenMode.READ_ONLY;
         this.queries = new QuerySql(dialect);
+        this.categoryQueries = new CategorySql(dialect);
         this.appender = new Appender(dialect, queries);
         this.truncator = new Truncator(dialect, appender);
         this.snapshots = new JdbcSnapshotStore(dataSource, dialect, readOnly);
@@ -405,6 +408,33 @@ public final class JdbcEventStore implements EventStore {
                             + afterPosition,
                     e);
         }
+    }
+
+    /**
+     * The events of the categories' streams, through the index on the category and the position:
+     * one scan per category, each stopping at {@code maxCount}, below the horizon as {@link
+     * #readAll} reads.
+     */
+    @Override
+    public List<RecordedEvent> readCategories(CategoryQuery query, long afterPosition, int maxCount) {
+        Objects.requireNonNull(query, "query");
+        AppendChecks.checkReadAll(afterPosition, maxCount);
+        try (Connection c = dialect.connect(dataSource)) {
+            long horizon = dialect.logHorizon(c); // a statement of its own, before the rows'
+            return dialect.withStatement(c, categoryQueries.read(query), ps -> {
+                categoryQueries.bind(ps, query, afterPosition, horizon, maxCount);
+                return EventColumn.readAll(ps, maxCount, dialect);
+            });
+        } catch (SQLException e) {
+            throw dialect.failure(
+                    "cannot read the events of categories " + query.categories() + " after position " + afterPosition,
+                    e);
+        }
+    }
+
+    /** The statement {@link #readCategories} runs for {@code query}, and how it binds it. */
+    CategorySql categoryStatements() {
+        return categoryQueries;
     }
 
     private List<RecordedEvent> readBelow(Connection c, Query query, long afterPosition, long before, int maxCount)

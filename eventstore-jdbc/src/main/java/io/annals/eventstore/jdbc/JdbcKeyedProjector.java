@@ -320,4 +320,10 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
     public Optional<Query> interest() {
         return Interest.of(codec);
     }
+
+    /** The projection's categories. */
+    @Override
+    public Set<String> categories() {
+        return projection.categories();
+    }
 }

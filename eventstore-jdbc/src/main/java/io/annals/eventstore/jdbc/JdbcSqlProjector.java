@@ -1,5 +1,6 @@
 package io.annals.eventstore.jdbc;
 
+import io.annals.eventstore.CategoryQuery;
 import io.annals.eventstore.Envelope;
 import io.annals.eventstore.Event;
 import io.annals.eventstore.EventCodec;
@@ -12,6 +13,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /** Runs a {@link SqlProjection} inside the batch's transaction. */
@@ -29,7 +31,11 @@ final class JdbcSqlProjector<E extends Event> extends JdbcProjector<@Nullable Vo
     @Override
     @Nullable
     Void applyBatch(Connection c, long from, List<RecordedEvent> events) {
+        Set<String> categories = projection.categories();
         for (RecordedEvent r : events) {
+            if (!categories.isEmpty() && !categories.contains(CategoryQuery.categoryOf(r.streamId()))) {
+                continue; // as a store that filters by category would not have read it
+            }
             if (r.type().equals(EventStore.STREAM_DELETED)) {
                 try {
                     projection.streamDeleted(c, r.streamId());
@@ -65,5 +71,11 @@ final class JdbcSqlProjector<E extends Event> extends JdbcProjector<@Nullable Vo
     @Override
     public Optional<Query> interest() {
         return Interest.of(codec);
+    }
+
+    /** The projection's categories. */
+    @Override
+    public Set<String> categories() {
+        return projection.categories();
     }
 }

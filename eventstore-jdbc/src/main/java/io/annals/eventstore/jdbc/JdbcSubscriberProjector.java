@@ -10,6 +10,7 @@ import io.annals.eventstore.projection.Subscriber;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Runs a {@link Subscriber} at least once: a batch goes to the handler outside any transaction
@@ -106,5 +107,11 @@ final class JdbcSubscriberProjector implements Projector {
     @Override
     public Optional<Query> interest() {
         return Interest.ofTypes(subscriber.types());
+    }
+
+    /** The subscriber's categories, read through the store's index; every stream without. */
+    @Override
+    public Set<String> categories() {
+        return subscriber.categories();
     }
 }

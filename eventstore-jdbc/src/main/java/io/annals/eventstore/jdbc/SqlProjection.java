@@ -4,6 +4,7 @@ import io.annals.eventstore.Envelope;
 import io.annals.eventstore.Event;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Set;
 
 /**
  * A projection that writes tables of its own with SQL, for read models a key/value row does not
@@ -70,5 +71,14 @@ public interface SqlProjection<E extends Event> {
      */
     default boolean appendsEvents() {
         return false;
+    }
+
+    /**
+     * The stream categories whose events this projection reads (the part of a stream id before
+     * the first {@code '-'}), through the store's index on them; the others' are not read. Empty,
+     * the default: every stream.
+     */
+    default Set<String> categories() {
+        return Set.of();
     }
 }

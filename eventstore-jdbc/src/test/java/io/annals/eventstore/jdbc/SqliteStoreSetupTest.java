@@ -197,6 +197,9 @@ class SqliteStoreSetupTest {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getInt(1)).isEqualTo(8);
                 assertThat(rs.getString(2)).isEqualTo("projection versions");
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getInt(1)).isEqualTo(9);
+                assertThat(rs.getString(2)).isEqualTo("stream categories");
                 assertThat(rs.next()).isFalse();
             }
         }
