@@ -383,8 +383,13 @@ public final class Bench {
                     section("W13: catching up a projection that needs 1% of the log");
                     try (Target t = target(kind, work, "filtered", o);
                             JdbcEventStore store = t.openStore(4)) {
-                        new Filtered(store, results, kind.label)
-                                .run(o.quick ? 100_000 : 1_000_000, plans.scanWarm(), plans.scanRounds());
+                        Filtered filtered = new Filtered(store, results, kind.label);
+                        filtered.run(o.quick ? 100_000 : 1_000_000, plans.scanWarm(), plans.scanRounds());
+                        filtered.categories(o.quick ? 100_000 : 1_000_000, plans.scanWarm(), plans.scanRounds());
+                    }
+                    try (Target on = target(kind, work, "category_index_on", o);
+                            Target off = target(kind, work, "category_index_off", o)) {
+                        new CategoryCost(on, off, results, kind.label).run(1_000, o.quick ? 2 : 3, o.quick ? 5 : 9);
                     }
                 });
             }
