@@ -245,6 +245,23 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
         return count == -1 || inner.substring(slash + 1).equals(Integer.toString(count));
     }
 
+    /**
+     * For a segment, every segment's checkpoint, in segment order, before the rows are deleted:
+     * a batch of another segment committing meanwhile then fails its compare-and-set, or commits
+     * before the delete, which sees its rows (a delete first would miss a row it inserts, whose
+     * events the replay would apply again), and two resets at once lock in the same order.
+     */
+    @Override
+    void resetCheckpoints(Connection c) throws SQLException {
+        if (segments == null) {
+            super.resetCheckpoints(c);
+            return;
+        }
+        for (int s = 0; s < segments.count(); s++) {
+            projectors.checkpoints().reset(c, s == segment ? key() : segments.name(rows, s));
+        }
+    }
+
     @Override
     void deleteReadModel(Connection c) throws SQLException {
         projectors.rows().deleteAll(c, rowsKey());
@@ -252,9 +269,7 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
             // The rows are the whole projection's: every segment starts again with them.
             for (int other = 0; other < segments.count(); other++) {
                 if (other != segment) {
-                    String sibling = segments.name(rows, other);
-                    projectors.checkpoints().reset(c, sibling);
-                    projectors.deadLetters().removeAll(c, sibling);
+                    projectors.deadLetters().removeAll(c, segments.name(rows, other));
                 }
             }
         }

@@ -267,6 +267,11 @@ abstract class JdbcProjector<B extends @Nullable Object> implements DeadLetterPr
     /** A reset committed: the read model is empty and the checkpoint 0. */
     void wasReset() {}
 
+    /** Sets the checkpoints the read model depends on back to 0, first in the reset's transaction. */
+    void resetCheckpoints(Connection c) throws SQLException {
+        projectors.checkpoints().reset(c, key());
+    }
+
     /** Deletes the read model, inside the reset's transaction. */
     abstract void deleteReadModel(Connection c) throws SQLException;
 
@@ -276,10 +281,10 @@ abstract class JdbcProjector<B extends @Nullable Object> implements DeadLetterPr
         abandoned();
         try {
             projectors.dialect().inWriteTransaction(projectors.dataSource(), c -> {
-                // The checkpoint first: on PostgreSQL its row lock makes a batch of another
+                // The checkpoints first: on PostgreSQL their row locks make a batch of another
                 // runner wait, then fail its compare-and-set, instead of committing rows between
                 // the delete and the reset.
-                projectors.checkpoints().reset(c, key());
+                resetCheckpoints(c);
                 projectors.versions().checkNotReplaced(c, name, version());
                 projectors.deadLetters().removeAll(c, name); // the replay meets those events again
                 deleteReadModel(c);
