@@ -262,7 +262,9 @@ public final class Main {
         try {
             end = tracker.projections().rebuildBlueGreen(projection, progressBar(projection, out));
         } catch (IllegalArgumentException e) {
-            err.println("error: " + e.getMessage());
+            err.println("error: projection " + projection + " cannot be rebuilt blue-green (only the keyed read"
+                    + " models can: the others write tables of their own or react to events); rebuild it in place"
+                    + " with: rebuild " + projection);
             return 2;
         } catch (IllegalStateException e) {
             out.println();

@@ -286,7 +286,7 @@ public final class ProjectionRunner implements AutoCloseable {
 
     /**
      * Rebuilds a projection beside the version in service, with the code of the projector it
-     * runs now (a blue-green rebuild); see {@link #rebuildBlueGreen(BlueGreenProjector,
+     * runs now (a blue-green rebuild); see {@link #rebuildBlueGreen(Projector,
      * Consumer)}. For a process that rebuilds the projection run by another one (a server on the
      * same database): its projector has the code to build.
      *
@@ -326,12 +326,14 @@ public final class ProjectionRunner implements AutoCloseable {
      * A projector that reacts to events (appends them, or delivers them) is no {@link
      * BlueGreenProjector}: its reactions would happen again.
      *
-     * @param replacement the projector of the new version: the runner's own for the same code, or
-     *     one made with new code for the projection of the same name
+     * @param replacement the projector of the new version, a {@link BlueGreenProjector} (what
+     *     {@code JdbcProjectors.keyed} returns): the runner's own for the same code, or one made
+     *     with new code for the projection of the same name
      * @return the final progress
      * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if the runner has no projection of that name, or its error
-     *     policy parks events and {@code replacement} cannot
+     * @throws IllegalArgumentException if {@code replacement} cannot be built beside the version
+     *     in service (it is no {@link BlueGreenProjector}), the runner has no projection of that
+     *     name, or its error policy parks events and {@code replacement} cannot
      * @throws IllegalStateException if another build of the projection is under way, or this
      *     runner is closed
      * @throws ProjectionException if the projection fails on an event: the build stops, its
@@ -339,9 +341,14 @@ public final class ProjectionRunner implements AutoCloseable {
      * @throws InterruptedWaitException if the calling thread is interrupted while it waits for the
      *     switch (which then may or may not happen)
      */
-    public RebuildProgress rebuildBlueGreen(BlueGreenProjector replacement, Consumer<RebuildProgress> listener) {
+    public RebuildProgress rebuildBlueGreen(Projector replacement, Consumer<RebuildProgress> listener) {
         Objects.requireNonNull(replacement, "replacement");
         Objects.requireNonNull(listener, "listener");
+        if (!(replacement instanceof BlueGreenProjector blueGreen)) {
+            throw new IllegalArgumentException("projection " + replacement.name() + " cannot be rebuilt blue-green:"
+                    + " its projector (" + replacement.getClass().getSimpleName() + ") cannot build a version"
+                    + " beside the one in service; rebuild it in place (rebuild)");
+        }
         Worker w = worker(replacement.name());
         if (w.policy.outcome() == ErrorPolicy.Outcome.PARK && !(replacement instanceof DeadLetterProjector)) {
             throw new IllegalArgumentException(
@@ -350,7 +357,7 @@ public final class ProjectionRunner implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the runner is closed");
         }
-        BlueGreenProjector.StagedVersion staged = replacement.stage();
+        BlueGreenProjector.StagedVersion staged = blueGreen.stage();
         try {
             BlueGreenBuild build = new BlueGreenBuild(store, staged, batchSize, listener);
             build.catchUp();
@@ -506,6 +513,9 @@ public final class ProjectionRunner implements AutoCloseable {
      * One projection: its executor and the state only the executor's thread touches. Other
      * threads read {@link #status} and wait on {@link #progress}.
      */
+    /** How often an idle projection checks that its read model was not reset elsewhere. */
+    private static final long CHECKPOINT_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private final class Worker {
         /** Replaced only by a blue-green switch, on the projection's thread. */
         volatile Projector projector;
@@ -529,6 +539,9 @@ public final class ProjectionRunner implements AutoCloseable {
         private volatile long lastPollTook;
 
         private Projector.@Nullable Lease lease;
+        /** When an idle poll last compared the stored checkpoint with this one ({@link System#nanoTime}). */
+        private long lastCheckpointCheck = System.nanoTime();
+
         private long checkpoint;
         private int failures;
         /** When the last event applied was recorded, for the lag; null before the first. */
@@ -649,6 +662,14 @@ public final class ProjectionRunner implements AutoCloseable {
             } catch (CheckpointConflictException e) {
                 LOG.log(Level.DEBUG, e::getMessage);
                 delay = 0;
+            } catch (ProjectionReplacedException e) {
+                // The old code can never apply again: stop, and leave the lease to the new code.
+                halted = true;
+                failures++;
+                releaseLease();
+                publish(State.FAILED, e);
+                LOG.log(Level.WARNING, e::getMessage);
+                return;
             } catch (VirtualMachineError e) {
                 LOG.log(Level.ERROR, () -> "projection " + projector.name() + " stopped", e);
                 stop();
@@ -851,6 +872,20 @@ public final class ProjectionRunner implements AutoCloseable {
                 checkpoint = to;
                 if (!events.isEmpty()) {
                     lastApplied = events.get(events.size() - 1).recordedAt();
+                }
+            } else if (System.nanoTime() - lastCheckpointCheck > CHECKPOINT_CHECK_NANOS) {
+                // Idle: the stored checkpoint can only have moved if the read model was reset
+                // elsewhere (a segment's reset resets its siblings): follow it, or this projection
+                // would wait for the next event to notice, with its rows gone meanwhile.
+                lastCheckpointCheck = System.nanoTime();
+                long stored = projector.checkpoint();
+                if (stored != checkpoint) {
+                    LOG.log(
+                            Level.INFO,
+                            () -> "projection " + projector.name() + " was reset elsewhere: from position " + stored);
+                    checkpoint = stored;
+                    publish(State.RUNNING, null);
+                    return batchSize; // read again at once
                 }
             }
             if (instrumentation != Instrumentation.none()) {

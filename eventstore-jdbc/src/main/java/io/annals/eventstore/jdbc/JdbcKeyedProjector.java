@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -42,8 +44,29 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
     private final RowCache cache = new RowCache(CACHED_ROWS);
     /** The rows under the key of the version this projector writes, or, when split, the projection's. */
     private String rowsKey() {
-        return segments == null ? key() : rows;
+        return segments == null ? key() : splitRowsKey();
     }
+
+    /**
+     * The key of the projection's version in service, which a split projection's segments all
+     * write: the projection's name, or the key a blue-green rebuild of it switched to, which its
+     * readers read. Read once: a split projection cannot be rebuilt blue-green.
+     */
+    private String splitRowsKey() {
+        String k = liveKey;
+        if (k == null) {
+            try {
+                k = projectors.versions().live(projectors.dataSource(), rows).key();
+            } catch (SQLException e) {
+                throw projectors.dialect().failure("cannot read which version of " + rows + " is in service", e);
+            }
+            liveKey = k;
+        }
+        return k;
+    }
+
+    /** {@link #splitRowsKey}, once read. */
+    private volatile @Nullable String liveKey;
 
     /** The name the rows are stored under: the projection's, shared by all its segments. */
     private final String rows;
@@ -217,7 +240,15 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
      * applied again on top of themselves.
      */
     private void checkSplit(Connection c) throws SQLException {
-        Map<String, Long> found = projectors.checkpoints().under(c, rows);
+        Map<String, Long> found = new TreeMap<>(projectors.checkpoints().under(c, rows));
+        if (segments != null && !splitRowsKey().equals(rows)) {
+            // the projection whole, switched by a blue-green rebuild: its checkpoint is its version's
+            projectors.checkpoints().under(c, splitRowsKey()).forEach((n, at) -> {
+                if (n.equals(splitRowsKey())) {
+                    found.put(rows, at);
+                }
+            });
+        }
         for (Map.Entry<String, Long> other : found.entrySet()) {
             String n = other.getKey();
             boolean sameSplit = segments != null && isSegmentName(n, segments.count());
@@ -253,26 +284,37 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
      */
     @Override
     void resetCheckpoints(Connection c) throws SQLException {
-        if (segments == null) {
-            super.resetCheckpoints(c);
-            return;
+        // Every checkpoint the rows depend on: this one, the other segments', and those of any
+        // other split or of the projection whole, which built rows this reset deletes. In name
+        // order, so that two resets at once lock them in the same order.
+        Set<String> names = new TreeSet<>();
+        names.add(key());
+        if (segments != null) {
+            for (int s = 0; s < segments.count(); s++) {
+                names.add(segments.name(rows, s));
+            }
+            names.add(splitRowsKey());
         }
-        for (int s = 0; s < segments.count(); s++) {
-            projectors.checkpoints().reset(c, s == segment ? key() : segments.name(rows, s));
+        for (String n : projectors.checkpoints().under(c, rows).keySet()) {
+            // the whole projection's checkpoint only from a segment: a version built beside the
+            // one in service (blue-green) resets its own key alone, never the one in service
+            if (isSegmentName(n, -1) || (segments != null && n.equals(rows))) {
+                names.add(n);
+            }
+        }
+        for (String n : names) {
+            projectors.checkpoints().reset(c, n);
+        }
+        for (String n : names) {
+            if (!n.equals(name())) {
+                projectors.deadLetters().removeAll(c, n); // this one's, the reset removes itself
+            }
         }
     }
 
     @Override
     void deleteReadModel(Connection c) throws SQLException {
         projectors.rows().deleteAll(c, rowsKey());
-        if (segments != null) {
-            // The rows are the whole projection's: every segment starts again with them.
-            for (int other = 0; other < segments.count(); other++) {
-                if (other != segment) {
-                    projectors.deadLetters().removeAll(c, segments.name(rows, other));
-                }
-            }
-        }
     }
 
     /**

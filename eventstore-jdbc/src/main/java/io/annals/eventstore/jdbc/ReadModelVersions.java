@@ -1,5 +1,6 @@
 package io.annals.eventstore.jdbc;
 
+import io.annals.eventstore.projection.ProjectionReplacedException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -64,7 +65,7 @@ final class ReadModelVersions {
     void checkNotReplaced(Connection c, String projection, Version mine) throws SQLException {
         Optional<Version> live = select(c, read, projection);
         if (live.isPresent() && live.get().generation() > mine.generation()) {
-            throw new IllegalStateException("projection " + projection + " was switched to a version built beside"
+            throw new ProjectionReplacedException("projection " + projection + " was switched to a version built beside"
                     + " this one (generation " + live.get().generation() + ", this projector's is "
                     + mine.generation() + "): stop this runner, and run the code of the new version");
         }

@@ -285,6 +285,16 @@ abstract class BlueGreenContract {
         assertThat(server.status(BlueGreenLedger.NAME).lastError())
                 .hasValueSatisfying(m -> assertThat(m).contains("was switched"));
         assertThat(old(serving)).isEqualTo("v2:6");
+        // it stopped there, once, rather than retrying code that can never apply again, and let
+        // go of the lease: a runner of the new code takes the projection over and applies the rest
+        Thread.sleep(300);
+        assertThat(server.status(BlueGreenLedger.NAME).failures()).isEqualTo(1);
+        ProjectionRunner newCode = runner(ledger("v2"));
+        newCode.start();
+        assertThat(newCode.awaitPosition(
+                        BlueGreenLedger.NAME, store.lastPosition().orElseThrow(), Duration.ofSeconds(30)))
+                .isTrue();
+        assertThat(old(serving)).isEqualTo("v2:11");
     }
 
     private static String old(KeyedProjector<String, String> model) {

@@ -237,6 +237,52 @@ abstract class SegmentContract {
 
     @Test
     @Timeout(60)
+    void after_a_rebuild_of_one_segment_the_idle_others_replay_without_waiting_for_an_event() throws Exception {
+        JdbcEventStore store = closeLater(JdbcEventStore.open(newUrl()));
+        deposits(store, 80, 16);
+        List<KeyedProjector<String, Total>> segments = split(store, Segments.of(4));
+        ProjectionRunner runner = runner(store, segments);
+        runner.start();
+        long end = EventStoreContract.readAllOf(store).get(79).position();
+        assertThat(runner.awaitPosition(end, Duration.ofSeconds(20))).isTrue();
+        Map<String, Total> expected = fold(EventStoreContract.readAllOf(store));
+
+        runner.rebuild("totals[0/4]", p -> {});
+
+        // no append from here on: the other segments must notice the reset by themselves
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!rows(segments.get(0)).equals(expected) && System.nanoTime() < until) {
+            Thread.sleep(50);
+        }
+        assertThat(rows(segments.get(0))).isEqualTo(expected);
+        assertThat(runner.awaitPosition(end, Duration.ofSeconds(20))).isTrue();
+    }
+
+    @Test
+    void a_rebuild_under_a_new_split_resets_the_old_one_and_builds_the_model_again() {
+        JdbcEventStore store = closeLater(JdbcEventStore.open(newUrl()));
+        deposits(store, 60, 9);
+        Map<String, Total> expected = fold(EventStoreContract.readAllOf(store));
+        try (ProjectionRunner four = runner(store, split(store, Segments.of(4)))) {
+            four.catchUp();
+        }
+        List<KeyedProjector<String, Total>> two = split(store, Segments.of(2));
+        try (ProjectionRunner r = runner(store, two)) {
+            assertThat(r.catchUp()).extracting(ProjectionStatus::state).containsOnly(State.FAILED);
+            // what the refusal says to do: rebuild (the reset covers the old split's checkpoints)
+            r.rebuild("totals[0/2]", p -> {});
+            r.catchUp();
+        }
+        assertThat(rows(two.get(0))).isEqualTo(expected);
+        // and the old split, started again by mistake, is refused rather than resuming on rows it
+        // did not build
+        List<ProjectionStatus> old = runner(store, split(store, Segments.of(4))).catchUp();
+        assertThat(old).extracting(ProjectionStatus::state).containsOnly(State.FAILED);
+        assertThat(rows(two.get(0))).isEqualTo(expected);
+    }
+
+    @Test
+    @Timeout(60)
     void two_instances_share_the_segments_and_one_takes_over_those_of_the_other_when_it_stops() throws Exception {
         String url = newUrl();
         JdbcEventStore a = closeLater(JdbcEventStore.open(url));
