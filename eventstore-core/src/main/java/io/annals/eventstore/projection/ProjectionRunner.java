@@ -513,6 +513,9 @@ public final class ProjectionRunner implements AutoCloseable {
      * One projection: its executor and the state only the executor's thread touches. Other
      * threads read {@link #status} and wait on {@link #progress}.
      */
+    /** The most events one batch reads, whatever the projector asks. */
+    private static final int MAX_PAGE = 100_000;
+
     /** How often an idle projection checks that its read model was not reset elsewhere. */
     private static final long CHECKPOINT_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -656,7 +659,7 @@ public final class ProjectionRunner implements AutoCloseable {
             try {
                 if (!holdLease()) {
                     publish(State.STANDBY, null);
-                } else if (step() == batchSize) {
+                } else if (step() == pageSize()) {
                     delay = 0; // more events are waiting
                 }
             } catch (CheckpointConflictException e) {
@@ -811,6 +814,16 @@ public final class ProjectionRunner implements AutoCloseable {
             return build.finished();
         }
 
+        /**
+         * The events read per batch: the batch size, times what the projector asks when it
+         * applies only some of what it reads (a segment), so that a transaction applies about a
+         * batch whatever it skips.
+         */
+        private int pageSize() {
+            long n = (long) batchSize * Math.max(1, projector.readsPerBatch());
+            return (int) Math.min(n, MAX_PAGE);
+        }
+
         /** Applies the next batch; returns how many events it had (0 at the end of the log). */
         private int step() {
             long from = checkpoint;
@@ -818,18 +831,18 @@ public final class ProjectionRunner implements AutoCloseable {
             List<RecordedEvent> events;
             if (categories.isPresent()) {
                 long bound = settledBound(); // as below
-                events = store.readCategories(categories.get(), from, batchSize);
-                if (events.size() < batchSize) {
+                events = store.readCategories(categories.get(), from, pageSize());
+                if (events.size() < pageSize()) {
                     readUpTo = Math.max(from, bound);
                 }
             } else if (interest.isEmpty()) {
-                events = store.readAll(from, batchSize);
+                events = store.readAll(from, pageSize());
             } else {
                 // Everything at or below the bound is committed and visible to the read that
                 // follows: a page that is not full has then read every matching event up to it.
                 long bound = settledBound();
-                events = store.read(interest.get(), from, batchSize);
-                if (events.size() < batchSize) {
+                events = store.read(interest.get(), from, pageSize());
+                if (events.size() < pageSize()) {
                     readUpTo = Math.max(from, bound);
                 }
             }
@@ -885,7 +898,7 @@ public final class ProjectionRunner implements AutoCloseable {
                             () -> "projection " + projector.name() + " was reset elsewhere: from position " + stored);
                     checkpoint = stored;
                     publish(State.RUNNING, null);
-                    return batchSize; // read again at once
+                    return pageSize(); // read again at once
                 }
             }
             if (instrumentation != Instrumentation.none()) {

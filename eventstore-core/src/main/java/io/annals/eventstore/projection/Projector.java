@@ -57,6 +57,17 @@ public interface Projector {
         return Set.of();
     }
 
+    /**
+     * How many batches' worth of events the runner reads for one batch of this projector: more
+     * than 1 for a projector that applies only some of what it reads (a segment of a projection
+     * split in {@code n} applies about one event in {@code n}), so that each transaction still
+     * applies about a batch; transactions, not reads, are what a catch-up costs most. 1, the
+     * default, for every other.
+     */
+    default int readsPerBatch() {
+        return 1;
+    }
+
     /** Deletes the read model and sets the checkpoint back to 0, all or nothing. */
     void reset();
 

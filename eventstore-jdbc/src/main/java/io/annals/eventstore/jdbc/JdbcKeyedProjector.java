@@ -378,6 +378,12 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
         return Interest.of(codec);
     }
 
+    /** A segment applies about one event in {@code count} of those it reads: it reads as many more. */
+    @Override
+    public int readsPerBatch() {
+        return segments == null ? 1 : segments.count();
+    }
+
     /** The projection's categories. */
     @Override
     public Set<String> categories() {
