@@ -166,6 +166,8 @@ public final class Main {
         stream.println("           list (default), retry or skip the events a projection parked");
         stream.println("  tag-events  tag the events stored before they had tags (once, after an upgrade)");
         stream.println("  --db     the store (default " + DEFAULT_DB + ")");
+        stream.println("  environment: PRODUCT_VIEW_SEGMENTS=N splits the product view in N segments,"
+                + " PRODUCT_VIEW_OWN=0,1 the segments this instance runs first");
         return problem == null ? 0 : 2;
     }
 
@@ -210,7 +212,7 @@ public final class Main {
         }
         RebuildProgress end;
         try {
-            end = tracker.projections().rebuild(projection, progressBar(projection, out));
+            end = tracker.projections().rebuild(tracker.runnerName(projection), progressBar(projection, out));
         } catch (IllegalStateException e) {
             // another runner (a server on this database) holds the projection: nothing was reset
             err.println("error: " + e.getMessage());
@@ -260,7 +262,7 @@ public final class Main {
         }
         RebuildProgress end;
         try {
-            end = tracker.projections().rebuildBlueGreen(projection, progressBar(projection, out));
+            end = tracker.projections().rebuildBlueGreen(tracker.runnerName(projection), progressBar(projection, out));
         } catch (IllegalArgumentException e) {
             err.println("error: projection " + projection + " cannot be rebuilt blue-green (only the keyed read"
                     + " models can: the others write tables of their own or react to events); rebuild it in place"

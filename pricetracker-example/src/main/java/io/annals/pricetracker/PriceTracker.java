@@ -18,6 +18,7 @@ import io.annals.eventstore.decision.DecisionResult;
 import io.annals.eventstore.jdbc.JacksonEventCodec;
 import io.annals.eventstore.jdbc.JacksonStateCodec;
 import io.annals.eventstore.jdbc.JdbcEventStore;
+import io.annals.eventstore.jdbc.Segments;
 import io.annals.eventstore.jdbc.TagBackfill;
 import io.annals.eventstore.privacy.KeyWrapper;
 import io.annals.eventstore.privacy.Vault;
@@ -46,9 +47,12 @@ import java.math.BigDecimal;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -115,8 +119,16 @@ public final class PriceTracker implements AutoCloseable {
         this(store, PrivacyKeys.resolve(Objects.requireNonNull(store, "store").dataSource()));
     }
 
-    /** Wires the tracker to {@code store}, sealing personal data with {@code keys}. */
+    /**
+     * Wires the tracker to {@code store}, sealing personal data with {@code keys}, the product
+     * view split as the environment says ({@link #productViewSegments}).
+     */
     public PriceTracker(JdbcEventStore store, PrivacyKeys keys) {
+        this(store, keys, System.getenv());
+    }
+
+    /** The same, with {@code env} in place of the environment. */
+    PriceTracker(JdbcEventStore store, PrivacyKeys keys, Map<String, String> env) {
         this.store = Objects.requireNonNull(store, "store");
         Objects.requireNonNull(keys, "keys");
         Vault vault = Vault.builder(store.subjectKeys(), keys.wrapper())
@@ -141,14 +153,21 @@ public final class PriceTracker implements AutoCloseable {
         } catch (SQLException e) {
             throw new EventStoreException("cannot create the read-model tables: " + e.getMessage(), e);
         }
-        this.views = store.projectors()
-                .keyed(
-                        new ProductView.Projector(),
-                        CODEC,
-                        // rows stored before the currency existed were all in euros
-                        JacksonStateCodec.of(ProductView.class).withDefault("currency", "EUR"));
-        this.runner = ProjectionRunner.builder(store)
-                .add(views)
+        // rows stored before the currency existed were all in euros
+        JacksonStateCodec<ProductView> rows =
+                JacksonStateCodec.of(ProductView.class).withDefault("currency", "EUR");
+        ProjectionRunner.Builder projections = ProjectionRunner.builder(store);
+        Optional<Segments> split = productViewSegments(env);
+        if (split.isPresent()) {
+            List<KeyedProjector<String, ProductView>> segments =
+                    store.projectors().segments(new ProductView.Projector(), CODEC, rows, split.get());
+            segments.forEach(projections::add);
+            this.views = segments.get(0); // each segment reads the whole read model
+        } else {
+            this.views = store.projectors().keyed(new ProductView.Projector(), CODEC, rows);
+            projections.add(views);
+        }
+        this.runner = projections
                 .add(store.projectors().sql(new PriceHistory(), CODEC))
                 .add(store.projectors().sql(new MonthlyStats(), CODEC))
                 .add(store.projectors().sql(alerts.view(), PriceAlerts.CODEC))
@@ -196,6 +215,53 @@ public final class PriceTracker implements AutoCloseable {
             }
             return CODEC.tags(decoded);
         });
+    }
+
+    /**
+     * How the product view is split across instances, from {@code PRODUCT_VIEW_SEGMENTS} (the
+     * number of segments, 2 to 256) and {@code PRODUCT_VIEW_OWN} (the segments this instance runs
+     * first, comma-separated; all when unset): empty when the first is unset.
+     *
+     * @throws IllegalArgumentException naming the variable that is not a valid setting
+     */
+    static Optional<Segments> productViewSegments(Map<String, String> env) {
+        String count = env.get("PRODUCT_VIEW_SEGMENTS");
+        if (count == null || count.isBlank()) {
+            return Optional.empty();
+        }
+        Segments segments;
+        try {
+            segments = Segments.of(Integer.parseInt(count.strip()));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("PRODUCT_VIEW_SEGMENTS is a number of segments, 2 to "
+                    + Segments.MAX_COUNT + ", not '" + count + "'");
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("PRODUCT_VIEW_SEGMENTS: " + e.getMessage(), e);
+        }
+        String own = env.get("PRODUCT_VIEW_OWN");
+        if (own == null || own.isBlank()) {
+            return Optional.of(segments);
+        }
+        try {
+            int[] owned = Arrays.stream(own.split(","))
+                    .map(String::strip)
+                    .mapToInt(Integer::parseInt)
+                    .toArray();
+            return Optional.of(segments.owning(owned));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(
+                    "PRODUCT_VIEW_OWN lists segment numbers separated by commas (0,1), not '" + own + "'");
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("PRODUCT_VIEW_OWN: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The name under which the runner knows {@code projection}: the product view's first segment
+     * when it is split (a rebuild of it rebuilds them all), the name itself otherwise.
+     */
+    public String runnerName(String projection) {
+        return projection.equals(ProductView.Projector.NAME) ? views.name() : projection;
     }
 
     /** The runner of the projections (not started until {@link #startProjections()}). */

@@ -29,6 +29,12 @@ public record ProductView(String productId, String name, BigDecimal price, Strin
             return NAME;
         }
 
+        /** A row per product, folded from that product's stream alone: it can be split. */
+        @Override
+        public boolean rowsDeriveFromOneStream() {
+            return true;
+        }
+
         @Override
         public String key(Envelope<ProductEvent> e) {
             return e.event().productId();
