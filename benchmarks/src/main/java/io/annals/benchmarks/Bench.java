@@ -369,9 +369,11 @@ public final class Bench {
             }
             if (o.only.contains("W10")) {
                 failures += attempt(results, kind, "W10", () -> {
-                    section("W10: from an append to a read model in the same process, woken or polling");
+                    section(
+                            "W10: from an append to a read model, in the same process and in another, woken or polling");
                     try (Target t = target(kind, work, "wakeups", o)) {
-                        new WakeUps(t, results).run(plans.base(), plans.base().rounds(), o.quick ? 40 : 100);
+                        new WakeUps(t, results, work)
+                                .run(plans.base(), plans.base().rounds(), o.quick ? 40 : 100);
                     }
                 });
             }

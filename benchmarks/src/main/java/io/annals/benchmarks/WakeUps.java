@@ -9,29 +9,44 @@ import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.jdbc.JdbcEventStore;
 import io.annals.eventstore.projection.InMemoryProjector;
 import io.annals.eventstore.projection.ProjectionRunner;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /**
- * W10: from an append to its event applied in a read model, in the same process, with the
- * runner woken by the append and with the runner polling (every 100 ms, the default) in the same
- * run; and what a following runner with wake-ups costs the appends.
+ * W10: from an append to its event applied in a read model, in the same process and in another
+ * JVM on the same database, with the runner woken by the append (heard across processes through
+ * SQLite's change check or PostgreSQL's notifications) and with the runner polling (every 100 ms,
+ * the default) in the same run; and what a following runner with wake-ups costs the appends.
  */
 final class WakeUps {
 
     private final Target target;
     private final Results results;
     private final String db;
+    /** Where the other processes' logs go. */
+    private final Path work;
 
-    WakeUps(Target target, Results results) {
+    WakeUps(Target target, Results results, Path work) {
         this.target = target;
         this.results = results;
         this.db = target.kind.label;
+        this.work = work;
     }
 
     void run(Plan plan, int rounds, int appendsPerRound) throws Exception {
@@ -51,9 +66,7 @@ final class WakeUps {
             }
             report(woken, polled, "append to applied in a read model, same process", "in the same process", 10);
         }
-        if (!target.sqlite()) {
-            acrossStores(rounds, appendsPerRound);
-        }
+        acrossProcesses(plan, rounds, appendsPerRound);
         try (JdbcEventStore waking = target.openStore(4);
                 JdbcEventStore polling = JdbcEventStore.builder(target.url)
                         .maxPoolSize(4)
@@ -78,28 +91,209 @@ final class WakeUps {
     }
 
     /**
-     * PostgreSQL: appends through one store, read through another with a pool of its own (as
-     * another process would), the reader's runner woken by the notification or polling.
+     * Across processes: another JVM ({@link FollowerProcess}) follows the log on the same database
+     * with the store's machinery for hearing other processes on (SQLite's change check,
+     * PostgreSQL's notifications, this store sending them) or off (polling every 100 ms, this
+     * store not notifying); this process appends one event at a time and times each from before
+     * the append until the other process's line saying it has applied it arrives (this process's
+     * clock alone: the time includes a round trip through the pipes, measured and noted apart).
+     * Then the appends/s of one writer here while such a process follows, on against off in
+     * alternating rounds. One other process serves every round, a new store and runner in it for
+     * each, so that its JIT is as warm for one side as for the other.
      */
-    private void acrossStores(int rounds, int appendsPerRound) throws Exception {
-        try (JdbcEventStore writer = target.openStore(4);
-                JdbcEventStore reader = target.openStore(4)) {
+    private void acrossProcesses(Plan plan, int rounds, int appendsPerRound) throws Exception {
+        String heard = target.sqlite() ? "its change check every 10 ms" : "notifications";
+        try (JdbcEventStore notifying = target.openStore(4);
+                JdbcEventStore silent = JdbcEventStore.builder(target.url)
+                        .maxPoolSize(4)
+                        .notifyAppends(false)
+                        .open()) {
             double[][] woken = new double[2][rounds];
             double[][] polled = new double[2][rounds];
-            latencies(writer, reader, true, 20); // warm-up
-            for (int r = 0; r < rounds; r++) {
-                record(woken, r, latencies(writer, reader, true, appendsPerRound));
-                record(polled, r, latencies(writer, reader, false, appendsPerRound));
+            double[] pipe = new double[rounds];
+            try (Follower follower = Follower.start(target, work)) {
+                for (int r = 0; r < rounds; r++) {
+                    pipe[r] = follower.pipeMillis(50);
+                    for (int side = 0; side < 2; side++) {
+                        boolean wake = (side + r) % 2 == 0;
+                        follower.follow(wake);
+                        record(
+                                wake ? woken : polled,
+                                r,
+                                latencies(wake ? notifying : silent, follower, wake ? 20 : 3, appendsPerRound));
+                    }
+                }
+                report(
+                        woken,
+                        polled,
+                        "append to applied in another process (a second JVM; " + heard + ")",
+                        "across processes (a second JVM)",
+                        50);
+                results.note(String.format(
+                        Locale.ROOT,
+                        "W10 %s: the times across processes include a round trip through the pipes to the other JVM,"
+                                + " %.3f ms at the median (a line each way, measured beside them)",
+                        db,
+                        new Side(pipe).median()));
+                Pair appends = Measure.compare(
+                        plan,
+                        1,
+                        t -> followedAppender(notifying, follower, true),
+                        t -> followedAppender(silent, follower, false));
+                results.compare(
+                        "W10",
+                        db,
+                        "append 1 event while another process follows the log, hearing each append (" + heard + ")",
+                        "appends/s",
+                        appends,
+                        "the same with the other process polling (" + heard + " off"
+                                + (target.sqlite() ? ")" : ", this store not notifying)"),
+                        true,
+                        0.97,
+                        "");
             }
-            report(
-                    woken,
-                    polled,
-                    "append to applied, another store object (as another process)",
-                    "across processes (here: store objects)",
-                    50);
         }
     }
 
+    /**
+     * p50 and p99, in ms, of append-to-applied in another process over {@code n} appends to a
+     * fresh stream each, each after a pause of 0 to 100 ms (at random, not timed), after
+     * {@code warm} that are not timed (the first also waits for the other process to read the
+     * whole log).
+     */
+    private static double[] latencies(JdbcEventStore writer, Follower follower, int warm, int n) throws IOException {
+        double[] ms = new double[n];
+        for (int i = 0; i < warm + n; i++) {
+            if (i >= warm) {
+                // An append comes at a random moment of the other process's checks and polls, as
+                // another process's would: appended as soon as the last was applied, it would
+                // fall into step with them and always wait most of an interval.
+                LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(TimeUnit.MILLISECONDS.toNanos(100)));
+            }
+            String stream = "w10-" + UUID.randomUUID();
+            long began = System.nanoTime();
+            AppendResult r = writer.append(
+                    stream, ExpectedVersion.noStream(), List.of(EventData.of(Domain.TYPE, Domain.json(stream, 1))));
+            follower.await(r.position());
+            if (i >= warm) {
+                ms[i - warm] = (System.nanoTime() - began) / 1e6;
+            }
+        }
+        return percentiles(ms);
+    }
+
+    /**
+     * An appender for one round while the other process follows the log, with its machinery for
+     * hearing other processes on or off: it has read the log and applied 10 appends before the
+     * round begins.
+     */
+    private Measure.Op followedAppender(JdbcEventStore store, Follower follower, boolean wake) throws IOException {
+        follower.follow(wake);
+        latencies(store, follower, 10, 0);
+        return appender(store);
+    }
+
+    /** The other process of the measurements across processes, and the pipes to it. */
+    private static final class Follower implements AutoCloseable {
+
+        private final Process process;
+        private final BufferedReader answers;
+        private final Writer questions;
+        private final Path log;
+
+        private Follower(Process process, Path log) {
+            this.process = process;
+            this.log = log;
+            this.answers = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            this.questions = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+        }
+
+        /** Starts a {@link FollowerProcess} on the target's database and waits until it is up. */
+        static Follower start(Target target, Path work) throws IOException {
+            Path log = Files.createTempFile(work, "w10-follower-", ".log");
+            List<String> command = List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xms64m",
+                    "-Xmx512m",
+                    "-cp",
+                    System.getProperty("java.class.path"), // the benchmarks jar, or the same classes
+                    FollowerProcess.class.getName(),
+                    "--db",
+                    target.url);
+            Process p = new ProcessBuilder(command).redirectError(log.toFile()).start();
+            Cleanup.process(p);
+            Follower f = new Follower(p, log);
+            String first = f.answers.readLine();
+            if (!"ready".equals(first)) {
+                f.close();
+                throw new IllegalStateException("the other process did not start (" + first + "): " + f.logText());
+            }
+            return f;
+        }
+
+        /** Makes the other process follow the log with a new store and runner, hearing other processes or not. */
+        void follow(boolean wake) throws IOException {
+            String answer = ask(wake ? "follow on" : "follow off");
+            if (!answer.equals("following")) {
+                throw new IllegalStateException("the other process answered " + answer + " to: follow");
+            }
+        }
+
+        /** Returns once the other process has applied {@code position}. */
+        void await(long position) throws IOException {
+            String answer = ask("at " + position);
+            if (!answer.equals(Long.toString(position))) {
+                throw new IllegalStateException("the other process answered " + answer + " to: at " + position);
+            }
+        }
+
+        /** The median of {@code n} round trips through the pipes (a line each way), in ms. */
+        double pipeMillis(int n) throws IOException {
+            double[] ms = new double[n];
+            for (int i = 0; i < n; i++) {
+                long began = System.nanoTime();
+                ask("ping");
+                ms[i] = (System.nanoTime() - began) / 1e6;
+            }
+            return new Side(ms).median();
+        }
+
+        private String ask(String question) throws IOException {
+            questions.write(question);
+            questions.write('\n');
+            questions.flush();
+            String answer = answers.readLine();
+            if (answer == null) {
+                throw new IllegalStateException("the other process ended: " + logText());
+            }
+            return answer;
+        }
+
+        private String logText() {
+            try {
+                return Files.readString(log);
+            } catch (IOException e) {
+                return "(its log cannot be read: " + e.getMessage() + ")";
+            }
+        }
+
+        /** Ends the other process's input (it closes its runner and store and exits), by force after 15 s. */
+        @Override
+        public void close() {
+            try {
+                questions.close();
+                if (!process.waitFor(15, TimeUnit.SECONDS)) {
+                    Cleanup.stop(process);
+                }
+                Files.deleteIfExists(log);
+            } catch (IOException e) {
+                Cleanup.stop(process);
+            } catch (InterruptedException e) {
+                Cleanup.stop(process);
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
     /** The p50 and p99 rows of woken against polled, and the check of the p99 against {@code limitMs}. */
     private void report(double[][] woken, double[][] polled, String what, String where, double limitMs) {
         String baseline = "the same runner polling every 100 ms, no wake-ups";
@@ -133,14 +327,8 @@ final class WakeUps {
 
     /** p50 and p99, in ms, of append-to-applied over {@code n} appends to a fresh stream each. */
     private static double[] latencies(JdbcEventStore store, boolean wake, int n) {
-        return latencies(store, store, wake, n);
-    }
-
-    /** The same, appending through {@code writer} and reading through {@code reader}. */
-    private static double[] latencies(JdbcEventStore writer, JdbcEventStore reader, boolean wake, int n) {
-        JdbcEventStore store = writer;
         double[] ms = new double[n];
-        try (ProjectionRunner runner = follower(reader, wake)) {
+        try (ProjectionRunner runner = follower(store, wake)) {
             runner.start();
             String first = "w10-" + UUID.randomUUID(); // the runner reads the whole log first: not measured
             AppendResult caughtUp = store.append(
@@ -159,7 +347,16 @@ final class WakeUps {
                 ms[i] = (System.nanoTime() - began) / 1e6;
             }
         }
+        return percentiles(ms);
+    }
+
+    /** p50 and p99 of {@code ms} (sorted in place). */
+    private static double[] percentiles(double[] ms) {
+        if (ms.length == 0) {
+            return new double[] {0, 0};
+        }
         Arrays.sort(ms);
+        int n = ms.length;
         return new double[] {ms[(int) Math.floor(0.5 * (n - 1))], ms[(int) Math.ceil(0.99 * (n - 1))]};
     }
 
