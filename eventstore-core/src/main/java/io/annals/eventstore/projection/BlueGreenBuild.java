@@ -1,6 +1,5 @@
 package io.annals.eventstore.projection;
 
-import io.annals.eventstore.CategoryQuery;
 import io.annals.eventstore.EventStore;
 import io.annals.eventstore.Query;
 import io.annals.eventstore.RecordedEvent;
@@ -9,7 +8,6 @@ import io.annals.eventstore.projection.BlueGreenProjector.StagedVersion;
 import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -93,42 +91,14 @@ final class BlueGreenBuild {
     /** Applies the next batch; how many events it had (0 at the end of the log). */
     private int step() {
         long from = checkpoint;
-        long readUpTo = from;
-        List<RecordedEvent> events;
-        Optional<CategoryQuery> categories = Interest.ofCategories(staged.categories(), interest);
-        if (categories.isPresent()) {
-            long bound = settledBound(); // as below
-            events = store.readCategories(categories.get(), from, batchSize);
-            if (events.size() < batchSize) {
-                readUpTo = Math.max(from, bound);
-            }
-        } else if (interest.isEmpty()) {
-            events = store.readAll(from, batchSize);
-        } else {
-            // as the runner's own step: a page that is not full has read every matching event up
-            // to the bound taken before the read
-            long bound = settledBound();
-            events = store.read(interest.get(), from, batchSize);
-            if (events.size() < batchSize) {
-                readUpTo = Math.max(from, bound);
-            }
-        }
-        if (!events.isEmpty()) {
-            readUpTo = Math.max(readUpTo, events.get(events.size() - 1).position());
-        }
+        LogPage page =
+                LogPage.read(store, Interest.ofCategories(staged.categories(), interest), interest, from, batchSize);
+        List<RecordedEvent> events = page.events();
+        long readUpTo = page.readUpTo();
         if (readUpTo > from) {
             staged.apply(from, readUpTo, events);
             checkpoint = readUpTo;
         }
         return events.size();
-    }
-
-    private long settledBound() {
-        OptionalLong last = store.lastPosition();
-        if (last.isEmpty()) {
-            return checkpoint;
-        }
-        long horizon = store.readHorizon().position();
-        return Math.min(last.getAsLong(), horizon == Long.MAX_VALUE ? Long.MAX_VALUE : horizon - 1);
     }
 }

@@ -827,28 +827,9 @@ public final class ProjectionRunner implements AutoCloseable {
         /** Applies the next batch; returns how many events it had (0 at the end of the log). */
         private int step() {
             long from = checkpoint;
-            long readUpTo = from;
-            List<RecordedEvent> events;
-            if (categories.isPresent()) {
-                long bound = settledBound(); // as below
-                events = store.readCategories(categories.get(), from, pageSize());
-                if (events.size() < pageSize()) {
-                    readUpTo = Math.max(from, bound);
-                }
-            } else if (interest.isEmpty()) {
-                events = store.readAll(from, pageSize());
-            } else {
-                // Everything at or below the bound is committed and visible to the read that
-                // follows: a page that is not full has then read every matching event up to it.
-                long bound = settledBound();
-                events = store.read(interest.get(), from, pageSize());
-                if (events.size() < pageSize()) {
-                    readUpTo = Math.max(from, bound);
-                }
-            }
-            if (!events.isEmpty()) {
-                readUpTo = Math.max(readUpTo, events.get(events.size() - 1).position());
-            }
+            LogPage page = LogPage.read(store, categories, interest, from, pageSize());
+            List<RecordedEvent> events = page.events();
+            long readUpTo = page.readUpTo();
             if (readUpTo > from) {
                 long to = readUpTo;
                 // a filtered projection's checkpoint moving past events it does not need is no batch
@@ -910,21 +891,6 @@ public final class ProjectionRunner implements AutoCloseable {
                 progress.notifyAll();
             }
             return events.size();
-        }
-
-        /**
-         * The highest position below which every event of the log is committed and visible to a
-         * read that starts now: the end of the log, or below the horizon when an append in flight
-         * holds it. The checkpoint of a filtered projection may move there though no event it
-         * needs is there. The checkpoint when the store cannot tell its last position.
-         */
-        private long settledBound() {
-            OptionalLong last = store.lastPosition();
-            if (last.isEmpty()) {
-                return checkpoint;
-            }
-            long horizon = store.readHorizon().position();
-            return Math.min(last.getAsLong(), horizon == Long.MAX_VALUE ? Long.MAX_VALUE : horizon - 1);
         }
 
         /**
