@@ -202,6 +202,49 @@ abstract class SubscriberContract {
 
     @Test
     @Timeout(60)
+    void a_category_filter_hands_over_the_streams_of_its_categories_only() {
+        JdbcEventStore store = open(newUrl());
+        List<UUID> wanted = new ArrayList<>();
+        for (int round = 0; round < 5; round++) {
+            store.append("order-" + round, ExpectedVersion.any(), List.of(EventData.of("Placed", "{}")));
+            store.append("orderx-" + round, ExpectedVersion.any(), List.of(EventData.of("Placed", "{}")));
+            for (String type : List.of("Priced", "Noted")) {
+                EventData e = EventData.of(type, "{}");
+                store.append("product-" + round, ExpectedVersion.any(), List.of(e));
+                wanted.add(e.eventId());
+            }
+        }
+        AppendResult tail = store.append("order-tail", ExpectedVersion.any(), List.of(EventData.of("Placed", "{}")));
+        List<List<RecordedEvent>> batches = new CopyOnWriteArrayList<>();
+        Subscriber subscriber = Subscriber.of("products", batches::add).onlyCategories(Set.of("product"));
+        Projector projector = store.projectors().subscriber(subscriber);
+        ProjectionStatus status = closeLater(ProjectionRunner.builder(store)
+                        .add(projector)
+                        .batchSize(3)
+                        .build())
+                .catchUp()
+                .get(0);
+
+        assertThat(ids(batches)).containsExactlyElementsOf(wanted);
+        assertThat(status.checkpoint()).isEqualTo(tail.position());
+        // types and categories together
+        List<List<RecordedEvent>> priced = new CopyOnWriteArrayList<>();
+        closeLater(ProjectionRunner.builder(store)
+                        .add(store.projectors()
+                                .subscriber(Subscriber.of("priced", priced::add)
+                                        .onlyCategories(Set.of("product"))
+                                        .onlyTypes(Set.of("Priced"))))
+                        .build())
+                .catchUp();
+        assertThat(priced.stream().flatMap(List::stream))
+                .extracting(RecordedEvent::type)
+                .hasSize(5)
+                .containsOnly("Priced");
+        assertThatThrownBy(() -> subscriber.onlyCategories(Set.of("product-1"))).hasMessageContaining("holds no '-'");
+    }
+
+    @Test
+    @Timeout(60)
     void a_subscriber_and_a_projection_of_the_same_name_keep_separate_checkpoints() throws Exception {
         JdbcEventStore store = open(newUrl());
         append(store, "A", 3);
