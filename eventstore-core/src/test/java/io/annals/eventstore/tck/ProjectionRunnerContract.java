@@ -986,6 +986,42 @@ public abstract class ProjectionRunnerContract {
         }
     }
 
+    /** What one writer thread does for its {@code i}-th write, through {@code own}. */
+    interface Write {
+        void write(EventStore own, int writer, int i);
+    }
+
+    /**
+     * {@code writers} threads, started together, each making {@code each} writes, half of them
+     * through a store of its own (as another process would); returns when all are done.
+     */
+    private void writeConcurrently(EventStore store, int writers, int each, Write write) throws InterruptedException {
+        CountDownLatch go = new CountDownLatch(1);
+        List<Thread> threads = new ArrayList<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        for (int w = 0; w < writers; w++) {
+            int n = w;
+            Thread t = new Thread(() -> {
+                try {
+                    go.await();
+                    EventStore own = n % 2 == 0 ? store : closeLater(reopen(store));
+                    for (int i = 0; i < each; i++) {
+                        write.write(own, n, i);
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            });
+            threads.add(t);
+            t.start();
+        }
+        go.countDown();
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertThat(failure.get()).isNull();
+    }
+
     /** Counts the events each kind of read hands out. */
     static final class CountingReads extends ForwardingEventStore {
         final AtomicLong byQuery = new AtomicLong();
@@ -1090,34 +1126,13 @@ public abstract class ProjectionRunnerContract {
         runner.start();
         int writers = 4;
         int each = 60;
-        CountDownLatch go = new CountDownLatch(1);
-        List<Thread> threads = new ArrayList<>();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        for (int w = 0; w < writers; w++) {
-            int n = w;
-            Thread t = new Thread(() -> {
-                try {
-                    go.await();
-                    EventStore own = n % 2 == 0 ? store : closeLater(reopen(store));
-                    for (int i = 0; i < each; i++) {
-                        if (i % 2 == 0) {
-                            deposit(own, "acct-" + n, i + 1);
-                        } else {
-                            unrelated(own, "noise-" + n, 1 + i % 3);
-                        }
-                    }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                }
-            });
-            threads.add(t);
-            t.start();
-        }
-        go.countDown();
-        for (Thread t : threads) {
-            t.join();
-        }
-        assertThat(failure.get()).isNull();
+        writeConcurrently(store, writers, each, (own, n, i) -> {
+            if (i % 2 == 0) {
+                deposit(own, "acct-" + n, i + 1);
+            } else {
+                unrelated(own, "noise-" + n, 1 + i % 3);
+            }
+        });
         long end = store.readAll(0, 100_000).stream()
                 .mapToLong(RecordedEvent::position)
                 .max()
@@ -1260,30 +1275,8 @@ public abstract class ProjectionRunnerContract {
         runner.start();
         int writers = 4;
         int each = 60;
-        CountDownLatch go = new CountDownLatch(1);
-        List<Thread> threads = new ArrayList<>();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        for (int w = 0; w < writers; w++) {
-            int n = w;
-            Thread t = new Thread(() -> {
-                try {
-                    go.await();
-                    EventStore own = n % 2 == 0 ? store : closeLater(reopen(store));
-                    for (int i = 0; i < each; i++) {
-                        deposit(own, (i % 2 == 0 ? "acct-" : "other-") + n, i + 1);
-                    }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                }
-            });
-            threads.add(t);
-            t.start();
-        }
-        go.countDown();
-        for (Thread t : threads) {
-            t.join();
-        }
-        assertThat(failure.get()).isNull();
+        writeConcurrently(
+                store, writers, each, (own, n, i) -> deposit(own, (i % 2 == 0 ? "acct-" : "other-") + n, i + 1));
         List<RecordedEvent> log = EventStoreContract.readAllOf(store);
         long end = log.get(log.size() - 1).position();
 

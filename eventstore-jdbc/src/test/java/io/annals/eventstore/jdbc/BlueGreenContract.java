@@ -136,6 +136,14 @@ abstract class BlueGreenContract {
         }
     }
 
+    /** Starts {@code runner} and waits until its ledger has applied the whole log. */
+    private void startCaughtUp(ProjectionRunner runner) {
+        runner.start();
+        assertThat(runner.awaitPosition(
+                        BlueGreenLedger.NAME, store.lastPosition().orElseThrow(), Duration.ofSeconds(30)))
+                .isTrue();
+    }
+
     private void fill() {
         for (int i = 0; i < STREAMS; i++) {
             for (int j = 1; j <= 3; j++) {
@@ -150,10 +158,7 @@ abstract class BlueGreenContract {
         fill();
         KeyedProjector<String, String> old = ledger("v1");
         ProjectionRunner runner = runner(old);
-        runner.start();
-        assertThat(runner.awaitPosition(
-                        BlueGreenLedger.NAME, store.lastPosition().orElseThrow(), Duration.ofSeconds(30)))
-                .isTrue();
+        startCaughtUp(runner);
 
         AtomicBoolean stop = new AtomicBoolean();
         ConcurrentLinkedQueue<String> wrong = new ConcurrentLinkedQueue<>();
@@ -231,10 +236,7 @@ abstract class BlueGreenContract {
         fill();
         KeyedProjector<String, String> old = ledger("v1");
         ProjectionRunner runner = runner(old);
-        runner.start();
-        assertThat(runner.awaitPosition(
-                        BlueGreenLedger.NAME, store.lastPosition().orElseThrow(), Duration.ofSeconds(30)))
-                .isTrue();
+        startCaughtUp(runner);
 
         AtomicLong during = new AtomicLong();
         List<String> seenDuring = new ArrayList<>();
@@ -263,10 +265,7 @@ abstract class BlueGreenContract {
         fill();
         KeyedProjector<String, String> serving = ledger("v1");
         ProjectionRunner server = runner(serving);
-        server.start();
-        assertThat(server.awaitPosition(
-                        BlueGreenLedger.NAME, store.lastPosition().orElseThrow(), Duration.ofSeconds(30)))
-                .isTrue();
+        startCaughtUp(server);
 
         // an operator's command with the new code: its runner holds no lease
         ProjectionRunner operator = runner(ledger("v2"));
@@ -290,10 +289,7 @@ abstract class BlueGreenContract {
         Thread.sleep(300);
         assertThat(server.status(BlueGreenLedger.NAME).failures()).isEqualTo(1);
         ProjectionRunner newCode = runner(ledger("v2"));
-        newCode.start();
-        assertThat(newCode.awaitPosition(
-                        BlueGreenLedger.NAME, store.lastPosition().orElseThrow(), Duration.ofSeconds(30)))
-                .isTrue();
+        startCaughtUp(newCode);
         assertThat(old(serving)).isEqualTo("v2:11");
     }
 
@@ -309,10 +305,7 @@ abstract class BlueGreenContract {
         fill();
         KeyedProjector<String, String> old = ledger("v1");
         ProjectionRunner runner = runner(old);
-        runner.start();
-        assertThat(runner.awaitPosition(
-                        BlueGreenLedger.NAME, store.lastPosition().orElseThrow(), Duration.ofSeconds(30)))
-                .isTrue();
+        startCaughtUp(runner);
         Map<String, String> before = read(old);
 
         assertThatThrownBy(() -> runner.rebuildBlueGreen((BlueGreenProjector) ledger("v2", 13), p -> {}))
@@ -338,10 +331,7 @@ abstract class BlueGreenContract {
         fill();
         KeyedProjector<String, String> old = ledger("v1");
         ProjectionRunner runner = runner(old);
-        runner.start();
-        assertThat(runner.awaitPosition(
-                        BlueGreenLedger.NAME, store.lastPosition().orElseThrow(), Duration.ofSeconds(30)))
-                .isTrue();
+        startCaughtUp(runner);
 
         try (ChildJvm child = ChildJvm.start(BlueGreenLedger.class, null, url)) {
             assertThat(child.awaitLine(l -> l.startsWith("BUILDING"), 60_000))
