@@ -1,5 +1,6 @@
 package io.annals.eventstore;
 
+import io.annals.eventstore.internal.AppendChecks;
 import io.annals.eventstore.snapshot.Snapshot;
 import java.util.ArrayList;
 import java.util.List;
@@ -108,12 +109,7 @@ public interface EventStore extends AutoCloseable {
      */
     default List<RecordedEvent> readCategories(CategoryQuery query, long afterPosition, int maxCount) {
         Objects.requireNonNull(query, "query");
-        if (afterPosition < 0) {
-            throw new IllegalArgumentException("afterPosition cannot be negative, was " + afterPosition);
-        }
-        if (maxCount < 1) {
-            throw new IllegalArgumentException("maxCount must be at least 1, was " + maxCount);
-        }
+        AppendChecks.checkReadAll(afterPosition, maxCount);
         List<RecordedEvent> out = new ArrayList<>();
         long after = afterPosition;
         while (true) {

@@ -58,6 +58,11 @@ public final class Interest {
         return Optional.of(new CategoryQuery(categories, types));
     }
 
+    /** Whether a reader of {@code categories} (none: every stream) reads the events of {@code streamId}. */
+    public static boolean inCategories(Set<String> categories, String streamId) {
+        return categories.isEmpty() || categories.contains(CategoryQuery.categoryOf(streamId));
+    }
+
     /** The query of the events of these types; empty (every event) for none, or too many. */
     public static Optional<Query> ofTypes(Set<String> types) {
         Set<String> names = new TreeSet<>(types);

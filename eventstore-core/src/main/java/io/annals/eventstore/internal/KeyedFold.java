@@ -1,6 +1,5 @@
 package io.annals.eventstore.internal;
 
-import io.annals.eventstore.CategoryQuery;
 import io.annals.eventstore.Envelope;
 import io.annals.eventstore.Event;
 import io.annals.eventstore.EventCodec;
@@ -44,7 +43,7 @@ public final class KeyedFold {
         List<K> keys = new ArrayList<>(events.size());
         Set<String> categories = projection.categories();
         for (RecordedEvent r : events) {
-            if (!categories.isEmpty() && !categories.contains(CategoryQuery.categoryOf(r.streamId()))) {
+            if (!Interest.inCategories(categories, r.streamId())) {
                 continue; // not read by a store that filters; skipped the same when it does not
             }
             if (r.type().equals(EventStore.STREAM_DELETED)) {

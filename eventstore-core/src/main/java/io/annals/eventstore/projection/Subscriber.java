@@ -3,6 +3,7 @@ package io.annals.eventstore.projection;
 import io.annals.eventstore.CategoryQuery;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.internal.Interest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -130,8 +131,7 @@ public final class Subscriber {
         if (!types.isEmpty() || !categories.isEmpty()) {
             events = new ArrayList<>();
             for (RecordedEvent e : batch) {
-                if ((types.isEmpty() || types.contains(e.type()))
-                        && (categories.isEmpty() || categories.contains(CategoryQuery.categoryOf(e.streamId())))) {
+                if ((types.isEmpty() || types.contains(e.type())) && Interest.inCategories(categories, e.streamId())) {
                     events.add(e);
                 }
             }

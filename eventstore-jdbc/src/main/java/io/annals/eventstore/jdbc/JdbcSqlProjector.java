@@ -1,6 +1,5 @@
 package io.annals.eventstore.jdbc;
 
-import io.annals.eventstore.CategoryQuery;
 import io.annals.eventstore.Envelope;
 import io.annals.eventstore.Event;
 import io.annals.eventstore.EventCodec;
@@ -33,7 +32,7 @@ final class JdbcSqlProjector<E extends Event> extends JdbcProjector<@Nullable Vo
     Void applyBatch(Connection c, long from, List<RecordedEvent> events) {
         Set<String> categories = projection.categories();
         for (RecordedEvent r : events) {
-            if (!categories.isEmpty() && !categories.contains(CategoryQuery.categoryOf(r.streamId()))) {
+            if (!Interest.inCategories(categories, r.streamId())) {
                 continue; // as a store that filters by category would not have read it
             }
             if (r.type().equals(EventStore.STREAM_DELETED)) {
