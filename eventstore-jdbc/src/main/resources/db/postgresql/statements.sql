@@ -127,6 +127,68 @@ WITH cur AS (
 )
 SELECT position, version FROM inserted
 
+-- name: begin-checked-append
+-- First in the round trip of an append across streams (or with tags, or a condition) outside a
+-- projection batch: this, lock-keys and append-checked are sent together and run as one implicit
+-- transaction that commits after the last, or rolls back at the first error. Each statement
+-- takes a snapshot of its own when it starts (read committed, whatever the session's default),
+-- so append-checked reads after lock-keys was granted its locks. No table lock: the transaction
+-- gets its id in append-checked's INSERT, which holds the events table's lock from its start, as
+-- append-one does. Then append-checked's plan is the generic one for this transaction: its cost
+-- hardly depends on the values, but the planner estimates a parameter's unnest at 100 rows
+-- against the 1 of a literal array, so it never found the generic plan cheaper and planned the
+-- statement again for every append (measured: about 0.5 ms of an append of 1.3 ms).
+SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
+SELECT pg_catalog.set_config('plan_cache_mode', 'force_generic_plan', true)
+
+-- name: append-checked
+-- Then, in one statement: each part's head and the condition's first match, read in this
+-- statement's snapshot, and the events, inserted only when every part's version is between its
+-- bounds, no part's stream was deleted and nothing matches the condition ({condition_match}, no
+-- match without a condition, replaced by the condition's first-match query). Otherwise it inserts
+-- nothing, and its rows say why. Events are numbered in the order of the call and inserted in the
+-- order of their streams: two appends across the same streams never wait for each other's
+-- versions in a circle. One row per part, in order: the part's head version, whether its stream
+-- was deleted, the condition's first match (0 for none), and the version and position of its last
+-- event inserted (NULL when nothing was).
+-- 1 stream ids, 2 lowest and 3 highest accepted versions, one per part; then the condition's
+-- parameters; then recorded at (microseconds), and per event: its part (from 1), its index in the
+-- part (from 1), id, type, data, metadata and tags (JSON arrays or NULL).
+WITH parts AS (
+    SELECT p.i, p.sid, p.lo, p.hi, COALESCE(h.version, 0) AS v, h.type AS t
+    FROM unnest(?::text[], ?::bigint[], ?::bigint[]) WITH ORDINALITY AS p(sid, lo, hi, i)
+    LEFT JOIN LATERAL (SELECT version, type FROM {events} WHERE stream_id = p.sid
+                       ORDER BY version DESC LIMIT 1) AS h ON true
+), conflict AS (
+    SELECT COALESCE((SELECT m.position FROM ({condition_match}) AS m LIMIT 1), 0) AS at
+), go AS (
+    SELECT bool_and(parts.v BETWEEN parts.lo AND parts.hi AND parts.t IS DISTINCT FROM '$stream-deleted')
+           AND (SELECT at FROM conflict) = 0 AS ok
+    FROM parts
+), inserted AS (
+    INSERT INTO {events} (position, stream_id, version, event_id, type, data, metadata, recorded_at, tags)
+    SELECT ((pg_current_xact_id()::text::numeric + (SELECT xid_offset FROM {log})) * {index_scale})::bigint + e.n,
+           parts.sid, parts.v + e.k, e.id, e.type, e.data::json, e.meta::json,
+           'epoch'::timestamptz + ? * interval '1 microsecond', e.tags::json
+    FROM go,
+         unnest(?::int[], ?::int[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[])
+             WITH ORDINALITY AS e(part, k, id, type, data, meta, tags, n)
+         JOIN parts ON parts.i = e.part
+    WHERE go.ok
+    ORDER BY parts.sid, e.k
+    RETURNING stream_id, position, version, tags
+), tagged AS (
+    INSERT INTO {tags} (tag, position)
+    SELECT t.tag, inserted.position
+    FROM inserted, json_array_elements_text(inserted.tags) AS t(tag)
+    WHERE inserted.tags IS NOT NULL
+)
+SELECT parts.i, parts.v, parts.t IS NOT DISTINCT FROM '$stream-deleted', (SELECT at FROM conflict),
+       max(inserted.version), max(inserted.position)
+FROM parts LEFT JOIN inserted ON inserted.stream_id = parts.sid
+GROUP BY parts.i, parts.v, parts.t
+ORDER BY parts.i
+
 -- name: current-index-base
 -- The index after which an append across streams numbers its events: {index_base}, 0 outside a
 -- projection batch.

@@ -58,6 +58,8 @@ final class Appender {
     private final @Nullable String insertTaggedEvent;
     private final @Nullable String insertTags;
     private final QuerySql queries;
+    /** The checks and inserts of an append sent in one round trip with its locks, if the dialect can. */
+    private final @Nullable String appendChecked;
 
     Appender(Dialect dialect, QuerySql queries) {
         this.dialect = dialect;
@@ -80,6 +82,7 @@ final class Appender {
         this.insertTaggedEvent = oneStatement ? null : dialect.sql("insert-tagged-event");
         this.insertTags = oneStatement ? null : dialect.sql("insert-tags");
         this.queries = queries;
+        this.appendChecked = oneStatement ? dialect.sql("append-checked") : null;
     }
 
     /**
@@ -386,11 +389,15 @@ final class Appender {
                     + (parts.size() > 1 ? " and " + (parts.size() - 1) + " more" : ""));
             batch.checkCapacity(total, dialect.maxEventsPerTransaction());
         }
+        Query query = condition == null ? null : condition.failIfEventsMatch();
+        String locks = dialect.checkedAppendLocks(parts, query);
         long deadline = System.nanoTime() + ANY_RETRY_NANOS;
         for (int attempt = 1; ; attempt++) {
             try {
-                List<AppendResult> results = dialect.inWriteTransaction(
-                        dataSource, c -> writeAll(c, parts, metadata, recordedAtMicros, condition));
+                List<AppendResult> results = locks != null
+                        ? checkedInOneTrip(dataSource, locks, parts, metadata, recordedAtMicros, condition)
+                        : dialect.inWriteTransaction(
+                                dataSource, c -> writeAll(c, parts, metadata, recordedAtMicros, condition));
                 if (batch != null) {
                     batch.appended(total);
                 }
@@ -474,6 +481,151 @@ final class Appender {
             }
         }
         return List.of(results);
+    }
+
+    /**
+     * {@link #writeAll} in one round trip ({@link Dialect#checkedAppendLocks}, then {@code
+     * append-checked}): the locks, then the checks and the inserts in one statement that inserts
+     * nothing when a check fails. Only then is the call looked at again, on a connection of its
+     * own: a repeat of a stored call returns its original results; otherwise the statement's
+     * rows, read after the locks, say which check failed, in the order {@link #writeAll} checks.
+     */
+    private List<AppendResult> checkedInOneTrip(
+            DataSource dataSource,
+            String locks,
+            List<StreamAppend> parts,
+            List<String[]> metadata,
+            long recordedAtMicros,
+            @Nullable AppendCondition condition)
+            throws SQLException {
+        Query query = condition == null ? null : condition.failIfEventsMatch();
+        String checked = java.util.Objects.requireNonNull(appendChecked, "append-checked");
+        String statement = locks + ";\n"
+                + (query == null ? checked : queries.withFirstMatch(checked, PostgresDialect.NO_CONDITION, query));
+        int n = parts.size();
+        long[] head = new long[n];
+        boolean[] deleted = new boolean[n];
+        AppendResult[] results = new AppendResult[n];
+        long[] conflict = {0};
+        boolean written = dialect.inWriterTurn(
+                dataSource,
+                c -> dialect.withStatement(c, statement, ps -> {
+                    int i = dialect.bindCheckedAppendLocks(ps, parts, query);
+                    i = bindChecked(ps, i, parts, metadata, recordedAtMicros, condition);
+                    boolean all = true;
+                    try (ResultSet rs = resultSet(ps, 3)) { // after set_config's and lock-keys'
+                        while (rs.next()) {
+                            int part = rs.getInt(1) - 1;
+                            head[part] = rs.getLong(2);
+                            deleted[part] = rs.getBoolean(3);
+                            conflict[0] = rs.getLong(4);
+                            long version = rs.getLong(5);
+                            if (rs.wasNull()) {
+                                all = false;
+                            } else {
+                                results[part] = new AppendResult(version, rs.getLong(6));
+                            }
+                        }
+                    }
+                    return all;
+                }));
+        if (written) {
+            return List.of(results);
+        }
+        try (Connection c = dialect.connect(dataSource)) {
+            checkRemoved(c, parts);
+            Optional<List<AppendResult>> repeat = Idempotency.classifyAll(parts, findIds(c, allEvents(parts)));
+            if (repeat.isPresent()) {
+                return repeat.get();
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            StreamAppend part = parts.get(i);
+            if (deleted[i]) {
+                throw new StreamDeletedException(part.streamId());
+            }
+            if (!part.expected().isMetBy(head[i])) {
+                throw new WrongExpectedVersionException(part.streamId(), part.expected(), head[i]);
+            }
+        }
+        if (condition != null && conflict[0] > 0) {
+            throw new AppendConditionFailedException(condition, conflict[0]);
+        }
+        throw new VersionMoved(parts.get(0).streamId()); // nothing explains it: go again
+    }
+
+    /** Binds {@code append-checked} after the first {@code bound} parameters. */
+    private int bindChecked(
+            PreparedStatement ps,
+            int bound,
+            List<StreamAppend> parts,
+            List<String[]> metadata,
+            long recordedAtMicros,
+            @Nullable AppendCondition condition)
+            throws SQLException {
+        Connection c = ps.getConnection();
+        int n = parts.size();
+        String[] streams = new String[n];
+        Long[] lowest = new Long[n];
+        Long[] highest = new Long[n];
+        List<Integer> partOf = new ArrayList<>();
+        List<Integer> indexIn = new ArrayList<>();
+        List<UUID> ids = new ArrayList<>();
+        List<String> types = new ArrayList<>();
+        List<String> data = new ArrayList<>();
+        List<@Nullable String> meta = new ArrayList<>();
+        List<@Nullable String> tags = new ArrayList<>();
+        for (int p = 0; p < n; p++) {
+            StreamAppend part = parts.get(p);
+            AppendRequest request = new AppendRequest(
+                    part.streamId(), part.expected(), part.events(), metadata.get(p), recordedAtMicros);
+            streams[p] = part.streamId();
+            lowest[p] = request.minCurrentVersion();
+            highest[p] = request.maxCurrentVersion();
+            List<EventData> events = part.events();
+            for (int k = 0; k < events.size(); k++) {
+                EventData e = events.get(k);
+                partOf.add(p + 1);
+                indexIn.add(k + 1);
+                ids.add(e.eventId());
+                types.add(e.type());
+                data.add(e.json());
+                meta.add(metadata.get(p)[k]);
+                tags.add(Json.tags(e.tags()));
+            }
+        }
+        int i = bound;
+        ps.setArray(++i, c.createArrayOf("text", streams));
+        ps.setArray(++i, c.createArrayOf("int8", lowest));
+        ps.setArray(++i, c.createArrayOf("int8", highest));
+        if (condition != null) {
+            i = queries.bind(ps, i, condition.failIfEventsMatch(), condition.afterPosition(), Long.MAX_VALUE, 1);
+        }
+        ps.setLong(++i, recordedAtMicros);
+        ps.setArray(++i, c.createArrayOf("int4", partOf.toArray(Integer[]::new)));
+        ps.setArray(++i, c.createArrayOf("int4", indexIn.toArray(Integer[]::new)));
+        dialect.bindIds(ps, ++i, ids);
+        dialect.bindList(ps, ++i, types);
+        dialect.bindList(ps, ++i, data);
+        dialect.bindList(ps, ++i, meta);
+        dialect.bindList(ps, ++i, tags);
+        return i;
+    }
+
+    /**
+     * Runs {@code ps}, statements sent together, and returns the {@code n}th result set they
+     * return (from 1).
+     */
+    private static ResultSet resultSet(PreparedStatement ps, int n) throws SQLException {
+        boolean isSet = ps.execute();
+        for (int seen = 0; ; isSet = ps.getMoreResults()) {
+            if (isSet && ++seen == n) {
+                return ps.getResultSet();
+            }
+            if (!isSet && ps.getUpdateCount() == -1) {
+                throw new SQLException("the append's statements returned " + seen + " result sets, not " + n);
+            }
+        }
     }
 
     /** One part in one statement ({@code insert-events}); a version taken meanwhile throws. */

@@ -270,6 +270,28 @@ abstract class Dialect {
         return sql(statement);
     }
 
+    /**
+     * Where an append across streams (or with tags, or a condition) can be sent in one round trip
+     * whose statements run as one transaction: the statements that take its locks, sent before
+     * {@code append-checked}, which reads its expectations and condition in a snapshot taken after
+     * them and inserts only when they hold. Null where the append runs in a write transaction of
+     * its own ({@link #lockForConsistentAppend}), as it always does inside a projection batch.
+     */
+    @Nullable
+    String checkedAppendLocks(List<StreamAppend> appends, @Nullable Query condition) {
+        return null;
+    }
+
+    /**
+     * Binds the parameters of {@link #checkedAppendLocks}, from the first.
+     *
+     * @return the number of parameters bound
+     */
+    int bindCheckedAppendLocks(PreparedStatement ps, List<StreamAppend> appends, @Nullable Query condition)
+            throws SQLException {
+        throw new UnsupportedOperationException(name() + " takes an append's locks in a transaction");
+    }
+
     /** Work on one prepared statement. */
     interface StatementWork<T> {
         T run(PreparedStatement ps) throws SQLException;

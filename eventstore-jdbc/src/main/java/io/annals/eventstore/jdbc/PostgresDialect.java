@@ -76,11 +76,19 @@ import org.postgresql.util.PSQLException;
  * {@code append-many} in {@code db/postgresql/statements.sql}). Two writers that pass the check at
  * once collide on the unique {@code (stream_id, version)} index: the second waits for the first to
  * commit, then fails with 23505, which becomes a {@code WrongExpectedVersionException} (or, for
- * {@code any()}, a retry).
+ * {@code any()}, a retry). An append across streams, with tags or with a condition, is one round
+ * trip too: its locks and {@code append-checked}, sent together, run as one transaction whose
+ * statements each take their own snapshot ({@code begin-checked-append} says why that is enough).
  */
 final class PostgresDialect extends Dialect {
 
     private static final System.Logger LOG = System.getLogger(PostgresDialect.class.getName());
+
+    /**
+     * What {@code append-checked} holds in place of a condition's first-match query when it has
+     * none: a query that matches nothing.
+     */
+    static final String NO_CONDITION = "SELECT NULL::bigint AS position WHERE false";
 
     /** Bits of a position that hold the event's index in its append. */
     static final int INDEX_BITS = 20;
@@ -106,7 +114,8 @@ final class PostgresDialect extends Dialect {
                         "index_bits", String.valueOf(INDEX_BITS),
                         "index_scale", String.valueOf(1L << INDEX_BITS),
                         "event_columns", EventColumn.selectList(EventColumn::column),
-                        "index_base", "0"));
+                        "index_base", "0",
+                        "condition_match", NO_CONDITION));
         if (settings.limits().maxEventsPerAppend() > MAX_EVENTS_PER_APPEND) {
             throw new IllegalArgumentException("maxEventsPerAppend is at most "
                     + MAX_EVENTS_PER_APPEND + " on PostgreSQL (the index of an event in its append "
@@ -180,6 +189,31 @@ final class PostgresDialect extends Dialect {
             ps.setArray(4, c.createArrayOf("bool", exclusive));
             return ps.execute();
         });
+    }
+
+    /**
+     * Outside a projection batch, unless the condition locks the whole table (whose lock needs a
+     * transaction block): {@code begin-checked-append}, {@code lock-keys} and {@code
+     * append-checked}, sent together.
+     */
+    @Override
+    @Nullable
+    String checkedAppendLocks(List<StreamAppend> appends, @Nullable Query condition) {
+        if (batch() != null || LockKeys.of(appends, condition).lockTable()) {
+            return null;
+        }
+        return sql("begin-checked-append") + ";\n" + sql("lock-keys");
+    }
+
+    @Override
+    int bindCheckedAppendLocks(PreparedStatement ps, List<StreamAppend> appends, @Nullable Query condition)
+            throws SQLException {
+        Map<Integer, Boolean> keys = LockKeys.of(appends, condition).keys();
+        ps.setInt(1, lockSpace);
+        ps.setInt(2, lockSpace);
+        ps.setArray(3, ps.getConnection().createArrayOf("int4", keys.keySet().toArray(Integer[]::new)));
+        ps.setArray(4, ps.getConnection().createArrayOf("bool", keys.values().toArray(Boolean[]::new)));
+        return 4;
     }
 
     @Override

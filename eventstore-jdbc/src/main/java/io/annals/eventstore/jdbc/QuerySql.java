@@ -64,6 +64,17 @@ final class QuerySql {
         return texts.computeIfAbsent("first " + shape(query), k -> text(query, "position"));
     }
 
+    /**
+     * {@code statement}, a statement of its own that holds {@code placeholder} once, with the
+     * {@link #firstMatch} query of {@code query} in its place: parameters as {@link #bind} binds
+     * them, from where the placeholder stands.
+     */
+    String withFirstMatch(String statement, String placeholder, Query query) {
+        String match = firstMatch(query);
+        return texts.computeIfAbsent(
+                "within " + statement.hashCode() + " " + shape(query), k -> statement.replace(placeholder, match));
+    }
+
     private static String shape(Query query) {
         StringBuilder out = new StringBuilder();
         for (QueryItem item : query.items()) {
@@ -132,7 +143,18 @@ final class QuerySql {
      */
     void bind(PreparedStatement ps, Query query, long afterPosition, long beforePosition, int maxCount)
             throws SQLException {
-        int i = 0;
+        bind(ps, 0, query, afterPosition, beforePosition, maxCount);
+    }
+
+    /**
+     * {@link #bind(PreparedStatement, Query, long, long, int)} after the first {@code bound}
+     * parameters of a statement that holds the query.
+     *
+     * @return the index of the last parameter bound
+     */
+    int bind(PreparedStatement ps, int bound, Query query, long afterPosition, long beforePosition, int maxCount)
+            throws SQLException {
+        int i = bound;
         for (QueryItem item : query.items()) {
             List<String> types = List.copyOf(item.types());
             if (!item.tags().isEmpty()) {
@@ -161,5 +183,6 @@ final class QuerySql {
             ps.setInt(++i, maxCount);
         }
         ps.setInt(++i, maxCount);
+        return i;
     }
 }
