@@ -113,6 +113,90 @@ final class Results {
         return r;
     }
 
+    /**
+     * Annals beside a peer and a floor measured in the same rounds: two rows, Annals against the
+     * floor and Annals against the peer (whose note gives the peer's ratio to the floor), printed
+     * as one line with the three figures and the three ratios.
+     */
+    synchronized void compareSides(
+            String workload,
+            String db,
+            String what,
+            String unit,
+            Side annals,
+            Side peer,
+            String peerName,
+            Side floor,
+            String floorName,
+            boolean higherIsBetter) {
+        Row toFloor = new Row(
+                workload,
+                db,
+                what,
+                unit,
+                annals.median(),
+                annals.spread(),
+                floorName,
+                floor.median(),
+                floor.spread(),
+                higherIsBetter,
+                null,
+                "",
+                source);
+        Row peerToFloor = new Row(
+                workload,
+                db,
+                what,
+                unit,
+                peer.median(),
+                peer.spread(),
+                floorName,
+                floor.median(),
+                floor.spread(),
+                higherIsBetter,
+                null,
+                "",
+                source);
+        Row toPeer = new Row(
+                workload,
+                db,
+                what,
+                unit,
+                annals.median(),
+                annals.spread(),
+                peerName,
+                peer.median(),
+                peer.spread(),
+                higherIsBetter,
+                null,
+                String.format(Locale.ROOT, "its ratio to the floor: %.2f", peerToFloor.ratio()),
+                source);
+        rows.add(toFloor);
+        rows.add(toPeer);
+        out.printf(
+                Locale.ROOT,
+                "  %-3s %-10s %-62s Annals %9s  Axon %9s  floor %9s %-9s Annals/floor %5.2f  Annals/Axon %5.2f"
+                        + "  Axon/floor %5.2f  (spread %s / %s / %s)%n",
+                workload,
+                db,
+                shorten(what, 62),
+                number(toFloor.annals()),
+                number(toPeer.baseline()),
+                number(toFloor.baseline()),
+                unit,
+                toFloor.ratio(),
+                toPeer.ratio(),
+                peerToFloor.ratio(),
+                percent(annals.spread()),
+                percent(peer.spread()),
+                percent(floor.spread()));
+        out.flush();
+    }
+
+    private static String percent(double fraction) {
+        return String.format(Locale.ROOT, "%.0f%%", fraction * 100);
+    }
+
     synchronized void check(String workload, String db, String goal, String measured, Boolean met, String detail) {
         checks.add(new Check(workload, db, goal, measured, met, detail));
         out.printf(
