@@ -39,7 +39,7 @@ import java.util.concurrent.TimeUnit;
 public final class Bench {
 
     private static final List<String> ALL =
-            List.of("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "W10", "W11", "W12", "W13", "W14");
+            List.of("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "W10", "W11", "W12", "W13", "W14", "W15");
 
     private static long started = System.nanoTime();
 
@@ -111,7 +111,7 @@ public final class Bench {
                   --quick               a short run (about 4 minutes): fewer and shorter rounds,
                                         W6 over 50,000 events, W8 at 10k and 50k events, W11 at 10k
                                         and 100k events
-                  --only W1,W3,...      run only these workloads (W1..W14)
+                  --only W1,W3,...      run only these workloads (W1..W15)
                   --db sqlite|postgres  one database only (default: both)
                   --postgres URL        the server (default jdbc:postgresql://127.0.0.1:5432/test?user=postgres,
                                         or $ANNALS_BENCH_POSTGRES_URL); each run works in schemas of its own
@@ -422,6 +422,16 @@ public final class Bench {
                                         plans.scanRounds(),
                                         10_000,
                                         o.quick ? 3 : 5);
+                    }
+                });
+            }
+            if (o.only.contains("W15")) {
+                failures += attempt(results, kind, "W15", () -> {
+                    section("W15: side by side with Axon Framework 4.13 and a minimal table");
+                    try (Target annals = target(kind, work, "w15_annals", o);
+                            Target axon = target(kind, work, "w15_axon", o);
+                            Target floor = target(kind, work, "w15_floor", o)) {
+                        new Peers(kind, results, plans.base(), 5, o.quick ? 20_000 : 100_000).run(annals, axon, floor);
                     }
                 });
             }
