@@ -41,6 +41,11 @@ public final class Bench {
     private static final List<String> ALL =
             List.of("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "W10", "W11", "W12", "W13", "W14", "W15");
 
+    /** The events W15 scans: 100,000, or 20,000 in quick mode. */
+    private static final long W15_LOG = 100_000;
+
+    private static final long W15_LOG_QUICK = 20_000;
+
     private static long started = System.nanoTime();
 
     private Bench() {}
@@ -431,7 +436,8 @@ public final class Bench {
                     try (Target annals = target(kind, work, "w15_annals", o);
                             Target axon = target(kind, work, "w15_axon", o);
                             Target floor = target(kind, work, "w15_floor", o)) {
-                        new Peers(kind, results, plans.base(), 5, o.quick ? 20_000 : 100_000).run(annals, axon, floor);
+                        new Peers(kind, results, plans.base(), 5, o.quick ? W15_LOG_QUICK : W15_LOG)
+                                .run(annals, axon, floor);
                     }
                 });
             }
@@ -811,7 +817,8 @@ public final class Bench {
                                 Locale.ROOT,
                                 " (rounds of %.2f s after %.2f s of "
                                         + "warm-up, median of %d, Annals and baseline alternating; W3 %d rounds; W8 at %s events; "
-                                        + "W6 over %s events)",
+                                        + "W6 over %s events; W15 %d rounds after %.2f s of warm-up, its three sides in "
+                                        + "rotating order, its log %s events)",
                                 p.base().roundNanos() / 1e9,
                                 p.base().warmNanos() / 1e9,
                                 p.base().rounds(),
@@ -821,7 +828,10 @@ public final class Bench {
                                         Arrays.stream(o.growthSizes)
                                                 .mapToObj(Results::count)
                                                 .toList()),
-                                Results.count(o.scanSize)));
+                                Results.count(o.scanSize),
+                                Peers.plan(p.base()).rounds(),
+                                Peers.plan(p.base()).warmNanos() / 1e9,
+                                Results.count(o.quick ? W15_LOG_QUICK : W15_LOG)));
         m.put(
                 "command",
                 "`java -jar benchmarks/target/benchmarks.jar" + (o.args.isEmpty() ? "" : " " + String.join(" ", o.args))

@@ -257,12 +257,18 @@ final class Peers {
     Peers(Target.Kind kind, Results results, Plan plan, int scanPasses, long logSize) {
         this.kind = kind;
         this.results = results;
-        // Axon's paths need more than the quick mode's 0.2 s to warm up.
-        Plan p = plan.rounds(Math.max(5, plan.rounds()));
-        this.plan = new Plan(Math.max(p.warmNanos(), 500_000_000L), p.roundNanos(), p.rounds());
+        this.plan = plan(plan);
         this.scanPasses = Math.max(5, scanPasses);
         this.logSize = logSize;
         this.db = kind.label;
+    }
+
+    /**
+     * W15's rounds from the run's base plan: at least 5 measured, after at least 0.5 s of warm-up
+     * (Axon's paths need more than the quick mode's 0.2 s).
+     */
+    static Plan plan(Plan base) {
+        return new Plan(Math.max(base.warmNanos(), 500_000_000L), base.roundNanos(), Math.max(5, base.rounds()));
     }
 
     void run(Target annals, Target axon, Target floor) throws Exception {
