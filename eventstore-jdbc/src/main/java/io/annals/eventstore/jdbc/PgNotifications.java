@@ -37,6 +37,15 @@ final class PgNotifications implements AutoCloseable {
     private static final int WAIT_MILLIS = 500;
     private static final long SEND_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
+    /**
+     * The notification, in a transaction of its own that does not wait for the WAL's flush: a
+     * notification gives its transaction an id, so a synchronous commit would flush the WAL once
+     * more per notification, beside the appends' flushes. A notification lost in a crash of the
+     * server costs a runner its wait until the next poll, nothing else.
+     */
+    private static final String NOTIFY =
+            "SELECT pg_catalog.set_config('synchronous_commit', 'off', true), pg_catalog.pg_notify(?, '')";
+
     private final DataSource dataSource;
     private final Supplier<String> identity;
     /** The pool the store made, grown by the connection kept listening so that no append waits for it. */
@@ -113,20 +122,21 @@ final class PgNotifications implements AutoCloseable {
         }
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(true);
-            try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, '')")) {
+            try (PreparedStatement ps = c.prepareStatement(NOTIFY)) {
                 ps.setString(1, name);
                 ps.execute();
             }
             sendFailureLogged.set(false);
-            // the appends of the next 2 ms go out in one notification: a writer in a tight loop
-            // pays for a few hundred a second at most, not one round trip per append
-            LockSupport.parkNanos(SEND_GAP_NANOS);
         } catch (SQLException | RuntimeException e) {
             // Runners in other processes then find the append at their next poll.
             if (sendFailureLogged.compareAndSet(false, true)) {
                 LOG.log(Level.WARNING, () -> "cannot notify other processes of appends: " + e.getMessage());
             }
         }
+        // the appends of the next 2 ms go out in one notification: a writer in a tight loop pays
+        // for a few hundred a second at most, not one round trip per append. The connection is
+        // back in the pool meanwhile, where the appends need it.
+        LockSupport.parkNanos(SEND_GAP_NANOS);
     }
 
     /** Starts listening, if not yet: from now on notifications reach the store's listeners. */
