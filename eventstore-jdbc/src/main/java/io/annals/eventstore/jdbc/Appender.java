@@ -513,7 +513,7 @@ final class Appender {
                     int i = dialect.bindCheckedAppendLocks(ps, parts, query);
                     i = bindChecked(ps, i, parts, metadata, recordedAtMicros, condition);
                     boolean all = true;
-                    try (ResultSet rs = resultSet(ps, 3)) { // after set_config's and lock-keys'
+                    try (ResultSet rs = resultSet(ps, 2)) { // after the locks'
                         while (rs.next()) {
                             int part = rs.getInt(1) - 1;
                             head[part] = rs.getLong(2);

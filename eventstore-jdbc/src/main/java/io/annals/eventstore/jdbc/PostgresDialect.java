@@ -193,8 +193,8 @@ final class PostgresDialect extends Dialect {
 
     /**
      * Outside a projection batch, unless the condition locks the whole table (whose lock needs a
-     * transaction block): {@code begin-checked-append}, {@code lock-keys} and {@code
-     * append-checked}, sent together.
+     * transaction block): {@code begin-checked-append}, {@code lock-keys} with {@code
+     * generic-plan}, then {@code append-checked}, sent together.
      */
     @Override
     @Nullable
@@ -202,7 +202,7 @@ final class PostgresDialect extends Dialect {
         if (batch() != null || LockKeys.of(appends, condition).lockTable()) {
             return null;
         }
-        return sql("begin-checked-append") + ";\n" + sql("lock-keys");
+        return sql("begin-checked-append") + ";\nSELECT " + sql("generic-plan") + ", (" + sql("lock-keys") + ")";
     }
 
     @Override
