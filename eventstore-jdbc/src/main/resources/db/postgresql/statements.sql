@@ -279,7 +279,8 @@ WHERE stream_id = ? AND version >= ? ORDER BY version LIMIT ?
 -- numeric and capped, so that ids past 2^43 (where appends are refused) cannot wrap it around.
 -- The sessions are looked up one by one (pg_stat_get_activity(pid), what pg_stat_activity shows):
 -- the view reads every session of the server, which made the statement half again as slow with
--- 70 idle sessions open. Read inside a projection batch that appended (its transaction has an
+-- 70 idle sessions open. pg_locks is read once (held) for the sessions and the prepared
+-- transactions: each read of it takes every partition of the server's lock table. Read inside a projection batch that appended (its transaction has an
 -- id), the horizon takes in the batch's own events when no older append is in flight: its own id
 -- is never in its own snapshot's running list, and later ones write above its positions. Then,
 -- for people: whether a transaction the horizon cannot see holds it (blind), and the transaction
@@ -287,23 +288,23 @@ WHERE stream_id = ? AND version >= ? ORDER BY version LIMIT ?
 -- running (it may have begun after the snapshot: it holds back the next reads). Last, the
 -- position below which every event committed before this statement lies (the snapshot's xmax),
 -- for a read by query that waits for its own appends (JdbcEventStore.read).
-WITH writers AS (
+WITH held AS MATERIALIZED (
+    SELECT l.pid, l.virtualtransaction
+    FROM pg_catalog.pg_locks l
+    WHERE l.locktype = 'relation' AND l.relation = '{events}'::regclass
+      AND l.mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
+      AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+), writers AS (
     SELECT a.backend_xid::text::bigint AS xid, a.query = '<insufficient privilege>' AS hidden,
            pg_catalog.age(a.backend_xid) AS xid_age, a.pid, a.xact_start AS since,
            format('session %s (application %L, %s)', a.pid, a.application_name, a.state) AS who
-    FROM pg_catalog.pg_locks l
+    FROM held l
     CROSS JOIN LATERAL pg_catalog.pg_stat_get_activity(l.pid) a
-    WHERE l.locktype = 'relation' AND l.relation = '{events}'::regclass
-      AND l.mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
-      AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
     UNION ALL
     SELECT p.transaction::text::bigint, false, pg_catalog.age(p.transaction), NULL::integer, p.prepared,
            format('prepared transaction %L', p.gid)
-    FROM pg_catalog.pg_locks l
+    FROM held l
     JOIN pg_catalog.pg_prepared_xacts p ON l.virtualtransaction = '-1/' || p.transaction
-    WHERE l.locktype = 'relation' AND l.relation = '{events}'::regclass
-      AND l.mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
-      AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
 ), snap AS (
     SELECT pg_current_snapshot() AS s,
            pg_is_in_recovery() OR COALESCE((SELECT bool_or(hidden) FROM writers), false) AS blind
