@@ -35,6 +35,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class Appender {
 
+    private static final System.Logger LOG = System.getLogger(Appender.class.getName());
+
     /**
      * How long an append keeps running again a statement that failed before writing anything (a
      * serialization failure, SQLite's busy snapshot), and an {@code any()} append after losing
@@ -60,6 +62,11 @@ final class Appender {
     private final QuerySql queries;
     /** The checks and inserts of an append sent in one round trip with its locks, if the dialect can. */
     private final @Nullable String appendChecked;
+    /**
+     * Whether the sessions of the store's connections run in read committed, as the round trip of
+     * {@link #checkedInOneTrip} needs; false for good once one was seen in a stricter level.
+     */
+    private volatile boolean sessionsReadCommitted = true;
 
     Appender(Dialect dialect, QuerySql queries) {
         this.dialect = dialect;
@@ -390,14 +397,18 @@ final class Appender {
             batch.checkCapacity(total, dialect.maxEventsPerTransaction());
         }
         Query query = condition == null ? null : condition.failIfEventsMatch();
-        String locks = dialect.checkedAppendLocks(parts, query);
+        String locks = sessionsReadCommitted ? dialect.checkedAppendLocks(parts, query) : null;
         long deadline = System.nanoTime() + ANY_RETRY_NANOS;
         for (int attempt = 1; ; attempt++) {
             try {
                 List<AppendResult> results = locks != null
                         ? checkedInOneTrip(dataSource, locks, parts, metadata, recordedAtMicros, condition)
-                        : dialect.inWriteTransaction(
-                                dataSource, c -> writeAll(c, parts, metadata, recordedAtMicros, condition));
+                        : null;
+                if (results == null) {
+                    locks = null;
+                    results = dialect.inWriteTransaction(
+                            dataSource, c -> writeAll(c, parts, metadata, recordedAtMicros, condition));
+                }
                 if (batch != null) {
                     batch.appended(total);
                 }
@@ -489,8 +500,11 @@ final class Appender {
      * nothing when a check fails. Only then is the call looked at again, on a connection of its
      * own: a repeat of a stored call returns its original results; otherwise the statement's
      * rows, read after the locks, say which check failed, in the order {@link #writeAll} checks.
+     *
+     * @return null, having written nothing, when the session runs in a stricter level than read
+     *     committed: its checks would have read a snapshot taken before its locks were granted
      */
-    private List<AppendResult> checkedInOneTrip(
+    private @Nullable List<AppendResult> checkedInOneTrip(
             DataSource dataSource,
             String locks,
             List<StreamAppend> parts,
@@ -507,6 +521,7 @@ final class Appender {
         boolean[] deleted = new boolean[n];
         AppendResult[] results = new AppendResult[n];
         long[] conflict = {0};
+        boolean[] fresh = {true};
         boolean written = dialect.inWriterTurn(
                 dataSource,
                 c -> dialect.withStatement(c, statement, ps -> {
@@ -519,6 +534,7 @@ final class Appender {
                             head[part] = rs.getLong(2);
                             deleted[part] = rs.getBoolean(3);
                             conflict[0] = rs.getLong(4);
+                            fresh[0] &= rs.getBoolean(7);
                             long version = rs.getLong(5);
                             if (rs.wasNull()) {
                                 all = false;
@@ -531,6 +547,14 @@ final class Appender {
                 }));
         if (written) {
             return List.of(results);
+        }
+        if (!fresh[0]) {
+            sessionsReadCommitted = false;
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "the store's sessions run in a stricter isolation level than read committed: appends with "
+                            + "tags or a condition take a transaction of their own from now on");
+            return null;
         }
         try (Connection c = dialect.connect(dataSource)) {
             checkRemoved(c, parts);

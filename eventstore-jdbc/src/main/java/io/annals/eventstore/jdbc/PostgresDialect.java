@@ -78,7 +78,7 @@ import org.postgresql.util.PSQLException;
  * commit, then fails with 23505, which becomes a {@code WrongExpectedVersionException} (or, for
  * {@code any()}, a retry). An append across streams, with tags or with a condition, is one round
  * trip too: its locks and {@code append-checked}, sent together, run as one transaction whose
- * statements each take their own snapshot ({@code begin-checked-append} says why that is enough).
+ * statements each take their own snapshot ({@code generic-plan} says why that is enough).
  */
 final class PostgresDialect extends Dialect {
 
@@ -193,8 +193,8 @@ final class PostgresDialect extends Dialect {
 
     /**
      * Outside a projection batch, unless the condition locks the whole table (whose lock needs a
-     * transaction block): {@code begin-checked-append}, {@code lock-keys} with {@code
-     * generic-plan}, then {@code append-checked}, sent together.
+     * transaction block): {@code lock-keys} with {@code generic-plan}, then {@code
+     * append-checked}, sent together.
      */
     @Override
     @Nullable
@@ -202,7 +202,7 @@ final class PostgresDialect extends Dialect {
         if (batch() != null || LockKeys.of(appends, condition).lockTable()) {
             return null;
         }
-        return sql("begin-checked-append") + ";\nSELECT " + sql("generic-plan") + ", (" + sql("lock-keys") + ")";
+        return "SELECT " + sql("generic-plan") + ", (" + sql("lock-keys") + ")";
     }
 
     @Override
