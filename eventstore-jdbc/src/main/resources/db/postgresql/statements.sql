@@ -326,7 +326,7 @@ WITH held AS MATERIALIZED (
     FROM snap
 )
 SELECT LEAST(((CASE WHEN own IS NOT NULL AND h >= own THEN own + 1 ELSE h END
-               + (SELECT xid_offset FROM {log})) * {index_scale}), 9223372036854775807)::bigint,
+               + (SELECT xid_offset FROM {log})) * {index_scale}), 9223372036854775807)::bigint AS horizon,
        blind AND pg_snapshot_xmin(s) <> pg_snapshot_xmax(s),
        (SELECT xid FROM holder)::bigint,
        (SELECT pid FROM holder),
@@ -335,6 +335,21 @@ SELECT LEAST(((CASE WHEN own IS NOT NULL AND h >= own THEN own + 1 ELSE h END
        LEAST((pg_snapshot_xmax(s)::text::numeric + (SELECT xid_offset FROM {log})) * {index_scale},
              9223372036854775807)::bigint
 FROM snap, horizon
+
+-- name: horizon-for-rows
+-- Not a statement: the columns PostgresDialect adds to read-horizon (as h) when a read sends it
+-- together with its rows' statement, in one round trip: they run as one implicit transaction,
+-- and in read committed each takes a snapshot of its own, so the rows' statement reads after
+-- the horizon was taken, as when they are sent one after the other. The rows' statement reads
+-- the horizon from this transaction's setting (horizon-bound); the second column says whether
+-- the session runs in read committed (otherwise both would read one snapshot, and the read goes
+-- again the other way).
+pg_catalog.set_config('annals.read_below', h.horizon::text, true),
+pg_catalog.current_setting('transaction_isolation') = 'read committed'
+
+-- name: horizon-bound
+-- Not a statement: the horizon in a rows' statement sent after read-horizon (horizon-for-rows).
+pg_catalog.current_setting('annals.read_below')::bigint
 
 -- name: read-all
 -- 1 after this position, 2 below the horizon (read-horizon), 3 at most this many

@@ -326,6 +326,30 @@ abstract class Dialect {
         return new long[] {logHorizon(c), Long.MAX_VALUE};
     }
 
+    /**
+     * Where the horizon and the rows below it can be read in one round trip: the statements that
+     * read {@link #logHorizonAndEnd}, then {@code rows}, whose bound is {@link #horizonBound}.
+     * Null where a read takes them one after the other, and inside a projection batch.
+     */
+    @Nullable
+    String horizonThen(String rows) {
+        return null;
+    }
+
+    /** The SQL expression of the horizon in the rows' statement of {@link #horizonThen}. */
+    String horizonBound() {
+        throw new UnsupportedOperationException(name + " reads its horizon in a statement of its own");
+    }
+
+    /**
+     * The horizon and end the first result of {@link #horizonThen} holds; null when the session
+     * runs in a stricter level than read committed, where the rows were read in the horizon's own
+     * snapshot and must be read again the other way.
+     */
+    long @Nullable [] horizonAndEnd(ResultSet rs) throws SQLException {
+        throw new UnsupportedOperationException(name + " reads its horizon in a statement of its own");
+    }
+
     /** {@link #logHorizon}, with what holds it there. */
     ReadHorizon readHorizon(Connection c) throws SQLException {
         return ReadHorizon.endOfLog();

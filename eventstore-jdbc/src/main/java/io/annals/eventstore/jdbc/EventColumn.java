@@ -56,6 +56,15 @@ enum EventColumn {
         return out;
     }
 
+    /** The events of {@code rs}, a result of a statement that selects {@link #selectList}. */
+    static List<RecordedEvent> readAll(ResultSet rs, Dialect dialect) throws SQLException {
+        List<RecordedEvent> out = new ArrayList<>();
+        while (rs.next()) {
+            out.add(read(rs, dialect));
+        }
+        return out;
+    }
+
     private static RecordedEvent read(ResultSet rs, Dialect dialect) throws SQLException {
         String streamId = rs.getString(STREAM_ID.ordinal() + 1);
         long version = rs.getLong(VERSION.ordinal() + 1);

@@ -390,10 +390,39 @@ public final class JdbcEventStore implements EventStore {
             return readAll(afterPosition, maxCount);
         }
         try (Connection c = dialect.connect(dataSource)) {
-            long[] horizonAndEnd = dialect.logHorizonAndEnd(c); // a statement of its own, before the rows'
+            long[] horizonAndEnd = null;
+            List<RecordedEvent> read = null;
+            String oneTrip = dialect.horizonThen(queries.readBelow(query, dialect.horizonBound()));
+            if (oneTrip != null) {
+                Object[] both = dialect.withStatement(c, oneTrip, ps -> {
+                    queries.bindAbove(ps, query, afterPosition, maxCount);
+                    ps.execute();
+                    long[] bounds;
+                    try (ResultSet rs = ps.getResultSet()) {
+                        bounds = dialect.horizonAndEnd(rs);
+                    }
+                    if (!ps.getMoreResults()) {
+                        throw new SQLException("a read by query returned no rows' result after its horizon");
+                    }
+                    try (ResultSet rs = ps.getResultSet()) {
+                        return new Object[] {bounds, EventColumn.readAll(rs, dialect)};
+                    }
+                });
+                if (both[0] != null) { // else the session is above read committed: read as below
+                    horizonAndEnd = (long[]) both[0];
+                    @SuppressWarnings("unchecked")
+                    List<RecordedEvent> rows = (List<RecordedEvent>) both[1];
+                    read = rows;
+                }
+            }
+            if (horizonAndEnd == null) {
+                horizonAndEnd = dialect.logHorizonAndEnd(c); // a statement of its own, before the rows'
+            }
             long horizon = horizonAndEnd[0];
             long end = horizonAndEnd[1];
-            List<RecordedEvent> read = readBelow(c, query, afterPosition, horizon, maxCount);
+            if (read == null) {
+                read = readBelow(c, query, afterPosition, horizon, maxCount);
+            }
             if (read.size() == maxCount || end <= horizon || dialect.batch() != null) {
                 // a full page is final; with no append in flight nothing is above the horizon; in
                 // a projection batch that appended, the horizon cannot pass the batch's own

@@ -442,7 +442,11 @@ final class PostgresDialect extends Dialect {
 
     /** The horizon, with a warning logged when an append has held it back too long. */
     private Horizon warnedHorizon(Connection c) throws SQLException {
-        Horizon row = horizon(c);
+        return warned(horizon(c));
+    }
+
+    /** {@code row}, with a warning logged when an append has held it back too long. */
+    private Horizon warned(Horizon row) {
         ReadHorizon horizon = row.horizon();
         Duration age = horizon.age();
         if (age.compareTo(settings().heldWarning()) > 0 && firstWarning(row.xid())) {
@@ -491,27 +495,58 @@ final class PostgresDialect extends Dialect {
                     + "(a hot standby, or sessions of other roles hidden from this one: grant it "
                     + "pg_read_all_stats)");
 
+    @Override
+    @Nullable
+    String horizonThen(String rows) {
+        if (batch() != null) {
+            return null;
+        }
+        return "SELECT h.*, " + sql("horizon-for-rows") + " FROM (" + sql("read-horizon") + ") AS h;\n" + rows;
+    }
+
+    @Override
+    String horizonBound() {
+        return sql("horizon-bound");
+    }
+
+    @Override
+    long @Nullable [] horizonAndEnd(ResultSet rs) throws SQLException {
+        if (!rs.next()) {
+            throw new SQLException("the read horizon's statement returned no row");
+        }
+        if (!rs.getBoolean(9)) { // after the horizon's 7 columns and the setting's
+            return null;
+        }
+        Horizon row = warned(horizon(rs));
+        return new long[] {row.horizon().position(), row.end()};
+    }
+
     private Horizon horizon(Connection c) throws SQLException {
         return withStatement(c, sql("read-horizon"), ps -> {
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                long position = rs.getLong(1);
-                long end = Math.max(position, rs.getLong(7));
-                if (rs.getBoolean(2)) {
-                    return new Horizon(new ReadHorizon(position, Optional.of(UNSEEN)), 0, end);
-                }
-                long xid = rs.getLong(3);
-                if (rs.wasNull()) {
-                    return new Horizon(new ReadHorizon(position, Optional.empty()), 0, end);
-                }
-                int pid = rs.getInt(4);
-                OptionalLong session = rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(pid);
-                long micros = rs.getLong(5);
-                Optional<Duration> age = rs.wasNull() ? Optional.empty() : Optional.of(Duration.of(micros, MICROS));
-                ReadHorizon.Holder holder = new ReadHorizon.Holder(session, age, rs.getString(6));
-                return new Horizon(new ReadHorizon(position, Optional.of(holder)), xid, end);
+                return horizon(rs);
             }
         });
+    }
+
+    /** The horizon in the row {@code rs} is on, a row of {@code read-horizon}. */
+    private static Horizon horizon(ResultSet rs) throws SQLException {
+        long position = rs.getLong(1);
+        long end = Math.max(position, rs.getLong(7));
+        if (rs.getBoolean(2)) {
+            return new Horizon(new ReadHorizon(position, Optional.of(UNSEEN)), 0, end);
+        }
+        long xid = rs.getLong(3);
+        if (rs.wasNull()) {
+            return new Horizon(new ReadHorizon(position, Optional.empty()), 0, end);
+        }
+        int pid = rs.getInt(4);
+        OptionalLong session = rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(pid);
+        long micros = rs.getLong(5);
+        Optional<Duration> age = rs.wasNull() ? Optional.empty() : Optional.of(Duration.of(micros, MICROS));
+        ReadHorizon.Holder holder = new ReadHorizon.Holder(session, age, rs.getString(6));
+        return new Horizon(new ReadHorizon(position, Optional.of(holder)), xid, end);
     }
 
     @Override

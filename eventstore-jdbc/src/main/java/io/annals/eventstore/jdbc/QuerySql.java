@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 
 /**
  * The statement of a {@link Query}: its text depends on the query's shape (how many items, and
@@ -56,12 +57,20 @@ final class QuerySql {
      * them.
      */
     String read(Query query) {
-        return texts.computeIfAbsent("read " + shape(query), k -> text(query, eventColumns));
+        return texts.computeIfAbsent("read " + shape(query), k -> text(query, eventColumns, "?"));
+    }
+
+    /**
+     * {@link #read}, bounded by {@code bound}, an SQL expression, instead of a parameter: the
+     * rows' statement of {@link Dialect#horizonThen}. Parameters as {@link #bindAbove} binds them.
+     */
+    String readBelow(Query query, String bound) {
+        return texts.computeIfAbsent("below " + shape(query), k -> text(query, eventColumns, bound));
     }
 
     /** The position of one event that matches {@code query}, if any (an append's condition). */
     String firstMatch(Query query) {
-        return texts.computeIfAbsent("first " + shape(query), k -> text(query, "position"));
+        return texts.computeIfAbsent("first " + shape(query), k -> text(query, "position", "?"));
     }
 
     /**
@@ -88,7 +97,7 @@ final class QuerySql {
         return n == 0 ? '0' : n == 1 ? '1' : 'n';
     }
 
-    private String text(Query query, String columns) {
+    private String text(Query query, String columns, String before) {
         StringBuilder sql = new StringBuilder("SELECT ")
                 .append(columns)
                 .append(" FROM ")
@@ -100,7 +109,7 @@ final class QuerySql {
                 sql.append(" UNION ALL ");
             }
             sql.append("SELECT position FROM (")
-                    .append(scan(items.get(i)))
+                    .append(scan(items.get(i), before))
                     .append(") AS q")
                     .append(i);
         }
@@ -108,14 +117,14 @@ final class QuerySql {
     }
 
     /** The scan of one item, in position order, bounded by the read's limit. */
-    private String scan(QueryItem item) {
+    private String scan(QueryItem item, String before) {
         if (!item.tags().isEmpty()) {
             StringBuilder scan =
                     new StringBuilder("SELECT t.position FROM ").append(tags).append(" t");
             if (!item.types().isEmpty()) {
                 scan.append(" JOIN ").append(events).append(" e ON e.position = t.position");
             }
-            scan.append(" WHERE t.tag = ? AND t.position > ? AND t.position < ?");
+            scan.append(" WHERE t.tag = ? AND t.position > ? AND t.position < ").append(before);
             if (item.tags().size() > 1) {
                 // the other tags, all of them (a tag is in an event once)
                 scan.append(" AND (SELECT count(*) FROM ")
@@ -133,8 +142,8 @@ final class QuerySql {
         }
         String type =
                 item.types().isEmpty() ? "" : item.types().size() == 1 ? "type = ? AND " : "type" + inList + " AND ";
-        return "SELECT position FROM " + events + " WHERE " + type
-                + "position > ? AND position < ? ORDER BY position LIMIT ?";
+        return "SELECT position FROM " + events + " WHERE " + type + "position > ? AND position < " + before
+                + " ORDER BY position LIMIT ?";
     }
 
     /**
@@ -154,6 +163,17 @@ final class QuerySql {
      */
     int bind(PreparedStatement ps, int bound, Query query, long afterPosition, long beforePosition, int maxCount)
             throws SQLException {
+        return bind(ps, bound, query, afterPosition, OptionalLong.of(beforePosition), maxCount);
+    }
+
+    /** Binds a statement of {@link #readBelow}: the events after {@code afterPosition}, at most {@code maxCount}. */
+    void bindAbove(PreparedStatement ps, Query query, long afterPosition, int maxCount) throws SQLException {
+        bind(ps, 0, query, afterPosition, OptionalLong.empty(), maxCount);
+    }
+
+    private int bind(
+            PreparedStatement ps, int bound, Query query, long afterPosition, OptionalLong before, int maxCount)
+            throws SQLException {
         int i = bound;
         for (QueryItem item : query.items()) {
             List<String> types = List.copyOf(item.types());
@@ -161,7 +181,9 @@ final class QuerySql {
                 List<String> tags = List.copyOf(item.tags());
                 ps.setString(++i, tags.get(0));
                 ps.setLong(++i, afterPosition);
-                ps.setLong(++i, beforePosition);
+                if (before.isPresent()) {
+                    ps.setLong(++i, before.getAsLong());
+                }
                 if (tags.size() > 1) {
                     dialect.bindList(ps, ++i, tags.subList(1, tags.size()));
                     ps.setInt(++i, tags.size() - 1);
@@ -178,7 +200,9 @@ final class QuerySql {
                     dialect.bindList(ps, ++i, types);
                 }
                 ps.setLong(++i, afterPosition);
-                ps.setLong(++i, beforePosition);
+                if (before.isPresent()) {
+                    ps.setLong(++i, before.getAsLong());
+                }
             }
             ps.setInt(++i, maxCount);
         }
