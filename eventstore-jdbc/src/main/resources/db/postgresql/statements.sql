@@ -127,15 +127,24 @@ WITH cur AS (
 )
 SELECT position, version FROM inserted
 
+-- name: checked-append-table-lock
+-- Not a statement: what an append's round trip puts before lock-keys with generic-plan (see
+-- there), so that it takes the events table's ROW EXCLUSIVE lock before its keys, as every other
+-- append does: a condition that locks the table (begin-for-condition) takes its events' keys
+-- after it, and a round trip that held one of those keys while it waited for the table would
+-- wait for it in a circle. LOCK TABLE is refused outside a transaction block: an INSERT of no
+-- row takes the same lock, when its statement starts, and gives the transaction no id.
+WITH table_lock AS (INSERT INTO {events} SELECT * FROM {events} WHERE false)
+
 -- name: generic-plan
 -- Not a statement: the column that an append's round trip adds to lock-keys (PostgresDialect's
 -- checkedAppendLocks), which makes append-checked's plan the generic one for this transaction.
 -- An append across streams (or with tags, or a condition) outside a projection batch sends
--- lock-keys with this column and append-checked together: they run as one implicit transaction
--- that commits after the last, or rolls back at the first error, and in read committed each
--- takes a snapshot of its own when it starts, so append-checked reads after the locks were
--- granted. No table lock: the transaction gets its id in append-checked's INSERT, which holds
--- the events table's lock from its start, as append-one does.
+-- lock-keys with this column (after checked-append-table-lock) and append-checked together: they
+-- run as one implicit transaction that commits after the last, or rolls back at the first
+-- error, and in read committed each takes a snapshot of its own when it starts, so
+-- append-checked reads after the locks were granted. The transaction gets its id in
+-- append-checked's INSERT, as append-one does.
 -- Its cost hardly depends on the values, but the planner estimates a parameter's unnest at 100
 -- rows against the 1 of a literal array, so it never found the generic plan cheaper and planned
 -- the statement again for every append (measured: about 0.5 ms of an append of 1.3 ms).
@@ -154,12 +163,14 @@ pg_catalog.set_config('plan_cache_mode', 'force_generic_plan', true)
 -- versions in a circle. One row per part, in order: the part's head version, whether its stream
 -- was deleted, the condition's first match (0 for none), the version and position of its last
 -- event inserted (NULL when nothing was), and whether the transaction runs in read committed.
--- 1 stream ids, 2 lowest and 3 highest accepted versions, one per part; then the condition's
--- parameters; then recorded at (microseconds), and per event: its part (from 1), its index in the
--- part (from 1), id, type, data, metadata and tags (JSON arrays or NULL).
+-- 1 stream ids, 2 lowest and 3 highest accepted versions, 4 the rank of the stream id in the
+-- order the store inserts streams in (Java's, whatever the database's collation), one per part;
+-- then the condition's parameters; then recorded at (microseconds), and per event: its part
+-- (from 1), its index in the part (from 1), id, type, data, metadata and tags (JSON arrays or
+-- NULL).
 WITH parts AS (
-    SELECT p.i, p.sid, p.lo, p.hi, COALESCE(h.version, 0) AS v, h.type AS t
-    FROM unnest(?::text[], ?::bigint[], ?::bigint[]) WITH ORDINALITY AS p(sid, lo, hi, i)
+    SELECT p.i, p.sid, p.lo, p.hi, p.rank, COALESCE(h.version, 0) AS v, h.type AS t
+    FROM unnest(?::text[], ?::bigint[], ?::bigint[], ?::int[]) WITH ORDINALITY AS p(sid, lo, hi, rank, i)
     LEFT JOIN LATERAL (SELECT version, type FROM {events} WHERE stream_id = p.sid
                        ORDER BY version DESC LIMIT 1) AS h ON true
 ), conflict AS (
@@ -180,7 +191,7 @@ WITH parts AS (
              WITH ORDINALITY AS e(part, k, id, type, data, meta, tags, n)
          JOIN parts ON parts.i = e.part
     WHERE go.ok
-    ORDER BY parts.sid, e.k
+    ORDER BY parts.rank, e.k
     RETURNING stream_id, position, version, tags
 ), tagged AS (
     INSERT INTO {tags} (tag, position)

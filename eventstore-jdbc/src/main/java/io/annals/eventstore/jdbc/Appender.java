@@ -622,6 +622,17 @@ final class Appender {
         ps.setArray(++i, c.createArrayOf("text", streams));
         ps.setArray(++i, c.createArrayOf("int8", lowest));
         ps.setArray(++i, c.createArrayOf("int8", highest));
+        Integer[] order = new Integer[n];
+        for (int p = 0; p < n; p++) {
+            order[p] = p;
+        }
+        java.util.Arrays.sort(
+                order, java.util.Comparator.comparing(p -> parts.get(p).streamId()));
+        Integer[] rank = new Integer[n];
+        for (int r = 0; r < n; r++) {
+            rank[order[r]] = r;
+        }
+        ps.setArray(++i, c.createArrayOf("int4", rank)); // the order writeAll inserts streams in
         if (condition != null) {
             i = queries.bind(ps, i, condition.failIfEventsMatch(), condition.afterPosition(), Long.MAX_VALUE, 1);
         }

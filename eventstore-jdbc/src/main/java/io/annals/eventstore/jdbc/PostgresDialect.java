@@ -193,8 +193,8 @@ final class PostgresDialect extends Dialect {
 
     /**
      * Outside a projection batch, unless the condition locks the whole table (whose lock needs a
-     * transaction block): {@code lock-keys} with {@code generic-plan}, then {@code
-     * append-checked}, sent together.
+     * transaction block): {@code lock-keys} after {@code checked-append-table-lock} and with
+     * {@code generic-plan}, then {@code append-checked}, sent together.
      */
     @Override
     @Nullable
@@ -202,7 +202,7 @@ final class PostgresDialect extends Dialect {
         if (batch() != null || LockKeys.of(appends, condition).lockTable()) {
             return null;
         }
-        return "SELECT " + sql("generic-plan") + ", (" + sql("lock-keys") + ")";
+        return sql("checked-append-table-lock") + "\nSELECT " + sql("generic-plan") + ", (" + sql("lock-keys") + ")";
     }
 
     @Override
