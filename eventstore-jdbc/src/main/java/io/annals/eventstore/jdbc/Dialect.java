@@ -336,9 +336,13 @@ abstract class Dialect {
         return null;
     }
 
-    /** The SQL expression of the horizon in the rows' statement of {@link #horizonThen}. */
+    /**
+     * The SQL expression of the horizon in the rows' statement of {@link #horizonThen}; null where
+     * a read takes the horizon and the rows one after the other.
+     */
+    @Nullable
     String horizonBound() {
-        throw new UnsupportedOperationException(name + " reads its horizon in a statement of its own");
+        return null;
     }
 
     /**

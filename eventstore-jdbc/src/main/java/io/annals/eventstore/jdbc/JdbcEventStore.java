@@ -392,7 +392,8 @@ public final class JdbcEventStore implements EventStore {
         try (Connection c = dialect.connect(dataSource)) {
             long[] horizonAndEnd = null;
             List<RecordedEvent> read = null;
-            String oneTrip = dialect.horizonThen(queries.readBelow(query, dialect.horizonBound()));
+            String bound = dialect.horizonBound();
+            String oneTrip = bound == null ? null : dialect.horizonThen(queries.readBelow(query, bound));
             if (oneTrip != null) {
                 Object[] both = dialect.withStatement(c, oneTrip, ps -> {
                     queries.bindAbove(ps, query, afterPosition, maxCount);
