@@ -477,13 +477,7 @@ final class Appender {
                 base[i] = next;
                 next += parts.get(i).events().size();
             }
-            Integer[] order = new Integer[parts.size()];
-            for (int i = 0; i < order.length; i++) {
-                order[i] = i;
-            }
-            java.util.Arrays.sort(
-                    order, java.util.Comparator.comparing(i -> parts.get(i).streamId()));
-            for (int i : order) {
+            for (int i : streamOrder(parts)) {
                 results[i] = insertEvents(c, parts.get(i), metadata.get(i), recordedAtMicros, base[i]);
             }
         } else {
@@ -578,6 +572,20 @@ final class Appender {
         throw new VersionMoved(parts.get(0).streamId()); // nothing explains it: go again
     }
 
+    /**
+     * The indexes of {@code parts} in the order their streams are inserted in: by stream id, so
+     * that two appends across the same streams never wait for each other's versions in a circle.
+     */
+    private static Integer[] streamOrder(List<StreamAppend> parts) {
+        Integer[] order = new Integer[parts.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(
+                order, java.util.Comparator.comparing(i -> parts.get(i).streamId()));
+        return order;
+    }
+
     /** Binds {@code append-checked} after the first {@code bound} parameters. */
     private int bindChecked(
             PreparedStatement ps,
@@ -622,12 +630,7 @@ final class Appender {
         ps.setArray(++i, c.createArrayOf("text", streams));
         ps.setArray(++i, c.createArrayOf("int8", lowest));
         ps.setArray(++i, c.createArrayOf("int8", highest));
-        Integer[] order = new Integer[n];
-        for (int p = 0; p < n; p++) {
-            order[p] = p;
-        }
-        java.util.Arrays.sort(
-                order, java.util.Comparator.comparing(p -> parts.get(p).streamId()));
+        Integer[] order = streamOrder(parts);
         Integer[] rank = new Integer[n];
         for (int r = 0; r < n; r++) {
             rank[order[r]] = r;
