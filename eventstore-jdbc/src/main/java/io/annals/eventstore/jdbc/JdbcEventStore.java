@@ -395,7 +395,7 @@ public final class JdbcEventStore implements EventStore {
             String bound = dialect.horizonBound();
             String oneTrip = bound == null ? null : dialect.horizonThen(queries.readBelow(query, bound));
             if (oneTrip != null) {
-                Object[] both = dialect.withStatement(c, oneTrip, ps -> {
+                HorizonAndRows both = dialect.withStatement(c, oneTrip, ps -> {
                     queries.bindAbove(ps, query, afterPosition, maxCount);
                     ps.execute();
                     long[] bounds;
@@ -406,14 +406,12 @@ public final class JdbcEventStore implements EventStore {
                         throw new SQLException("a read by query returned no rows' result after its horizon");
                     }
                     try (ResultSet rs = ps.getResultSet()) {
-                        return new Object[] {bounds, EventColumn.readAll(rs, dialect)};
+                        return new HorizonAndRows(bounds, EventColumn.readAll(rs, dialect));
                     }
                 });
-                if (both[0] != null) { // else the session is above read committed: read as below
-                    horizonAndEnd = (long[]) both[0];
-                    @SuppressWarnings("unchecked")
-                    List<RecordedEvent> rows = (List<RecordedEvent>) both[1];
-                    read = rows;
+                if (both.bounds() != null) { // else the session is above read committed: read as below
+                    horizonAndEnd = both.bounds();
+                    read = both.rows();
                 }
             }
             if (horizonAndEnd == null) {
@@ -461,6 +459,9 @@ public final class JdbcEventStore implements EventStore {
                     e);
         }
     }
+
+    /** What a read by query's one round trip returned: its horizon and end (null: read again), and rows. */
+    private record HorizonAndRows(long @Nullable [] bounds, List<RecordedEvent> rows) {}
 
     /** The statement {@link #readCategories} runs for {@code query}, and how it binds it. */
     CategorySql categoryStatements() {
