@@ -47,13 +47,9 @@ enum EventColumn {
     /** Reads every row of a statement that selects {@link #selectList}. */
     static List<RecordedEvent> readAll(PreparedStatement ps, int maxCount, Dialect dialect) throws SQLException {
         ps.setFetchSize(Math.min(maxCount, 1000));
-        List<RecordedEvent> out = new ArrayList<>(Math.min(maxCount, 1000));
         try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out.add(read(rs, dialect));
-            }
+            return readAll(rs, dialect);
         }
-        return out;
     }
 
     /** The events of {@code rs}, a result of a statement that selects {@link #selectList}. */
