@@ -95,6 +95,40 @@ FROM cur, locked,
 WHERE cur.v BETWEEN ? AND ? AND cur.t IS DISTINCT FROM '$stream-deleted'
 RETURNING position, version
 
+-- name: append-group
+-- Appends of one event each, to streams of their own, that arrived together (AppendGroups): one
+-- auto-committed statement, so one transaction, one commit and one WAL flush for all of them.
+-- Each keeps append-one's checks, per row: a row whose stream is not at an accepted version, or
+-- was deleted, is left out, and so is one whose version or id another append took meanwhile
+-- (ON CONFLICT DO NOTHING: one row per append, so an append is written whole or not at all, and
+-- one that fails never fails the others). The appends left out go again alone, where they
+-- meet the same checks and their errors. The shared locks of all their events' types first, in
+-- ascending order, as in append-one; rows are inserted in the order given (Java's order of the
+-- stream ids, as appends across streams take them), so that two groups never wait for each
+-- other's versions in a circle. Positions follow the order given.
+-- 1 the lock space, 2 the types' keys (an int[]), 3 stream ids, 4 event ids, 5 types, 6 data,
+-- 7 metadata, 8 lowest and 9 highest accepted versions, 10 recorded at (microseconds): lists, one
+-- entry per append.
+WITH locked AS (
+    SELECT count(pg_advisory_xact_lock_shared(?, k.key)::text) AS n
+    FROM (SELECT key FROM unnest(?::int[]) AS u(key) ORDER BY key) AS k
+), m AS (
+    SELECT m.*, COALESCE(h.version, 0) AS v, h.type AS t
+    FROM unnest(?::text[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::int8[], ?::int8[], ?::int8[])
+             WITH ORDINALITY AS m(sid, id, type, data, meta, lo, hi, at, n)
+    LEFT JOIN LATERAL (SELECT e.version, e.type FROM {events} e WHERE e.stream_id = m.sid
+                       ORDER BY e.version DESC LIMIT 1) AS h ON true
+)
+INSERT INTO {events} (position, stream_id, version, event_id, type, data, metadata, recorded_at)
+SELECT ((pg_current_xact_id()::text::numeric + (SELECT xid_offset FROM {log})) * {index_scale})::bigint + {index_base} + m.n,
+       m.sid, m.v + 1, m.id, m.type, m.data::json, m.meta::json,
+       'epoch'::timestamptz + m.at * interval '1 microsecond'
+FROM m, locked
+WHERE m.v BETWEEN m.lo AND m.hi AND m.t IS DISTINCT FROM '$stream-deleted'
+ORDER BY m.n
+ON CONFLICT DO NOTHING
+RETURNING position, version, stream_id
+
 -- name: insert-events
 -- The events of one stream in an append across streams (or with tags), in a transaction that
 -- took its locks (lock-keys) and checked its condition: append-many with the tags, each tag also

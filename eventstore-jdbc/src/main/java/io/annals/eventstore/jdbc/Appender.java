@@ -68,6 +68,9 @@ final class Appender {
      */
     private volatile boolean sessionsReadCommitted = true;
 
+    private final @Nullable String appendGroup;
+    private final @Nullable AppendGroups groups;
+
     Appender(Dialect dialect, QuerySql queries) {
         this.dialect = dialect;
         this.appendOne = dialect.sql("append-one");
@@ -90,6 +93,8 @@ final class Appender {
         this.insertTags = oneStatement ? null : dialect.sql("insert-tags");
         this.queries = queries;
         this.appendChecked = oneStatement ? dialect.sql("append-checked") : null;
+        this.appendGroup = dialect.groupAppendSql();
+        this.groups = appendGroup == null ? null : new AppendGroups(AppendGroups.WRITERS);
     }
 
     /**
@@ -106,9 +111,15 @@ final class Appender {
             batch.checkAppend("append to stream " + request.streamId());
             batch.checkCapacity(request.events().size(), dialect.maxEventsPerTransaction());
         }
-        Optional<AppendResult> written = request.events().size() > 1 && appendMany == null
-                ? inTransaction(dataSource, request)
-                : inOneStatement(dataSource, request, batch != null);
+        Optional<AppendResult> written;
+        if (request.events().size() > 1 && appendMany == null) {
+            written = inTransaction(dataSource, request);
+        } else if (groups != null && batch == null && request.events().size() == 1) {
+            written = groups.append(
+                    request, () -> inOneStatement(dataSource, request, false), group -> writeGroup(dataSource, group));
+        } else {
+            written = inOneStatement(dataSource, request, batch != null);
+        }
         if (written.isPresent()) {
             if (batch != null) {
                 batch.appended(request.events().size());
@@ -331,6 +342,65 @@ final class Appender {
                 }
             }
         });
+    }
+
+    /**
+     * Writes a group of one-event appends to distinct streams in one statement
+     * ({@code append-group}), in the order of their stream ids; null for each that it left out.
+     */
+    private @Nullable AppendResult[] writeGroup(DataSource dataSource, List<AppendRequest> group) throws SQLException {
+        String sql = java.util.Objects.requireNonNull(appendGroup, "append-group");
+        int n = group.size();
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(
+                order, java.util.Comparator.comparing(i -> group.get(i).streamId()));
+        List<EventData> events = new ArrayList<>(n);
+        String[] streams = new String[n];
+        List<UUID> ids = new ArrayList<>(n);
+        List<String> types = new ArrayList<>(n);
+        List<String> data = new ArrayList<>(n);
+        List<@Nullable String> meta = new ArrayList<>(n);
+        Long[] lowest = new Long[n];
+        Long[] highest = new Long[n];
+        Long[] recordedAt = new Long[n];
+        Map<String, Integer> indexOf = new HashMap<>();
+        for (int k = 0; k < n; k++) {
+            AppendRequest request = group.get(order[k]);
+            EventData e = request.events().get(0);
+            events.add(e);
+            streams[k] = request.streamId();
+            ids.add(e.eventId());
+            types.add(e.type());
+            data.add(e.json());
+            meta.add(request.metadata()[0]);
+            lowest[k] = request.minCurrentVersion();
+            highest[k] = request.maxCurrentVersion();
+            recordedAt[k] = request.recordedAtMicros();
+            indexOf.put(request.streamId(), order[k]);
+        }
+        @Nullable AppendResult[] results = new AppendResult[n];
+        return dialect.inWriterTurn(
+                dataSource,
+                c -> dialect.withStatement(c, sql, ps -> {
+                    int i = dialect.bindAppendLocks(ps, events);
+                    ps.setArray(++i, c.createArrayOf("text", streams));
+                    dialect.bindIds(ps, ++i, ids);
+                    dialect.bindList(ps, ++i, types);
+                    dialect.bindList(ps, ++i, data);
+                    dialect.bindList(ps, ++i, meta);
+                    ps.setArray(++i, c.createArrayOf("int8", lowest));
+                    ps.setArray(++i, c.createArrayOf("int8", highest));
+                    ps.setArray(++i, c.createArrayOf("int8", recordedAt));
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            results[indexOf.get(rs.getString(3))] = new AppendResult(rs.getLong(2), rs.getLong(1));
+                        }
+                    }
+                    return results;
+                }));
     }
 
     private void bindOne(PreparedStatement ps, AppendRequest request) throws SQLException {

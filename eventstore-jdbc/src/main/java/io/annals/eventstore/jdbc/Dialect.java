@@ -456,6 +456,15 @@ abstract class Dialect {
      *
      * @return how many it bound
      */
+    /**
+     * The statement that writes a group of one-event appends at once ({@link AppendGroups}), or
+     * null where appends are not grouped.
+     */
+    @Nullable
+    String groupAppendSql() {
+        return null;
+    }
+
     int bindAppendLocks(PreparedStatement ps, List<EventData> events) throws SQLException {
         return 0;
     }

@@ -818,6 +818,7 @@ public final class JdbcEventStore implements EventStore {
         private Duration heldWarning = Duration.ofSeconds(10);
         private int maxPoolSize = 8;
         private boolean notifyAppends = true;
+        private boolean groupCommit = true;
         private Duration changeCheck = StoreSettings.defaults().changeCheck();
         private OpenMode mode = OpenMode.MIGRATE;
         private TableNames tables = TableNames.defaults();
@@ -909,6 +910,21 @@ public final class JdbcEventStore implements EventStore {
          */
         public Builder notifyAppends(boolean notify) {
             this.notifyAppends = notify;
+            return this;
+        }
+
+        /**
+         * On PostgreSQL, whether appends of one event that arrive while the store's writers are
+         * busy share one transaction: they wait in line, and the next free writer writes them
+         * all in one statement and one commit (group commit), each with its own expected-version
+         * check and idempotency, all of an append or nothing of it, and one that fails never
+         * failing the others (it goes again alone and throws its own error). A writer that finds
+         * a place free writes alone at once, so a lone thread waits for nothing. Default true;
+         * with many threads appending at once it lets them do more appends per second than
+         * committing one by one. Ignored on SQLite.
+         */
+        public Builder groupCommit(boolean group) {
+            this.groupCommit = group;
             return this;
         }
 
@@ -1058,7 +1074,14 @@ public final class JdbcEventStore implements EventStore {
             return kind.create()
                     .apply(
                             new StoreSettings(
-                                    clock, limits, durability, busyTimeout, heldWarning, notifyAppends, changeCheck),
+                                    clock,
+                                    limits,
+                                    durability,
+                                    busyTimeout,
+                                    heldWarning,
+                                    notifyAppends,
+                                    changeCheck,
+                                    groupCommit),
                             tables);
         }
 

@@ -150,6 +150,12 @@ final class PostgresDialect extends Dialect {
     }
 
     @Override
+    @Nullable
+    String groupAppendSql() {
+        return settings().groupCommit() ? sql("append-group") : null;
+    }
+
+    @Override
     boolean wideAppend(List<EventData> events) {
         return events.size() > LockKeys.MAX_KEYS && LockKeys.typesOf(events).length > LockKeys.MAX_KEYS;
     }

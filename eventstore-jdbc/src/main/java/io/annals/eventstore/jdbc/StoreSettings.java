@@ -11,6 +11,8 @@ import java.time.Duration;
  * @param notifyAppends whether appends are announced to other processes (PostgreSQL)
  * @param changeCheck how often a store with append listeners checks whether another connection
  *     wrote (SQLite); zero for never
+ * @param groupCommit whether appends of one event that arrive together share a transaction
+ *     (PostgreSQL)
  */
 record StoreSettings(
         Clock clock,
@@ -19,7 +21,8 @@ record StoreSettings(
         Duration busyTimeout,
         Duration heldWarning,
         boolean notifyAppends,
-        Duration changeCheck) {
+        Duration changeCheck,
+        boolean groupCommit) {
 
     /** The builder's defaults. */
     static StoreSettings defaults() {
@@ -30,6 +33,7 @@ record StoreSettings(
                 Duration.ofSeconds(5),
                 Duration.ofSeconds(10),
                 true,
-                Duration.ofMillis(10));
+                Duration.ofMillis(10),
+                true);
     }
 }
