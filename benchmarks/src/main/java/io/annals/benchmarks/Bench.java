@@ -435,9 +435,10 @@ public final class Bench {
                     section("W15: side by side with Axon Framework 4.13 and a minimal table");
                     try (Target annals = target(kind, work, "w15_annals", o);
                             Target axon = target(kind, work, "w15_axon", o);
-                            Target floor = target(kind, work, "w15_floor", o)) {
+                            Target floor = target(kind, work, "w15_floor", o);
+                            Target solo = target(kind, work, "w15_annals_solo", o)) {
                         new Peers(kind, results, plans.base(), 5, o.quick ? W15_LOG_QUICK : W15_LOG)
-                                .run(annals, axon, floor);
+                                .run(annals, axon, floor, solo);
                     }
                 });
             }

@@ -132,19 +132,26 @@ final class Peers {
         }
     }
 
-    /** Annals through its public API, default settings: {@code JdbcEventStore.open(url)}. */
+    /**
+     * Annals through its public API, default settings: {@code JdbcEventStore.open(url)}; or, to
+     * measure what group commit does, with {@code groupCommit(false)}.
+     */
     static final class AnnalsSide implements Peer {
         private final Target target;
         private final JdbcEventStore store;
+        private final boolean groupCommit;
 
-        AnnalsSide(Target target) {
+        AnnalsSide(Target target, boolean groupCommit) {
             this.target = target;
-            this.store = JdbcEventStore.open(target.url);
+            this.groupCommit = groupCommit;
+            this.store = groupCommit
+                    ? JdbcEventStore.open(target.url)
+                    : JdbcEventStore.builder(target.url).groupCommit(false).open();
         }
 
         @Override
         public String name() {
-            return "Annals";
+            return groupCommit ? "Annals" : "Annals without group commit";
         }
 
         @Override
@@ -246,6 +253,8 @@ final class Peers {
     private final String run = UUID.randomUUID().toString().substring(0, 8);
 
     private List<Peer> peers;
+    /** Annals without group commit: loaded as the others are, measured with 8 writers only. */
+    private Peer solo;
     /** Per side: the events its table should hold. */
     private AtomicLong[] stored;
 
@@ -271,13 +280,20 @@ final class Peers {
         return new Plan(Math.max(base.warmNanos(), 500_000_000L), base.roundNanos(), Math.max(5, base.rounds()));
     }
 
-    void run(Target annals, Target axon, Target floor) throws Exception {
-        try (Peer a = new AnnalsSide(annals);
+    /**
+     * Runs every workload; {@code solo} is a schema for Annals without group commit, measured in
+     * the same rounds as the others with 8 writers on PostgreSQL.
+     */
+    void run(Target annals, Target axon, Target floor, Target solo) throws Exception {
+        try (Peer a = new AnnalsSide(annals, true);
                 Peer x = new AxonSide(axon);
-                Peer f = new FloorSide(floor)) {
-            peers = List.of(a, x, f);
-            stored = new AtomicLong[] {new AtomicLong(), new AtomicLong(), new AtomicLong()};
+                Peer f = new FloorSide(floor);
+                Peer s = new AnnalsSide(solo, false)) {
+            peers = List.of(a, x, f, s);
+            this.solo = s;
+            stored = new AtomicLong[] {new AtomicLong(), new AtomicLong(), new AtomicLong(), new AtomicLong()};
             long loaded = load();
+            peers = List.of(a, x, f);
             reads(loaded);
             writes();
             versionCheck();
@@ -417,6 +433,8 @@ final class Peers {
 
         if (kind == Target.Kind.POSTGRES) {
             int threads = 8;
+            List<Peer> three = peers;
+            peers = List.of(three.get(0), three.get(1), three.get(2), solo);
             Latencies[] latencies = new Latencies[peers.size()];
             for (int i = 0; i < latencies.length; i++) {
                 latencies[i] = new Latencies(plan.rounds());
@@ -434,6 +452,17 @@ final class Peers {
             }
             report("append 1 event, 8 writers: latency p50", "µs", p50, false);
             report("append 1 event, 8 writers: latency p99", "µs", p99, false);
+            results.compare(
+                    "W15",
+                    db,
+                    "append 1 event, 8 writers: group commit on and off",
+                    "appends/s",
+                    new Measure.Pair(r[0], r[3]),
+                    "Annals with groupCommit(false), the same rounds",
+                    true,
+                    null,
+                    "");
+            peers = three;
         }
     }
 
