@@ -377,29 +377,10 @@ final class Writes {
 
     void w4(int threads) throws Exception {
         AtomicLong[] annalsCounts = {new AtomicLong(), new AtomicLong()}; // commands, attempts
+        AtomicLong[] cachedCounts = {new AtomicLong(), new AtomicLong()};
         AtomicLong[] rawCounts = {new AtomicLong(), new AtomicLong()};
-        CommandHandler<Domain.Price, Domain.ChangePrice, Domain.PriceEvent> handler = CommandHandler.builder(
-                        new Domain.Prices(), store, Domain.CODEC)
-                .maxAttempts(10_000)
-                .snapshots(new SnapshotSettings<>(store.snapshots(), Domain.STATE, 1, SnapshotPolicy.everyEvents(100)))
-                .build();
-        OpFactory annals = new OpFactory() {
-            String hot;
-
-            @Override
-            public Op create(int thread) {
-                if (thread == 0) {
-                    hot = "hot-" + run();
-                }
-                String id = hot;
-                return () -> {
-                    CommandResult<Domain.Price, Domain.PriceEvent> r =
-                            handler.handle(new Domain.ChangePrice(id, Domain.STEP));
-                    annalsCounts[0].incrementAndGet();
-                    annalsCounts[1].addAndGet(r.attempts());
-                };
-            }
-        };
+        OpFactory annals = commandLoop(handler(0), annalsCounts);
+        OpFactory cached = commandLoop(handler(1_000), cachedCounts);
         OpFactory raw = new OpFactory() {
             String hot;
 
@@ -435,19 +416,74 @@ final class Writes {
                 };
             }
         };
-        Pair p = Measure.compare(plan, threads, annals, raw);
+        Side[] sides = Measure.rotate(plan, threads, annals, cached, raw);
+        String what = "command loop, 1 hot aggregate, " + threads + " threads, snapshot every 100";
         results.compare(
                 "W4",
                 db,
-                "command loop, 1 hot aggregate, " + threads + " threads, snapshot every 100",
+                what,
                 "commands/s",
-                p,
+                new Pair(sides[0], sides[2]),
                 "raw SELECT MAX(version) + INSERT, retry on conflict",
                 true,
                 null,
                 String.format(
                         "attempts per command: Annals %.2f, raw %.2f",
-                        annalsCounts[1].get() / (double) Math.max(1, annalsCounts[0].get()),
-                        rawCounts[1].get() / (double) Math.max(1, rawCounts[0].get())));
+                        perCommand(annalsCounts), perCommand(rawCounts)));
+        results.compare(
+                "W4",
+                db,
+                what + ", cacheAggregates(1000)",
+                "commands/s",
+                new Pair(sides[1], sides[2]),
+                "raw SELECT MAX(version) + INSERT, retry on conflict",
+                true,
+                null,
+                String.format("attempts per command: %.2f", perCommand(cachedCounts)));
+        results.compare(
+                "W4",
+                db,
+                "command loop: cacheAggregates(1000) on and off",
+                "commands/s",
+                new Pair(sides[1], sides[0]),
+                "the same handler without the cache, the same rounds",
+                true,
+                null,
+                "");
+    }
+
+    private static double perCommand(AtomicLong[] counts) {
+        return counts[1].get() / (double) Math.max(1, counts[0].get());
+    }
+
+    /** W4's handler: snapshots every 100 events; {@code cached} aggregates kept in memory (0: none). */
+    private CommandHandler<Domain.Price, Domain.ChangePrice, Domain.PriceEvent> handler(int cached) {
+        return CommandHandler.builder(new Domain.Prices(), store, Domain.CODEC)
+                .maxAttempts(10_000)
+                .snapshots(new SnapshotSettings<>(store.snapshots(), Domain.STATE, 1, SnapshotPolicy.everyEvents(100)))
+                .cacheAggregates(cached)
+                .build();
+    }
+
+    /** Threads handling price changes of one new hot aggregate through {@code handler}. */
+    private OpFactory commandLoop(
+            CommandHandler<Domain.Price, Domain.ChangePrice, Domain.PriceEvent> handler, AtomicLong[] counts) {
+        return new OpFactory() {
+            String hot;
+
+            @Override
+            public Op create(int thread) {
+                if (thread == 0) {
+                    hot = "hot-" + run();
+                }
+                String id = hot;
+                return () -> {
+                    CommandResult<Domain.Price, Domain.PriceEvent> r =
+                            handler.handle(new Domain.ChangePrice(id, Domain.STEP));
+                    counts[0].incrementAndGet();
+                    counts[1].addAndGet(r.attempts());
+                };
+            }
+        };
     }
 }

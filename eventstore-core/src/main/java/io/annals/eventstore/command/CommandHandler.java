@@ -20,6 +20,7 @@ import io.annals.eventstore.internal.CommandContext;
 import io.annals.eventstore.internal.Instrumented;
 import io.annals.eventstore.internal.RetryBackOff;
 import io.annals.eventstore.internal.TruncationChecks;
+import io.annals.eventstore.internal.WriteScope;
 import io.annals.eventstore.snapshot.PinnedSnapshotException;
 import io.annals.eventstore.snapshot.Snapshot;
 import io.annals.eventstore.snapshot.SnapshotSettings;
@@ -84,6 +85,7 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
     private final Instrumentation instrumentation;
     private final boolean eventIdsFromCommandId;
     private final AggregateLocks locks = new AggregateLocks();
+    private final @Nullable AggregateCache<S> cache;
 
     private CommandHandler(Builder<S, C, E> b) {
         this.aggregate = b.aggregate;
@@ -95,6 +97,7 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
         this.instrumentation =
                 Instrumented.guarded(b.instrumentation != null ? b.instrumentation : b.store.instrumentation());
         this.eventIdsFromCommandId = b.eventIdsFromCommandId;
+        this.cache = b.cachedAggregates > 0 ? new AggregateCache<>(b.cachedAggregates) : null;
     }
 
     /**
@@ -164,8 +167,20 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
     private CommandResult<S, E> decideAndAppend(C command, CommandContext context, Instrumentation.Command observed) {
         boolean trustSnapshot = true;
         boolean recognisable = eventIdsFromCommandId && context.commandId().isPresent();
+        // Not in a projection's batch: its appends commit with the batch, or roll back with it.
+        AggregateCache<S> cache = WriteScope.held() ? null : this.cache;
+        String streamId = aggregate.streamId(command.aggregateId());
         for (int attempt = 1; ; attempt++) {
-            Loaded<S> loaded = load(command.aggregateId(), trustSnapshot);
+            AggregateState<S> cached = cache == null ? null : cache.get(streamId);
+            Loaded<S> loaded;
+            if (cached != null) {
+                loaded = new Loaded<>(cached, Optional.empty());
+            } else {
+                loaded = load(command.aggregateId(), trustSnapshot);
+                if (cache != null) {
+                    cache.put(loaded.state());
+                }
+            }
             List<E> events;
             S state;
             try {
@@ -178,6 +193,11 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
                 // told it failed would retry it, and store it twice).
                 state = aggregate.fold(loaded.state().state(), events);
             } catch (CommandRejectedException rejected) {
+                if (cached != null) { // perhaps on a stale state: decided again on a fresh load
+                    cache.remove(streamId);
+                    attempt--;
+                    continue;
+                }
                 if (recognisable) {
                     // decided on a state that may already hold this very command's events
                     Optional<CommandResult<S, E>> repeat = repeat(loaded.state().streamId(), context);
@@ -187,6 +207,14 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
                 }
                 throw rejected;
             } catch (RuntimeException e) {
+                if (cached != null) {
+                    cache.remove(streamId);
+                    attempt--;
+                    continue;
+                }
+                if (cache != null) {
+                    cache.remove(streamId);
+                }
                 if (loaded.snapshot().isEmpty()) {
                     throw e;
                 }
@@ -198,6 +226,11 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
                 continue;
             }
             AggregateState<S> before = loaded.state();
+            if (events.isEmpty() && cached != null) { // nothing to do on a state that may be stale
+                cache.remove(streamId);
+                attempt--;
+                continue;
+            }
             if (events.isEmpty()) {
                 if (recognisable) {
                     Optional<CommandResult<S, E>> repeat = repeat(before.streamId(), context);
@@ -215,6 +248,13 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
             try {
                 appended = store.append(before.streamId(), ExpectedVersion.exactly(before.version()), data);
             } catch (WrongExpectedVersionException conflict) {
+                if (cache != null) {
+                    cache.remove(streamId);
+                }
+                if (cached != null) { // the cached state was stale: not a conflict of this command's
+                    attempt--;
+                    continue;
+                }
                 observed.conflict(attempt < maxAttempts);
                 if (attempt >= maxAttempts) {
                     throw conflict;
@@ -222,6 +262,11 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
                 RetryBackOff.beforeRetry(attempt, "a command");
                 continue;
             } catch (DuplicateEventIdException duplicate) {
+                if (cached != null) {
+                    cache.remove(streamId);
+                    attempt--;
+                    continue;
+                }
                 if (recognisable) {
                     // this command's ids are stored already, before the version it was decided at
                     Optional<CommandResult<S, E>> repeat = repeat(before.streamId(), context);
@@ -230,11 +275,25 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
                     }
                 }
                 throw duplicate;
+            } catch (RuntimeException e) {
+                if (cache != null) {
+                    cache.remove(streamId);
+                }
+                throw e;
+            }
+            if (cache != null) {
+                cache.put(new AggregateState<>(before.streamId(), state, appended.version()));
             }
             maybeSnapshot(before, appended, state, data.get(data.size() - 1));
             return new CommandResult<>(
                     before.streamId(), state, appended.version(), appended.position(), events, attempt);
         }
+    }
+
+    /** The states kept by {@link Builder#cacheAggregates}, if any. */
+    @Nullable
+    AggregateCache<S> cache() {
+        return cache;
     }
 
     /**
@@ -646,6 +705,7 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
         private Clock clock = Clock.systemUTC();
         private @Nullable Instrumentation instrumentation;
         private boolean eventIdsFromCommandId;
+        private int cachedAggregates;
 
         private Builder(Aggregate<S, C, E> aggregate, EventStore store, EventCodec<E> codec) {
             this.aggregate = Objects.requireNonNull(aggregate, "aggregate");
@@ -697,6 +757,35 @@ public final class CommandHandler<S, C extends Command, E extends Event> {
          */
         public Builder<S, C, E> eventIdsFromCommandId(boolean derive) {
             this.eventIdsFromCommandId = derive;
+            return this;
+        }
+
+        /**
+         * Keeps the states of up to {@code aggregates} recently handled aggregates in memory, and
+         * decides their next commands on them without reading the store; default 0, none. Opt in
+         * for aggregates that take commands often, from this handler mostly.
+         *
+         * <p>A kept state is never trusted further than the store allows: the append carries its
+         * version as the expected one, so when another writer (another handler, process or
+         * machine) moved the stream, the append is refused, the aggregate is loaded again and the
+         * command decided again on what is stored (without counting as a conflict). A command
+         * rejected, or deciding nothing, on a kept state is decided again on a fresh load before
+         * the answer is given, so a stale state never rejects a command the stored one accepts.
+         * The answers are those of a handler without the cache; only the reads are saved.
+         *
+         * <p>States must not change once made ({@link Aggregate#evolve} returns a new state rather
+         * than changing the one it is given), since the one kept is the one the next command is
+         * decided on. Commands handled inside a projection's batch (a process manager) never use
+         * it: their appends commit or roll back with the batch. Each entry holds one state; the
+         * least recently used goes first.
+         *
+         * @throws IllegalArgumentException if {@code aggregates} is negative
+         */
+        public Builder<S, C, E> cacheAggregates(int aggregates) {
+            if (aggregates < 0) {
+                throw new IllegalArgumentException("cacheAggregates must be 0 or more, was " + aggregates);
+            }
+            this.cachedAggregates = aggregates;
             return this;
         }
 
