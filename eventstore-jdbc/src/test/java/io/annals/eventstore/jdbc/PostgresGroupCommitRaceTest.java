@@ -221,6 +221,97 @@ class PostgresGroupCommitRaceTest {
         }
     }
 
+    /**
+     * A group held open for seconds after its insert while later appends commit around it: a
+     * reader tailing readAll throughout must wait for it, and see every event once, in order.
+     */
+    @Test
+    void a_tailing_reader_waits_for_a_group_held_open_and_skips_nothing() throws Exception {
+        String url = DB.newSchemaUrl("heldgroup");
+        try (JdbcEventStore store = JdbcEventStore.open(url)) {
+            try (Connection c = DriverManager.getConnection(url);
+                    Statement st = c.createStatement()) {
+                st.execute("""
+                        CREATE FUNCTION hold_group() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN
+                            IF EXISTS (SELECT 1 FROM new_rows WHERE stream_id = 'held-open') THEN
+                                PERFORM pg_sleep(3);
+                            END IF;
+                            RETURN NULL;
+                        END $$""");
+                st.execute("CREATE TRIGGER hold_group AFTER INSERT ON annals_events"
+                        + " REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION hold_group()");
+            }
+            String space = schemaOf(url);
+            Map<String, Object> outcomes = new ConcurrentHashMap<>();
+            List<Thread> threads = new ArrayList<>();
+            List<Thread> members = new ArrayList<>();
+            List<RecordedEvent> tailed = new ArrayList<>();
+            AtomicBoolean stop = new AtomicBoolean();
+            List<Throwable> failures = new ArrayList<>();
+            Thread reader = new Thread(() -> {
+                long after = 0;
+                try {
+                    while (true) {
+                        boolean last = stop.get();
+                        List<RecordedEvent> page = store.readAll(after, 100);
+                        for (RecordedEvent e : page) {
+                            tailed.add(e);
+                            after = e.position();
+                        }
+                        if (last && page.isEmpty()) {
+                            return;
+                        }
+                        Thread.sleep(2);
+                    }
+                } catch (Throwable e) {
+                    synchronized (failures) {
+                        failures.add(e);
+                    }
+                }
+            });
+            reader.start();
+            try (Lock a = new Lock(space, "A")) {
+                for (int i = 0; i < 2; i++) {
+                    String stream = "filler-" + i;
+                    threads.add(start(
+                            outcomes,
+                            stream,
+                            () -> store.append(stream, ExpectedVersion.noStream(), List.of(EventData.of("A", "{}")))));
+                }
+                a.awaitWaiting(2);
+                for (String stream : List.of("held-open", "g-1", "g-2", "g-3", "g-4", "g-5")) {
+                    Thread t = start(
+                            outcomes,
+                            stream,
+                            () -> store.append(stream, ExpectedVersion.noStream(), List.of(EventData.of("A", "{}"))));
+                    threads.add(t);
+                    members.add(t);
+                }
+                awaitParked(members);
+            }
+            Thread.sleep(300); // the group inserted its rows and sleeps before it commits
+            for (int i = 0; i < 40; i++) {
+                store.append("later-" + i, ExpectedVersion.noStream(), List.of(EventData.of("L", "{}")));
+            }
+            assertThat(outcomes).as("the group still open").doesNotContainKey("held-open");
+            for (Thread t : threads) {
+                t.join(60_000);
+            }
+            stop.set(true);
+            reader.join(60_000);
+            assertThat(failures).isEmpty();
+            assertThat(outcomes.values()).allMatch(AppendResult.class::isInstance);
+            List<RecordedEvent> all = store.readAll(0, 1000);
+            assertThat(all).hasSize(48);
+            assertThat(tailed)
+                    .extracting(RecordedEvent::position)
+                    .containsExactlyElementsOf(
+                            all.stream().map(RecordedEvent::position).toList());
+            assertThat(mostStreamsInOneTransaction(url, "A")).isEqualTo(6);
+        }
+    }
+
     // ------------------------------------------------------------------ a group's backend killed
 
     @Test
