@@ -53,6 +53,11 @@ INSERT INTO {schema_version} (version, description, checksum, applied_at) VALUES
 -- fail, before anything commits, rather than wrap around into a position readers never reach.
 -- The append first takes the shared locks of its events' types (lock-keys says why), before its
 -- insert: the aggregate must take them all before the join can hand the INSERT a row.
+-- Only in read committed: a session above it (an application's pool at repeatable read) reads
+-- the stream's version, and the events' trigger reads the deleted streams, in the snapshot the
+-- statement took before it waited for a lock or a version, so an append could land at a version
+-- a deletion removed meanwhile, after its tombstone. There it inserts nothing, and the store
+-- runs it again in a transaction set to read committed (Appender.refused).
 -- 1 the lock space, 2 the types' keys (an int[]), 3 stream id, 4 stream id,
 -- 5 event id, 6 type, 7 data, 8 metadata, 9 recorded at (microseconds), 10 lowest and 11 highest
 -- accepted version.
@@ -71,6 +76,7 @@ SELECT ((pg_current_xact_id()::text::numeric + (SELECT xid_offset FROM {log})) *
        'epoch'::timestamptz + ? * interval '1 microsecond'
 FROM cur, locked
 WHERE cur.v BETWEEN ? AND ? AND cur.t IS DISTINCT FROM '$stream-deleted'
+  AND pg_catalog.current_setting('transaction_isolation') = 'read committed'
 RETURNING position, version
 
 -- name: append-many
@@ -93,6 +99,7 @@ SELECT ((pg_current_xact_id()::text::numeric + (SELECT xid_offset FROM {log})) *
 FROM cur, locked,
      unnest(?::uuid[], ?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS e(id, type, data, meta, n)
 WHERE cur.v BETWEEN ? AND ? AND cur.t IS DISTINCT FROM '$stream-deleted'
+  AND pg_catalog.current_setting('transaction_isolation') = 'read committed'
 RETURNING position, version
 
 -- name: append-group
@@ -125,6 +132,7 @@ SELECT ((pg_current_xact_id()::text::numeric + (SELECT xid_offset FROM {log})) *
        'epoch'::timestamptz + m.at * interval '1 microsecond'
 FROM m, locked
 WHERE m.v BETWEEN m.lo AND m.hi AND m.t IS DISTINCT FROM '$stream-deleted'
+  AND pg_catalog.current_setting('transaction_isolation') = 'read committed'
 ORDER BY m.n
 ON CONFLICT DO NOTHING
 RETURNING position, version, stream_id
@@ -295,6 +303,10 @@ LOCK TABLE {events} IN ROW EXCLUSIVE MODE
 -- Then: the batch's session shows as "annals projection <name>" until it ends (in pg_stat_activity
 -- and in the holder the read horizon names). 1 the name.
 SELECT pg_catalog.set_config('application_name', ?, true)
+
+-- name: reads-committed
+-- Whether this session runs in read committed, the level append-one needs.
+SELECT pg_catalog.current_setting('transaction_isolation') = 'read committed'
 
 -- name: find-event-ids
 -- 1 the ids, a list

@@ -128,7 +128,22 @@ final class Appender {
         }
         try (Connection c = dialect.connect(dataSource)) {
             return refused(c, request);
+        } catch (StrictSessions e) {
+            sessionsReadCommitted = false;
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "the store's sessions run in a stricter isolation level than read committed: each append "
+                            + "takes a transaction of its own set to read committed from now on");
+            return append(dataSource, request);
         }
+    }
+
+    /**
+     * Thrown by {@link #refused} when an append that nothing refuses wrote nothing: its session
+     * runs above read committed, where the one-statement appends insert nothing.
+     */
+    private static final class StrictSessions extends SQLException {
+        private static final long serialVersionUID = 1L;
     }
 
     /**
@@ -303,19 +318,20 @@ final class Appender {
         boolean retryCollisions = request.expected() instanceof ExpectedVersion.Any
                 || request.expected() instanceof ExpectedVersion.StreamExists;
         long deadline = System.nanoTime() + ANY_RETRY_NANOS;
+        // sessions above read committed: each attempt in a transaction of its own set to it
+        boolean strict = !sessionsReadCommitted && !inBatch;
+        SqlWork<Optional<AppendResult>> once = a -> dialect.withStatement(a, statement, ps -> {
+            if (one) {
+                bindOne(ps, request);
+            } else {
+                bindMany(ps, request);
+            }
+            return readResult(ps);
+        });
         return dialect.inWriterTurn(dataSource, c -> {
             for (int attempt = 1; ; attempt++) {
                 try {
-                    return dialect.atomically(
-                            c,
-                            a -> dialect.withStatement(a, statement, ps -> {
-                                if (one) {
-                                    bindOne(ps, request);
-                                } else {
-                                    bindMany(ps, request);
-                                }
-                                return readResult(ps);
-                            }));
+                    return strict ? dialect.inReadCommitted(c, once) : dialect.atomically(c, once);
                 } catch (SQLException e) {
                     if (dialect.isRetryableConflict(e) && !inBatch && System.nanoTime() < deadline) {
                         // wrote nothing; under serializable sessions these come in crowds. Not in a
@@ -382,25 +398,25 @@ final class Appender {
             indexOf.put(request.streamId(), order[k]);
         }
         @Nullable AppendResult[] results = new AppendResult[n];
-        return dialect.inWriterTurn(
-                dataSource,
-                c -> dialect.withStatement(c, sql, ps -> {
-                    int i = dialect.bindAppendLocks(ps, events);
-                    ps.setArray(++i, c.createArrayOf("text", streams));
-                    dialect.bindIds(ps, ++i, ids);
-                    dialect.bindList(ps, ++i, types);
-                    dialect.bindList(ps, ++i, data);
-                    dialect.bindList(ps, ++i, meta);
-                    ps.setArray(++i, c.createArrayOf("int8", lowest));
-                    ps.setArray(++i, c.createArrayOf("int8", highest));
-                    ps.setArray(++i, c.createArrayOf("int8", recordedAt));
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            results[indexOf.get(rs.getString(3))] = new AppendResult(rs.getLong(2), rs.getLong(1));
-                        }
-                    }
-                    return results;
-                }));
+        boolean strict = !sessionsReadCommitted; // then in a transaction set to read committed
+        SqlWork<@Nullable AppendResult[]> write = c -> dialect.withStatement(c, sql, ps -> {
+            int i = dialect.bindAppendLocks(ps, events);
+            ps.setArray(++i, c.createArrayOf("text", streams));
+            dialect.bindIds(ps, ++i, ids);
+            dialect.bindList(ps, ++i, types);
+            dialect.bindList(ps, ++i, data);
+            dialect.bindList(ps, ++i, meta);
+            ps.setArray(++i, c.createArrayOf("int8", lowest));
+            ps.setArray(++i, c.createArrayOf("int8", highest));
+            ps.setArray(++i, c.createArrayOf("int8", recordedAt));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    results[indexOf.get(rs.getString(3))] = new AppendResult(rs.getLong(2), rs.getLong(1));
+                }
+            }
+            return results;
+        });
+        return dialect.inWriterTurn(dataSource, c -> strict ? dialect.inReadCommitted(c, write) : write.run(c));
     }
 
     private void bindOne(PreparedStatement ps, AppendRequest request) throws SQLException {
@@ -918,8 +934,11 @@ final class Appender {
         if (repeat.isPresent()) {
             return repeat.get();
         }
-        throw new WrongExpectedVersionException(
-                request.streamId(), request.expected(), currentVersion(c, request.streamId()));
+        long current = currentVersion(c, request.streamId());
+        if (request.expected().isMetBy(current) && !dialect.readsCommitted(c)) {
+            throw new StrictSessions();
+        }
+        throw new WrongExpectedVersionException(request.streamId(), request.expected(), current);
     }
 
     /** Where the ids of {@code events} that are stored already are. */

@@ -457,6 +457,22 @@ abstract class Dialect {
      * @return how many it bound
      */
     /**
+     * Whether {@code c}'s session runs in read committed, the level the one-statement appends
+     * need ({@code append-one}); true where there are no levels to choose.
+     */
+    boolean readsCommitted(Connection c) throws SQLException {
+        return true;
+    }
+
+    /**
+     * Runs {@code work} on {@code c} in a transaction of its own set to read committed, whatever
+     * the session's default: committed when it returns, rolled back when it throws.
+     */
+    <T> T inReadCommitted(Connection c, SqlWork<T> work) throws SQLException {
+        return work.run(c);
+    }
+
+    /**
      * The statement that writes a group of one-event appends at once ({@link AppendGroups}), or
      * null where appends are not grouped.
      */

@@ -427,6 +427,38 @@ final class PostgresDialect extends Dialect {
         }
     }
 
+    @Override
+    boolean readsCommitted(Connection c) throws SQLException {
+        return withStatement(c, sql("reads-committed"), ps -> {
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        });
+    }
+
+    @Override
+    <T> T inReadCommitted(Connection c, SqlWork<T> work) throws SQLException {
+        c.setAutoCommit(false);
+        try {
+            try (Statement st = c.createStatement()) {
+                st.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
+            }
+            T result = work.run(c);
+            c.commit();
+            return result;
+        } catch (Throwable e) {
+            try {
+                c.rollback();
+            } catch (SQLException r) {
+                e.addSuppressed(r);
+            }
+            throw e;
+        } finally {
+            restoreAutoCommit(c);
+        }
+    }
+
     /** Back to auto-commit; on a broken connection, the original error is the one to report. */
     private static void restoreAutoCommit(Connection c) {
         try {
