@@ -1,9 +1,9 @@
 package io.annals.eventstore;
 
+import io.annals.eventstore.internal.EventIds;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * Turns domain events into stored {@link EventData} and back. This is the seam that keeps JSON
@@ -167,11 +167,11 @@ public interface EventCodec<E extends Event> {
         }
         Set<String> tags = tags(event);
         if (version == 1) {
-            return new EventData(UUID.randomUUID(), typeName(event), toJson(event), metadata, tags);
+            return new EventData(EventIds.next(), typeName(event), toJson(event), metadata, tags);
         }
         Map<String, String> withVersion = new LinkedHashMap<>(metadata);
         withVersion.put(SCHEMA_VERSION_KEY, Integer.toString(version));
-        return new EventData(UUID.randomUUID(), typeName(event), toJson(event), withVersion, tags);
+        return new EventData(EventIds.next(), typeName(event), toJson(event), withVersion, tags);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.annals.eventstore;
 
 import io.annals.eventstore.internal.AppendChecks;
+import io.annals.eventstore.internal.EventIds;
 import io.annals.eventstore.internal.Tags;
 import java.util.Map;
 import java.util.Objects;
@@ -70,13 +71,16 @@ public record EventData(UUID eventId, String type, String json, Map<String, Stri
         return withTags(new java.util.TreeSet<>(java.util.Arrays.asList(tags)));
     }
 
-    /** An event with a new random id and no metadata. */
+    /**
+     * An event with a new id and no metadata. New ids follow the clock (UUIDs of version 7, with
+     * 62 random bits), so that the stores' index of event ids grows at its end.
+     */
     public static EventData of(String type, String json) {
-        return new EventData(UUID.randomUUID(), type, json, Map.of());
+        return new EventData(EventIds.next(), type, json, Map.of());
     }
 
-    /** An event with a new random id. */
+    /** An event with a new id, as {@link #of(String, String)} makes them. */
     public static EventData of(String type, String json, Map<String, String> metadata) {
-        return new EventData(UUID.randomUUID(), type, json, metadata);
+        return new EventData(EventIds.next(), type, json, metadata);
     }
 }

@@ -2,6 +2,7 @@ package io.annals.eventstore;
 
 import io.annals.eventstore.internal.AppendChecks;
 import io.annals.eventstore.internal.AppendListeners;
+import io.annals.eventstore.internal.EventIds;
 import io.annals.eventstore.internal.Idempotency;
 import io.annals.eventstore.internal.Instrumented;
 import io.annals.eventstore.internal.TruncationChecks;
@@ -233,7 +234,7 @@ public final class InMemoryEventStore implements EventStore {
             tombstone = store(
                     streamId,
                     stream,
-                    new EventData(UUID.randomUUID(), STREAM_DELETED, "{}", Map.of()),
+                    new EventData(EventIds.next(), STREAM_DELETED, "{}", Map.of()),
                     clock.instant().truncatedTo(ChronoUnit.MICROS));
             streams.remove(streamId);
             pins.remove(streamId);

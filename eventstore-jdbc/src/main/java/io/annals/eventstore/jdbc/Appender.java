@@ -11,6 +11,7 @@ import io.annals.eventstore.Query;
 import io.annals.eventstore.StreamAppend;
 import io.annals.eventstore.StreamDeletedException;
 import io.annals.eventstore.WrongExpectedVersionException;
+import io.annals.eventstore.internal.EventIds;
 import io.annals.eventstore.internal.Idempotency;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -222,7 +223,7 @@ final class Appender {
         StreamAppend tombstone = new StreamAppend(
                 streamId,
                 ExpectedVersion.any(),
-                List.of(new EventData(UUID.randomUUID(), EventStore.STREAM_DELETED, "{}", Map.of())));
+                List.of(new EventData(EventIds.next(), EventStore.STREAM_DELETED, "{}", Map.of())));
         dialect.lockForConsistentAppend(c, List.of(tombstone), null);
         dialect.withStatement(c, lockStream, ps -> {
             ps.setString(1, streamId);
