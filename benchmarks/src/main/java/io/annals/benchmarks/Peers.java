@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@link AxonSide}), and with a floor, raw JDBC on a minimal table ({@link FloorSide}). Each side
  * has a fresh SQLite file or PostgreSQL schema of its own, the same durability, and writes and
  * reads the same events: the same JSON payload (a {@link PriceChanged} encoded by Jackson, the
- * bytes of {@link Domain#json}), the same metadata, random UUIDs as event ids. The three are
+ * bytes of {@link Domain#json}), the same metadata; as event ids, what each side makes by default
+ * (Annals time-ordered UUIDs, Axon and the floor random ones). The three are
  * measured in the same JVM in rounds whose order rotates; after every round the rows each side
  * holds are counted, and every read checks the count, order and content of what it decoded.
  */
@@ -161,7 +162,9 @@ final class Peers {
                 public void append(String stream, long version, List<PriceChanged> events) throws Exception {
                     List<EventData> data = new ArrayList<>(events.size());
                     for (PriceChanged e : events) {
-                        data.add(new EventData(UUID.randomUUID(), TYPE, JSON.writeValueAsString(e), METADATA));
+                        // the ids Annals makes by default (time-ordered), as Axon and the floor
+                        // use the ids their users get by default (random)
+                        data.add(EventData.of(TYPE, JSON.writeValueAsString(e), METADATA));
                     }
                     store.append(stream, ExpectedVersion.exactly(version), data);
                 }
