@@ -304,6 +304,10 @@ LOCK TABLE {events} IN ROW EXCLUSIVE MODE
 -- and in the holder the read horizon names). 1 the name.
 SELECT pg_catalog.set_config('application_name', ?, true)
 
+-- name: read-committed
+-- First in the transaction an append takes when the session runs above read committed.
+SET TRANSACTION ISOLATION LEVEL READ COMMITTED
+
 -- name: reads-committed
 -- Whether this session runs in read committed, the level append-one needs.
 SELECT pg_catalog.current_setting('transaction_isolation') = 'read committed'

@@ -409,21 +409,26 @@ final class PostgresDialect extends Dialect {
     @Override
     <T> T writeTransaction(DataSource dataSource, SqlWork<T> work) throws SQLException {
         try (Connection c = open(dataSource)) {
-            c.setAutoCommit(false);
+            return transaction(c, work);
+        }
+    }
+
+    /** {@code work} in a transaction on {@code c}: committed when it returns, rolled back when it throws. */
+    private static <T> T transaction(Connection c, SqlWork<T> work) throws SQLException {
+        c.setAutoCommit(false);
+        try {
+            T result = work.run(c);
+            c.commit();
+            return result;
+        } catch (Throwable e) {
             try {
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (Throwable e) {
-                try {
-                    c.rollback();
-                } catch (SQLException r) {
-                    e.addSuppressed(r);
-                }
-                throw e;
-            } finally {
-                restoreAutoCommit(c);
+                c.rollback();
+            } catch (SQLException r) {
+                e.addSuppressed(r);
             }
+            throw e;
+        } finally {
+            restoreAutoCommit(c);
         }
     }
 
@@ -439,24 +444,12 @@ final class PostgresDialect extends Dialect {
 
     @Override
     <T> T inReadCommitted(Connection c, SqlWork<T> work) throws SQLException {
-        c.setAutoCommit(false);
-        try {
-            try (Statement st = c.createStatement()) {
-                st.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
+        return transaction(c, t -> {
+            try (Statement st = t.createStatement()) {
+                st.execute(sql("read-committed"));
             }
-            T result = work.run(c);
-            c.commit();
-            return result;
-        } catch (Throwable e) {
-            try {
-                c.rollback();
-            } catch (SQLException r) {
-                e.addSuppressed(r);
-            }
-            throw e;
-        } finally {
-            restoreAutoCommit(c);
-        }
+            return work.run(t);
+        });
     }
 
     /** Back to auto-commit; on a broken connection, the original error is the one to report. */
