@@ -116,6 +116,10 @@ final class AppendGroups {
                 } else {
                     writing++;
                     group = take();
+                    Member next = waiting.peekFirst();
+                    if (next != null && writing < writers) {
+                        next.turn.signal(); // both places came free at once: the next takes the other
+                    }
                 }
             }
         } finally {
