@@ -139,7 +139,9 @@ final class AppendGroups {
         try {
             results = together.write(requests(group));
         } catch (SQLException | RuntimeException e) {
-            // nothing of the group committed: each append goes again alone and meets its error
+            // Each append goes again alone and meets its own error. The group wrote nothing, or,
+            // when the connection broke after the commit, what it wrote: then each append's ids
+            // show it stored, and it gets its original result, as any repeated append does.
             LOG.log(System.Logger.Level.DEBUG, "a group of appends failed; each goes again alone", e);
         } finally {
             for (int i = 0; i < group.size(); i++) {
