@@ -2,7 +2,6 @@ package io.annals.eventstore.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.DuplicateEventIdException;
@@ -50,14 +49,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 class PostgresGroupCommitRaceTest {
 
     private static final PostgresTestDatabase DB = new PostgresTestDatabase();
-    private static final List<HikariDataSource> POOLS = new ArrayList<>();
 
     @AfterAll
     static void dropSchemas() {
-        synchronized (POOLS) {
-            POOLS.forEach(HikariDataSource::close);
-            POOLS.clear();
-        }
         DB.dropAll();
     }
 
@@ -66,18 +60,7 @@ class PostgresGroupCommitRaceTest {
     }
 
     private static HikariDataSource pool(String url, String isolation) {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(url);
-        config.setMaximumPoolSize(12);
-        config.setMinimumIdle(1);
-        if (isolation != null) {
-            config.setTransactionIsolation(isolation);
-        }
-        HikariDataSource pool = new HikariDataSource(config);
-        synchronized (POOLS) {
-            POOLS.add(pool);
-        }
-        return pool;
+        return DB.pool(url, isolation, 12);
     }
 
     // ------------------------------------------------------------------ repeatable read sessions
@@ -173,14 +156,7 @@ class PostgresGroupCommitRaceTest {
             List<Thread> threads = new ArrayList<>();
             List<Thread> members = new ArrayList<>();
             try (Lock a = new Lock(space, "A")) {
-                for (int i = 0; i < 2; i++) {
-                    String stream = "filler-" + i;
-                    threads.add(start(
-                            outcomes,
-                            stream,
-                            () -> store.append(stream, ExpectedVersion.noStream(), List.of(EventData.of("A", "{}")))));
-                }
-                a.awaitWaiting(2);
+                threads.addAll(takeBothPlaces(store, a, outcomes));
                 Map<String, Supplier<AppendResult>> calls = new LinkedHashMap<>();
                 for (int i = 0; i < 6; i++) {
                     String stream = "fine-" + i;
@@ -272,14 +248,7 @@ class PostgresGroupCommitRaceTest {
             });
             reader.start();
             try (Lock a = new Lock(space, "A")) {
-                for (int i = 0; i < 2; i++) {
-                    String stream = "filler-" + i;
-                    threads.add(start(
-                            outcomes,
-                            stream,
-                            () -> store.append(stream, ExpectedVersion.noStream(), List.of(EventData.of("A", "{}")))));
-                }
-                a.awaitWaiting(2);
+                threads.addAll(takeBothPlaces(store, a, outcomes));
                 for (String stream : List.of("held-open", "g-1", "g-2", "g-3", "g-4", "g-5")) {
                     Thread t = start(
                             outcomes,
@@ -324,14 +293,7 @@ class PostgresGroupCommitRaceTest {
             List<Thread> members = new ArrayList<>();
             try (Lock a = new Lock(space, "A");
                     Lock b = new Lock(space, "B")) {
-                for (int i = 0; i < 2; i++) {
-                    String stream = "filler-" + i;
-                    threads.add(start(
-                            outcomes,
-                            stream,
-                            () -> store.append(stream, ExpectedVersion.noStream(), List.of(EventData.of("A", "{}")))));
-                }
-                a.awaitWaiting(2);
+                threads.addAll(takeBothPlaces(store, a, outcomes));
                 for (int i = 0; i < 8; i++) {
                     String stream = "member-" + i;
                     int n = i;
@@ -439,14 +401,7 @@ class PostgresGroupCommitRaceTest {
             List<Thread> threads = new ArrayList<>();
             List<Thread> members = new ArrayList<>();
             try (Lock a = new Lock(space, "A")) {
-                for (int i = 0; i < 2; i++) {
-                    String stream = "filler-" + i;
-                    threads.add(start(
-                            outcomes,
-                            stream,
-                            () -> store.append(stream, ExpectedVersion.noStream(), List.of(EventData.of("A", "{}")))));
-                }
-                a.awaitWaiting(2);
+                threads.addAll(takeBothPlaces(store, a, outcomes));
                 for (int i = 0; i < nasty.size(); i++) {
                     String v = nasty.get(i);
                     String stream = v.isBlank() ? "blank" + i : v;
@@ -741,6 +696,24 @@ class PostgresGroupCommitRaceTest {
     /** One of 30 streams of a window that moves on every 300 ms, so that some outlive deletions. */
     private static long window(long deadline, ThreadLocalRandom rnd) {
         return (deadline - System.nanoTime()) / 300_000_000L * 30 + rnd.nextInt(30);
+    }
+
+    /**
+     * Two appends of type A ("filler-0", "filler-1") that take the store's two places and wait in
+     * the server for {@code a}, so that the appends after them line up; their threads.
+     */
+    private static List<Thread> takeBothPlaces(JdbcEventStore store, Lock a, Map<String, Object> outcomes)
+            throws Exception {
+        List<Thread> fillers = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            String stream = "filler-" + i;
+            fillers.add(start(
+                    outcomes,
+                    stream,
+                    () -> store.append(stream, ExpectedVersion.noStream(), List.of(EventData.of("A", "{}")))));
+        }
+        a.awaitWaiting(2);
+        return fillers;
     }
 
     private static Thread start(Map<String, Object> outcomes, String name, Supplier<AppendResult> call) {

@@ -1,14 +1,11 @@
 package io.annals.eventstore.jdbc;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.annals.eventstore.AppendLimits;
 import io.annals.eventstore.EventStore;
 import io.annals.eventstore.tck.ConsistencyContract;
 import io.annals.eventstore.tck.ForwardingEventStore;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
 
@@ -22,28 +19,15 @@ import org.junit.jupiter.api.Tag;
 class PostgresStrictSessionConsistencyTest extends ConsistencyContract {
 
     private static final PostgresTestDatabase DB = new PostgresTestDatabase();
-    private static final List<HikariDataSource> POOLS = new ArrayList<>();
 
     @AfterAll
     static void dropSchemas() {
-        synchronized (POOLS) {
-            POOLS.forEach(HikariDataSource::close);
-            POOLS.clear();
-        }
         DB.dropAll();
     }
 
     @Override
     protected EventStore newStore(Clock clock, AppendLimits limits) {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(DB.newSchemaUrl("strict"));
-        config.setMaximumPoolSize(20);
-        config.setMinimumIdle(1);
-        config.setTransactionIsolation("TRANSACTION_REPEATABLE_READ");
-        HikariDataSource pool = new HikariDataSource(config);
-        synchronized (POOLS) {
-            POOLS.add(pool);
-        }
+        HikariDataSource pool = DB.pool(DB.newSchemaUrl("strict"), "TRANSACTION_REPEATABLE_READ", 20);
         EventStore store =
                 JdbcEventStore.builder(pool).clock(clock).limits(limits).open();
         return new ForwardingEventStore(store) {

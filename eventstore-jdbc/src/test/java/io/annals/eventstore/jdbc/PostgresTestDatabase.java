@@ -1,5 +1,7 @@
 package io.annals.eventstore.jdbc;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -21,6 +23,7 @@ final class PostgresTestDatabase {
             System.getProperty("annals.test.postgres.url", "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
 
     private final List<String> schemas = new ArrayList<>();
+    private final List<HikariDataSource> pools = new ArrayList<>();
 
     /** A JDBC URL on a new, empty schema. */
     synchronized String newSchemaUrl(String prefix) {
@@ -31,7 +34,26 @@ final class PostgresTestDatabase {
         return URL + (URL.contains("?") ? "&" : "?") + "currentSchema=" + schema;
     }
 
+    /**
+     * An application's pool on {@code url}, its sessions at {@code isolation} (a
+     * {@code TRANSACTION_...} name; null for the server's default), closed by {@link #dropAll()}.
+     */
+    synchronized HikariDataSource pool(String url, String isolation, int size) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(url);
+        config.setMaximumPoolSize(size);
+        config.setMinimumIdle(1);
+        if (isolation != null) {
+            config.setTransactionIsolation(isolation);
+        }
+        HikariDataSource pool = new HikariDataSource(config);
+        pools.add(pool);
+        return pool;
+    }
+
     synchronized void dropAll() {
+        pools.forEach(HikariDataSource::close);
+        pools.clear();
         for (String schema : schemas) {
             execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
         }
