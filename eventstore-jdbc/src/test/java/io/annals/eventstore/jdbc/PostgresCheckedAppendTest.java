@@ -63,10 +63,6 @@ class PostgresCheckedAppendTest {
         DB.dropAll();
     }
 
-    private static String schemaOf(String url) {
-        return url.substring(url.indexOf("currentSchema=") + "currentSchema=".length());
-    }
-
     private static Query tagQuery(String tag) {
         return Query.of(QueryItem.tags(tag));
     }
@@ -255,7 +251,7 @@ class PostgresCheckedAppendTest {
     @Test
     void a_condition_that_locks_the_table_and_a_one_trip_append_on_its_tag_never_wait_in_a_circle() throws Exception {
         String url = DB.newSchemaUrl("circle");
-        int space = LockKeys.space(schemaOf(url), TableNames.DEFAULT_PREFIX);
+        int space = LockKeys.space(PostgresTestDatabase.schemaOf(url), TableNames.DEFAULT_PREFIX);
         int tagKey = LockKeys.tag("name:x");
         // a type whose key the table-locking append takes before the tag's
         String blockerType = null;
@@ -306,7 +302,7 @@ class PostgresCheckedAppendTest {
                         }
                     },
                     pool);
-            awaitTableWaiter(holder, schemaOf(url));
+            awaitTableWaiter(holder, PostgresTestDatabase.schemaOf(url));
             holder.commit();
 
             assertThat(everything.get(30, TimeUnit.SECONDS)).hasSize(1);
@@ -326,7 +322,7 @@ class PostgresCheckedAppendTest {
     void a_one_trip_append_whose_session_is_terminated_while_it_waits_writes_nothing_and_the_store_goes_on()
             throws Exception {
         String url = DB.newSchemaUrl("kill");
-        int space = LockKeys.space(schemaOf(url), TableNames.DEFAULT_PREFIX);
+        int space = LockKeys.space(PostgresTestDatabase.schemaOf(url), TableNames.DEFAULT_PREFIX);
         int key = LockKeys.tag("seat:a");
         ExecutorService pool = Executors.newFixedThreadPool(1);
         try (JdbcEventStore store = JdbcEventStore.builder(url).maxPoolSize(2).open();
@@ -371,7 +367,7 @@ class PostgresCheckedAppendTest {
     @Test
     void a_one_trip_append_that_waits_past_the_busy_timeout_fails_saying_so_and_writes_nothing() throws Exception {
         String url = DB.newSchemaUrl("timeout");
-        int space = LockKeys.space(schemaOf(url), TableNames.DEFAULT_PREFIX);
+        int space = LockKeys.space(PostgresTestDatabase.schemaOf(url), TableNames.DEFAULT_PREFIX);
         int key = LockKeys.tag("seat:a");
         try (JdbcEventStore store = JdbcEventStore.builder(url)
                         .busyTimeout(Duration.ofMillis(300))

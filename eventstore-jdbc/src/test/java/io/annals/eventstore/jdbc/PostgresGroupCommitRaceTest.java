@@ -55,10 +55,6 @@ class PostgresGroupCommitRaceTest {
         DB.dropAll();
     }
 
-    private static String schemaOf(String url) {
-        return url.substring(url.indexOf("currentSchema=") + "currentSchema=".length());
-    }
-
     private static HikariDataSource pool(String url, String isolation) {
         return DB.pool(url, isolation, 12);
     }
@@ -81,7 +77,7 @@ class PostgresGroupCommitRaceTest {
         try (JdbcEventStore store =
                 JdbcEventStore.builder(pool).groupCommit(group).open()) {
             store.append("victim", ExpectedVersion.noStream(), List.of(EventData.of("Setup", "{}")));
-            String space = schemaOf(url);
+            String space = PostgresTestDatabase.schemaOf(url);
             Map<String, Object> outcomes = new ConcurrentHashMap<>();
             List<Thread> threads = new ArrayList<>();
             try (Lock a = new Lock(space, "A");
@@ -151,7 +147,7 @@ class PostgresGroupCommitRaceTest {
             store.append("gone", ExpectedVersion.noStream(), List.of(EventData.of("Setup", "{}")));
             store.deleteStream("gone", ExpectedVersion.any());
 
-            String space = schemaOf(url);
+            String space = PostgresTestDatabase.schemaOf(url);
             Map<String, Object> outcomes = new ConcurrentHashMap<>();
             List<Thread> threads = new ArrayList<>();
             List<Thread> members = new ArrayList<>();
@@ -218,7 +214,7 @@ class PostgresGroupCommitRaceTest {
                 st.execute("CREATE TRIGGER hold_group AFTER INSERT ON annals_events"
                         + " REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION hold_group()");
             }
-            String space = schemaOf(url);
+            String space = PostgresTestDatabase.schemaOf(url);
             Map<String, Object> outcomes = new ConcurrentHashMap<>();
             List<Thread> threads = new ArrayList<>();
             List<Thread> members = new ArrayList<>();
@@ -287,7 +283,7 @@ class PostgresGroupCommitRaceTest {
     void a_group_whose_backend_is_terminated_goes_again_and_writes_each_append_once() throws Exception {
         String url = DB.newSchemaUrl("kill");
         try (JdbcEventStore store = JdbcEventStore.open(url)) {
-            String space = schemaOf(url);
+            String space = PostgresTestDatabase.schemaOf(url);
             Map<String, Object> outcomes = new ConcurrentHashMap<>();
             List<Thread> threads = new ArrayList<>();
             List<Thread> members = new ArrayList<>();
@@ -335,7 +331,7 @@ class PostgresGroupCommitRaceTest {
     void closing_the_store_while_appends_wait_ends_every_call(boolean group) throws Exception {
         String url = DB.newSchemaUrl("close");
         JdbcEventStore store = JdbcEventStore.builder(url).groupCommit(group).open();
-        String space = schemaOf(url);
+        String space = PostgresTestDatabase.schemaOf(url);
         Map<String, Object> outcomes = new ConcurrentHashMap<>();
         List<Thread> threads = new ArrayList<>();
         long closedIn;
@@ -395,7 +391,7 @@ class PostgresGroupCommitRaceTest {
                 "[1,2]",
                 "(x)");
         try (JdbcEventStore store = JdbcEventStore.open(url)) {
-            String space = schemaOf(url);
+            String space = PostgresTestDatabase.schemaOf(url);
             Map<String, Object> outcomes = new ConcurrentHashMap<>();
             Map<String, EventData> sent = new LinkedHashMap<>();
             List<Thread> threads = new ArrayList<>();

@@ -52,10 +52,6 @@ class PostgresGroupCommitTest {
         DB.dropAll();
     }
 
-    private static String schemaOf(String url) {
-        return url.substring(url.indexOf("currentSchema=") + "currentSchema=".length());
-    }
-
     private static EventData held(int i) {
         return EventData.of(HELD, "{\"i\":" + i + "}");
     }
@@ -283,7 +279,7 @@ class PostgresGroupCommitTest {
     /** {@link #whileTypeHeld(String, Map)}; {@code inServer} calls must wait in the server (0: any). */
     private static Map<String, Object> whileTypeHeld(
             String url, Map<String, Supplier<AppendResult>> calls, int inServer) throws Exception {
-        int space = LockKeys.space(schemaOf(url), TableNames.DEFAULT_PREFIX);
+        int space = LockKeys.space(PostgresTestDatabase.schemaOf(url), TableNames.DEFAULT_PREFIX);
         int key = LockKeys.type(HELD);
         Map<String, Object> outcomes = new ConcurrentHashMap<>();
         List<Thread> threads = new ArrayList<>();

@@ -25,6 +25,11 @@ final class PostgresTestDatabase {
     private final List<String> schemas = new ArrayList<>();
     private final List<HikariDataSource> pools = new ArrayList<>();
 
+    /** The schema a URL of {@link #newSchemaUrl} names. */
+    static String schemaOf(String url) {
+        return url.substring(url.indexOf("currentSchema=") + "currentSchema=".length());
+    }
+
     /** A JDBC URL on a new, empty schema. */
     synchronized String newSchemaUrl(String prefix) {
         String schema =
