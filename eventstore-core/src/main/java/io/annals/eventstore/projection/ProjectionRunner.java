@@ -30,6 +30,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -80,6 +81,8 @@ public final class ProjectionRunner implements AutoCloseable {
     private static final Duration MAX_WAIT = Duration.ofDays(36_500);
     /** The shortest time between the end of a poll and a poll brought forward by an append. */
     private static final long WAKE_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    /** No caller of {@code awaitPosition} waits for a poll brought forward. */
+    private static final long NOT_WANTED = Long.MIN_VALUE;
 
     private final EventStore store;
     private final Map<String, Worker> workers = new LinkedHashMap<>();
@@ -207,6 +210,7 @@ public final class ProjectionRunner implements AutoCloseable {
         Worker w = worker(projection);
         long deadline = deadline(timeout);
         long nextRead = System.nanoTime();
+        boolean hurried = false;
         try {
             while (true) {
                 // The checkpoint is read outside the monitor: a slow read must not hold up the
@@ -220,6 +224,10 @@ public final class ProjectionRunner implements AutoCloseable {
                 synchronized (w.progress) {
                     if (w.status.checkpoint() >= position) {
                         return true;
+                    }
+                    if (!hurried && started && wakeOnAppend) {
+                        w.hurry(position);
+                        hurried = true;
                     }
                     long now = System.nanoTime();
                     if (now - deadline >= 0) {
@@ -534,6 +542,8 @@ public final class ProjectionRunner implements AutoCloseable {
         volatile ProjectionStatus status;
         /** Whether a {@link #bringForward} is queued on the projection's thread. */
         private final AtomicBoolean wakeQueued = new AtomicBoolean();
+        /** The highest position a caller of {@link #hurry} waits for; {@link #NOT_WANTED} when none. */
+        private final AtomicLong wanted = new AtomicLong(NOT_WANTED);
         /** The next poll, while it waits for its time. */
         private volatile @Nullable ScheduledFuture<?> next;
         /** When the last poll ended ({@link System#nanoTime}), and how long it took. */
@@ -633,12 +643,37 @@ public final class ProjectionRunner implements AutoCloseable {
          */
         private void bringForward() {
             wakeQueued.set(false);
+            long gap = Math.max(WAKE_GAP_NANOS, 2 * lastPollTook);
+            pollWithin(Math.max(0, lastPollEnded + gap - System.nanoTime()));
+        }
+
+        /**
+         * A caller waits for {@code position} ({@link #awaitPosition}): the next poll comes at
+         * once, without the gap a wake-up by an append keeps, unless a poll reaches the position
+         * first. Waiters that come together share one poll: one task is queued however many
+         * call, and it runs after the poll in progress, if any, which may have begun reading
+         * before the waiter's append committed.
+         */
+        void hurry(long position) {
+            if (wanted.getAndAccumulate(position, Math::max) == NOT_WANTED) {
+                try {
+                    executor.execute(() -> {
+                        if (checkpoint < wanted.getAndSet(NOT_WANTED)) {
+                            pollWithin(0);
+                        }
+                    });
+                } catch (RejectedExecutionException e) {
+                    // closed: the loop has ended
+                }
+            }
+        }
+
+        /** On the projection's thread: moves the next poll to {@code wait} ns from now, if later. */
+        private void pollWithin(long wait) {
             ScheduledFuture<?> waiting = next;
             if (closed || waiting == null || failures > 0 || status.state() == State.STANDBY) {
                 return;
             }
-            long gap = Math.max(WAKE_GAP_NANOS, 2 * lastPollTook);
-            long wait = Math.max(0, lastPollEnded + gap - System.nanoTime());
             // nothing else schedules polls while this runs, and the waiting one cannot be running
             if (waiting.getDelay(TimeUnit.NANOSECONDS) > wait && waiting.cancel(false)) {
                 try {
@@ -1163,8 +1198,12 @@ public final class ProjectionRunner implements AutoCloseable {
 
         /**
          * Whether an append through the same store object, in this process, wakes the started
-         * runner's idle projections at once ({@link EventStore#onAppend}); default true. Appends
-         * by other processes are read at the next poll either way.
+         * runner's idle projections ({@link EventStore#onAppend}); default true. A woken
+         * projection reads at once if it has been idle, else after a short gap (2 ms, or twice
+         * its last read if that took longer), so that a writer in a tight loop meets one read per
+         * gap rather than one per append. A caller of {@link #awaitPosition} does not wait for
+         * the gap: the projection reads as soon as the read in progress, if any, has ended, once
+         * for every waiter that came meanwhile. Off, projections read at their poll interval only.
          */
         public Builder wakeOnAppend(boolean wake) {
             this.wakeOnAppend = wake;
