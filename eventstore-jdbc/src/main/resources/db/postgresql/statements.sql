@@ -404,9 +404,11 @@ FROM snap, horizon
 -- the horizon was taken, as when they are sent one after the other. The rows' statement reads
 -- the horizon from this transaction's setting (horizon-bound); the second column says whether
 -- the session runs in read committed (otherwise both would read one snapshot, and the read goes
--- again the other way).
+-- again the other way); the third is the log's last position in the horizon's snapshot (as
+-- log-end), so that a filtered projection knows how far a page that is not full has read.
 pg_catalog.set_config('annals.read_below', h.horizon::text, true),
-pg_catalog.current_setting('transaction_isolation') = 'read committed'
+pg_catalog.current_setting('transaction_isolation') = 'read committed',
+(SELECT coalesce(max(position), 0) FROM {events})
 
 -- name: horizon-bound
 -- Not a statement: the horizon in a rows' statement sent after read-horizon (horizon-for-rows).

@@ -4,6 +4,7 @@ import io.annals.eventstore.CategoryQuery;
 import io.annals.eventstore.EventStore;
 import io.annals.eventstore.Query;
 import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.internal.SettledReads;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -25,6 +26,12 @@ record LogPage(List<RecordedEvent> events, long readUpTo) {
         long readUpTo = from;
         if (categories.isEmpty() && interest.isEmpty()) {
             events = store.readAll(from, pageSize);
+        } else if (categories.isEmpty() && SettledReads.of(store).isPresent()) {
+            SettledReads.SettledPage page = SettledReads.of(store).get().readSettled(interest.get(), from, pageSize);
+            events = page.events();
+            if (events.size() < pageSize) {
+                readUpTo = Math.max(from, page.settled());
+            }
         } else {
             // Everything at or below the bound is committed and visible to the read that follows:
             // a page that is not full has then read every matching event up to it.

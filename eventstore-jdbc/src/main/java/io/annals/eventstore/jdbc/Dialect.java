@@ -346,7 +346,8 @@ abstract class Dialect {
     }
 
     /**
-     * The horizon and end the first result of {@link #horizonThen} holds; null when the session
+     * The horizon, the end and the log's last position (as {@code log-end} reads it, in the
+     * horizon's snapshot) the first result of {@link #horizonThen} holds; null when the session
      * runs in a stricter level than read committed, where the rows were read in the horizon's own
      * snapshot and must be read again the other way.
      */

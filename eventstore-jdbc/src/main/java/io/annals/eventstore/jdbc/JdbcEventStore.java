@@ -20,6 +20,7 @@ import io.annals.eventstore.StreamDeletedException;
 import io.annals.eventstore.internal.AppendChecks;
 import io.annals.eventstore.internal.AppendListeners;
 import io.annals.eventstore.internal.Instrumented;
+import io.annals.eventstore.internal.SettledReads;
 import io.annals.eventstore.internal.TruncationChecks;
 import io.annals.eventstore.privacy.SubjectKeys;
 import io.annals.eventstore.snapshot.Snapshot;
@@ -83,6 +84,9 @@ public final class JdbcEventStore implements EventStore {
     private final String countEvents;
     private final String databaseIdentity;
     private final String logEnd;
+    /** Offered to the projections' runner, which holds only the store ({@link SettledReads#offer}). */
+    private final SettledReads settledReads = this::readSettled;
+
     private final String description;
     private final Instrumentation instrumentation;
     /** The store's kind for {@link #instrumentation}: {@code sqlite} or {@code postgresql}. */
@@ -124,6 +128,7 @@ public final class JdbcEventStore implements EventStore {
         this.countEvents = dialect.sql("count-events");
         this.databaseIdentity = dialect.sql("database-identity");
         this.logEnd = dialect.sql("log-end");
+        SettledReads.offer(this, settledReads);
         this.description = dialect.name() + " event store on " + where + ", tables "
                 + dialect.tables().table("events").replace("events", "*")
                 + (readOnly ? ", read-only" : "");
@@ -213,12 +218,7 @@ public final class JdbcEventStore implements EventStore {
     @Override
     public OptionalLong lastPosition() {
         try (Connection c = dialect.connect(dataSource)) {
-            return OptionalLong.of(dialect.withStatement(c, logEnd, ps -> {
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getLong(1);
-                }
-            }));
+            return OptionalLong.of(logEnd(c));
         } catch (SQLException e) {
             throw dialect.failure("cannot read the last position of the log", e);
         }
@@ -385,12 +385,28 @@ public final class JdbcEventStore implements EventStore {
 
     @Override
     public List<RecordedEvent> read(Query query, long afterPosition, int maxCount) {
+        return readPage(query, afterPosition, maxCount, false).events();
+    }
+
+    /**
+     * {@link SettledReads#readSettled}: on PostgreSQL in the same round trip as the rows, the
+     * log's last position read with the horizon, before them.
+     */
+    SettledReads.SettledPage readSettled(Query query, long afterPosition, int maxCount) {
+        return readPage(query, afterPosition, maxCount, true);
+    }
+
+    /**
+     * A read by query; with {@code settle}, the settled position is read too where it costs a
+     * statement of its own (where the horizon is read apart from the rows).
+     */
+    private SettledReads.SettledPage readPage(Query query, long afterPosition, int maxCount, boolean settle) {
         AppendChecks.checkRead(query, afterPosition, maxCount);
         if (query.matchesAll()) {
-            return readAll(afterPosition, maxCount);
+            return new SettledReads.SettledPage(readAll(afterPosition, maxCount), afterPosition);
         }
         try (Connection c = dialect.connect(dataSource)) {
-            long[] horizonAndEnd = null;
+            long[] bounds = null;
             List<RecordedEvent> read = null;
             String bound = dialect.horizonBound();
             String oneTrip = bound == null ? null : dialect.horizonThen(queries.readBelow(query, bound));
@@ -398,27 +414,32 @@ public final class JdbcEventStore implements EventStore {
                 HorizonAndRows both = dialect.withStatement(c, oneTrip, ps -> {
                     queries.bindAbove(ps, query, afterPosition, maxCount);
                     ps.execute();
-                    long[] bounds;
+                    long[] horizonEndLast;
                     try (ResultSet rs = ps.getResultSet()) {
-                        bounds = dialect.horizonAndEnd(rs);
+                        horizonEndLast = dialect.horizonAndEnd(rs);
                     }
                     if (!ps.getMoreResults()) {
                         throw new SQLException("a read by query returned no rows' result after its horizon");
                     }
                     try (ResultSet rs = ps.getResultSet()) {
-                        return new HorizonAndRows(bounds, EventColumn.readAll(rs, dialect));
+                        return new HorizonAndRows(horizonEndLast, EventColumn.readAll(rs, dialect));
                     }
                 });
                 if (both.bounds() != null) { // else the session is above read committed: read as below
-                    horizonAndEnd = both.bounds();
+                    bounds = both.bounds();
                     read = both.rows();
                 }
             }
-            if (horizonAndEnd == null) {
-                horizonAndEnd = dialect.logHorizonAndEnd(c); // a statement of its own, before the rows'
+            if (bounds == null) {
+                // the last position first: every event up to it that lies below the horizon
+                // read next has committed, and is visible to the rows' statement after both
+                long last = settle ? logEnd(c) : Long.MAX_VALUE;
+                long[] horizonAndEnd = dialect.logHorizonAndEnd(c); // a statement of its own, before the rows'
+                bounds = new long[] {horizonAndEnd[0], horizonAndEnd[1], last};
             }
-            long horizon = horizonAndEnd[0];
-            long end = horizonAndEnd[1];
+            long horizon = bounds[0];
+            long end = bounds[1];
+            long last = bounds[2];
             if (read == null) {
                 read = readBelow(c, query, afterPosition, horizon, maxCount);
             }
@@ -426,16 +447,34 @@ public final class JdbcEventStore implements EventStore {
                 // a full page is final; with no append in flight nothing is above the horizon; in
                 // a projection batch that appended, the horizon cannot pass the batch's own
                 // transaction before it ends: waiting would not help
-                return read;
+                return new SettledReads.SettledPage(read, settled(afterPosition, last, horizon));
             }
             long later = awaitCommittedMatches(c, query, afterPosition, horizon, end);
-            return later == horizon ? read : readBelow(c, query, afterPosition, later, maxCount);
+            return later == horizon
+                    ? new SettledReads.SettledPage(read, settled(afterPosition, last, horizon))
+                    : new SettledReads.SettledPage(
+                            readBelow(c, query, afterPosition, later, maxCount), settled(afterPosition, last, later));
         } catch (SQLException e) {
             throw dialect.failure(
                     "cannot read the events of a query of " + query.items().size() + " items after position "
                             + afterPosition,
                     e);
         }
+    }
+
+    /** Where a read below {@code horizon} that began after {@code last} was the log's end is complete. */
+    private static long settled(long afterPosition, long last, long horizon) {
+        return Math.max(afterPosition, Math.min(last, horizon - 1));
+    }
+
+    /** The log's last position ({@code log-end}), on {@code c}. */
+    private long logEnd(Connection c) throws SQLException {
+        return dialect.withStatement(c, logEnd, ps -> {
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        });
     }
 
     /**
@@ -460,7 +499,10 @@ public final class JdbcEventStore implements EventStore {
         }
     }
 
-    /** What a read by query's one round trip returned: its horizon and end (null: read again), and rows. */
+    /**
+     * What a read by query's one round trip returned: its horizon, end and the log's last position
+     * (null: read again), and rows.
+     */
     private record HorizonAndRows(long @Nullable [] bounds, List<RecordedEvent> rows) {}
 
     /** The statement {@link #readCategories} runs for {@code query}, and how it binds it. */

@@ -549,7 +549,7 @@ final class PostgresDialect extends Dialect {
             return null;
         }
         Horizon row = warned(horizon(rs));
-        return new long[] {row.horizon().position(), row.end()};
+        return new long[] {row.horizon().position(), row.end(), rs.getLong(10)};
     }
 
     private Horizon horizon(Connection c) throws SQLException {

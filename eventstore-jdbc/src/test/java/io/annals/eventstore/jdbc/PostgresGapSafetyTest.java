@@ -8,6 +8,7 @@ import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.Query;
 import io.annals.eventstore.QueryItem;
 import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.internal.SettledReads;
 import io.annals.eventstore.tck.EventStoreContract;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -297,6 +298,64 @@ class PostgresGapSafetyTest {
                     assertThat(store.readAll(0, 10))
                             .extracting(RecordedEvent::streamId)
                             .containsExactly("a", "b");
+                } finally {
+                    pool.shutdownNow();
+                }
+            }
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void a_filtered_read_counts_itself_complete_only_below_an_append_held_open() throws Exception {
+        String url = DB.newSchemaUrl("settled");
+        Query needed = Query.of(QueryItem.types("Needed"));
+        try (JdbcEventStore store = JdbcEventStore.builder(url).maxPoolSize(4).open()) {
+            long a = store.append("a", ExpectedVersion.noStream(), List.of(EventData.of("Needed", "{}")))
+                    .position();
+            try (Connection gate = DriverManager.getConnection(url);
+                    Statement st = gate.createStatement()) {
+                st.execute("""
+                        CREATE FUNCTION wait_for_gate() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN
+                            IF NEW.stream_id = 'held' THEN PERFORM pg_advisory_xact_lock_shared(4711); END IF;
+                            RETURN NULL;
+                        END $$""");
+                st.execute("CREATE TRIGGER wait_for_gate AFTER INSERT ON annals_events FOR EACH ROW "
+                        + "EXECUTE FUNCTION wait_for_gate()");
+                st.execute("SELECT pg_advisory_lock(4711)");
+                ExecutorService pool = Executors.newSingleThreadExecutor();
+                try {
+                    Future<AppendResult> held = pool.submit(() ->
+                            store.append("held", ExpectedVersion.noStream(), List.of(EventData.of("Needed", "{}"))));
+                    try (Connection c = DriverManager.getConnection(url)) {
+                        while (!appendWaiting(c)) {
+                            Thread.sleep(1);
+                        }
+                    }
+                    // committed after the held append took its transaction id: a higher position
+                    long later = store.append("later", ExpectedVersion.noStream(), List.of(EventData.of("Other", "{}")))
+                            .position();
+
+                    SettledReads.SettledPage page =
+                            SettledReads.of(store).orElseThrow().readSettled(needed, a, 10);
+
+                    st.execute("SELECT pg_advisory_unlock(4711)"); // the held append commits now
+                    long heldAt = held.get(30, TimeUnit.SECONDS).position();
+                    assertThat(later).isGreaterThan(heldAt);
+                    assertThat(page.events()).isEmpty();
+                    assertThat(page.settled())
+                            .as("complete up to where, with the append at %d still open", heldAt)
+                            .isGreaterThanOrEqualTo(a)
+                            .isLessThan(heldAt);
+                    SettledReads.SettledPage after =
+                            SettledReads.of(store).orElseThrow().readSettled(needed, a, 10);
+                    assertThat(after.events())
+                            .extracting(RecordedEvent::streamId)
+                            .containsExactly("held");
+                    assertThat(after.settled())
+                            .as("the end of the log, once nothing is open")
+                            .isEqualTo(later);
                 } finally {
                     pool.shutdownNow();
                 }
