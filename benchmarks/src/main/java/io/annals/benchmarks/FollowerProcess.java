@@ -18,8 +18,9 @@ import java.time.Duration;
  *       hearing other processes on (SQLite's change check, PostgreSQL's {@code LISTEN}); {@code
  *       follow off}: the same with it off, the runner finding appends at its polls (every 100 ms).
  *       The store and runner followed until then are closed first. Answers {@code following}.
- *   <li>{@code at N}: answers {@code N} once the read model has applied position N (what
- *       {@code awaitPosition} says, as W10 waits in one process).
+ *   <li>{@code at N}: answers {@code N} once the read model has applied position N, watched
+ *       from outside the runner (not {@code awaitPosition}, which would bring the runner's read
+ *       forward itself: what is timed is the runner hearing the append).
  *   <li>{@code ping}: answers {@code pong} at once, so that the pipes' own delay can be measured.
  * </ul>
  *
@@ -42,6 +43,7 @@ public final class FollowerProcess {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         JdbcEventStore store = null;
         ProjectionRunner runner = null;
+        Watched watched = null;
         try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
             out.println("ready");
             String line;
@@ -59,15 +61,16 @@ public final class FollowerProcess {
                         builder.changeCheck(Duration.ZERO);
                     }
                     store = builder.open();
+                    watched = new Watched(new InMemoryProjector<>(new Domain.Summaries(), Domain.CODEC));
                     runner = ProjectionRunner.builder(store)
-                            .add(new InMemoryProjector<>(new Domain.Summaries(), Domain.CODEC))
+                            .add(watched)
                             .pollInterval(Duration.ofMillis(100))
                             .build();
                     runner.start();
                     out.println("following");
-                } else if (line.startsWith("at ") && runner != null) {
+                } else if (line.startsWith("at ") && watched != null) {
                     long position = Long.parseLong(line.substring(3).trim());
-                    boolean applied = runner.awaitPosition(Domain.Summaries.NAME, position, Duration.ofSeconds(30));
+                    boolean applied = watched.awaitApplied(position, 30_000);
                     out.println(applied ? Long.toString(position) : "timeout " + position);
                 } else {
                     out.println("unknown " + line);

@@ -51,20 +51,30 @@ final class WakeUps {
 
     void run(Plan plan, int rounds, int appendsPerRound) throws Exception {
         try (JdbcEventStore store = target.openStore(4)) {
-            double[][] woken = new double[2][rounds];
-            double[][] polled = new double[2][rounds];
-            latencies(store, true, 20); // warm-up
-            latencies(store, false, 5);
+            Wait[] sides = Wait.values();
+            double[][][] figures = new double[sides.length][2][rounds];
+            for (Wait side : sides) {
+                latencies(store, side, side == Wait.POLLED ? 5 : 20); // warm-up
+            }
             for (int r = 0; r < rounds; r++) {
-                if (r % 2 == 0) {
-                    record(woken, r, latencies(store, true, appendsPerRound));
-                    record(polled, r, latencies(store, false, appendsPerRound));
-                } else {
-                    record(polled, r, latencies(store, false, appendsPerRound));
-                    record(woken, r, latencies(store, true, appendsPerRound));
+                for (int i = 0; i < sides.length; i++) {
+                    Wait side = sides[(i + r) % sides.length]; // each side first in turn
+                    record(figures[side.ordinal()], r, latencies(store, side, appendsPerRound));
                 }
             }
-            report(woken, polled, "append to applied in a read model, same process", "in the same process", 10);
+            double[][] polled = figures[Wait.POLLED.ordinal()];
+            report(
+                    figures[Wait.WATCHED.ordinal()],
+                    polled,
+                    "append to applied in a read model, same process, woken by the append",
+                    "in the same process, woken by the append",
+                    10);
+            report(
+                    figures[Wait.AWAITED.ordinal()],
+                    polled,
+                    "append to applied in a read model, same process, the writer in awaitPosition",
+                    "in the same process, the writer in awaitPosition",
+                    10);
         }
         acrossProcesses(plan, rounds, appendsPerRound);
         try (JdbcEventStore waking = target.openStore(4);
@@ -382,10 +392,28 @@ final class WakeUps {
         into[1][round] = p50p99[1];
     }
 
+    /** How the same-process rounds wait for an append to be applied. */
+    private enum Wait {
+        /**
+         * The runner woken by the append, watched from outside: no caller in {@code
+         * awaitPosition}, which would bring the read forward itself.
+         */
+        WATCHED,
+        /** The runner woken by the append, the writer waiting in {@code awaitPosition}. */
+        AWAITED,
+        /** The runner polling every 100 ms, wake-ups off, watched from outside. */
+        POLLED
+    }
+
     /** p50 and p99, in ms, of append-to-applied over {@code n} appends to a fresh stream each. */
-    private static double[] latencies(JdbcEventStore store, boolean wake, int n) {
+    private static double[] latencies(JdbcEventStore store, Wait wait, int n) {
         double[] ms = new double[n];
-        try (ProjectionRunner runner = follower(store, wake)) {
+        Watched watched = new Watched(new InMemoryProjector<>(new Domain.Summaries(), Domain.CODEC));
+        try (ProjectionRunner runner = ProjectionRunner.builder(store)
+                .add(watched)
+                .pollInterval(Duration.ofMillis(100))
+                .wakeOnAppend(wait != Wait.POLLED)
+                .build()) {
             runner.start();
             String first = "w10-" + UUID.randomUUID(); // the runner reads the whole log first: not measured
             AppendResult caughtUp = store.append(
@@ -398,11 +426,17 @@ final class WakeUps {
                 long began = System.nanoTime();
                 AppendResult r = store.append(
                         stream, ExpectedVersion.noStream(), List.of(EventData.of(Domain.TYPE, Domain.json(stream, 1))));
-                if (!runner.awaitPosition(Domain.Summaries.NAME, r.position(), Duration.ofSeconds(10))) {
+                boolean applied = wait == Wait.AWAITED
+                        ? runner.awaitPosition(Domain.Summaries.NAME, r.position(), Duration.ofSeconds(10))
+                        : watched.awaitApplied(r.position(), 10_000);
+                if (!applied) {
                     throw new IllegalStateException("the event was not applied within 10 s");
                 }
                 ms[i] = (System.nanoTime() - began) / 1e6;
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
         }
         return percentiles(ms);
     }
