@@ -546,10 +546,16 @@ public final class ProjectionRunner implements AutoCloseable {
         private final AtomicLong wanted = new AtomicLong(NOT_WANTED);
         /** The next poll, while it waits for its time. */
         private volatile @Nullable ScheduledFuture<?> next;
-        /** When the last poll ended ({@link System#nanoTime}), and how long it took. */
+        /**
+         * Whether a poll that has not begun is due within a wake-up's gap: a wake-up by an append
+         * then adds nothing, since that poll reads after the append committed. Cleared when a
+         * poll begins, before it reads.
+         */
+        private volatile boolean pollComing;
+        /** When the last poll ended ({@link System#nanoTime}). */
         private volatile long lastPollEnded = System.nanoTime();
-
-        private volatile long lastPollTook;
+        /** How long a poll takes, in ns: a moving average of the last few, so one slow poll weighs a quarter. */
+        private volatile long pollTakes;
 
         private Projector.@Nullable Lease lease;
         /** When an idle poll last compared the stored checkpoint with this one ({@link System#nanoTime}). */
@@ -623,7 +629,7 @@ public final class ProjectionRunner implements AutoCloseable {
          * loop.
          */
         void wake() {
-            if (wakeQueued.compareAndSet(false, true)) {
+            if (!pollComing && wakeQueued.compareAndSet(false, true)) {
                 try {
                     executor.execute(this::bringForward);
                 } catch (RejectedExecutionException e) {
@@ -636,14 +642,14 @@ public final class ProjectionRunner implements AutoCloseable {
          * On the projection's thread, between polls: moves the next poll forward, to at once if
          * the last poll ended long enough ago, else to when it has, so that a writer appending in
          * a tight loop meets one read per gap, not one per append. The gap is {@link
-         * #WAKE_GAP_NANOS}, or twice the last poll if that took longer: woken polls then take at
-         * most a third of the time, whatever a read costs on the database. Not while the
+         * #WAKE_GAP_NANOS}, or twice what a poll takes if that is longer: woken polls then take
+         * about a third of the time at most, whatever a read costs on the database. Not while the
          * projection backs off after a failure, nor while another runner holds it (it would only
          * try the lease again).
          */
         private void bringForward() {
             wakeQueued.set(false);
-            long gap = Math.max(WAKE_GAP_NANOS, 2 * lastPollTook);
+            long gap = Math.max(WAKE_GAP_NANOS, 2 * pollTakes);
             pollWithin(Math.max(0, lastPollEnded + gap - System.nanoTime()));
         }
 
@@ -678,9 +684,12 @@ public final class ProjectionRunner implements AutoCloseable {
             if (waiting.getDelay(TimeUnit.NANOSECONDS) > wait && waiting.cancel(false)) {
                 try {
                     next = executor.schedule(this::poll, wait, TimeUnit.NANOSECONDS);
+                    pollComing = true;
                 } catch (RejectedExecutionException e) {
                     // closed meanwhile: the loop has ended
                 }
+            } else if (!waiting.isDone()) {
+                pollComing = true; // due sooner than asked
             }
         }
 
@@ -689,6 +698,7 @@ public final class ProjectionRunner implements AutoCloseable {
             if (closed || halted) {
                 return;
             }
+            pollComing = false; // before the read: an append committing from now on wakes the next
             long began = System.nanoTime();
             long delay = pollInterval.toNanos();
             try {
@@ -723,10 +733,11 @@ public final class ProjectionRunner implements AutoCloseable {
             if (!closed && !halted) {
                 try {
                     lastPollEnded = System.nanoTime();
-                    lastPollTook = lastPollEnded - began;
+                    pollTakes += (lastPollEnded - began - pollTakes) / 4;
                     // an append that committed while this poll read: its bring-forward, queued
                     // behind this poll, finds the next poll below and moves it
                     next = executor.schedule(this::poll, delay, TimeUnit.NANOSECONDS);
+                    pollComing = delay == 0;
                 } catch (RejectedExecutionException e) {
                     // closed since the check above: the loop ends, and close() lets go of the lease
                 }

@@ -13,9 +13,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -124,6 +126,51 @@ class WakeUpRaceTest {
             burning.set(false);
             for (Thread t : burners) {
                 t.join();
+            }
+        }
+    }
+
+    @Test
+    @Timeout(300)
+    void appends_in_tight_loops_that_find_a_poll_already_due_are_all_read_without_waking_it_again() throws Exception {
+        EventStore store = new InMemoryEventStore();
+        // each read lingers after its rows: appends then commit between a poll's read and its end
+        EventStore lingering = new ForwardingEventStore(store) {
+            @Override
+            public List<RecordedEvent> readAll(long afterPosition, int maxCount) {
+                List<RecordedEvent> page = super.readAll(afterPosition, maxCount);
+                pause(1);
+                return page;
+            }
+        };
+        Counting c = new Counting("p");
+        try (ProjectionRunner runner = ProjectionRunner.builder(lingering)
+                .add(c)
+                .pollInterval(Duration.ofHours(1))
+                .batchSize(4) // full pages too: a poll then schedules the next at once
+                .build()) {
+            runner.start();
+            for (int round = 0; round < 30; round++) {
+                List<Thread> writers = new ArrayList<>();
+                AtomicLong last = new AtomicLong();
+                for (int w = 0; w < 3; w++) {
+                    String stream = "w" + w;
+                    Thread t = new Thread(() -> {
+                        for (int i = 0; i < 40; i++) {
+                            last.accumulateAndGet(append(store, stream).position(), Math::max);
+                            // spread over the polls, so that the last append may come at any moment of one
+                            LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(2_000_000));
+                        }
+                    });
+                    t.start();
+                    writers.add(t);
+                }
+                for (Thread t : writers) {
+                    t.join();
+                }
+                assertThat(appliedWithin(c, last.get(), Duration.ofSeconds(20)))
+                        .as("round %d: the last append read, the timed poll an hour away", round)
+                        .isTrue();
             }
         }
     }
