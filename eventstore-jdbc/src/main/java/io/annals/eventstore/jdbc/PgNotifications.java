@@ -10,6 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HexFormat;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -29,7 +30,9 @@ import org.postgresql.PGNotification;
  * notification stands for every append made while the previous one was being sent and for 10 ms
  * after it. While
  * something listens to the store, another thread keeps one connection in {@code LISTEN} and tells
- * the store's listeners of every notification (other processes' and this one's).
+ * the store's listeners of the notifications of other processes and other store objects: each
+ * carries its sender's token, and a store's own come back to it for nothing, since its appends
+ * told its listeners when they committed.
  */
 final class PgNotifications implements AutoCloseable {
 
@@ -44,7 +47,7 @@ final class PgNotifications implements AutoCloseable {
      * server costs a runner its wait until the next poll, nothing else.
      */
     private static final String NOTIFY =
-            "SELECT pg_catalog.set_config('synchronous_commit', 'off', true), pg_catalog.pg_notify(?, '')";
+            "SELECT pg_catalog.set_config('synchronous_commit', 'off', true), pg_catalog.pg_notify(?, ?)";
 
     private final DataSource dataSource;
     private final Supplier<String> identity;
@@ -52,6 +55,9 @@ final class PgNotifications implements AutoCloseable {
     private final @Nullable HikariDataSource ownedPool;
 
     private volatile @Nullable String channel;
+    /** The payload of this store object's notifications, which its own listening connection ignores. */
+    private final String token = UUID.randomUUID().toString();
+
     private final Runnable heard;
     private final ExecutorService sender;
     private final AtomicBoolean sendQueued = new AtomicBoolean();
@@ -124,6 +130,7 @@ final class PgNotifications implements AutoCloseable {
             c.setAutoCommit(true);
             try (PreparedStatement ps = c.prepareStatement(NOTIFY)) {
                 ps.setString(1, name);
+                ps.setString(2, token);
                 ps.execute();
             }
             sendFailureLogged.set(false);
@@ -176,7 +183,7 @@ final class PgNotifications implements AutoCloseable {
                 listening = true;
                 while (!closed) {
                     PGNotification[] notifications = pg.getNotifications(WAIT_MILLIS);
-                    if (notifications != null && notifications.length > 0) {
+                    if (notifications != null && fromElsewhere(notifications)) {
                         heard.run();
                     }
                 }
@@ -202,6 +209,16 @@ final class PgNotifications implements AutoCloseable {
                 Dialect.resizeOwnedPool(ownedPool, -1);
             }
         }
+    }
+
+    /** Whether any of {@code notifications} was sent by another store object than this one. */
+    private boolean fromElsewhere(PGNotification[] notifications) {
+        for (PGNotification n : notifications) {
+            if (!token.equals(n.getParameter())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether a connection listens now (after it has told the store once, at its start). */

@@ -12,6 +12,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
@@ -72,6 +73,31 @@ class PostgresWakeUpTest extends ClosingTest {
                     .as("deposit %d, heard from the other store long before the hourly poll", i)
                     .isTrue();
         }
+    }
+
+    @Test
+    @Timeout(120)
+    void a_store_does_not_hear_its_own_notifications_but_hears_another_store_s() throws Exception {
+        String url = DB.newSchemaUrl("wakeups");
+        JdbcEventStore store = closeLater(JdbcEventStore.open(url));
+        JdbcEventStore other = closeLater(JdbcEventStore.open(url));
+        hourly(store);
+        AtomicInteger told = new AtomicInteger();
+        closeLater(store.onAppend(told::incrementAndGet));
+        for (int i = 1; i <= 5; i++) {
+            deposit(store, "acct-" + i, i);
+            Thread.sleep(50); // past the sender's 10 ms: one notification per append
+        }
+        // a notification of this store's would come back within milliseconds: give it a second
+        Thread.sleep(1_000);
+        assertThat(told).as("each append told once, when it committed").hasValue(5);
+
+        deposit(other, "acct-9", 9);
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (told.get() == 5 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(told.get()).as("the other store's append, heard").isGreaterThan(5);
     }
 
     /** How many notifications a connection listening on the store's channel gets for one append. */
