@@ -30,6 +30,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -81,6 +82,8 @@ public final class ProjectionRunner implements AutoCloseable {
     private static final Duration MAX_WAIT = Duration.ofDays(36_500);
     /** The shortest time between the end of a poll and a poll brought forward by an append. */
     private static final long WAKE_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    /** The longest such gap, when appends come faster than a projection reads. */
+    private static final long MAX_WAKE_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     /** No caller of {@code awaitPosition} waits for a poll brought forward. */
     private static final long NOT_WANTED = Long.MIN_VALUE;
 
@@ -552,6 +555,10 @@ public final class ProjectionRunner implements AutoCloseable {
          * poll begins, before it reads.
          */
         private volatile boolean pollComing;
+        /** Appends heard since the last poll began. */
+        private final AtomicInteger appendsHeard = new AtomicInteger();
+        /** Appends heard between the two polls before the next: how fast they come. */
+        private int appendsPerPoll;
         /** When the last poll ended ({@link System#nanoTime}). */
         private volatile long lastPollEnded = System.nanoTime();
         /** How long a poll takes, in ns: a moving average of the last few, so one slow poll weighs a quarter. */
@@ -629,6 +636,7 @@ public final class ProjectionRunner implements AutoCloseable {
          * loop.
          */
         void wake() {
+            appendsHeard.incrementAndGet();
             if (!pollComing && wakeQueued.compareAndSet(false, true)) {
                 try {
                     executor.execute(this::bringForward);
@@ -643,13 +651,19 @@ public final class ProjectionRunner implements AutoCloseable {
          * the last poll ended long enough ago, else to when it has, so that a writer appending in
          * a tight loop meets one read per gap, not one per append. The gap is {@link
          * #WAKE_GAP_NANOS}, or twice what a poll takes if that is longer: woken polls then take
-         * about a third of the time at most, whatever a read costs on the database. Not while the
+         * about a third of the time at most, whatever a read costs on the database. It grows with
+         * the appends heard between the last two polls ({@link #WAKE_GAP_NANOS} each, up to
+         * {@link #MAX_WAKE_GAP_NANOS}): appends that come faster than the projection reads then
+         * share fewer reads, each reading more, while one append after a quiet spell is read
+         * after the shortest gap. Not while the
          * projection backs off after a failure, nor while another runner holds it (it would only
          * try the lease again).
          */
         private void bringForward() {
             wakeQueued.set(false);
-            long gap = Math.max(WAKE_GAP_NANOS, 2 * pollTakes);
+            long gap = Math.max(
+                    Math.max(WAKE_GAP_NANOS, 2 * pollTakes),
+                    Math.min(MAX_WAKE_GAP_NANOS, WAKE_GAP_NANOS * appendsPerPoll));
             pollWithin(Math.max(0, lastPollEnded + gap - System.nanoTime()));
         }
 
@@ -699,6 +713,7 @@ public final class ProjectionRunner implements AutoCloseable {
                 return;
             }
             pollComing = false; // before the read: an append committing from now on wakes the next
+            appendsPerPoll = appendsHeard.getAndSet(0);
             long began = System.nanoTime();
             long delay = pollInterval.toNanos();
             try {
@@ -1211,8 +1226,9 @@ public final class ProjectionRunner implements AutoCloseable {
          * Whether an append through the same store object, in this process, wakes the started
          * runner's idle projections ({@link EventStore#onAppend}); default true. A woken
          * projection reads at once if it has been idle, else after a short gap (2 ms, or twice
-         * its last read if that took longer), so that a writer in a tight loop meets one read per
-         * gap rather than one per append. A caller of {@link #awaitPosition} does not wait for
+         * what its reads take on average if longer; growing with the appends heard between its
+         * last two reads, up to 10 ms), so that a writer in a tight loop meets one read per gap
+         * rather than one per append. A caller of {@link #awaitPosition} does not wait for
          * the gap: the projection reads as soon as the read in progress, if any, has ended, once
          * for every waiter that came meanwhile. Off, projections read at their poll interval only.
          */
