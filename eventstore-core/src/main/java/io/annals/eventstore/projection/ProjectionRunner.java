@@ -561,7 +561,10 @@ public final class ProjectionRunner implements AutoCloseable {
         private int appendsPerPoll;
         /** When the last poll ended ({@link System#nanoTime}). */
         private volatile long lastPollEnded = System.nanoTime();
-        /** How long a poll takes, in ns: a moving average of the last few, so one slow poll weighs a quarter. */
+        /**
+         * How long a poll takes, in ns: a moving average of the last few, so one slow poll weighs a
+         * quarter. Polls that failed do not count: their time is a timeout's, not a read's.
+         */
         private volatile long pollTakes;
 
         private Projector.@Nullable Lease lease;
@@ -716,6 +719,7 @@ public final class ProjectionRunner implements AutoCloseable {
             appendsPerPoll = appendsHeard.getAndSet(0);
             long began = System.nanoTime();
             long delay = pollInterval.toNanos();
+            boolean failed = false;
             try {
                 if (!holdLease()) {
                     publish(State.STANDBY, null);
@@ -741,6 +745,7 @@ public final class ProjectionRunner implements AutoCloseable {
                 // An Error from a projection (an assertion, a linkage error) fails it like an
                 // exception: it must not end the loop while the lease is held.
                 failed(e);
+                failed = true;
                 releaseLease(); // a lease on a broken connection is worth nothing
                 delay = Math.min(
                         TimeUnit.MILLISECONDS.toNanos(100L << Math.min(failures - 1, 20)), maxBackoff.toNanos());
@@ -748,7 +753,9 @@ public final class ProjectionRunner implements AutoCloseable {
             if (!closed && !halted) {
                 try {
                     lastPollEnded = System.nanoTime();
-                    pollTakes += (lastPollEnded - began - pollTakes) / 4;
+                    if (!failed) {
+                        pollTakes += (lastPollEnded - began - pollTakes) / 4;
+                    }
                     // an append that committed while this poll read: its bring-forward, queued
                     // behind this poll, finds the next poll below and moves it
                     next = executor.schedule(this::poll, delay, TimeUnit.NANOSECONDS);
