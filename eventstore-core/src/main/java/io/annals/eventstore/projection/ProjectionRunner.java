@@ -869,9 +869,19 @@ public final class ProjectionRunner implements AutoCloseable {
             interest = staged.interest();
             categories = Interest.ofCategories(staged.categories(), interest);
             checkpoint = build.checkpoint();
+            boolean wasHalted = halted;
             halted = false; // the stop waited at an event of the old version
             failures = 0;
             publish(State.RUNNING, null);
+            ScheduledFuture<?> last = next;
+            if (wasHalted && started && !closed && (last == null || last.isDone())) {
+                // the polls ended at the stop: they go on with the new version
+                try {
+                    next = executor.schedule(this::poll, 0, TimeUnit.NANOSECONDS);
+                } catch (RejectedExecutionException e) {
+                    // closed meanwhile: the loop has ended
+                }
+            }
             synchronized (progress) {
                 progress.notifyAll();
             }

@@ -8,10 +8,12 @@ import io.annals.eventstore.EventStore;
 import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.InMemoryEventStore;
 import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.projection.ProjectionStatus.State;
 import io.annals.eventstore.projection.WakeUpRaceTest.Counting;
 import io.annals.eventstore.tck.ForwardingEventStore;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -85,6 +87,126 @@ class WakeUpEdgeTest {
             assertThat(tookMillis)
                     .as("an append read after a fast poll, though slow failed polls came before it")
                     .isLessThan(500);
+        }
+    }
+
+    /** A projector kept in memory that can be rebuilt blue-green, and fails on {@code Poison} events. */
+    static final class Versioned implements BlueGreenProjector {
+        final String name;
+        final boolean poisoned;
+        final AtomicLong checkpoint = new AtomicLong();
+        final Versioned inService;
+
+        Versioned(String name, boolean poisoned, Versioned inService) {
+            this.name = name;
+            this.poisoned = poisoned;
+            this.inService = inService;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public long checkpoint() {
+            return checkpoint.get();
+        }
+
+        @Override
+        public synchronized void apply(long from, long to, List<RecordedEvent> events) {
+            for (RecordedEvent e : events) {
+                if (poisoned && e.type().equals("Poison")) {
+                    throw new ProjectionException(name, e, new IllegalStateException("poison"));
+                }
+            }
+            if (!checkpoint.compareAndSet(from, to)) {
+                throw new CheckpointConflictException(name, from);
+            }
+        }
+
+        @Override
+        public void reset() {
+            checkpoint.set(0);
+        }
+
+        @Override
+        public Optional<Lease> tryAcquire() {
+            return Optional.of(Lease.untilClosed(() -> {}));
+        }
+
+        @Override
+        public StagedVersion stage() {
+            Versioned self = this;
+            return new StagedVersion() {
+                final Versioned built = new Versioned(name, false, self);
+
+                @Override
+                public boolean promote() {
+                    return built.checkpoint() >= self.checkpoint();
+                }
+
+                @Override
+                public void discard() {}
+
+                @Override
+                public StagedVersion stage() {
+                    throw new UnsupportedOperationException();
+                }
+
+                @Override
+                public String name() {
+                    return name;
+                }
+
+                @Override
+                public long checkpoint() {
+                    return built.checkpoint();
+                }
+
+                @Override
+                public void apply(long from, long to, List<RecordedEvent> events) {
+                    built.apply(from, to, events);
+                }
+
+                @Override
+                public void reset() {
+                    built.reset();
+                }
+
+                @Override
+                public Optional<Lease> tryAcquire() {
+                    return built.tryAcquire();
+                }
+            };
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void a_projection_stopped_at_an_event_polls_again_once_a_blue_green_rebuild_switched_it() throws Exception {
+        EventStore store = new InMemoryEventStore();
+        Versioned v = new Versioned("p", true, null);
+        try (ProjectionRunner runner = ProjectionRunner.builder(store)
+                .add(v)
+                .pollInterval(Duration.ofMillis(20)) // not even the timed polls come back
+                .onError("p", ErrorPolicy.stopAfter(0))
+                .build()) {
+            runner.start();
+            append(store, "s", "Poison");
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (runner.status("p").state() != State.FAILED && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(runner.status("p").state()).isEqualTo(State.FAILED);
+
+            runner.rebuildBlueGreen("p", p -> {}); // the new code does not fail on it
+            assertThat(runner.status("p").state()).isEqualTo(State.RUNNING);
+
+            AppendResult written = append(store, "s", "Ticked");
+            assertThat(runner.awaitPosition("p", written.position(), Duration.ofSeconds(5)))
+                    .as("an append after the switch, read by the new version")
+                    .isTrue();
         }
     }
 }
