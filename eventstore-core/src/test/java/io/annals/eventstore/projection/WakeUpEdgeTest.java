@@ -14,6 +14,7 @@ import io.annals.eventstore.tck.ForwardingEventStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -207,6 +208,46 @@ class WakeUpEdgeTest {
             assertThat(runner.awaitPosition("p", written.position(), Duration.ofSeconds(5)))
                     .as("an append after the switch, read by the new version")
                     .isTrue();
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void waiters_for_a_position_never_reached_cost_one_read_each_at_most() throws Exception {
+        EventStore store = new InMemoryEventStore();
+        AtomicInteger reads = new AtomicInteger();
+        EventStore counted = new ForwardingEventStore(store) {
+            @Override
+            public List<RecordedEvent> readAll(long afterPosition, int maxCount) {
+                reads.incrementAndGet();
+                return super.readAll(afterPosition, maxCount);
+            }
+        };
+        Counting c = new Counting("p");
+        try (ProjectionRunner runner = ProjectionRunner.builder(counted)
+                .add(c)
+                .pollInterval(Duration.ofHours(1))
+                .build()) {
+            AppendResult first = append(store, "s", "Ticked");
+            runner.start();
+            assertThat(runner.awaitPosition("p", first.position(), Duration.ofSeconds(10)))
+                    .isTrue();
+            int before = reads.get();
+            int threads = 8;
+            CountDownLatch done = new CountDownLatch(threads);
+            for (int t = 0; t < threads; t++) {
+                new Thread(() -> {
+                            // each wakes at every batch the projection applies
+                            runner.awaitPosition("p", Long.MAX_VALUE, Duration.ofMillis(500));
+                            done.countDown();
+                        })
+                        .start();
+            }
+            done.await();
+            Thread.sleep(100);
+            assertThat(reads.get() - before)
+                    .as("reads for %d waiters of half a second", threads)
+                    .isLessThanOrEqualTo(threads);
         }
     }
 }
