@@ -72,9 +72,9 @@ final class BatchTransaction {
         }
     }
 
-    /** Whether an append joined this transaction. */
-    boolean appended() {
-        return appended > 0;
+    /** Whether the projection may append in this transaction (it declared it does). */
+    boolean mayAppend() {
+        return appends;
     }
 
     /** Counts {@code events} appended in this transaction (after they were written). */

@@ -218,30 +218,38 @@ abstract class Dialect {
                     "projection " + projection + " cannot run a batch inside the apply of another projection");
         }
         BatchTransaction[] joined = new BatchTransaction[1];
-        T result = writeTransaction(dataSource, c -> {
-            if (appends) {
-                lockForAppends(c, projection);
+        try {
+            return writeTransaction(dataSource, c -> {
+                if (appends) {
+                    lockForAppends(c, projection);
+                }
+                joined[0] = new BatchTransaction(projection, appends, c);
+                batch.set(joined[0]);
+                boolean before = WriteScope.begin();
+                try {
+                    return work.run(c);
+                } finally {
+                    WriteScope.end(before);
+                    batch.remove();
+                }
+            });
+        } finally {
+            if (joined[0] != null && joined[0].mayAppend()) {
+                // The appends that joined the batch are visible now; and, on PostgreSQL, so are
+                // the appends that committed while the batch held readers back, whether it
+                // appended, appended nothing or rolled back: their wake-ups found them held.
+                appendsCommitted.run();
             }
-            joined[0] = new BatchTransaction(projection, appends, c);
-            batch.set(joined[0]);
-            boolean before = WriteScope.begin();
-            try {
-                return work.run(c);
-            } finally {
-                WriteScope.end(before);
-                batch.remove();
-            }
-        });
-        if (joined[0] != null && joined[0].appended()) {
-            appendsCommitted.run(); // the appends that joined the batch are visible now
         }
-        return result;
     }
 
-    /** Called after a batch whose appends joined it commits; see {@link #onAppendsCommitted}. */
+    /** Called after a batch that could append ends; see {@link #onAppendsCommitted}. */
     private volatile Runnable appendsCommitted = () -> {};
 
-    /** What to call after a projection batch that appended commits: the store's listeners. */
+    /**
+     * What to call after a projection batch that could append ends (it held the store's readers
+     * back while it ran): the store's listeners.
+     */
     final void onAppendsCommitted(Runnable listener) {
         this.appendsCommitted = Objects.requireNonNull(listener, "listener");
     }
