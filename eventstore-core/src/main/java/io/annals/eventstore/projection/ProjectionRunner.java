@@ -228,13 +228,13 @@ public final class ProjectionRunner implements AutoCloseable {
                     if (w.status.checkpoint() >= position) {
                         return true;
                     }
-                    if (!hurried && started && wakeOnAppend) {
-                        w.hurry(position);
-                        hurried = true;
-                    }
                     long now = System.nanoTime();
                     if (now - deadline >= 0) {
                         return false;
+                    }
+                    if (!hurried && started && wakeOnAppend) {
+                        w.hurry(position); // not for a caller that does not wait
+                        hurried = true;
                     }
                     TimeUnit.NANOSECONDS.timedWait(w.progress, Math.min(deadline - now, nextRead - now));
                 }

@@ -225,6 +225,30 @@ class WakeUpRaceTest {
 
     @Test
     @Timeout(60)
+    void a_caller_that_does_not_wait_brings_no_read_forward() throws InterruptedException {
+        EventStore store = new InMemoryEventStore();
+        Counting c = new Counting("p");
+        try (ProjectionRunner runner = ProjectionRunner.builder(new Silent(store))
+                .add(c)
+                .pollInterval(Duration.ofHours(1))
+                .build()) {
+            AppendResult first = append(store, "s");
+            runner.start();
+            assertThat(runner.awaitPosition("p", first.position(), Duration.ofSeconds(10)))
+                    .isTrue();
+            AppendResult written = append(store, "s");
+
+            assertThat(runner.awaitPosition("p", written.position(), Duration.ZERO))
+                    .isFalse();
+            Thread.sleep(300);
+            assertThat(c.checkpoint())
+                    .as("no read for a caller with no time to wait")
+                    .isLessThan(written.position());
+        }
+    }
+
+    @Test
+    @Timeout(60)
     void without_wake_ups_a_caller_of_await_position_waits_for_the_poll_interval() {
         EventStore store = new InMemoryEventStore();
         Counting c = new Counting("p");
