@@ -24,10 +24,12 @@ record LogPage(List<RecordedEvent> events, long readUpTo) {
             EventStore store, Optional<CategoryQuery> categories, Optional<Query> interest, long from, int pageSize) {
         List<RecordedEvent> events;
         long readUpTo = from;
+        Optional<SettledReads> settledReads =
+                categories.isEmpty() && interest.isPresent() ? SettledReads.of(store) : Optional.empty();
         if (categories.isEmpty() && interest.isEmpty()) {
             events = store.readAll(from, pageSize);
-        } else if (categories.isEmpty() && SettledReads.of(store).isPresent()) {
-            SettledReads.SettledPage page = SettledReads.of(store).get().readSettled(interest.get(), from, pageSize);
+        } else if (settledReads.isPresent()) {
+            SettledReads.SettledPage page = settledReads.get().readSettled(interest.get(), from, pageSize);
             events = page.events();
             if (events.size() < pageSize) {
                 readUpTo = Math.max(from, page.settled());
