@@ -199,20 +199,31 @@ class WakeUpRaceTest {
         }
     }
 
+    /**
+     * A started runner of {@code c} on {@code runnerStore} that polls once an hour, once its first
+     * poll has read an event appended to {@code store} (the next poll is then an hour away).
+     */
+    private static ProjectionRunner hourlyAfterFirstRead(
+            EventStore store, EventStore runnerStore, Counting c, boolean wakeOnAppend) {
+        ProjectionRunner runner = ProjectionRunner.builder(runnerStore)
+                .add(c)
+                .pollInterval(Duration.ofHours(1))
+                .wakeOnAppend(wakeOnAppend)
+                .build();
+        AppendResult first = append(store, "s");
+        runner.start();
+        assertThat(runner.awaitPosition(c.name(), first.position(), Duration.ofSeconds(10)))
+                .as("the first poll")
+                .isTrue();
+        return runner;
+    }
+
     @Test
     @Timeout(60)
     void a_caller_of_await_position_brings_the_poll_forward_without_an_append_to_wake_it() {
         EventStore store = new InMemoryEventStore();
         Counting c = new Counting("p");
-        try (ProjectionRunner runner = ProjectionRunner.builder(new Silent(store))
-                .add(c)
-                .pollInterval(Duration.ofHours(1))
-                .build()) {
-            AppendResult first = append(store, "s");
-            runner.start();
-            // read by the first poll, which then schedules the next an hour away
-            assertThat(runner.awaitPosition("p", first.position(), Duration.ofSeconds(10)))
-                    .isTrue();
+        try (ProjectionRunner runner = hourlyAfterFirstRead(store, new Silent(store), c, true)) {
             for (int i = 0; i < 50; i++) {
                 AppendResult written = append(store, "s" + (i % 5));
                 assertThat(runner.awaitPosition("p", written.position(), Duration.ofSeconds(10)))
@@ -228,14 +239,7 @@ class WakeUpRaceTest {
     void a_caller_that_does_not_wait_brings_no_read_forward() throws InterruptedException {
         EventStore store = new InMemoryEventStore();
         Counting c = new Counting("p");
-        try (ProjectionRunner runner = ProjectionRunner.builder(new Silent(store))
-                .add(c)
-                .pollInterval(Duration.ofHours(1))
-                .build()) {
-            AppendResult first = append(store, "s");
-            runner.start();
-            assertThat(runner.awaitPosition("p", first.position(), Duration.ofSeconds(10)))
-                    .isTrue();
+        try (ProjectionRunner runner = hourlyAfterFirstRead(store, new Silent(store), c, true)) {
             AppendResult written = append(store, "s");
 
             assertThat(runner.awaitPosition("p", written.position(), Duration.ZERO))
@@ -251,17 +255,7 @@ class WakeUpRaceTest {
     @Timeout(60)
     void without_wake_ups_a_caller_of_await_position_waits_for_the_poll_interval() {
         EventStore store = new InMemoryEventStore();
-        Counting c = new Counting("p");
-        try (ProjectionRunner runner = ProjectionRunner.builder(store)
-                .add(c)
-                .pollInterval(Duration.ofHours(1))
-                .wakeOnAppend(false)
-                .build()) {
-            AppendResult first = append(store, "s");
-            runner.start();
-            // read by the first poll, which then schedules the next an hour away
-            assertThat(runner.awaitPosition("p", first.position(), Duration.ofSeconds(10)))
-                    .isTrue();
+        try (ProjectionRunner runner = hourlyAfterFirstRead(store, store, new Counting("p"), false)) {
             AppendResult written = append(store, "s");
             assertThat(runner.awaitPosition("p", written.position(), Duration.ofMillis(300)))
                     .isFalse();
