@@ -152,7 +152,7 @@ class WakeUpEdgeTest {
 
                 @Override
                 public StagedVersion stage() {
-                    throw new UnsupportedOperationException();
+                    throw new UnsupportedOperationException("a staged version is not staged again");
                 }
 
                 @Override
