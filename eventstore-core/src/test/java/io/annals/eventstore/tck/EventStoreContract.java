@@ -500,6 +500,41 @@ public abstract class EventStoreContract {
         }
 
         @Test
+        void each_event_keeps_its_own_metadata_and_tags_whatever_its_neighbours_carry() {
+            Map<String, String> a = Map.of("source", "a");
+            Map<String, String> b = Map.of("source", "b", "user", "ann");
+            List<EventData> appended = List.of(
+                    EventData.of("E", "{}", a),
+                    EventData.of("E", "{}", a),
+                    EventData.of("E", "{}", b),
+                    EventData.of("E", "{}"),
+                    EventData.of("E", "{}", a).withTags("t1"),
+                    EventData.of("E", "{}", a).withTags("t1"),
+                    EventData.of("E", "{}", b).withTags("t2", "t3"),
+                    EventData.of("E", "{}", b),
+                    EventData.of("E", "{}", a));
+            store().append("s", ExpectedVersion.noStream(), appended);
+
+            List<RecordedEvent> byStream = store().readStream("s", 1, 100);
+            List<RecordedEvent> paged = new ArrayList<>();
+            long after = 0;
+            for (List<RecordedEvent> page; !(page = store().readAll(after, 2)).isEmpty(); ) {
+                paged.addAll(page);
+                after = page.get(page.size() - 1).position();
+            }
+            for (List<RecordedEvent> read : List.of(byStream, store().readAll(0, 100), paged)) {
+                assertThat(read)
+                        .extracting(RecordedEvent::metadata)
+                        .containsExactlyElementsOf(
+                                appended.stream().map(EventData::metadata).toList());
+                assertThat(read)
+                        .extracting(RecordedEvent::tags)
+                        .containsExactlyElementsOf(
+                                appended.stream().map(EventData::tags).toList());
+            }
+        }
+
+        @Test
         void reads_refuse_bad_arguments() {
             assertThatThrownBy(() -> store().readStream("s", 0, 1))
                     .isInstanceOf(IllegalArgumentException.class)
