@@ -325,6 +325,11 @@ abstract class Dialect {
         return Long.MAX_VALUE;
     }
 
+    /** Whether {@link #logHorizon} reads the database; where it does not, it is a constant. */
+    boolean readsHorizon() {
+        return false;
+    }
+
     /**
      * {@link #logHorizon}, and the position below which every event committed before this call
      * lies (at or above the horizon), read together. Where writers commit in position order, both

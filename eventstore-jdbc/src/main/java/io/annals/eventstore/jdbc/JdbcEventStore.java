@@ -30,6 +30,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -86,6 +87,8 @@ public final class JdbcEventStore implements EventStore {
     private final String logEnd;
     /** Offered to the projections' runner, which holds only the store ({@link SettledReads#offer}). */
     private final SettledReads settledReads = this::readSettled;
+    /** Where reading the horizon is a statement (PostgreSQL): the horizons of recent full pages. */
+    private final @Nullable ScanHorizons scanHorizons;
 
     private final String description;
     private final Instrumentation instrumentation;
@@ -125,6 +128,7 @@ public final class JdbcEventStore implements EventStore {
         this.projectors = new JdbcProjectors(dataSource, dialect, dialect.leases(dataSource, ownedPool), readOnly);
         this.readStream = dialect.sql("read-stream");
         this.readAll = dialect.sql("read-all");
+        this.scanHorizons = dialect.readsHorizon() ? new ScanHorizons() : null;
         this.countEvents = dialect.sql("count-events");
         this.databaseIdentity = dialect.sql("database-identity");
         this.logEnd = dialect.sql("log-end");
@@ -778,16 +782,46 @@ public final class JdbcEventStore implements EventStore {
     public List<RecordedEvent> readAll(long afterPosition, int maxCount) {
         AppendChecks.checkReadAll(afterPosition, maxCount);
         try (Connection c = dialect.connect(dataSource)) {
-            long horizon = dialect.logHorizon(c); // a statement of its own, before the rows'
-            return dialect.withStatement(c, readAll, ps -> {
-                ps.setLong(1, afterPosition);
-                ps.setLong(2, horizon);
-                ps.setInt(3, maxCount);
-                return EventColumn.readAll(ps, maxCount, dialect);
-            });
+            // Inside a projection batch that appended, the horizon takes in the batch's own
+            // events, which no other reader may see yet: such a horizon is never remembered.
+            ScanHorizons remembered = dialect.batch() == null ? scanHorizons : null;
+            long known = remembered == null ? 0 : remembered.after(afterPosition);
+            long horizon = known != 0 ? known : dialect.logHorizon(c); // a statement of its own, before the rows'
+            List<RecordedEvent> page = readAllBelow(c, afterPosition, horizon, maxCount);
+            if (known != 0 && page.size() < maxCount) {
+                // the end of what the remembered horizon covers: events may have settled above it
+                long fresh = dialect.logHorizon(c);
+                if (fresh > horizon) {
+                    long from = page.isEmpty()
+                            ? afterPosition
+                            : page.get(page.size() - 1).position();
+                    List<RecordedEvent> more = readAllBelow(c, from, fresh, maxCount - page.size());
+                    if (!more.isEmpty()) {
+                        List<RecordedEvent> both = new ArrayList<>(page.size() + more.size());
+                        both.addAll(page);
+                        both.addAll(more);
+                        page = both;
+                    }
+                    horizon = fresh;
+                }
+            }
+            if (remembered != null && page.size() == maxCount) {
+                remembered.fullPage(page.get(page.size() - 1).position(), horizon);
+            }
+            return page;
         } catch (SQLException e) {
             throw dialect.failure("cannot read the log after position " + afterPosition, e);
         }
+    }
+
+    private List<RecordedEvent> readAllBelow(Connection c, long afterPosition, long horizon, int maxCount)
+            throws SQLException {
+        return dialect.withStatement(c, readAll, ps -> {
+            ps.setLong(1, afterPosition);
+            ps.setLong(2, horizon);
+            ps.setInt(3, maxCount);
+            return EventColumn.readAll(ps, maxCount, dialect);
+        });
     }
 
     /**

@@ -471,6 +471,11 @@ final class PostgresDialect extends Dialect {
         return warnedHorizon(c).horizon().position();
     }
 
+    @Override
+    boolean readsHorizon() {
+        return true;
+    }
+
     /** The horizon, with a warning logged when an append has held it back too long. */
     private Horizon warnedHorizon(Connection c) throws SQLException {
         return warned(horizon(c));
