@@ -69,7 +69,7 @@ enum EventColumn {
      * The metadata and tags of the row before, parsed: the events of one append carry the same,
      * and so do most neighbours in a page (the same writer, the same source). Parsing metadata was
      * an eighth of reading an event from SQLite; comparing the text with the previous row's and
-     * sharing its map (immutable, as {@link RecordedEvent} keeps it) costs next to nothing.
+     * sharing its map (immutable, which {@link RecordedEvent} keeps as it is) costs next to nothing.
      */
     private static final class Previous {
         private @Nullable String metadataJson;
@@ -79,7 +79,7 @@ enum EventColumn {
 
         Map<String, String> metadata(@Nullable String json) {
             if (!Objects.equals(json, metadataJson)) {
-                metadata = Map.copyOf(Json.metadata(json));
+                metadata = Json.metadata(json);
                 metadataJson = json;
             }
             return metadata;

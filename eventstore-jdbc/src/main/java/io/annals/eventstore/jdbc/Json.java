@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.annals.eventstore.EventStoreException;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -41,13 +42,95 @@ final class Json {
     }
 
     /**
-     * Stored metadata back: empty for null. Read with the streaming parser rather than a mapper:
-     * it is read with every event, and a flat object of strings needs no databinding.
+     * Stored metadata back, immutable: empty for null. The store writes it without spaces and
+     * most of it needs no escapes, so that plain form is read by hand; anything else (escapes,
+     * spaces, a key twice, metadata not written by the store, or not a JSON object of strings at
+     * all) goes through the streaming parser, which took 200 ns for a small object where the
+     * plain form takes a fraction of that.
      */
     static Map<String, String> metadata(@Nullable String json) {
         if (json == null) {
             return Map.of();
         }
+        Map<String, String> plain = plainMetadata(json);
+        return plain != null ? plain : parsedMetadata(json);
+    }
+
+    /**
+     * {@code json} read as the plain form {@code {"k":"v","k2":"v2"}} (no spaces, no backslash,
+     * no control character, no key twice); null if it is not in that form.
+     */
+    static @Nullable Map<String, String> plainMetadata(String json) {
+        int n = json.length();
+        if (n < 2 || json.charAt(0) != '{' || json.charAt(n - 1) != '}') {
+            return null;
+        }
+        if (n == 2) {
+            return Map.of();
+        }
+        List<String> parts = new ArrayList<>(4);
+        int i = 1;
+        while (true) {
+            int keyEnd = plainString(json, i);
+            if (keyEnd < 0 || json.charAt(keyEnd + 1) != ':') {
+                return null;
+            }
+            int valueEnd = plainString(json, keyEnd + 2);
+            if (valueEnd < 0) {
+                return null;
+            }
+            parts.add(json.substring(i + 1, keyEnd));
+            parts.add(json.substring(keyEnd + 3, valueEnd));
+            char next = json.charAt(valueEnd + 1);
+            if (next == '}') {
+                if (valueEnd + 2 != n) {
+                    return null;
+                }
+                break;
+            }
+            if (next != ',') {
+                return null;
+            }
+            i = valueEnd + 2;
+        }
+        if (parts.size() == 2) {
+            return Map.of(parts.get(0), parts.get(1));
+        }
+        if (parts.size() == 4 && !parts.get(0).equals(parts.get(2))) {
+            return Map.of(parts.get(0), parts.get(1), parts.get(2), parts.get(3));
+        }
+        Map<String, String> out = new HashMap<>();
+        for (int k = 0; k < parts.size(); k += 2) {
+            if (out.put(parts.get(k), parts.get(k + 1)) != null) {
+                return null; // a key twice: the parser says which one wins
+            }
+        }
+        return Map.copyOf(out);
+    }
+
+    /**
+     * The index of the closing quote of a plain string (no backslash, no control character) that
+     * opens at {@code from}, with a character after it; -1 if there is none.
+     */
+    private static int plainString(String json, int from) {
+        int last = json.length() - 1;
+        if (from >= last || json.charAt(from) != '"') {
+            return -1;
+        }
+        for (int i = from + 1; i < last; i++) {
+            char c = json.charAt(i);
+            if (c == '"') {
+                return i;
+            }
+            if (c == '\\' || c < 0x20) {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    /** Stored metadata read with the streaming parser: a flat object of strings needs no databinding. */
+    private static Map<String, String> parsedMetadata(String json) {
         try (JsonParser p = MAPPER.getFactory().createParser(json)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw notStrings(json);
@@ -63,7 +146,7 @@ final class Json {
             if (p.nextToken() != null) {
                 throw notStrings(json);
             }
-            return out;
+            return Map.copyOf(out);
         } catch (IOException e) {
             throw new EventStoreException("stored metadata is not a JSON object of strings: " + e.getMessage(), e);
         }

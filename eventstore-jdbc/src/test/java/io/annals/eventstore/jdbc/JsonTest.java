@@ -3,6 +3,10 @@ package io.annals.eventstore.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.annals.eventstore.EventStoreException;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayNameGeneration;
@@ -32,5 +36,53 @@ class JsonTest {
         assertThatThrownBy(() -> Json.metadata(stored))
                 .isInstanceOf(EventStoreException.class)
                 .hasMessageContaining("stored metadata is not a JSON object of strings");
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "{}",
+                "{\"a\":\"b\"}",
+                "{\"a\":\"b\",\"c\":\"\"}",
+                "{\"\":\"x\"}",
+                "{\"a\":\"}\",\"b\":\",\"}",
+                "{\"a\":\"b\",\"a\":\"c\"}",
+                "{ \"a\" : \"b\" }",
+                "{\"a\":\"b\\\"c\"}",
+                "{\"a\":\"b\\u0041\"}",
+                "{\"\u00e9\":\"\ud83d\ude42\"}",
+                "{\"a\":\"b\",}",
+                "{\"a\":\"b\"",
+                "{\"a\"}",
+                "{\"a\":\"b\"}}",
+                "{\"a\":\"b\"\"c\":\"d\"}",
+                "{\"a\":\"line\nbreak\"}",
+                "{\"a\"\"b\"}",
+                "{\"a\":b}"
+            })
+    void stored_metadata_reads_as_a_json_parser_reads_it_or_is_refused(String stored) throws Exception {
+        Map<String, String> expected;
+        try {
+            expected = new ObjectMapper()
+                    .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                    .readValue(stored, new TypeReference<Map<String, String>>() {});
+        } catch (JsonProcessingException notJson) {
+            assertThatThrownBy(() -> Json.metadata(stored))
+                    .isInstanceOf(EventStoreException.class)
+                    .hasMessageContaining("stored metadata is not a JSON object of strings");
+            return;
+        }
+        assertThat(Json.metadata(stored)).isEqualTo(expected);
+    }
+
+    @org.junit.jupiter.api.Test
+    void only_the_plain_form_is_read_by_hand() {
+        assertThat(Json.plainMetadata("{\"source\":\"w15\",\"user\":\"ann\"}"))
+                .isEqualTo(Map.of("source", "w15", "user", "ann"));
+        assertThat(Json.plainMetadata("{\"a\":\"b\\\"c\"}")).as("an escape").isNull();
+        assertThat(Json.plainMetadata("{ \"a\":\"b\"}")).as("a space").isNull();
+        assertThat(Json.plainMetadata("{\"a\":\"b\",\"a\":\"c\"}"))
+                .as("a key twice")
+                .isNull();
     }
 }
