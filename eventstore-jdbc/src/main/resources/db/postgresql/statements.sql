@@ -420,6 +420,16 @@ SELECT {event_columns} FROM {events}
 WHERE position > ? AND position < ?
 ORDER BY position LIMIT ?
 
+-- name: read-all-remembered
+-- read-all below the horizon of the page before, read on the same connection (ScanHorizons):
+-- 1 after this position, 2 below this horizon, 3 the server process that read it, 4 at most this
+-- many. A horizon is true on the server that read it: behind a pooler that hands the connection
+-- another server (after a failover to a replica that lost transactions, whose ids come again), the
+-- statement returns no rows, and the store reads a fresh horizon.
+SELECT {event_columns} FROM {events}
+WHERE position > ? AND position < ? AND pg_catalog.pg_backend_pid() = ?
+ORDER BY position LIMIT ?
+
 -- name: count-events
 SELECT count(*) FROM {events}
 

@@ -330,6 +330,19 @@ abstract class Dialect {
         return false;
     }
 
+    /** A physical connection and the server process it talks to. */
+    record ServerSession(Object connection, int process) {}
+
+    /**
+     * The physical connection under {@code c} and its server process, where a horizon read on it
+     * may be read below again ({@link ScanHorizons}); null where the dialect has no horizon to
+     * remember, or cannot tell.
+     */
+    @Nullable
+    ServerSession serverSession(Connection c) {
+        return null;
+    }
+
     /**
      * {@link #logHorizon}, and the position below which every event committed before this call
      * lies (at or above the horizon), read together. Where writers commit in position order, both

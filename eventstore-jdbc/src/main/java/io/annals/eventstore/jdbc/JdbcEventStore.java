@@ -90,6 +90,8 @@ public final class JdbcEventStore implements EventStore {
     /** Where reading the horizon is a statement (PostgreSQL): the horizons of recent full pages. */
     private final @Nullable ScanHorizons scanHorizons;
 
+    private final String readAllRemembered;
+
     private final String description;
     private final Instrumentation instrumentation;
     /** The store's kind for {@link #instrumentation}: {@code sqlite} or {@code postgresql}. */
@@ -129,6 +131,7 @@ public final class JdbcEventStore implements EventStore {
         this.readStream = dialect.sql("read-stream");
         this.readAll = dialect.sql("read-all");
         this.scanHorizons = dialect.readsHorizon() ? new ScanHorizons() : null;
+        this.readAllRemembered = dialect.readsHorizon() ? dialect.sql("read-all-remembered") : "";
         this.countEvents = dialect.sql("count-events");
         this.databaseIdentity = dialect.sql("database-identity");
         this.logEnd = dialect.sql("log-end");
@@ -785,33 +788,52 @@ public final class JdbcEventStore implements EventStore {
             // Inside a projection batch that appended, the horizon takes in the batch's own
             // events, which no other reader may see yet: such a horizon is never remembered.
             ScanHorizons remembered = dialect.batch() == null ? scanHorizons : null;
-            long known = remembered == null ? 0 : remembered.after(afterPosition);
-            long horizon = known != 0 ? known : dialect.logHorizon(c); // a statement of its own, before the rows'
-            List<RecordedEvent> page = readAllBelow(c, afterPosition, horizon, maxCount);
-            if (known != 0 && page.size() < maxCount) {
-                // the end of what the remembered horizon covers: events may have settled above it
-                long fresh = dialect.logHorizon(c);
-                if (fresh > horizon) {
+            Dialect.ServerSession session = remembered == null ? null : dialect.serverSession(c);
+            ScanHorizons.Known known = session == null ? null : remembered.after(session, afterPosition);
+            long horizon;
+            List<RecordedEvent> page;
+            if (known == null) {
+                horizon = dialect.logHorizon(c); // a statement of its own, before the rows'
+                page = readAllBelow(c, afterPosition, horizon, maxCount);
+            } else {
+                horizon = known.horizon();
+                page = readAllRemembered(c, afterPosition, known, maxCount);
+                if (page.size() < maxCount) {
+                    // the end of what the remembered horizon covers (or of the server that read
+                    // it): events may have settled above it, read on below a fresh one
+                    remembered.forget(session, afterPosition);
+                    horizon = dialect.logHorizon(c);
                     long from = page.isEmpty()
                             ? afterPosition
                             : page.get(page.size() - 1).position();
-                    List<RecordedEvent> more = readAllBelow(c, from, fresh, maxCount - page.size());
+                    List<RecordedEvent> more = readAllBelow(c, from, horizon, maxCount - page.size());
                     if (!more.isEmpty()) {
                         List<RecordedEvent> both = new ArrayList<>(page.size() + more.size());
                         both.addAll(page);
                         both.addAll(more);
                         page = both;
                     }
-                    horizon = fresh;
                 }
             }
-            if (remembered != null && page.size() == maxCount) {
-                remembered.fullPage(page.get(page.size() - 1).position(), horizon);
+            if (session != null && page.size() == maxCount) {
+                remembered.fullPage(session, page.get(page.size() - 1).position(), horizon);
             }
             return page;
         } catch (SQLException e) {
             throw dialect.failure("cannot read the log after position " + afterPosition, e);
         }
+    }
+
+    /** {@code read-all-remembered}: below a horizon this connection's server read before. */
+    private List<RecordedEvent> readAllRemembered(
+            Connection c, long afterPosition, ScanHorizons.Known known, int maxCount) throws SQLException {
+        return dialect.withStatement(c, readAllRemembered, ps -> {
+            ps.setLong(1, afterPosition);
+            ps.setLong(2, known.horizon());
+            ps.setInt(3, known.process());
+            ps.setInt(4, maxCount);
+            return EventColumn.readAll(ps, maxCount, dialect);
+        });
     }
 
     private List<RecordedEvent> readAllBelow(Connection c, long afterPosition, long horizon, int maxCount)

@@ -476,6 +476,17 @@ final class PostgresDialect extends Dialect {
         return true;
     }
 
+    @Override
+    @Nullable
+    ServerSession serverSession(Connection c) {
+        try {
+            PGConnection physical = c.unwrap(PGConnection.class);
+            return new ServerSession(physical, physical.getBackendPID());
+        } catch (SQLException e) {
+            return null; // a DataSource whose connections do not unwrap: horizons are read every time
+        }
+    }
+
     /** The horizon, with a warning logged when an append has held it back too long. */
     private Horizon warnedHorizon(Connection c) throws SQLException {
         return warned(horizon(c));
