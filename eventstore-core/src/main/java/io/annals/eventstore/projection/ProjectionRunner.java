@@ -280,12 +280,15 @@ public final class ProjectionRunner implements AutoCloseable {
      * await a position of the same projection, close it): the thread it runs on is the one
      * those would wait for.
      *
-     * @return the final progress
+     * @return the final progress; not {@linkplain RebuildProgress#finished() finished} when the
+     *     projection's {@linkplain ErrorPolicy#stopAfter(int) stop policy} stopped it before an
+     *     event that fails (its status is then FAILED, with the event, as after a poll; {@link
+     *     #retry} tries again from there)
      * @throws NullPointerException if {@code listener} is null
      * @throws IllegalArgumentException if the runner has no such projection
      * @throws IllegalStateException if another runner holds the projection, or this one is closed
-     * @throws ProjectionException if the projection fails on an event (the rebuild stops there;
-     *     a started runner then retries from that point)
+     * @throws ProjectionException if the projection fails on an event while its policy retries
+     *     (the rebuild stops there; a started runner then retries from that point)
      * @throws InterruptedWaitException if the calling thread is interrupted while it waits (a
      *     rebuild under way goes on; one not begun yet does not begin)
      */
@@ -817,7 +820,8 @@ public final class ProjectionRunner implements AutoCloseable {
                 long lastLog = begun;
                 long done = 0;
                 LOG.log(Level.INFO, () -> "rebuilding projection " + name + " from " + total + " events");
-                for (int n; (n = step()) > 0; ) {
+                // a stop policy that stops at an event ends the rebuild there (FAILED, as a poll would)
+                for (int n; !halted && (n = step()) > 0; ) {
                     done += n;
                     long now = System.nanoTime();
                     RebuildProgress p = new RebuildProgress(name, done, total, rate(done, now - begun), false);
@@ -831,18 +835,23 @@ public final class ProjectionRunner implements AutoCloseable {
                                         name, p.done(), p.total(), 100 * p.fraction(), p.eventsPerSecond()));
                     }
                 }
+                boolean finished = !halted;
                 RebuildProgress end = new RebuildProgress(
-                        name, done, Math.max(total, done), rate(done, System.nanoTime() - begun), true);
+                        name, done, Math.max(total, done), rate(done, System.nanoTime() - begun), finished);
                 listener.accept(end);
-                LOG.log(
-                        Level.INFO,
-                        () -> String.format(
-                                "rebuilt %s: %d events, %.0f events/s", name, end.done(), end.eventsPerSecond()));
+                if (finished) {
+                    LOG.log(
+                            Level.INFO,
+                            () -> String.format(
+                                    "rebuilt %s: %d events, %.0f events/s", name, end.done(), end.eventsPerSecond()));
+                }
                 return end;
             } finally {
                 if (!started) {
                     releaseLease();
-                    publish(State.STOPPED, null);
+                    if (!halted) {
+                        publish(State.STOPPED, null);
+                    }
                 }
             }
         }
@@ -1060,6 +1069,12 @@ public final class ProjectionRunner implements AutoCloseable {
                 failures = 0;
                 publish(State.STOPPED, null);
                 if (started && !closed) {
+                    ScheduledFuture<?> due = next;
+                    if (due != null) {
+                        // a poll still due (the stop came in a rebuild, between polls): this one
+                        // takes its place, or the polls would go on in two loops
+                        due.cancel(false);
+                    }
                     try {
                         next = executor.schedule(this::poll, 0, TimeUnit.NANOSECONDS);
                     } catch (RejectedExecutionException e) {

@@ -3,17 +3,24 @@ package io.annals.eventstore.projection;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.annals.eventstore.EventStore;
 import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.InMemoryEventStore;
+import io.annals.eventstore.Query;
+import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.projection.ProjectionStatus.State;
+import io.annals.eventstore.tck.ForwardingEventStore;
 import io.annals.eventstore.tck.ProjectionRunnerContract;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Deposited;
 import io.annals.eventstore.tck.UnluckyAmounts;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The stop policy on the in-memory projector, which keeps no dead letters and so cannot park. */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
@@ -59,6 +66,79 @@ class InMemoryErrorPolicyTest {
             assertThat(runner.catchUp().get(0).state()).isEqualTo(State.STOPPED);
             assertThat(amounts.get("a")).hasValue("1,13");
             assertThat(amounts.get("b")).hasValue("2,4");
+        }
+    }
+
+    @Test
+    @Timeout(20)
+    void a_rebuild_stops_at_the_poison_event_under_the_stop_policy() {
+        deposit("a", 1);
+        long before = deposit("b", 2);
+        long poison = deposit("a", 13);
+        deposit("b", 4);
+        try (ProjectionRunner runner = ProjectionRunner.builder(store)
+                .add(amounts)
+                .onError("amounts", ErrorPolicy.stopAfter(0))
+                .build()) {
+            RebuildProgress end = runner.rebuild("amounts", p -> {});
+            ProjectionStatus stopped = runner.status("amounts");
+            assertThat(stopped.state()).isEqualTo(State.FAILED);
+            assertThat(stopped.lastError())
+                    .hasValueSatisfying(m -> assertThat(m).contains("position " + poison));
+            assertThat(amounts.checkpoint()).isEqualTo(before);
+            assertThat(end.finished())
+                    .as("a rebuild that stopped short has not caught up")
+                    .isFalse();
+
+            broken.set(false);
+            runner.retry("amounts");
+            assertThat(runner.catchUp().get(0).state()).isEqualTo(State.STOPPED);
+            assertThat(amounts.get("a")).hasValue("1,13");
+            assertThat(amounts.get("b")).hasValue("2,4");
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void a_retry_after_a_rebuild_stopped_at_an_event_leaves_one_loop_of_polls() throws Exception {
+        AtomicInteger reads = new AtomicInteger();
+        EventStore counted = new ForwardingEventStore(store) {
+            @Override
+            public List<RecordedEvent> readAll(long afterPosition, int maxCount) {
+                reads.incrementAndGet();
+                return super.readAll(afterPosition, maxCount);
+            }
+
+            @Override
+            public List<RecordedEvent> read(Query query, long afterPosition, int maxCount) {
+                reads.incrementAndGet();
+                return super.read(query, afterPosition, maxCount);
+            }
+        };
+        broken.set(false);
+        deposit("a", 1);
+        deposit("a", 13);
+        try (ProjectionRunner runner = ProjectionRunner.builder(counted)
+                .add(amounts)
+                .pollInterval(Duration.ofMillis(500))
+                .wakeOnAppend(false)
+                .onError("amounts", ErrorPolicy.stopAfter(0))
+                .build()) {
+            runner.start();
+            assertThat(runner.awaitPosition("amounts", store.lastPosition().orElseThrow(), Duration.ofSeconds(10)))
+                    .isTrue();
+            // stopped inside the rebuild, while the next timed poll is due
+            broken.set(true);
+            assertThat(runner.rebuild("amounts", p -> {}).finished()).isFalse();
+            broken.set(false);
+            runner.retry("amounts");
+
+            int before = reads.get();
+            Thread.sleep(4_000);
+            int polls = reads.get() - before;
+            // one poll every 500 ms: 8 in 4 s (fewer on a slow machine); two loops would make 16
+            assertThat(polls).as("reads in 4 s").isLessThanOrEqualTo(11);
+            assertThat(amounts.get("a")).hasValue("1,13");
         }
     }
 
