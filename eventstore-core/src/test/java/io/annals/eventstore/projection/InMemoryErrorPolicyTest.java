@@ -6,17 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.annals.eventstore.EventStore;
 import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.InMemoryEventStore;
-import io.annals.eventstore.Query;
-import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.projection.ProjectionStatus.State;
-import io.annals.eventstore.tck.ForwardingEventStore;
 import io.annals.eventstore.tck.ProjectionRunnerContract;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Deposited;
+import io.annals.eventstore.tck.ReadCountingEventStore;
 import io.annals.eventstore.tck.UnluckyAmounts;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
@@ -39,16 +36,26 @@ class InMemoryErrorPolicyTest {
                 .position();
     }
 
+    /**
+     * A runner of the amounts that stops at an event that fails, at once; polling every 500 ms
+     * when started, not woken by appends.
+     */
+    private ProjectionRunner stoppingAtOnce(EventStore on) {
+        return ProjectionRunner.builder(on)
+                .add(amounts)
+                .pollInterval(Duration.ofMillis(500))
+                .wakeOnAppend(false)
+                .onError("amounts", ErrorPolicy.stopAfter(0))
+                .build();
+    }
+
     @Test
     void the_stop_policy_stops_just_before_the_poison_event_until_retry() {
         deposit("a", 1);
         long before = deposit("b", 2);
         long poison = deposit("a", 13);
         deposit("b", 4);
-        try (ProjectionRunner runner = ProjectionRunner.builder(store)
-                .add(amounts)
-                .onError("amounts", ErrorPolicy.stopAfter(0))
-                .build()) {
+        try (ProjectionRunner runner = stoppingAtOnce(store)) {
             ProjectionStatus stopped = runner.catchUp().get(0);
             assertThat(stopped.state()).isEqualTo(State.FAILED);
             assertThat(stopped.lastError())
@@ -76,10 +83,7 @@ class InMemoryErrorPolicyTest {
         long before = deposit("b", 2);
         long poison = deposit("a", 13);
         deposit("b", 4);
-        try (ProjectionRunner runner = ProjectionRunner.builder(store)
-                .add(amounts)
-                .onError("amounts", ErrorPolicy.stopAfter(0))
-                .build()) {
+        try (ProjectionRunner runner = stoppingAtOnce(store)) {
             RebuildProgress end = runner.rebuild("amounts", p -> {});
             ProjectionStatus stopped = runner.status("amounts");
             assertThat(stopped.state()).isEqualTo(State.FAILED);
@@ -101,29 +105,11 @@ class InMemoryErrorPolicyTest {
     @Test
     @Timeout(60)
     void a_retry_after_a_rebuild_stopped_at_an_event_leaves_one_loop_of_polls() throws Exception {
-        AtomicInteger reads = new AtomicInteger();
-        EventStore counted = new ForwardingEventStore(store) {
-            @Override
-            public List<RecordedEvent> readAll(long afterPosition, int maxCount) {
-                reads.incrementAndGet();
-                return super.readAll(afterPosition, maxCount);
-            }
-
-            @Override
-            public List<RecordedEvent> read(Query query, long afterPosition, int maxCount) {
-                reads.incrementAndGet();
-                return super.read(query, afterPosition, maxCount);
-            }
-        };
+        ReadCountingEventStore counted = new ReadCountingEventStore(store);
         broken.set(false);
         deposit("a", 1);
         deposit("a", 13);
-        try (ProjectionRunner runner = ProjectionRunner.builder(counted)
-                .add(amounts)
-                .pollInterval(Duration.ofMillis(500))
-                .wakeOnAppend(false)
-                .onError("amounts", ErrorPolicy.stopAfter(0))
-                .build()) {
+        try (ProjectionRunner runner = stoppingAtOnce(counted)) {
             runner.start();
             assertThat(runner.awaitPosition("amounts", store.lastPosition().orElseThrow(), Duration.ofSeconds(10)))
                     .isTrue();
@@ -133,9 +119,9 @@ class InMemoryErrorPolicyTest {
             broken.set(false);
             runner.retry("amounts");
 
-            int before = reads.get();
+            int before = counted.reads();
             Thread.sleep(4_000);
-            int polls = reads.get() - before;
+            int polls = counted.reads() - before;
             // one poll every 500 ms: 8 in 4 s (fewer on a slow machine); two loops would make 16
             assertThat(polls).as("reads in 4 s").isLessThanOrEqualTo(11);
             assertThat(amounts.get("a")).hasValue("1,13");

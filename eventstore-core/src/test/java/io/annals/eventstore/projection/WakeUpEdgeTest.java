@@ -11,6 +11,7 @@ import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.projection.ProjectionStatus.State;
 import io.annals.eventstore.projection.WakeUpRaceTest.Counting;
 import io.annals.eventstore.tck.ForwardingEventStore;
+import io.annals.eventstore.tck.ReadCountingEventStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -215,14 +216,7 @@ class WakeUpEdgeTest {
     @Timeout(120)
     void waiters_for_a_position_never_reached_cost_one_read_each_at_most() throws Exception {
         EventStore store = new InMemoryEventStore();
-        AtomicInteger reads = new AtomicInteger();
-        EventStore counted = new ForwardingEventStore(store) {
-            @Override
-            public List<RecordedEvent> readAll(long afterPosition, int maxCount) {
-                reads.incrementAndGet();
-                return super.readAll(afterPosition, maxCount);
-            }
-        };
+        ReadCountingEventStore counted = new ReadCountingEventStore(store);
         Counting c = new Counting("p");
         try (ProjectionRunner runner = ProjectionRunner.builder(counted)
                 .add(c)
@@ -232,7 +226,7 @@ class WakeUpEdgeTest {
             runner.start();
             assertThat(runner.awaitPosition("p", first.position(), Duration.ofSeconds(10)))
                     .isTrue();
-            int before = reads.get();
+            int before = counted.reads();
             int threads = 8;
             CountDownLatch done = new CountDownLatch(threads);
             for (int t = 0; t < threads; t++) {
@@ -245,7 +239,7 @@ class WakeUpEdgeTest {
             }
             done.await();
             Thread.sleep(100);
-            assertThat(reads.get() - before)
+            assertThat(counted.reads() - before)
                     .as("reads for %d waiters of half a second", threads)
                     .isLessThanOrEqualTo(threads);
         }
