@@ -136,7 +136,7 @@ public final class ProjectionRunner implements AutoCloseable {
         }
         if (!started) {
             started = true;
-            workers.values().forEach(w -> w.executor.execute(w::poll));
+            workers.values().forEach(w -> w.executor.execute(w::firstPoll));
             if (wakeOnAppend) {
                 listening = store.onAppend(() -> workers.values().forEach(Worker::wake));
             }
@@ -710,6 +710,18 @@ public final class ProjectionRunner implements AutoCloseable {
                 }
             } else if (!waiting.isDone()) {
                 pollComing = true; // due sooner than asked
+            }
+        }
+
+        /**
+         * The first turn of the loop, queued by {@link #start}: a retry, rebuild or switch that
+         * ran before it on this thread, having seen the runner started, may have begun the loop
+         * already, and a second loop would poll twice as often for good.
+         */
+        void firstPoll() {
+            ScheduledFuture<?> due = next;
+            if (due == null || due.isDone()) {
+                poll();
             }
         }
 

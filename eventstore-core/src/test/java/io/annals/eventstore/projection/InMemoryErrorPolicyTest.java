@@ -13,6 +13,8 @@ import io.annals.eventstore.tck.ReadCountingEventStore;
 import io.annals.eventstore.tck.UnluckyAmounts;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
@@ -125,6 +127,49 @@ class InMemoryErrorPolicyTest {
             // one poll every 500 ms: 8 in 4 s (fewer on a slow machine); two loops would make 16
             assertThat(polls).as("reads in 4 s").isLessThanOrEqualTo(11);
             assertThat(amounts.get("a")).hasValue("1,13");
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void starting_the_runner_while_a_retry_waits_to_run_leaves_one_loop_of_polls() throws Exception {
+        ReadCountingEventStore counted = new ReadCountingEventStore(store);
+        deposit("a", 1);
+        deposit("a", 13);
+        try (ProjectionRunner runner = stoppingAtOnce(counted)) {
+            // the projection's thread is held in a rebuild that stopped at the poison event
+            CountDownLatch inRebuild = new CountDownLatch(1);
+            CountDownLatch letGo = new CountDownLatch(1);
+            Thread rebuilding = new Thread(() -> runner.rebuild("amounts", p -> {
+                inRebuild.countDown();
+                await(letGo);
+            }));
+            rebuilding.start();
+            assertThat(inRebuild.await(10, TimeUnit.SECONDS)).isTrue();
+            broken.set(false);
+            Thread retrying = new Thread(() -> runner.retry("amounts")); // queued behind the rebuild
+            retrying.start();
+            Thread.sleep(200);
+            runner.start(); // its first poll queued behind the retry, which sees the runner started
+            letGo.countDown();
+            rebuilding.join(10_000);
+            retrying.join(10_000);
+            assertThat(runner.awaitPosition("amounts", store.lastPosition().orElseThrow(), Duration.ofSeconds(10)))
+                    .isTrue();
+
+            int before = counted.reads();
+            Thread.sleep(4_000);
+            // one poll every 500 ms: 8 in 4 s (fewer on a slow machine); two loops would make 16
+            assertThat(counted.reads() - before).as("reads in 4 s").isLessThanOrEqualTo(11);
+            assertThat(amounts.get("a")).hasValue("1,13");
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
