@@ -256,6 +256,11 @@ abstract class BlueGreenContract {
                 .isTrue();
         assertThat(old.get("s1")).hasValue("v2:11006");
         assertThat(read(old)).isEqualTo(tagged("v2", totalsInTheLog()));
+        // awaitPosition may see the stored checkpoint a moment before the runner's status shows it
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (runner.status(BlueGreenLedger.NAME).checkpoint() < after && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
         assertThat(runner.status(BlueGreenLedger.NAME).checkpoint()).isEqualTo(after);
     }
 
