@@ -30,6 +30,13 @@ public class ProjectionException extends EventStoreException {
         this.position = event.position();
     }
 
+    /** A failure on {@code event} that its message describes in its own words (a subscriber's batch). */
+    ProjectionException(String projection, RecordedEvent event, String message, Throwable cause) {
+        super(message, cause);
+        this.projection = projection;
+        this.position = event.position();
+    }
+
     /** The projection that failed. */
     public String projection() {
         return projection;

@@ -1,7 +1,6 @@
 package io.annals.eventstore.projection;
 
 import io.annals.eventstore.CategoryQuery;
-import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.internal.Interest;
 import java.util.ArrayList;
@@ -124,7 +123,9 @@ public final class Subscriber {
      * Hands a batch read from the log to the handler: the events that pass the filter, in the
      * order given; nothing when none does. For the stores' projectors.
      *
-     * @throws EventStoreException if the handler threw (its exception is the cause)
+     * @throws ProjectionException if the handler threw (its exception is the cause; the message
+     *     names the batch, the position is its first event's), so that the runner's error policy
+     *     judges it as it judges a projection's failure
      */
     public void deliver(List<RecordedEvent> batch) {
         List<RecordedEvent> events = batch;
@@ -149,10 +150,12 @@ public final class Subscriber {
         }
     }
 
-    private EventStoreException failure(List<RecordedEvent> events, Exception cause) {
+    private ProjectionException failure(List<RecordedEvent> events, Exception cause) {
         RecordedEvent first = events.get(0);
         RecordedEvent last = events.get(events.size() - 1);
-        return new EventStoreException(
+        return new ProjectionException(
+                name,
+                first,
                 "subscriber " + name + " failed on a batch of " + events.size() + " events, positions "
                         + first.position() + " to " + last.position() + " (first: " + first.eventId() + ", "
                         + first.type() + ", stream " + first.streamId() + " version " + first.version()

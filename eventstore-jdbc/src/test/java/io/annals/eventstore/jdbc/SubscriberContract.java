@@ -7,6 +7,7 @@ import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.ExpectedVersion;
 import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.projection.ErrorPolicy;
 import io.annals.eventstore.projection.ProjectionRunner;
 import io.annals.eventstore.projection.ProjectionStatus;
 import io.annals.eventstore.projection.Projector;
@@ -150,6 +151,41 @@ abstract class SubscriberContract {
                         .contains("subscriber down failed on a batch of 5 events")
                         .contains("connection refused"));
         assertThat(projector.checkpoint()).isZero();
+    }
+
+    @Test
+    @Timeout(60)
+    void a_stop_policy_stops_a_subscriber_before_the_event_its_handler_fails_on() {
+        JdbcEventStore store = open(newUrl());
+        List<UUID> appended = append(store, "A", 5);
+        UUID poison = appended.get(2);
+        List<UUID> delivered = new CopyOnWriteArrayList<>();
+        Projector projector = store.projectors().subscriber(Subscriber.of("picky", events -> {
+            if (events.stream().anyMatch(e -> e.eventId().equals(poison))) {
+                throw new IllegalStateException("cannot send it");
+            }
+            events.forEach(e -> delivered.add(e.eventId()));
+        }));
+        ProjectionRunner runner = closeLater(ProjectionRunner.builder(store)
+                .add(projector)
+                .onError("picky", ErrorPolicy.stopAfter(0))
+                .build());
+
+        ProjectionStatus status = runner.catchUp().get(0);
+
+        // the batch failed, so its events went one at a time: the two before the poison went out
+        assertThat(status.state()).isEqualTo(ProjectionStatus.State.FAILED);
+        assertThat(status.lastError())
+                .hasValueSatisfying(m -> assertThat(m)
+                        .contains("picky failed on event " + poison)
+                        .contains("cannot send it"));
+        assertThat(delivered).containsExactlyElementsOf(appended.subList(0, 2));
+        List<RecordedEvent> log = store.readAll(0, 10);
+        assertThat(projector.checkpoint()).isEqualTo(log.get(1).position());
+        assertThat(runner.catchUp().get(0).state())
+                .as("stopped until a retry")
+                .isEqualTo(ProjectionStatus.State.FAILED);
+        assertThat(delivered).hasSize(2);
     }
 
     @Test
