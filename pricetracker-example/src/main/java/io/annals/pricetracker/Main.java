@@ -8,6 +8,7 @@ import io.annals.eventstore.jdbc.TagBackfill;
 import io.annals.eventstore.projection.CheckpointConflictException;
 import io.annals.eventstore.projection.DeadLetter;
 import io.annals.eventstore.projection.ProjectionException;
+import io.annals.eventstore.projection.ProjectionRunner;
 import io.annals.eventstore.projection.RebuildProgress;
 import io.annals.pricetracker.api.HttpApiServer;
 import io.annals.pricetracker.api.PriceTrackerApi;
@@ -24,7 +25,9 @@ import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -65,6 +68,11 @@ public final class Main {
 
     /** Runs a command; returns the exit status, or -1 when a server was started and keeps running. */
     static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, System.getenv(), out, err);
+    }
+
+    /** {@link #run(String[], PrintStream, PrintStream)} in the environment {@code env}. */
+    static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
         String db = DEFAULT_DB;
         int port = DEFAULT_PORT;
         boolean blueGreen = false;
@@ -113,7 +121,7 @@ public final class Main {
         }
         PriceTracker tracker;
         try {
-            tracker = PriceTracker.open(db);
+            tracker = PriceTracker.open(db, env);
         } catch (RuntimeException e) {
             err.println("error: " + e.getMessage());
             return 1;
@@ -298,24 +306,39 @@ public final class Main {
             return 2;
         }
         String action = args.size() == 1 ? "list" : args.get(1);
+        ProjectionRunner runner = tracker.projections();
+        List<String> names = tracker.runnerNames(projection); // a split view: every segment's
         try {
             switch (action) {
                 case "retry" -> {
-                    int before = tracker.projections().deadLetters(projection).size();
-                    List<DeadLetter> left = tracker.projections().retryDeadLetters(projection);
+                    int before = 0;
+                    List<DeadLetter> left = new ArrayList<>();
+                    for (String name : names) {
+                        before += runner.deadLetters(name).size();
+                        left.addAll(runner.retryDeadLetters(name));
+                    }
+                    left.sort(Comparator.comparingLong(DeadLetter::position));
                     out.printf("retried %s: %d applied, %d left%n", projection, before - left.size(), left.size());
                     printDeadLetters(left, out);
                 }
                 case "skip" -> {
                     long position = Long.parseLong(args.get(2));
-                    if (!tracker.projections().skipDeadLetter(projection, position)) {
+                    boolean skipped = false;
+                    for (String name : names) {
+                        skipped |= runner.skipDeadLetter(name, position);
+                    }
+                    if (!skipped) {
                         err.println("error: " + projection + " has no dead letter at position " + position);
                         return 1;
                     }
                     out.printf("skipped the event at position %d of %s%n", position, projection);
                 }
                 default -> {
-                    List<DeadLetter> letters = tracker.projections().deadLetters(projection);
+                    List<DeadLetter> letters = new ArrayList<>();
+                    for (String name : names) {
+                        letters.addAll(runner.deadLetters(name));
+                    }
+                    letters.sort(Comparator.comparingLong(DeadLetter::position));
                     out.printf("%s: %d dead letters%n", projection, letters.size());
                     printDeadLetters(letters, out);
                 }

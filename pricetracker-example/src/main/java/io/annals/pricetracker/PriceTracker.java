@@ -24,6 +24,7 @@ import io.annals.eventstore.privacy.KeyWrapper;
 import io.annals.eventstore.privacy.Vault;
 import io.annals.eventstore.projection.KeyedProjector;
 import io.annals.eventstore.projection.ProjectionRunner;
+import io.annals.eventstore.projection.ProjectionStatus;
 import io.annals.eventstore.snapshot.SnapshotPolicy;
 import io.annals.eventstore.snapshot.SnapshotSettings;
 import io.annals.pricetracker.alerts.AlertTrigger;
@@ -178,9 +179,14 @@ public final class PriceTracker implements AutoCloseable {
 
     /** Opens the store at {@code jdbcUrl} and wires the tracker to it. */
     public static PriceTracker open(String jdbcUrl) {
+        return open(jdbcUrl, System.getenv());
+    }
+
+    /** {@link #open(String)}, the product view split as {@code env} says. */
+    static PriceTracker open(String jdbcUrl, Map<String, String> env) {
         JdbcEventStore store = JdbcEventStore.open(jdbcUrl);
         try {
-            return new PriceTracker(store);
+            return new PriceTracker(store, PrivacyKeys.resolve(env, store.dataSource()), env);
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -262,6 +268,22 @@ public final class PriceTracker implements AutoCloseable {
      */
     public String runnerName(String projection) {
         return projection.equals(ProductView.Projector.NAME) ? views.name() : projection;
+    }
+
+    /**
+     * Every name under which the runner knows {@code projection}: each segment of the product
+     * view when it is split (each keeps its own checkpoint and dead letters), the name itself
+     * otherwise.
+     */
+    public List<String> runnerNames(String projection) {
+        if (!projection.equals(ProductView.Projector.NAME)) {
+            return List.of(projection);
+        }
+        String segment = projection + "[";
+        return runner.statuses().stream()
+                .map(ProjectionStatus::name)
+                .filter(name -> name.equals(projection) || name.startsWith(segment))
+                .toList();
     }
 
     /** The runner of the projections (not started until {@link #startProjections()}). */

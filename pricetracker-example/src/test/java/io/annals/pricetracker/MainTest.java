@@ -36,6 +36,16 @@ class MainTest {
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
+    private int runSplit(String... args) {
+        out.reset();
+        err.reset();
+        return Main.run(
+                args,
+                java.util.Map.of("PRODUCT_VIEW_SEGMENTS", "2"),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
     private String out() {
         return out.toString(StandardCharsets.UTF_8);
     }
@@ -67,6 +77,31 @@ class MainTest {
 
         assertThat(run("history", "green-tea", "--db", db)).isZero();
         assertThat(out().lines().filter(l -> l.contains(" v"))).hasSize(5);
+    }
+
+    @Test
+    void dead_letters_of_a_split_product_view_are_those_of_every_segment() throws Exception {
+        String db = "jdbc:sqlite:" + dir.resolve("split-dead.db");
+        assertThat(runSplit("demo", "--db", db)).isZero();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(db);
+                java.sql.Statement st = c.createStatement()) {
+            String eventId;
+            try (java.sql.ResultSet rs = st.executeQuery("SELECT event_id FROM annals_events WHERE position = 2")) {
+                rs.next();
+                eventId = rs.getString(1);
+            }
+            // parked by the second segment, as its runner would
+            st.executeUpdate("INSERT INTO annals_projection_dead_letters VALUES ('product-view[1/2]', 2, '" + eventId
+                    + "', 'product-green-tea', 'PriceChanged', 'boom', 0)");
+        }
+
+        assertThat(runSplit("dead-letters", "product-view", "--db", db)).isZero();
+        assertThat(out()).contains("product-view: 1 dead letters").contains("boom");
+        assertThat(runSplit("dead-letters", "product-view", "skip", "2", "--db", db))
+                .isZero();
+        assertThat(out()).contains("skipped the event at position 2 of product-view");
+        assertThat(runSplit("dead-letters", "product-view", "list", "--db", db)).isZero();
+        assertThat(out()).contains("product-view: 0 dead letters");
     }
 
     @Test
