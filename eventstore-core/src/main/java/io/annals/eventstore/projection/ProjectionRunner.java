@@ -894,14 +894,8 @@ public final class ProjectionRunner implements AutoCloseable {
             halted = false; // the stop waited at an event of the old version
             failures = 0;
             publish(State.RUNNING, null);
-            ScheduledFuture<?> last = next;
-            if (wasHalted && started && !closed && (last == null || last.isDone())) {
-                // the polls ended at the stop: they go on with the new version
-                try {
-                    next = executor.schedule(this::poll, 0, TimeUnit.NANOSECONDS);
-                } catch (RejectedExecutionException e) {
-                    // closed meanwhile: the loop has ended
-                }
+            if (wasHalted) {
+                pollNow(); // the polls ended at the stop: they go on with the new version
             }
             synchronized (progress) {
                 progress.notifyAll();
@@ -1080,21 +1074,29 @@ public final class ProjectionRunner implements AutoCloseable {
                 halted = false;
                 failures = 0;
                 publish(State.STOPPED, null);
-                if (started && !closed) {
-                    ScheduledFuture<?> due = next;
-                    if (due != null) {
-                        // a poll still due (the stop came in a rebuild, between polls): this one
-                        // takes its place, or the polls would go on in two loops
-                        due.cancel(false);
-                    }
-                    try {
-                        next = executor.schedule(this::poll, 0, TimeUnit.NANOSECONDS);
-                    } catch (RejectedExecutionException e) {
-                        // closed meanwhile: the loop has ended
-                    }
-                }
+                pollNow();
             }
             return status;
+        }
+
+        /**
+         * On the projection's thread, for a started runner: the loop of polls goes on (again) at
+         * once. A poll still due (a stop that came in a rebuild or a switch, between polls) is
+         * replaced, not joined, or the polls would go on in two loops.
+         */
+        private void pollNow() {
+            if (!started || closed) {
+                return;
+            }
+            ScheduledFuture<?> due = next;
+            if (due != null) {
+                due.cancel(false);
+            }
+            try {
+                next = executor.schedule(this::poll, 0, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                // closed meanwhile: the loop has ended
+            }
         }
 
         /** The dead-letter projector, for the dead-letter calls. */
