@@ -177,6 +177,30 @@ final class Measure {
         return new Pair(new Side(a), new Side(b));
     }
 
+    /**
+     * Several sides in whole passes, rotating the order each round: items per second of each.
+     * {@code warm} passes of each are discarded.
+     */
+    static Side[] rotatePasses(int warm, int rounds, Pass... sides) throws Exception {
+        for (int i = 0; i < warm; i++) {
+            for (Pass p : sides) {
+                p.run();
+            }
+        }
+        double[][] figures = new double[sides.length][rounds];
+        for (int r = 0; r < rounds; r++) {
+            for (int i = 0; i < sides.length; i++) {
+                int s = (i + r) % sides.length;
+                figures[s][r] = rate(sides[s]);
+            }
+        }
+        Side[] out = new Side[sides.length];
+        for (int i = 0; i < sides.length; i++) {
+            out[i] = new Side(figures[i]);
+        }
+        return out;
+    }
+
     static double rate(Pass pass) throws Exception {
         long began = System.nanoTime();
         long n = pass.run();
