@@ -140,6 +140,9 @@ public final class PriceTracker implements AutoCloseable {
         this.alerts = new PriceAlerts(store, vault);
         this.products = CommandHandler.builder(aggregate, store, CODEC)
                 .maxAttempts(50) // many clients may change one product's price at once
+                // products are records, never changed once made: decide on the kept state, and let
+                // the append's expected version catch one another writer moved on
+                .cacheAggregates(10_000)
                 .snapshots(new SnapshotSettings<>(
                         store.snapshots(),
                         JacksonStateCodec.of(Product.class),
