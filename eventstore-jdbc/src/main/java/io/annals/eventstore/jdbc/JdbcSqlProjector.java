@@ -10,6 +10,8 @@ import io.annals.eventstore.internal.Interest;
 import io.annals.eventstore.projection.ProjectionException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -20,22 +22,27 @@ final class JdbcSqlProjector<E extends Event> extends JdbcProjector<@Nullable Vo
 
     private final SqlProjection<E> projection;
     private final EventCodec<E> codec;
+    /** Whether the projection overrides {@link SqlProjection#applyAll}: its events then go in runs. */
+    private final boolean inRuns;
 
     JdbcSqlProjector(JdbcProjectors projectors, SqlProjection<E> projection, EventCodec<E> codec) {
         super(projectors, projection.name());
         this.projection = projection;
         this.codec = codec;
+        this.inRuns = overridesApplyAll(projection);
     }
 
     @Override
     @Nullable
     Void applyBatch(Connection c, long from, List<RecordedEvent> events) {
         Set<String> categories = projection.categories();
+        List<Envelope<E>> run = new ArrayList<>();
         for (RecordedEvent r : events) {
             if (!Interest.inCategories(categories, r.streamId())) {
                 continue; // as a store that filters by category would not have read it
             }
             if (r.type().equals(EventStore.STREAM_DELETED)) {
+                applyRun(c, run);
                 try {
                     projection.streamDeleted(c, r.streamId());
                 } catch (SQLException | RuntimeException e) {
@@ -48,12 +55,43 @@ final class JdbcSqlProjector<E extends Event> extends JdbcProjector<@Nullable Vo
             }
             try {
                 Envelope<E> e = codec.decode(r);
-                projection.apply(c, e);
+                if (inRuns) {
+                    run.add(e);
+                } else {
+                    projection.apply(c, e);
+                }
             } catch (SQLException | RuntimeException e) {
                 throw new ProjectionException(name(), r, e);
             }
         }
+        applyRun(c, run);
         return null;
+    }
+
+    /** Applies the events gathered for {@link SqlProjection#applyAll}, if any, and empties the run. */
+    private void applyRun(Connection c, List<Envelope<E>> run) {
+        if (run.isEmpty()) {
+            return;
+        }
+        try {
+            projection.applyAll(c, Collections.unmodifiableList(new ArrayList<>(run)));
+        } catch (SQLException | RuntimeException e) {
+            throw new ProjectionException(name(), run.get(0).recorded(), e);
+        } finally {
+            run.clear();
+        }
+    }
+
+    private static boolean overridesApplyAll(SqlProjection<?> projection) {
+        try {
+            return projection
+                            .getClass()
+                            .getMethod("applyAll", Connection.class, List.class)
+                            .getDeclaringClass()
+                    != SqlProjection.class;
+        } catch (NoSuchMethodException e) {
+            throw new AssertionError("SqlProjection declares applyAll", e);
+        }
     }
 
     @Override

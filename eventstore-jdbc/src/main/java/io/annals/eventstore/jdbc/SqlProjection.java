@@ -4,6 +4,7 @@ import io.annals.eventstore.Envelope;
 import io.annals.eventstore.Event;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -12,7 +13,8 @@ import java.util.Set;
  * keyed {@link io.annals.eventstore.projection.Projection}, whose rows the store keeps for you.
  * {@link JdbcProjectors#sql} makes the projector that runs it.
  *
- * <p>{@link #apply} runs inside the batch's transaction, on the connection given: the rows it
+ * <p>{@link #apply} (or {@link #applyAll}, for several events at once) runs inside the batch's
+ * transaction, on the connection given: the rows it
  * writes and the projection's checkpoint commit together, so each event is applied exactly once.
  * It must not commit, roll back or change the connection's auto-commit mode. Create the tables
  * yourself (for example {@code CREATE TABLE IF NOT EXISTS} before starting the runner).
@@ -40,6 +42,28 @@ public interface SqlProjection<E extends Event> {
      * @throws SQLException to fail the batch (nothing is written; the runner retries)
      */
     void apply(Connection connection, Envelope<E> event) throws SQLException;
+
+    /**
+     * Applies several events of one batch, in log order, inside the batch's transaction: {@link
+     * #apply} for each, unless overridden. Override it to write what many events change together:
+     * one update of a total that a batch's events all add to, rows inserted as one JDBC batch, a
+     * value read once per batch rather than once per event. The events of one call are
+     * consecutive in the log among those this projection reads; a tombstone of a deleted stream
+     * between two events ends one call, and {@link #streamDeleted} runs between them.
+     *
+     * <p>A failure fails the batch, as one of {@code apply} does, but the runner cannot tell which
+     * event caused it: it reports it on the call's first event. Where the error policy isolates a
+     * failing event ({@code parkAfter}, {@code stopAfter}), it applies the batch's events again one
+     * per batch, so the event parked or stopped at is the one that fails alone.
+     *
+     * @param events one or more events, in log order
+     * @throws SQLException to fail the batch (nothing is written; the runner retries)
+     */
+    default void applyAll(Connection connection, List<Envelope<E>> events) throws SQLException {
+        for (Envelope<E> e : events) {
+            apply(connection, e);
+        }
+    }
 
     /**
      * Deletes the read model before a rebuild, in the same transaction that sets the checkpoint

@@ -89,25 +89,50 @@ public final class AlertTrigger implements SqlProjection<Event> {
 
     @Override
     public void apply(Connection c, Envelope<Event> e) throws SQLException {
-        Event event = e.event();
-        if (event instanceof WatchStarted started) {
-            arm(c, started, e.recorded().version());
-        } else if (event instanceof AlertRecorded alert) {
-            disarm(c, alert.productId(), alert.watcher(), alert.startVersion());
-        } else if (event instanceof WatchStopped stopped) {
-            disarm(c, stopped.productId(), stopped.watcher());
-        } else if (event instanceof ProductDeleted deleted) {
-            dropProduct(c, deleted.productId());
-        } else if (event instanceof PriceChanged changed) {
-            react(c, e, changed);
+        applyAll(c, List.of(e));
+    }
+
+    /**
+     * Folds the watch events and reacts to the price changes of a run in log order. The mark is
+     * read once before the run and written once after it, in the same transaction as the
+     * reactions: a price change at or below it was reacted to before.
+     */
+    @Override
+    public void applyAll(Connection c, List<Envelope<Event>> events) throws SQLException {
+        long mark = reactedTo(c);
+        long reacted = mark;
+        for (Envelope<Event> e : events) {
+            Event event = e.event();
+            if (event instanceof WatchStarted started) {
+                arm(c, started, e.recorded().version());
+            } else if (event instanceof AlertRecorded alert) {
+                disarm(c, alert.productId(), alert.watcher(), alert.startVersion());
+            } else if (event instanceof WatchStopped stopped) {
+                disarm(c, stopped.productId(), stopped.watcher());
+            } else if (event instanceof ProductDeleted deleted) {
+                dropProduct(c, deleted.productId());
+            } else if (event instanceof PriceChanged changed && e.recorded().position() > mark) {
+                // at or below the mark: replayed after a reset, this change was reacted to before
+                react(c, e, changed);
+                reacted = e.recorded().position();
+            }
+        }
+        if (reacted > mark) {
+            try (PreparedStatement update =
+                    c.prepareStatement("UPDATE alert_trigger_mark SET reacted_to = ? WHERE id = 1")) {
+                update.setLong(1, reacted);
+                if (update.executeUpdate() == 0) {
+                    try (PreparedStatement insert =
+                            c.prepareStatement("INSERT INTO alert_trigger_mark (id, reacted_to) VALUES (1, ?)")) {
+                        insert.setLong(1, reacted);
+                        insert.executeUpdate();
+                    }
+                }
+            }
         }
     }
 
     private void react(Connection c, Envelope<Event> e, PriceChanged changed) throws SQLException {
-        long position = e.recorded().position();
-        if (position <= reactedTo(c)) {
-            return; // replayed after a reset: this change was reacted to before
-        }
         List<RecordAlert> reached = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT watcher, start_version, target_price, email_subject,"
                 + " email_ciphertext FROM alert_watches WHERE product_id = ? ORDER BY watcher")) {
@@ -135,17 +160,6 @@ public final class AlertTrigger implements SqlProjection<Event> {
             metadata.put(Correlation.COMMAND_ID, "alert-" + e.recorded().eventId() + "-" + alert.watcher());
             watches.handle(alert, metadata);
             disarm(c, alert.productId(), alert.watcher());
-        }
-        try (PreparedStatement update =
-                c.prepareStatement("UPDATE alert_trigger_mark SET reacted_to = ? WHERE id = 1")) {
-            update.setLong(1, position);
-            if (update.executeUpdate() == 0) {
-                try (PreparedStatement insert =
-                        c.prepareStatement("INSERT INTO alert_trigger_mark (id, reacted_to) VALUES (1, ?)")) {
-                    insert.setLong(1, position);
-                    insert.executeUpdate();
-                }
-            }
         }
     }
 

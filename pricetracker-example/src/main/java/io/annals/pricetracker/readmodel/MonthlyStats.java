@@ -14,7 +14,9 @@ import java.sql.Statement;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import javax.sql.DataSource;
@@ -125,12 +127,26 @@ public final class MonthlyStats implements SqlProjection<ProductEvent> {
 
     @Override
     public void apply(Connection c, Envelope<ProductEvent> e) throws SQLException {
-        Optional<Contribution> contribution = contribution(e);
-        if (contribution.isEmpty()) {
-            return;
+        applyAll(c, List.of(e));
+    }
+
+    /**
+     * Adds a run of events month by month: their totals are summed first, so a month's row is
+     * read and written once per run, not once per event (the sum, minimum and maximum do not
+     * depend on the grouping).
+     */
+    @Override
+    public void applyAll(Connection c, List<Envelope<ProductEvent>> events) throws SQLException {
+        Map<String, Totals> byMonth = new LinkedHashMap<>();
+        for (Envelope<ProductEvent> e : events) {
+            contribution(e).ifPresent(added -> byMonth.merge(added.month(), added.totals(), Totals::plus));
         }
-        String month = contribution.get().month();
-        Totals added = contribution.get().totals();
+        for (Map.Entry<String, Totals> m : byMonth.entrySet()) {
+            add(c, m.getKey(), m.getValue());
+        }
+    }
+
+    private static void add(Connection c, String month, Totals added) throws SQLException {
         Totals before = null;
         try (PreparedStatement ps = c.prepareStatement("SELECT changes, sum_variation, "
                 + "min_variation, max_variation FROM monthly_stats WHERE month = ?")) {

@@ -109,20 +109,29 @@ public final class PriceHistory implements SqlProjection<ProductEvent> {
 
     @Override
     public void apply(Connection c, Envelope<ProductEvent> e) throws SQLException {
-        Entry entry = entry(e);
+        applyAll(c, List.of(e));
+    }
+
+    /** Inserts the rows of a run of events as one JDBC batch: one statement prepared, one round trip. */
+    @Override
+    public void applyAll(Connection c, List<Envelope<ProductEvent>> events) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO price_history (position, product_id, version, at_micros, change,
                                            old_price, new_price, variation)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")) {
-            ps.setLong(1, entry.position());
-            ps.setString(2, e.event().productId());
-            ps.setLong(3, entry.version());
-            ps.setLong(4, ChronoUnit.MICROS.between(Instant.EPOCH, entry.at()));
-            ps.setString(5, entry.change());
-            ps.setString(6, text(entry.oldPrice()));
-            ps.setString(7, text(entry.newPrice()));
-            ps.setString(8, text(entry.variation()));
-            ps.executeUpdate();
+            for (Envelope<ProductEvent> e : events) {
+                Entry entry = entry(e);
+                ps.setLong(1, entry.position());
+                ps.setString(2, e.event().productId());
+                ps.setLong(3, entry.version());
+                ps.setLong(4, ChronoUnit.MICROS.between(Instant.EPOCH, entry.at()));
+                ps.setString(5, entry.change());
+                ps.setString(6, text(entry.oldPrice()));
+                ps.setString(7, text(entry.newPrice()));
+                ps.setString(8, text(entry.variation()));
+                ps.addBatch();
+            }
+            ps.executeBatch();
         }
     }
 
