@@ -2,6 +2,7 @@ package io.annals.eventstore.projection;
 
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.RecordedEvent;
+import java.util.List;
 
 /**
  * A projection failed on one event. The message names the projection and the event (id, type,
@@ -28,6 +29,36 @@ public class ProjectionException extends EventStoreException {
                 cause);
         this.projection = projection;
         this.position = event.position();
+    }
+
+    /**
+     * A failure of a batch of events that the projection applied together, so that which of them
+     * caused it is not known (a {@code SqlProjection} that applies a batch at once): the message
+     * names the batch's positions and its first event, and {@link #position()} is the first
+     * event's. For one event, the same as the constructor.
+     *
+     * @param projection the projection that failed
+     * @param events the events of the batch, in log order, at least one
+     * @param cause what it threw
+     * @throws IllegalArgumentException if {@code events} is empty
+     */
+    public static ProjectionException ofBatch(String projection, List<RecordedEvent> events, Throwable cause) {
+        if (events.isEmpty()) {
+            throw new IllegalArgumentException("a failed batch has at least one event");
+        }
+        RecordedEvent first = events.get(0);
+        if (events.size() == 1) {
+            return new ProjectionException(projection, first, cause);
+        }
+        RecordedEvent last = events.get(events.size() - 1);
+        return new ProjectionException(
+                projection,
+                first,
+                "projection " + projection + " failed on a batch of " + events.size() + " events, positions "
+                        + first.position() + " to " + last.position() + " (first: " + first.eventId() + ", "
+                        + first.type() + ", stream " + first.streamId() + " version " + first.version()
+                        + "), applied together, so which one is not known: " + cause,
+                cause);
     }
 
     /** A failure on {@code event} that its message describes in its own words (a subscriber's batch). */

@@ -8,6 +8,7 @@ import io.annals.eventstore.Query;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.internal.Interest;
 import io.annals.eventstore.projection.ProjectionException;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -76,13 +77,22 @@ final class JdbcSqlProjector<E extends Event> extends JdbcProjector<@Nullable Vo
         try {
             projection.applyAll(c, Collections.unmodifiableList(new ArrayList<>(run)));
         } catch (SQLException | RuntimeException e) {
-            throw new ProjectionException(name(), run.get(0).recorded(), e);
+            throw ProjectionException.ofBatch(
+                    name(), run.stream().map(Envelope::recorded).toList(), e);
         } finally {
             run.clear();
         }
     }
 
+    /**
+     * Whether the projection's class declares {@link SqlProjection#applyAll} (itself or a class it
+     * extends). A JDK proxy declares every method of its interfaces: it gets {@code apply} for
+     * each event, so that what it does around {@code apply} still runs.
+     */
     private static boolean overridesApplyAll(SqlProjection<?> projection) {
+        if (Proxy.isProxyClass(projection.getClass())) {
+            return false;
+        }
         try {
             return projection
                             .getClass()

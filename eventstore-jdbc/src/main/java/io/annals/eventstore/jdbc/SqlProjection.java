@@ -47,14 +47,21 @@ public interface SqlProjection<E extends Event> {
      * Applies several events of one batch, in log order, inside the batch's transaction: {@link
      * #apply} for each, unless overridden. Override it to write what many events change together:
      * one update of a total that a batch's events all add to, rows inserted as one JDBC batch, a
-     * value read once per batch rather than once per event. The events of one call are
-     * consecutive in the log among those this projection reads; a tombstone of a deleted stream
-     * between two events ends one call, and {@link #streamDeleted} runs between them.
+     * value read once per batch rather than once per event. A tombstone of a deleted stream
+     * between two events ends one call, and {@link #streamDeleted} runs between them; under a
+     * park policy the events of a stream held behind a parked event are left out, and a parked
+     * event retried comes alone.
+     *
+     * <p>When the projection's class declares this method (itself or a class it extends), the
+     * runner calls it, with one-event lists where it applies events one by one, and never {@link
+     * #apply}; otherwise it calls {@code apply} for each event. A wrapper around another
+     * projection passes both on. A JDK proxy always gets {@code apply}.
      *
      * <p>A failure fails the batch, as one of {@code apply} does, but the runner cannot tell which
-     * event caused it: it reports it on the call's first event. Where the error policy isolates a
-     * failing event ({@code parkAfter}, {@code stopAfter}), it applies the batch's events again one
-     * per batch, so the event parked or stopped at is the one that fails alone.
+     * event caused it: its {@link io.annals.eventstore.projection.ProjectionException} names the
+     * call's positions ({@code ofBatch}). Where the error policy isolates a failing event ({@code
+     * parkAfter}, {@code stopAfter}), it applies the batch's events again one per batch, so the
+     * event parked or stopped at is the one that fails alone.
      *
      * @param events one or more events, in log order
      * @throws SQLException to fail the batch (nothing is written; the runner retries)

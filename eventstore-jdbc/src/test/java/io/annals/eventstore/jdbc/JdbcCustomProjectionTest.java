@@ -263,6 +263,43 @@ class JdbcCustomProjectionTest {
         }
     }
 
+    /**
+     * A JDK proxy declares every method of the interface: it gets {@code apply} for each event, so
+     * that what it does around {@code apply} runs, whatever the projection behind it declares.
+     */
+    static void aJdkProxyGetsApplyForEachEvent(String url) throws Exception {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(url);
+        try (HikariDataSource ds = new HikariDataSource(config);
+                JdbcEventStore store = JdbcEventStore.open(ds)) {
+            DepositTables.create(ds);
+            for (long amount = 1; amount <= 5; amount++) {
+                store.append("acct-a", ExpectedVersion.any(), List.of(CODEC.encode(new Deposited(amount))));
+            }
+            DepositTables target = new DepositTables();
+            List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+            @SuppressWarnings("unchecked")
+            SqlProjection<Deposited> proxy = (SqlProjection<Deposited>) java.lang.reflect.Proxy.newProxyInstance(
+                    SqlProjection.class.getClassLoader(), new Class<?>[] {SqlProjection.class}, (p, method, args) -> {
+                        seen.add(method.getName());
+                        try {
+                            return method.invoke(target, args);
+                        } catch (java.lang.reflect.InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+            try (ProjectionRunner runner = ProjectionRunner.builder(store)
+                    .add(store.projectors().sql(proxy, CODEC))
+                    .build()) {
+                runner.catchUp();
+            }
+            assertThat(seen).filteredOn("apply"::equals).hasSize(5);
+            assertThat(seen).doesNotContain("applyAll");
+            assertThat(DepositTables.totals(ds))
+                    .containsEntry("acct-a", new io.annals.eventstore.tck.ProjectionRunnerContract.Total(15, 5));
+        }
+    }
+
     @Nested
     class On_SQLite {
         @TempDir
@@ -286,6 +323,11 @@ class JdbcCustomProjectionTest {
         @Test
         void a_failing_run_is_isolated_to_the_event_that_fails() throws Exception {
             aFailingRunIsIsolatedToItsEvent("jdbc:sqlite:" + dir.resolve("failing-run.db"));
+        }
+
+        @Test
+        void a_jdk_proxy_gets_apply_for_each_event() throws Exception {
+            aJdkProxyGetsApplyForEachEvent("jdbc:sqlite:" + dir.resolve("proxy.db"));
         }
     }
 
