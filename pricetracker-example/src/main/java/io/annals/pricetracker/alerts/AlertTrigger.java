@@ -20,10 +20,13 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import javax.sql.DataSource;
 
 /**
@@ -38,15 +41,24 @@ import javax.sql.DataSource;
  * each reaction is stored once even across crashes.
  *
  * <p>A rebuild or reset never runs reactions again, twice over: the highest position it reacted
- * to is kept in {@code alert_trigger_mark}, which {@link #reset} does not clear, and a replayed
- * price change at or below it only folds the watches; and every command carries an id derived
- * from the price change's event id and the watcher, from which the watch's command loop derives
- * the event id, so that the same reaction handled again is recognised and not stored twice.
+ * to is kept per product in {@code alert_trigger_product_mark}, which {@link #reset} does not
+ * clear, and a replayed price change at or below its product's mark only folds the watches; and
+ * every command carries an id derived from the price change's event id and the watcher, from
+ * which the watch's command loop derives the event id, so that the same reaction handled again is
+ * recognised and not stored twice. The mark is per product, not one for the log, because a
+ * runner with a park policy may park a price change and go on with other products: a mark of the
+ * log would pass the parked change, which a retry of the dead letter would then skip. A parked
+ * event holds its product's later events behind it, so a product's mark never passes one. A
+ * product without a mark falls back to {@code alert_trigger_mark}, the one mark of the log that
+ * earlier versions kept.
  */
 public final class AlertTrigger implements SqlProjection<Event> {
 
     /** The projection's name. */
     public static final String NAME = "price-alert-trigger";
+
+    /** Products whose marks one statement reads: well below every database's parameter limit. */
+    private static final int MARKS_PER_QUERY = 500;
 
     private final CommandHandler<Watch, WatchCommand, WatchEvent> watches;
 
@@ -74,6 +86,8 @@ public final class AlertTrigger implements SqlProjection<Event> {
                     )""");
             st.execute(
                     "CREATE TABLE IF NOT EXISTS alert_trigger_mark (id INTEGER PRIMARY KEY, reacted_to BIGINT NOT NULL)");
+            st.execute("CREATE TABLE IF NOT EXISTS alert_trigger_product_mark ("
+                    + "product_id TEXT PRIMARY KEY, reacted_to BIGINT NOT NULL)");
         }
     }
 
@@ -93,14 +107,21 @@ public final class AlertTrigger implements SqlProjection<Event> {
     }
 
     /**
-     * Folds the watch events and reacts to the price changes of a run in log order. The mark is
-     * read once before the run and written once after it, in the same transaction as the
-     * reactions: a price change at or below it was reacted to before.
+     * Folds the watch events and reacts to the price changes of a run in log order. The marks of
+     * the run's products are read once before the run and written once after it, in the same
+     * transaction as the reactions: a price change at or below its product's mark was reacted to
+     * before.
      */
     @Override
     public void applyAll(Connection c, List<Envelope<Event>> events) throws SQLException {
-        long mark = reactedTo(c);
-        long reacted = mark;
+        Set<String> changed = new LinkedHashSet<>();
+        for (Envelope<Event> e : events) {
+            if (e.event() instanceof PriceChanged price) {
+                changed.add(price.productId());
+            }
+        }
+        Map<String, Long> marks = changed.isEmpty() ? Map.of() : marks(c, changed);
+        Set<String> reacted = new LinkedHashSet<>();
         for (Envelope<Event> e : events) {
             Event event = e.event();
             if (event instanceof WatchStarted started) {
@@ -111,25 +132,62 @@ public final class AlertTrigger implements SqlProjection<Event> {
                 disarm(c, stopped.productId(), stopped.watcher());
             } else if (event instanceof ProductDeleted deleted) {
                 dropProduct(c, deleted.productId());
-            } else if (event instanceof PriceChanged changed && e.recorded().position() > mark) {
+            } else if (event instanceof PriceChanged price && e.recorded().position() > marks.get(price.productId())) {
                 // at or below the mark: replayed after a reset, this change was reacted to before
-                react(c, e, changed);
-                reacted = e.recorded().position();
+                react(c, e, price);
+                marks.put(price.productId(), e.recorded().position());
+                reacted.add(price.productId());
             }
         }
-        if (reacted > mark) {
-            try (PreparedStatement update =
-                    c.prepareStatement("UPDATE alert_trigger_mark SET reacted_to = ? WHERE id = 1")) {
-                update.setLong(1, reacted);
-                if (update.executeUpdate() == 0) {
-                    try (PreparedStatement insert =
-                            c.prepareStatement("INSERT INTO alert_trigger_mark (id, reacted_to) VALUES (1, ?)")) {
-                        insert.setLong(1, reacted);
-                        insert.executeUpdate();
+        if (!reacted.isEmpty()) {
+            try (PreparedStatement upsert = c.prepareStatement("""
+                    INSERT INTO alert_trigger_product_mark (product_id, reacted_to) VALUES (?, ?)
+                    ON CONFLICT (product_id) DO UPDATE SET reacted_to = excluded.reacted_to""")) {
+                for (String product : reacted) {
+                    upsert.setString(1, product);
+                    upsert.setLong(2, marks.get(product));
+                    upsert.addBatch();
+                }
+                upsert.executeBatch();
+            }
+        }
+    }
+
+    /**
+     * The mark of each product: its own, else the one mark of the log that earlier versions kept
+     * (0 if there is none).
+     */
+    private static Map<String, Long> marks(Connection c, Set<String> products) throws SQLException {
+        long ofTheLog = 0;
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT reacted_to FROM alert_trigger_mark WHERE id = 1")) {
+            if (rs.next()) {
+                ofTheLog = rs.getLong(1);
+            }
+        }
+        Map<String, Long> marks = new HashMap<>();
+        for (String product : products) {
+            marks.put(product, ofTheLog);
+        }
+        List<String> all = new ArrayList<>(products);
+        for (int from = 0; from < all.size(); from += MARKS_PER_QUERY) {
+            List<String> some = all.subList(from, Math.min(all.size(), from + MARKS_PER_QUERY));
+            // as many placeholders as products: the ids themselves are bound, never written into the SQL
+            String placeholders = String.join(", ", Collections.nCopies(some.size(), "?"));
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT product_id, reacted_to FROM alert_trigger_product_mark WHERE product_id IN (" + placeholders
+                            + ")")) {
+                for (int i = 0; i < some.size(); i++) {
+                    ps.setString(i + 1, some.get(i));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        marks.put(rs.getString(1), rs.getLong(2));
                     }
                 }
             }
         }
+        return marks;
     }
 
     private void react(Connection c, Envelope<Event> e, PriceChanged changed) throws SQLException {
@@ -160,13 +218,6 @@ public final class AlertTrigger implements SqlProjection<Event> {
             metadata.put(Correlation.COMMAND_ID, "alert-" + e.recorded().eventId() + "-" + alert.watcher());
             watches.handle(alert, metadata);
             disarm(c, alert.productId(), alert.watcher());
-        }
-    }
-
-    private static long reactedTo(Connection c) throws SQLException {
-        try (Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT reacted_to FROM alert_trigger_mark WHERE id = 1")) {
-            return rs.next() ? rs.getLong(1) : 0;
         }
     }
 
