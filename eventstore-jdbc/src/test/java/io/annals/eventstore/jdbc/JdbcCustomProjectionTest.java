@@ -38,12 +38,24 @@ class JdbcCustomProjectionTest {
         DB.dropAll();
     }
 
-    static void appliesEveryEventOnceAndRebuilds(String url) throws Exception {
+    /** What a test does with a pool and a store on a database that has the deposit tables. */
+    interface OnStore {
+        void run(HikariDataSource ds, JdbcEventStore store) throws Exception;
+    }
+
+    /** Opens a pool and a store on {@code url}, creates the deposit tables, and runs {@code body}. */
+    static void onStore(String url, OnStore body) throws Exception {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(url);
         try (HikariDataSource ds = new HikariDataSource(config);
                 JdbcEventStore store = JdbcEventStore.open(ds)) {
             DepositTables.create(ds);
+            body.run(ds, store);
+        }
+    }
+
+    static void appliesEveryEventOnceAndRebuilds(String url) throws Exception {
+        onStore(url, (ds, store) -> {
             for (int i = 0; i < 60; i++) {
                 store.append(
                         "acct-" + (i % 6),
@@ -73,11 +85,11 @@ class JdbcCustomProjectionTest {
                 assertThat(DepositTables.logged(ds)).isEqualTo(121);
                 assertThat(DepositTables.totals(ds)).isEqualTo(expected);
             }
-        }
+        });
     }
 
     /** Deposit tables that drop an account's rows when its stream is deleted. */
-    static final class ForgettingTables extends DepositTables {
+    static class ForgettingTables extends DepositTables {
         final List<String> deleted = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         @Override
@@ -94,11 +106,7 @@ class JdbcCustomProjectionTest {
     }
 
     static void forgetsADeletedStreamInLogOrder(String url) throws Exception {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(url);
-        try (HikariDataSource ds = new HikariDataSource(config);
-                JdbcEventStore store = JdbcEventStore.open(ds)) {
-            DepositTables.create(ds);
+        onStore(url, (ds, store) -> {
             store.append("acct-a", ExpectedVersion.any(), List.of(CODEC.encode(new Deposited(5))));
             store.append("acct-b", ExpectedVersion.any(), List.of(CODEC.encode(new Deposited(7))));
             store.deleteStream("acct-a", ExpectedVersion.any());
@@ -120,14 +128,14 @@ class JdbcCustomProjectionTest {
                 assertThat(DepositTables.totals(ds)).containsOnlyKeys("acct-b");
                 assertThat(DepositTables.logged(ds)).isEqualTo(2);
             }
-        }
+        });
     }
 
     /**
      * Deposit tables written a run of events at a time: the log as one JDBC batch, each account's
      * total once per run. Records every call, so the runs and the tombstones between them show.
      */
-    static final class RunTables extends DepositTables {
+    static final class RunTables extends ForgettingTables {
         final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
         volatile long poison = -1;
 
@@ -174,22 +182,12 @@ class JdbcCustomProjectionTest {
         @Override
         public void streamDeleted(Connection c, String streamId) throws SQLException {
             calls.add("deleted " + streamId);
-            try (PreparedStatement log = c.prepareStatement("DELETE FROM deposit_log WHERE account = ?");
-                    PreparedStatement total = c.prepareStatement("DELETE FROM account_totals WHERE account = ?")) {
-                log.setString(1, streamId);
-                log.executeUpdate();
-                total.setString(1, streamId);
-                total.executeUpdate();
-            }
+            super.streamDeleted(c, streamId);
         }
     }
 
     static void appliesRunsSplitAtTombstones(String url) throws Exception {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(url);
-        try (HikariDataSource ds = new HikariDataSource(config);
-                JdbcEventStore store = JdbcEventStore.open(ds)) {
-            DepositTables.create(ds);
+        onStore(url, (ds, store) -> {
             store.append("acct-c", ExpectedVersion.any(), List.of(CODEC.encode(new Deposited(3))));
             store.append("acct-a", ExpectedVersion.any(), List.of(CODEC.encode(new Deposited(5))));
             store.append("noise", ExpectedVersion.any(), List.of(EventData.of("Other", "{}")));
@@ -217,7 +215,7 @@ class JdbcCustomProjectionTest {
                 assertThat(tables.calls).containsExactly("run [5, 7]", "deleted acct-c", "run [1, 2]");
                 assertThat(DepositTables.logged(ds)).isEqualTo(4);
             }
-        }
+        });
     }
 
     /**
@@ -225,11 +223,7 @@ class JdbcCustomProjectionTest {
      * stops at the event that fails alone, every event before it applied once.
      */
     static void aFailingRunIsIsolatedToItsEvent(String url) throws Exception {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(url);
-        try (HikariDataSource ds = new HikariDataSource(config);
-                JdbcEventStore store = JdbcEventStore.open(ds)) {
-            DepositTables.create(ds);
+        onStore(url, (ds, store) -> {
             long poisonAt = 0;
             long before = 0;
             for (long amount : new long[] {1, 2, 13, 4}) {
@@ -260,7 +254,7 @@ class JdbcCustomProjectionTest {
                 assertThat(DepositTables.totals(ds)).containsOnlyKeys("acct-1", "acct-2");
                 assertThat(DepositTables.logged(ds)).isEqualTo(2);
             }
-        }
+        });
     }
 
     /**
@@ -268,11 +262,7 @@ class JdbcCustomProjectionTest {
      * that what it does around {@code apply} runs, whatever the projection behind it declares.
      */
     static void aJdkProxyGetsApplyForEachEvent(String url) throws Exception {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(url);
-        try (HikariDataSource ds = new HikariDataSource(config);
-                JdbcEventStore store = JdbcEventStore.open(ds)) {
-            DepositTables.create(ds);
+        onStore(url, (ds, store) -> {
             for (long amount = 1; amount <= 5; amount++) {
                 store.append("acct-a", ExpectedVersion.any(), List.of(CODEC.encode(new Deposited(amount))));
             }
@@ -297,7 +287,7 @@ class JdbcCustomProjectionTest {
             assertThat(seen).doesNotContain("applyAll");
             assertThat(DepositTables.totals(ds))
                     .containsEntry("acct-a", new io.annals.eventstore.tck.ProjectionRunnerContract.Total(15, 5));
-        }
+        });
     }
 
     @Nested
