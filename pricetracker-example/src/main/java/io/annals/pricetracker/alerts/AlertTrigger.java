@@ -3,6 +3,7 @@ package io.annals.pricetracker.alerts;
 import io.annals.eventstore.Correlation;
 import io.annals.eventstore.Envelope;
 import io.annals.eventstore.Event;
+import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.command.CommandHandler;
 import io.annals.eventstore.jdbc.SqlProjection;
 import io.annals.eventstore.privacy.Sealed;
@@ -50,7 +51,10 @@ import javax.sql.DataSource;
  * log would pass the parked change, which a retry of the dead letter would then skip. A parked
  * event holds its product's later events behind it, so a product's mark never passes one. A
  * product without a mark falls back to {@code alert_trigger_mark}, the one mark of the log that
- * earlier versions kept.
+ * earlier versions kept. A change retried after it was parked meets only the watches armed before
+ * it (each row keeps the position it was armed at); a watch started again or stopped between the
+ * change and its retry is not alerted for that change, since the table keeps each watch's latest
+ * start only.
  */
 public final class AlertTrigger implements SqlProjection<Event> {
 
@@ -82,8 +86,20 @@ public final class AlertTrigger implements SqlProjection<Event> {
                         target_price     TEXT   NOT NULL,
                         email_subject    TEXT   NOT NULL,
                         email_ciphertext TEXT   NOT NULL,
+                        armed_at         BIGINT,
                         PRIMARY KEY (product_id, watcher)
                     )""");
+            // tables made before watches recorded where they were armed: such a row counts as
+            // armed before every change, as it did then
+            boolean hasArmedAt = false;
+            try (ResultSet rs = st.executeQuery("SELECT * FROM alert_watches WHERE 1 = 0")) {
+                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                    hasArmedAt |= rs.getMetaData().getColumnName(i).equalsIgnoreCase("armed_at");
+                }
+            }
+            if (!hasArmedAt) {
+                st.execute("ALTER TABLE alert_watches ADD COLUMN armed_at BIGINT");
+            }
             st.execute(
                     "CREATE TABLE IF NOT EXISTS alert_trigger_mark (id INTEGER PRIMARY KEY, reacted_to BIGINT NOT NULL)");
             st.execute("CREATE TABLE IF NOT EXISTS alert_trigger_product_mark ("
@@ -125,7 +141,7 @@ public final class AlertTrigger implements SqlProjection<Event> {
         for (Envelope<Event> e : events) {
             Event event = e.event();
             if (event instanceof WatchStarted started) {
-                arm(c, started, e.recorded().version());
+                arm(c, started, e.recorded());
             } else if (event instanceof AlertRecorded alert) {
                 disarm(c, alert.productId(), alert.watcher(), alert.startVersion());
             } else if (event instanceof WatchStopped stopped) {
@@ -192,9 +208,13 @@ public final class AlertTrigger implements SqlProjection<Event> {
 
     private void react(Connection c, Envelope<Event> e, PriceChanged changed) throws SQLException {
         List<RecordAlert> reached = new ArrayList<>();
+        // only the watches armed before the change: a change retried after it was parked comes
+        // after later starts of watches, which it must not use up
         try (PreparedStatement ps = c.prepareStatement("SELECT watcher, start_version, target_price, email_subject,"
-                + " email_ciphertext FROM alert_watches WHERE product_id = ? ORDER BY watcher")) {
+                + " email_ciphertext FROM alert_watches WHERE product_id = ? AND (armed_at IS NULL OR armed_at < ?)"
+                + " ORDER BY watcher")) {
             ps.setString(1, changed.productId());
+            ps.setLong(2, e.recorded().position());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     BigDecimal target = new BigDecimal(rs.getString(3));
@@ -221,16 +241,17 @@ public final class AlertTrigger implements SqlProjection<Event> {
         }
     }
 
-    private static void arm(Connection c, WatchStarted started, long startVersion) throws SQLException {
+    private static void arm(Connection c, WatchStarted started, RecordedEvent at) throws SQLException {
         disarm(c, started.productId(), started.watcher());
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO alert_watches (product_id, watcher, start_version,"
-                + " target_price, email_subject, email_ciphertext) VALUES (?, ?, ?, ?, ?, ?)")) {
+                + " target_price, email_subject, email_ciphertext, armed_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, started.productId());
             ps.setString(2, started.watcher());
-            ps.setLong(3, startVersion);
+            ps.setLong(3, at.version());
             ps.setString(4, started.targetPrice().toPlainString());
             ps.setString(5, started.email().subject());
             ps.setString(6, started.email().ciphertext());
+            ps.setLong(7, at.position());
             ps.executeUpdate();
         }
     }
