@@ -99,75 +99,30 @@ final class Privacy {
         // A fresh vault: the data keys come from the store once, then from its cache.
         Vault reader = Vault.builder(store.subjectKeys(), KeyWrapper.aesGcm("bench", new byte[32]))
                 .build();
-        Measure.Pass opened = () -> {
-            long n = 0;
-            for (RecordedEvent r : store.readStream("sealed-watches", 1, events)) {
-                SealedWatch w = (SealedWatch) CODEC.decode(r).event();
-                n += reader.reveal(w.email()).orElseThrow().length() > 0 ? 1 : 0;
-            }
-            return n;
-        };
-        Measure.Pass floor = () -> {
-            long n = 0;
-            for (RecordedEvent r : store.readStream("sealed-watches", 1, events)) {
-                SealedWatch w = (SealedWatch) CODEC.decode(r).event();
-                n += floorKeys.open(w.email()).length() > 0 ? 1 : 0;
-            }
-            return n;
-        };
-        Measure.Pass clear = () -> {
-            long n = 0;
-            for (RecordedEvent r : store.readStream("plain-watches", 1, events)) {
-                PlainWatch w = (PlainWatch) CODEC.decode(r).event();
-                n += w.email().length() > 0 ? 1 : 0;
-            }
-            return n;
-        };
-        report(
+        shape(
                 String.format("read and decode %,d events, revealing a sealed email in each", events),
                 subjects,
-                Measure.rotatePasses(
-                        Math.max(warm, WARM_ROUNDS),
-                        Math.max(rounds, ROUNDS),
-                        repeated(opened),
-                        repeated(floor),
-                        repeated(clear)));
-
-        Measure.Pass openedStarts = () -> {
-            long n = 0;
-            for (RecordedEvent r : store.readStream("sealed-starts", 1, events)) {
-                SealedStart w = (SealedStart) CODEC.decode(r).event();
-                n += reader.reveal(w.email()).orElseThrow().length() > 0 ? 1 : 0;
-            }
-            return n;
-        };
-        Measure.Pass floorStarts = () -> {
-            long n = 0;
-            for (RecordedEvent r : store.readStream("sealed-starts", 1, events)) {
-                SealedStart w = (SealedStart) CODEC.decode(r).event();
-                n += floorKeys.open(w.email()).length() > 0 ? 1 : 0;
-            }
-            return n;
-        };
-        Measure.Pass clearStarts = () -> {
-            long n = 0;
-            for (RecordedEvent r : store.readStream("plain-starts", 1, events)) {
-                PlainStart w = (PlainStart) CODEC.decode(r).event();
-                n += w.email().length() > 0 ? 1 : 0;
-            }
-            return n;
-        };
-        report(
+                warm,
+                rounds,
+                pass(
+                        "sealed-watches",
+                        events,
+                        e -> reader.reveal(((SealedWatch) e).email()).orElseThrow()),
+                pass("sealed-watches", events, e -> floorKeys.open(((SealedWatch) e).email())),
+                pass("plain-watches", events, e -> ((PlainWatch) e).email()));
+        shape(
                 String.format(
                         "read and decode %,d watch starts (5 fields, as in the price tracker), revealing the email",
                         events),
                 subjects,
-                Measure.rotatePasses(
-                        Math.max(warm, WARM_ROUNDS),
-                        Math.max(rounds, ROUNDS),
-                        repeated(openedStarts),
-                        repeated(floorStarts),
-                        repeated(clearStarts)));
+                warm,
+                rounds,
+                pass(
+                        "sealed-starts",
+                        events,
+                        e -> reader.reveal(((SealedStart) e).email()).orElseThrow()),
+                pass("sealed-starts", events, e -> floorKeys.open(((SealedStart) e).email())),
+                pass("plain-starts", events, e -> ((PlainStart) e).email()));
 
         double[] annals = new double[deletions];
         double[] raw = new double[deletions];
@@ -195,6 +150,37 @@ final class Privacy {
                 false,
                 null,
                 "");
+    }
+
+    /** How a pass gets the email of a decoded event: revealed, opened by the floor, or in clear. */
+    private interface EmailOf {
+        String of(Watching event) throws Exception;
+    }
+
+    /** Reads {@code stream}, decodes each event and takes its email: one event counted per email. */
+    private Measure.Pass pass(String stream, int events, EmailOf email) {
+        return () -> {
+            long n = 0;
+            for (RecordedEvent r : store.readStream(stream, 1, events)) {
+                n += email.of(CODEC.decode(r).event()).length() > 0 ? 1 : 0;
+            }
+            return n;
+        };
+    }
+
+    /** The vault, the floor and the events in clear, in rotating rounds, reported as {@link #report} says. */
+    private void shape(
+            String what, int subjects, int warm, int rounds, Measure.Pass vault, Measure.Pass floor, Measure.Pass clear)
+            throws Exception {
+        report(
+                what,
+                subjects,
+                Measure.rotatePasses(
+                        Math.max(warm, WARM_ROUNDS),
+                        Math.max(rounds, ROUNDS),
+                        repeated(vault),
+                        repeated(floor),
+                        repeated(clear)));
     }
 
     /**
