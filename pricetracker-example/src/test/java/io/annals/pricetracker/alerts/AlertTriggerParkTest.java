@@ -42,11 +42,7 @@ class AlertTriggerParkTest {
             tracker.handle(new UpdateProduct("tea", new BigDecimal("-2"))); // 8: reaches tea's target
             tracker.handle(new UpdateProduct("coffee", new BigDecimal("-2"))); // 8: reaches coffee's target
 
-            PriceAlerts alerts = tracker.priceAlerts();
-            try (ProjectionRunner runner = ProjectionRunner.builder(tracker.store())
-                    .add(tracker.store().projectors().sql(alerts.trigger(), alerts.triggerCodec()))
-                    .onError(AlertTrigger.NAME, ErrorPolicy.parkAfter(0))
-                    .build()) {
+            try (ProjectionRunner runner = parkingTrigger(tracker)) {
                 runner.catchUp();
                 assertThat(runner.deadLetters(AlertTrigger.NAME))
                         .extracting(DeadLetter::streamId)
@@ -78,11 +74,7 @@ class AlertTriggerParkTest {
             refuseTea(tracker, true);
             tracker.handle(new UpdateProduct("tea", new BigDecimal("-2"))); // 8: reaches the first watch
 
-            PriceAlerts alerts = tracker.priceAlerts();
-            try (ProjectionRunner runner = ProjectionRunner.builder(tracker.store())
-                    .add(tracker.store().projectors().sql(alerts.trigger(), alerts.triggerCodec()))
-                    .onError(AlertTrigger.NAME, ErrorPolicy.parkAfter(0))
-                    .build()) {
+            try (ProjectionRunner runner = parkingTrigger(tracker)) {
                 runner.catchUp();
                 assertThat(runner.deadLetters(AlertTrigger.NAME)).hasSize(1);
 
@@ -130,6 +122,15 @@ class AlertTriggerParkTest {
                     .isNull();
             assertThat(rs.next()).isFalse();
         }
+    }
+
+    /** A runner of the tracker's trigger alone that parks each change it fails on. */
+    private static ProjectionRunner parkingTrigger(PriceTracker tracker) {
+        PriceAlerts alerts = tracker.priceAlerts();
+        return ProjectionRunner.builder(tracker.store())
+                .add(tracker.store().projectors().sql(alerts.trigger(), alerts.triggerCodec()))
+                .onError(AlertTrigger.NAME, ErrorPolicy.parkAfter(0))
+                .build();
     }
 
     /** Makes the trigger fail on tea's changes (disarming a tea watch is refused), or stops that. */
