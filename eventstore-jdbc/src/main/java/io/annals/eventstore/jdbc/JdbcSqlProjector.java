@@ -12,7 +12,6 @@ import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -75,7 +74,7 @@ final class JdbcSqlProjector<E extends Event> extends JdbcProjector<@Nullable Vo
             return;
         }
         try {
-            projection.applyAll(c, Collections.unmodifiableList(new ArrayList<>(run)));
+            projection.applyAll(c, List.copyOf(run));
         } catch (SQLException | RuntimeException e) {
             throw ProjectionException.ofBatch(
                     name(), run.stream().map(Envelope::recorded).toList(), e);
