@@ -257,7 +257,7 @@ final class Reads {
                 catchUp,
                 "hand-written JDBC catch-up: paged scan, decode, batched upserts " + "+ checkpoint per batch",
                 true,
-                null,
+                1.0,
                 "");
     }
 

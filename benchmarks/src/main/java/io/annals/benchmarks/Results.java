@@ -116,7 +116,8 @@ final class Results {
     /**
      * Annals beside a peer and a floor measured in the same rounds: two rows, Annals against the
      * floor and Annals against the peer (whose note gives the peer's ratio to the floor), printed
-     * as one line with the three figures and the three ratios.
+     * as one line with the three figures and the three ratios; {@code floorTarget}, if given, is
+     * the least Annals should do of the floor.
      */
     synchronized void compareSides(
             String workload,
@@ -128,7 +129,8 @@ final class Results {
             String peerName,
             Side floor,
             String floorName,
-            boolean higherIsBetter) {
+            boolean higherIsBetter,
+            Double floorTarget) {
         Row toFloor = new Row(
                 workload,
                 db,
@@ -140,7 +142,7 @@ final class Results {
                 floor.median(),
                 floor.spread(),
                 higherIsBetter,
-                null,
+                floorTarget,
                 "",
                 source);
         Row peerToFloor = new Row(
@@ -176,7 +178,7 @@ final class Results {
         out.printf(
                 Locale.ROOT,
                 "  %-3s %-10s %-62s Annals %9s  Axon %9s  floor %9s %-9s Annals/floor %5.2f  Annals/Axon %5.2f"
-                        + "  Axon/floor %5.2f  (spread %s / %s / %s)%n",
+                        + "  Axon/floor %5.2f  (spread %s / %s / %s)%s%n",
                 workload,
                 db,
                 shorten(what, 62),
@@ -189,7 +191,14 @@ final class Results {
                 peerToFloor.ratio(),
                 percent(annals.spread()),
                 percent(peer.spread()),
-                percent(floor.spread()));
+                percent(floor.spread()),
+                floorTarget == null
+                        ? ""
+                        : String.format(
+                                Locale.ROOT,
+                                " (target %.2f of the floor: %s)",
+                                floorTarget,
+                                toFloor.met() ? "met" : "MISSED"));
         out.flush();
     }
 

@@ -438,7 +438,7 @@ final class Writes {
                 new Pair(sides[1], sides[2]),
                 "raw SELECT MAX(version) + INSERT, retry on conflict",
                 true,
-                null,
+                0.9,
                 String.format("attempts per command: %.2f", perCommand(cachedCounts)));
         results.compare(
                 "W4",
