@@ -96,8 +96,8 @@ final class FloorSide implements Peers.Peer {
     @Override
     public void close() {}
 
-    /** One thread's connection and statements. */
-    private static final class Session implements Peers.Session {
+    /** One thread's connection and statements (also {@link TablePages}' floor). */
+    static final class Session implements Peers.Session {
         private final Connection c;
         private PreparedStatement insertOne;
         private PreparedStatement insertTen;

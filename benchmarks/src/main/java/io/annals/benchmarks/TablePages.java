@@ -12,13 +12,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -82,10 +78,10 @@ final class TablePages {
                         st.execute("PRAGMA journal_mode = WAL");
                         st.execute("PRAGMA synchronous = NORMAL");
                         st.execute(FloorSide.DDL_SQLITE);
-                        Map<Integer, PreparedStatement> statements = new HashMap<>();
-                        load(floor(c, statements));
+                        Appender floor = floor(new FloorSide.Session(c));
+                        load(floor);
                         st.execute("PRAGMA synchronous = FULL");
-                        sqliteFrames(side, url, file, floor(c, statements));
+                        sqliteFrames(side, url, file, floor);
                     }
                 }
             }
@@ -145,9 +141,9 @@ final class TablePages {
                         try (Connection c = DriverManager.getConnection(url + sep + "currentSchema=" + schema);
                                 Statement st = c.createStatement()) {
                             st.execute(FloorSide.DDL_POSTGRES);
-                            Map<Integer, PreparedStatement> statements = new HashMap<>();
-                            load(floor(c, statements));
-                            walBytes(side, admin, floor(c, statements));
+                            Appender floor = floor(new FloorSide.Session(c));
+                            load(floor);
+                            walBytes(side, admin, floor);
                         }
                     }
                 } finally {
@@ -218,34 +214,21 @@ final class TablePages {
         return (stream, version, n) -> {
             List<EventData> events = new ArrayList<>(n);
             for (int i = 1; i <= n; i++) {
-                events.add(EventData.of(Peers.TYPE, Domain.json(stream, version + i), Peers.METADATA));
+                events.add(EventData.of(
+                        Peers.TYPE, Peers.JSON.writeValueAsString(Peers.event(stream, version + i)), Peers.METADATA));
             }
             store.append(stream, ExpectedVersion.exactly(version), events);
         };
     }
 
-    /** The floor's append, as {@link FloorSide} makes it: one auto-committed (multi-row) INSERT. */
-    private static Appender floor(Connection c, Map<Integer, PreparedStatement> statements) {
+    /** The floor's append: {@link FloorSide}'s own, one auto-committed (multi-row) INSERT. */
+    private static Appender floor(FloorSide.Session session) {
         return (stream, version, n) -> {
-            PreparedStatement ps = statements.get(n);
-            if (ps == null) {
-                ps = c.prepareStatement(
-                        "INSERT INTO events (stream_id, version, event_id, type, data, metadata, recorded_at) VALUES "
-                                + String.join(", ", Collections.nCopies(n, "(?, ?, ?, ?, ?, ?, ?)")));
-                statements.put(n, ps);
-            }
-            String now = Instant.now().toString();
-            int p = 1;
+            List<Peers.PriceChanged> events = new ArrayList<>(n);
             for (int i = 1; i <= n; i++) {
-                ps.setString(p++, stream);
-                ps.setLong(p++, version + i);
-                ps.setString(p++, UUID.randomUUID().toString());
-                ps.setString(p++, Peers.TYPE);
-                ps.setString(p++, Domain.json(stream, version + i));
-                ps.setString(p++, Peers.METADATA_JSON);
-                ps.setString(p++, now);
+                events.add(Peers.event(stream, version + i));
             }
-            ps.executeUpdate();
+            session.append(stream, version, events);
         };
     }
 }
