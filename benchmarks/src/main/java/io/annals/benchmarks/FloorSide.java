@@ -96,7 +96,7 @@ final class FloorSide implements Peers.Peer {
     @Override
     public void close() {}
 
-    /** One thread's connection and statements (also {@link TablePages}' floor). */
+    /** One thread's connection and statements. */
     static final class Session implements Peers.Session {
         private final Connection c;
         private PreparedStatement insertOne;

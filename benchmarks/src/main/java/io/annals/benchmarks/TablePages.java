@@ -1,10 +1,10 @@
 package io.annals.benchmarks;
 
 import io.annals.eventstore.EventData;
-import io.annals.eventstore.ExpectedVersion;
-import io.annals.eventstore.jdbc.Durability;
-import io.annals.eventstore.jdbc.JdbcEventStore;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -12,17 +12,32 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 
 /**
- * What one append writes, on Annals' table and on W15's floor table: the pages SQLite adds to its
- * WAL per commit, and the bytes of WAL PostgreSQL writes per append. Unlike a timing, these figures
- * do not depend on how busy the machine is. Each side first holds a log of 100,000 events written
- * through its own path (Annals' {@code append}, the floor's multi-row {@code INSERT}), then appends
- * 1 and 10 events at a time to one stream, as W15 does.
+ * What one append writes on each of W15's three tables (Annals', Axon's and the floor's): the
+ * pages SQLite adds to its WAL per commit, and the bytes of WAL PostgreSQL writes per append.
+ * Unlike a timing, these figures do not depend on how busy the machine is. Each side is W15's own
+ * ({@link Peers.AnnalsSide}, {@link AxonSide}, {@link FloorSide}) on a database of its own: it first
+ * holds a log of 100,000 events written through its own append, then appends 1 and 10 events at a
+ * time to one stream, as W15 does. Beside what is written, each measured loop reports its time
+ * per append and the CPU time it took: the JVM's, every thread's but the JIT compiler's (the
+ * library, the driver, their background threads, the garbage collector and, for SQLite, the
+ * database itself; the compiler, still at work on some paths after the load, would swamp short
+ * loops) and, on PostgreSQL, that of the server processes serving the side's connections, with the
+ * round trips the driver made. Those figures do depend on the machine; the sides run one after the
+ * other, not in alternating rounds, so they show where one append's time goes, not a ratio to
+ * claim. On PostgreSQL, Annals' table is also written by hand, one part of the server's work taken
+ * away at a time (see {@link #POSTGRES_SIDES}).
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.annals.benchmarks.TablePages sqlite
@@ -30,58 +45,77 @@ import java.util.UUID;
  * </pre>
  *
  * On PostgreSQL the server should be otherwise idle: the WAL position counts every session's writes.
+ * The server's CPU is read from {@code /proc/PID/schedstat}, so the server must run on this machine.
  */
 final class TablePages {
 
     private static final long LOG = 100_000;
     private static final int PAGE_SIZE = 4096;
+    /** The commits timed on SQLite. */
+    private static final int TIMED = 1_000;
+
+    /** One side: its name, how it opens on a target, whether it also appends ten events at a time. */
+    private record Side(String name, Opener opener, boolean tens) {}
+
+    private interface Opener {
+        Peers.Peer open(Target target) throws Exception;
+    }
+
+    private static final Side ANNALS = new Side("Annals", t -> new Peers.AnnalsSide(t, true), true);
+    private static final Side AXON = new Side("Axon", AxonSide::new, true);
+    private static final Side FLOOR = new Side("floor", FloorSide::new, true);
+    private static final List<Side> SQLITE_SIDES = List.of(ANNALS, AXON, FLOOR);
+    /**
+     * On PostgreSQL, between Annals and the floor, Annals' table written by hand (one event at a
+     * time): with the store's own statement, with a plain INSERT, then without the trigger, then
+     * also without the three indexes the floor does not have. Each step takes away one part of the
+     * server's work.
+     */
+    private static final List<Side> POSTGRES_SIDES = List.of(
+            ANNALS,
+            new Side(ByHand.Shape.STATEMENT.label, t -> new ByHand(t, ByHand.Shape.STATEMENT), false),
+            new Side(ByHand.Shape.INSERT.label, t -> new ByHand(t, ByHand.Shape.INSERT), false),
+            new Side(ByHand.Shape.NO_TRIGGER.label, t -> new ByHand(t, ByHand.Shape.NO_TRIGGER), false),
+            new Side(ByHand.Shape.FLOOR_INDEXES.label, t -> new ByHand(t, ByHand.Shape.FLOOR_INDEXES), false),
+            AXON,
+            FLOOR);
 
     private TablePages() {}
-
-    /** One side's way of appending {@code n} events after {@code version} to {@code stream}. */
-    private interface Appender {
-        void append(String stream, long version, int n) throws Exception;
-    }
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || !List.of("sqlite", "postgres").contains(args[0])) {
             System.err.println("usage: TablePages sqlite | postgres [jdbc:postgresql://...]");
             System.exit(2);
         }
-        if (args[0].equals("sqlite")) {
-            sqlite();
-        } else {
-            postgres(args.length > 1 ? args[1] : "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
-        }
-    }
-
-    private static void sqlite() throws Exception {
+        boolean sqlite = args[0].equals("sqlite");
+        String url = args.length > 1 ? args[1] : "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+        String run = UUID.randomUUID().toString().substring(0, 8);
         Path dir = Files.createTempDirectory("annals-table-pages");
         try {
-            for (String side : List.of("Annals", "floor")) {
-                Path file = dir.resolve(side + ".db");
-                String url = "jdbc:sqlite:" + file;
-                if (side.equals("Annals")) {
-                    // the log is written without waiting for the disk, the measured appends with
-                    // the store's defaults: the pages are the same either way
-                    try (JdbcEventStore store = JdbcEventStore.builder(url)
-                            .durability(Durability.NORMAL)
-                            .open()) {
-                        load(annals(store));
+            List<Side> sides = sqlite ? SQLITE_SIDES : POSTGRES_SIDES;
+            for (int i = 0; i < sides.size(); i++) {
+                Side side = sides.get(i);
+                String name = "pages_" + i;
+                String application = "annals-table-pages-" + run + "-" + i;
+                try (Target target =
+                                sqlite ? Target.sqlite(dir, name) : Target.postgres(counted(url, application), name);
+                        Peers.Peer peer = side.opener.open(target);
+                        Peers.Session session = peer.session()) {
+                    load(session);
+                    if (sqlite) {
+                        sqliteFrames(side.name, target, session);
+                    } else {
+                        try (Connection admin = DriverManager.getConnection(url)) {
+                            walBytes(side, admin, application, session);
+                        }
                     }
-                    try (JdbcEventStore store = JdbcEventStore.open(url)) {
-                        sqliteFrames(side, url, file, annals(store));
-                    }
-                } else {
-                    try (Connection c = DriverManager.getConnection(url);
-                            Statement st = c.createStatement()) {
-                        st.execute("PRAGMA journal_mode = WAL");
-                        st.execute("PRAGMA synchronous = NORMAL");
-                        st.execute(FloorSide.DDL_SQLITE);
-                        Appender floor = floor(new FloorSide.Session(c));
-                        load(floor);
-                        st.execute("PRAGMA synchronous = FULL");
-                        sqliteFrames(side, url, file, floor);
+                    long expected = LOG
+                            + (sqlite
+                                    ? 1 + 100 + 2 * TIMED + 10 * (1 + 40 + 2 * TIMED)
+                                    : 4_000 + (side.tens ? 10 * 4_000 : 0));
+                    if (peer.rows() != expected) {
+                        throw new IllegalStateException(
+                                side.name + "'s table holds " + peer.rows() + " events, not " + expected);
                     }
                 }
             }
@@ -90,28 +124,44 @@ final class TablePages {
         }
     }
 
-    /** Appends to one stream, 100 commits of 1 event then 50 of 10, each after emptying the WAL. */
-    private static void sqliteFrames(String side, String url, Path file, Appender appender) throws Exception {
-        Path wal = Path.of(file + "-wal");
+    /** Appends to one stream, 100 commits of 1 event then 40 of 10, each after emptying the WAL. */
+    private static void sqliteFrames(String side, Target target, Peers.Session session) throws Exception {
+        Path wal = Path.of(target.file() + "-wal");
         for (int n : new int[] {1, 10}) {
-            int commits = n == 1 ? 100 : 50; // fewer than the 1,000 pages of an automatic checkpoint
+            int commits = n == 1 ? 100 : 40; // fewer than the 1,000 pages of an automatic checkpoint
             String stream = "pages-" + n + "-" + UUID.randomUUID();
-            appender.append(stream, 0, n);
-            try (Connection c = DriverManager.getConnection(url);
+            session.append(stream, 0, events(stream, 0, n));
+            try (Connection c = DriverManager.getConnection(target.url);
                     Statement st = c.createStatement()) {
                 st.execute("PRAGMA wal_checkpoint(TRUNCATE)");
             }
             long before = frames(wal);
             for (int i = 1; i <= commits; i++) {
-                appender.append(stream, (long) i * n, n);
+                session.append(stream, (long) i * n, events(stream, (long) i * n, n));
             }
+            double pages = (frames(wal) - before) / (double) commits;
+            // then, for the time, more commits than the WAL may hold between two checkpoints, after
+            // as many again to let the JIT compiler finish with this path
+            long version = (long) (commits + 1) * n;
+            for (int i = 0; i < TIMED; i++, version += n) {
+                session.append(stream, version, events(stream, version, n));
+            }
+            Reading start = Reading.take(null, null);
+            for (int i = 0; i < TIMED; i++, version += n) {
+                session.append(stream, version, events(stream, version, n));
+            }
+            Reading end = Reading.take(null, null);
             System.out.printf(
                     Locale.ROOT,
-                    "SQLite      %-6s %2d event(s) per append: %5.1f pages per commit (%d commits)%n",
+                    "SQLite      %-6s %2d event(s) per append: %5.1f pages per commit (%d commits), %4.0f us per"
+                            + " commit, JVM CPU %4.0f us (%,d commits)%n",
                     side,
                     n,
-                    (frames(wal) - before) / (double) commits,
-                    commits);
+                    pages,
+                    commits,
+                    (end.wall - start.wall) / 1e3 / TIMED,
+                    (end.jvmCpu - start.jvmCpu) / 1e3 / TIMED,
+                    TIMED);
         }
     }
 
@@ -121,46 +171,13 @@ final class TablePages {
         return size <= 32 ? 0 : (size - 32) / (PAGE_SIZE + 24);
     }
 
-    private static void postgres(String url) throws Exception {
-        String run = UUID.randomUUID().toString().substring(0, 8);
-        try (Connection admin = DriverManager.getConnection(url)) {
-            for (String side : List.of("Annals", "floor")) {
-                String schema = "annals_bench_pages_" + side.toLowerCase(Locale.ROOT) + "_" + run;
-                try (Statement st = admin.createStatement()) {
-                    st.execute("CREATE SCHEMA " + schema);
-                }
-                try {
-                    if (side.equals("Annals")) {
-                        try (JdbcEventStore store =
-                                JdbcEventStore.builder(url).schema(schema).open()) {
-                            load(annals(store));
-                            walBytes(side, admin, annals(store));
-                        }
-                    } else {
-                        String sep = url.contains("?") ? "&" : "?";
-                        try (Connection c = DriverManager.getConnection(url + sep + "currentSchema=" + schema);
-                                Statement st = c.createStatement()) {
-                            st.execute(FloorSide.DDL_POSTGRES);
-                            Appender floor = floor(new FloorSide.Session(c));
-                            load(floor);
-                            walBytes(side, admin, floor);
-                        }
-                    }
-                } finally {
-                    try (Statement st = admin.createStatement()) {
-                        st.execute("DROP SCHEMA " + schema + " CASCADE");
-                    }
-                }
-            }
-        }
-    }
-
     /**
      * After a checkpoint, 2,000 appends to one stream (so that the pages they touch have been
      * written whole once, as in a steady load), then 2,000 more, measured.
      */
-    private static void walBytes(String side, Connection admin, Appender appender) throws Exception {
-        for (int n : new int[] {1, 10}) {
+    private static void walBytes(Side side, Connection admin, String application, Peers.Session session)
+            throws Exception {
+        for (int n : side.tens ? new int[] {1, 10} : new int[] {1}) {
             int appends = 2_000;
             String stream = "pages-" + n + "-" + UUID.randomUUID();
             try (Statement st = admin.createStatement()) {
@@ -168,12 +185,14 @@ final class TablePages {
             }
             long version = 0;
             for (int i = 0; i < appends; i++, version += n) {
-                appender.append(stream, version, n);
+                session.append(stream, version, events(stream, version, n));
             }
             String from = walPosition(admin);
+            Reading start = Reading.take(admin, application);
             for (int i = 0; i < appends; i++, version += n) {
-                appender.append(stream, version, n);
+                session.append(stream, version, events(stream, version, n));
             }
+            Reading end = Reading.take(admin, application);
             String to = walPosition(admin);
             try (PreparedStatement ps = admin.prepareStatement("SELECT pg_wal_lsn_diff(?::pg_lsn, ?::pg_lsn)")) {
                 ps.setString(1, to);
@@ -182,13 +201,79 @@ final class TablePages {
                     rs.next();
                     System.out.printf(
                             Locale.ROOT,
-                            "PostgreSQL  %-6s %2d event(s) per append: %,6.0f WAL bytes per append (%,d appends)%n",
-                            side,
+                            "PostgreSQL  %-28s %2d event(s) per append: %,6.0f WAL bytes per append, %.1f round"
+                                    + " trips, %4.0f us, JVM CPU %3.0f us, server CPU %3.0f us (%,d appends)%n",
+                            side.name,
                             n,
                             rs.getDouble(1) / appends,
+                            (end.roundTrips - start.roundTrips) / (double) appends,
+                            (end.wall - start.wall) / 1e3 / appends,
+                            (end.jvmCpu - start.jvmCpu) / 1e3 / appends,
+                            end.serverCpuSince(start) / 1e3 / appends,
                             appends);
                 }
             }
+        }
+    }
+
+    /** {@code url} with its round trips counted and its server processes named {@code application}. */
+    private static String counted(String url, String application) {
+        return url + (url.contains("?") ? "&" : "?") + "socketFactory=" + CountingSocketFactory.class.getName()
+                + "&ApplicationName=" + application;
+    }
+
+    /**
+     * The clocks at one moment: wall time, the JVM's CPU time, the round trips counted so far and
+     * the CPU time of each server process named {@code application} (none when {@code admin} is null,
+     * on SQLite).
+     */
+    private record Reading(long wall, long jvmCpu, long roundTrips, Map<Integer, Long> serverCpu) {
+
+        static Reading take(Connection admin, String application) throws Exception {
+            Map<Integer, Long> server = new HashMap<>();
+            if (admin != null) {
+                try (PreparedStatement ps =
+                        admin.prepareStatement("SELECT pid FROM pg_stat_activity WHERE application_name = ?")) {
+                    ps.setString(1, application);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            int pid = rs.getInt(1);
+                            server.put(pid, onCpu(Path.of("/proc/" + pid + "/schedstat")));
+                        }
+                    }
+                }
+                if (server.isEmpty()) {
+                    throw new IllegalStateException("no server process is named " + application);
+                }
+            }
+            long cpu = 0;
+            try (DirectoryStream<Path> threads = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+                for (Path thread : threads) {
+                    try {
+                        if (!Files.readString(thread.resolve("comm")).contains("CompilerThre")) {
+                            cpu += onCpu(thread.resolve("schedstat"));
+                        }
+                    } catch (NoSuchFileException ended) {
+                        // a thread that ended in between: its time is lost to both readings
+                    }
+                }
+            }
+            return new Reading(System.nanoTime(), cpu, CountingSocketFactory.FLUSHES.get(), server);
+        }
+
+        /** The nanoseconds a process or thread has spent on a CPU: the first field of its schedstat. */
+        private static long onCpu(Path schedstat) throws IOException {
+            String stat = Files.readString(schedstat);
+            return Long.parseLong(stat.substring(0, stat.indexOf(' ')));
+        }
+
+        /** The server CPU time spent since {@code start}, a process that started in between from zero. */
+        long serverCpuSince(Reading start) {
+            long sum = 0;
+            for (Map.Entry<Integer, Long> e : serverCpu.entrySet()) {
+                sum += e.getValue() - start.serverCpu.getOrDefault(e.getKey(), 0L);
+            }
+            return sum;
         }
     }
 
@@ -200,35 +285,154 @@ final class TablePages {
         }
     }
 
+    /**
+     * Annals' own table (created by the store, and loaded through it, ten events at a time)
+     * appended to by hand one event at a time, on a connection of its own with its statement
+     * prepared once, binding what the store binds: a time-ordered id from {@link EventData#of},
+     * the same payload and metadata.
+     */
+    private static final class ByHand implements Peers.Peer {
+
+        enum Shape {
+            STATEMENT("by hand: the store's statement"),
+            INSERT("by hand: INSERT"),
+            NO_TRIGGER("by hand: INSERT, no trigger"),
+            FLOOR_INDEXES("by hand: and the floor's indexes");
+
+            final String label;
+
+            Shape(String label) {
+                this.label = label;
+            }
+        }
+
+        private static final String INSERT = "INSERT INTO annals_events (position, stream_id, version, event_id, type,"
+                + " data, metadata, recorded_at) VALUES (nextval('bench_pages_position'), ?, ?, ?, ?, ?::json,"
+                + " ?::json, ?)";
+
+        private final Target target;
+        private final Shape shape;
+        /** The store on the same table, which creates it and loads it. */
+        private final Peers.AnnalsSide store;
+
+        ByHand(Target target, Shape shape) throws SQLException {
+            this.target = target;
+            this.shape = shape;
+            this.store = new Peers.AnnalsSide(target, true);
+            try (Connection c = target.raw();
+                    Statement st = c.createStatement()) {
+                st.execute("CREATE SEQUENCE bench_pages_position START " + Target.RAW_POSITION_START);
+                if (shape.compareTo(Shape.NO_TRIGGER) >= 0) {
+                    st.execute("ALTER TABLE annals_events DISABLE TRIGGER USER");
+                }
+                if (shape == Shape.FLOOR_INDEXES) {
+                    st.execute("ALTER TABLE annals_events DROP CONSTRAINT annals_events_event_id");
+                    st.execute("DROP INDEX annals_events_type_position");
+                    st.execute("DROP INDEX annals_events_category_position");
+                }
+            }
+        }
+
+        @Override
+        public String name() {
+            return shape.label;
+        }
+
+        @Override
+        public Peers.Session session() throws Exception {
+            Connection c = target.raw();
+            PreparedStatement ps = c.prepareStatement(shape == Shape.STATEMENT ? AppendStatement.current() : INSERT);
+            Peers.Session annals = store.session();
+            int space = AppendStatement.lockSpace(target.schema());
+            java.sql.Array keys = c.createArrayOf("int4", new Integer[] {AppendStatement.typeKey(Peers.TYPE)});
+            return new Peers.Session() {
+                @Override
+                public void append(String stream, long version, List<Peers.PriceChanged> events) throws Exception {
+                    if (events.size() != 1) {
+                        annals.append(stream, version, events);
+                        return;
+                    }
+                    EventData e =
+                            EventData.of(Peers.TYPE, Peers.JSON.writeValueAsString(events.get(0)), Peers.METADATA);
+                    if (shape == Shape.STATEMENT) {
+                        ps.setInt(1, space);
+                        ps.setArray(2, keys);
+                        ps.setString(3, stream);
+                        ps.setString(4, stream);
+                        ps.setObject(5, e.eventId());
+                        ps.setString(6, e.type());
+                        ps.setString(7, e.json());
+                        ps.setString(8, Peers.METADATA_JSON);
+                        ps.setLong(9, ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now()));
+                        ps.setLong(10, version);
+                        ps.setLong(11, version);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            if (!rs.next() || rs.getLong(2) != version + 1) {
+                                throw new IllegalStateException("append-one wrote no event at " + (version + 1));
+                            }
+                        }
+                    } else {
+                        ps.setString(1, stream);
+                        ps.setLong(2, version + 1);
+                        ps.setObject(3, e.eventId());
+                        ps.setString(4, e.type());
+                        ps.setString(5, e.json());
+                        ps.setString(6, Peers.METADATA_JSON);
+                        ps.setObject(7, OffsetDateTime.now(ZoneOffset.UTC));
+                        ps.executeUpdate();
+                    }
+                }
+
+                @Override
+                public Peers.Tally read(String stream) {
+                    throw new UnsupportedOperationException("appends only");
+                }
+
+                @Override
+                public Peers.Tally scan() {
+                    throw new UnsupportedOperationException("appends only");
+                }
+
+                @Override
+                public void close() throws SQLException {
+                    c.close();
+                }
+            };
+        }
+
+        @Override
+        public long rows() throws SQLException {
+            try (Connection c = target.raw();
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM annals_events")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+
+        @Override
+        public void close() throws SQLException {
+            store.close();
+        }
+    }
+
     /** A stream of 1,000 events, then streams of 10 up to the log's size, 10 events per append. */
-    private static void load(Appender appender) throws Exception {
+    private static void load(Peers.Session session) throws Exception {
         for (long v = 0; v < 1_000; v += 10) {
-            appender.append("long", v, 10);
+            session.append("long", v, events("long", v, 10));
         }
         for (long events = 1_000, i = 0; events < LOG; events += 10, i++) {
-            appender.append("short-" + i, 0, 10);
+            String stream = "short-" + i;
+            session.append(stream, 0, events(stream, 0, 10));
         }
     }
 
-    private static Appender annals(JdbcEventStore store) {
-        return (stream, version, n) -> {
-            List<EventData> events = new ArrayList<>(n);
-            for (int i = 1; i <= n; i++) {
-                events.add(EventData.of(
-                        Peers.TYPE, Peers.JSON.writeValueAsString(Peers.event(stream, version + i)), Peers.METADATA));
-            }
-            store.append(stream, ExpectedVersion.exactly(version), events);
-        };
-    }
-
-    /** The floor's append: {@link FloorSide}'s own, one auto-committed (multi-row) INSERT. */
-    private static Appender floor(FloorSide.Session session) {
-        return (stream, version, n) -> {
-            List<Peers.PriceChanged> events = new ArrayList<>(n);
-            for (int i = 1; i <= n; i++) {
-                events.add(Peers.event(stream, version + i));
-            }
-            session.append(stream, version, events);
-        };
+    /** The {@code n} events that follow {@code version} in {@code stream}. */
+    private static List<Peers.PriceChanged> events(String stream, long version, int n) {
+        List<Peers.PriceChanged> events = new ArrayList<>(n);
+        for (int i = 1; i <= n; i++) {
+            events.add(Peers.event(stream, version + i));
+        }
+        return events;
     }
 }

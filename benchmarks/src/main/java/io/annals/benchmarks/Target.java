@@ -83,6 +83,11 @@ final class Target implements AutoCloseable {
         return kind == Kind.SQLITE;
     }
 
+    /** The SQLite file of this target (null on PostgreSQL). */
+    Path file() {
+        return file;
+    }
+
     /** Opens a store on this target (creating its tables on first use) with a pool of {@code poolSize}. */
     JdbcEventStore openStore(int poolSize) {
         return JdbcEventStore.builder(url).maxPoolSize(poolSize).open();
