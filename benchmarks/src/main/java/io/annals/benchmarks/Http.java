@@ -15,25 +15,52 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
  * W7: the price tracker's HTTP API under load from a second process ({@code wrk}) on loopback,
  * against the same routes written by hand on raw JDBC ({@link BaselineServer}). Both servers run
- * in JVMs of their own with the same heap; each is measured in turns with the other idle.
+ * in JVMs of their own with the same heap; each is measured in turns with the other idle. Beside
+ * the rates and latencies, each round reports what a request cost the machine: the CPU time of the
+ * server's process (on SQLite the database works in it too) and, on PostgreSQL, of the server
+ * processes serving its connections, and the bytes of WAL it wrote. The two cores run wrk, the
+ * server and the database together, so the rates follow these costs.
  */
 final class Http {
 
     /** What wrk measured in one run. */
     record Load(
-            double requestsPerSecond, long requests, long errors, double p50, double p90, double p99, double p999) {}
+            double requestsPerSecond,
+            long requests,
+            long errors,
+            double p50,
+            double p90,
+            double p99,
+            double p999,
+            Cost cost) {}
 
-    /** A server under test, in its own process. */
-    private record Server(String label, Process process, int port, Path log) {}
+    /** What one run of wrk cost per request: CPU microseconds, and bytes of PostgreSQL's WAL. */
+    record Cost(double serverCpuMicros, double databaseCpuMicros, double walBytes) {}
+
+    /**
+     * A server under test, in its own process; on PostgreSQL its connections carry {@code
+     * application} as their name, and {@code admin} reads the server's counters.
+     */
+    private record Server(String label, Process process, int port, Path log, String application, String admin) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -148,6 +175,43 @@ final class Http {
                 false,
                 null,
                 "");
+        boolean sqlite = db.equals(Target.Kind.SQLITE.label);
+        results.compare(
+                "W7",
+                db,
+                what + ": CPU of the server's process per request" + (sqlite ? " (the database's work in it)" : ""),
+                "µs",
+                pair(loads, l -> l.cost().serverCpuMicros()),
+                baselineName,
+                false,
+                null,
+                "");
+        if (!sqlite) {
+            results.compare(
+                    "W7",
+                    db,
+                    what + ": CPU of the database's processes per request",
+                    "µs",
+                    pair(loads, l -> l.cost().databaseCpuMicros()),
+                    baselineName,
+                    false,
+                    null,
+                    "");
+            if (Arrays.stream(loads)
+                    .flatMap(Arrays::stream)
+                    .anyMatch(l -> l.cost().walBytes() > 0)) {
+                results.compare(
+                        "W7",
+                        db,
+                        what + ": WAL per request",
+                        "bytes",
+                        pair(loads, l -> l.cost().walBytes()),
+                        baselineName,
+                        false,
+                        null,
+                        "");
+            }
+        }
     }
 
     private static String errors(Load[][] loads) {
@@ -222,6 +286,7 @@ final class Http {
 
     private Load wrk(Server s, Path script, double seconds) throws Exception {
         int secs = Math.max(1, (int) Math.round(seconds));
+        Reading before = Reading.take(s);
         Process p = new ProcessBuilder(
                         "wrk",
                         "-t2",
@@ -244,6 +309,7 @@ final class Http {
         if (at < 0) {
             throw new IllegalStateException("wrk printed no summary (exit " + p.exitValue() + "): " + out);
         }
+        Reading after = Reading.take(s);
         String line = out.substring(at + 8, out.indexOf('\n', at));
         JsonNode n = JSON.readTree(line);
         long requests = n.get("requests").asLong();
@@ -254,7 +320,63 @@ final class Http {
                 n.get("p50").asDouble(),
                 n.get("p90").asDouble(),
                 n.get("p99").asDouble(),
-                n.get("p999").asDouble());
+                n.get("p999").asDouble(),
+                after.since(before, Math.max(1, requests)));
+    }
+
+    /**
+     * The counters of one moment: the CPU time of the server's process and of the database's
+     * processes serving it (PostgreSQL), and the WAL's insert position. A database process that
+     * started in between counts from zero; one that ended takes its time with it (the servers'
+     * pools keep theirs open).
+     */
+    private record Reading(long serverCpuNanos, Map<Long, Long> databaseCpuNanos, long wal) {
+
+        static Reading take(Server s) throws SQLException {
+            long server = cpuNanos(s.process().pid());
+            Map<Long, Long> database = new HashMap<>();
+            long wal = 0;
+            if (s.admin() != null) {
+                try (Connection c = DriverManager.getConnection(s.admin())) {
+                    try (PreparedStatement ps =
+                            c.prepareStatement("SELECT pid FROM pg_stat_activity WHERE application_name = ?")) {
+                        ps.setString(1, s.application());
+                        try (ResultSet rs = ps.executeQuery()) {
+                            while (rs.next()) {
+                                long pid = rs.getLong(1);
+                                database.put(pid, cpuNanos(pid));
+                            }
+                        }
+                    }
+                    try (Statement st = c.createStatement();
+                            ResultSet rs = st.executeQuery(
+                                    "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint")) {
+                        rs.next();
+                        wal = rs.getLong(1);
+                    }
+                }
+            }
+            return new Reading(server, database, wal);
+        }
+
+        /** A process's CPU time, all its threads (those that ended too), or 0 if it is gone. */
+        private static long cpuNanos(long pid) {
+            return ProcessHandle.of(pid)
+                    .flatMap(h -> h.info().totalCpuDuration())
+                    .map(Duration::toNanos)
+                    .orElse(0L);
+        }
+
+        Cost since(Reading start, long requests) {
+            long database = 0;
+            for (Map.Entry<Long, Long> e : databaseCpuNanos.entrySet()) {
+                database += e.getValue() - start.databaseCpuNanos.getOrDefault(e.getKey(), 0L);
+            }
+            return new Cost(
+                    (serverCpuNanos - start.serverCpuNanos) / 1e3 / requests,
+                    database / 1e3 / requests,
+                    (wal - start.wal) / (double) requests);
+        }
     }
 
     private Server start(String label, List<String> command, Target target) throws IOException {
@@ -276,7 +398,12 @@ final class Http {
                     extra.trim().replace("{name}", label + "-" + target.name).split("\\s+")));
         }
         cmd.addAll(command);
-        cmd.addAll(List.of("--port", Integer.toString(port), "--db", target.url));
+        String application = target.sqlite()
+                ? null
+                : "annals-bench-w7-" + label + "-"
+                        + UUID.randomUUID().toString().substring(0, 8);
+        String url = target.sqlite() ? target.url : target.url + "&ApplicationName=" + application;
+        cmd.addAll(List.of("--port", Integer.toString(port), "--db", url));
         Path log = work.resolve(label + "-" + target.name + ".log");
         Process p = new ProcessBuilder(cmd)
                 .directory(work.toFile())
@@ -284,7 +411,7 @@ final class Http {
                 .redirectOutput(log.toFile())
                 .start();
         Cleanup.process(p);
-        return new Server(label, p, port, log);
+        return new Server(label, p, port, log, application, target.sqlite() ? null : target.url);
     }
 
     private static void awaitUp(Server s) throws Exception {
