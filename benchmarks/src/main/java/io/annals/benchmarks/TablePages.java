@@ -37,7 +37,8 @@ import java.util.UUID;
  * round trips the driver made. Those figures do depend on the machine; the sides run one after the
  * other, not in alternating rounds, so they show where one append's time goes, not a ratio to
  * claim. On PostgreSQL, Annals' table is also written by hand, one part of the server's work taken
- * away at a time (see {@link #POSTGRES_SIDES}).
+ * away at a time (see {@link #POSTGRES_SIDES}). Last, each of W15's sides scans its whole log, with
+ * the same clocks.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.annals.benchmarks.TablePages sqlite
@@ -104,9 +105,11 @@ final class TablePages {
                     load(session);
                     if (sqlite) {
                         sqliteFrames(side.name, target, session);
+                        scans(side, null, null, session);
                     } else {
                         try (Connection admin = DriverManager.getConnection(url)) {
                             walBytes(side, admin, application, session);
+                            scans(side, admin, application, session);
                         }
                     }
                     long expected = LOG
@@ -214,6 +217,39 @@ final class TablePages {
                 }
             }
         }
+    }
+
+    /**
+     * Scans of the whole log, W15's own, by the sides that read (one to warm up, three measured):
+     * the time, the JVM's CPU and, on PostgreSQL, the server's CPU per 1,000 events.
+     */
+    private static void scans(Side side, Connection admin, String application, Peers.Session session) throws Exception {
+        if (!side.tens) {
+            return; // the by-hand sides only append
+        }
+        session.scan();
+        Reading start = Reading.take(admin, application);
+        long events = 0;
+        for (int i = 0; i < 3; i++) {
+            events += session.scan().count();
+        }
+        Reading end = Reading.take(admin, application);
+        double per = events / 1_000.0;
+        System.out.printf(
+                Locale.ROOT,
+                "%-11s %-28s scan of %,d events: per 1,000 events %,6.0f us, JVM CPU %,6.0f us%s%n",
+                admin == null ? "SQLite" : "PostgreSQL",
+                side.name,
+                events / 3,
+                (end.wall - start.wall) / 1e3 / per,
+                (end.jvmCpu - start.jvmCpu) / 1e3 / per,
+                admin == null
+                        ? ""
+                        : String.format(
+                                Locale.ROOT,
+                                ", server CPU %,6.0f us, %.1f round trips",
+                                end.serverCpuSince(start) / 1e3 / per,
+                                (end.roundTrips - start.roundTrips) / per));
     }
 
     /** {@code url} with its round trips counted and its server processes named {@code application}. */
