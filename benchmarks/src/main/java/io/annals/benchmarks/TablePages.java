@@ -438,12 +438,7 @@ final class TablePages {
 
         @Override
         public long rows() throws SQLException {
-            try (Connection c = target.raw();
-                    Statement st = c.createStatement();
-                    ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM annals_events")) {
-                rs.next();
-                return rs.getLong(1);
-            }
+            return store.rows();
         }
 
         @Override
