@@ -17,13 +17,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -334,22 +332,13 @@ final class Http {
      */
     private record Reading(long serverCpuNanos, Map<Long, Long> databaseCpuNanos, long wal) {
 
-        static Reading take(Server s) throws SQLException {
+        static Reading take(Server s) throws SQLException, IOException {
             long server = cpuNanos(s.process().pid());
-            Map<Long, Long> database = new HashMap<>();
+            Map<Long, Long> database = Map.of();
             long wal = 0;
             if (s.admin() != null) {
                 try (Connection c = DriverManager.getConnection(s.admin())) {
-                    try (PreparedStatement ps =
-                            c.prepareStatement("SELECT pid FROM pg_stat_activity WHERE application_name = ?")) {
-                        ps.setString(1, s.application());
-                        try (ResultSet rs = ps.executeQuery()) {
-                            while (rs.next()) {
-                                long pid = rs.getLong(1);
-                                database.put(pid, cpuNanos(pid));
-                            }
-                        }
-                    }
+                    database = Backends.cpuNanos(c, s.application());
                     try (Statement st = c.createStatement();
                             ResultSet rs = st.executeQuery(
                                     "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint")) {
@@ -370,10 +359,7 @@ final class Http {
         }
 
         Cost since(Reading start, long requests) {
-            long database = 0;
-            for (Map.Entry<Long, Long> e : databaseCpuNanos.entrySet()) {
-                database += e.getValue() - start.databaseCpuNanos.getOrDefault(e.getKey(), 0L);
-            }
+            long database = Backends.spent(start.databaseCpuNanos, databaseCpuNanos);
             return new Cost(
                     (serverCpuNanos - start.serverCpuNanos) / 1e3 / requests,
                     database / 1e3 / requests,

@@ -1,7 +1,6 @@
 package io.annals.benchmarks;
 
 import io.annals.eventstore.EventData;
-import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -17,7 +16,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -263,31 +261,16 @@ final class TablePages {
      * the CPU time of each server process named {@code application} (none when {@code admin} is null,
      * on SQLite).
      */
-    private record Reading(long wall, long jvmCpu, long roundTrips, Map<Integer, Long> serverCpu) {
+    private record Reading(long wall, long jvmCpu, long roundTrips, Map<Long, Long> serverCpu) {
 
         static Reading take(Connection admin, String application) throws Exception {
-            Map<Integer, Long> server = new HashMap<>();
-            if (admin != null) {
-                try (PreparedStatement ps =
-                        admin.prepareStatement("SELECT pid FROM pg_stat_activity WHERE application_name = ?")) {
-                    ps.setString(1, application);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            int pid = rs.getInt(1);
-                            server.put(pid, onCpu(Path.of("/proc/" + pid + "/schedstat")));
-                        }
-                    }
-                }
-                if (server.isEmpty()) {
-                    throw new IllegalStateException("no server process is named " + application);
-                }
-            }
+            Map<Long, Long> server = admin == null ? Map.of() : Backends.cpuNanos(admin, application);
             long cpu = 0;
             try (DirectoryStream<Path> threads = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
                 for (Path thread : threads) {
                     try {
                         if (!Files.readString(thread.resolve("comm")).contains("CompilerThre")) {
-                            cpu += onCpu(thread.resolve("schedstat"));
+                            cpu += Backends.onCpu(thread.resolve("schedstat"));
                         }
                     } catch (NoSuchFileException ended) {
                         // a thread that ended in between: its time is lost to both readings
@@ -297,19 +280,9 @@ final class TablePages {
             return new Reading(System.nanoTime(), cpu, CountingSocketFactory.FLUSHES.get(), server);
         }
 
-        /** The nanoseconds a process or thread has spent on a CPU: the first field of its schedstat. */
-        private static long onCpu(Path schedstat) throws IOException {
-            String stat = Files.readString(schedstat);
-            return Long.parseLong(stat.substring(0, stat.indexOf(' ')));
-        }
-
-        /** The server CPU time spent since {@code start}, a process that started in between from zero. */
+        /** The server CPU time spent since {@code start}. */
         long serverCpuSince(Reading start) {
-            long sum = 0;
-            for (Map.Entry<Integer, Long> e : serverCpu.entrySet()) {
-                sum += e.getValue() - start.serverCpu.getOrDefault(e.getKey(), 0L);
-            }
-            return sum;
+            return Backends.spent(start.serverCpu, serverCpu);
         }
     }
 
