@@ -329,7 +329,7 @@ final class Appender {
             }
             return readResult(ps);
         });
-        return dialect.inWriterTurn(dataSource, c -> {
+        SqlWork<Optional<AppendResult>> attempts = c -> {
             for (int attempt = 1; ; attempt++) {
                 try {
                     return strict ? dialect.inReadCommitted(c, once) : dialect.atomically(c, once);
@@ -358,7 +358,15 @@ final class Appender {
                     return Optional.empty(); // an id or a version collided: decided by refused()
                 }
             }
-        });
+        };
+        return inBatch ? dialect.inWriterTurn(dataSource, attempts) : dialect.appendTurn(dataSource, false, attempts);
+    }
+
+    /** {@code work} in a write transaction: the projection batch's, or one that other appends may share. */
+    private <T> T inAppendTransaction(DataSource dataSource, SqlWork<T> work) throws SQLException {
+        return dialect.batch() != null
+                ? dialect.inWriteTransaction(dataSource, work)
+                : dialect.appendTurn(dataSource, true, work);
     }
 
     /**
@@ -493,7 +501,7 @@ final class Appender {
                         : null;
                 if (results == null) {
                     locks = null;
-                    results = dialect.inWriteTransaction(
+                    results = inAppendTransaction(
                             dataSource, c -> writeAll(c, parts, metadata, recordedAtMicros, condition));
                 }
                 if (batch != null) {
@@ -882,7 +890,7 @@ final class Appender {
 
     private Optional<AppendResult> inTransaction(DataSource dataSource, AppendRequest request) throws SQLException {
         try {
-            return dialect.inWriteTransaction(dataSource, c -> {
+            return inAppendTransaction(dataSource, c -> {
                 long current = currentVersion(c, request.streamId());
                 if (!request.expected().isMetBy(current)) {
                     return Optional.<AppendResult>empty();

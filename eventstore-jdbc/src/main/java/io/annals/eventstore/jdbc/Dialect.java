@@ -165,6 +165,17 @@ abstract class Dialect {
         return work.run(joined.connection());
     }
 
+    /**
+     * Runs the work of an append, outside a projection batch, in the writers' turn: as {@link
+     * #writeTransaction} when {@code transaction}, otherwise as {@link #writerTurn}. A database
+     * with one writer at a time may let appends waiting for the turn share one transaction and
+     * one commit ({@link TurnGroups}); the work must then be safe to run again, since a group that
+     * fails is rolled back and each of its appends goes again alone.
+     */
+    <T> T appendTurn(DataSource dataSource, boolean transaction, SqlWork<T> work) throws SQLException {
+        return transaction ? writeTransaction(dataSource, work) : writerTurn(dataSource, work);
+    }
+
     /** {@link #inWriterTurn} outside a projection batch. */
     <T> T writerTurn(DataSource dataSource, SqlWork<T> work) throws SQLException {
         try (Connection c = open(dataSource)) {

@@ -84,6 +84,8 @@ final class SqliteDialect extends Dialect {
 
     private volatile WriteTurn writeLock = new WriteTurn();
     private volatile String databaseFile = "";
+    /** Appends waiting for the turn, with group commit on; set at start-up. */
+    private volatile @Nullable TurnGroups groups;
 
     SqliteDialect(StoreSettings settings, TableNames tables) {
         super(
@@ -165,6 +167,10 @@ final class SqliteDialect extends Dialect {
             }
             databaseFile = canonical(file);
             writeLock = WRITE_LOCKS.computeIfAbsent(databaseFile, k -> new WriteTurn());
+            if (settings().groupCommit()) {
+                groups = new TurnGroups(
+                        new TurnGroups.Limits(settings().busyTimeout().toNanos(), databaseFile));
+            }
             String journal = queryString(st, "PRAGMA journal_mode");
             if (!"wal".equalsIgnoreCase(journal) && mode != OpenMode.READ_ONLY) {
                 journal = queryString(st, "PRAGMA journal_mode = WAL");
@@ -318,6 +324,11 @@ final class SqliteDialect extends Dialect {
      * @throws InterruptedWaitException when the thread is interrupted while it waits
      */
     private ReentrantLock takeWriteLock() {
+        return takeWriteLock(System.nanoTime() + settings().busyTimeout().toNanos());
+    }
+
+    /** {@link #takeWriteLock()}, waiting until {@code deadline} ({@link System#nanoTime()}) at most. */
+    private ReentrantLock takeWriteLock(long deadline) {
         WriteTurn lock = writeLock;
         if (lock.isHeldByCurrentThread()) {
             // A second transaction of this thread would wait for its own first one.
@@ -331,7 +342,7 @@ final class SqliteDialect extends Dialect {
         }
         long millis = settings().busyTimeout().toMillis();
         try {
-            if (lock.tryLock(millis, TimeUnit.MILLISECONDS)) {
+            if (lock.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                 return lock.taken();
             }
         } catch (InterruptedException e) {
@@ -397,6 +408,46 @@ final class SqliteDialect extends Dialect {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * With group commit on, appends line up behind the one that waits for or holds the turn, and
+     * the first in line writes those behind it in its transaction ({@link TurnGroups}); the turn's
+     * wait shares the deadline of the wait in line. A thread that holds the turn already (a
+     * projection batch of another store on the same file) goes the ordinary way, which refuses it
+     * at once.
+     */
+    @Override
+    <T> T appendTurn(DataSource dataSource, boolean transaction, SqlWork<T> work) throws SQLException {
+        TurnGroups line = groups;
+        if (line == null || writeLock.isHeldByCurrentThread()) {
+            return super.appendTurn(dataSource, transaction, work);
+        }
+        return line.write(
+                new TurnGroups.Turn() {
+                    @Override
+                    public <R> R run(long deadline, SqlWork<R> w) throws SQLException {
+                        ReentrantLock lock = takeWriteLock(deadline);
+                        try (Connection c = open(dataSource)) {
+                            return w.run(c);
+                        } finally {
+                            lock.unlock();
+                        }
+                    }
+
+                    @Override
+                    public void execute(Connection c, String sql) throws SQLException {
+                        SqliteDialect.this.execute(c, sql);
+                    }
+
+                    @Override
+                    public String holder() {
+                        return writeLock.holder();
+                    }
+                },
+                transaction,
+                work,
+                () -> super.appendTurn(dataSource, transaction, work));
     }
 
     /**

@@ -11,8 +11,8 @@ import java.time.Duration;
  * @param notifyAppends whether appends are announced to other processes (PostgreSQL)
  * @param changeCheck how often a store with append listeners checks whether another connection
  *     wrote (SQLite); zero for never
- * @param groupCommit whether appends of one event that arrive together share a transaction
- *     (PostgreSQL)
+ * @param groupCommit whether appends that arrive while the writers are busy share a transaction
+ *     (PostgreSQL: appends of one event without tags; SQLite: every append outside a batch)
  */
 record StoreSettings(
         Clock clock,
