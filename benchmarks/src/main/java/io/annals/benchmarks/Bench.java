@@ -445,10 +445,12 @@ public final class Bench {
             if (o.only.contains("W7") && httpReady) {
                 failures += attempt(results, kind, "W7", () -> {
                     section("W7: the price tracker's HTTP API under wrk");
+                    // group commit on and off: on SQLite, where the tracker's tagged appends take it
                     try (Target annals = target(kind, work, "w7_annals", o);
-                            Target baseline = target(kind, work, "w7_raw", o)) {
+                            Target baseline = target(kind, work, "w7_raw", o);
+                            Target off = kind == Target.Kind.SQLITE ? target(kind, work, "w7_nogroup", o) : null) {
                         new Http(work, pricetracker, self, results, o.quick ? 50 : 200, 16)
-                                .run(annals, baseline, plans.httpWarm(), plans.httpSeconds(), plans.httpRounds());
+                                .run(annals, baseline, off, plans.httpWarm(), plans.httpSeconds(), plans.httpRounds());
                     }
                 });
             }

@@ -96,7 +96,18 @@ final class Http {
         }
     }
 
-    void run(Target annalsTarget, Target baselineTarget, double warmSeconds, double seconds, int rounds)
+    /**
+     * Runs the phases against Annals and the baseline, and, when {@code withoutGroupCommit} is
+     * given, against the tracker on a store with group commit off ({@link TrackerServer}) in the
+     * same rounds.
+     */
+    void run(
+            Target annalsTarget,
+            Target baselineTarget,
+            Target withoutGroupCommit,
+            double warmSeconds,
+            double seconds,
+            int rounds)
             throws Exception {
         String db = annalsTarget.kind.label;
         Path post = script("post", true);
@@ -110,17 +121,34 @@ final class Http {
                     List.of("-cp", benchmarksJar.toString(), BaselineServer.class.getName()),
                     baselineTarget);
             servers.add(baseline);
-            awaitUp(annals);
-            awaitUp(baseline);
+            if (withoutGroupCommit != null) {
+                servers.add(start(
+                        "no-group-commit",
+                        List.of(
+                                "-cp",
+                                pricetrackerJar + java.io.File.pathSeparator + benchmarksJar,
+                                TrackerServer.class.getName()),
+                        withoutGroupCommit));
+            }
+            for (Server s : servers) {
+                awaitUp(s);
+            }
             for (Server s : servers) {
                 seed(s);
             }
-            awaitReadModels(annals);
+            for (Server s : servers) {
+                if (s != baseline) {
+                    awaitReadModels(s);
+                }
+            }
 
             // Price changes, then (read models caught up) product reads.
-            Load[][] changes = phase(annals, baseline, post, warmSeconds, seconds, rounds);
+            Load[][] changes = phase(servers, post, warmSeconds, seconds, rounds);
             long lag = awaitReadModels(annals);
-            Load[][] reads = phase(annals, baseline, get, warmSeconds, seconds, rounds);
+            for (Server s : servers.subList(2, servers.size())) {
+                awaitReadModels(s);
+            }
+            Load[][] reads = phase(servers, get, warmSeconds, seconds, rounds);
 
             report(
                     db,
@@ -177,6 +205,29 @@ final class Http {
                 false,
                 null,
                 "");
+        if (loads.length > 2) {
+            String off = "Annals with groupCommit(false) (TrackerServer), the same rounds";
+            results.compare(
+                    "W7",
+                    db,
+                    what + ": group commit on and off",
+                    unit,
+                    pair(loads, 2, Load::requestsPerSecond),
+                    off,
+                    true,
+                    null,
+                    "");
+            results.compare(
+                    "W7",
+                    db,
+                    what + ": group commit on and off, latency p99",
+                    "ms",
+                    pair(loads, 2, l -> l.p99() / 1000),
+                    off,
+                    false,
+                    null,
+                    "");
+        }
         boolean sqlite = db.equals(Target.Kind.SQLITE.label);
         results.compare(
                 "W7",
@@ -215,15 +266,17 @@ final class Http {
     }
 
     private static String errors(Load[][] loads) {
-        long a = 0;
-        long b = 0;
-        for (Load l : loads[0]) {
-            a += l.errors();
+        long[] e = new long[loads.length];
+        for (int i = 0; i < loads.length; i++) {
+            for (Load l : loads[i]) {
+                e[i] += l.errors();
+            }
         }
-        for (Load l : loads[1]) {
-            b += l.errors();
+        if (java.util.Arrays.stream(e).sum() == 0) {
+            return "";
         }
-        return a + b == 0 ? "" : String.format(Locale.ROOT, "errors or non-2xx answers: Annals %d, baseline %d", a, b);
+        return String.format(Locale.ROOT, "errors or non-2xx answers: Annals %d, baseline %d", e[0], e[1])
+                + (loads.length > 2 ? ", without group commit " + e[2] : "");
     }
 
     private interface Figure {
@@ -231,28 +284,35 @@ final class Http {
     }
 
     private static Pair pair(Load[][] loads, Figure f) {
+        return pair(loads, 1, f);
+    }
+
+    /** Annals' figures beside those of the server at {@code other}. */
+    private static Pair pair(Load[][] loads, int other, Figure f) {
         double[] a = new double[loads[0].length];
-        double[] b = new double[loads[1].length];
+        double[] b = new double[loads[other].length];
         for (int i = 0; i < a.length; i++) {
             a[i] = f.of(loads[0][i]);
-            b[i] = f.of(loads[1][i]);
+            b[i] = f.of(loads[other][i]);
         }
         return new Pair(new Side(a), new Side(b));
     }
 
-    /** Warm-up of each, then alternating rounds; [0] Annals, [1] baseline. */
-    private Load[][] phase(Server annals, Server baseline, Path script, double warm, double seconds, int rounds)
+    /**
+     * Warm-up of each, then rounds in which each server runs once, the order rotating; the loads
+     * in the servers' order ([0] Annals, [1] baseline, then any other).
+     */
+    private Load[][] phase(List<Server> servers, Path script, double warm, double seconds, int rounds)
             throws Exception {
-        wrk(annals, script, warm);
-        wrk(baseline, script, warm);
-        Load[][] out = new Load[2][rounds];
+        for (Server s : servers) {
+            wrk(s, script, warm);
+        }
+        int n = servers.size();
+        Load[][] out = new Load[n][rounds];
         for (int r = 0; r < rounds; r++) {
-            if (r % 2 == 0) {
-                out[0][r] = wrk(annals, script, seconds);
-                out[1][r] = wrk(baseline, script, seconds);
-            } else {
-                out[1][r] = wrk(baseline, script, seconds);
-                out[0][r] = wrk(annals, script, seconds);
+            for (int k = 0; k < n; k++) {
+                int i = (r + k) % n;
+                out[i][r] = wrk(servers.get(i), script, seconds);
             }
         }
         return out;

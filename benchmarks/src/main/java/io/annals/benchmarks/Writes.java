@@ -216,6 +216,10 @@ final class Writes {
 
     /** Each thread appends {@code perAppend} events at a time to a stream of its own, with exactly(v). */
     private OpFactory annalsExisting(int perAppend) {
+        return annalsExisting(store, perAppend);
+    }
+
+    private static OpFactory annalsExisting(JdbcEventStore store, int perAppend) {
         return thread -> new Op() {
             final String run = Writes.run();
             final String stream = "ex-" + run + "-" + thread;
@@ -296,9 +300,34 @@ final class Writes {
             int n = writers[k];
             String what = n + (n == 1 ? " writer" : " writers") + ", 1 event per append, own streams";
             if (target.sqlite()) {
-                Pair p = Measure.compare(plan, n, annalsExisting(1), rawExisting(1));
-                results.compare("W3", db, what, "appends/s", p, "raw INSERT per thread, auto-commit", true, null, "");
-                annals[k] = p.annals().median();
+                // group commit measured on and off in the same rounds: a second store on the file
+                try (JdbcEventStore alone = JdbcEventStore.builder(target.url)
+                        .maxPoolSize(20)
+                        .groupCommit(false)
+                        .open()) {
+                    Side[] s = Measure.rotate(plan, n, annalsExisting(1), annalsExisting(alone, 1), rawExisting(1));
+                    results.compare(
+                            "W3",
+                            db,
+                            what,
+                            "appends/s",
+                            new Pair(s[0], s[2]),
+                            "raw INSERT per thread, auto-commit",
+                            true,
+                            null,
+                            "");
+                    results.compare(
+                            "W3",
+                            db,
+                            what + ": group commit on and off",
+                            "appends/s",
+                            new Pair(s[0], s[1]),
+                            "Annals with groupCommit(false), the same rounds",
+                            true,
+                            null,
+                            "");
+                    annals[k] = s[0].median();
+                }
             } else {
                 Side[] s = Measure.rotate(plan, n, annalsExisting(1), serialExisting(), rawExisting(1));
                 results.compare(
