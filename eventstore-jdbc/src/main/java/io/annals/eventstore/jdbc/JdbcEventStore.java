@@ -1014,18 +1014,21 @@ public final class JdbcEventStore implements EventStore {
         /**
          * Whether appends that arrive while the store's writers are busy share one transaction
          * and one commit (group commit), each with its own expected-version check, condition and
-         * idempotency, all of an append or nothing of it, and one that fails never failing the
-         * others (it goes again alone and throws its own error). A writer that finds the way free
-         * writes alone at once, so a lone thread waits for nothing. Default true; with many
-         * threads appending at once it lets them do more appends per second than committing one
-         * by one.
+         * idempotency, all of an append or nothing of it, and each throwing its own errors. A
+         * writer that finds the way free writes alone at once, so a lone thread waits for
+         * nothing. Default true; with many threads appending at once it lets them do more appends
+         * per second than committing one by one.
          *
-         * <p>On PostgreSQL, appends of one event without tags wait in line while two appends of
-         * the store are in flight, and the next free writer writes them in one statement. On
-         * SQLite, whose writers take turns, every append (with tags, a condition or several
-         * events too) lines up behind the one waiting for or holding the turn, and the first in
-         * line writes those behind it in its transaction, each under a savepoint of its own, so
-         * that they share one fsync. Appends inside a projection batch join the batch instead.
+         * <p>On PostgreSQL, appends of one event without tags or a condition wait in line while
+         * two appends of the store are in flight, and the next free writer writes them in one
+         * statement; one that the statement leaves out goes again alone and throws its own error.
+         * On SQLite, whose writers take turns, every append of this store (with tags, a condition
+         * or several events too) lines up behind the one waiting for or holding the turn, and the
+         * first in line writes those behind it in its transaction, each under a savepoint of its
+         * own, so that they share one fsync; one whose statements fail is rolled back to its
+         * savepoint and its caller gets that error, while the others commit. Deletions,
+         * truncations and snapshots are never grouped, and appends inside a projection batch join
+         * the batch instead.
          */
         public Builder groupCommit(boolean group) {
             this.groupCommit = group;

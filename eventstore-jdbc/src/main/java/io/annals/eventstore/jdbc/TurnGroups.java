@@ -24,9 +24,8 @@ import org.jspecify.annotations.Nullable;
  * rolled back to its savepoint, and its caller gets what its work threw, as it would alone. When
  * the group's {@code BEGIN} fails (another process held the database past the busy timeout),
  * every append of the group fails with that error, having written nothing, as each would alone.
- * When the transaction fails later (a savepoint, or the {@code COMMIT}), each append goes again
- * alone on its caller's thread; one whose commit did land then finds its ids stored and returns
- * its original result, appends being idempotent by event id.
+ * When the transaction fails later (a savepoint, or the {@code COMMIT}), it is rolled back and
+ * each append goes again alone on its caller's thread.
  *
  * <p>A lone append pays nothing: it finds nobody ahead, takes the turn and runs alone, as without
  * groups. Nobody waits for a group to fill. An append's wait in line and the turn's wait of the
