@@ -342,21 +342,25 @@ final class Reads {
 
         /**
          * After the last pass: this read model and the hand-written one count every event of the
-         * log, and each row's count is its stream's last version (streams begin at version 1), so
-         * that neither side did less work than the log asks.
+         * store's log, and each row's count is its stream's last version (streams begin at
+         * version 1), so that neither side did less work than the log asks. On PostgreSQL the
+         * rows that W8's raw baseline wrote at positions from {@link Target#RAW_POSITION_START}
+         * are not the store's: it never reads them, and the hand-written catch-up skips them too.
          */
         void check(Target target) throws SQLException {
             try (Connection c = target.raw();
-                    Statement st = c.createStatement();
-                    ResultSet rs = st.executeQuery("SELECT (SELECT COUNT(*) FROM annals_events), "
-                            + "(SELECT SUM(events) FROM " + TABLE + "), (SELECT SUM(last_version) FROM " + TABLE
-                            + "), (SELECT SUM(events) FROM bench_summary)")) {
-                rs.next();
-                long log = rs.getLong(1);
-                if (log == 0 || rs.getLong(2) != log || rs.getLong(3) != log || rs.getLong(4) != log) {
-                    throw new IllegalStateException("the log holds " + log + " events; the column read model counted "
-                            + rs.getLong(2) + " (versions summing to " + rs.getLong(3)
-                            + "), the hand-written one " + rs.getLong(4));
+                    PreparedStatement st = c.prepareStatement("SELECT (SELECT COUNT(*) FROM annals_events "
+                            + "WHERE position < ?), (SELECT SUM(events) FROM " + TABLE + "), (SELECT SUM(last_version) "
+                            + "FROM " + TABLE + "), (SELECT SUM(events) FROM bench_summary)")) {
+                st.setLong(1, target.storeLogEnd());
+                try (ResultSet rs = st.executeQuery()) {
+                    rs.next();
+                    long log = rs.getLong(1);
+                    if (log == 0 || rs.getLong(2) != log || rs.getLong(3) != log || rs.getLong(4) != log) {
+                        throw new IllegalStateException("the log holds " + log + " events; the column read model "
+                                + "counted " + rs.getLong(2) + " (versions summing to " + rs.getLong(3)
+                                + "), the hand-written one " + rs.getLong(4));
+                    }
                 }
             }
         }
@@ -375,7 +379,7 @@ final class Reads {
             long n = 0;
             long after = 0;
             try (PreparedStatement read = r.c.prepareStatement("SELECT " + Raw.COLUMNS
-                            + " FROM annals_events WHERE position > ? ORDER BY position LIMIT ?");
+                            + " FROM annals_events WHERE position > ? AND position < ? ORDER BY position LIMIT ?");
                     PreparedStatement upsert = r.c.prepareStatement(
                             "INSERT INTO bench_summary (key, events, last_version, price) VALUES (?, 1, ?, ?) "
                                     + "ON CONFLICT (key) DO UPDATE SET events = bench_summary.events + 1, "
@@ -384,7 +388,8 @@ final class Reads {
                             "UPDATE bench_checkpoint SET position = ? WHERE name = 'summary' AND position = ?")) {
                 while (true) {
                     read.setLong(1, after);
-                    read.setInt(2, PAGE);
+                    read.setLong(2, target.storeLogEnd());
+                    read.setInt(3, PAGE);
                     List<String[]> rows = new ArrayList<>(PAGE);
                     long last = after;
                     try (ResultSet rs = read.executeQuery()) {

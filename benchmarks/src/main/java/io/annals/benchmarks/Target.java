@@ -33,6 +33,15 @@ final class Target implements AutoCloseable {
 
     /** Where the baseline's raw INSERTs on PostgreSQL take positions: far above any Annals position. */
     static final long RAW_POSITION_START = 1L << 62;
+    /**
+     * The position below which the rows are the store's log: on PostgreSQL, below the raw
+     * baselines' positions, which the store never reads; on SQLite, every row (the baselines'
+     * rows take the table's next positions, and the store reads them as its own).
+     */
+    long storeLogEnd() {
+        return sqlite() ? Long.MAX_VALUE : RAW_POSITION_START;
+    }
+
     /** Where the serialised appends of W3 take positions. */
     static final long SERIAL_POSITION_START = (1L << 62) + (1L << 60);
 
