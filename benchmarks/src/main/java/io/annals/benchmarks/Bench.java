@@ -502,10 +502,7 @@ public final class Bench {
                     .append(String.join(", ", which))
                     .append(": ")
                     .append(source));
-            info.put(
-                    "figures from",
-                    sources + " (the runs were split because the shared PostgreSQL server was "
-                            + "restarted under the first ones; `--merge`)");
+            info.put("figures from", sources + " (why the runs were split: the notes of the run)");
         }
     }
 
