@@ -61,18 +61,9 @@ public final class BaselineServer {
 
     /** Runs until killed. */
     public static void main(String[] args) throws Exception {
-        int port = 0;
-        String db = null;
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            switch (args[i]) {
-                case "--port" -> port = Integer.parseInt(args[i + 1]);
-                case "--db" -> db = args[i + 1];
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
-            }
-        }
-        if (db == null) {
-            throw new IllegalArgumentException("usage: BaselineServer --port N --db JDBC_URL");
-        }
+        ServerOptions options = ServerOptions.parse("BaselineServer", args);
+        int port = options.port();
+        String db = options.db();
         boolean sqlite = db.startsWith("jdbc:sqlite:");
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(db);

@@ -16,23 +16,12 @@ final class TrackerServer {
     private TrackerServer() {}
 
     public static void main(String[] args) throws Exception {
-        int port = 0;
-        String db = null;
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            switch (args[i]) {
-                case "--port" -> port = Integer.parseInt(args[i + 1]);
-                case "--db" -> db = args[i + 1];
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
-            }
-        }
-        if (db == null) {
-            throw new IllegalArgumentException("usage: TrackerServer --port N --db JDBC_URL");
-        }
-        PriceTracker tracker =
-                new PriceTracker(JdbcEventStore.builder(db).groupCommit(false).open());
+        ServerOptions options = ServerOptions.parse("TrackerServer", args);
+        PriceTracker tracker = new PriceTracker(
+                JdbcEventStore.builder(options.db()).groupCommit(false).open());
         tracker.startProjections();
         HttpApiServer server =
-                HttpApiServer.start(new PriceTrackerApi(tracker, Duration.ofSeconds(5)), "127.0.0.1", port);
+                HttpApiServer.start(new PriceTrackerApi(tracker, Duration.ofSeconds(5)), "127.0.0.1", options.port());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
             tracker.close();
