@@ -359,14 +359,7 @@ final class Appender {
                 }
             }
         };
-        return inBatch ? dialect.inWriterTurn(dataSource, attempts) : dialect.appendTurn(dataSource, false, attempts);
-    }
-
-    /** {@code work} in a write transaction: the projection batch's, or one that other appends may share. */
-    private <T> T inAppendTransaction(DataSource dataSource, SqlWork<T> work) throws SQLException {
-        return dialect.batch() != null
-                ? dialect.inWriteTransaction(dataSource, work)
-                : dialect.appendTurn(dataSource, true, work);
+        return dialect.inAppendTurn(dataSource, false, attempts);
     }
 
     /**
@@ -501,8 +494,8 @@ final class Appender {
                         : null;
                 if (results == null) {
                     locks = null;
-                    results = inAppendTransaction(
-                            dataSource, c -> writeAll(c, parts, metadata, recordedAtMicros, condition));
+                    results = dialect.inAppendTurn(
+                            dataSource, true, c -> writeAll(c, parts, metadata, recordedAtMicros, condition));
                 }
                 if (batch != null) {
                     batch.appended(total);
@@ -890,7 +883,7 @@ final class Appender {
 
     private Optional<AppendResult> inTransaction(DataSource dataSource, AppendRequest request) throws SQLException {
         try {
-            return inAppendTransaction(dataSource, c -> {
+            return dialect.inAppendTurn(dataSource, true, c -> {
                 long current = currentVersion(c, request.streamId());
                 if (!request.expected().isMetBy(current)) {
                     return Optional.<AppendResult>empty();

@@ -166,6 +166,19 @@ abstract class Dialect {
     }
 
     /**
+     * Runs the work of an append: inside a projection batch on this thread, on the batch's
+     * connection ({@link #atomically} when {@code transaction}, as {@link #inWriteTransaction}
+     * would; otherwise as {@link #inWriterTurn}); outside one, through {@link #appendTurn}.
+     */
+    final <T> T inAppendTurn(DataSource dataSource, boolean transaction, SqlWork<T> work) throws SQLException {
+        BatchTransaction joined = batch.get();
+        if (joined == null) {
+            return appendTurn(dataSource, transaction, work);
+        }
+        return transaction ? atomically(joined.connection(), work) : work.run(joined.connection());
+    }
+
+    /**
      * Runs the work of an append, outside a projection batch, in the writers' turn: as {@link
      * #writeTransaction} when {@code transaction}, otherwise as {@link #writerTurn}. A database
      * with one writer at a time may let appends waiting for the turn share one transaction and
