@@ -306,50 +306,18 @@ final class Writes {
                         .groupCommit(false)
                         .open()) {
                     Side[] s = Measure.rotate(plan, n, annalsExisting(1), annalsExisting(alone, 1), rawExisting(1));
-                    results.compare(
-                            "W3",
-                            db,
-                            what,
-                            "appends/s",
-                            new Pair(s[0], s[2]),
-                            "raw INSERT per thread, auto-commit",
-                            true,
-                            null,
-                            "");
-                    results.compare(
-                            "W3",
-                            db,
+                    w3Row(what, s[0], s[2], "raw INSERT per thread, auto-commit");
+                    w3Row(
                             what + ": group commit on and off",
-                            "appends/s",
-                            new Pair(s[0], s[1]),
-                            "Annals with groupCommit(false), the same rounds",
-                            true,
-                            null,
-                            "");
+                            s[0],
+                            s[1],
+                            "Annals with groupCommit(false), the same rounds");
                     annals[k] = s[0].median();
                 }
             } else {
                 Side[] s = Measure.rotate(plan, n, annalsExisting(1), serialExisting(), rawExisting(1));
-                results.compare(
-                        "W3",
-                        db,
-                        what,
-                        "appends/s",
-                        new Pair(s[0], s[2]),
-                        "raw INSERT per thread (no check, not gap-safe)",
-                        true,
-                        null,
-                        "");
-                results.compare(
-                        "W3",
-                        db,
-                        what,
-                        "appends/s",
-                        new Pair(s[0], s[1]),
-                        "serialised appends (lock to commit, checked)",
-                        true,
-                        null,
-                        "");
+                w3Row(what, s[0], s[2], "raw INSERT per thread (no check, not gap-safe)");
+                w3Row(what, s[0], s[1], "serialised appends (lock to commit, checked)");
                 annals[k] = s[0].median();
                 serial[k] = s[1].median();
             }
@@ -376,6 +344,11 @@ final class Writes {
                             "%d writers: %.0f/s, %.2f of serialised",
                             writers[last], annals[last], annals[last] / serial[last]));
         }
+    }
+
+    /** One row of W3: Annals' appends per second beside {@code other}'s, no target. */
+    private void w3Row(String what, Side annals, Side other, String otherName) {
+        results.compare("W3", db, what, "appends/s", new Pair(annals, other), otherName, true, null, "");
     }
 
     private OpFactory serialExisting() {
