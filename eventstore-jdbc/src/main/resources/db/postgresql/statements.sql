@@ -2,8 +2,9 @@
 -- {rows}, {log} and {schema_version} stand for the tables with their prefix (annals_ by default)
 -- and, when one is configured, their schema; {prefix} for the prefix alone; {schema} for the
 -- configured schema; {event_columns} for the columns of an event in the order the store reads
--- them; {index_bits} for the bits of a position that hold an event's index in its transaction,
--- {index_scale} for 2^{index_bits}, {index_base} for the index an append counts on from (see
+-- them ({stream_event_columns}: the same, NULL for the stream id); {index_bits} for the bits of a
+-- position that hold an event's index in its transaction, {index_scale} for 2^{index_bits},
+-- {index_base} for the index an append counts on from (see
 -- index-in-transaction). A list parameter (ids, keys, values) is bound as one array, so that no statement text and no plan
 -- depends on the number of items. Full-line comments are dropped when the file is loaded.
 
@@ -317,7 +318,8 @@ SELECT pg_catalog.current_setting('transaction_isolation') = 'read committed'
 SELECT event_id, stream_id, version, position FROM {events} WHERE event_id = ANY (?)
 
 -- name: read-stream
-SELECT {event_columns} FROM {events}
+-- The stream id is the caller's: NULL in its column ({stream_event_columns}).
+SELECT {stream_event_columns} FROM {events}
 WHERE stream_id = ? AND version >= ? ORDER BY version LIMIT ?
 
 -- name: read-horizon

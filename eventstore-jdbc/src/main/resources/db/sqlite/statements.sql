@@ -1,8 +1,9 @@
 -- Every statement the store runs on SQLite, by name. {events}, {snapshots}, {checkpoints},
 -- {rows} and {schema_version} stand for the tables with their prefix (annals_ by default),
 -- {prefix} for the prefix alone and {event_columns} for the columns of an event in the order the
--- store reads them. A list parameter (ids, keys, values) is bound as one JSON array of strings
--- and read with json_each, so that no statement text depends on the number of items.
+-- store reads them ({stream_event_columns}: the same, NULL for the stream id). A list parameter
+-- (ids, keys, values) is bound as one JSON array of strings and read with json_each, so that no
+-- statement text depends on the number of items.
 -- Full-line comments are dropped when the file is loaded.
 
 -- name: create-schema-version-table
@@ -62,7 +63,8 @@ SELECT event_id, stream_id, version, position FROM {events}
 WHERE event_id IN (SELECT value FROM json_each(?))
 
 -- name: read-stream
-SELECT {event_columns} FROM {events}
+-- The stream id is the caller's: NULL in its column ({stream_event_columns}).
+SELECT {stream_event_columns} FROM {events}
 WHERE stream_id = ? AND version >= ? ORDER BY version LIMIT ?
 
 -- name: read-all

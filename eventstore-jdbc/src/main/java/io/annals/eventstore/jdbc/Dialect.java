@@ -60,6 +60,8 @@ abstract class Dialect {
         this.settings = settings;
         this.tables = tables;
         Map<String, String> all = new HashMap<>(tables.placeholders());
+        all.put("event_columns", EventColumn.selectList(EventColumn::column));
+        all.put("stream_event_columns", EventColumn.streamSelectList());
         all.putAll(extraPlaceholders);
         this.placeholders = Map.copyOf(all);
         this.sql = SqlText.load(folder, placeholders);

@@ -42,6 +42,15 @@ enum EventColumn {
         return Arrays.stream(values()).map(expression).collect(Collectors.joining(", "));
     }
 
+    /**
+     * The select list of a read of one stream: {@link #selectList} of the columns, with {@code
+     * NULL} in place of the stream id, which the reader knows. Reading the id back from every row
+     * made reading a ten-event stream from SQLite about a tenth slower.
+     */
+    static String streamSelectList() {
+        return selectList(c -> c == STREAM_ID ? "NULL" : c.column());
+    }
+
     /** The column's name in the table. */
     String column() {
         return column;
@@ -55,12 +64,29 @@ enum EventColumn {
         }
     }
 
+    /**
+     * Reads every row of a statement that selects {@link #streamSelectList}: the events of stream
+     * {@code streamId}.
+     */
+    static List<RecordedEvent> readStream(PreparedStatement ps, String streamId, int maxCount, Dialect dialect)
+            throws SQLException {
+        ps.setFetchSize(Math.min(maxCount, 1000));
+        try (ResultSet rs = ps.executeQuery()) {
+            List<RecordedEvent> out = new ArrayList<>();
+            Previous previous = new Previous();
+            while (rs.next()) {
+                out.add(read(rs, streamId, dialect, previous));
+            }
+            return out;
+        }
+    }
+
     /** The events of {@code rs}, a result of a statement that selects {@link #selectList}. */
     static List<RecordedEvent> readAll(ResultSet rs, Dialect dialect) throws SQLException {
         List<RecordedEvent> out = new ArrayList<>();
         Previous previous = new Previous();
         while (rs.next()) {
-            out.add(read(rs, dialect, previous));
+            out.add(read(rs, rs.getString(STREAM_ID.ordinal() + 1), dialect, previous));
         }
         return out;
     }
@@ -94,8 +120,9 @@ enum EventColumn {
         }
     }
 
-    private static RecordedEvent read(ResultSet rs, Dialect dialect, Previous previous) throws SQLException {
-        String streamId = rs.getString(STREAM_ID.ordinal() + 1);
+    /** The row {@code rs} is on, an event of {@code streamId}. */
+    private static RecordedEvent read(ResultSet rs, String streamId, Dialect dialect, Previous previous)
+            throws SQLException {
         long version = rs.getLong(VERSION.ordinal() + 1);
         long position = rs.getLong(POSITION.ordinal() + 1);
         Map<String, String> metadata;

@@ -762,7 +762,7 @@ public final class JdbcEventStore implements EventStore {
                 ps.setString(1, streamId);
                 ps.setLong(2, fromVersion);
                 ps.setInt(3, maxCount);
-                return EventColumn.readAll(ps, maxCount, dialect);
+                return EventColumn.readStream(ps, streamId, maxCount, dialect);
             });
             // a deleted stream holds its tombstone only; past it, its head says so
             boolean deleted;

@@ -111,11 +111,14 @@ final class PostgresDialect extends Dialect {
                 settings,
                 tables,
                 Map.of(
-                        "index_bits", String.valueOf(INDEX_BITS),
-                        "index_scale", String.valueOf(1L << INDEX_BITS),
-                        "event_columns", EventColumn.selectList(EventColumn::column),
-                        "index_base", "0",
-                        "condition_match", NO_CONDITION));
+                        "index_bits",
+                        String.valueOf(INDEX_BITS),
+                        "index_scale",
+                        String.valueOf(1L << INDEX_BITS),
+                        "index_base",
+                        "0",
+                        "condition_match",
+                        NO_CONDITION));
         if (settings.limits().maxEventsPerAppend() > MAX_EVENTS_PER_APPEND) {
             throw new IllegalArgumentException("maxEventsPerAppend is at most "
                     + MAX_EVENTS_PER_APPEND + " on PostgreSQL (the index of an event in its append "

@@ -88,12 +88,7 @@ final class SqliteDialect extends Dialect {
     private volatile @Nullable TurnGroups groups;
 
     SqliteDialect(StoreSettings settings, TableNames tables) {
-        super(
-                "SQLite",
-                Dialects.SQLITE.folder(),
-                settings,
-                tables,
-                Map.of("event_columns", EventColumn.selectList(EventColumn::column)));
+        super("SQLite", Dialects.SQLITE.folder(), settings, tables, Map.of());
         if (tables.schema() != null) {
             throw new IllegalArgumentException("schema(...) is a PostgreSQL option; a SQLite "
                     + "database is one file (use tablePrefix(...) to keep stores apart)");
