@@ -131,16 +131,11 @@ SELECT projection, position FROM {checkpoints} WHERE substr(projection, 1, ?) = 
 SELECT key, value FROM {rows}
 WHERE projection = ? AND key IN (SELECT value FROM json_each(?))
 
--- name: upsert-rows
--- 1 the projection, 2 the keys and 3 the values, two lists of the same length, joined on their
--- index. Each list is read into a table once (MATERIALIZED): joined directly, json_each of the
--- values was parsed again for every key, and a batch of 500 rows took seconds. The WHERE is
--- required by SQLite's grammar between a join's ON and the upsert's ON CONFLICT.
-WITH k AS MATERIALIZED (SELECT key AS i, value FROM json_each(?2)),
-     v AS MATERIALIZED (SELECT key AS i, value FROM json_each(?3))
-INSERT INTO {rows} (projection, key, value)
-SELECT ?1, k.value, v.value FROM k JOIN v ON v.i = k.i
-WHERE true
+-- name: upsert-row
+-- One row, a statement of a JDBC batch (SQLiteDialect.upsertsRowsOneByOne): 1 the projection,
+-- 2 the key, 3 the value. Bound as two JSON lists instead, the keys and values cost writing each
+-- value into a JSON array and parsing it back, and joining the two lists on their index.
+INSERT INTO {rows} (projection, key, value) VALUES (?, ?, ?)
 ON CONFLICT (projection, key) DO UPDATE SET value = excluded.value
 
 -- name: delete-rows

@@ -496,6 +496,15 @@ abstract class Dialect {
     // --- appends and leases -----------------------------------------------------------------
 
     /**
+     * Whether a batch writes the rows of a keyed read model as one JDBC batch of {@code
+     * upsert-row} statements, a row each; otherwise as one {@code upsert-rows} statement with the
+     * keys and values bound as two lists.
+     */
+    boolean upsertsRowsOneByOne() {
+        return false;
+    }
+
+    /**
      * Whether an append of several events is one statement ({@code append-many}); otherwise it
      * is a write transaction of {@code insert-event}s after a version check.
      */

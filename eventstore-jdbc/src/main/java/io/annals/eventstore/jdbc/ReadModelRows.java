@@ -14,7 +14,8 @@ import javax.sql.DataSource;
 /**
  * The rows of keyed read models: one table for every keyed projection of the store, a row per
  * projection and key, the value as its codec wrote it. Batches read and write many keys in one
- * statement each, the keys bound as one list.
+ * statement each, the keys bound as one list (on SQLite, the rows are written by a JDBC batch of
+ * one statement each).
  */
 final class ReadModelRows {
 
@@ -23,7 +24,10 @@ final class ReadModelRows {
 
     private final Dialect dialect;
     private final String read;
+    /** {@code upsert-rows}, or {@code upsert-row} where the dialect writes rows one by one. */
     private final String upsert;
+
+    private final boolean oneByOne;
     private final String delete;
     private final String deleteAll;
     private final String get;
@@ -32,7 +36,8 @@ final class ReadModelRows {
     ReadModelRows(Dialect dialect) {
         this.dialect = dialect;
         this.read = dialect.sql("read-rows");
-        this.upsert = dialect.sql("upsert-rows");
+        this.oneByOne = dialect.upsertsRowsOneByOne();
+        this.upsert = dialect.sql(oneByOne ? "upsert-row" : "upsert-rows");
         this.delete = dialect.sql("delete-rows");
         this.deleteAll = dialect.sql("delete-all-rows");
         this.get = dialect.sql("get-row");
@@ -54,7 +59,17 @@ final class ReadModelRows {
 
     /** Writes {@code upserts} and deletes the rows of {@code deletes}, in {@code c}'s transaction. */
     void write(Connection c, String projection, Map<String, String> upserts, List<String> deletes) throws SQLException {
-        if (!upserts.isEmpty()) {
+        if (!upserts.isEmpty() && oneByOne) {
+            dialect.withStatement(c, upsert, ps -> {
+                for (Map.Entry<String, String> row : upserts.entrySet()) {
+                    ps.setString(1, projection);
+                    ps.setString(2, row.getKey());
+                    ps.setString(3, row.getValue());
+                    ps.addBatch();
+                }
+                return ps.executeBatch();
+            });
+        } else if (!upserts.isEmpty()) {
             List<String> keys = new ArrayList<>(upserts.size());
             List<String> values = new ArrayList<>(upserts.size());
             upserts.forEach((k, v) -> {

@@ -503,6 +503,17 @@ final class SqliteDialect extends Dialect {
         return e instanceof SQLiteException s && (s.getResultCode().code & 0xFF) == 8;
     }
 
+    /**
+     * A row at a time, in a JDBC batch: a statement runs in the process, so a row costs no round
+     * trip, while two lists bound as JSON cost writing each value into a JSON array and SQLite
+     * parsing it back (a keyed catch-up spent about an eighth of its time in writing the arrays
+     * alone).
+     */
+    @Override
+    boolean upsertsRowsOneByOne() {
+        return true;
+    }
+
     @Override
     void bindList(PreparedStatement ps, int index, List<? extends @Nullable String> values) throws SQLException {
         ps.setString(index, Json.array(values));
