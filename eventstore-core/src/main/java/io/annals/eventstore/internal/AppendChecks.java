@@ -153,6 +153,20 @@ public final class AppendChecks {
     }
 
     /**
+     * Whether a stream of this id can exist: whether {@link #checkStreamId} passes. A read of an
+     * id that cannot must not reach the database: the JDBC drivers send an unpaired surrogate as
+     * {@code ?}, so that the read would find the stream of another id.
+     */
+    public static boolean couldBeStreamId(String streamId) {
+        try {
+            checkStreamId(streamId);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /**
      * Checks an event type's name: 1 to 200 characters, not blank, no NUL, no unpaired surrogate.
      *
      * @throws IllegalArgumentException naming the rule broken

@@ -757,6 +757,9 @@ public final class JdbcEventStore implements EventStore {
     @Override
     public List<RecordedEvent> readStream(String streamId, long fromVersion, int maxCount) {
         AppendChecks.checkReadStream(streamId, fromVersion, maxCount);
+        if (!AppendChecks.couldBeStreamId(streamId)) {
+            return List.of(); // no stream of that id was ever written
+        }
         try (Connection c = dialect.connect(dataSource)) {
             List<RecordedEvent> events = dialect.withStatement(c, readStream, ps -> {
                 ps.setString(1, streamId);
@@ -866,6 +869,9 @@ public final class JdbcEventStore implements EventStore {
     @Override
     public long currentVersion(String streamId) {
         Objects.requireNonNull(streamId, "streamId");
+        if (!AppendChecks.couldBeStreamId(streamId)) {
+            return 0; // no stream of that id was ever written
+        }
         try (Connection c = dialect.connect(dataSource)) {
             return appender.currentVersion(c, streamId);
         } catch (SQLException e) {

@@ -153,6 +153,22 @@ abstract class HostileInputContract extends ReliabilityContract {
     }
 
     @Test
+    void a_stream_id_no_stream_can_have_reads_as_a_missing_stream() {
+        // Both drivers send an unpaired surrogate as '?': such an id must not read "a?" instead.
+        String url = db().newUrl("unstorable");
+        try (JdbcEventStore store = JdbcEventStore.open(url)) {
+            store.append("a?", ExpectedVersion.noStream(), List.of(EventData.of("E", "{}")));
+            for (String id : List.of("a\ud800", "a\udc00", "", " ", "a\u0000", "a?".repeat(101))) {
+                assertThat(store.readStream(id, 1, 10)).as(id).isEmpty();
+                assertThat(store.currentVersion(id)).as(id).isZero();
+            }
+            assertThat(store.readStream("a?", 1, 10))
+                    .extracting(RecordedEvent::streamId)
+                    .containsExactly("a?");
+        }
+    }
+
+    @Test
     void ten_thousand_characters_of_unicode_are_refused_as_a_name_and_kept_as_data() {
         String url = db().newUrl("long");
         String tenK = "\u00e9\ud83c\udf75\u4e2d".repeat(2_500);
