@@ -202,6 +202,11 @@ final class TurnGroups {
                 }
             }
         } finally {
+            if (me.taken) {
+                // An interrupt that came as the group ended is seen only here: the wait it woke
+                // had been signalled already, and returned without throwing.
+                me.interrupted |= Thread.currentThread().isInterrupted();
+            }
             if (me.interrupted) {
                 Thread.currentThread().interrupt();
             }
