@@ -747,6 +747,9 @@ public final class JdbcEventStore implements EventStore {
     @Override
     public Optional<Snapshot> pinnedSnapshot(String streamId) {
         Objects.requireNonNull(streamId, "streamId");
+        if (!AppendChecks.couldBeStreamId(streamId)) {
+            return Optional.empty(); // no stream of that id was ever written
+        }
         try (Connection c = dialect.connect(dataSource)) {
             return truncator.load(c, streamId);
         } catch (SQLException e) {

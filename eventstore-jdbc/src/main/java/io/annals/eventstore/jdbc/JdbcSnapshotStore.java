@@ -1,6 +1,7 @@
 package io.annals.eventstore.jdbc;
 
 import io.annals.eventstore.ReadOnlyStoreException;
+import io.annals.eventstore.internal.AppendChecks;
 import io.annals.eventstore.snapshot.Snapshot;
 import io.annals.eventstore.snapshot.SnapshotStore;
 import java.sql.Connection;
@@ -10,7 +11,11 @@ import java.util.Objects;
 import java.util.Optional;
 import javax.sql.DataSource;
 
-/** Snapshots in the store's snapshots table, beside the events. */
+/**
+ * Snapshots in the store's snapshots table, beside the events. An id that no stream can have
+ * ({@link AppendChecks#couldBeStreamId}) never reaches the table: the drivers would send its
+ * unpaired surrogates as {@code ?}, the id of another stream.
+ */
 final class JdbcSnapshotStore implements SnapshotStore {
 
     private final DataSource dataSource;
@@ -44,6 +49,9 @@ final class JdbcSnapshotStore implements SnapshotStore {
     @Override
     public Optional<Snapshot> load(String streamId) {
         Objects.requireNonNull(streamId, "streamId");
+        if (!AppendChecks.couldBeStreamId(streamId)) {
+            return Optional.empty();
+        }
         try (Connection c = dialect.connect(dataSource)) {
             return dialect.withStatement(c, load, ps -> {
                 ps.setString(1, streamId);
@@ -56,13 +64,19 @@ final class JdbcSnapshotStore implements SnapshotStore {
         }
     }
 
-    /** {@inheritDoc} A snapshot of a deleted stream is not saved. */
+    /**
+     * {@inheritDoc} A snapshot of a deleted stream, or of an id that no stream can have, is not
+     * saved.
+     */
     @Override
     public void save(Snapshot s) {
         Objects.requireNonNull(s, "snapshot");
         if (readOnly) {
             throw new ReadOnlyStoreException(
                     "cannot save the snapshot of " + s.streamId() + ": the store was opened read-only");
+        }
+        if (!AppendChecks.couldBeStreamId(s.streamId())) {
+            return; // no events to stand for
         }
         try {
             dialect.inWriterTurn(
@@ -92,6 +106,9 @@ final class JdbcSnapshotStore implements SnapshotStore {
         if (readOnly) {
             throw new ReadOnlyStoreException(
                     "cannot discard the snapshot of " + s.streamId() + ": the store was opened read-only");
+        }
+        if (!AppendChecks.couldBeStreamId(s.streamId())) {
+            return; // none was saved
         }
         try {
             dialect.inWriterTurn(

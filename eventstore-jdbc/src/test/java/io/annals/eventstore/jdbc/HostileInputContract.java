@@ -158,13 +158,22 @@ abstract class HostileInputContract extends ReliabilityContract {
         String url = db().newUrl("unstorable");
         try (JdbcEventStore store = JdbcEventStore.open(url)) {
             store.append("a?", ExpectedVersion.noStream(), List.of(EventData.of("E", "{}")));
+            UUID first = store.readStream("a?", 1, 1).get(0).eventId();
+            Snapshot kept = new Snapshot("a?", 1, first, 1, "{\"kept\":true}", Instant.EPOCH);
+            store.snapshots().save(kept);
             for (String id : List.of("a\ud800", "a\udc00", "", " ", "a\u0000", "a?".repeat(101))) {
                 assertThat(store.readStream(id, 1, 10)).as(id).isEmpty();
                 assertThat(store.currentVersion(id)).as(id).isZero();
+                assertThat(store.snapshots().load(id)).as(id).isEmpty();
+                assertThat(store.pinnedSnapshot(id)).as(id).isEmpty();
+                Snapshot other = new Snapshot(id, 5, UUID.randomUUID(), 1, "{\"other\":true}", Instant.EPOCH);
+                store.snapshots().save(other);
+                store.snapshots().discard(new Snapshot(id, 1, first, 1, "{\"kept\":true}", Instant.EPOCH));
             }
             assertThat(store.readStream("a?", 1, 10))
                     .extracting(RecordedEvent::streamId)
                     .containsExactly("a?");
+            assertThat(store.snapshots().load("a?")).contains(kept);
         }
     }
 
