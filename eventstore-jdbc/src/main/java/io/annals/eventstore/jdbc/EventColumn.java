@@ -72,21 +72,23 @@ enum EventColumn {
             throws SQLException {
         ps.setFetchSize(Math.min(maxCount, 1000));
         try (ResultSet rs = ps.executeQuery()) {
-            List<RecordedEvent> out = new ArrayList<>();
-            Previous previous = new Previous();
-            while (rs.next()) {
-                out.add(read(rs, streamId, dialect, previous));
-            }
-            return out;
+            return rows(rs, streamId, dialect);
         }
     }
 
     /** The events of {@code rs}, a result of a statement that selects {@link #selectList}. */
     static List<RecordedEvent> readAll(ResultSet rs, Dialect dialect) throws SQLException {
+        return rows(rs, null, dialect);
+    }
+
+    /** The events of {@code rs}: of stream {@code streamId}, or of the stream each row names. */
+    private static List<RecordedEvent> rows(ResultSet rs, @Nullable String streamId, Dialect dialect)
+            throws SQLException {
         List<RecordedEvent> out = new ArrayList<>();
         Previous previous = new Previous();
         while (rs.next()) {
-            out.add(read(rs, rs.getString(STREAM_ID.ordinal() + 1), dialect, previous));
+            String stream = streamId != null ? streamId : rs.getString(STREAM_ID.ordinal() + 1);
+            out.add(read(rs, stream, dialect, previous));
         }
         return out;
     }

@@ -59,7 +59,21 @@ final class ReadModelRows {
 
     /** Writes {@code upserts} and deletes the rows of {@code deletes}, in {@code c}'s transaction. */
     void write(Connection c, String projection, Map<String, String> upserts, List<String> deletes) throws SQLException {
-        if (!upserts.isEmpty() && oneByOne) {
+        if (!upserts.isEmpty()) {
+            upsert(c, projection, upserts);
+        }
+        if (!deletes.isEmpty()) {
+            dialect.withStatement(c, delete, ps -> {
+                ps.setString(1, projection);
+                dialect.bindList(ps, 2, deletes);
+                return ps.executeUpdate();
+            });
+        }
+    }
+
+    /** Writes {@code upserts}: a row per statement in a JDBC batch, or in one statement over two lists. */
+    private void upsert(Connection c, String projection, Map<String, String> upserts) throws SQLException {
+        if (oneByOne) {
             dialect.withStatement(c, upsert, ps -> {
                 for (Map.Entry<String, String> row : upserts.entrySet()) {
                     ps.setString(1, projection);
@@ -69,7 +83,7 @@ final class ReadModelRows {
                 }
                 return ps.executeBatch();
             });
-        } else if (!upserts.isEmpty()) {
+        } else {
             List<String> keys = new ArrayList<>(upserts.size());
             List<String> values = new ArrayList<>(upserts.size());
             upserts.forEach((k, v) -> {
@@ -80,13 +94,6 @@ final class ReadModelRows {
                 ps.setString(1, projection);
                 dialect.bindList(ps, 2, keys);
                 dialect.bindList(ps, 3, values);
-                return ps.executeUpdate();
-            });
-        }
-        if (!deletes.isEmpty()) {
-            dialect.withStatement(c, delete, ps -> {
-                ps.setString(1, projection);
-                dialect.bindList(ps, 2, deletes);
                 return ps.executeUpdate();
             });
         }
