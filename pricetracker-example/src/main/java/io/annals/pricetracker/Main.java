@@ -175,7 +175,9 @@ public final class Main {
         stream.println("  tag-events  tag the events stored before they had tags (once, after an upgrade)");
         stream.println("  --db     the store (default " + DEFAULT_DB + ")");
         stream.println("  environment: PRODUCT_VIEW_SEGMENTS=N splits the product view in N segments,"
-                + " PRODUCT_VIEW_OWN=0,1 the segments this instance runs first");
+                + " PRODUCT_VIEW_OWN=0,1 the segments this instance runs first;");
+        stream.println("               PROJECTIONS=" + PROJECTIONS.get(0) + "," + PROJECTIONS.get(1)
+                + " the projections this instance runs (default: all)");
         return problem == null ? 0 : 2;
     }
 

@@ -25,6 +25,7 @@ import io.annals.eventstore.privacy.Vault;
 import io.annals.eventstore.projection.KeyedProjector;
 import io.annals.eventstore.projection.ProjectionRunner;
 import io.annals.eventstore.projection.ProjectionStatus;
+import io.annals.eventstore.projection.Projector;
 import io.annals.eventstore.snapshot.SnapshotPolicy;
 import io.annals.eventstore.snapshot.SnapshotSettings;
 import io.annals.pricetracker.alerts.AlertTrigger;
@@ -90,7 +91,11 @@ public final class PriceTracker implements AutoCloseable {
             .tags(ProductEvent.ProductDeleted.class, ProductTags::of)
             .build();
 
-    /** The names of the projections the tracker's runner runs, in the order it runs them. */
+    /**
+     * The names of the tracker's projections, in the order its runner runs them; {@code
+     * PROJECTIONS} in the environment can leave some to another instance ({@link
+     * #projectionsToRun}).
+     */
     public static final List<String> PROJECTIONS = List.of(
             ProductView.Projector.NAME, PriceHistory.NAME, MonthlyStats.NAME, AlertsView.NAME, AlertTrigger.NAME);
 
@@ -122,7 +127,8 @@ public final class PriceTracker implements AutoCloseable {
 
     /**
      * Wires the tracker to {@code store}, sealing personal data with {@code keys}, the product
-     * view split as the environment says ({@link #productViewSegments}).
+     * view split ({@link #productViewSegments}) and the projections run here ({@link
+     * #projectionsToRun}) as the environment says.
      */
     public PriceTracker(JdbcEventStore store, PrivacyKeys keys) {
         this(store, keys, System.getenv());
@@ -160,24 +166,33 @@ public final class PriceTracker implements AutoCloseable {
         // rows stored before the currency existed were all in euros
         JacksonStateCodec<ProductView> rows =
                 JacksonStateCodec.of(ProductView.class).withDefault("currency", "EUR");
+        Set<String> run = projectionsToRun(env);
         ProjectionRunner.Builder projections = ProjectionRunner.builder(store);
         Optional<Segments> split = productViewSegments(env);
         if (split.isPresent()) {
             List<KeyedProjector<String, ProductView>> segments =
                     store.projectors().segments(new ProductView.Projector(), CODEC, rows, split.get());
-            segments.forEach(projections::add);
+            if (run.contains(ProductView.Projector.NAME)) {
+                segments.forEach(projections::add);
+            }
             this.views = segments.get(0); // each segment reads the whole read model
         } else {
             this.views = store.projectors().keyed(new ProductView.Projector(), CODEC, rows);
-            projections.add(views);
+            if (run.contains(ProductView.Projector.NAME)) {
+                projections.add(views);
+            }
         }
-        this.runner = projections
-                .add(store.projectors().sql(new PriceHistory(), CODEC))
-                .add(store.projectors().sql(new MonthlyStats(), CODEC))
-                .add(store.projectors().sql(alerts.view(), PriceAlerts.CODEC))
-                .add(store.projectors().sql(alerts.trigger(), alerts.triggerCodec()))
-                .pollInterval(Duration.ofMillis(20))
-                .build();
+        Map<String, Projector> others = Map.of(
+                PriceHistory.NAME, store.projectors().sql(new PriceHistory(), CODEC),
+                MonthlyStats.NAME, store.projectors().sql(new MonthlyStats(), CODEC),
+                AlertsView.NAME, store.projectors().sql(alerts.view(), PriceAlerts.CODEC),
+                AlertTrigger.NAME, store.projectors().sql(alerts.trigger(), alerts.triggerCodec()));
+        for (String name : PROJECTIONS) {
+            if (run.contains(name) && others.containsKey(name)) {
+                projections.add(others.get(name));
+            }
+        }
+        this.runner = projections.pollInterval(Duration.ofMillis(20)).build();
     }
 
     /** Opens the store at {@code jdbcUrl} and wires the tracker to it. */
@@ -224,6 +239,33 @@ public final class PriceTracker implements AutoCloseable {
             }
             return CODEC.tags(decoded);
         });
+    }
+
+    /**
+     * The projections this instance runs, from {@code PROJECTIONS} (their names, comma-separated,
+     * from {@link #PROJECTIONS}): all of them when it is unset. The read models of the others are
+     * read as usual and kept by another instance; a read that waits for a position ({@code
+     * atLeast}) waits for the projections run here alone.
+     *
+     * @throws IllegalArgumentException naming the variable when it names no projection or one the
+     *     tracker does not have
+     */
+    static Set<String> projectionsToRun(Map<String, String> env) {
+        String names = env.get("PROJECTIONS");
+        if (names == null || names.isBlank()) {
+            return Set.copyOf(PROJECTIONS);
+        }
+        Set<String> run = new HashSet<>();
+        for (String name : names.split(",", -1)) {
+            String projection = name.strip();
+            if (!PROJECTIONS.contains(projection)) {
+                throw new IllegalArgumentException("PROJECTIONS lists projections of the tracker ("
+                        + String.join(", ", PROJECTIONS) + ") separated by commas; '" + projection
+                        + "' is not one, in '" + names + "'");
+            }
+            run.add(projection);
+        }
+        return Set.copyOf(run);
     }
 
     /**

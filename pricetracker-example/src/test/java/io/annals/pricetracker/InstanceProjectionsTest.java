@@ -1,0 +1,75 @@
+package io.annals.pricetracker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.annals.eventstore.jdbc.JdbcEventStore;
+import io.annals.eventstore.projection.ProjectionStatus;
+import io.annals.pricetracker.domain.ProductCommand.CreateProduct;
+import io.annals.pricetracker.domain.ProductCommand.UpdateProduct;
+import io.annals.pricetracker.readmodel.PriceHistory;
+import io.annals.pricetracker.readmodel.ProductView;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The projections an instance runs, chosen by PROJECTIONS; the others are left to another. */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class InstanceProjectionsTest {
+
+    @TempDir
+    Path dir;
+
+    private PriceTracker tracker(String url, Map<String, String> env) {
+        JdbcEventStore store = JdbcEventStore.open(url);
+        return new PriceTracker(store, PrivacyKeys.development(store.dataSource()), env);
+    }
+
+    @Test
+    void an_instance_runs_the_projections_it_lists_and_another_keeps_the_rest() {
+        String url = "jdbc:sqlite:" + dir.resolve("instances.db");
+        try (PriceTracker api = tracker(url, Map.of("PROJECTIONS", " price-history, product-view"))) {
+            assertThat(api.projections().statuses())
+                    .extracting(ProjectionStatus::name)
+                    .containsExactly(ProductView.Projector.NAME, PriceHistory.NAME);
+            api.handle(new CreateProduct("p1", "Kettle", new BigDecimal("10.00"), "EUR"));
+            long end =
+                    api.handle(new UpdateProduct("p1", new BigDecimal("1.50"))).position();
+            api.startProjections();
+            assertThat(api.projections().awaitPosition(end, Duration.ofSeconds(30)))
+                    .isTrue();
+            assertThat(api.views().get("p1").orElseThrow().price()).isEqualByComparingTo("11.50");
+            assertThat(api.priceHistory("p1")).hasSize(2);
+            assertThat(api.monthlyStats()).as("not run by this instance").isEmpty();
+
+            try (PriceTracker rest = tracker(url, Map.of())) {
+                assertThat(rest.projections().statuses())
+                        .extracting(ProjectionStatus::name)
+                        .containsExactlyElementsOf(PriceTracker.PROJECTIONS);
+                rest.startProjections();
+                assertThat(rest.projections().awaitPosition(end, Duration.ofSeconds(30)))
+                        .isTrue();
+            }
+            assertThat(api.monthlyStats()).hasSize(1);
+        }
+    }
+
+    @Test
+    void a_list_naming_no_projection_of_the_tracker_names_the_variable() {
+        assertThat(PriceTracker.projectionsToRun(Map.of()))
+                .containsExactlyInAnyOrderElementsOf(PriceTracker.PROJECTIONS);
+        assertThat(PriceTracker.projectionsToRun(Map.of("PROJECTIONS", " ")))
+                .containsExactlyInAnyOrderElementsOf(PriceTracker.PROJECTIONS);
+        assertThatThrownBy(() -> PriceTracker.projectionsToRun(Map.of("PROJECTIONS", "product-view,stats")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("PROJECTIONS lists projections of the tracker")
+                .hasMessageContaining("'stats' is not one");
+        assertThatThrownBy(() -> PriceTracker.projectionsToRun(Map.of("PROJECTIONS", "product-view,,price-history")))
+                .hasMessageContaining("'' is not one");
+    }
+}
