@@ -448,9 +448,17 @@ public final class Bench {
                     // group commit on and off: on SQLite, where the tracker's tagged appends take it
                     try (Target annals = target(kind, work, "w7_annals", o);
                             Target baseline = target(kind, work, "w7_raw", o);
+                            Target readModels = target(kind, work, "w7_readmodels", o);
                             Target off = kind == Target.Kind.SQLITE ? target(kind, work, "w7_nogroup", o) : null) {
                         new Http(work, pricetracker, self, results, o.quick ? 50 : 200, 16)
-                                .run(annals, baseline, off, plans.httpWarm(), plans.httpSeconds(), plans.httpRounds());
+                                .run(
+                                        annals,
+                                        baseline,
+                                        readModels,
+                                        off,
+                                        plans.httpWarm(),
+                                        plans.httpSeconds(),
+                                        plans.httpRounds());
                     }
                 });
             }

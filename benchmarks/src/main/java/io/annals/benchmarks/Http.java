@@ -61,6 +61,14 @@ final class Http {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The projections that keep the read models the baseline writes in its transaction. */
+    static final String BASELINE_READ_MODELS = "product-view,price-history";
+
+    /** Where each server's loads are: [0] Annals and [1] the baseline, then these. */
+    private static final int READ_MODELS = 2;
+
+    private static final int NO_GROUP_COMMIT = 3;
+
     private final Path work;
     private final Path pricetrackerJar;
     private final Path benchmarksJar;
@@ -97,13 +105,15 @@ final class Http {
     }
 
     /**
-     * Runs the phases against Annals and the baseline, and, when {@code withoutGroupCommit} is
-     * given, against the tracker on a store with group commit off ({@link TrackerServer}) in the
-     * same rounds.
+     * Runs the phases against Annals, the baseline and the tracker running only the projections
+     * of the baseline's read models ({@code PROJECTIONS=product-view,price-history}), and, when
+     * {@code withoutGroupCommit} is given, against the tracker on a store with group commit off
+     * ({@link TrackerServer}), all in the same rounds.
      */
     void run(
             Target annalsTarget,
             Target baselineTarget,
+            Target baselineReadModels,
             Target withoutGroupCommit,
             double warmSeconds,
             double seconds,
@@ -114,13 +124,16 @@ final class Http {
         Path get = script("get", false);
         List<Server> servers = new ArrayList<>();
         try {
-            Server annals = start("Annals", List.of("-jar", pricetrackerJar.toString(), "serve"), annalsTarget);
+            List<String> tracker = List.of("-jar", pricetrackerJar.toString(), "serve");
+            Server annals = start("Annals", tracker, annalsTarget, Map.of());
             servers.add(annals);
             Server baseline = start(
                     "baseline",
                     List.of("-cp", benchmarksJar.toString(), BaselineServer.class.getName()),
-                    baselineTarget);
+                    baselineTarget,
+                    Map.of());
             servers.add(baseline);
+            servers.add(start("read-models", tracker, baselineReadModels, Map.of("PROJECTIONS", BASELINE_READ_MODELS)));
             if (withoutGroupCommit != null) {
                 servers.add(start(
                         "no-group-commit",
@@ -128,7 +141,8 @@ final class Http {
                                 "-cp",
                                 pricetrackerJar + java.io.File.pathSeparator + benchmarksJar,
                                 TrackerServer.class.getName()),
-                        withoutGroupCommit));
+                        withoutGroupCommit,
+                        Map.of()));
             }
             for (Server s : servers) {
                 awaitUp(s);
@@ -205,14 +219,58 @@ final class Http {
                 false,
                 null,
                 "");
-        if (loads.length > 2) {
+        String same = "Annals running only the projections of the baseline's read models (" + "PROJECTIONS="
+                + BASELINE_READ_MODELS + "), the same rounds";
+        results.compare(
+                "W7",
+                db,
+                what + ": the baseline's read models alone",
+                unit,
+                pair(loads, READ_MODELS, 1, Load::requestsPerSecond),
+                baselineName,
+                true,
+                null,
+                same);
+        results.compare(
+                "W7",
+                db,
+                what + ": the baseline's read models alone, latency p99",
+                "ms",
+                pair(loads, READ_MODELS, 1, l -> l.p99() / 1000),
+                baselineName,
+                false,
+                null,
+                same);
+        results.compare(
+                "W7",
+                db,
+                what + ": the baseline's read models alone, CPU of the server's process per request",
+                "µs",
+                pair(loads, READ_MODELS, 1, l -> l.cost().serverCpuMicros()),
+                baselineName,
+                false,
+                null,
+                same);
+        if (!db.equals(Target.Kind.SQLITE.label)) {
+            results.compare(
+                    "W7",
+                    db,
+                    what + ": the baseline's read models alone, CPU of the database's processes per request",
+                    "µs",
+                    pair(loads, READ_MODELS, 1, l -> l.cost().databaseCpuMicros()),
+                    baselineName,
+                    false,
+                    null,
+                    same);
+        }
+        if (loads.length > NO_GROUP_COMMIT) {
             String off = "Annals with groupCommit(false) (TrackerServer), the same rounds";
             results.compare(
                     "W7",
                     db,
                     what + ": group commit on and off",
                     unit,
-                    pair(loads, 2, Load::requestsPerSecond),
+                    pair(loads, 0, NO_GROUP_COMMIT, Load::requestsPerSecond),
                     off,
                     true,
                     null,
@@ -222,7 +280,7 @@ final class Http {
                     db,
                     what + ": group commit on and off, latency p99",
                     "ms",
-                    pair(loads, 2, l -> l.p99() / 1000),
+                    pair(loads, 0, NO_GROUP_COMMIT, l -> l.p99() / 1000),
                     off,
                     false,
                     null,
@@ -275,8 +333,13 @@ final class Http {
         if (java.util.Arrays.stream(e).sum() == 0) {
             return "";
         }
-        return String.format(Locale.ROOT, "errors or non-2xx answers: Annals %d, baseline %d", e[0], e[1])
-                + (loads.length > 2 ? ", without group commit " + e[2] : "");
+        return String.format(
+                        Locale.ROOT,
+                        "errors or non-2xx answers: Annals %d, baseline %d, the baseline's read models alone %d",
+                        e[0],
+                        e[1],
+                        e[READ_MODELS])
+                + (loads.length > NO_GROUP_COMMIT ? ", without group commit " + e[NO_GROUP_COMMIT] : "");
     }
 
     private interface Figure {
@@ -284,15 +347,15 @@ final class Http {
     }
 
     private static Pair pair(Load[][] loads, Figure f) {
-        return pair(loads, 1, f);
+        return pair(loads, 0, 1, f);
     }
 
-    /** Annals' figures beside those of the server at {@code other}. */
-    private static Pair pair(Load[][] loads, int other, Figure f) {
-        double[] a = new double[loads[0].length];
+    /** The figures of the server at {@code side} beside those of the server at {@code other}. */
+    private static Pair pair(Load[][] loads, int side, int other, Figure f) {
+        double[] a = new double[loads[side].length];
         double[] b = new double[loads[other].length];
         for (int i = 0; i < a.length; i++) {
-            a[i] = f.of(loads[0][i]);
+            a[i] = f.of(loads[side][i]);
             b[i] = f.of(loads[other][i]);
         }
         return new Pair(new Side(a), new Side(b));
@@ -427,7 +490,8 @@ final class Http {
         }
     }
 
-    private Server start(String label, List<String> command, Target target) throws IOException {
+    private Server start(String label, List<String> command, Target target, Map<String, String> env)
+            throws IOException {
         int port;
         try (ServerSocket probe = new ServerSocket(0)) {
             port = probe.getLocalPort();
@@ -453,11 +517,13 @@ final class Http {
         String url = target.sqlite() ? target.url : target.url + "&ApplicationName=" + application;
         cmd.addAll(List.of("--port", Integer.toString(port), "--db", url));
         Path log = work.resolve(label + "-" + target.name + ".log");
-        Process p = new ProcessBuilder(cmd)
+        ProcessBuilder builder = new ProcessBuilder(cmd)
                 .directory(work.toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
+                .redirectOutput(log.toFile());
+        builder.environment().remove("PROJECTIONS");
+        builder.environment().putAll(env);
+        Process p = builder.start();
         Cleanup.process(p);
         return new Server(label, p, port, log, application, target.sqlite() ? null : target.url);
     }
