@@ -28,6 +28,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
@@ -103,6 +104,19 @@ final class PostgresDialect extends Dialect {
     private final Set<Long> warned = new HashSet<>();
     /** The statements with the appends' {@code index_base} of a projection batch. */
     private final SqlText inBatch;
+    /**
+     * What {@link #checkedAppendLocks} returns: one string for the store's life, so that the
+     * driver finds the round trip's statement in its cache by a hash it computed once.
+     */
+    private final String checkedLocks;
+    /**
+     * What {@link #horizonThen} made of each statement of rows: the same string for the same
+     * rows (a few, the shapes of the queries read by), so that the driver finds it in its cache by
+     * a hash computed once, rather than hashing a new one at every read.
+     */
+    private final Map<String, String> withHorizon = new ConcurrentHashMap<>();
+    /** How many texts {@link #horizonThen} keeps; past it, it builds them at every call. */
+    private static final int MAX_KEPT_TEXTS = 512;
 
     PostgresDialect(StoreSettings settings, TableNames tables) {
         super(
@@ -128,6 +142,8 @@ final class PostgresDialect extends Dialect {
         Map<String, String> inBatch = new HashMap<>(placeholders());
         inBatch.put("index_base", sql("index-in-transaction"));
         this.inBatch = SqlText.load(folder(), inBatch);
+        this.checkedLocks =
+                sql("checked-append-table-lock") + "\nSELECT " + sql("generic-plan") + ", (" + sql("lock-keys") + ")";
     }
 
     @Override
@@ -211,7 +227,7 @@ final class PostgresDialect extends Dialect {
         if (batch() != null || LockKeys.of(appends, condition).lockTable()) {
             return null;
         }
-        return sql("checked-append-table-lock") + "\nSELECT " + sql("generic-plan") + ", (" + sql("lock-keys") + ")";
+        return checkedLocks;
     }
 
     @Override
@@ -551,7 +567,15 @@ final class PostgresDialect extends Dialect {
         if (batch() != null) {
             return null;
         }
-        return "SELECT h.*, " + sql("horizon-for-rows") + " FROM (" + sql("read-horizon") + ") AS h;\n" + rows;
+        String both = withHorizon.get(rows);
+        if (both == null) {
+            both = "SELECT h.*, " + sql("horizon-for-rows") + " FROM (" + sql("read-horizon") + ") AS h;\n" + rows;
+            if (withHorizon.size() < MAX_KEPT_TEXTS) {
+                String raced = withHorizon.putIfAbsent(rows, both);
+                both = raced == null ? both : raced;
+            }
+        }
+        return both;
     }
 
     @Override
