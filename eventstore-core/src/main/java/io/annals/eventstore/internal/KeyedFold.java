@@ -50,7 +50,7 @@ public final class KeyedFold {
                 try {
                     for (K key : projection.keysOfDeletedStream(r.streamId())) {
                         envelopes.add(null);
-                        keys.add(key);
+                        keys.add(checkKey(key));
                     }
                 } catch (RuntimeException e) {
                     throw new ProjectionException(projection.name(), r, e);
@@ -65,7 +65,7 @@ public final class KeyedFold {
                 K key = projection.key(envelope);
                 if (key != null) {
                     envelopes.add(envelope);
-                    keys.add(key);
+                    keys.add(checkKey(key));
                 }
             } catch (RuntimeException e) {
                 throw new ProjectionException(projection.name(), r, e);
@@ -89,5 +89,29 @@ public final class KeyedFold {
             }
         }
         return changed;
+    }
+
+    /**
+     * Whether a row of this key can exist: whether its text, the key as every store keeps it,
+     * can be stored exactly ({@link Text#badCharacter}).
+     */
+    public static boolean couldBeKey(Object key) {
+        return Text.badCharacter(String.valueOf(key)).isEmpty();
+    }
+
+    /**
+     * {@code key}, if its text can be stored exactly. A key cut in the middle of a surrogate pair
+     * (the first character of a name that begins with an emoji, say) would reach the database as
+     * {@code ?} and share the row of another key.
+     *
+     * @throws IllegalArgumentException naming the key and its first bad character
+     */
+    private static <K> K checkKey(K key) {
+        String text = String.valueOf(key);
+        Text.badCharacter(text).ifPresent(bad -> {
+            throw new IllegalArgumentException("the key '" + Text.printable(text) + "' holds " + bad
+                    + ": no store keeps such a key exactly, so its row could be another key's");
+        });
+        return key;
     }
 }

@@ -346,6 +346,9 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
     @Override
     public Optional<V> get(K key) {
         Objects.requireNonNull(key, "key");
+        if (!KeyedFold.couldBeKey(key)) {
+            return Optional.empty(); // no row has it; the driver would read the row of another
+        }
         try {
             return projectors
                     .rows()

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.annals.eventstore.AppendLimits;
+import io.annals.eventstore.Envelope;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.ExpectedVersion;
@@ -20,6 +21,7 @@ import io.annals.eventstore.projection.ProjectionStatus;
 import io.annals.eventstore.snapshot.Snapshot;
 import io.annals.eventstore.tck.ChildJvm;
 import io.annals.eventstore.tck.EventStoreContract;
+import io.annals.eventstore.tck.ProjectionRunnerContract.Deposited;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Total;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Totals;
 import java.math.BigDecimal;
@@ -174,6 +176,42 @@ abstract class HostileInputContract extends ReliabilityContract {
                     .extracting(RecordedEvent::streamId)
                     .containsExactly("a?");
             assertThat(store.snapshots().load("a?")).contains(kept);
+        }
+    }
+
+    /** Totals by the first character of the stream id: half a surrogate pair for an emoji. */
+    static final class Initials extends Totals {
+        Initials() {
+            super("initials");
+        }
+
+        @Override
+        public String key(Envelope<Deposited> e) {
+            return e.recorded().streamId().substring(0, 1);
+        }
+    }
+
+    @Test
+    void a_key_no_row_can_have_fails_its_event_and_never_reaches_another_keys_row() {
+        // Both drivers send an unpaired surrogate as '?': the row of "\ud83d" would be the row of "?".
+        String url = db().newUrl("unstorable_key");
+        try (JdbcEventStore store = JdbcEventStore.open(url)) {
+            store.append("?-1", ExpectedVersion.any(), List.of(CODEC.encode(new Deposited(5))));
+            KeyedProjector<String, Total> initials = store.projectors().keyed(new Initials(), CODEC, TOTALS);
+            try (ProjectionRunner runner =
+                    ProjectionRunner.builder(store).add(initials).build()) {
+                assertThat(runner.catchUp().get(0).lastError()).isEmpty();
+                long emoji = store.append(
+                                "\ud83d\ude00-1", ExpectedVersion.any(), List.of(CODEC.encode(new Deposited(7))))
+                        .position();
+                ProjectionStatus status = runner.catchUp().get(0);
+                assertThat(status.state()).isEqualTo(ProjectionStatus.State.FAILED);
+                assertThat(status.lastError().orElseThrow())
+                        .contains("position " + emoji)
+                        .contains("an unpaired surrogate at index 0");
+            }
+            assertThat(initials.get("?")).contains(new Total(5, 1));
+            assertThat(initials.get("\ud83d")).isEmpty();
         }
     }
 
