@@ -192,6 +192,16 @@ public final class Main {
         return false;
     }
 
+    /** Whether this instance runs {@code projection}; says so on {@code err} if not. */
+    private static boolean runHere(PriceTracker tracker, String projection, PrintStream err) {
+        if (tracker.runs(projection)) {
+            return true;
+        }
+        err.println("error: projection '" + projection + "' is not one of those PROJECTIONS lets this instance run;"
+                + " run the command with PROJECTIONS unset, or listing it");
+        return false;
+    }
+
     private static int serve(PriceTracker tracker, String db, int port, PrintStream out, PrintStream err) {
         HttpApiServer server;
         try {
@@ -217,7 +227,7 @@ public final class Main {
     }
 
     private static int rebuild(PriceTracker tracker, String projection, PrintStream out, PrintStream err) {
-        if (!known(projection, err)) {
+        if (!known(projection, err) || !runHere(tracker, projection, err)) {
             return 2;
         }
         RebuildProgress end;
@@ -267,7 +277,7 @@ public final class Main {
      * projection that cannot be rebuilt so, 3 when another build of it is under way.
      */
     private static int rebuildBlueGreen(PriceTracker tracker, String projection, PrintStream out, PrintStream err) {
-        if (!known(projection, err)) {
+        if (!known(projection, err) || !runHere(tracker, projection, err)) {
             return 2;
         }
         RebuildProgress end;
@@ -304,7 +314,7 @@ public final class Main {
     /** Lists, retries or skips the dead letters of a projection; 2 for an unknown projection. */
     private static int deadLetters(PriceTracker tracker, List<String> args, PrintStream out, PrintStream err) {
         String projection = args.get(0);
-        if (!known(projection, err)) {
+        if (!known(projection, err) || !runHere(tracker, projection, err)) {
             return 2;
         }
         String action = args.size() == 1 ? "list" : args.get(1);

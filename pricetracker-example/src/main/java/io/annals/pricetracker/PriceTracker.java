@@ -6,6 +6,7 @@ import io.annals.eventstore.Envelope;
 import io.annals.eventstore.EventCodec;
 import io.annals.eventstore.EventStoreException;
 import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.InterruptedWaitException;
 import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.StreamDeletedException;
 import io.annals.eventstore.WrongExpectedVersionException;
@@ -56,6 +57,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The price tracker wired to a store: on the write side, the creation of products as a decision
@@ -113,6 +115,11 @@ public final class PriceTracker implements AutoCloseable {
     private final CommandHandler<Product, ProductCommand, ProductEvent> products;
     private final DecisionHandler<CreateProduct, ProductEvent> creations;
     private final KeyedProjector<String, ProductView> views;
+    /** The names of the projections this instance runs ({@code PROJECTIONS}). */
+    private final Set<String> runHere;
+    /** The projectors of the projections another instance runs: their checkpoints are read, never moved. */
+    private final List<Projector> runElsewhere;
+
     private final ProjectionRunner runner;
     private final PriceAlerts alerts;
 
@@ -167,6 +174,8 @@ public final class PriceTracker implements AutoCloseable {
         JacksonStateCodec<ProductView> rows =
                 JacksonStateCodec.of(ProductView.class).withDefault("currency", "EUR");
         Set<String> run = projectionsToRun(env);
+        this.runHere = run;
+        List<Projector> notHere = new ArrayList<>();
         ProjectionRunner.Builder projections = ProjectionRunner.builder(store);
         Optional<Segments> split = productViewSegments(env);
         if (split.isPresent()) {
@@ -174,12 +183,16 @@ public final class PriceTracker implements AutoCloseable {
                     store.projectors().segments(new ProductView.Projector(), CODEC, rows, split.get());
             if (run.contains(ProductView.Projector.NAME)) {
                 segments.forEach(projections::add);
+            } else {
+                notHere.addAll(segments);
             }
             this.views = segments.get(0); // each segment reads the whole read model
         } else {
             this.views = store.projectors().keyed(new ProductView.Projector(), CODEC, rows);
             if (run.contains(ProductView.Projector.NAME)) {
                 projections.add(views);
+            } else {
+                notHere.add(views);
             }
         }
         Map<String, Projector> others = Map.of(
@@ -188,10 +201,15 @@ public final class PriceTracker implements AutoCloseable {
                 AlertsView.NAME, store.projectors().sql(alerts.view(), PriceAlerts.CODEC),
                 AlertTrigger.NAME, store.projectors().sql(alerts.trigger(), alerts.triggerCodec()));
         for (String name : PROJECTIONS) {
-            if (run.contains(name) && others.containsKey(name)) {
-                projections.add(others.get(name));
+            if (others.containsKey(name)) {
+                if (run.contains(name)) {
+                    projections.add(others.get(name));
+                } else {
+                    notHere.add(others.get(name));
+                }
             }
         }
+        this.runElsewhere = List.copyOf(notHere);
         this.runner = projections.pollInterval(Duration.ofMillis(20)).build();
     }
 
@@ -243,9 +261,9 @@ public final class PriceTracker implements AutoCloseable {
 
     /**
      * The projections this instance runs, from {@code PROJECTIONS} (their names, comma-separated,
-     * from {@link #PROJECTIONS}): all of them when it is unset. The read models of the others are
-     * read as usual and kept by another instance; a read that waits for a position ({@code
-     * atLeast}) waits for the projections run here alone.
+     * from {@link #PROJECTIONS}): all of them when it is unset or blank. The read models of the
+     * others are read as usual and kept by another instance; {@link #awaitPosition} waits for
+     * their stored checkpoints.
      *
      * @throws IllegalArgumentException naming the variable when it names no projection or one the
      *     tracker does not have
@@ -334,6 +352,47 @@ public final class PriceTracker implements AutoCloseable {
     /** The runner of the projections (not started until {@link #startProjections()}). */
     public ProjectionRunner projections() {
         return runner;
+    }
+
+    /**
+     * Whether this instance runs {@code projection} (one of {@link #PROJECTIONS}): all of them
+     * unless {@code PROJECTIONS} says otherwise.
+     */
+    public boolean runs(String projection) {
+        return runHere.contains(projection);
+    }
+
+    /**
+     * Waits until every read model reflects the log up to {@code position}: those this instance
+     * runs through its runner ({@link ProjectionRunner#awaitPosition(long, Duration)}), those
+     * another instance runs until their stored checkpoints pass it (read every 10 ms).
+     *
+     * @return true when they all have; false when {@code timeout} ran out first
+     * @throws InterruptedWaitException if the calling thread is interrupted while it waits
+     */
+    public boolean awaitPosition(long position, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        if (!runner.awaitPosition(position, timeout)) {
+            return false;
+        }
+        for (Projector elsewhere : runElsewhere) {
+            while (elsewhere.checkpoint() < position) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    Thread.sleep(Math.max(1, Math.min(10, TimeUnit.NANOSECONDS.toMillis(left))));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedWaitException(
+                            "interrupted while waiting for projection " + elsewhere.name() + " to reach position "
+                                    + position,
+                            e);
+                }
+            }
+        }
+        return true;
     }
 
     /** Starts applying events to the read models in the background. */

@@ -5,13 +5,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.annals.eventstore.jdbc.JdbcEventStore;
 import io.annals.eventstore.projection.ProjectionStatus;
+import io.annals.pricetracker.alerts.AlertTrigger;
+import io.annals.pricetracker.alerts.AlertsView;
 import io.annals.pricetracker.domain.ProductCommand.CreateProduct;
 import io.annals.pricetracker.domain.ProductCommand.UpdateProduct;
+import io.annals.pricetracker.readmodel.MonthlyStats;
 import io.annals.pricetracker.readmodel.PriceHistory;
 import io.annals.pricetracker.readmodel.ProductView;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
@@ -46,17 +54,52 @@ class InstanceProjectionsTest {
             assertThat(api.views().get("p1").orElseThrow().price()).isEqualByComparingTo("11.50");
             assertThat(api.priceHistory("p1")).hasSize(2);
             assertThat(api.monthlyStats()).as("not run by this instance").isEmpty();
+            assertThat(api.awaitPosition(end, Duration.ofMillis(200)))
+                    .as("the monthly statistics and the alerts wait for an instance that runs them")
+                    .isFalse();
 
-            try (PriceTracker rest = tracker(url, Map.of())) {
+            try (PriceTracker rest =
+                    tracker(url, Map.of("PROJECTIONS", "monthly-stats,price-alerts,price-alert-trigger"))) {
                 assertThat(rest.projections().statuses())
                         .extracting(ProjectionStatus::name)
-                        .containsExactlyElementsOf(PriceTracker.PROJECTIONS);
+                        .containsExactly(MonthlyStats.NAME, AlertsView.NAME, AlertTrigger.NAME);
                 rest.startProjections();
-                assertThat(rest.projections().awaitPosition(end, Duration.ofSeconds(30)))
-                        .isTrue();
+                assertThat(api.awaitPosition(end, Duration.ofSeconds(30))).isTrue();
+                assertThat(api.monthlyStats()).hasSize(1);
             }
-            assertThat(api.monthlyStats()).hasSize(1);
         }
+    }
+
+    @Test
+    void commands_on_a_projection_the_instance_does_not_run_are_refused() {
+        String db = "jdbc:sqlite:" + dir.resolve("commands.db");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Map<String, String> env = Map.of("PROJECTIONS", "price-history");
+        for (List<String> command : List.of(
+                List.of("rebuild", "product-view"),
+                List.of("rebuild", "product-view", "--blue-green"),
+                List.of("dead-letters", "product-view"),
+                List.of("dead-letters", "monthly-stats", "list"))) {
+            err.reset();
+            List<String> args = new ArrayList<>(command);
+            args.addAll(List.of("--db", db));
+            int exit = Main.run(
+                    args.toArray(String[]::new),
+                    env,
+                    new PrintStream(out, true, StandardCharsets.UTF_8),
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
+            assertThat(exit).as(String.join(" ", command)).isEqualTo(2);
+            assertThat(err.toString(StandardCharsets.UTF_8))
+                    .as(String.join(" ", command))
+                    .contains("' is not one of those PROJECTIONS lets this instance run");
+        }
+        assertThat(Main.run(
+                        new String[] {"rebuild", "price-history", "--db", db},
+                        env,
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8)))
+                .isZero();
     }
 
     @Test

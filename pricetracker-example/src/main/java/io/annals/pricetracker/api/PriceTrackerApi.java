@@ -477,8 +477,7 @@ public final class PriceTrackerApi {
             }
             // A projection another runner holds (a pass of the projector function, or of
             // another read) is waited for.
-            reached = tracker.projections()
-                    .awaitPosition(position, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            reached = tracker.awaitPosition(position, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         } catch (InterruptedWaitException e) {
             reached = false; // the server is stopping: the client may ask again
         }
