@@ -48,12 +48,24 @@ public final class Text {
         return n;
     }
 
-    /** {@code s} as a message can show it: at most 100 characters, control characters escaped. */
+    /**
+     * {@code s} as a message can show it: at most 100 characters, control characters and unpaired
+     * surrogates escaped (a pair is kept whole, or left out whole at the cut).
+     */
     public static String printable(String s) {
         StringBuilder out = new StringBuilder();
-        for (int i = 0; i < s.length() && i < 100; i++) {
+        int end = Math.min(s.length(), 100);
+        for (int i = 0; i < end; i++) {
             char c = s.charAt(i);
-            out.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                if (i + 1 < end) {
+                    out.append(c).append(s.charAt(++i));
+                }
+            } else if (Character.isISOControl(c) || Character.isSurrogate(c)) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
         }
         return s.length() > 100 ? out + "..." : out.toString();
     }

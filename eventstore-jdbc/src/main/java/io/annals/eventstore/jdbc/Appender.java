@@ -75,7 +75,7 @@ final class Appender {
      */
     private final Map<String, RoundTrip> roundTrips = new ConcurrentHashMap<>();
 
-    private static final int MAX_ROUND_TRIPS = 512;
+    private static final int MAX_ROUND_TRIPS = 128;
     /**
      * Whether the sessions of the store's connections run in read committed, as the round trip of
      * {@link #checkedInOneTrip} needs; false for good once one was seen in a stricter level.

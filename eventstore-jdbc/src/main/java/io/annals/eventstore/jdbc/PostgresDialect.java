@@ -116,7 +116,7 @@ final class PostgresDialect extends Dialect {
      */
     private final Map<String, String> withHorizon = new ConcurrentHashMap<>();
     /** How many texts {@link #horizonThen} keeps; past it, it builds them at every call. */
-    private static final int MAX_KEPT_TEXTS = 512;
+    private static final int MAX_KEPT_TEXTS = 128;
 
     PostgresDialect(StoreSettings settings, TableNames tables) {
         super(

@@ -208,7 +208,7 @@ abstract class HostileInputContract extends ReliabilityContract {
                 assertThat(status.state()).isEqualTo(ProjectionStatus.State.FAILED);
                 assertThat(status.lastError().orElseThrow())
                         .contains("position " + emoji)
-                        .contains("an unpaired surrogate at index 0");
+                        .contains("the key '\\ud83d' holds an unpaired surrogate at index 0");
             }
             assertThat(initials.get("?")).contains(new Total(5, 1));
             assertThat(initials.get("\ud83d")).isEmpty();
