@@ -251,7 +251,7 @@ public final class Bench {
                             3,
                             0,
                             2,
-                            3,
+                            15,
                             8,
                             3);
         }

@@ -51,7 +51,12 @@ final class Http {
             Cost cost) {}
 
     /** What one run of wrk cost per request: CPU microseconds, and bytes of PostgreSQL's WAL. */
-    record Cost(double serverCpuMicros, double databaseCpuMicros, double walBytes) {}
+    record Cost(
+            double serverCpuMicros,
+            double databaseCpuMicros,
+            double walBytes,
+            double contextSwitches,
+            double jvmThreadsCpuMicros) {}
 
     /**
      * A server under test, in its own process; on PostgreSQL its connections carry {@code
@@ -300,6 +305,47 @@ final class Http {
                 false,
                 null,
                 "");
+        results.compare(
+                "W7",
+                db,
+                what + ": context switches of the server's threads per request",
+                "switches",
+                pair(loads, l -> l.cost().contextSwitches()),
+                baselineName,
+                false,
+                null,
+                "");
+        results.compare(
+                "W7",
+                db,
+                what + ": CPU of the server's JIT compiler and GC threads per request",
+                "µs",
+                pair(loads, l -> l.cost().jvmThreadsCpuMicros()),
+                baselineName,
+                false,
+                null,
+                "");
+        results.compare(
+                "W7",
+                db,
+                what
+                        + ": the baseline's read models alone, CPU of the server's JIT compiler and GC threads per request",
+                "µs",
+                pair(loads, READ_MODELS, 1, l -> l.cost().jvmThreadsCpuMicros()),
+                baselineName,
+                false,
+                null,
+                "");
+        results.compare(
+                "W7",
+                db,
+                what + ": the baseline's read models alone, context switches of the server's threads per request",
+                "switches",
+                pair(loads, READ_MODELS, 1, l -> l.cost().contextSwitches()),
+                baselineName,
+                false,
+                null,
+                "");
         if (!sqlite) {
             results.compare(
                     "W7",
@@ -456,7 +502,8 @@ final class Http {
      * started in between counts from zero; one that ended takes its time with it (the servers'
      * pools keep theirs open).
      */
-    private record Reading(long serverCpuNanos, Map<Long, Long> databaseCpuNanos, long wal) {
+    private record Reading(
+            long serverCpuNanos, Map<Long, Long> databaseCpuNanos, long wal, long switches, long jvmTicks) {
 
         static Reading take(Server s) throws SQLException, IOException {
             long server = cpuNanos(s.process().pid());
@@ -473,7 +520,8 @@ final class Http {
                     }
                 }
             }
-            return new Reading(server, database, wal);
+            long pid = s.process().pid();
+            return new Reading(server, database, wal, contextSwitches(pid), jvmThreadTicks(pid));
         }
 
         /** A process's CPU time, all its threads (those that ended too), or 0 if it is gone. */
@@ -484,12 +532,75 @@ final class Http {
                     .orElse(0L);
         }
 
+        /**
+         * The context switches of a process's threads alive now, voluntary and not, from Linux's
+         * {@code /proc}; 0 where there is none. A thread that ended takes its count with it.
+         */
+        private static long contextSwitches(long pid) {
+            Path tasks = Path.of("/proc", Long.toString(pid), "task");
+            if (!Files.isDirectory(tasks)) {
+                return 0;
+            }
+            long n = 0;
+            try (var threads = Files.list(tasks)) {
+                for (Path t : (Iterable<Path>) threads::iterator) {
+                    try {
+                        for (String line : Files.readAllLines(t.resolve("status"))) {
+                            if (line.contains("ctxt_switches:")) { // voluntary and not
+                                n += Long.parseLong(
+                                        line.substring(line.indexOf(':') + 1).trim());
+                            }
+                        }
+                    } catch (IOException | NumberFormatException e) {
+                        // the thread ended meanwhile
+                    }
+                }
+            } catch (IOException e) {
+                return 0;
+            }
+            return n;
+        }
+
+        /**
+         * The CPU time, in clock ticks (1/100 s on Linux), of a process's JIT compiler and garbage
+         * collector threads alive now ({@code /proc/PID/task/TID/stat}, by thread name): the
+         * JVM's own work, beside the application's. 0 where there is no {@code /proc}.
+         */
+        private static long jvmThreadTicks(long pid) {
+            Path tasks = Path.of("/proc", Long.toString(pid), "task");
+            if (!Files.isDirectory(tasks)) {
+                return 0;
+            }
+            long ticks = 0;
+            try (var threads = Files.list(tasks)) {
+                for (Path t : (Iterable<Path>) threads::iterator) {
+                    try {
+                        String stat = Files.readString(t.resolve("stat"));
+                        int open = stat.indexOf('(');
+                        int close = stat.lastIndexOf(')');
+                        String name = stat.substring(open + 1, close);
+                        if (name.contains("CompilerThre") || name.startsWith("GC Thread") || name.startsWith("G1 ")) {
+                            String[] f = stat.substring(close + 2).split(" ");
+                            ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        // the thread ended meanwhile
+                    }
+                }
+            } catch (IOException e) {
+                return 0;
+            }
+            return ticks;
+        }
+
         Cost since(Reading start, long requests) {
             long database = Backends.spent(start.databaseCpuNanos, databaseCpuNanos);
             return new Cost(
                     (serverCpuNanos - start.serverCpuNanos) / 1e3 / requests,
                     database / 1e3 / requests,
-                    (wal - start.wal) / (double) requests);
+                    (wal - start.wal) / (double) requests,
+                    Math.max(0, switches - start.switches) / (double) requests,
+                    Math.max(0, jvmTicks - start.jvmTicks) * 10_000.0 / requests);
         }
     }
 
