@@ -52,6 +52,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -173,43 +174,32 @@ public final class PriceTracker implements AutoCloseable {
         // rows stored before the currency existed were all in euros
         JacksonStateCodec<ProductView> rows =
                 JacksonStateCodec.of(ProductView.class).withDefault("currency", "EUR");
-        Set<String> run = projectionsToRun(env);
-        this.runHere = run;
-        List<Projector> notHere = new ArrayList<>();
-        ProjectionRunner.Builder projections = ProjectionRunner.builder(store);
+        List<KeyedProjector<String, ProductView>> viewSegments;
         Optional<Segments> split = productViewSegments(env);
         if (split.isPresent()) {
-            List<KeyedProjector<String, ProductView>> segments =
-                    store.projectors().segments(new ProductView.Projector(), CODEC, rows, split.get());
-            if (run.contains(ProductView.Projector.NAME)) {
-                segments.forEach(projections::add);
-            } else {
-                notHere.addAll(segments);
-            }
-            this.views = segments.get(0); // each segment reads the whole read model
+            viewSegments = store.projectors().segments(new ProductView.Projector(), CODEC, rows, split.get());
         } else {
-            this.views = store.projectors().keyed(new ProductView.Projector(), CODEC, rows);
-            if (run.contains(ProductView.Projector.NAME)) {
-                projections.add(views);
+            viewSegments = List.of(store.projectors().keyed(new ProductView.Projector(), CODEC, rows));
+        }
+        this.views = viewSegments.get(0); // each segment reads the whole read model
+        Map<String, List<? extends Projector>> all = new LinkedHashMap<>(); // in the order of PROJECTIONS
+        all.put(ProductView.Projector.NAME, viewSegments);
+        all.put(PriceHistory.NAME, List.of(store.projectors().sql(new PriceHistory(), CODEC)));
+        all.put(MonthlyStats.NAME, List.of(store.projectors().sql(new MonthlyStats(), CODEC)));
+        all.put(AlertsView.NAME, List.of(store.projectors().sql(alerts.view(), PriceAlerts.CODEC)));
+        all.put(AlertTrigger.NAME, List.of(store.projectors().sql(alerts.trigger(), alerts.triggerCodec())));
+        // this instance runs those PROJECTIONS lists (all by default); another runs the others
+        this.runHere = projectionsToRun(env);
+        ProjectionRunner.Builder projections = ProjectionRunner.builder(store);
+        List<Projector> elsewhere = new ArrayList<>();
+        all.forEach((name, projectors) -> {
+            if (runHere.contains(name)) {
+                projectors.forEach(projections::add);
             } else {
-                notHere.add(views);
+                elsewhere.addAll(projectors);
             }
-        }
-        Map<String, Projector> others = Map.of(
-                PriceHistory.NAME, store.projectors().sql(new PriceHistory(), CODEC),
-                MonthlyStats.NAME, store.projectors().sql(new MonthlyStats(), CODEC),
-                AlertsView.NAME, store.projectors().sql(alerts.view(), PriceAlerts.CODEC),
-                AlertTrigger.NAME, store.projectors().sql(alerts.trigger(), alerts.triggerCodec()));
-        for (String name : PROJECTIONS) {
-            if (others.containsKey(name)) {
-                if (run.contains(name)) {
-                    projections.add(others.get(name));
-                } else {
-                    notHere.add(others.get(name));
-                }
-            }
-        }
-        this.runElsewhere = List.copyOf(notHere);
+        });
+        this.runElsewhere = List.copyOf(elsewhere);
         this.runner = projections.pollInterval(Duration.ofMillis(20)).build();
     }
 
