@@ -3,7 +3,6 @@ package io.annals.pricetracker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.annals.eventstore.jdbc.JdbcEventStore;
 import io.annals.eventstore.projection.ProjectionStatus;
 import io.annals.pricetracker.alerts.AlertTrigger;
 import io.annals.pricetracker.alerts.AlertsView;
@@ -33,15 +32,10 @@ class InstanceProjectionsTest {
     @TempDir
     Path dir;
 
-    private PriceTracker tracker(String url, Map<String, String> env) {
-        JdbcEventStore store = JdbcEventStore.open(url);
-        return new PriceTracker(store, PrivacyKeys.development(store.dataSource()), env);
-    }
-
     @Test
     void an_instance_runs_the_projections_it_lists_and_another_keeps_the_rest() {
         String url = "jdbc:sqlite:" + dir.resolve("instances.db");
-        try (PriceTracker api = tracker(url, Map.of("PROJECTIONS", " price-history, product-view"))) {
+        try (PriceTracker api = Instances.tracker(url, Map.of("PROJECTIONS", " price-history, product-view"))) {
             assertThat(api.projections().statuses())
                     .extracting(ProjectionStatus::name)
                     .containsExactly(ProductView.Projector.NAME, PriceHistory.NAME);
@@ -59,7 +53,7 @@ class InstanceProjectionsTest {
                     .isFalse();
 
             try (PriceTracker rest =
-                    tracker(url, Map.of("PROJECTIONS", "monthly-stats,price-alerts,price-alert-trigger"))) {
+                    Instances.tracker(url, Map.of("PROJECTIONS", "monthly-stats,price-alerts,price-alert-trigger"))) {
                 assertThat(rest.projections().statuses())
                         .extracting(ProjectionStatus::name)
                         .containsExactly(MonthlyStats.NAME, AlertsView.NAME, AlertTrigger.NAME);

@@ -3,7 +3,6 @@ package io.annals.pricetracker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.annals.eventstore.jdbc.JdbcEventStore;
 import io.annals.eventstore.projection.ProjectionStatus;
 import io.annals.pricetracker.domain.ProductCommand.CreateProduct;
 import io.annals.pricetracker.domain.ProductCommand.UpdateProduct;
@@ -24,16 +23,13 @@ class SplitProductViewTest {
     @TempDir
     Path dir;
 
-    private PriceTracker tracker(String url, Map<String, String> env) {
-        JdbcEventStore store = JdbcEventStore.open(url);
-        return new PriceTracker(store, PrivacyKeys.development(store.dataSource()), env);
-    }
-
     @Test
     void two_instances_each_run_their_segments_and_the_views_are_whole() {
         String url = "jdbc:sqlite:" + dir.resolve("split.db");
-        try (PriceTracker first = tracker(url, Map.of("PRODUCT_VIEW_SEGMENTS", "2", "PRODUCT_VIEW_OWN", "0"));
-                PriceTracker second = tracker(url, Map.of("PRODUCT_VIEW_SEGMENTS", "2", "PRODUCT_VIEW_OWN", "1"))) {
+        try (PriceTracker first =
+                        Instances.tracker(url, Map.of("PRODUCT_VIEW_SEGMENTS", "2", "PRODUCT_VIEW_OWN", "0"));
+                PriceTracker second =
+                        Instances.tracker(url, Map.of("PRODUCT_VIEW_SEGMENTS", "2", "PRODUCT_VIEW_OWN", "1"))) {
             long end = 0;
             for (int i = 0; i < 20; i++) {
                 first.handle(new CreateProduct("p" + i, "Product " + i, new BigDecimal("10.00"), "EUR"));
