@@ -195,7 +195,7 @@ final class Http {
     private void report(
             String db, String route, String unit, boolean writes, Load[][] loads, Double target, String note) {
         String what = route + ", " + connections + " connections";
-        String baselineName = "the same route by hand on raw JDBC (BaselineServer)";
+        boolean sqlite = db.equals(Target.Kind.SQLITE.label);
         String errors = errors(loads);
         results.compare(
                 "W7",
@@ -203,172 +203,100 @@ final class Http {
                 what,
                 unit,
                 pair(loads, Load::requestsPerSecond),
-                baselineName,
+                BASELINE,
                 true,
                 target,
                 note.isEmpty() || errors.isEmpty() ? note + errors : note + "; " + errors);
-        results.compare(
-                "W7",
-                db,
-                what + ": latency p50",
-                "ms",
-                pair(loads, l -> l.p50() / 1000),
-                baselineName,
-                false,
-                null,
-                "");
-        results.compare(
-                "W7",
-                db,
-                what + ": latency p99",
-                "ms",
-                pair(loads, l -> l.p99() / 1000),
-                baselineName,
-                false,
-                null,
-                "");
+        Rows annals = new Rows(db, what + ": ", loads, 0, 1, BASELINE, "");
+        annals.add("latency p50", "ms", l -> l.p50() / 1000);
+        annals.add("latency p99", "ms", l -> l.p99() / 1000);
         String same = "Annals running only the projections of the baseline's read models (" + "PROJECTIONS="
                 + BASELINE_READ_MODELS + "), the same rounds";
-        results.compare(
-                "W7",
-                db,
-                what + ": the baseline's read models alone",
-                unit,
-                pair(loads, READ_MODELS, 1, Load::requestsPerSecond),
-                baselineName,
-                true,
-                null,
-                same);
-        results.compare(
-                "W7",
-                db,
-                what + ": the baseline's read models alone, latency p99",
-                "ms",
-                pair(loads, READ_MODELS, 1, l -> l.p99() / 1000),
-                baselineName,
-                false,
-                null,
-                same);
-        results.compare(
-                "W7",
-                db,
-                what + ": the baseline's read models alone, CPU of the server's process per request",
-                "µs",
-                pair(loads, READ_MODELS, 1, l -> l.cost().serverCpuMicros()),
-                baselineName,
-                false,
-                null,
-                same);
-        if (!db.equals(Target.Kind.SQLITE.label)) {
-            results.compare(
-                    "W7",
-                    db,
-                    what + ": the baseline's read models alone, CPU of the database's processes per request",
+        Rows alone = new Rows(db, what + ": the baseline's read models alone", loads, READ_MODELS, 1, BASELINE, same);
+        alone.rate("", unit, Load::requestsPerSecond);
+        alone.add(", latency p99", "ms", l -> l.p99() / 1000);
+        alone.add(
+                ", CPU of the server's process per request", "µs", l -> l.cost().serverCpuMicros());
+        if (!sqlite) {
+            alone.add(
+                    ", CPU of the database's processes per request",
                     "µs",
-                    pair(loads, READ_MODELS, 1, l -> l.cost().databaseCpuMicros()),
-                    baselineName,
-                    false,
-                    null,
-                    same);
+                    l -> l.cost().databaseCpuMicros());
         }
         if (loads.length > NO_GROUP_COMMIT) {
-            String off = "Annals with groupCommit(false) (TrackerServer), the same rounds";
-            results.compare(
-                    "W7",
+            Rows off = new Rows(
                     db,
                     what + ": group commit on and off",
-                    unit,
-                    pair(loads, 0, NO_GROUP_COMMIT, Load::requestsPerSecond),
-                    off,
-                    true,
-                    null,
+                    loads,
+                    0,
+                    NO_GROUP_COMMIT,
+                    "Annals with groupCommit(false) (TrackerServer), the same rounds",
                     "");
-            results.compare(
-                    "W7",
-                    db,
-                    what + ": group commit on and off, latency p99",
-                    "ms",
-                    pair(loads, 0, NO_GROUP_COMMIT, l -> l.p99() / 1000),
-                    off,
-                    false,
-                    null,
-                    "");
+            off.rate("", unit, Load::requestsPerSecond);
+            off.add(", latency p99", "ms", l -> l.p99() / 1000);
         }
-        boolean sqlite = db.equals(Target.Kind.SQLITE.label);
-        results.compare(
-                "W7",
-                db,
-                what + ": CPU of the server's process per request" + (sqlite ? " (the database's work in it)" : ""),
+        annals.add(
+                "CPU of the server's process per request" + (sqlite ? " (the database's work in it)" : ""),
                 "µs",
-                pair(loads, l -> l.cost().serverCpuMicros()),
-                baselineName,
-                false,
-                null,
-                "");
-        results.compare(
-                "W7",
-                db,
-                what + ": context switches of the server's threads per request",
+                l -> l.cost().serverCpuMicros());
+        annals.add(
+                "context switches of the server's threads per request",
                 "switches",
-                pair(loads, l -> l.cost().contextSwitches()),
-                baselineName,
-                false,
-                null,
-                "");
-        results.compare(
-                "W7",
-                db,
-                what + ": CPU of the server's JIT compiler and GC threads per request",
+                l -> l.cost().contextSwitches());
+        annals.add(
+                "CPU of the server's JIT compiler and GC threads per request",
                 "µs",
-                pair(loads, l -> l.cost().jvmThreadsCpuMicros()),
-                baselineName,
-                false,
-                null,
-                "");
-        results.compare(
-                "W7",
-                db,
-                what
-                        + ": the baseline's read models alone, CPU of the server's JIT compiler and GC threads per request",
+                l -> l.cost().jvmThreadsCpuMicros());
+        alone.add(
+                ", CPU of the server's JIT compiler and GC threads per request",
                 "µs",
-                pair(loads, READ_MODELS, 1, l -> l.cost().jvmThreadsCpuMicros()),
-                baselineName,
-                false,
-                null,
-                "");
-        results.compare(
-                "W7",
-                db,
-                what + ": the baseline's read models alone, context switches of the server's threads per request",
+                l -> l.cost().jvmThreadsCpuMicros());
+        alone.add(
+                ", context switches of the server's threads per request",
                 "switches",
-                pair(loads, READ_MODELS, 1, l -> l.cost().contextSwitches()),
-                baselineName,
-                false,
-                null,
-                "");
+                l -> l.cost().contextSwitches());
         if (!sqlite) {
-            results.compare(
-                    "W7",
-                    db,
-                    what + ": CPU of the database's processes per request",
+            annals.add(
+                    "CPU of the database's processes per request",
                     "µs",
-                    pair(loads, l -> l.cost().databaseCpuMicros()),
-                    baselineName,
-                    false,
-                    null,
-                    "");
+                    l -> l.cost().databaseCpuMicros());
             if (writes) {
-                results.compare(
-                        "W7",
-                        db,
-                        what + ": WAL per request",
-                        "bytes",
-                        pair(loads, l -> l.cost().walBytes()),
-                        baselineName,
-                        false,
-                        null,
-                        "");
+                annals.add("WAL per request", "bytes", l -> l.cost().walBytes());
             }
+        }
+    }
+
+    private static final String BASELINE = "the same route by hand on raw JDBC (BaselineServer)";
+
+    /**
+     * Rows of W7 that put the server at {@code side} against the one at {@code other}, their
+     * names starting with {@code prefix}; a rate is better higher, a cost lower.
+     */
+    private final class Rows {
+        private final String db;
+        private final String prefix;
+        private final Load[][] loads;
+        private final int side;
+        private final int other;
+        private final String against;
+        private final String note;
+
+        Rows(String db, String prefix, Load[][] loads, int side, int other, String against, String note) {
+            this.db = db;
+            this.prefix = prefix;
+            this.loads = loads;
+            this.side = side;
+            this.other = other;
+            this.against = against;
+            this.note = note;
+        }
+
+        void rate(String name, String unit, Figure f) {
+            results.compare("W7", db, prefix + name, unit, pair(loads, side, other, f), against, true, null, note);
+        }
+
+        void add(String name, String unit, Figure f) {
+            results.compare("W7", db, prefix + name, unit, pair(loads, side, other, f), against, false, null, note);
         }
     }
 
@@ -534,55 +462,58 @@ final class Http {
 
         /**
          * The context switches of a process's threads alive now, voluntary and not, from Linux's
-         * {@code /proc}; 0 where there is none. A thread that ended takes its count with it.
+         * {@code /proc}. A thread that ended takes its count with it.
          */
         private static long contextSwitches(long pid) {
-            Path tasks = Path.of("/proc", Long.toString(pid), "task");
-            if (!Files.isDirectory(tasks)) {
-                return 0;
-            }
-            long n = 0;
-            try (var threads = Files.list(tasks)) {
-                for (Path t : (Iterable<Path>) threads::iterator) {
-                    try {
-                        for (String line : Files.readAllLines(t.resolve("status"))) {
-                            if (line.contains("ctxt_switches:")) { // voluntary and not
-                                n += Long.parseLong(
-                                        line.substring(line.indexOf(':') + 1).trim());
-                            }
-                        }
-                    } catch (IOException | NumberFormatException e) {
-                        // the thread ended meanwhile
+            return sumOverThreads(pid, thread -> {
+                long n = 0;
+                for (String line : Files.readAllLines(thread.resolve("status"))) {
+                    if (line.contains("ctxt_switches:")) { // voluntary and not
+                        n += Long.parseLong(
+                                line.substring(line.indexOf(':') + 1).trim());
                     }
                 }
-            } catch (IOException e) {
-                return 0;
-            }
-            return n;
+                return n;
+            });
         }
 
         /**
          * The CPU time, in clock ticks (1/100 s on Linux), of a process's JIT compiler and garbage
          * collector threads alive now ({@code /proc/PID/task/TID/stat}, by thread name): the
-         * JVM's own work, beside the application's. 0 where there is no {@code /proc}.
+         * JVM's own work, beside the application's.
          */
         private static long jvmThreadTicks(long pid) {
+            return sumOverThreads(pid, thread -> {
+                String stat = Files.readString(thread.resolve("stat"));
+                int close = stat.lastIndexOf(')');
+                String name = stat.substring(stat.indexOf('(') + 1, close);
+                if (!name.contains("CompilerThre") && !name.startsWith("GC Thread") && !name.startsWith("G1 ")) {
+                    return 0;
+                }
+                String[] f = stat.substring(close + 2).split(" ");
+                return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+            });
+        }
+
+        /** What a thread's files under {@code /proc/PID/task/TID} count. */
+        private interface ThreadCount {
+            long of(Path thread) throws IOException;
+        }
+
+        /**
+         * {@code count} summed over a process's threads alive now; 0 where there is no {@code
+         * /proc}, and for a thread that ends while it is read.
+         */
+        private static long sumOverThreads(long pid, ThreadCount count) {
             Path tasks = Path.of("/proc", Long.toString(pid), "task");
             if (!Files.isDirectory(tasks)) {
                 return 0;
             }
-            long ticks = 0;
+            long sum = 0;
             try (var threads = Files.list(tasks)) {
                 for (Path t : (Iterable<Path>) threads::iterator) {
                     try {
-                        String stat = Files.readString(t.resolve("stat"));
-                        int open = stat.indexOf('(');
-                        int close = stat.lastIndexOf(')');
-                        String name = stat.substring(open + 1, close);
-                        if (name.contains("CompilerThre") || name.startsWith("GC Thread") || name.startsWith("G1 ")) {
-                            String[] f = stat.substring(close + 2).split(" ");
-                            ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
-                        }
+                        sum += count.of(t);
                     } catch (IOException | RuntimeException e) {
                         // the thread ended meanwhile
                     }
@@ -590,7 +521,7 @@ final class Http {
             } catch (IOException e) {
                 return 0;
             }
-            return ticks;
+            return sum;
         }
 
         Cost since(Reading start, long requests) {
