@@ -566,7 +566,8 @@ final class Http {
                 .directory(work.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
-        builder.environment().remove("PROJECTIONS");
+        // settings of the example in the run's own environment would change the trackers, not the baseline
+        builder.environment().keySet().removeAll(List.of("PROJECTIONS", "PRODUCT_VIEW_SEGMENTS", "PRODUCT_VIEW_OWN"));
         builder.environment().putAll(env);
         Process p = builder.start();
         Cleanup.process(p);
