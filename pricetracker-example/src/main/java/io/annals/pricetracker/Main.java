@@ -221,6 +221,14 @@ public final class Main {
                         "pricetracker-shutdown"));
         out.println("Annals price tracker on " + tracker.store());
         out.println("Serving http://localhost:" + server.port() + "/  (Ctrl-C to stop)");
+        List<String> elsewhere =
+                PROJECTIONS.stream().filter(p -> !tracker.runs(p)).toList();
+        if (!elsewhere.isEmpty()) {
+            out.println("  projections run here: "
+                    + String.join(
+                            ", ", PROJECTIONS.stream().filter(tracker::runs).toList())
+                    + "; left to another instance: " + String.join(", ", elsewhere));
+        }
         out.println("  curl -X POST localhost:" + server.port()
                 + "/products -d '{\"productId\":\"tea\",\"name\":\"Green tea\",\"price\":3.50}'");
         return -1;

@@ -266,6 +266,10 @@ public final class PriceTracker implements AutoCloseable {
         Set<String> run = new HashSet<>();
         for (String name : names.split(",", -1)) {
             String projection = name.strip();
+            if (projection.isEmpty()) {
+                throw new IllegalArgumentException("PROJECTIONS lists projections of the tracker separated by commas;"
+                        + " it has an empty one (a comma too many?) in '" + names + "'");
+            }
             if (!PROJECTIONS.contains(projection)) {
                 throw new IllegalArgumentException("PROJECTIONS lists projections of the tracker ("
                         + String.join(", ", PROJECTIONS) + ") separated by commas; '" + projection
@@ -383,6 +387,25 @@ public final class PriceTracker implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    /**
+     * The read models that have not reached {@code position}, by the names their runners know
+     * them under, those another instance runs marked so: what a read that waited in vain names.
+     */
+    public List<String> behind(long position) {
+        List<String> behind = new ArrayList<>();
+        for (ProjectionStatus status : runner.statuses()) {
+            if (status.checkpoint() < position) {
+                behind.add(status.name());
+            }
+        }
+        for (Projector elsewhere : runElsewhere) {
+            if (elsewhere.checkpoint() < position) {
+                behind.add(elsewhere.name() + " (run by another instance)");
+            }
+        }
+        return behind;
     }
 
     /** Starts applying events to the read models in the background. */

@@ -51,6 +51,11 @@ class InstanceProjectionsTest {
             assertThat(api.awaitPosition(end, Duration.ofMillis(200)))
                     .as("the monthly statistics and the alerts wait for an instance that runs them")
                     .isFalse();
+            assertThat(api.behind(end))
+                    .containsExactly(
+                            "monthly-stats (run by another instance)",
+                            "price-alerts (run by another instance)",
+                            "price-alert-trigger (run by another instance)");
 
             try (PriceTracker rest =
                     Instances.tracker(url, Map.of("PROJECTIONS", "monthly-stats,price-alerts,price-alert-trigger"))) {
@@ -59,6 +64,7 @@ class InstanceProjectionsTest {
                         .containsExactly(MonthlyStats.NAME, AlertsView.NAME, AlertTrigger.NAME);
                 rest.startProjections();
                 assertThat(api.awaitPosition(end, Duration.ofSeconds(30))).isTrue();
+                assertThat(api.behind(end)).isEmpty();
                 assertThat(api.monthlyStats()).hasSize(1);
             }
         }
@@ -107,6 +113,8 @@ class InstanceProjectionsTest {
                 .hasMessageContaining("PROJECTIONS lists projections of the tracker")
                 .hasMessageContaining("'stats' is not one");
         assertThatThrownBy(() -> PriceTracker.projectionsToRun(Map.of("PROJECTIONS", "product-view,,price-history")))
-                .hasMessageContaining("'' is not one");
+                .hasMessageContaining("an empty one (a comma too many?)");
+        assertThatThrownBy(() -> PriceTracker.projectionsToRun(Map.of("PROJECTIONS", "product-view,")))
+                .hasMessageContaining("an empty one (a comma too many?) in 'product-view,'");
     }
 }

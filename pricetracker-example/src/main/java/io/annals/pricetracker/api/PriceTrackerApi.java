@@ -482,10 +482,12 @@ public final class PriceTrackerApi {
             reached = false; // the server is stopping: the client may ask again
         }
         if (!reached) {
+            List<String> behind = tracker.behind(position);
             throw new ApiError(
                     503,
                     "not_caught_up",
-                    "the read models have not reached position " + position + " yet",
+                    "the read models have not reached position " + position + " yet"
+                            + (behind.isEmpty() ? "" : ": " + String.join(", ", behind)),
                     Map.of("Retry-After", "1"));
         }
     }
