@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
@@ -64,18 +63,6 @@ final class Appender {
     private final QuerySql queries;
     /** The checks and inserts of an append sent in one round trip with its locks, if the dialect can. */
     private final @Nullable String appendChecked;
-
-    /** A round trip of {@link #checkedInOneTrip}: its locks, then its statement. */
-    private record RoundTrip(String locks, String text) {}
-
-    /**
-     * The round trips built so far, by the statement after the locks (a few: one per shape of
-     * condition), so that the driver finds each in its cache by a hash computed once, rather than
-     * hashing a new string of several kilobytes at every append.
-     */
-    private final Map<String, RoundTrip> roundTrips = new ConcurrentHashMap<>();
-
-    private static final int MAX_ROUND_TRIPS = 128;
     /**
      * Whether the sessions of the store's connections run in read committed, as the round trip of
      * {@link #checkedInOneTrip} needs; false for good once one was seen in a stricter level.
@@ -589,19 +576,6 @@ final class Appender {
         return List.of(results);
     }
 
-    /** {@code locks}, then {@code statement}: the same string for the same two. */
-    private String roundTrip(String locks, String statement) {
-        RoundTrip kept = roundTrips.get(statement);
-        if (kept != null && kept.locks().equals(locks)) {
-            return kept.text();
-        }
-        RoundTrip built = new RoundTrip(locks, locks + ";\n" + statement);
-        if (kept == null && roundTrips.size() < MAX_ROUND_TRIPS) {
-            roundTrips.putIfAbsent(statement, built);
-        }
-        return built.text();
-    }
-
     /**
      * {@link #writeAll} in one round trip ({@link Dialect#checkedAppendLocks}, then {@code
      * append-checked}): the locks, then the checks and the inserts in one statement that inserts
@@ -622,7 +596,7 @@ final class Appender {
             throws SQLException {
         Query query = condition == null ? null : condition.failIfEventsMatch();
         String checked = java.util.Objects.requireNonNull(appendChecked, "append-checked");
-        String statement = roundTrip(
+        String statement = dialect.afterLocks(
                 locks, query == null ? checked : queries.withFirstMatch(checked, PostgresDialect.NO_CONDITION, query));
         int n = parts.size();
         long[] head = new long[n];

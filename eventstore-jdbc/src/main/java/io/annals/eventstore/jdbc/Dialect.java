@@ -317,6 +317,14 @@ abstract class Dialect {
     }
 
     /**
+     * {@code locks} ({@link #checkedAppendLocks}), then {@code statement}, to send in one round
+     * trip.
+     */
+    String afterLocks(String locks, String statement) {
+        return locks + ";\n" + statement;
+    }
+
+    /**
      * Binds the parameters of {@link #checkedAppendLocks}, from the first.
      *
      * @return the number of parameters bound

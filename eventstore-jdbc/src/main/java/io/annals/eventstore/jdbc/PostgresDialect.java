@@ -29,6 +29,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
@@ -110,12 +111,15 @@ final class PostgresDialect extends Dialect {
      */
     private final String checkedLocks;
     /**
-     * What {@link #horizonThen} made of each statement of rows: the same string for the same
-     * rows (a few, the shapes of the queries read by), so that the driver finds it in its cache by
-     * a hash computed once, rather than hashing a new one at every read.
+     * What {@link #horizonThen} made of each statement of rows, and {@link #afterLocks} of each
+     * statement after the locks: the same string for the same statement (a few: one per shape of
+     * query), so that the driver finds it in its cache by a hash computed once, rather than
+     * hashing a new string of kilobytes at every read or append.
      */
     private final Map<String, String> withHorizon = new ConcurrentHashMap<>();
-    /** How many texts {@link #horizonThen} keeps; past it, it builds them at every call. */
+
+    private final Map<String, String> withLocks = new ConcurrentHashMap<>();
+    /** How many texts each of those keeps; past it, the texts are built at every call. */
     private static final int MAX_KEPT_TEXTS = 128;
 
     PostgresDialect(StoreSettings settings, TableNames tables) {
@@ -567,15 +571,32 @@ final class PostgresDialect extends Dialect {
         if (batch() != null) {
             return null;
         }
-        String both = withHorizon.get(rows);
-        if (both == null) {
-            both = "SELECT h.*, " + sql("horizon-for-rows") + " FROM (" + sql("read-horizon") + ") AS h;\n" + rows;
-            if (withHorizon.size() < MAX_KEPT_TEXTS) {
-                String raced = withHorizon.putIfAbsent(rows, both);
-                both = raced == null ? both : raced;
+        return kept(
+                withHorizon,
+                rows,
+                () -> "SELECT h.*, " + sql("horizon-for-rows") + " FROM (" + sql("read-horizon") + ") AS h;\n" + rows);
+    }
+
+    /** The same as the dialect's, kept for its statement when the locks are the store's own. */
+    @Override
+    String afterLocks(String locks, String statement) {
+        if (!locks.equals(checkedLocks)) {
+            return super.afterLocks(locks, statement);
+        }
+        return kept(withLocks, statement, () -> super.afterLocks(locks, statement));
+    }
+
+    /** The text {@code texts} keeps for {@code key}, built and kept the first time while there is room. */
+    private static String kept(Map<String, String> texts, String key, Supplier<String> build) {
+        String text = texts.get(key);
+        if (text == null) {
+            text = build.get();
+            if (texts.size() < MAX_KEPT_TEXTS) {
+                String raced = texts.putIfAbsent(key, text);
+                text = raced == null ? text : raced;
             }
         }
-        return both;
+        return text;
     }
 
     @Override
