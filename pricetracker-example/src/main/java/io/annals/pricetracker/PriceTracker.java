@@ -51,6 +51,8 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -118,8 +120,11 @@ public final class PriceTracker implements AutoCloseable {
     private final KeyedProjector<String, ProductView> views;
     /** The names of the projections this instance runs ({@code PROJECTIONS}). */
     private final Set<String> runHere;
-    /** The projectors of the projections another instance runs: their checkpoints are read, never moved. */
-    private final List<Projector> runElsewhere;
+    /**
+     * The projectors of each projection, by its name: those of the projections another instance
+     * runs are only read (their checkpoints), never moved.
+     */
+    private final Map<String, List<? extends Projector>> projectors;
 
     private final ProjectionRunner runner;
     private final PriceAlerts alerts;
@@ -191,15 +196,12 @@ public final class PriceTracker implements AutoCloseable {
         // this instance runs those PROJECTIONS lists (all by default); another runs the others
         this.runHere = projectionsToRun(env);
         ProjectionRunner.Builder projections = ProjectionRunner.builder(store);
-        List<Projector> elsewhere = new ArrayList<>();
         all.forEach((name, projectors) -> {
             if (runHere.contains(name)) {
                 projectors.forEach(projections::add);
-            } else {
-                elsewhere.addAll(projectors);
             }
         });
-        this.runElsewhere = List.copyOf(elsewhere);
+        this.projectors = Collections.unmodifiableMap(all);
         this.runner = projections.pollInterval(Duration.ofMillis(20)).build();
     }
 
@@ -357,55 +359,97 @@ public final class PriceTracker implements AutoCloseable {
     }
 
     /**
-     * Waits until every read model reflects the log up to {@code position}: those this instance
-     * runs through its runner ({@link ProjectionRunner#awaitPosition(long, Duration)}), those
-     * another instance runs until their stored checkpoints pass it (read every 10 ms).
+     * Waits until every read model reflects the log up to {@code position}; see {@link
+     * #awaitPosition(long, Duration, Collection)}.
      *
      * @return true when they all have; false when {@code timeout} ran out first
      * @throws InterruptedWaitException if the calling thread is interrupted while it waits
      */
     public boolean awaitPosition(long position, Duration timeout) {
+        return awaitPosition(position, timeout, PROJECTIONS);
+    }
+
+    /**
+     * Waits until the read models of {@code projections} (names from {@link #PROJECTIONS})
+     * reflect the log up to {@code position}: those this instance runs through its runner
+     * ({@link ProjectionRunner#awaitPosition(String, long, Duration)}), those another instance
+     * runs until their stored checkpoints pass it (read every 10 ms). A read waits only for the
+     * read models it reads, so that one behind elsewhere holds back no other.
+     *
+     * @return true when they all have; false when {@code timeout} ran out first
+     * @throws IllegalArgumentException if a name is not one of {@link #PROJECTIONS}
+     * @throws InterruptedWaitException if the calling thread is interrupted while it waits
+     */
+    public boolean awaitPosition(long position, Duration timeout, Collection<String> projections) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        if (!runner.awaitPosition(position, timeout)) {
-            return false;
-        }
-        for (Projector elsewhere : runElsewhere) {
-            while (elsewhere.checkpoint() < position) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
+        for (String name : projections) {
+            boolean here = runHere.contains(name);
+            for (Projector projector : projectorsOf(name)) {
+                boolean reached = here
+                        ? runner.awaitPosition(
+                                projector.name(), position, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))
+                        : awaitStored(projector, position, deadline);
+                if (!reached) {
                     return false;
-                }
-                try {
-                    Thread.sleep(Math.max(1, Math.min(10, TimeUnit.NANOSECONDS.toMillis(left))));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new InterruptedWaitException(
-                            "interrupted while waiting for projection " + elsewhere.name() + " to reach position "
-                                    + position,
-                            e);
                 }
             }
         }
         return true;
     }
 
-    /**
-     * The read models that have not reached {@code position}, by the names their runners know
-     * them under, those another instance runs marked so: what a read that waited in vain names.
-     */
-    public List<String> behind(long position) {
-        List<String> behind = new ArrayList<>();
-        for (ProjectionStatus status : runner.statuses()) {
-            if (status.checkpoint() < position) {
-                behind.add(status.name());
+    /** Waits for the stored checkpoint of a projection another instance runs. */
+    private static boolean awaitStored(Projector elsewhere, long position, long deadline) {
+        while (elsewhere.checkpoint() < position) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            try {
+                Thread.sleep(Math.max(1, Math.min(10, TimeUnit.NANOSECONDS.toMillis(left))));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedWaitException(
+                        "interrupted while waiting for projection " + elsewhere.name() + " to reach position "
+                                + position,
+                        e);
             }
         }
-        for (Projector elsewhere : runElsewhere) {
-            if (elsewhere.checkpoint() < position) {
-                behind.add(elsewhere.name() + " (run by another instance)");
+        return true;
+    }
+
+    /** {@link #behind(long, Collection)} of every read model. */
+    public List<String> behind(long position) {
+        return behind(position, PROJECTIONS);
+    }
+
+    /**
+     * The read models of {@code projections} that have not reached {@code position}, by the
+     * names their runners know them under, those another instance runs marked so: what a read
+     * that waited in vain names.
+     *
+     * @throws IllegalArgumentException if a name is not one of {@link #PROJECTIONS}
+     */
+    public List<String> behind(long position, Collection<String> projections) {
+        List<String> behind = new ArrayList<>();
+        for (String name : projections) {
+            boolean here = runHere.contains(name);
+            for (Projector projector : projectorsOf(name)) {
+                long checkpoint = here ? runner.status(projector.name()).checkpoint() : projector.checkpoint();
+                if (checkpoint < position) {
+                    behind.add(projector.name() + (here ? "" : " (run by another instance)"));
+                }
             }
         }
         return behind;
+    }
+
+    private List<? extends Projector> projectorsOf(String projection) {
+        List<? extends Projector> of = projectors.get(projection);
+        if (of == null) {
+            throw new IllegalArgumentException(
+                    "no projection " + projection + " in the tracker; it has " + String.join(", ", PROJECTIONS));
+        }
+        return of;
     }
 
     /** Starts applying events to the read models in the background. */

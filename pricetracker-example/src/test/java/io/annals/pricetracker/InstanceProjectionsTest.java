@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.annals.eventstore.projection.ProjectionStatus;
 import io.annals.pricetracker.alerts.AlertTrigger;
 import io.annals.pricetracker.alerts.AlertsView;
+import io.annals.pricetracker.api.ApiRequest;
+import io.annals.pricetracker.api.ApiResponse;
+import io.annals.pricetracker.api.PriceTrackerApi;
 import io.annals.pricetracker.domain.ProductCommand.CreateProduct;
 import io.annals.pricetracker.domain.ProductCommand.UpdateProduct;
 import io.annals.pricetracker.readmodel.MonthlyStats;
@@ -67,6 +70,48 @@ class InstanceProjectionsTest {
                 assertThat(api.behind(end)).isEmpty();
                 assertThat(api.monthlyStats()).hasSize(1);
             }
+        }
+    }
+
+    @Test
+    void a_read_waits_only_for_the_read_models_its_route_reads() {
+        String url = "jdbc:sqlite:" + dir.resolve("routes.db");
+        try (PriceTracker api = Instances.tracker(url, Map.of("PROJECTIONS", "product-view,price-history"))) {
+            api.handle(new CreateProduct("p1", "Kettle", new BigDecimal("10.00"), "EUR"));
+            long end =
+                    api.handle(new UpdateProduct("p1", new BigDecimal("1.50"))).position();
+            api.startProjections();
+            assertThat(api.awaitPosition(
+                            end, Duration.ofSeconds(30), List.of(ProductView.Projector.NAME, PriceHistory.NAME)))
+                    .isTrue();
+            assertThat(api.behind(end, List.of(MonthlyStats.NAME, PriceHistory.NAME)))
+                    .containsExactly("monthly-stats (run by another instance)");
+            assertThatThrownBy(() -> api.behind(end, List.of("stats")))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("no projection stats");
+
+            PriceTrackerApi routes = new PriceTrackerApi(api, Duration.ofMillis(200));
+            Map<String, String> atEnd = Map.of("atLeast", Long.toString(end));
+            assertThat(routes.handle(new ApiRequest("GET", "/products/p1", atEnd, ""))
+                            .status())
+                    .isEqualTo(200);
+            assertThat(routes.handle(new ApiRequest("GET", "/products", atEnd, ""))
+                            .status())
+                    .isEqualTo(200);
+            assertThat(routes.handle(new ApiRequest("GET", "/products/p1/history", atEnd, ""))
+                            .status())
+                    .isEqualTo(200);
+            ApiResponse stats = routes.handle(new ApiRequest("GET", "/stats/monthly", atEnd, ""));
+            assertThat(stats.status()).isEqualTo(503);
+            assertThat(stats.body())
+                    .contains("monthly-stats (run by another instance)")
+                    .doesNotContain("product-view")
+                    .doesNotContain("price-alert");
+            ApiResponse alerts = routes.handle(new ApiRequest("GET", "/products/p1/alerts", atEnd, ""));
+            assertThat(alerts.status()).isEqualTo(503);
+            assertThat(alerts.body())
+                    .contains("price-alert-trigger (run by another instance)")
+                    .doesNotContain("monthly-stats");
         }
     }
 

@@ -20,6 +20,7 @@ import io.annals.eventstore.projection.ProjectionStatus;
 import io.annals.eventstore.projection.ReadModel;
 import io.annals.pricetracker.PriceTracker;
 import io.annals.pricetracker.ProductTimeline;
+import io.annals.pricetracker.alerts.AlertTrigger;
 import io.annals.pricetracker.alerts.AlertsView;
 import io.annals.pricetracker.alerts.PriceAlerts;
 import io.annals.pricetracker.alerts.Watch;
@@ -89,8 +90,10 @@ import org.slf4j.LoggerFactory;
  * projection writes for it as {@link ProductTimeline} finds them; they answer for a deleted
  * product too, and 410 once its stream was deleted.
  * Write responses carry the stream {@code version} and the global {@code position} of the last
- * event; a read with {@code ?atLeast=POSITION} waits (up to 5 s, then 503) until the read model
- * has applied that position, so a client reads its own write. Where no projection runs in the
+ * event; a read with {@code ?atLeast=POSITION} waits (up to 5 s, then 503 naming the read models
+ * behind) until the read models its route reads have applied that position, so a client reads
+ * its own write: the product view for the products, the price history, the monthly statistics,
+ * the alerts' process manager and read model for the alerts. Where no projection runs in the
  * background (AWS Lambda), such a read first brings the read models up to that position itself.
  * Errors are {@code {"error": code, "message": text}} and change nothing.
  */
@@ -107,6 +110,13 @@ public final class PriceTrackerApi {
 
     private static final Logger LOG = LoggerFactory.getLogger(PriceTrackerApi.class);
     private static final Map<String, String> JSON_TYPE = Map.of("Content-Type", "application/json; charset=utf-8");
+    // the read models each route reads, which its atLeast waits for
+    private static final List<String> PRODUCT_VIEW = List.of(ProductView.Projector.NAME);
+    private static final List<String> PRICE_HISTORY = List.of(PriceHistory.NAME);
+    private static final List<String> MONTHLY_STATS = List.of(MonthlyStats.NAME);
+    /** The process manager appends the alerts, then the alerts' read model records them. */
+    private static final List<String> ALERTS = List.of(AlertTrigger.NAME, AlertsView.NAME);
+
     private static final ObjectMapper JSON = JsonMapper.builder()
             .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES) // 3.50 stays 3.50
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
@@ -445,8 +455,11 @@ public final class PriceTrackerApi {
 
     // --- reads ---------------------------------------------------------------------------
 
-    /** Waits for {@code atLeast}, if asked; returns whether it was asked. */
-    private boolean awaitIfAsked(ApiRequest r) {
+    /**
+     * Waits for {@code atLeast}, if asked, until the read models of {@code projections} (those the
+     * route reads) have it; returns whether it was asked.
+     */
+    private boolean awaitIfAsked(ApiRequest r, List<String> projections) {
         String atLeast = r.query().get("atLeast");
         if (atLeast == null) {
             return false;
@@ -460,11 +473,11 @@ public final class PriceTrackerApi {
         if (position < 0) {
             throw new ApiError(400, "invalid_parameter", "atLeast cannot be negative");
         }
-        await(position);
+        await(position, projections);
         return true;
     }
 
-    private void await(long position) {
+    private void await(long position, List<String> projections) {
         boolean reached;
         try {
             long deadline = System.nanoTime() + readWait.toNanos();
@@ -477,12 +490,13 @@ public final class PriceTrackerApi {
             }
             // A projection another runner holds (a pass of the projector function, or of
             // another read) is waited for.
-            reached = tracker.awaitPosition(position, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            reached = tracker.awaitPosition(
+                    position, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), projections);
         } catch (InterruptedWaitException e) {
             reached = false; // the server is stopping: the client may ask again
         }
         if (!reached) {
-            List<String> behind = tracker.behind(position);
+            List<String> behind = tracker.behind(position, projections);
             throw new ApiError(
                     503,
                     "not_caught_up",
@@ -493,7 +507,7 @@ public final class PriceTrackerApi {
     }
 
     private ApiResponse getProduct(ApiRequest r, String id) {
-        awaitIfAsked(r);
+        awaitIfAsked(r, PRODUCT_VIEW);
         Optional<ProductView> view = tracker.views().get(id);
         if (view.isEmpty()) {
             throw new ApiError(404, "not_found", "no product " + id);
@@ -502,7 +516,7 @@ public final class PriceTrackerApi {
     }
 
     private ApiResponse listProducts(ApiRequest r) {
-        awaitIfAsked(r);
+        awaitIfAsked(r, PRODUCT_VIEW);
         int offset = intParameter(r, "offset", 0, 0, Integer.MAX_VALUE);
         int limit = intParameter(r, "limit", 100, 1, 1000);
         ArrayNode products = JSON.createArrayNode();
@@ -536,7 +550,7 @@ public final class PriceTrackerApi {
     }
 
     private ApiResponse history(ApiRequest r, String id) {
-        awaitIfAsked(r);
+        awaitIfAsked(r, PRICE_HISTORY);
         List<PriceHistory.Entry> entries = tracker.priceHistory(id);
         if (entries.isEmpty()) {
             throw new ApiError(404, "not_found", "no product " + id);
@@ -558,10 +572,10 @@ public final class PriceTrackerApi {
     }
 
     private ApiResponse alerts(ApiRequest r, String id) {
-        if (awaitIfAsked(r)) {
+        if (awaitIfAsked(r, ALERTS)) {
             // The alerts a change caused are appended by the process manager once it reached the
             // change, before the end of the log as it is now: wait for that end too.
-            tracker.store().lastPosition().ifPresent(this::await);
+            tracker.store().lastPosition().ifPresent(end -> await(end, ALERTS));
         }
         ObjectNode out = JSON.createObjectNode();
         out.put("productId", id);
@@ -746,7 +760,7 @@ public final class PriceTrackerApi {
     }
 
     private ApiResponse monthly(ApiRequest r) {
-        awaitIfAsked(r);
+        awaitIfAsked(r, MONTHLY_STATS);
         ObjectNode out = JSON.createObjectNode();
         ArrayNode months = out.putArray("months");
         for (MonthlyStats.Month m : tracker.monthlyStats()) {

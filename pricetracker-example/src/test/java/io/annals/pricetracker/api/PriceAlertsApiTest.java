@@ -268,9 +268,10 @@ class PriceAlertsApiTest {
         assertThat(json(erased).get("watchesErased").asInt()).isEqualTo(1);
         long tombstone = json(erased).get("position").asLong();
 
-        assertError(call("GET", "/products/tea", Map.of("atLeast", Long.toString(tombstone)), ""), 404, "not_found");
-        assertError(call("GET", "/products/tea/alerts", ""), 404, "not_found");
-        assertError(call("GET", "/products/tea/history", ""), 404, "not_found");
+        Map<String, String> atTombstone = Map.of("atLeast", Long.toString(tombstone));
+        assertError(call("GET", "/products/tea", atTombstone, ""), 404, "not_found");
+        assertError(call("GET", "/products/tea/alerts", atTombstone, ""), 404, "not_found");
+        assertError(call("GET", "/products/tea/history", atTombstone, ""), 404, "not_found");
         assertError(call("GET", "/products/tea/events", ""), 410, "stream_deleted");
         assertThat(AlertsCount.of(tracker)).isZero();
         // its name is free, its id is not
