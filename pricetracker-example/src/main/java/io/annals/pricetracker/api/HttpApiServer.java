@@ -19,6 +19,19 @@ import java.util.concurrent.Executors;
  */
 public final class HttpApiServer implements AutoCloseable {
 
+    /** The JDK server's switch for {@code TCP_NODELAY} on the connections it accepts. */
+    static final String NODELAY = "sun.net.httpserver.nodelay";
+
+    static {
+        // The JDK's server writes a response's headers and its body apart: with Nagle's algorithm
+        // on, a keep-alive client's delayed ACK holds each answer after the first about 40 ms (a
+        // client on 16 connections got 350 answers a second instead of thousands). The JVM's own
+        // setting, when given, stands. The server reads it once, when the first one starts.
+        if (System.getProperty(NODELAY) == null) {
+            System.setProperty(NODELAY, "true");
+        }
+    }
+
     private final HttpServer server;
     private final ExecutorService executor;
 

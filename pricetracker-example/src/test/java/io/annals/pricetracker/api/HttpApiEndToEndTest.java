@@ -56,6 +56,14 @@ class HttpApiEndToEndTest {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    @Test
+    void the_server_turns_off_nagles_algorithm_unless_the_jvm_says_otherwise() throws Exception {
+        // a response's headers and body go out in two writes: with Nagle's algorithm on, a
+        // keep-alive client's delayed ACK would hold each answer about 40 ms
+        Class.forName(HttpApiServer.class.getName()); // its initialisation sets the switch
+        assertThat(System.getProperty("sun.net.httpserver.nodelay")).isEqualTo("true");
+    }
+
     void concurrentPriceChangesAllLand(String jdbcUrl) throws Exception {
         try (PriceTracker tracker = PriceTracker.open(jdbcUrl)) {
             tracker.startProjections();
