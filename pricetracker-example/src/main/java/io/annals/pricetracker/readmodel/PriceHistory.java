@@ -112,23 +112,65 @@ public final class PriceHistory implements SqlProjection<ProductEvent> {
         applyAll(c, List.of(e));
     }
 
-    /** Inserts the rows of a run of events as one JDBC batch: one statement prepared, one round trip. */
+    /**
+     * Inserts the rows of a run of events in one round trip: on PostgreSQL one statement over
+     * arrays of the columns (one statement run where a JDBC batch runs one per row, each with its
+     * own planning and execution on the server), elsewhere one JDBC batch.
+     */
     @Override
     public void applyAll(Connection c, List<Envelope<ProductEvent>> events) throws SQLException {
+        int n = events.size();
+        Long[] positions = new Long[n];
+        String[] products = new String[n];
+        Long[] versions = new Long[n];
+        Long[] micros = new Long[n];
+        String[] changes = new String[n];
+        String[] oldPrices = new String[n];
+        String[] newPrices = new String[n];
+        String[] variations = new String[n];
+        for (int i = 0; i < n; i++) {
+            Envelope<ProductEvent> e = events.get(i);
+            Entry entry = entry(e);
+            positions[i] = entry.position();
+            products[i] = e.event().productId();
+            versions[i] = entry.version();
+            micros[i] = ChronoUnit.MICROS.between(Instant.EPOCH, entry.at());
+            changes[i] = entry.change();
+            oldPrices[i] = text(entry.oldPrice());
+            newPrices[i] = text(entry.newPrice());
+            variations[i] = text(entry.variation());
+        }
+        if (n > 1 && c.getMetaData().getDatabaseProductName().equals("PostgreSQL")) {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    INSERT INTO price_history (position, product_id, version, at_micros, change,
+                                               old_price, new_price, variation)
+                    SELECT * FROM unnest(?::bigint[], ?::text[], ?::bigint[], ?::bigint[], ?::text[],
+                                         ?::text[], ?::text[], ?::text[])""")) {
+                ps.setArray(1, c.createArrayOf("bigint", positions));
+                ps.setArray(2, c.createArrayOf("text", products));
+                ps.setArray(3, c.createArrayOf("bigint", versions));
+                ps.setArray(4, c.createArrayOf("bigint", micros));
+                ps.setArray(5, c.createArrayOf("text", changes));
+                ps.setArray(6, c.createArrayOf("text", oldPrices));
+                ps.setArray(7, c.createArrayOf("text", newPrices));
+                ps.setArray(8, c.createArrayOf("text", variations));
+                ps.executeUpdate();
+            }
+            return;
+        }
         try (PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO price_history (position, product_id, version, at_micros, change,
                                            old_price, new_price, variation)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")) {
-            for (Envelope<ProductEvent> e : events) {
-                Entry entry = entry(e);
-                ps.setLong(1, entry.position());
-                ps.setString(2, e.event().productId());
-                ps.setLong(3, entry.version());
-                ps.setLong(4, ChronoUnit.MICROS.between(Instant.EPOCH, entry.at()));
-                ps.setString(5, entry.change());
-                ps.setString(6, text(entry.oldPrice()));
-                ps.setString(7, text(entry.newPrice()));
-                ps.setString(8, text(entry.variation()));
+            for (int i = 0; i < n; i++) {
+                ps.setLong(1, positions[i]);
+                ps.setString(2, products[i]);
+                ps.setLong(3, versions[i]);
+                ps.setLong(4, micros[i]);
+                ps.setString(5, changes[i]);
+                ps.setString(6, oldPrices[i]);
+                ps.setString(7, newPrices[i]);
+                ps.setString(8, variations[i]);
                 ps.addBatch();
             }
             ps.executeBatch();

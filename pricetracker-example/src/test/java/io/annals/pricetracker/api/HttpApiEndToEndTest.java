@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.annals.pricetracker.PriceTracker;
+import io.annals.pricetracker.readmodel.PriceHistory;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -122,6 +123,27 @@ class HttpApiEndToEndTest {
                                 .body())
                         .get("history");
                 assertThat(history).hasSize(1 + threads * changesPerThread);
+                for (int i = 1; i < history.size(); i++) {
+                    JsonNode before = history.get(i - 1);
+                    JsonNode entry = history.get(i);
+                    assertThat(entry.get("version").asLong()).isEqualTo(i + 1);
+                    assertThat(entry.get("position").asLong())
+                            .isGreaterThan(before.get("position").asLong());
+                    assertThat(entry.get("oldPrice").decimalValue())
+                            .isEqualByComparingTo(before.get("newPrice").decimalValue());
+                    assertThat(entry.get("newPrice").decimalValue())
+                            .isEqualByComparingTo(entry.get("oldPrice")
+                                    .decimalValue()
+                                    .add(entry.get("variation").decimalValue()));
+                }
+                assertThat(history.get(history.size() - 1).get("newPrice").decimalValue())
+                        .isEqualByComparingTo(expected);
+                // a rebuild writes the rows in batches of many events: the same rows
+                tracker.projections().rebuild(PriceHistory.NAME, progress -> {});
+                assertThat(JSON.readTree(send("GET", base + "/products/hot/history?atLeast=" + last, null)
+                                        .body())
+                                .get("history"))
+                        .isEqualTo(history);
                 HttpResponse<String> page = send("GET", base + "/", null);
                 assertThat(page.statusCode()).isIn(200, 404); // 404 only while the page is not built in
             }
