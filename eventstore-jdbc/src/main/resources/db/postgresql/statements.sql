@@ -103,6 +103,41 @@ WHERE cur.v BETWEEN ? AND ? AND cur.t IS DISTINCT FROM '$stream-deleted'
   AND pg_catalog.current_setting('transaction_isolation') = 'read committed'
 RETURNING position, version
 
+-- name: append-tagged
+-- append-many for the events of one stream with tags, and no condition: each tag also a row of
+-- {tags}. The shared locks are those of the events' types and of their tags (lock-keys says why
+-- an event takes them), taken in the statement before its insert, as in append-one: an append
+-- without a condition reads nothing that another append's locks protect, and a condition that
+-- holds one of these keys exclusively makes this statement wait before it inserts, then comes
+-- after it in the log. 1 the lock space, 2 the keys (an int[]), 3 stream id, 4 stream id,
+-- 5 recorded at (microseconds), 6 event ids, 7 types, 8 data, 9 metadata, 10 tags (JSON arrays
+-- or NULL), 11 lowest and 12 highest accepted version.
+WITH locked AS (
+    SELECT count(pg_advisory_xact_lock_shared(?, k.key)::text) AS n
+    FROM (SELECT key FROM unnest(?::int[]) AS u(key) ORDER BY key) AS k
+), cur AS (
+    SELECT COALESCE(h.version, 0) AS v, h.type AS t
+    FROM (SELECT 1) AS one
+    LEFT JOIN (SELECT version, type FROM {events} WHERE stream_id = ?
+               ORDER BY version DESC LIMIT 1) AS h ON true
+), inserted AS (
+    INSERT INTO {events} (position, stream_id, version, event_id, type, data, metadata, recorded_at, tags)
+    SELECT ((pg_current_xact_id()::text::numeric + (SELECT xid_offset FROM {log})) * {index_scale})::bigint + {index_base} + e.n,
+           ?, cur.v + e.n, e.id, e.type, e.data::json, e.meta::json,
+           'epoch'::timestamptz + ? * interval '1 microsecond', e.tags::json
+    FROM cur, locked,
+         unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS e(id, type, data, meta, tags, n)
+    WHERE cur.v BETWEEN ? AND ? AND cur.t IS DISTINCT FROM '$stream-deleted'
+      AND pg_catalog.current_setting('transaction_isolation') = 'read committed'
+    RETURNING position, version, tags
+), tagged AS (
+    INSERT INTO {tags} (tag, position)
+    SELECT t.tag, inserted.position
+    FROM inserted, json_array_elements_text(inserted.tags) AS t(tag)
+    WHERE inserted.tags IS NOT NULL
+)
+SELECT position, version FROM inserted
+
 -- name: append-group
 -- Appends of one event each, to streams of their own, that arrived together (AppendGroups): one
 -- auto-committed statement, so one transaction, one commit and one WAL flush for all of them.

@@ -48,6 +48,9 @@ final class Appender {
     private final Dialect dialect;
     private final String appendOne;
     private final @Nullable String appendMany;
+    /** A one-stream append with tags in one statement, where the dialect can. */
+    private final @Nullable String appendTagged;
+
     private final @Nullable String insertEvent;
     private final @Nullable String lastPosition;
     private final String streamHead;
@@ -77,6 +80,7 @@ final class Appender {
         this.appendOne = dialect.sql("append-one");
         boolean oneStatement = dialect.appendsManyInOneStatement();
         this.appendMany = oneStatement ? dialect.sql("append-many") : null;
+        this.appendTagged = dialect.appendsTaggedInOneStatement() ? dialect.sql("append-tagged") : null;
         this.insertEvent = oneStatement ? null : dialect.sql("insert-event");
         this.lastPosition = oneStatement ? null : dialect.sql("last-position");
         this.streamHead = dialect.sql("stream-head");
@@ -113,9 +117,13 @@ final class Appender {
             batch.checkCapacity(request.events().size(), dialect.maxEventsPerTransaction());
         }
         Optional<AppendResult> written;
+        boolean tagged = tagged(request.events());
+        if (tagged && (appendTagged == null || batch != null)) {
+            throw new IllegalStateException("an append with tags goes the way of appends across streams here");
+        }
         if (request.events().size() > 1 && appendMany == null) {
             written = inTransaction(dataSource, request);
-        } else if (groups != null && batch == null && request.events().size() == 1) {
+        } else if (groups != null && batch == null && request.events().size() == 1 && !tagged) {
             written = groups.append(
                     request, () -> inOneStatement(dataSource, request, false), group -> writeGroup(dataSource, group));
         } else {
@@ -307,8 +315,9 @@ final class Appender {
     /** Empty when nothing was written: the expectation failed, or a unique constraint refused. */
     private Optional<AppendResult> inOneStatement(DataSource dataSource, AppendRequest request, boolean inBatch)
             throws SQLException {
-        boolean one = request.events().size() == 1;
-        String sql = one ? appendOne : appendMany;
+        boolean tagged = tagged(request.events());
+        boolean one = request.events().size() == 1 && !tagged;
+        String sql = tagged ? appendTagged : one ? appendOne : appendMany;
         if (inBatch) {
             // after the events this transaction appended already
             sql = dialect.appendInBatchSql(one ? "append-one" : "append-many");
@@ -325,7 +334,7 @@ final class Appender {
             if (one) {
                 bindOne(ps, request);
             } else {
-                bindMany(ps, request);
+                bindMany(ps, request, tagged);
             }
             return readResult(ps);
         });
@@ -435,15 +444,20 @@ final class Appender {
         ps.setLong(o + 9, request.maxCurrentVersion());
     }
 
-    private void bindMany(PreparedStatement ps, AppendRequest request) throws SQLException {
+    /** Binds {@code append-many}, or {@code append-tagged} when {@code tagged}. */
+    private void bindMany(PreparedStatement ps, AppendRequest request, boolean tagged) throws SQLException {
         List<EventData> events = request.events();
         List<UUID> ids = new ArrayList<>(events.size());
         List<String> types = new ArrayList<>(events.size());
         List<String> data = new ArrayList<>(events.size());
+        List<String> tags = tagged ? new ArrayList<>(events.size()) : null;
         for (EventData e : events) {
             ids.add(e.eventId());
             types.add(e.type());
             data.add(e.json());
+            if (tags != null) {
+                tags.add(Json.tags(e.tags()));
+            }
         }
         int o = dialect.bindAppendLocks(ps, events);
         ps.setString(o + 1, request.streamId());
@@ -453,8 +467,21 @@ final class Appender {
         dialect.bindList(ps, o + 5, types);
         dialect.bindList(ps, o + 6, data);
         dialect.bindList(ps, o + 7, java.util.Arrays.asList(request.metadata()));
-        ps.setLong(o + 8, request.minCurrentVersion());
-        ps.setLong(o + 9, request.maxCurrentVersion());
+        int next = o + 8;
+        if (tags != null) {
+            dialect.bindList(ps, next++, tags);
+        }
+        ps.setLong(next, request.minCurrentVersion());
+        ps.setLong(next + 1, request.maxCurrentVersion());
+    }
+
+    private static boolean tagged(List<EventData> events) {
+        for (EventData e : events) {
+            if (!e.tags().isEmpty()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // --- appends across streams, with tags or a condition ------------------------------------

@@ -521,11 +521,14 @@ abstract class Dialect {
     }
 
     /**
-     * Binds the parameters that {@code append-one} and {@code append-many} take before their own
-     * (the locks of the events' types on PostgreSQL).
-     *
-     * @return how many it bound
+     * Whether a one-stream append with tags and no condition, outside a projection batch, can be
+     * one statement ({@code append-tagged}) when its events take at most {@link
+     * LockKeys#MAX_KEYS} keys; otherwise it is written as an append across streams.
      */
+    boolean appendsTaggedInOneStatement() {
+        return false;
+    }
+
     /**
      * Whether {@code c}'s session runs in read committed, the level the one-statement appends
      * need ({@code append-one}); true where there are no levels to choose.
@@ -551,6 +554,13 @@ abstract class Dialect {
         return null;
     }
 
+    /**
+     * Binds the parameters that {@code append-one}, {@code append-many} and {@code append-tagged}
+     * take before their own (the shared locks of the events' types, and of their tags, on
+     * PostgreSQL).
+     *
+     * @return how many it bound
+     */
     int bindAppendLocks(PreparedStatement ps, List<EventData> events) throws SQLException {
         return 0;
     }

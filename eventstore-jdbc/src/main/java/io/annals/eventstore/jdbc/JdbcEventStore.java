@@ -298,7 +298,8 @@ public final class JdbcEventStore implements EventStore {
             throw new ReadOnlyStoreException(
                     "cannot append to stream " + streamId + ": the store was opened read-only");
         }
-        if (events.stream().anyMatch(e -> !e.tags().isEmpty()) || dialect.wideAppend(events)) {
+        boolean tagged = events.stream().anyMatch(e -> !e.tags().isEmpty());
+        if ((tagged && !taggedInOneStatement(events)) || dialect.wideAppend(events)) {
             return appendAll(List.of(new StreamAppend(streamId, expected, events)), null)
                     .get(0);
         }
@@ -319,6 +320,16 @@ public final class JdbcEventStore implements EventStore {
             committed(); // an append that joined a batch is told of when the batch commits
         }
         return result;
+    }
+
+    /**
+     * Whether a one-stream append with tags is one statement here: where the dialect can, outside
+     * a projection batch, and with few enough keys to lock.
+     */
+    private boolean taggedInOneStatement(List<EventData> events) {
+        return dialect.appendsTaggedInOneStatement()
+                && dialect.batch() == null
+                && LockKeys.sharedOf(events).length <= LockKeys.MAX_KEYS;
     }
 
     private static String[] metadata(List<EventData> events) {

@@ -42,12 +42,17 @@ final class LockKeys {
         return hash("tag\u0000" + tag);
     }
 
-    /** The shared keys of one-stream appends' events, without tags: their types, each once. */
-    static int[] typesOf(List<EventData> events) {
-        if (events.size() == 1) {
+    /** The shared keys of events: their types and their tags, each once. */
+    static int[] sharedOf(List<EventData> events) {
+        if (events.size() == 1 && events.get(0).tags().isEmpty()) {
             return new int[] {type(events.get(0).type())};
         }
-        return events.stream().mapToInt(e -> type(e.type())).distinct().toArray();
+        return events.stream()
+                .flatMapToInt(e -> java.util.stream.IntStream.concat(
+                        java.util.stream.IntStream.of(type(e.type())),
+                        e.tags().stream().mapToInt(LockKeys::tag)))
+                .distinct()
+                .toArray();
     }
 
     /**

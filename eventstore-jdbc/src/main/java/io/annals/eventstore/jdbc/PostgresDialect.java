@@ -78,9 +78,11 @@ import org.postgresql.util.PSQLException;
  * {@code append-many} in {@code db/postgresql/statements.sql}). Two writers that pass the check at
  * once collide on the unique {@code (stream_id, version)} index: the second waits for the first to
  * commit, then fails with 23505, which becomes a {@code WrongExpectedVersionException} (or, for
- * {@code any()}, a retry). An append across streams, with tags or with a condition, is one round
- * trip too: its locks and {@code append-checked}, sent together, run as one transaction whose
- * statements each take their own snapshot ({@code generic-plan} says why that is enough).
+ * {@code any()}, a retry). So is an append to one stream with tags and no condition ({@code
+ * append-tagged}): it takes its tags' keys shared in the statement, as its types'. An append
+ * across streams, or with a condition, is one round trip too: its locks and {@code
+ * append-checked}, sent together, run as one transaction whose statements each take their own
+ * snapshot ({@code generic-plan} says why that is enough).
  */
 final class PostgresDialect extends Dialect {
 
@@ -168,8 +170,13 @@ final class PostgresDialect extends Dialect {
     @Override
     int bindAppendLocks(PreparedStatement ps, List<EventData> events) throws SQLException {
         ps.setInt(1, lockSpace);
-        ps.setArray(2, ps.getConnection().createArrayOf("int4", boxed(LockKeys.typesOf(events))));
+        ps.setArray(2, ps.getConnection().createArrayOf("int4", boxed(LockKeys.sharedOf(events))));
         return 2;
+    }
+
+    @Override
+    boolean appendsTaggedInOneStatement() {
+        return true;
     }
 
     @Override
@@ -180,7 +187,7 @@ final class PostgresDialect extends Dialect {
 
     @Override
     boolean wideAppend(List<EventData> events) {
-        return events.size() > LockKeys.MAX_KEYS && LockKeys.typesOf(events).length > LockKeys.MAX_KEYS;
+        return events.size() > LockKeys.MAX_KEYS && LockKeys.sharedOf(events).length > LockKeys.MAX_KEYS;
     }
 
     private static Integer[] boxed(int[] keys) {

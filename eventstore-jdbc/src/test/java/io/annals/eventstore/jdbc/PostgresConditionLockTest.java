@@ -90,6 +90,56 @@ class PostgresConditionLockTest {
         }
     }
 
+    /**
+     * A one-stream append with tags and no condition is one statement that takes its tags' keys
+     * shared before it inserts: behind a condition holding one of them it waits, and writes after
+     * the condition's commit; on other tags it goes through.
+     */
+    @Test
+    @Timeout(60)
+    void a_tagged_append_without_a_condition_waits_for_a_condition_on_one_of_its_tags() throws Exception {
+        String url = DB.newSchemaUrl("tagged");
+        int space = LockKeys.space(PostgresTestDatabase.schemaOf(url), TableNames.DEFAULT_PREFIX);
+        int key = LockKeys.tag("seat:a");
+        ExecutorService pool = Executors.newFixedThreadPool(1);
+        try (JdbcEventStore store = JdbcEventStore.open(url);
+                Connection holder = DriverManager.getConnection(PostgresTestDatabase.URL)) {
+            holder.setAutoCommit(false);
+            try (PreparedStatement ps = holder.prepareStatement("SELECT pg_advisory_xact_lock(?, ?)")) {
+                ps.setInt(1, space);
+                ps.setInt(2, key);
+                ps.execute();
+            }
+
+            CompletableFuture<AppendResult> held = CompletableFuture.supplyAsync(
+                    () -> store.append(
+                            "booking-1",
+                            ExpectedVersion.noStream(),
+                            List.of(EventData.of("SeatTaken", "{}").withTags("seat:b", "seat:a"))),
+                    pool);
+            awaitWaiter(holder, space, key);
+            AppendResult other = store.append(
+                    "booking-2",
+                    ExpectedVersion.noStream(),
+                    List.of(EventData.of("SeatTaken", "{}").withTags("seat:c")));
+
+            assertThat(held).isNotDone();
+            assertThat(store.currentVersion("booking-1")).isZero();
+            holder.commit();
+
+            AppendResult waited = held.get(30, TimeUnit.SECONDS);
+            assertThat(waited.position())
+                    .as("after the append that did not wait")
+                    .isGreaterThan(other.position());
+            assertThat(store.read(Query.of(QueryItem.tags("seat:a")), 0, 10))
+                    .singleElement()
+                    .satisfies(e -> assertThat(e.tags()).containsExactlyInAnyOrder("seat:a", "seat:b"));
+            assertThat(store.read(Query.of(QueryItem.tags("seat:b")), 0, 10)).hasSize(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     @Timeout(60)
     void a_wide_append_waits_for_a_condition_in_flight_and_narrow_ones_do_not() throws Exception {
