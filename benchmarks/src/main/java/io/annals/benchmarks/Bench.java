@@ -251,7 +251,7 @@ public final class Bench {
                             3,
                             0,
                             2,
-                            15,
+                            30, // the example's JIT compiled for 30 s of load and more (JFR)
                             8,
                             3);
         }
@@ -826,7 +826,8 @@ public final class Bench {
                                 " (rounds of %.2f s after %.2f s of "
                                         + "warm-up, median of %d, Annals and baseline alternating; W3 %d rounds; W8 at %s events; "
                                         + "W6 over %s events; W15 %d rounds after %.2f s of warm-up, its three sides in "
-                                        + "rotating order, its log %s events)",
+                                        + "rotating order, its log %s events; W7 %d rounds of %.0f s per server after %.0f s of "
+                                        + "warm-up each)",
                                 p.base().roundNanos() / 1e9,
                                 p.base().warmNanos() / 1e9,
                                 p.base().rounds(),
@@ -839,7 +840,10 @@ public final class Bench {
                                 Results.count(o.scanSize),
                                 Peers.plan(p.base()).rounds(),
                                 Peers.plan(p.base()).warmNanos() / 1e9,
-                                Results.count(o.quick ? W15_LOG_QUICK : W15_LOG)));
+                                Results.count(o.quick ? W15_LOG_QUICK : W15_LOG),
+                                p.httpRounds(),
+                                p.httpSeconds(),
+                                p.httpWarm()));
         m.put(
                 "command",
                 "`java -jar benchmarks/target/benchmarks.jar" + (o.args.isEmpty() ? "" : " " + String.join(" ", o.args))
