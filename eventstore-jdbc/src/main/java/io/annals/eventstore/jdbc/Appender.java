@@ -111,6 +111,24 @@ final class Appender {
      *     is not a repeat; nothing written
      */
     AppendResult append(DataSource dataSource, AppendRequest request) throws SQLException {
+        long deadline = System.nanoTime() + ANY_RETRY_NANOS;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return appendOnce(dataSource, request, System.nanoTime() - deadline < 0);
+            } catch (VersionMoved e) {
+                if (attempt > 3) {
+                    pause(attempt);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #append}, once; when {@code mayGoAgain}, an append that wrote nothing though its
+     * expectation holds now throws {@link VersionMoved}.
+     */
+    private AppendResult appendOnce(DataSource dataSource, AppendRequest request, boolean mayGoAgain)
+            throws SQLException {
         BatchTransaction batch = dialect.batch();
         if (batch != null) {
             batch.checkAppend("append to stream " + request.streamId());
@@ -136,14 +154,14 @@ final class Appender {
             return written.get();
         }
         try (Connection c = dialect.connect(dataSource)) {
-            return refused(c, request);
+            return refused(c, request, mayGoAgain);
         } catch (StrictSessions e) {
             sessionsReadCommitted = false;
             LOG.log(
                     System.Logger.Level.INFO,
                     "the store's sessions run in a stricter isolation level than read committed: each append "
                             + "takes a transaction of its own set to read committed from now on");
-            return append(dataSource, request);
+            return appendOnce(dataSource, request, mayGoAgain);
         }
     }
 
@@ -954,9 +972,11 @@ final class Appender {
 
     /**
      * After an append wrote nothing: the original result if it repeats an earlier append,
-     * otherwise the exception that explains the refusal.
+     * otherwise the exception that explains the refusal. An expectation that holds now, in read
+     * committed, was read before the statement waited for a lock (a condition's on one of its
+     * keys) while another append moved the stream: {@link VersionMoved} when {@code mayGoAgain}.
      */
-    private AppendResult refused(Connection c, AppendRequest request) throws SQLException {
+    private AppendResult refused(Connection c, AppendRequest request, boolean mayGoAgain) throws SQLException {
         checkRemoved(c, request.streamId(), request.events());
         Optional<AppendResult> repeat = Idempotency.classify(
                 request.streamId(), request.expected(), request.events(), findIds(c, request.events()));
@@ -964,8 +984,13 @@ final class Appender {
             return repeat.get();
         }
         long current = currentVersion(c, request.streamId());
-        if (request.expected().isMetBy(current) && !dialect.readsCommitted(c)) {
-            throw new StrictSessions();
+        if (request.expected().isMetBy(current)) {
+            if (!dialect.readsCommitted(c)) {
+                throw new StrictSessions();
+            }
+            if (mayGoAgain) {
+                throw new VersionMoved(request.streamId());
+            }
         }
         throw new WrongExpectedVersionException(request.streamId(), request.expected(), current);
     }

@@ -566,9 +566,9 @@ abstract class Dialect {
     }
 
     /**
-     * Whether a one-stream append without tags is too wide for {@code append-one} and
-     * {@code append-many} (on PostgreSQL, events of more types than it locks in one statement),
-     * and goes the way of appends across streams.
+     * Whether a one-stream append is too wide for {@code append-one}, {@code append-many} and
+     * {@code append-tagged} (on PostgreSQL, events of more types and tags than it locks in one
+     * statement), and goes the way of appends across streams.
      */
     boolean wideAppend(List<EventData> events) {
         return false;

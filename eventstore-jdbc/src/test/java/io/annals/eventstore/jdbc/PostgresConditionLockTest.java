@@ -111,12 +111,9 @@ class PostgresConditionLockTest {
                 ps.execute();
             }
 
+            EventData taken = EventData.of("SeatTaken", "{}").withTags("seat:b", "seat:a");
             CompletableFuture<AppendResult> held = CompletableFuture.supplyAsync(
-                    () -> store.append(
-                            "booking-1",
-                            ExpectedVersion.noStream(),
-                            List.of(EventData.of("SeatTaken", "{}").withTags("seat:b", "seat:a"))),
-                    pool);
+                    () -> store.append("booking-1", ExpectedVersion.noStream(), List.of(taken)), pool);
             awaitWaiter(holder, space, key);
             AppendResult other = store.append(
                     "booking-2",
@@ -135,8 +132,80 @@ class PostgresConditionLockTest {
                     .singleElement()
                     .satisfies(e -> assertThat(e.tags()).containsExactlyInAnyOrder("seat:a", "seat:b"));
             assertThat(store.read(Query.of(QueryItem.tags("seat:b")), 0, 10)).hasSize(1);
+            // a repeat returns the original result and writes no tag twice
+            assertThat(store.append("booking-1", ExpectedVersion.noStream(), List.of(taken)))
+                    .isEqualTo(waited);
+            try (Connection c = DriverManager.getConnection(url);
+                    PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM annals_event_tags")) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    assertThat(rs.getInt(1)).isEqualTo(3);
+                }
+            }
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /**
+     * A one-statement append reads its stream's version in the snapshot its statement took when
+     * it started: a stream created just after makes it insert nothing though its expectation
+     * holds by the time the store asks why. It then goes again; it never fails naming a version
+     * that meets its expectation. Real threads, an append creating each stream and one expecting
+     * it to exist, started together.
+     */
+    @Test
+    @Timeout(120)
+    void an_append_racing_the_creation_of_its_stream_never_fails_with_a_version_that_meets_it() throws Exception {
+        String url = DB.newSchemaUrl("moved");
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        int succeeded = 0;
+        try (JdbcEventStore store = JdbcEventStore.open(url)) {
+            for (int round = 0; round < 200; round++) {
+                String stream = "booking-" + round;
+                java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+                CompletableFuture<AppendResult> create = CompletableFuture.supplyAsync(
+                        () -> {
+                            await(start);
+                            return store.append(
+                                    stream, ExpectedVersion.noStream(), List.of(EventData.of("BookingOpened", "{}")));
+                        },
+                        pool);
+                CompletableFuture<Object> take = CompletableFuture.supplyAsync(
+                        () -> {
+                            await(start);
+                            try {
+                                return store.append(
+                                        stream,
+                                        ExpectedVersion.streamExists(),
+                                        List.of(EventData.of("SeatTaken", "{}").withTags("seat:" + stream)));
+                            } catch (io.annals.eventstore.WrongExpectedVersionException e) {
+                                return e;
+                            }
+                        },
+                        pool);
+                assertThat(create.get(30, TimeUnit.SECONDS).version()).isEqualTo(1);
+                Object outcome = take.get(30, TimeUnit.SECONDS);
+                if (outcome instanceof io.annals.eventstore.WrongExpectedVersionException e) {
+                    assertThat(e.actual())
+                            .as("round %d: %s", round, e.getMessage())
+                            .isZero();
+                } else {
+                    assertThat(((AppendResult) outcome).version()).isEqualTo(2);
+                    succeeded++;
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(succeeded).as("appends that found their stream").isPositive();
+    }
+
+    private static void await(java.util.concurrent.CyclicBarrier barrier) {
+        try {
+            barrier.await(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 
