@@ -973,8 +973,8 @@ final class Appender {
     /**
      * After an append wrote nothing: the original result if it repeats an earlier append,
      * otherwise the exception that explains the refusal. An expectation that holds now, in read
-     * committed, was read before the statement waited for a lock (a condition's on one of its
-     * keys) while another append moved the stream: {@link VersionMoved} when {@code mayGoAgain}.
+     * committed, was read in the snapshot the statement took when it started, before another
+     * append created or moved the stream: {@link VersionMoved} when {@code mayGoAgain}.
      */
     private AppendResult refused(Connection c, AppendRequest request, boolean mayGoAgain) throws SQLException {
         checkRemoved(c, request.streamId(), request.events());

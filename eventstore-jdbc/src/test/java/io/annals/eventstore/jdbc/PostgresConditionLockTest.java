@@ -62,12 +62,7 @@ class PostgresConditionLockTest {
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try (JdbcEventStore store = JdbcEventStore.open(url);
                 Connection holder = DriverManager.getConnection(PostgresTestDatabase.URL)) {
-            holder.setAutoCommit(false);
-            try (PreparedStatement ps = holder.prepareStatement("SELECT pg_advisory_xact_lock(?, ?)")) {
-                ps.setInt(1, space);
-                ps.setInt(2, key);
-                ps.execute();
-            }
+            hold(holder, space, key);
 
             CompletableFuture<List<AppendResult>> held = CompletableFuture.supplyAsync(
                     () -> store.append(claim("student-a", "seat:a"), onTag("seat:a")), pool);
@@ -104,17 +99,23 @@ class PostgresConditionLockTest {
         ExecutorService pool = Executors.newFixedThreadPool(1);
         try (JdbcEventStore store = JdbcEventStore.open(url);
                 Connection holder = DriverManager.getConnection(PostgresTestDatabase.URL)) {
-            holder.setAutoCommit(false);
-            try (PreparedStatement ps = holder.prepareStatement("SELECT pg_advisory_xact_lock(?, ?)")) {
-                ps.setInt(1, space);
-                ps.setInt(2, key);
-                ps.execute();
-            }
+            hold(holder, space, key);
 
             EventData taken = EventData.of("SeatTaken", "{}").withTags("seat:b", "seat:a");
             CompletableFuture<AppendResult> held = CompletableFuture.supplyAsync(
                     () -> store.append("booking-1", ExpectedVersion.noStream(), List.of(taken)), pool);
             awaitWaiter(holder, space, key);
+            try (PreparedStatement ps = holder.prepareStatement("SELECT a.query FROM pg_locks l"
+                    + " JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory'"
+                    + " AND l.objid = ?::oid AND l.objsubid = 2 AND NOT l.granted")) {
+                ps.setLong(1, Integer.toUnsignedLong(key));
+                try (ResultSet rs = ps.executeQuery()) {
+                    assertThat(rs.next()).isTrue();
+                    assertThat(rs.getString(1))
+                            .as("one statement, its keys taken before its insert")
+                            .startsWith("WITH locked AS");
+                }
+            }
             AppendResult other = store.append(
                     "booking-2",
                     ExpectedVersion.noStream(),
@@ -260,6 +261,16 @@ class PostgresConditionLockTest {
     }
 
     /** Until a session waits for the advisory lock (space, key): pg_locks shows it not granted. */
+    /** Takes {@code key} exclusively in a transaction of {@code holder}, as a condition in flight holds it. */
+    private static void hold(Connection holder, int space, int key) throws SQLException {
+        holder.setAutoCommit(false);
+        try (PreparedStatement ps = holder.prepareStatement("SELECT pg_advisory_xact_lock(?, ?)")) {
+            ps.setInt(1, space);
+            ps.setInt(2, key);
+            ps.execute();
+        }
+    }
+
     private static void awaitWaiter(Connection c, int space, int key) throws SQLException, InterruptedException {
         try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
                 + " AND classid = ?::oid AND objid = ?::oid AND objsubid = 2 AND NOT granted")) {
