@@ -17,7 +17,8 @@ import java.util.SplittableRandom;
  * (a rowid table whose primary key {@code (projection, key)} is a second B-tree) against the same
  * table {@code WITHOUT ROWID} (one B-tree, the row stored in the key's). Each shape gets a
  * database of its own holding 100,000 rows of one projection, then takes batches of 500 upserts
- * of keys drawn at random (a tenth of them new), one transaction per batch, with the store's
+ * of keys drawn at random from 110,000 (the first upsert of a key not loaded inserts it), the
+ * values of each batch differing from all others all along, one transaction per batch, with the store's
  * settings (WAL, {@code synchronous=FULL}, {@code secure_delete=ON}), for values of several
  * sizes. Per shape and size it prints the pages each commit adds to the WAL (which does not
  * depend on how busy the machine is), the rows upserted per second (which does) in alternating
@@ -69,6 +70,8 @@ final class RowsTableShape {
         private final StringBuilder rates = new StringBuilder();
         private long frames;
         private long commits;
+        /** The batches written so far, each with values of its own. */
+        private long serial;
 
         Shape(Path file, boolean withoutRowid, int bytes) throws SQLException {
             this.file = file;
@@ -100,10 +103,17 @@ final class RowsTableShape {
             return String.format(Locale.ROOT, "product-%07d", k);
         }
 
-        /** A JSON object of about {@code bytes} characters. */
+        /**
+         * A JSON object of {@code bytes} characters whose filler repeats {@code n}:
+         * the values of two batches differ every few bytes, all along. SQLite leaves an overflow
+         * page of a rewritten row alone when its bytes are the same, so values differing only at
+         * their start would spare the pages of large rows.
+         */
         private String value(long n) {
             String head = "{\"events\":" + n + ",\"price\":12.34,\"note\":\"";
-            return head + "x".repeat(Math.max(0, bytes - head.length() - 2)) + "\"}";
+            String unit = n + ";";
+            int fill = Math.max(0, bytes - head.length() - 2);
+            return head + unit.repeat(fill / unit.length() + 1).substring(0, fill) + "\"}";
         }
 
         void round() throws SQLException {
@@ -113,10 +123,11 @@ final class RowsTableShape {
                 walFrames(st, "TRUNCATE");
                 long began = System.nanoTime();
                 for (int b = 0; b < BATCHES; b++) {
+                    String value = value(++serial);
                     st.execute("BEGIN IMMEDIATE");
                     for (int i = 0; i < BATCH; i++) {
                         upsert.setString(1, key(random.nextInt(ROWS + ROWS / 10)));
-                        upsert.setString(2, value(b));
+                        upsert.setString(2, value);
                         upsert.addBatch();
                     }
                     upsert.executeBatch();
