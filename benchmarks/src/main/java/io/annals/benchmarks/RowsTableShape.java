@@ -18,9 +18,9 @@ import java.util.SplittableRandom;
  * table {@code WITHOUT ROWID} (one B-tree, the row stored in the key's). Each shape gets a
  * database of its own holding 100,000 rows of one projection, then takes batches of 500 upserts
  * of keys drawn at random from 110,000 (the first upsert of a key not loaded inserts it), the
- * values of each batch differing from all others all along, one transaction per batch, with the store's
- * settings (WAL, {@code synchronous=FULL}, {@code secure_delete=ON}), for values of several
- * sizes. Per shape and size it prints the pages each commit adds to the WAL (which does not
+ * values of each batch differing from all others all along, one transaction per batch, with the
+ * store's settings (WAL, {@code synchronous=FULL}, {@code secure_delete=ON}), for values of
+ * several sizes. Per shape and size it prints the pages each commit adds to the WAL (which does not
  * depend on how busy the machine is), the rows upserted per second (which does) in alternating
  * rounds, and the file's size.
  *
@@ -104,10 +104,10 @@ final class RowsTableShape {
         }
 
         /**
-         * A JSON object of {@code bytes} characters whose filler repeats {@code n}:
-         * the values of two batches differ every few bytes, all along. SQLite leaves an overflow
-         * page of a rewritten row alone when its bytes are the same, so values differing only at
-         * their start would spare the pages of large rows.
+         * A JSON object of {@code bytes} characters whose filler repeats {@code n}: the values of
+         * two batches differ every few bytes, all along. SQLite leaves an overflow page of a
+         * rewritten row alone when its bytes are the same, so values differing only at their
+         * start would spare the pages of large rows.
          */
         private String value(long n) {
             String head = "{\"events\":" + n + ",\"price\":12.34,\"note\":\"";
