@@ -88,7 +88,12 @@ final class Domain {
     }
 
     /** A row of the W6 read model: one per stream. */
-    record Summary(long events, long lastVersion, BigDecimal price) {}
+    record Summary(long events, long lastVersion, BigDecimal price) {
+        /** The row after an event of {@code version} at {@code price}, given the row before it (or null). */
+        static Summary after(Summary before, long version, BigDecimal price) {
+            return new Summary(before == null ? 1 : before.events() + 1, version, price);
+        }
+    }
 
     /** The W6 projection: a keyed read model with one row per stream (like the product view). */
     static final class Summaries implements Projection<PriceEvent, String, Summary> {
@@ -106,9 +111,7 @@ final class Domain {
 
         @Override
         public Summary apply(Summary current, Envelope<PriceEvent> e) {
-            PriceChanged c = (PriceChanged) e.event();
-            long events = current == null ? 1 : current.events() + 1;
-            return new Summary(events, e.recorded().version(), c.newPrice());
+            return Summary.after(current, e.recorded().version(), ((PriceChanged) e.event()).newPrice());
         }
     }
 

@@ -250,8 +250,7 @@ final class Reads {
                 Math.max(1, projectionWarm), 4 * rotations, project, projectColumns, handWritten, handWrittenJson);
         Pair catchUp = new Pair(four[0], four[2]);
         runner.close();
-        columns.check(target);
-        jsonRows.check(target);
+        jsonRows.check(target, columns.check(target));
         results.compare(
                 "W6",
                 db,
@@ -336,10 +335,7 @@ final class Reads {
 
         @Override
         public void applyAll(Connection c, List<Envelope<Domain.PriceEvent>> events) throws SQLException {
-            try (PreparedStatement upsert = c.prepareStatement("INSERT INTO " + TABLE
-                    + " (key, events, last_version, price) VALUES (?, 1, ?, ?) "
-                    + "ON CONFLICT (key) DO UPDATE SET events = " + TABLE + ".events + 1, "
-                    + "last_version = excluded.last_version, price = excluded.price")) {
+            try (PreparedStatement upsert = c.prepareStatement(columnUpsert(TABLE))) {
                 for (Envelope<Domain.PriceEvent> e : events) {
                     upsert.setString(1, e.recorded().streamId());
                     upsert.setLong(2, e.recorded().version());
@@ -353,11 +349,7 @@ final class Reads {
 
         @Override
         public void reset(Connection c) throws SQLException {
-            try (Statement st = c.createStatement()) {
-                st.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (key TEXT PRIMARY KEY, events BIGINT NOT NULL, "
-                        + "last_version BIGINT NOT NULL, price TEXT NOT NULL)");
-                st.execute("DELETE FROM " + TABLE);
-            }
+            emptyColumnTable(c, TABLE);
         }
 
         /**
@@ -367,7 +359,7 @@ final class Reads {
          * rows that W8's raw baseline wrote at positions from {@link Target#RAW_POSITION_START}
          * are not the store's: it never reads them, and the hand-written catch-up skips them too.
          */
-        void check(Target target) throws SQLException {
+        long check(Target target) throws SQLException {
             try (Connection c = target.raw();
                     PreparedStatement st = c.prepareStatement("SELECT (SELECT COUNT(*) FROM annals_events "
                             + "WHERE position < ?), (SELECT SUM(events) FROM " + TABLE + "), (SELECT SUM(last_version) "
@@ -381,9 +373,26 @@ final class Reads {
                                 + "counted " + rs.getLong(2) + " (versions summing to " + rs.getLong(3)
                                 + "), the hand-written one " + rs.getLong(4));
                     }
+                    return log;
                 }
             }
         }
+    }
+
+    /** Creates (if needed) and empties a table of W6's read model in columns. */
+    private static void emptyColumnTable(Connection c, String table) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS " + table + " (key TEXT PRIMARY KEY, events BIGINT NOT NULL, "
+                    + "last_version BIGINT NOT NULL, price TEXT NOT NULL)");
+            st.execute("DELETE FROM " + table);
+        }
+    }
+
+    /** The upsert of one event into a table of W6's read model in columns: key, version, price. */
+    private static String columnUpsert(String table) {
+        return "INSERT INTO " + table + " (key, events, last_version, price) VALUES (?, 1, ?, ?) "
+                + "ON CONFLICT (key) DO UPDATE SET events = " + table + ".events + 1, "
+                + "last_version = excluded.last_version, price = excluded.price";
     }
 
     /**
@@ -405,15 +414,8 @@ final class Reads {
     private static final class ColumnRows implements PageWriter {
         @Override
         public PreparedStatement open(Connection c) throws SQLException {
-            try (Statement st = c.createStatement()) {
-                st.execute("CREATE TABLE IF NOT EXISTS bench_summary (key TEXT PRIMARY KEY, events BIGINT NOT NULL, "
-                        + "last_version BIGINT NOT NULL, price TEXT NOT NULL)");
-                st.execute("DELETE FROM bench_summary");
-            }
-            return c.prepareStatement(
-                    "INSERT INTO bench_summary (key, events, last_version, price) VALUES (?, 1, ?, ?) "
-                            + "ON CONFLICT (key) DO UPDATE SET events = bench_summary.events + 1, "
-                            + "last_version = excluded.last_version, price = excluded.price");
+            emptyColumnTable(c, "bench_summary");
+            return c.prepareStatement(columnUpsert("bench_summary"));
         }
 
         @Override
@@ -457,9 +459,7 @@ final class Reads {
             Map<String, Domain.Summary> changed = new LinkedHashMap<>();
             for (String[] row : page) {
                 Domain.PriceChanged e = (Domain.PriceChanged) Domain.CODEC.fromJson(row[2], row[3]);
-                Domain.Summary before = rows.get(row[0]);
-                Domain.Summary after = new Domain.Summary(
-                        before == null ? 1 : before.events() + 1, Long.parseLong(row[1]), e.newPrice());
+                Domain.Summary after = Domain.Summary.after(rows.get(row[0]), Long.parseLong(row[1]), e.newPrice());
                 rows.put(row[0], after);
                 changed.put(row[0], after);
             }
@@ -471,8 +471,11 @@ final class Reads {
             upsert.executeBatch();
         }
 
-        /** After the last pass: the rows, decoded, count every event of the log as the others do. */
-        void check(Target target) throws SQLException {
+        /**
+         * After the last pass: the rows, decoded, count the {@code log} events of the store's log,
+         * and each row's count is its stream's last version, as the column read models' do.
+         */
+        void check(Target target, long log) throws SQLException {
             long events = 0;
             long versions = 0;
             try (Connection c = target.raw();
@@ -486,9 +489,9 @@ final class Reads {
             }
             long memory =
                     rows.values().stream().mapToLong(Domain.Summary::events).sum();
-            if (events == 0 || events != versions || events != memory) {
-                throw new IllegalStateException("the JSON rows count " + events + " events (versions summing to "
-                        + versions + "; " + memory + " in memory)");
+            if (log == 0 || events != log || versions != log || memory != log) {
+                throw new IllegalStateException("the log holds " + log + " events; the JSON rows count " + events
+                        + " (versions summing to " + versions + "; " + memory + " in memory)");
             }
         }
     }
