@@ -40,6 +40,11 @@ final class RowsTableShape {
 
     public static void main(String[] args) throws Exception {
         Path dir = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("annals-rows-shape");
+        if (!Files.isDirectory(dir) || !Files.isWritable(dir)) {
+            System.err.println("RowsTableShape: " + dir.toAbsolutePath()
+                    + " is not a writable directory; give one for its databases, or none for a temporary one");
+            System.exit(2);
+        }
         System.out.println(
                 "value bytes | shape         | WAL pages per commit | rows/s, each round         | file MiB");
         for (int bytes : VALUE_BYTES) {
@@ -57,6 +62,9 @@ final class RowsTableShape {
                 rowid.print();
                 without.print();
             }
+        }
+        if (args.length == 0) {
+            Files.delete(dir); // the temporary one, emptied as each shape closed
         }
     }
 
