@@ -28,20 +28,20 @@ import org.jspecify.annotations.Nullable;
  * A keyed projection whose rows live in the store's read-model rows table, under the key of the
  * version it writes; its reads follow the version in service.
  */
-final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<JdbcKeyedProjector.RowChanges>
+final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<JdbcKeyedProjector.RowChanges<V>>
         implements KeyedProjector<K, V>, BlueGreenProjector {
 
     /** Rows per projector kept by {@link RowCache}. */
     static final int CACHED_ROWS = 10_000;
 
-    /** What a batch wrote: rows by key as stored, and the keys whose rows it deleted. */
-    record RowChanges(Map<String, String> upserts, List<String> deletes) {}
+    /** What a batch wrote: rows by key, as the projection returned them, and the keys whose rows it deleted. */
+    record RowChanges<V>(Map<String, V> upserts, List<String> deletes) {}
 
     private final Projection<E, K, V> projection;
     private final EventCodec<E> codec;
     private final StateCodec<V> values;
     private final Function<String, K> keys;
-    private final RowCache cache = new RowCache(CACHED_ROWS);
+    private final RowCache<V> cache = new RowCache<>(CACHED_ROWS);
     /** The rows under the key of the version this projector writes, or, when split, the projection's. */
     private String rowsKey() {
         return segments == null ? key() : splitRowsKey();
@@ -134,7 +134,7 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
     }
 
     @Override
-    RowChanges applyBatch(Connection c, long from, List<RecordedEvent> all) throws SQLException {
+    RowChanges<V> applyBatch(Connection c, long from, List<RecordedEvent> all) throws SQLException {
         if (from == 0) {
             checkSplit(c);
         }
@@ -160,17 +160,20 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
         } catch (SqlFailure e) {
             throw e.sql;
         }
-        Map<String, String> upserts = new HashMap<>();
+        Map<String, String> stored = new HashMap<>();
+        Map<String, V> upserts = new HashMap<>();
         List<String> deletes = new ArrayList<>();
         changed.forEach((key, value) -> {
+            String text = String.valueOf(key);
             if (value.isPresent()) {
-                upserts.put(String.valueOf(key), values.serialize(value.get()));
+                stored.put(text, values.serialize(value.get()));
+                upserts.put(text, value.get());
             } else {
-                deletes.add(String.valueOf(key));
+                deletes.add(text);
             }
         });
-        projectors.rows().write(c, rowsKey(), upserts, deletes);
-        return new RowChanges(upserts, deletes);
+        projectors.rows().write(c, rowsKey(), stored, deletes);
+        return new RowChanges<>(upserts, deletes);
     }
 
     /** Carries a database error out of the fold's row loader, which cannot throw it. */
@@ -185,7 +188,7 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
     }
 
     @Override
-    void committed(long to, RowChanges changes) {
+    void committed(long to, RowChanges<V> changes) {
         cache.committed(to, changes.upserts(), changes.deletes());
     }
 
@@ -201,24 +204,23 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
 
     /** The rows of {@code touched} that exist: from the cache where it knows, else from the table. */
     private Map<K, V> load(Connection c, Set<K> touched) throws SQLException {
-        Map<String, K> byText = new HashMap<>();
-        List<String> unknown = new ArrayList<>();
-        Map<String, String> stored = new HashMap<>();
+        Map<K, V> found = new HashMap<>();
+        Map<String, K> unknown = new HashMap<>();
         for (K key : touched) {
             String text = String.valueOf(key);
-            byText.put(text, key);
-            RowCache.Lookup cached = cache.get(text);
-            if (cached instanceof RowCache.Lookup.Stored row) {
-                stored.put(text, row.json());
+            RowCache.Lookup<V> cached = cache.get(text);
+            if (cached instanceof RowCache.Lookup.Stored<V> row) {
+                found.put(key, row.row());
             } else if (cached instanceof RowCache.Lookup.Unknown) {
-                unknown.add(text);
+                unknown.put(text, key);
             }
         }
         if (!unknown.isEmpty()) {
-            stored.putAll(projectors.rows().read(c, rowsKey(), unknown));
+            projectors
+                    .rows()
+                    .read(c, rowsKey(), new ArrayList<>(unknown.keySet()))
+                    .forEach((text, json) -> found.put(unknown.get(text), row(text, json)));
         }
-        Map<K, V> found = new HashMap<>();
-        stored.forEach((text, json) -> found.put(byText.get(text), row(text, json)));
         return found;
     }
 
