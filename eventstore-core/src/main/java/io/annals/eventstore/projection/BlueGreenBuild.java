@@ -29,12 +29,14 @@ final class BlueGreenBuild {
     private final Consumer<RebuildProgress> listener;
     private final long total;
     private final long begun = System.nanoTime();
+    private final LogPage.Reader reader;
     private long lastLog = begun;
     private long checkpoint;
     private long done;
 
     BlueGreenBuild(EventStore store, StagedVersion staged, int batchSize, Consumer<RebuildProgress> listener) {
         this.store = store;
+        this.reader = new LogPage.Reader(store);
         this.staged = staged;
         this.interest = staged.interest();
         this.batchSize = batchSize;
@@ -88,17 +90,16 @@ final class BlueGreenBuild {
         return nanos <= 0 ? 0 : done / (nanos / 1e9);
     }
 
-    /** Applies the next batch; how many events it had (0 at the end of the log). */
+    /** Applies the next batch; how many events it read from the log (0 at its end). */
     private int step() {
         long from = checkpoint;
-        LogPage page =
-                LogPage.read(store, Interest.ofCategories(staged.categories(), interest), interest, from, batchSize);
+        LogPage page = reader.read(Interest.ofCategories(staged.categories(), interest), interest, from, batchSize);
         List<RecordedEvent> events = page.events();
         long readUpTo = page.readUpTo();
         if (readUpTo > from) {
             staged.apply(from, readUpTo, events);
             checkpoint = readUpTo;
         }
-        return events.size();
+        return page.read();
     }
 }

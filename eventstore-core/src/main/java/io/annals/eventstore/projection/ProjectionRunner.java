@@ -540,6 +540,8 @@ public final class ProjectionRunner implements AutoCloseable {
         volatile Optional<Query> interest;
         /** The stream categories the projector needs, with the types of its interest, if it says. */
         volatile Optional<CategoryQuery> categories;
+        /** Reads the projector's pages, on the projection's thread. */
+        private final LogPage.Reader reader = new LogPage.Reader(store);
 
         final ScheduledThreadPoolExecutor executor;
         /** Notified after every batch, for the callers of {@link #awaitPosition}. */
@@ -917,10 +919,10 @@ public final class ProjectionRunner implements AutoCloseable {
             return (int) Math.min(n, MAX_PAGE);
         }
 
-        /** Applies the next batch; returns how many events it had (0 at the end of the log). */
+        /** Applies the next batch; returns how many events it read from the log (0 at its end). */
         private int step() {
             long from = checkpoint;
-            LogPage page = LogPage.read(store, categories, interest, from, pageSize());
+            LogPage page = reader.read(categories, interest, from, pageSize());
             List<RecordedEvent> events = page.events();
             long readUpTo = page.readUpTo();
             if (readUpTo > from) {
@@ -945,7 +947,7 @@ public final class ProjectionRunner implements AutoCloseable {
                     }
                     if (halted) {
                         batch.ended(null);
-                        return events.size();
+                        return page.read();
                     }
                 } catch (CheckpointConflictException e) {
                     batch.ended(e);
@@ -983,7 +985,7 @@ public final class ProjectionRunner implements AutoCloseable {
             synchronized (progress) {
                 progress.notifyAll();
             }
-            return events.size();
+            return page.read();
         }
 
         /**

@@ -1081,8 +1081,38 @@ public abstract class ProjectionRunnerContract {
 
         assertThat(collecting.handed).hasSize(30).allMatch(e -> e.type().equals("Deposited"));
         assertThat(collecting.handed).extracting(RecordedEvent::position).isSorted();
-        assertThat(counted.byQuery.get()).as("events read").isEqualTo(30);
-        assertThat(counted.all.get()).as("events read from the whole log").isZero();
+        // one page of the whole log (batches of 7) measures the share of its types: one in eight
+        assertThat(counted.all.get()).as("events read from the whole log").isEqualTo(7);
+        assertThat(counted.byQuery.get()).as("events read by query").isEqualTo(29);
+        assertThat(collecting.checkpoint()).isEqualTo(end);
+    }
+
+    @Test
+    void a_filtered_projection_whose_types_are_most_of_the_log_reads_the_log_and_keeps_its_events() {
+        EventStore store = store();
+        for (int i = 0; i < 40; i++) {
+            deposit(store, "acct-" + (i % 3), i + 1);
+            if (i % 10 == 9) {
+                unrelated(store, "noise-" + i, 1);
+            }
+        }
+        store.deleteStream("acct-2", ExpectedVersion.any());
+        List<RecordedEvent> log = store.readAll(0, 10_000);
+        long end = log.get(log.size() - 1).position();
+        CountingReads counted = new CountingReads(store);
+        Collecting collecting = new Collecting();
+
+        runner(counted, collecting).catchUp();
+
+        assertThat(collecting.handed)
+                .extracting(RecordedEvent::position)
+                .containsExactlyElementsOf(log.stream()
+                        .filter(e -> !e.type().equals("Unrelated"))
+                        .map(RecordedEvent::position)
+                        .toList());
+        assertThat(collecting.handed.get(collecting.handed.size() - 1).type()).isEqualTo(EventStore.STREAM_DELETED);
+        assertThat(counted.byQuery.get()).as("events read by query").isZero();
+        assertThat(counted.all.get()).as("events read from the whole log").isEqualTo(log.size());
         assertThat(collecting.checkpoint()).isEqualTo(end);
     }
 
