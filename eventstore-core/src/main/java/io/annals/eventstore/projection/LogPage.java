@@ -35,8 +35,10 @@ record LogPage(List<RecordedEvent> events, long readUpTo, int read) {
      * skips (on SQLite, paging through 300,000 events of one type by query took about 1.7 times
      * as long as paging through the same events in the log's order). Which they are is measured
      * on a full page of the log: the first page, one in {@link #PROBE_EVERY} while reading by
-     * query, and every page while reading the log. The events handed over, and where the
-     * checkpoint may move, are the same either way.
+     * query, and every page while reading the log. The events handed over are the same either way,
+     * in the same order (the batches can end elsewhere), and the checkpoint never passes an event
+     * that reads cannot see yet: a page of the log ends at its last event, which {@code readAll}
+     * reads only once every event before it is visible.
      */
     static final class Reader {
         /** While reading by query, one page in this many is read from the log instead, to measure. */
