@@ -28,6 +28,10 @@ public interface Projection<E extends Event, K, V> {
     /**
      * The new row.
      *
+     * <p>{@code current} can be the very object an earlier call returned for the key, in the same
+     * batch or (a projector that keeps its rows between batches) an earlier one: return a new
+     * row rather than change it, as a pure function does.
+     *
      * @param current the row as it is, null when there is none yet
      * @return the new row, or null to delete it
      */
