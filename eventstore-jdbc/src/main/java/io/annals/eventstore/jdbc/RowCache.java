@@ -27,8 +27,9 @@ import java.util.Map;
  * the first; the cache hands it, for the first event of a key in a batch, the object it returned
  * in the batch before. So a row the cache serves is what one larger batch would have handed over,
  * never something else: where a projection's rows do not survive their codec unchanged (a field
- * the codec leaves out), the read model already depends on where batches end, and the cache does
- * not add a new way for it to. A batch may change the objects it is handed (a projection that
+ * the codec leaves out), the read model already depends on where batches end, and with the cache
+ * it depends also on which rows stayed in memory (the capacity, a restart), which is the same
+ * dependence. A batch may change the objects it is handed (a projection that
  * breaks the rule that {@code apply} is pure), so the cache counts as valid nowhere from the
  * moment a batch starts until it commits: a batch that fails, whatever the way, leaves the next
  * one an empty cache, which reads the rows as stored.
