@@ -6,6 +6,7 @@ import io.annals.eventstore.EventStore;
 import io.annals.eventstore.Query;
 import io.annals.eventstore.QueryItem;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -42,20 +43,30 @@ public final class Interest {
         if (categories.isEmpty()) {
             return Optional.empty();
         }
-        Set<String> types = new TreeSet<>();
-        if (interest.isPresent() && !interest.get().matchesAll()) {
-            for (QueryItem item : interest.get().items()) {
-                if (!item.tags().isEmpty() || item.types().isEmpty()) {
-                    types.clear(); // tags: a superset of the events, which the projector filters
-                    break;
-                }
-                types.addAll(item.types());
-            }
-        }
+        // with tags, every type: a superset of the events, which the projector filters
+        Set<String> types = new TreeSet<>(typesOnly(interest).orElse(Set.of()));
         if (types.size() > QueryItem.MAX_TYPES) {
             types.clear();
         }
         return Optional.of(new CategoryQuery(categories, types));
+    }
+
+    /**
+     * The types {@code interest} names, when it names types alone: an event matches it exactly
+     * when its type is one of them. Empty for every event, or for a query with tags.
+     */
+    public static Optional<Set<String>> typesOnly(Optional<Query> interest) {
+        if (interest.isEmpty() || interest.get().matchesAll()) {
+            return Optional.empty();
+        }
+        Set<String> types = new HashSet<>();
+        for (QueryItem item : interest.get().items()) {
+            if (!item.tags().isEmpty() || item.types().isEmpty()) {
+                return Optional.empty();
+            }
+            types.addAll(item.types());
+        }
+        return Optional.of(Set.copyOf(types));
     }
 
     /** Whether a reader of {@code categories} (none: every stream) reads the events of {@code streamId}. */

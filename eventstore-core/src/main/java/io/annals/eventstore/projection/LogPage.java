@@ -3,11 +3,10 @@ package io.annals.eventstore.projection;
 import io.annals.eventstore.CategoryQuery;
 import io.annals.eventstore.EventStore;
 import io.annals.eventstore.Query;
-import io.annals.eventstore.QueryItem;
 import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.internal.Interest;
 import io.annals.eventstore.internal.SettledReads;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -50,14 +49,21 @@ record LogPage(List<RecordedEvent> events, long readUpTo, int read) {
         private final EventStore store;
         private int sinceProbe = PROBE_EVERY;
         private boolean dense;
+        /** The interest last asked for, and its types ({@link Interest#typesOnly}). */
+        private Optional<Query> interest = Optional.empty();
+
+        private Optional<Set<String>> types = Optional.empty();
 
         Reader(EventStore store) {
             this.store = store;
         }
 
         LogPage read(Optional<CategoryQuery> categories, Optional<Query> interest, long from, int pageSize) {
-            Optional<Set<String>> types = categories.isEmpty() ? typesOnly(interest) : Optional.empty();
-            if (types.isEmpty() || (!dense && ++sinceProbe < PROBE_EVERY)) {
+            if (interest != this.interest) { // a projector asks once; a blue-green switch asks anew
+                this.interest = interest;
+                this.types = Interest.typesOnly(interest);
+            }
+            if (!categories.isEmpty() || types.isEmpty() || (!dense && ++sinceProbe < PROBE_EVERY)) {
                 return LogPage.read(store, categories, interest, from, pageSize);
             }
             sinceProbe = 0;
@@ -75,21 +81,6 @@ record LogPage(List<RecordedEvent> events, long readUpTo, int read) {
                 dense = kept.size() >= DENSE * all.size();
             }
             return new LogPage(kept, all.get(all.size() - 1).position(), all.size());
-        }
-
-        /** The types {@code interest} names, when it names types alone. */
-        private static Optional<Set<String>> typesOnly(Optional<Query> interest) {
-            if (interest.isEmpty() || interest.get().matchesAll()) {
-                return Optional.empty();
-            }
-            Set<String> types = new HashSet<>();
-            for (QueryItem item : interest.get().items()) {
-                if (!item.tags().isEmpty() || item.types().isEmpty()) {
-                    return Optional.empty();
-                }
-                types.addAll(item.types());
-            }
-            return Optional.of(types);
         }
     }
 
