@@ -522,16 +522,22 @@ SELECT position FROM {checkpoints} WHERE projection = ?
 -- The compare-and-set of a batch, first in its transaction: the row lock makes a competing
 -- runner wait, then fail, before it does any work. 1 the new position, 2 the projection, 3 the
 -- expected one.
-UPDATE {checkpoints} SET position = ? WHERE projection = ? AND position = ?
+-- Returns the checkpoint's count of repairs (changes made outside the batches), or no row.
+UPDATE {checkpoints} SET position = ? WHERE projection = ? AND position = ? RETURNING repairs
 
 -- name: create-checkpoint
 -- A projection's first batch: 1 the projection, 2 its new position. Inserts nothing (and the
 -- batch then fails its compare-and-set) when another runner created the row first.
 INSERT INTO {checkpoints} (projection, position) VALUES (?, ?)
-ON CONFLICT (projection) DO NOTHING
+ON CONFLICT (projection) DO NOTHING RETURNING repairs
 
 -- name: reset-checkpoint
 UPDATE {checkpoints} SET position = 0 WHERE projection = ?
+
+-- name: count-checkpoint-repair
+-- A change of the read model outside the batches (a parked event applied again), first in its
+-- transaction: 1 the projection.
+UPDATE {checkpoints} SET repairs = repairs + 1 WHERE projection = ?
 
 -- name: checkpoints-under
 -- The checkpoints past 0 whose names begin with a text: 1 its length, 2 the text.

@@ -1,6 +1,7 @@
 package io.annals.eventstore.jdbc;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Map;
@@ -8,8 +9,9 @@ import java.util.TreeMap;
 import javax.sql.DataSource;
 
 /**
- * The checkpoints of projections: the position of the last event each applied. A projection has
- * no row until its first batch commits; its checkpoint is 0 until then.
+ * The checkpoints of projections: the position of the last event each applied, and its repairs:
+ * the number of changes made to its read model outside the batches. A projection has no row until
+ * its first batch commits; its checkpoint is 0 until then.
  */
 final class Checkpoints {
 
@@ -18,6 +20,7 @@ final class Checkpoints {
     private final String move;
     private final String create;
     private final String reset;
+    private final String repair;
     private final String under;
 
     Checkpoints(Dialect dialect) {
@@ -26,6 +29,7 @@ final class Checkpoints {
         this.move = dialect.sql("move-checkpoint");
         this.create = dialect.sql("create-checkpoint");
         this.reset = dialect.sql("reset-checkpoint");
+        this.repair = dialect.sql("count-checkpoint-repair");
         this.under = dialect.sql("checkpoints-under");
     }
 
@@ -40,29 +44,52 @@ final class Checkpoints {
         }
     }
 
+    /** What {@link #move} returns when another runner moved the checkpoint (or created it) first. */
+    static final long NOT_MOVED = -1;
+
     /**
      * Moves the checkpoint from {@code from} to {@code to} in {@code c}'s transaction, if it is
      * still at {@code from}: the compare-and-set that makes each batch apply once.
      *
-     * @return false when another runner moved it (or created it) first
+     * @return the checkpoint's repairs, the number of changes made to the read model outside the
+     *     batches ({@link #countRepair}); {@link #NOT_MOVED} when another runner moved the
+     *     checkpoint (or created it) first
      */
-    boolean move(Connection c, String projection, long from, long to) throws SQLException {
-        int moved = dialect.withStatement(c, move, ps -> {
+    long move(Connection c, String projection, long from, long to) throws SQLException {
+        long repairs = dialect.withStatement(c, move, ps -> {
             ps.setLong(1, to);
             ps.setString(2, projection);
             ps.setLong(3, from);
-            return ps.executeUpdate();
+            return repairs(ps);
         });
-        if (moved == 1) {
-            return true;
-        }
-        if (from != 0) {
-            return false;
+        if (repairs != NOT_MOVED || from != 0) {
+            return repairs;
         }
         return dialect.withStatement(c, create, ps -> {
             ps.setString(1, projection);
             ps.setLong(2, to);
-            return ps.executeUpdate() == 1;
+            return repairs(ps);
+        });
+    }
+
+    /** What a {@code RETURNING repairs} statement returned, or {@link #NOT_MOVED} for no row. */
+    private static long repairs(PreparedStatement ps) throws SQLException {
+        try (ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getLong(1) : NOT_MOVED;
+        }
+    }
+
+    /**
+     * Counts a change of the read model made outside the batches (a parked event applied again),
+     * first in that change's transaction: a projector keeping rows at the checkpoint, in this
+     * process or another, then sees from its next {@link #move} that they may be stale. On
+     * PostgreSQL the row lock also makes the change wait for a batch in flight, whose rows it then
+     * reads as committed.
+     */
+    void countRepair(Connection c, String projection) throws SQLException {
+        dialect.withStatement(c, repair, ps -> {
+            ps.setString(1, projection);
+            return ps.executeUpdate();
         });
     }
 

@@ -134,7 +134,7 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
     }
 
     @Override
-    RowChanges<V> applyBatch(Connection c, long from, List<RecordedEvent> all) throws SQLException {
+    RowChanges<V> applyBatch(Connection c, long from, long repairs, List<RecordedEvent> all) throws SQLException {
         if (from == 0) {
             checkSplit(c);
         }
@@ -147,7 +147,7 @@ final class JdbcKeyedProjector<E extends Event, K, V> extends JdbcProjector<Jdbc
                 }
             }
         }
-        cache.startBatch(from);
+        cache.startBatch(from, repairs);
         Map<K, Optional<V>> changed;
         try {
             changed = KeyedFold.fold(projection, codec, events, touched -> {

@@ -114,11 +114,12 @@ abstract class JdbcProjector<B extends @Nullable Object> implements DeadLetterPr
             batch = projectors.dialect().inBatch(projectors.dataSource(), name, appendsEvents(), c -> {
                 // First, so that a competing runner fails (or, on PostgreSQL, waits on the row
                 // lock and then fails) before doing any work.
-                if (!projectors.checkpoints().move(c, key(), from, to)) {
+                long repairs = projectors.checkpoints().move(c, key(), from, to);
+                if (repairs == Checkpoints.NOT_MOVED) {
                     throw new CheckpointConflictException(name, from);
                 }
                 projectors.versions().checkNotReplaced(c, name, version());
-                return applyBatch(c, from, parkAt == null ? events : holdBack(c, events, parkAt));
+                return applyBatch(c, from, repairs, parkAt == null ? events : holdBack(c, events, parkAt));
             });
         } catch (SQLException e) {
             abandoned();
@@ -179,7 +180,7 @@ abstract class JdbcProjector<B extends @Nullable Object> implements DeadLetterPr
         abandoned(); // the batch that failed left the cache behind
         try {
             projectors.dialect().inBatch(projectors.dataSource(), name, false, c -> {
-                if (!projectors.checkpoints().move(c, key(), from, to)) {
+                if (projectors.checkpoints().move(c, key(), from, to) == Checkpoints.NOT_MOVED) {
                     throw new CheckpointConflictException(name, from);
                 }
                 projectors.versions().checkNotReplaced(c, name, version());
@@ -208,11 +209,14 @@ abstract class JdbcProjector<B extends @Nullable Object> implements DeadLetterPr
         abandoned(); // rows change outside the batches' order: the cache starts again
         try {
             return projectors.dialect().inBatch(projectors.dataSource(), name, appendsEvents(), c -> {
+                // First: the rows this changes are no longer those a projector of this projection
+                // may keep at its checkpoint, in this process or another (see RowCache).
+                projectors.checkpoints().countRepair(c, key());
                 projectors.versions().checkNotReplaced(c, name, version());
                 if (!projectors.deadLetters().remove(c, name, event.position())) {
                     return false;
                 }
-                applyBatch(c, -1, List.of(event));
+                applyBatch(c, -1, Checkpoints.NOT_MOVED, List.of(event));
                 return true;
             });
         } catch (SQLException e) {
@@ -244,11 +248,12 @@ abstract class JdbcProjector<B extends @Nullable Object> implements DeadLetterPr
 
     /**
      * Writes the read model's changes for {@code events}, inside the batch's transaction, whose
-     * compare-and-set has just moved the checkpoint from {@code from}.
+     * compare-and-set has just moved the checkpoint from {@code from} and read its {@code
+     * repairs} ({@link Checkpoints#move}); both -1 for a parked event applied on its own.
      *
      * @return what the batch changed, for {@link #committed}
      */
-    abstract B applyBatch(Connection c, long from, List<RecordedEvent> events) throws SQLException;
+    abstract B applyBatch(Connection c, long from, long repairs, List<RecordedEvent> events) throws SQLException;
 
     /**
      * Whether {@link #applyBatch} may append events through the store (which then joins the

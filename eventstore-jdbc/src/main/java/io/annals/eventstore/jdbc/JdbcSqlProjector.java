@@ -34,7 +34,7 @@ final class JdbcSqlProjector<E extends Event> extends JdbcProjector<@Nullable Vo
 
     @Override
     @Nullable
-    Void applyBatch(Connection c, long from, List<RecordedEvent> events) {
+    Void applyBatch(Connection c, long from, long repairs, List<RecordedEvent> events) {
         Set<String> categories = projection.categories();
         List<Envelope<E>> run = new ArrayList<>();
         for (RecordedEvent r : events) {

@@ -63,7 +63,7 @@ final class JdbcSubscriberProjector implements Projector {
                     .dialect()
                     .inWriteTransaction(
                             projectors.dataSource(),
-                            c -> projectors.checkpoints().move(c, key, from, to));
+                            c -> projectors.checkpoints().move(c, key, from, to) != Checkpoints.NOT_MOVED);
         } catch (SQLException e) {
             throw projectors
                     .dialect()

@@ -21,6 +21,16 @@ import java.util.Map;
  * the same projection: running two versions of a projection at once is unsupported, and
  * docs/projections.md says so).
  *
+ * <p>The one change of the rows that leaves the checkpoint where it is, a parked event applied
+ * again ({@code applyParked}), counts itself in the checkpoint's repairs, first in its
+ * transaction, and the compare-and-set returns the repairs: the cache is valid at a position
+ * <em>and</em> a count of repairs, so a batch after such a change, made by any process (on SQLite a runner's lease
+ * does not reach other processes, so the example's {@code dead-letters retry} may run beside a
+ * server), starts empty and reads the rows as stored. After this projector's own reset any
+ * count is taken: the reset removed the projection's dead letters in its transaction, so
+ * nothing can be applied outside the batches until one of them parks an event, and parking
+ * empties the cache.
+ *
  * <h2>Why it holds the rows' objects, not their text</h2>
  *
  * A batch's fold hands a projection, for the second event of a key, the object it returned for
@@ -63,8 +73,14 @@ final class RowCache<V> {
     /** By key: the row, or {@link #NO_ROW}. */
     private final LinkedHashMap<String, Object> rows;
 
+    /** Any count of repairs: what {@link #repairs} holds after this projector's own reset. */
+    private static final long ANY = -2;
+
     /** The checkpoint position the rows are valid at; -1 for none (cleared, or a batch in flight). */
     private long validAt = -1;
+
+    /** The checkpoint's count of repairs the rows are valid at, or {@link #ANY}. */
+    private long repairs = ANY;
 
     private boolean complete;
 
@@ -85,14 +101,17 @@ final class RowCache<V> {
     }
 
     /**
-     * Called as a batch starting at {@code from} begins: empties the cache unless valid there, and
-     * counts it valid nowhere until the batch commits ({@link #committed}).
+     * Called as a batch starting at {@code from} begins, once its compare-and-set read the
+     * checkpoint's {@code repairs}: empties the cache unless valid there, and counts it valid
+     * nowhere until the batch commits ({@link #committed}). Both -1 for a parked event applied on
+     * its own.
      */
-    synchronized void startBatch(long from) {
-        if (from < 0 || validAt != from) {
+    synchronized void startBatch(long from, long repairs) {
+        if (from < 0 || validAt != from || (this.repairs != ANY && this.repairs != repairs)) {
             clear();
         }
         validAt = -1;
+        this.repairs = repairs;
     }
 
     /** What the cache knows of {@code key}. */
@@ -119,6 +138,7 @@ final class RowCache<V> {
         rows.clear();
         complete = true;
         validAt = 0;
+        repairs = ANY;
     }
 
     /** Something other than a commit of this projector happened: forget everything. */

@@ -151,16 +151,16 @@ class KeyedRowCacheTest {
     void a_batch_in_flight_leaves_the_cache_valid_nowhere_until_it_commits() {
         RowCache<String> cache = new RowCache<>(10);
         cache.wasReset();
-        cache.startBatch(0);
+        cache.startBatch(0, 0);
         cache.committed(5, Map.of("a", "row a"), List.of("b"));
 
-        cache.startBatch(5);
+        cache.startBatch(5, 0);
         assertThat(cache.get("a")).isEqualTo(new RowCache.Lookup.Stored<>("row a"));
         assertThat(cache.get("b")).isInstanceOf(RowCache.Lookup.Missing.class);
         assertThat(cache.get("c")).isInstanceOf(RowCache.Lookup.Missing.class); // complete since the reset
 
         // that batch never commits: the next one, from the same position, starts empty
-        cache.startBatch(5);
+        cache.startBatch(5, 0);
         assertThat(cache.get("a")).isInstanceOf(RowCache.Lookup.Unknown.class);
         assertThat(cache.get("c")).isInstanceOf(RowCache.Lookup.Unknown.class);
     }
@@ -168,24 +168,43 @@ class KeyedRowCacheTest {
     @Test
     void a_batch_from_another_position_or_outside_the_order_starts_empty() {
         RowCache<String> cache = new RowCache<>(10);
-        cache.startBatch(0);
+        cache.startBatch(0, 0);
         cache.committed(5, Map.of("a", "row a"), List.of());
-        cache.startBatch(6);
+        cache.startBatch(6, 0);
         assertThat(cache.get("a")).isInstanceOf(RowCache.Lookup.Unknown.class);
 
-        cache.startBatch(6);
+        cache.startBatch(6, 0);
         cache.committed(9, Map.of("a", "row a"), List.of());
-        cache.startBatch(-1); // a parked event applied on its own
+        cache.startBatch(-1, -1); // a parked event applied on its own
         assertThat(cache.get("a")).isInstanceOf(RowCache.Lookup.Unknown.class);
+    }
+
+    @Test
+    void a_batch_that_finds_a_repair_counted_starts_empty_and_after_a_reset_any_count_is_taken() {
+        RowCache<String> cache = new RowCache<>(10);
+        cache.startBatch(0, 0);
+        cache.committed(5, Map.of("a", "row a"), List.of());
+        cache.startBatch(5, 1); // a parked event was applied meanwhile, here or in another process
+        assertThat(cache.get("a")).isInstanceOf(RowCache.Lookup.Unknown.class);
+        cache.committed(8, Map.of("a", "row a again"), List.of());
+        cache.startBatch(8, 1);
+        assertThat(cache.get("a")).isEqualTo(new RowCache.Lookup.Stored<>("row a again"));
+
+        cache.wasReset();
+        cache.startBatch(0, 7);
+        assertThat(cache.get("z")).isInstanceOf(RowCache.Lookup.Missing.class);
+        cache.committed(3, Map.of("b", "row b"), List.of());
+        cache.startBatch(3, 8);
+        assertThat(cache.get("b")).isInstanceOf(RowCache.Lookup.Unknown.class);
     }
 
     @Test
     void a_cache_that_overflowed_no_longer_answers_for_keys_it_does_not_hold() {
         RowCache<String> cache = new RowCache<>(2);
         cache.wasReset();
-        cache.startBatch(0);
+        cache.startBatch(0, 0);
         cache.committed(3, Map.of("a", "1", "b", "2", "c", "3"), List.of());
-        cache.startBatch(3);
+        cache.startBatch(3, 0);
         List<RowCache.Lookup<String>> found =
                 List.of("a", "b", "c").stream().map(cache::get).toList();
         assertThat(found).filteredOn(RowCache.Lookup.Stored.class::isInstance).hasSize(2);

@@ -200,6 +200,9 @@ class SqliteStoreSetupTest {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getInt(1)).isEqualTo(9);
                 assertThat(rs.getString(2)).isEqualTo("stream categories");
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getInt(1)).isEqualTo(10);
+                assertThat(rs.getString(2)).isEqualTo("checkpoint repairs");
                 assertThat(rs.next()).isFalse();
             }
         }
