@@ -121,11 +121,13 @@ INSERT INTO {checkpoints} (projection, position) VALUES (?, ?)
 ON CONFLICT (projection) DO NOTHING RETURNING repairs
 
 -- name: reset-checkpoint
-UPDATE {checkpoints} SET position = 0 WHERE projection = ?
+-- A reset counts as a repair: a replay back to the same position may have written other rows (a
+-- parked event applied again is now applied in its place) than a projector kept.
+UPDATE {checkpoints} SET position = 0, repairs = repairs + 1 WHERE projection = ?
 
 -- name: count-checkpoint-repair
 -- A change of the read model outside the batches (a parked event applied again), first in its
--- transaction: 1 the projection.
+-- transaction: 1 the projection. Resets count too (reset-checkpoint).
 UPDATE {checkpoints} SET repairs = repairs + 1 WHERE projection = ?
 
 -- name: checkpoints-under

@@ -80,8 +80,8 @@ final class Checkpoints {
     }
 
     /**
-     * Counts a change of the read model made outside the batches (a parked event applied again),
-     * first in that change's transaction: a projector keeping rows at the checkpoint, in this
+     * Counts a change of the read model made outside the batches (a parked event applied again;
+     * a {@link #reset} counts itself), first in that change's transaction: a projector keeping rows at the checkpoint, in this
      * process or another, then sees from its next {@link #move} that they may be stale. On
      * PostgreSQL the row lock also makes the change wait for a batch in flight, whose rows it then
      * reads as committed.
@@ -108,7 +108,7 @@ final class Checkpoints {
         });
     }
 
-    /** Sets the checkpoint back to 0 in {@code c}'s transaction. */
+    /** Sets the checkpoint back to 0 in {@code c}'s transaction, counting a repair. */
     void reset(Connection c, String projection) throws SQLException {
         dialect.withStatement(c, reset, ps -> {
             ps.setString(1, projection);

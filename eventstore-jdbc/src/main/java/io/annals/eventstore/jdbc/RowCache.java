@@ -12,24 +12,22 @@ import java.util.Map;
  *
  * <h2>Why it cannot serve a stale row</h2>
  *
- * The cache is valid at one checkpoint position: the one this projector itself committed last
- * (or 0 after its own reset). A batch uses it only if it starts at that position, and the
- * batch's transaction first moves the checkpoint from there by compare-and-set, so the batch
- * commits only if nobody moved the checkpoint since: no other runner, in this process or
- * another, applied a batch or reset the read model in between (either would have moved the
- * checkpoint; a rebuild that came back to the same position wrote the same rows, provided it ran
- * the same projection: running two versions of a projection at once is unsupported, and
- * docs/projections.md says so).
+ * The cache is valid at one checkpoint position and one count of repairs: those of the batch this
+ * projector itself committed last. The checkpoint's repairs count the changes of the rows that
+ * no batch makes: a reset (which also sets the position to 0, so that a replay may come back to
+ * the same position having written other rows) and a parked event applied again ({@code
+ * applyParked}, which leaves the position where it is; on SQLite a runner's lease does not reach
+ * other processes, so the example's {@code dead-letters retry} may run beside a server). Each
+ * counts itself first in its transaction. A batch uses the cache only if its compare-and-set,
+ * first in its transaction, moves the checkpoint from that position and returns that count; so
+ * the batch commits with kept rows only if nobody, in this process or another, applied a batch,
+ * parked an event, reset the read model or applied a parked event since.
  *
- * <p>The one change of the rows that leaves the checkpoint where it is, a parked event applied
- * again ({@code applyParked}), counts itself in the checkpoint's repairs, first in its
- * transaction, and the compare-and-set returns the repairs: the cache is valid at a position
- * <em>and</em> a count of repairs, so a batch after such a change, made by any process (on SQLite a runner's lease
- * does not reach other processes, so the example's {@code dead-letters retry} may run beside a
- * server), starts empty and reads the rows as stored. After this projector's own reset any
- * count is taken: the reset removed the projection's dead letters in its transaction, so
- * nothing can be applied outside the batches until one of them parks an event, and parking
- * empties the cache.
+ * <p>After this projector's own reset the cache is valid at 0 and any count: the rows are empty,
+ * and another runner can change them only by moving the checkpoint off 0 (a batch, or a park,
+ * which a parked event applied again needs first: the reset removed the dead letters), which
+ * fails this projector's compare-and-set from 0, or by resetting them again, which leaves them
+ * empty.
  *
  * <h2>Why it holds the rows' objects, not their text</h2>
  *

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.annals.eventstore.Envelope;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.RecordedEvent;
 import io.annals.eventstore.StateCodec;
 import io.annals.eventstore.projection.KeyedProjector;
 import io.annals.eventstore.projection.Projection;
@@ -58,9 +59,21 @@ class KeyedRowCacheTest {
         }
     }
 
-    /** Sums deposits per account into the row it is handed; fails on 666 while {@code failing}. */
+    /**
+     * Sums deposits per account, each times a weight, into the row it is handed; fails on 666 while
+     * {@code failing}.
+     */
     static final class Tallies implements Projection<Deposited, String, Tally> {
         final AtomicBoolean failing = new AtomicBoolean();
+        private final long weight;
+
+        Tallies() {
+            this(1);
+        }
+
+        Tallies(long weight) {
+            this.weight = weight;
+        }
 
         @Override
         public String name() {
@@ -75,7 +88,7 @@ class KeyedRowCacheTest {
         @Override
         public Tally apply(Tally current, Envelope<Deposited> e) {
             Tally t = current == null ? new Tally() : current;
-            t.sum += e.event().amount();
+            t.sum += weight * e.event().amount();
             t.count++;
             if (failing.get() && e.event().amount() == 666) {
                 throw new IllegalStateException("cannot handle 666");
@@ -143,6 +156,34 @@ class KeyedRowCacheTest {
             assertThat(row(projector, "acct-0")).isEqualTo("20/20");
             assertThat(row(projector, "acct-2")).isEqualTo("20/20");
             assertThat(codec.decoded).hasValue(2); // reads go to the table
+            runner.close();
+        }
+    }
+
+    @Test
+    void a_rebuild_in_another_process_back_to_the_same_position_is_not_written_over_by_kept_rows() {
+        try (JdbcEventStore store = open();
+                JdbcEventStore other = open()) {
+            KeyedProjector<String, Tally> projector =
+                    store.projectors().keyed(new Tallies(), ProjectionRunnerContract.CODEC, new TallyCodec());
+            ProjectionRunner runner =
+                    ProjectionRunner.builder(store).add(projector).build();
+            deposit(store, "a", 1);
+            runner.catchUp(); // keeps a's row at the checkpoint
+            assertThat(row(projector, "a")).isEqualTo("1/1");
+
+            // Another process resets the read model and replays it to the same position, writing
+            // rows of its own (other code here; a parked event now applied in its place would do).
+            KeyedProjector<String, Tally> elsewhere =
+                    other.projectors().keyed(new Tallies(2), ProjectionRunnerContract.CODEC, new TallyCodec());
+            elsewhere.reset();
+            List<RecordedEvent> log = other.readAll(0, 10);
+            elsewhere.apply(0, log.get(log.size() - 1).position(), log);
+            assertThat(row(projector, "a")).isEqualTo("2/1");
+
+            deposit(store, "a", 5);
+            runner.catchUp();
+            assertThat(row(projector, "a")).isEqualTo("7/2"); // 6/2 from the kept row
             runner.close();
         }
     }
