@@ -93,6 +93,7 @@ public final class ProjectionRunner implements AutoCloseable {
     private final Duration pollInterval;
     private final Duration maxBackoff;
     private final boolean wakeOnAppend;
+    private final boolean readAhead;
     private final Instrumentation instrumentation;
     private final Clock clock;
     private EventStore.@Nullable Listening listening;
@@ -107,6 +108,7 @@ public final class ProjectionRunner implements AutoCloseable {
         this.pollInterval = b.pollInterval;
         this.maxBackoff = b.maxBackoff;
         this.wakeOnAppend = b.wakeOnAppend;
+        this.readAhead = b.readAhead;
         this.instrumentation =
                 Instrumented.guarded(b.instrumentation != null ? b.instrumentation : b.store.instrumentation());
         this.clock = b.clock;
@@ -494,11 +496,13 @@ public final class ProjectionRunner implements AutoCloseable {
             // way among them); the tasks queued after it find the runner closed.
             w.executor.execute(w::stop);
             w.executor.shutdown();
+            w.pages.close(); // a read ahead under way ends; none starts
         }
         long deadline = System.nanoTime() + CLOSE_WAIT_NANOS;
         for (Worker w : workers.values()) {
             try {
-                if (!w.executor.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+                if (!w.executor.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)
+                        || !w.pages.awaitClosed(deadline)) {
                     LOG.log(
                             Level.WARNING,
                             () -> "projection " + w.projector.name() + " is still busy; it stops after its batch");
@@ -540,8 +544,8 @@ public final class ProjectionRunner implements AutoCloseable {
         volatile Optional<Query> interest;
         /** The stream categories the projector needs, with the types of its interest, if it says. */
         volatile Optional<CategoryQuery> categories;
-        /** Reads the projector's pages, on the projection's thread. */
-        private final LogPage.Reader reader = new LogPage.Reader(store);
+        /** Reads the projector's pages, on the projection's thread, and ahead while catching up. */
+        private final ReadAhead pages;
 
         final ScheduledThreadPoolExecutor executor;
         /** Notified after every batch, for the callers of {@link #awaitPosition}. */
@@ -591,6 +595,7 @@ public final class ProjectionRunner implements AutoCloseable {
             this.policy = policy;
             this.interest = projector.interest();
             this.categories = Interest.ofCategories(projector.categories(), interest);
+            this.pages = new ReadAhead(new LogPage.Reader(store), projector.name(), readAhead);
             this.status =
                     new ProjectionStatus(projector.name(), State.STOPPED, 0, Optional.empty(), 0, Optional.empty());
             // The thread starts with the first task: a runner that is only built costs none.
@@ -739,6 +744,7 @@ public final class ProjectionRunner implements AutoCloseable {
             boolean failed = false;
             try {
                 if (!holdLease()) {
+                    pages.drop();
                     publish(State.STANDBY, null);
                 } else if (step() == pageSize()) {
                     delay = 0; // more events are waiting
@@ -811,6 +817,7 @@ public final class ProjectionRunner implements AutoCloseable {
             } catch (Throwable e) {
                 failed(e);
             } finally {
+                pages.drop(); // the pass ends here: its next page is not read ahead for another
                 if (!started) {
                     releaseLease();
                 }
@@ -861,6 +868,7 @@ public final class ProjectionRunner implements AutoCloseable {
                 }
                 return end;
             } finally {
+                pages.drop();
                 if (!started) {
                     releaseLease();
                     if (!halted) {
@@ -922,7 +930,7 @@ public final class ProjectionRunner implements AutoCloseable {
         /** Applies the next batch; returns how many events it read from the log (0 at its end). */
         private int step() {
             long from = checkpoint;
-            LogPage page = reader.read(categories, interest, from, pageSize());
+            LogPage page = pages.read(categories, interest, from, pageSize());
             List<RecordedEvent> events = page.events();
             long readUpTo = page.readUpTo();
             if (readUpTo > from) {
@@ -934,6 +942,7 @@ public final class ProjectionRunner implements AutoCloseable {
                 try {
                     applyBatch(from, to, events);
                 } catch (ProjectionException e) {
+                    pages.drop(); // read while the failed transaction was open
                     if (policy.outcome() == ErrorPolicy.Outcome.RETRY_FOREVER || failures < policy.retries()) {
                         batch.ended(e);
                         throw e;
@@ -950,10 +959,12 @@ public final class ProjectionRunner implements AutoCloseable {
                         return page.read();
                     }
                 } catch (CheckpointConflictException e) {
+                    pages.drop();
                     batch.ended(e);
                     checkpoint = projector.checkpoint();
                     throw e;
                 } catch (RuntimeException | Error e) {
+                    pages.drop();
                     batch.ended(e);
                     throw e;
                 }
@@ -1209,6 +1220,7 @@ public final class ProjectionRunner implements AutoCloseable {
         private Duration pollInterval = Duration.ofMillis(100);
         private Duration maxBackoff = Duration.ofSeconds(30);
         private boolean wakeOnAppend = true;
+        private boolean readAhead = true;
         private @Nullable Instrumentation instrumentation;
         private Clock clock = Clock.systemUTC();
         private final Map<String, ErrorPolicy> policies = new LinkedHashMap<>();
@@ -1282,6 +1294,23 @@ public final class ProjectionRunner implements AutoCloseable {
          */
         public Builder wakeOnAppend(boolean wake) {
             this.wakeOnAppend = wake;
+            return this;
+        }
+
+        /**
+         * Whether a projection catching up reads the next page of the log while it applies the
+         * one before; default true. Once a read returns a full page (more is likely waiting),
+         * the next page is read on a second thread, from where the checkpoint will be once the
+         * batch commits, so that reading and applying overlap. The next batch uses it only if it
+         * starts there and the page is full; a batch that does not commit, a lost lease and the
+         * end of a {@link ProjectionRunner#catchUp()} or {@link ProjectionRunner#rebuild} pass
+         * drop it. A projection that keeps up with
+         * the log reads no page ahead. It costs a thread per projection while it catches up, and
+         * a second pooled connection while both run. Off, each page is read when its batch
+         * begins.
+         */
+        public Builder readAhead(boolean readAhead) {
+            this.readAhead = readAhead;
             return this;
         }
 

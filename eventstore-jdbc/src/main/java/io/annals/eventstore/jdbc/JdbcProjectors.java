@@ -27,7 +27,9 @@ import javax.sql.DataSource;
  *
  * <p>Connections: a running projection uses one connection for its lease on PostgreSQL (the
  * store's own pool grows by one per lease) and borrows one more while it reads and applies a
- * batch. With a DataSource of the application, size it for twice the projections plus the
+ * batch, and, while it catches up, one more for the page it reads ahead ({@code
+ * ProjectionRunner.Builder.readAhead}; a pool without one to spare makes it read and apply in
+ * turn). With a DataSource of the application, size it for three times the projections plus the
  * application's own use.
  */
 public final class JdbcProjectors {
