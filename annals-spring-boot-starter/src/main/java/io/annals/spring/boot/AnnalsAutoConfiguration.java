@@ -112,6 +112,7 @@ public class AnnalsAutoConfiguration {
                 .batchSize(p.getBatchSize())
                 .pollInterval(p.getPollInterval())
                 .wakeOnAppend(p.isWakeOnAppend())
+                .readAhead(p.isReadAhead())
                 .maxBackoff(p.getMaxBackoff());
         projectors.orderedStream().forEach(builder::add);
         customizers.orderedStream().forEach(c -> c.customize(builder));

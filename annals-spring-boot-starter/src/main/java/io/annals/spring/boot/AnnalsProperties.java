@@ -254,6 +254,9 @@ public class AnnalsProperties implements Validator {
         /** Whether an append in this process wakes idle projections at once. */
         private boolean wakeOnAppend = true;
 
+        /** Whether a projection catching up reads its next page while it applies one. */
+        private boolean readAhead = true;
+
         /** The longest wait between retries of a failing projection. */
         private Duration maxBackoff = Duration.ofSeconds(30);
 
@@ -295,6 +298,16 @@ public class AnnalsProperties implements Validator {
         /** Sets whether appends wake idle projections. */
         public void setWakeOnAppend(boolean wakeOnAppend) {
             this.wakeOnAppend = wakeOnAppend;
+        }
+
+        /** Whether a projection catching up reads ahead. */
+        public boolean isReadAhead() {
+            return readAhead;
+        }
+
+        /** Sets whether a projection catching up reads ahead. */
+        public void setReadAhead(boolean readAhead) {
+            this.readAhead = readAhead;
         }
 
         /** The longest wait between retries. */

@@ -438,6 +438,7 @@ class AnnalsAutoConfigurationTest {
                             "annals.projections.batch-size=7",
                             "annals.projections.poll-interval=250ms",
                             "annals.projections.wake-on-append=false",
+                            "annals.projections.read-ahead=false",
                             "annals.projections.max-backoff=1m")
                     .run(context -> {
                         AnnalsProperties p = context.getBean(AnnalsProperties.class);
@@ -448,6 +449,7 @@ class AnnalsAutoConfigurationTest {
                         assertThat(p.getProjections().getBatchSize()).isEqualTo(7);
                         assertThat(p.getProjections().getPollInterval()).isEqualTo(Duration.ofMillis(250));
                         assertThat(p.getProjections().isWakeOnAppend()).isFalse();
+                        assertThat(p.getProjections().isReadAhead()).isFalse();
                         assertThat(p.getProjections().getMaxBackoff()).isEqualTo(Duration.ofMinutes(1));
                     });
         }
