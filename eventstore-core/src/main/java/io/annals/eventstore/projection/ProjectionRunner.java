@@ -746,8 +746,10 @@ public final class ProjectionRunner implements AutoCloseable {
                 if (!holdLease()) {
                     pages.drop();
                     publish(State.STANDBY, null);
-                } else if (step() == pageSize()) {
-                    delay = 0; // more events are waiting
+                } else if (step() == pageSize() || pages.lastWasReadAhead()) {
+                    // more events are waiting, or a page read during the batch before ended the
+                    // log as it was then: an append heard since is only seen by reading again
+                    delay = 0;
                 }
             } catch (CheckpointConflictException e) {
                 LOG.log(Level.DEBUG, e::getMessage);
@@ -1302,12 +1304,14 @@ public final class ProjectionRunner implements AutoCloseable {
          * one before; default true. Once a read returns a full page (more is likely waiting),
          * the next page is read on a second thread, from where the checkpoint will be once the
          * batch commits, so that reading and applying overlap. The next batch uses it only if it
-         * starts there and the page is full; a batch that does not commit, a lost lease and the
-         * end of a {@link ProjectionRunner#catchUp()} or {@link ProjectionRunner#rebuild} pass
-         * drop it. A projection that keeps up with
-         * the log reads no page ahead. It costs a thread per projection while it catches up, and
-         * a second pooled connection while both run. Off, each page is read when its batch
-         * begins.
+         * starts there (not after a failed batch, a reset, a rebuild, another runner moving the
+         * checkpoint or a blue-green switch), and reads again at once after it if it was not
+         * full; a lost lease and the end of a
+         * {@link ProjectionRunner#catchUp()} or {@link ProjectionRunner#rebuild} pass drop it. A
+         * projection that keeps up with the log reads no page ahead. It costs a thread per
+         * projection while it catches up (idle, it ends with {@link ProjectionRunner#close()} or
+         * after 5 s), and a second pooled connection while both run. Off, each page is read when
+         * its batch begins.
          */
         public Builder readAhead(boolean readAhead) {
             this.readAhead = readAhead;

@@ -23,10 +23,10 @@ import org.jspecify.annotations.Nullable;
  * <p>A page read ahead is the page the next batch would read, read earlier: the read of the log
  * from where the checkpoint will be if the batch commits, for the same categories, interest and
  * page size. It is used only by the read that follows in the same run of batches, if that read
- * asks for exactly that (the batch committed), and only if it is full: a page that is not full
- * ended at the end of the log as it was during the batch, and the read that follows is the one
- * that must see what was appended meanwhile (a wake-up or a waiter in {@code awaitPosition} counts
- * on it). The runner {@linkplain #drop drops} it when a batch fails (its transaction may have
+ * asks for exactly that (the batch committed). A page read ahead that is not full ended at the end
+ * of the log as it was during the batch: the runner then reads again at once rather than after its
+ * poll interval ({@link #lastWasReadAhead}), since a wake-up or a waiter in {@code awaitPosition}
+ * counts on a read after the append it heard. The runner {@linkplain #drop drops} it when a batch fails (its transaction may have
  * been open while the page was read), when the projection loses its lease and when a pass of
  * batches ends (a catch-up, a rebuild), so that no page outlives the run it was read for. Like
  * any page, it holds what the log held when it was read, up to a position below which every
@@ -48,6 +48,9 @@ final class ReadAhead implements AutoCloseable {
     private final boolean enabled;
     private @Nullable ThreadPoolExecutor thread;
     private @Nullable Pending pending;
+    /** Whether the last page {@link #read} returned was read ahead. */
+    private boolean readAhead;
+
     private volatile boolean closed;
 
     /** A read under way, and what it was asked. */
@@ -76,9 +79,7 @@ final class ReadAhead implements AutoCloseable {
      */
     LogPage read(Optional<CategoryQuery> categories, Optional<Query> interest, long from, int pageSize) {
         LogPage page = take(categories, interest, from, pageSize);
-        if (page != null && page.read() < pageSize) {
-            page = null; // the end of the log as it was: read it as it is
-        }
+        readAhead = page != null;
         if (page == null) {
             page = reader.read(categories, interest, from, pageSize);
         }
@@ -146,6 +147,15 @@ final class ReadAhead implements AutoCloseable {
         } catch (RejectedExecutionException e) {
             // closed meanwhile: the next page is read when asked for
         }
+    }
+
+    /**
+     * Whether the last page {@link #read} returned was read ahead, during the batch before: if
+     * it is not full, it ended at the end of the log as it was then, and what was appended since
+     * is only seen by reading again.
+     */
+    boolean lastWasReadAhead() {
+        return readAhead;
     }
 
     /**
