@@ -1306,12 +1306,11 @@ public final class ProjectionRunner implements AutoCloseable {
          * batch commits, so that reading and applying overlap. The next batch uses it only if it
          * starts there (not after a failed batch, a reset, a rebuild, another runner moving the
          * checkpoint or a blue-green switch), and reads again at once after it if it was not
-         * full; a lost lease and the end of a
-         * {@link ProjectionRunner#catchUp()} or {@link ProjectionRunner#rebuild} pass drop it. A
-         * projection that keeps up with the log reads no page ahead. It costs a thread per
-         * projection while it catches up (idle, it ends with {@link ProjectionRunner#close()} or
-         * after 5 s), and a second pooled connection while both run. Off, each page is read when
-         * its batch begins.
+         * full; a lost lease and the end of a {@link ProjectionRunner#catchUp()} or {@link
+         * ProjectionRunner#rebuild} pass drop it. A projection that keeps up with the log reads
+         * no page ahead. It costs a thread per projection while it catches up (idle, it ends
+         * with {@link ProjectionRunner#close()} or after 5 s), and a second pooled connection
+         * while both run. Off, each page is read when its batch begins.
          */
         public Builder readAhead(boolean readAhead) {
             this.readAhead = readAhead;

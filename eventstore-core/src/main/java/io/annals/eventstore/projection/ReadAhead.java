@@ -26,11 +26,12 @@ import org.jspecify.annotations.Nullable;
  * asks for exactly that (the batch committed). A page read ahead that is not full ended at the end
  * of the log as it was during the batch: the runner then reads again at once rather than after its
  * poll interval ({@link #lastWasReadAhead}), since a wake-up or a waiter in {@code awaitPosition}
- * counts on a read after the append it heard. The runner {@linkplain #drop drops} it when a batch fails (its transaction may have
- * been open while the page was read), when the projection loses its lease and when a pass of
- * batches ends (a catch-up, a rebuild), so that no page outlives the run it was read for. Like
- * any page, it holds what the log held when it was read, up to a position below which every
- * event was visible then; using it a batch later is the same as a read followed by a slow batch.
+ * counts on a read after the append it heard. The runner {@linkplain #drop drops} it when a batch
+ * fails (its transaction may have been open while the page was read), when the projection loses
+ * its lease and when a pass of batches ends (a catch-up, a rebuild), so that no page outlives the
+ * run it was read for. Like any page, it holds what the log held when it was read, up to a
+ * position below which every event was visible then; using it a batch later is the same as a
+ * read followed by a slow batch.
  *
  * <p>One projection's thread uses it; the {@link LogPage.Reader} it wraps (which keeps state
  * between pages) is used by one thread at a time: every read first waits for the read ahead in
