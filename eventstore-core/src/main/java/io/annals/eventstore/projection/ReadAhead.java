@@ -103,17 +103,12 @@ final class ReadAhead implements AutoCloseable {
         }
         LogPage page;
         try {
-            page = p.page().get();
+            page = ended(p);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             // pending stays: the next read waits for it again before using the reader
             throw new InterruptedWaitException(
                     "interrupted while reading the log ahead for projection " + projection, e);
-        } catch (ExecutionException | CancellationException e) {
-            LOG.log(
-                    Level.DEBUG,
-                    () -> "reading ahead for projection " + projection + " failed; reading again: " + e.getCause());
-            page = null;
         }
         pending = null;
         boolean asked = p.from() == from
@@ -170,15 +165,25 @@ final class ReadAhead implements AutoCloseable {
             return;
         }
         try {
-            p.page().get();
+            ended(p);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             pending = new Pending(Optional.empty(), Optional.empty(), -1, 0, p.page()); // asked by no read
             return;
-        } catch (ExecutionException | CancellationException e) {
-            // dropped either way
         }
         pending = null;
+    }
+
+    /** The page of {@code p} once its read has ended; null if the read failed. */
+    private @Nullable LogPage ended(Pending p) throws InterruptedException {
+        try {
+            return p.page().get();
+        } catch (ExecutionException | CancellationException e) {
+            LOG.log(
+                    Level.DEBUG,
+                    () -> "reading ahead for projection " + projection + " failed; reading again: " + e.getCause());
+            return null;
+        }
     }
 
     /** Ends the reading thread once the read under way, if any, has ended; reads ahead no more. */
