@@ -1,0 +1,126 @@
+package io.annals.eventstore.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.annals.eventstore.DuplicateEventIdException;
+import io.annals.eventstore.EventData;
+import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.snapshot.Snapshot;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An append that carries the id of an event which a concurrent deletion or truncation of
+ * another stream is removing: the removal has not committed when the append's statement starts,
+ * so the id is not reserved yet; the append then waits for the removal on the events' unique id,
+ * and must be refused once the removal commits, the id being reserved from then on.
+ *
+ * <p>The removal is held open between its delete of the events and its commit by a row lock on
+ * the stream's cache snapshot, which it deletes last; the test releases it once the append waits
+ * behind the removal.
+ */
+@Tag("postgres")
+class PostgresReservedIdRaceTest {
+
+    private static final PostgresTestDatabase DB = new PostgresTestDatabase();
+
+    @AfterAll
+    static void dropSchemas() {
+        DB.dropAll();
+    }
+
+    @Test
+    void an_append_waiting_behind_a_deletion_for_an_id_it_removes_is_refused() throws Exception {
+        refusesTheIdOnceTheRemovalCommits(
+                "delrace", (store, x) -> store.deleteStream("a", ExpectedVersion.any()), List.of("$stream-deleted"));
+    }
+
+    @Test
+    void an_append_waiting_behind_a_truncation_for_an_id_it_removes_is_refused() throws Exception {
+        refusesTheIdOnceTheRemovalCommits(
+                "truncrace",
+                (store, x) -> store.truncateStream("a", 2, new Snapshot("a", 1, x.eventId(), 1, "{}", Instant.EPOCH)),
+                List.of("Later"));
+    }
+
+    private interface Removal {
+        void run(JdbcEventStore store, EventData removed) throws Exception;
+    }
+
+    private static void refusesTheIdOnceTheRemovalCommits(String name, Removal removal, List<String> left)
+            throws Exception {
+        String url = DB.newSchemaUrl(name);
+        EventData x = EventData.of("First", "{}");
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (JdbcEventStore store = JdbcEventStore.builder(url).maxPoolSize(4).open();
+                Connection holder = DriverManager.getConnection(url);
+                Connection watcher = DriverManager.getConnection(url)) {
+            store.append("a", ExpectedVersion.noStream(), List.of(x, EventData.of("Later", "{}")));
+            // a cache snapshot at version 1: a deletion removes it, a truncation before 2 drops it
+            store.snapshots().save(new Snapshot("a", 1, x.eventId(), 1, "{}", Instant.EPOCH));
+            holder.setAutoCommit(false);
+            int holderPid = pid(holder);
+            try (PreparedStatement ps =
+                    holder.prepareStatement("SELECT 1 FROM annals_snapshots WHERE stream_id = 'a' FOR UPDATE")) {
+                assertThat(ps.executeQuery().next()).isTrue();
+            }
+
+            Future<?> removing = pool.submit(() -> {
+                removal.run(store, x);
+                return null;
+            });
+            int removerPid = awaitBlockedBy(watcher, holderPid);
+            Future<?> appending = pool.submit(() -> store.append("b", ExpectedVersion.any(), List.of(x)));
+            awaitBlockedBy(watcher, removerPid);
+            holder.commit();
+            removing.get(30, TimeUnit.SECONDS);
+
+            assertThatThrownBy(() -> appending.get(30, TimeUnit.SECONDS))
+                    .cause()
+                    .isInstanceOf(DuplicateEventIdException.class)
+                    .hasMessageContaining(x.eventId().toString())
+                    .hasMessageContaining("removed");
+            assertThat(store.readStream("b", 1, 10)).isEmpty();
+            assertThat(store.readAll(0, 100)).extracting(RecordedEvent::type).containsExactlyElementsOf(left);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static int pid(Connection c) throws Exception {
+        try (ResultSet rs = c.createStatement().executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    /** Until a session waits for a lock {@code blocker} holds; returns its pid. */
+    private static int awaitBlockedBy(Connection c, int blocker) throws Exception {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT pid FROM pg_stat_activity WHERE ? = ANY (pg_blocking_pids(pid))")) {
+            ps.setInt(1, blocker);
+            for (int i = 0; i < 3000; i++) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        return rs.getInt(1);
+                    }
+                }
+                Thread.sleep(5);
+            }
+        }
+        throw new AssertionError("no session waited for session " + blocker);
+    }
+}
