@@ -19,8 +19,9 @@ import java.util.Locale;
  * insert checks the inserted ids against the removed ones), the one row trigger of schema
  * version 11 (the same, and the removed id checked before each row, which let an append that
  * waited for a deletion store a reserved id), and no trigger at all. A log written by the store
- * (300 streams deleted, their 600 ids reserved) gets statements of 1 and of 10 events inserted by
- * a server-side function, which times them itself ({@code clock_timestamp()}) and whose
+ * (300 streams deleted, their 600 ids reserved) gets statements of 1, of 10 and of 1,000 events
+ * (the last with payloads of about 1 KB, which the statement trigger's transition table holds)
+ * inserted by a server-side function, which times them itself ({@code clock_timestamp()}) and whose
  * transaction is then rolled back: no client, no round trip, no commit, no growth of the table.
  * The three run in alternating rounds, each round in another order; the figures are µs per
  * statement, the median and range over the rounds.
@@ -32,8 +33,14 @@ import java.util.Locale;
 final class RemovedIdCheck {
 
     private static final int ROUNDS = 12;
-    private static final int ONE_EVENT_STATEMENTS = 2_000;
-    private static final int TEN_EVENT_STATEMENTS = 300;
+
+    /** The statements timed: events per statement, statements per round, bytes of padding per payload. */
+    private record Size(String label, int events, int statements, int padding) {}
+
+    private static final List<Size> SIZES = List.of(
+            new Size("1 event", 1, 2_000, 0),
+            new Size("10 events", 10, 300, 0),
+            new Size("1,000 events of 1 KB", 1_000, 4, 1_000));
 
     /** The trigger of schema versions 5 to 11, from V5__stream_deletion.sql, on the current schema. */
     private static final String V11_ROW_TRIGGER = """
@@ -52,17 +59,20 @@ final class RemovedIdCheck {
             END
             $$""";
 
-    /** Inserts n statements of k events each into one stream; returns µs per statement. */
+    /**
+     * Inserts n statements of k events each into one stream, each payload padded with p bytes;
+     * returns µs per statement.
+     */
     private static final String INSERTS = """
-            CREATE FUNCTION bench_inserts(k int, n int) RETURNS double precision LANGUAGE plpgsql AS $$
+            CREATE FUNCTION bench_inserts(k int, n int, p int) RETURNS double precision LANGUAGE plpgsql AS $$
             DECLARE
                 t0 timestamptz;
             BEGIN
                 t0 := clock_timestamp();
                 FOR i IN 1..n LOOP
                     INSERT INTO annals_events (position, stream_id, version, event_id, type, data, metadata, recorded_at)
-                    SELECT 1000000000 + i * 100 + g, 'bench', (i - 1) * k + g, gen_random_uuid(), 'Priced',
-                           '{"price":"9.99"}'::json, NULL, now()
+                    SELECT 1000000000 + i * 10000 + g, 'bench', (i - 1) * k + g, gen_random_uuid(), 'Priced',
+                           ('{"price":"9.99","note":"' || repeat('x', p) || '"}')::json, NULL, now()
                     FROM generate_series(1, k) AS g;
                 END LOOP;
                 RETURN extract(epoch FROM clock_timestamp() - t0) * 1e6 / n;
@@ -101,32 +111,38 @@ final class RemovedIdCheck {
                         + " FOR EACH ROW EXECUTE FUNCTION bench_v11_row()");
                 st.execute(INSERTS);
                 c.setAutoCommit(false);
-                List<List<Double>> one = new ArrayList<>();
-                List<List<Double>> ten = new ArrayList<>();
+                // [variant][size]: µs per statement, one per round
+                List<List<List<Double>>> micros = new ArrayList<>();
                 for (int v = 0; v < Variant.values().length; v++) {
-                    one.add(new ArrayList<>());
-                    ten.add(new ArrayList<>());
+                    List<List<Double>> bySize = new ArrayList<>();
+                    for (int k = 0; k < SIZES.size(); k++) {
+                        bySize.add(new ArrayList<>());
+                    }
+                    micros.add(bySize);
                 }
                 for (int round = 0; round < ROUNDS; round++) {
                     for (int i = 0; i < Variant.values().length; i++) {
                         int v = (i + round) % Variant.values().length; // each round in another order
                         use(st, Variant.values()[v]);
                         c.commit();
-                        one.get(v).add(statementMicros(st, 1, ONE_EVENT_STATEMENTS));
-                        c.rollback();
-                        ten.get(v).add(statementMicros(st, 10, TEN_EVENT_STATEMENTS));
-                        c.rollback();
+                        for (int k = 0; k < SIZES.size(); k++) {
+                            micros.get(v).get(k).add(statementMicros(st, SIZES.get(k)));
+                            c.rollback();
+                        }
                     }
                 }
                 System.out.println("server µs per insert statement, median (range) of " + ROUNDS + " rounds");
-                System.out.printf(Locale.ROOT, "%-56s | %-22s | %-22s%n", "triggers", "1 event", "10 events");
+                StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-56s", "triggers"));
+                for (Size size : SIZES) {
+                    header.append(String.format(Locale.ROOT, " | %-26s", size.label));
+                }
+                System.out.println(header);
                 for (Variant variant : Variant.values()) {
-                    System.out.printf(
-                            Locale.ROOT,
-                            "%-56s | %-22s | %-22s%n",
-                            variant.label,
-                            summary(one.get(variant.ordinal())),
-                            summary(ten.get(variant.ordinal())));
+                    StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-56s", variant.label));
+                    for (List<Double> values : micros.get(variant.ordinal())) {
+                        line.append(String.format(Locale.ROOT, " | %-26s", summary(values)));
+                    }
+                    System.out.println(line);
                 }
             }
         }
@@ -135,14 +151,15 @@ final class RemovedIdCheck {
     /** Enables the triggers of one variant and disables the others'. */
     private static void use(Statement st, Variant variant) throws SQLException {
         String store = variant == Variant.STORE ? "ENABLE" : "DISABLE";
-        st.execute("ALTER TABLE annals_events " + store + " TRIGGER annals_refuse_deleted_streams");
         st.execute("ALTER TABLE annals_events " + store + " TRIGGER annals_refuse_removed_ids");
+        st.execute("ALTER TABLE annals_events " + store + " TRIGGER annals_refuse_reserved_ids");
         st.execute(
                 "ALTER TABLE annals_events " + (variant == Variant.V11 ? "ENABLE" : "DISABLE") + " TRIGGER bench_v11");
     }
 
-    private static double statementMicros(Statement st, int events, int statements) throws SQLException {
-        try (ResultSet rs = st.executeQuery("SELECT bench_inserts(" + events + ", " + statements + ")")) {
+    private static double statementMicros(Statement st, Size size) throws SQLException {
+        try (ResultSet rs = st.executeQuery(
+                "SELECT bench_inserts(" + size.events + ", " + size.statements + ", " + size.padding + ")")) {
             rs.next();
             return rs.getDouble(1);
         }

@@ -669,7 +669,7 @@ final class PostgresDialect extends Dialect {
         return "23505".equals(e.getSQLState());
     }
 
-    /** AN001: raised by the events' insert trigger (V5__stream_deletion.sql). */
+    /** AN001: raised by the events' row trigger (V5__stream_deletion.sql, its function since V12). */
     @Override
     boolean isStreamDeletedRefusal(SQLException e) {
         return "AN001".equals(e.getSQLState());

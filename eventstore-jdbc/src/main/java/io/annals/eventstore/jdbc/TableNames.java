@@ -30,7 +30,7 @@ record TableNames(String prefix, @Nullable String schema) {
             Map.entry("deleted", "deleted_streams"),
             Map.entry("refuse_removed_ids", "refuse_removed_ids"),
             Map.entry("refuse_deleted_snapshots", "refuse_deleted_snapshots"),
-            Map.entry("refuse_deleted_streams", "refuse_deleted_streams"),
+            Map.entry("refuse_reserved_ids", "refuse_reserved_ids"),
             Map.entry("snapshots", "snapshots"),
             Map.entry("pinned", "pinned_snapshots"),
             Map.entry("checkpoints", "projection_checkpoints"),

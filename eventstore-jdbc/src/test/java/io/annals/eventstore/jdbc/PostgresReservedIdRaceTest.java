@@ -3,10 +3,14 @@ package io.annals.eventstore.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.annals.eventstore.AppendCondition;
 import io.annals.eventstore.DuplicateEventIdException;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.ExpectedVersion;
+import io.annals.eventstore.Query;
+import io.annals.eventstore.QueryItem;
 import io.annals.eventstore.RecordedEvent;
+import io.annals.eventstore.StreamAppend;
 import io.annals.eventstore.snapshot.Snapshot;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -20,7 +24,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * An append that carries the id of an event which a concurrent deletion or truncation of
@@ -30,7 +35,8 @@ import org.junit.jupiter.api.Test;
  *
  * <p>The removal is held open between its delete of the events and its commit by a row lock on
  * the stream's cache snapshot, which it deletes last; the test releases it once the append waits
- * behind the removal.
+ * behind the removal. Each way of appending runs another statement: one event alone, several
+ * with tags, several across two streams with a condition.
  */
 @Tag("postgres")
 class PostgresReservedIdRaceTest {
@@ -42,17 +48,54 @@ class PostgresReservedIdRaceTest {
         DB.dropAll();
     }
 
-    @Test
-    void an_append_waiting_behind_a_deletion_for_an_id_it_removes_is_refused() throws Exception {
-        refusesTheIdOnceTheRemovalCommits(
-                "delrace", (store, x) -> store.deleteStream("a", ExpectedVersion.any()), List.of("$stream-deleted"));
+    /** Ways of appending the removed event {@code x} to stream b, each its own statement. */
+    enum Append {
+        ONE_EVENT {
+            @Override
+            void run(JdbcEventStore store, EventData x) {
+                store.append("b", ExpectedVersion.any(), List.of(x));
+            }
+        },
+        SEVERAL_WITH_TAGS {
+            @Override
+            void run(JdbcEventStore store, EventData x) {
+                store.append(
+                        "b",
+                        ExpectedVersion.any(),
+                        List.of(EventData.of("Before", "{}").withTags("t"), x.withTags("t")));
+            }
+        },
+        ACROSS_STREAMS_WITH_A_CONDITION {
+            @Override
+            void run(JdbcEventStore store, EventData x) {
+                store.append(
+                        List.of(
+                                new StreamAppend("c", ExpectedVersion.any(), List.of(EventData.of("Other", "{}"))),
+                                new StreamAppend("b", ExpectedVersion.any(), List.of(x))),
+                        new AppendCondition(Query.of(QueryItem.tags("none")), 0));
+            }
+        };
+
+        abstract void run(JdbcEventStore store, EventData x);
     }
 
-    @Test
-    void an_append_waiting_behind_a_truncation_for_an_id_it_removes_is_refused() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Append.class)
+    void an_append_waiting_behind_a_deletion_for_an_id_it_removes_is_refused(Append append) throws Exception {
+        refusesTheIdOnceTheRemovalCommits(
+                "delrace",
+                (store, x) -> store.deleteStream("a", ExpectedVersion.any()),
+                append,
+                List.of("$stream-deleted"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Append.class)
+    void an_append_waiting_behind_a_truncation_for_an_id_it_removes_is_refused(Append append) throws Exception {
         refusesTheIdOnceTheRemovalCommits(
                 "truncrace",
                 (store, x) -> store.truncateStream("a", 2, new Snapshot("a", 1, x.eventId(), 1, "{}", Instant.EPOCH)),
+                append,
                 List.of("Later"));
     }
 
@@ -60,8 +103,8 @@ class PostgresReservedIdRaceTest {
         void run(JdbcEventStore store, EventData removed) throws Exception;
     }
 
-    private static void refusesTheIdOnceTheRemovalCommits(String name, Removal removal, List<String> left)
-            throws Exception {
+    private static void refusesTheIdOnceTheRemovalCommits(
+            String name, Removal removal, Append append, List<String> left) throws Exception {
         String url = DB.newSchemaUrl(name);
         EventData x = EventData.of("First", "{}");
         ExecutorService pool = Executors.newFixedThreadPool(2);
@@ -83,7 +126,10 @@ class PostgresReservedIdRaceTest {
                 return null;
             });
             int removerPid = awaitBlockedBy(watcher, holderPid);
-            Future<?> appending = pool.submit(() -> store.append("b", ExpectedVersion.any(), List.of(x)));
+            Future<?> appending = pool.submit(() -> {
+                append.run(store, x);
+                return null;
+            });
             awaitBlockedBy(watcher, removerPid);
             holder.commit();
             removing.get(30, TimeUnit.SECONDS);
@@ -94,6 +140,7 @@ class PostgresReservedIdRaceTest {
                     .hasMessageContaining(x.eventId().toString())
                     .hasMessageContaining("removed");
             assertThat(store.readStream("b", 1, 10)).isEmpty();
+            assertThat(store.readStream("c", 1, 10)).isEmpty();
             assertThat(store.readAll(0, 100)).extracting(RecordedEvent::type).containsExactlyElementsOf(left);
         } finally {
             pool.shutdownNow();
