@@ -115,7 +115,9 @@ final class Http {
      * Runs the phases against Annals, the baseline and the tracker running only the projections
      * of the baseline's read models ({@code PROJECTIONS=product-view,price-history}), and, when
      * {@code withoutGroupCommit} is given, against the tracker on a store with group commit off
-     * ({@link TrackerServer}), all in the same rounds.
+     * ({@link TrackerServer}), all in the same rounds. Each phase first loads every server in
+     * turn, for {@code warmSeconds} before the price changes and {@code readsWarmSeconds} before
+     * the reads, so that the rounds measure compiled code.
      */
     void run(
             Target annalsTarget,
@@ -123,6 +125,7 @@ final class Http {
             Target baselineReadModels,
             Target withoutGroupCommit,
             double warmSeconds,
+            double readsWarmSeconds,
             double seconds,
             int rounds)
             throws Exception {
@@ -170,7 +173,7 @@ final class Http {
             for (Server s : servers.subList(2, servers.size())) {
                 awaitReadModels(s);
             }
-            Load[][] reads = phase(servers, get, warmSeconds, seconds, rounds);
+            Load[][] reads = phase(servers, get, readsWarmSeconds, seconds, rounds);
 
             report(
                     db,
