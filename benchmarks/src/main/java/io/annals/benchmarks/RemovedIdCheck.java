@@ -19,8 +19,9 @@ import java.util.Locale;
  * insert checks the inserted ids against the removed ones), the one row trigger of schema
  * version 11 (the same, and the removed id checked before each row, which let an append that
  * waited for a deletion store a reserved id), and no trigger at all. A log written by the store
- * (300 streams deleted, their 600 ids reserved) gets statements of 1, of 10 and of 1,000 events
- * (the last with payloads of about 1 KB, which the statement trigger's transition table holds)
+ * (300 streams deleted, their 600 ids reserved) gets statements of 1, of 10, of 1,000 and of 10,000
+ * events (the last two with payloads of about 1 KB, which the statement trigger's transition
+ * table holds: in memory, then past {@code work_mem} in a temporary file)
  * inserted by a server-side function, which times them itself ({@code clock_timestamp()}) and whose
  * transaction is then rolled back: no client, no round trip, no commit, no growth of the table.
  * The three run in alternating rounds, each round in another order; the figures are µs per
@@ -40,7 +41,9 @@ final class RemovedIdCheck {
     private static final List<Size> SIZES = List.of(
             new Size("1 event", 1, 2_000, 0),
             new Size("10 events", 10, 300, 0),
-            new Size("1,000 events of 1 KB", 1_000, 4, 1_000));
+            new Size("1,000 events of 1 KB", 1_000, 4, 1_000),
+            // 10 MB of rows: past work_mem (4 MB by default), the transition table goes to a file
+            new Size("10,000 events of 1 KB", 10_000, 1, 1_000));
 
     /** The trigger of schema versions 5 to 11, from V5__stream_deletion.sql, on the current schema. */
     private static final String V11_ROW_TRIGGER = """
@@ -71,7 +74,7 @@ final class RemovedIdCheck {
                 t0 := clock_timestamp();
                 FOR i IN 1..n LOOP
                     INSERT INTO annals_events (position, stream_id, version, event_id, type, data, metadata, recorded_at)
-                    SELECT 1000000000 + i * 10000 + g, 'bench', (i - 1) * k + g, gen_random_uuid(), 'Priced',
+                    SELECT 1000000000 + i * 100000 + g, 'bench', (i - 1) * k + g, gen_random_uuid(), 'Priced',
                            ('{"price":"9.99","note":"' || repeat('x', p) || '"}')::json, NULL, now()
                     FROM generate_series(1, k) AS g;
                 END LOOP;
