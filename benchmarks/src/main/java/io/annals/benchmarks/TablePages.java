@@ -1,6 +1,7 @@
 package io.annals.benchmarks;
 
 import io.annals.eventstore.EventData;
+import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -20,6 +21,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * What one append writes on each of W15's three tables (Annals', Axon's and the floor's): the
@@ -35,8 +39,10 @@ import java.util.UUID;
  * round trips the driver made. Those figures do depend on the machine; the sides run one after the
  * other, not in alternating rounds, so they show where one append's time goes, not a ratio to
  * claim. On PostgreSQL, Annals' table is also written by hand, one part of the server's work taken
- * away at a time (see {@link #POSTGRES_SIDES}). Last, each of W15's sides scans its whole log, with
- * the same clocks.
+ * away at a time (see {@link #POSTGRES_SIDES}), and W15's sides, with Annals without group commit
+ * beside them, append from eight threads at once, with the WAL's flushes, the whole machine's CPU
+ * and what the server's processes wait for ({@link #eightWriters}). Last, each of W15's sides scans
+ * its whole log, with the same clocks.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.annals.benchmarks.TablePages sqlite
@@ -53,16 +59,31 @@ final class TablePages {
     /** The commits timed on SQLite. */
     private static final int TIMED = 1_000;
 
-    /** One side: its name, how it opens on a target, whether it also appends ten events at a time. */
-    private record Side(String name, Opener opener, boolean tens) {}
+    /**
+     * One side: its name, how it opens on a target, whether it also appends ten events at a time
+     * (and scans), and whether it is also measured with eight writers (PostgreSQL).
+     */
+    private record Side(String name, Opener opener, boolean tens, boolean eight) {}
 
     private interface Opener {
         Peers.Peer open(Target target) throws Exception;
     }
 
-    private static final Side ANNALS = new Side("Annals", t -> new Peers.AnnalsSide(t, true), true);
-    private static final Side AXON = new Side("Axon", AxonSide::new, true);
-    private static final Side FLOOR = new Side("floor", FloorSide::new, true);
+    private static final Side ANNALS = new Side("Annals", t -> new Peers.AnnalsSide(t, true), true, true);
+    private static final Side ANNALS_SINGLE =
+            new Side("Annals without group commit", t -> new Peers.AnnalsSide(t, false), false, true);
+    private static final Side AXON = new Side("Axon", AxonSide::new, true, true);
+    private static final Side FLOOR = new Side("floor", FloorSide::new, true, true);
+    /** The threads of the eight-writer measurement. */
+    private static final int WRITERS = 8;
+    /**
+     * The appends each of them makes to warm up: enough that the JIT compiler is done with the
+     * paths of appends that wait in line (with 1,000 it still spent 59 µs per measured append).
+     */
+    private static final int WRITER_WARM_UP = 3_000;
+    /** The appends each of them makes, measured. */
+    private static final int WRITER_APPENDS = 1_000;
+
     private static final List<Side> SQLITE_SIDES = List.of(ANNALS, AXON, FLOOR);
     /**
      * On PostgreSQL, between Annals and the floor, Annals' table written by hand (one event at a
@@ -72,10 +93,11 @@ final class TablePages {
      */
     private static final List<Side> POSTGRES_SIDES = List.of(
             ANNALS,
-            new Side(ByHand.Shape.STATEMENT.label, t -> new ByHand(t, ByHand.Shape.STATEMENT), false),
-            new Side(ByHand.Shape.INSERT.label, t -> new ByHand(t, ByHand.Shape.INSERT), false),
-            new Side(ByHand.Shape.NO_TRIGGER.label, t -> new ByHand(t, ByHand.Shape.NO_TRIGGER), false),
-            new Side(ByHand.Shape.FLOOR_INDEXES.label, t -> new ByHand(t, ByHand.Shape.FLOOR_INDEXES), false),
+            ANNALS_SINGLE,
+            new Side(ByHand.Shape.STATEMENT.label, t -> new ByHand(t, ByHand.Shape.STATEMENT), false, false),
+            new Side(ByHand.Shape.INSERT.label, t -> new ByHand(t, ByHand.Shape.INSERT), false, false),
+            new Side(ByHand.Shape.NO_TRIGGER.label, t -> new ByHand(t, ByHand.Shape.NO_TRIGGER), false, false),
+            new Side(ByHand.Shape.FLOOR_INDEXES.label, t -> new ByHand(t, ByHand.Shape.FLOOR_INDEXES), false, false),
             AXON,
             FLOOR);
 
@@ -107,13 +129,18 @@ final class TablePages {
                     } else {
                         try (Connection admin = DriverManager.getConnection(url)) {
                             walBytes(side, admin, application, session);
+                            if (side.eight) {
+                                eightWriters(side, peer, admin, application);
+                            }
                             scans(side, admin, application, session);
                         }
                     }
                     long expected = LOG
                             + (sqlite
                                     ? 1 + 100 + 2 * TIMED + 10 * (1 + 40 + 2 * TIMED)
-                                    : 4_000 + (side.tens ? 10 * 4_000 : 0));
+                                    : 4_000
+                                            + (side.tens ? 10 * 4_000 : 0)
+                                            + (side.eight ? WRITERS * (WRITER_WARM_UP + WRITER_APPENDS) : 0));
                     if (peer.rows() != expected) {
                         throw new IllegalStateException(
                                 side.name + "'s table holds " + peer.rows() + " events, not " + expected);
@@ -218,6 +245,213 @@ final class TablePages {
     }
 
     /**
+     * Eight threads, each appending one event at a time to a stream of its own, on a session of its
+     * own (W15's eight writers): {@link #WRITER_WARM_UP} each to warm up, then {@link
+     * #WRITER_APPENDS} measured.
+     * Beside the clocks of {@link #walBytes}: the server's WAL flushes per append, read from its
+     * statistics, which a server process reports up to a second late (hence the pauses around their
+     * readings) and which count every session, like the WAL position; the whole machine's CPU time
+     * per append and how busy it was (every process on it: the JVM, the server's processes, the
+     * kernel); and what the side's server processes were doing, sampled.
+     */
+    private static void eightWriters(Side side, Peers.Peer peer, Connection admin, String application)
+            throws Exception {
+        List<Peers.Session> sessions = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(WRITERS);
+        try {
+            for (int i = 0; i < WRITERS; i++) {
+                sessions.add(peer.session());
+            }
+            String run = UUID.randomUUID().toString().substring(0, 8);
+            long[] versions = new long[WRITERS];
+            writeAll(pool, sessions, run, versions, WRITER_WARM_UP);
+            Thread.sleep(1_500);
+            long statsFrom = walFlushes(admin);
+            String from = walPosition(admin);
+            long[] machineFrom = machineCpu();
+            Reading start = Reading.take(admin, application);
+            Map<String, Integer> states;
+            try (WaitSampler sampler = WaitSampler.start(admin, application)) {
+                writeAll(pool, sessions, run, versions, WRITER_APPENDS);
+                states = sampler.stop();
+            }
+            Reading end = Reading.take(admin, application);
+            long[] machineTo = machineCpu();
+            String to = walPosition(admin);
+            Thread.sleep(1_500);
+            long statsTo = walFlushes(admin);
+            double appends = WRITERS * (double) WRITER_APPENDS;
+            double seconds = (end.wall - start.wall) / 1e9;
+            System.out.printf(
+                    Locale.ROOT,
+                    "PostgreSQL  %-28s %d writers, 1 event per append: %,6.0f appends/s, %,6.0f WAL bytes,"
+                            + " %.2f WAL flushes, %.1f round trips, JVM CPU %3.0f us, server CPU %3.0f"
+                            + " us, the JIT compiler's %3.0f us, the machine's CPU %3.0f us per append; the machine busy"
+                            + " %.0f%% (%,d appends)%n",
+                    side.name,
+                    WRITERS,
+                    appends / seconds,
+                    walDistance(admin, to, from) / appends,
+                    (statsTo - statsFrom) / appends,
+                    (end.roundTrips - start.roundTrips) / appends,
+                    (end.jvmCpu - start.jvmCpu) / 1e3 / appends,
+                    end.serverCpuSince(start) / 1e3 / appends,
+                    (end.jitCpu - start.jitCpu) / 1e3 / appends,
+                    (machineTo[0] - machineFrom[0]) * 1e6 / TICKS / appends,
+                    100.0 * (machineTo[0] - machineFrom[0]) / (machineTo[1] - machineFrom[1]),
+                    (long) appends);
+            int samples = states.values().stream().mapToInt(Integer::intValue).sum();
+            StringBuilder shares = new StringBuilder();
+            states.entrySet().stream()
+                    .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+                    .forEach(e -> shares.append(shares.length() == 0 ? "" : ", ")
+                            .append(String.format(
+                                    Locale.ROOT, "%s %.0f%%", e.getKey(), 100.0 * e.getValue() / samples)));
+            System.out.printf(
+                    Locale.ROOT,
+                    "            %-28s its server processes, sampled (%,d samples): %s%n",
+                    side.name,
+                    samples,
+                    shares);
+        } finally {
+            pool.shutdownNow();
+            for (Peers.Session s : sessions) {
+                s.close();
+            }
+        }
+    }
+
+    /**
+     * Samples what the server processes named {@code application} are doing, every 5 ms on a
+     * connection of its own: running, waiting for an event (its type and name, as
+     * {@code pg_stat_activity} gives them), or idle, waiting for their client.
+     */
+    private static final class WaitSampler implements AutoCloseable {
+        private final Connection c;
+        private final Thread thread;
+        private final Map<String, Integer> counts = new java.util.TreeMap<>();
+        private volatile boolean running = true;
+
+        private WaitSampler(Connection c, String application) {
+            this.c = c;
+            this.thread = new Thread(() -> sample(application), "wait-sampler");
+            this.thread.setDaemon(true);
+        }
+
+        static WaitSampler start(Connection admin, String application) throws SQLException {
+            WaitSampler s = new WaitSampler(
+                    DriverManager.getConnection(admin.getMetaData().getURL()), application);
+            s.thread.start();
+            return s;
+        }
+
+        private void sample(String application) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT state, wait_event_type, wait_event"
+                    + " FROM pg_stat_activity WHERE application_name = ?")) {
+                ps.setString(1, application);
+                while (running) {
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            String state = rs.getString(1);
+                            String what = !"active".equals(state)
+                                    ? "idle"
+                                    : rs.getString(2) == null ? "on CPU" : rs.getString(2) + ":" + rs.getString(3);
+                            counts.merge(what, 1, Integer::sum);
+                        }
+                    }
+                    Thread.sleep(5);
+                }
+            } catch (SQLException | InterruptedException e) {
+                counts.merge("sampler failed: " + e, 1, Integer::sum);
+            }
+        }
+
+        Map<String, Integer> stop() {
+            running = false;
+            boolean interrupted = false;
+            while (thread.isAlive()) {
+                try {
+                    thread.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            return counts;
+        }
+
+        @Override
+        public void close() throws SQLException {
+            stop();
+            c.close();
+        }
+    }
+
+    /** Each writer appends {@code appends} events, one per append, to its own stream. */
+    private static void writeAll(
+            ExecutorService pool, List<Peers.Session> sessions, String run, long[] versions, int appends)
+            throws Exception {
+        List<Future<?>> done = new ArrayList<>();
+        for (int i = 0; i < sessions.size(); i++) {
+            int w = i;
+            done.add(pool.submit(() -> {
+                String stream = "eight-" + run + "-" + w;
+                for (int k = 0; k < appends; k++, versions[w]++) {
+                    sessions.get(w).append(stream, versions[w], events(stream, versions[w], 1));
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : done) {
+            f.get();
+        }
+    }
+
+    /** The kernel's clock ticks per second, in which {@code /proc/stat} counts. */
+    private static final double TICKS = 100;
+
+    /**
+     * The whole machine's CPU time from {@code /proc/stat}, in clock ticks over every core: busy
+     * (user, nice, system, interrupts, stolen), and all (busy, idle and waiting for I/O).
+     */
+    private static long[] machineCpu() throws IOException {
+        String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+        long busy = 0;
+        long all = 0;
+        for (int i = 1; i <= 8; i++) {
+            long ticks = Long.parseLong(f[i]);
+            all += ticks;
+            if (i != 4 && i != 5) { // idle, iowait
+                busy += ticks;
+            }
+        }
+        return new long[] {busy, all};
+    }
+
+    /** The server's WAL flushes so far (every database's). */
+    private static long walFlushes(Connection admin) throws SQLException {
+        try (Statement st = admin.createStatement();
+                ResultSet rs = st.executeQuery("SELECT wal_sync FROM pg_stat_wal")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** The bytes of WAL between two positions. */
+    private static double walDistance(Connection admin, String to, String from) throws SQLException {
+        try (PreparedStatement ps = admin.prepareStatement("SELECT pg_wal_lsn_diff(?::pg_lsn, ?::pg_lsn)")) {
+            ps.setString(1, to);
+            ps.setString(2, from);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getDouble(1);
+            }
+        }
+    }
+
+    /**
      * Scans of the whole log, W15's own, by the sides that read (one to warm up, three measured):
      * the time, the JVM's CPU and, on PostgreSQL, the server's CPU per 1,000 events.
      */
@@ -261,23 +495,27 @@ final class TablePages {
      * the CPU time of each server process named {@code application} (none when {@code admin} is null,
      * on SQLite).
      */
-    private record Reading(long wall, long jvmCpu, long roundTrips, Map<Long, Long> serverCpu) {
+    private record Reading(long wall, long jvmCpu, long jitCpu, long roundTrips, Map<Long, Long> serverCpu) {
 
         static Reading take(Connection admin, String application) throws Exception {
             Map<Long, Long> server = admin == null ? Map.of() : Backends.cpuNanos(admin, application);
             long cpu = 0;
+            long jit = 0;
             try (DirectoryStream<Path> threads = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
                 for (Path thread : threads) {
                     try {
-                        if (!Files.readString(thread.resolve("comm")).contains("CompilerThre")) {
-                            cpu += Backends.onCpu(thread.resolve("schedstat"));
+                        long onCpu = Backends.onCpu(thread.resolve("schedstat"));
+                        if (Files.readString(thread.resolve("comm")).contains("CompilerThre")) {
+                            jit += onCpu;
+                        } else {
+                            cpu += onCpu;
                         }
                     } catch (NoSuchFileException ended) {
                         // a thread that ended in between: its time is lost to both readings
                     }
                 }
             }
-            return new Reading(System.nanoTime(), cpu, CountingSocketFactory.FLUSHES.get(), server);
+            return new Reading(System.nanoTime(), cpu, jit, CountingSocketFactory.FLUSHES.get(), server);
         }
 
         /** The server CPU time spent since {@code start}. */
