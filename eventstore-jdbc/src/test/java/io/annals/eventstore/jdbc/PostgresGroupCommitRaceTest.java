@@ -698,8 +698,7 @@ class PostgresGroupCommitRaceTest {
      * Two appends of type A ("filler-0", "filler-1") that take the store's two places and wait in
      * the server for {@code a}, so that the appends after them line up; their threads.
      */
-    private static List<Thread> takeBothPlaces(JdbcEventStore store, Lock a, Map<String, Object> outcomes)
-            throws Exception {
+    static List<Thread> takeBothPlaces(JdbcEventStore store, Lock a, Map<String, Object> outcomes) throws Exception {
         List<Thread> fillers = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
             String stream = "filler-" + i;
@@ -712,7 +711,7 @@ class PostgresGroupCommitRaceTest {
         return fillers;
     }
 
-    private static Thread start(Map<String, Object> outcomes, String name, Supplier<AppendResult> call) {
+    static Thread start(Map<String, Object> outcomes, String name, Supplier<AppendResult> call) {
         Thread t = new Thread(() -> {
             try {
                 outcomes.put(name, call.get());
@@ -724,7 +723,7 @@ class PostgresGroupCommitRaceTest {
         return t;
     }
 
-    private static void awaitParked(List<Thread> threads) throws InterruptedException {
+    static void awaitParked(List<Thread> threads) throws InterruptedException {
         awaitParked(threads, threads.size());
     }
 
@@ -743,7 +742,7 @@ class PostgresGroupCommitRaceTest {
     }
 
     /** The advisory lock of an event type, held on a connection of the test's own. */
-    private static final class Lock implements AutoCloseable {
+    static final class Lock implements AutoCloseable {
         private final Connection c;
         private final int space;
         private final int key;
@@ -816,7 +815,7 @@ class PostgresGroupCommitRaceTest {
         }
     }
 
-    private static List<String> rowsOf(String url, String stream) throws SQLException {
+    static List<String> rowsOf(String url, String stream) throws SQLException {
         List<String> rows = new ArrayList<>();
         try (Connection c = DriverManager.getConnection(url);
                 PreparedStatement ps = c.prepareStatement(

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.annals.eventstore.AppendCondition;
+import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.DuplicateEventIdException;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.ExpectedVersion;
@@ -17,13 +18,17 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -36,7 +41,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * <p>The removal is held open between its delete of the events and its commit by a row lock on
  * the stream's cache snapshot, which it deletes last; the test releases it once the append waits
  * behind the removal. Each way of appending runs another statement: one event alone, several
- * with tags, several across two streams with a condition.
+ * with tags, several across two streams with a condition, and a group of one-event appends
+ * written together (group commit).
  */
 @Tag("postgres")
 class PostgresReservedIdRaceTest {
@@ -97,6 +103,89 @@ class PostgresReservedIdRaceTest {
                 (store, x) -> store.truncateStream("a", 2, new Snapshot("a", 1, x.eventId(), 1, "{}", Instant.EPOCH)),
                 append,
                 List.of("Later"));
+    }
+
+    /**
+     * The append of the removed event is one of a group of appends written in one statement
+     * (group commit): the group's insert waits for the deletion on the unique id, the check after
+     * the insert then refuses the id and fails the group's statement, and each append goes again
+     * alone. The one carrying the removed id is refused; the others of its group are written, each
+     * once.
+     */
+    @Test
+    void a_group_waiting_behind_a_deletion_for_an_id_it_removes_refuses_that_append_alone() throws Exception {
+        String url = DB.newSchemaUrl("grprace");
+        EventData x = EventData.of("First", "{}");
+        Map<String, Object> outcomes = new ConcurrentHashMap<>();
+        ExecutorService pool = Executors.newFixedThreadPool(1);
+        List<Thread> threads = new ArrayList<>();
+        try (JdbcEventStore store = JdbcEventStore.builder(url).maxPoolSize(8).open();
+                Connection holder = DriverManager.getConnection(url);
+                Connection watcher = DriverManager.getConnection(url)) {
+            store.append("a", ExpectedVersion.noStream(), List.of(x, EventData.of("Later", "{}")));
+            store.snapshots().save(new Snapshot("a", 1, x.eventId(), 1, "{}", Instant.EPOCH));
+            holder.setAutoCommit(false);
+            int holderPid = pid(holder);
+            try (PreparedStatement ps =
+                    holder.prepareStatement("SELECT 1 FROM annals_snapshots WHERE stream_id = 'a' FOR UPDATE")) {
+                assertThat(ps.executeQuery().next()).isTrue();
+            }
+            Future<?> removing = pool.submit(() -> store.deleteStream("a", ExpectedVersion.any()));
+            int removerPid = awaitBlockedBy(watcher, holderPid);
+
+            try (PostgresGroupCommitRaceTest.Lock a =
+                    new PostgresGroupCommitRaceTest.Lock(PostgresTestDatabase.schemaOf(url), "A")) {
+                threads.addAll(PostgresGroupCommitRaceTest.takeBothPlaces(store, a, outcomes));
+                threads.add(PostgresGroupCommitRaceTest.start(
+                        outcomes, "b", () -> store.append("b", ExpectedVersion.noStream(), List.of(x))));
+                for (int i = 0; i < 3; i++) {
+                    String stream = "c-" + i;
+                    threads.add(PostgresGroupCommitRaceTest.start(
+                            outcomes,
+                            stream,
+                            () -> store.append(stream, ExpectedVersion.noStream(), List.of(EventData.of("C", "{}")))));
+                }
+                PostgresGroupCommitRaceTest.awaitParked(threads.subList(2, 6));
+                a.release(); // the two appends ahead commit; the first in line writes the four as a group
+            }
+            int groupPid = awaitBlockedBy(watcher, removerPid);
+            assertThat(queryOf(watcher, groupPid))
+                    .as("the statement waiting for the deletion")
+                    .contains("AS m(sid");
+            holder.commit();
+            removing.get(30, TimeUnit.SECONDS);
+            for (Thread t : threads) {
+                t.join(30_000);
+                assertThat(t.isAlive()).isFalse();
+            }
+
+            assertThat(outcomes.get("b"))
+                    .isInstanceOfSatisfying(
+                            DuplicateEventIdException.class,
+                            e -> assertThat(e.getMessage())
+                                    .contains(x.eventId().toString())
+                                    .contains("removed"));
+            assertThat(PostgresGroupCommitRaceTest.rowsOf(url, "b")).isEmpty();
+            for (String stream : List.of("c-0", "c-1", "c-2")) {
+                assertThat(outcomes.get(stream)).as(stream).isInstanceOf(AppendResult.class);
+                assertThat(PostgresGroupCommitRaceTest.rowsOf(url, stream))
+                        .as(stream)
+                        .containsExactly("1:C");
+            }
+            assertThat(PostgresGroupCommitRaceTest.rowsOf(url, "a")).containsExactly("3:$stream-deleted");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static String queryOf(Connection c, int pid) throws Exception {
+        try (PreparedStatement ps = c.prepareStatement("SELECT query FROM pg_stat_activity WHERE pid = ?")) {
+            ps.setInt(1, pid);
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                return rs.getString(1);
+            }
+        }
     }
 
     private interface Removal {
