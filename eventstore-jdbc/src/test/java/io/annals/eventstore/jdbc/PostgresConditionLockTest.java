@@ -1,8 +1,10 @@
 package io.annals.eventstore.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.annals.eventstore.AppendCondition;
+import io.annals.eventstore.AppendConditionFailedException;
 import io.annals.eventstore.AppendResult;
 import io.annals.eventstore.EventData;
 import io.annals.eventstore.ExpectedVersion;
@@ -149,6 +151,65 @@ class PostgresConditionLockTest {
     }
 
     /**
+     * The other way round: a one-stream append with tags that has taken its tags' keys shared and
+     * not committed yet makes a condition on one of its tags wait, and the condition, once it has
+     * its key, reads the tagged event and fails. The tagged append is held inside its statement,
+     * after its keys, at its stream's lock, which the events' trigger takes before each row (a
+     * deletion of the stream holds it so). Were the keys taken after the insert, or not at all, the
+     * condition would read the log before the tagged event committed and both would be written.
+     */
+    @Test
+    @Timeout(60)
+    void a_condition_waits_for_a_tagged_append_in_flight_on_its_tag_and_then_reads_its_event() throws Exception {
+        String url = DB.newSchemaUrl("inflight");
+        int space = LockKeys.space(PostgresTestDatabase.schemaOf(url), TableNames.DEFAULT_PREFIX);
+        int key = LockKeys.tag("seat:a");
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (JdbcEventStore store = JdbcEventStore.open(url);
+                Connection holder = DriverManager.getConnection(url)) {
+            holder.setAutoCommit(false);
+            int table;
+            int stream;
+            try (PreparedStatement ps = holder.prepareStatement("SELECT 'annals_events'::regclass::oid::integer,"
+                    + " hashtext(?), pg_advisory_xact_lock('annals_events'::regclass::oid::integer, hashtext(?))")) {
+                ps.setString(1, "booking-1");
+                ps.setString(2, "booking-1");
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    table = rs.getInt(1);
+                    stream = rs.getInt(2);
+                }
+            }
+
+            CompletableFuture<AppendResult> tagged = CompletableFuture.supplyAsync(
+                    () -> store.append(
+                            "booking-1",
+                            ExpectedVersion.noStream(),
+                            List.of(EventData.of("SeatTaken", "{}").withTags("seat:a"))),
+                    pool);
+            awaitWaiter(holder, table, stream); // inside its statement, its keys taken
+            CompletableFuture<List<AppendResult>> conditional = CompletableFuture.supplyAsync(
+                    () -> store.append(claim("booking-2", "seat:a"), onTag("seat:a")), pool);
+            awaitWaiter(holder, space, key); // the condition waits for the key the tagged append holds
+
+            assertThat(tagged).isNotDone();
+            assertThat(conditional).isNotDone();
+            holder.commit();
+
+            assertThat(tagged.get(30, TimeUnit.SECONDS).version()).isEqualTo(1);
+            assertThatThrownBy(() -> conditional.get(30, TimeUnit.SECONDS))
+                    .cause()
+                    .isInstanceOf(AppendConditionFailedException.class);
+            assertThat(store.read(Query.of(QueryItem.tags("seat:a")), 0, 10))
+                    .singleElement()
+                    .satisfies(e -> assertThat(e.streamId()).isEqualTo("booking-1"));
+            assertThat(store.currentVersion("booking-2")).isZero();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
      * A one-statement append reads its stream's version in the snapshot its statement took when
      * it started: a stream created just after makes it insert nothing though its expectation
      * holds by the time the store asks why. It then goes again; it never fails naming a version
@@ -260,7 +321,6 @@ class PostgresConditionLockTest {
         }
     }
 
-    /** Until a session waits for the advisory lock (space, key): pg_locks shows it not granted. */
     /** Takes {@code key} exclusively in a transaction of {@code holder}, as a condition in flight holds it. */
     private static void hold(Connection holder, int space, int key) throws SQLException {
         holder.setAutoCommit(false);
@@ -271,6 +331,7 @@ class PostgresConditionLockTest {
         }
     }
 
+    /** Until a session waits for the advisory lock (space, key): pg_locks shows it not granted. */
     private static void awaitWaiter(Connection c, int space, int key) throws SQLException, InterruptedException {
         try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
                 + " AND classid = ?::oid AND objid = ?::oid AND objsubid = 2 AND NOT granted")) {
