@@ -16,6 +16,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -156,7 +157,9 @@ class PostgresConditionLockTest {
      * its key, reads the tagged event and fails. The tagged append is held inside its statement,
      * after its keys, at its stream's lock, which the events' trigger takes before each row (a
      * deletion of the stream holds it so). Were the keys taken after the insert, or not at all, the
-     * condition would read the log before the tagged event committed and both would be written.
+     * condition would not wait for the key, and could read the log before the tagged event
+     * committed. The store waits for locks up to 60 s, so that the held append outlasts a slow
+     * machine.
      */
     @Test
     @Timeout(60)
@@ -165,7 +168,9 @@ class PostgresConditionLockTest {
         int space = LockKeys.space(PostgresTestDatabase.schemaOf(url), TableNames.DEFAULT_PREFIX);
         int key = LockKeys.tag("seat:a");
         ExecutorService pool = Executors.newFixedThreadPool(2);
-        try (JdbcEventStore store = JdbcEventStore.open(url);
+        try (JdbcEventStore store = JdbcEventStore.builder(url)
+                        .busyTimeout(Duration.ofSeconds(60))
+                        .open();
                 Connection holder = DriverManager.getConnection(url)) {
             holder.setAutoCommit(false);
             int table;

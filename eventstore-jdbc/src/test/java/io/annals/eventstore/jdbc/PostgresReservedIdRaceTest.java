@@ -17,6 +17,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -110,7 +111,9 @@ class PostgresReservedIdRaceTest {
      * (group commit): the group's insert waits for the deletion on the unique id, the check after
      * the insert then refuses the id and fails the group's statement, and each append goes again
      * alone. The one carrying the removed id is refused; the others of its group are written, each
-     * once.
+     * once and each in a transaction of its own (had the refusal only left that append out, as a
+     * collision does, they would share the group's). The store waits for locks up to 60 s, so that
+     * the deletion, held open while the group forms, outlasts a slow machine.
      */
     @Test
     void a_group_waiting_behind_a_deletion_for_an_id_it_removes_refuses_that_append_alone() throws Exception {
@@ -119,7 +122,10 @@ class PostgresReservedIdRaceTest {
         Map<String, Object> outcomes = new ConcurrentHashMap<>();
         ExecutorService pool = Executors.newFixedThreadPool(1);
         List<Thread> threads = new ArrayList<>();
-        try (JdbcEventStore store = JdbcEventStore.builder(url).maxPoolSize(8).open();
+        try (JdbcEventStore store = JdbcEventStore.builder(url)
+                        .maxPoolSize(8)
+                        .busyTimeout(Duration.ofSeconds(60))
+                        .open();
                 Connection holder = DriverManager.getConnection(url);
                 Connection watcher = DriverManager.getConnection(url)) {
             store.append("a", ExpectedVersion.noStream(), List.of(x, EventData.of("Later", "{}")));
@@ -172,6 +178,17 @@ class PostgresReservedIdRaceTest {
                         .as(stream)
                         .containsExactly("1:C");
             }
+            try (PreparedStatement ps = watcher.prepareStatement("SELECT count(DISTINCT xmin::text) FROM annals_events"
+                    + " WHERE stream_id IN ('c-0', 'c-1', 'c-2')")) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    assertThat(rs.getInt(1))
+                            .as("transactions that wrote the group's other appends")
+                            .isEqualTo(3);
+                }
+            }
+            assertThat(outcomes.get("filler-0")).isInstanceOf(AppendResult.class);
+            assertThat(outcomes.get("filler-1")).isInstanceOf(AppendResult.class);
             assertThat(PostgresGroupCommitRaceTest.rowsOf(url, "a")).containsExactly("3:$stream-deleted");
         } finally {
             pool.shutdownNow();
