@@ -666,9 +666,10 @@ public final class Bench {
     }
 
     /**
-     * The rounds of W1 in a full run: more than the others' five, because one-event appends
-     * on PostgreSQL move most from round to round on a shared machine. In four W1-only runs of
-     * one build, medians of 5 rounds gave 0.63-0.99 of the baseline, medians of 11 0.80-0.89.
+     * The rounds of W1 in a full run, on both databases: more than the others' five, because
+     * one-event appends on PostgreSQL move most from round to round on a shared machine. In four
+     * W1-only runs of one build on PostgreSQL, medians of 5 rounds gave 0.63-0.99 of the baseline,
+     * medians of 11 0.80-0.89.
      */
     static final int W1_ROUNDS = 11;
 
@@ -841,7 +842,7 @@ public final class Bench {
                 DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
                         .withZone(ZoneOffset.UTC)
                         .format(Instant.now()));
-        Plans p = Plans.of(o.quick);
+        Plans p = Plans.of(o.quick).override(o.roundSeconds, o.rounds, o.httpWarm);
         m.put(
                 "mode",
                 (o.quick ? "quick" : "full")
@@ -856,7 +857,7 @@ public final class Bench {
                                 p.base().roundNanos() / 1e9,
                                 p.base().warmNanos() / 1e9,
                                 p.base().rounds(),
-                                o.quick ? p.base().rounds() : W1_ROUNDS,
+                                w1Plan(o, p).rounds(),
                                 p.threads().rounds(),
                                 String.join(
                                         ", ",

@@ -24,6 +24,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What one append writes on each of W15's three tables (Annals', Axon's and the floor's): the
@@ -77,8 +78,9 @@ final class TablePages {
     /** The threads of the eight-writer measurement. */
     private static final int WRITERS = 8;
     /**
-     * The appends each of them makes to warm up: enough that the JIT compiler is done with the
-     * paths of appends that wait in line (with 1,000 it still spent 59 µs per measured append).
+     * The appends each of them makes to warm up, so that the JIT compiler is mostly done with the
+     * paths of appends that wait in line (with 1,000 it spent 59 µs per measured append; with
+     * 3,000, 8-24 µs): its time is printed apart.
      */
     private static final int WRITER_WARM_UP = 3_000;
     /** The appends each of them makes, measured. */
@@ -86,10 +88,10 @@ final class TablePages {
 
     private static final List<Side> SQLITE_SIDES = List.of(ANNALS, AXON, FLOOR);
     /**
-     * On PostgreSQL, between Annals and the floor, Annals' table written by hand (one event at a
-     * time): with the store's own statement, with a plain INSERT, then without the trigger, then
-     * also without the three indexes the floor does not have. Each step takes away one part of the
-     * server's work.
+     * On PostgreSQL, Annals without group commit beside Annals (for the eight writers), then, before
+     * Axon and the floor, Annals' table written by hand (one event at a time): with the store's own
+     * statement, with a plain INSERT, then without the trigger, then also without the three indexes
+     * the floor does not have. Each step takes away one part of the server's work.
      */
     private static final List<Side> POSTGRES_SIDES = List.of(
             ANNALS,
@@ -249,10 +251,12 @@ final class TablePages {
      * own (W15's eight writers): {@link #WRITER_WARM_UP} each to warm up, then {@link
      * #WRITER_APPENDS} measured.
      * Beside the clocks of {@link #walBytes}: the server's WAL flushes per append, read from its
-     * statistics, which a server process reports up to a second late (hence the pauses around their
-     * readings) and which count every session, like the WAL position; the whole machine's CPU time
-     * per append and how busy it was (every process on it: the JVM, the server's processes, the
-     * kernel); and what the side's server processes were doing, sampled.
+     * statistics, which a server process that reported less than a second before reports only once
+     * it has been idle for up to 10 s (hence the pauses before their readings), and which count
+     * every session, like the WAL position; the whole machine's CPU time per append and how busy
+     * it was (every process on it: the JVM, the server's processes, the kernel; less the sampler's
+     * server process); and what the side's server processes were doing, sampled ({@link
+     * WaitSampler}).
      */
     private static void eightWriters(Side side, Peers.Peer peer, Connection admin, String application)
             throws Exception {
@@ -265,20 +269,27 @@ final class TablePages {
             String run = UUID.randomUUID().toString().substring(0, 8);
             long[] versions = new long[WRITERS];
             writeAll(pool, sessions, run, versions, WRITER_WARM_UP);
-            Thread.sleep(1_500);
+            Thread.sleep(STATS_DELAY_MILLIS);
             long statsFrom = walFlushes(admin);
-            String from = walPosition(admin);
-            long[] machineFrom = machineCpu();
-            Reading start = Reading.take(admin, application);
-            Map<String, Integer> states;
-            try (WaitSampler sampler = WaitSampler.start(admin, application)) {
+            WaitSampler.Result states;
+            long[] machineFrom;
+            long[] machineTo;
+            Reading start;
+            Reading end;
+            String from;
+            String to;
+            try (WaitSampler sampler = WaitSampler.open(admin, application)) {
+                from = walPosition(admin);
+                machineFrom = machineCpu();
+                start = Reading.take(admin, application);
+                sampler.begin();
                 writeAll(pool, sessions, run, versions, WRITER_APPENDS);
                 states = sampler.stop();
+                end = Reading.take(admin, application);
+                machineTo = machineCpu();
+                to = walPosition(admin);
             }
-            Reading end = Reading.take(admin, application);
-            long[] machineTo = machineCpu();
-            String to = walPosition(admin);
-            Thread.sleep(1_500);
+            Thread.sleep(STATS_DELAY_MILLIS);
             long statsTo = walFlushes(admin);
             double appends = WRITERS * (double) WRITER_APPENDS;
             double seconds = (end.wall - start.wall) / 1e9;
@@ -297,24 +308,26 @@ final class TablePages {
                     (end.jvmCpu - start.jvmCpu) / 1e3 / appends,
                     end.serverCpuSince(start) / 1e3 / appends,
                     (end.jitCpu - start.jitCpu) / 1e3 / appends,
-                    (machineTo[0] - machineFrom[0]) * 1e6 / TICKS / appends,
+                    ((machineTo[0] - machineFrom[0]) * 1e9 / TICKS - states.samplerCpuNanos()) / 1e3 / appends,
                     100.0 * (machineTo[0] - machineFrom[0]) / (machineTo[1] - machineFrom[1]),
                     (long) appends);
-            int samples = states.values().stream().mapToInt(Integer::intValue).sum();
-            StringBuilder shares = new StringBuilder();
-            states.entrySet().stream()
+            StringBuilder mean = new StringBuilder();
+            states.counts().entrySet().stream()
                     .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
-                    .forEach(e -> shares.append(shares.length() == 0 ? "" : ", ")
+                    .forEach(e -> mean.append(mean.length() == 0 ? "" : ", ")
                             .append(String.format(
-                                    Locale.ROOT, "%s %.0f%%", e.getKey(), 100.0 * e.getValue() / samples)));
+                                    Locale.ROOT, "%s %.2f", e.getKey(), e.getValue() / (double) states.snapshots())));
             System.out.printf(
                     Locale.ROOT,
-                    "            %-28s its server processes, sampled (%,d samples): %s%n",
+                    "            %-28s its server processes in each state, on average over %,d snapshots: %s%n",
                     side.name,
-                    samples,
-                    shares);
+                    states.snapshots(),
+                    mean);
         } finally {
             pool.shutdownNow();
+            if (!pool.awaitTermination(60, TimeUnit.SECONDS)) {
+                System.err.println("the writers of " + side.name + " did not end within 60 s");
+            }
             for (Peers.Session s : sessions) {
                 s.close();
             }
@@ -322,27 +335,52 @@ final class TablePages {
     }
 
     /**
-     * Samples what the server processes named {@code application} are doing, every 5 ms on a
-     * connection of its own: running, waiting for an event (its type and name, as
-     * {@code pg_stat_activity} gives them), or idle, waiting for their client.
+     * Samples what the server processes named {@code application} are doing, every 5 ms (and the
+     * query's own time) on a connection of its own: on a CPU (active with no wait event, which
+     * also counts a process ready to run and waiting for a core), waiting for an event (its type
+     * and name, as {@code pg_stat_activity} gives them), or idle, waiting for its client. The
+     * sampler's thread is left out of the JVM's CPU ({@link Reading}), and the CPU of its server
+     * process is reported, to be taken out of the machine's.
      */
     private static final class WaitSampler implements AutoCloseable {
+        /** What was sampled: the count of each state over every snapshot, and the sampler's server CPU. */
+        record Result(Map<String, Integer> counts, int snapshots, long samplerCpuNanos) {}
+
+        static final String THREAD = "wait-sampler";
+
         private final Connection c;
+        private final Path schedstat;
         private final Thread thread;
         private final Map<String, Integer> counts = new java.util.TreeMap<>();
         private volatile boolean running = true;
+        private int snapshots;
+        private long cpuAtBegin;
 
-        private WaitSampler(Connection c, String application) {
+        private WaitSampler(Connection c, String application) throws SQLException {
             this.c = c;
-            this.thread = new Thread(() -> sample(application), "wait-sampler");
+            try (Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                this.schedstat = Path.of("/proc/" + rs.getInt(1) + "/schedstat");
+            }
+            this.thread = new Thread(() -> sample(application), THREAD);
             this.thread.setDaemon(true);
         }
 
-        static WaitSampler start(Connection admin, String application) throws SQLException {
-            WaitSampler s = new WaitSampler(
-                    DriverManager.getConnection(admin.getMetaData().getURL()), application);
-            s.thread.start();
-            return s;
+        /** Opens the sampler's connection; {@link #begin} starts sampling. */
+        static WaitSampler open(Connection admin, String application) throws SQLException {
+            Connection c = DriverManager.getConnection(admin.getMetaData().getURL());
+            try {
+                return new WaitSampler(c, application);
+            } catch (SQLException | RuntimeException e) {
+                c.close();
+                throw e;
+            }
+        }
+
+        void begin() throws IOException {
+            cpuAtBegin = Backends.onCpu(schedstat);
+            thread.start();
         }
 
         private void sample(String application) {
@@ -359,6 +397,7 @@ final class TablePages {
                             counts.merge(what, 1, Integer::sum);
                         }
                     }
+                    snapshots++;
                     Thread.sleep(5);
                 }
             } catch (SQLException | InterruptedException e) {
@@ -366,7 +405,7 @@ final class TablePages {
             }
         }
 
-        Map<String, Integer> stop() {
+        Result stop() throws IOException {
             running = false;
             boolean interrupted = false;
             while (thread.isAlive()) {
@@ -379,12 +418,12 @@ final class TablePages {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
-            return counts;
+            return new Result(counts, Math.max(1, snapshots), Backends.onCpu(schedstat) - cpuAtBegin);
         }
 
         @Override
         public void close() throws SQLException {
-            stop();
+            running = false;
             c.close();
         }
     }
@@ -409,18 +448,22 @@ final class TablePages {
         }
     }
 
-    /** The kernel's clock ticks per second, in which {@code /proc/stat} counts. */
+    /** The kernel's clock ticks per second (USER_HZ, {@code getconf CLK_TCK}), in which {@code /proc/stat} counts. */
     private static final double TICKS = 100;
+
+    /** Longer than a server process may keep its statistics before it reports them (10 s). */
+    private static final long STATS_DELAY_MILLIS = 11_000;
 
     /**
      * The whole machine's CPU time from {@code /proc/stat}, in clock ticks over every core: busy
-     * (user, nice, system, interrupts, stolen), and all (busy, idle and waiting for I/O).
+     * (user, nice, system, interrupts), and all (busy, idle and waiting for I/O). Time stolen by
+     * the hypervisor for other machines counts in neither.
      */
     private static long[] machineCpu() throws IOException {
         String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
         long busy = 0;
         long all = 0;
-        for (int i = 1; i <= 8; i++) {
+        for (int i = 1; i <= 7; i++) { // user to softirq; the 8th, stolen, left out
             long ticks = Long.parseLong(f[i]);
             all += ticks;
             if (i != 4 && i != 5) { // idle, iowait
@@ -505,9 +548,10 @@ final class TablePages {
                 for (Path thread : threads) {
                     try {
                         long onCpu = Backends.onCpu(thread.resolve("schedstat"));
-                        if (Files.readString(thread.resolve("comm")).contains("CompilerThre")) {
+                        String name = Files.readString(thread.resolve("comm"));
+                        if (name.contains("CompilerThre")) {
                             jit += onCpu;
-                        } else {
+                        } else if (!name.startsWith(WaitSampler.THREAD)) {
                             cpu += onCpu;
                         }
                     } catch (NoSuchFileException ended) {
