@@ -128,14 +128,7 @@ class PostgresReservedIdRaceTest {
                         .open();
                 Connection holder = DriverManager.getConnection(url);
                 Connection watcher = DriverManager.getConnection(url)) {
-            store.append("a", ExpectedVersion.noStream(), List.of(x, EventData.of("Later", "{}")));
-            store.snapshots().save(new Snapshot("a", 1, x.eventId(), 1, "{}", Instant.EPOCH));
-            holder.setAutoCommit(false);
-            int holderPid = pid(holder);
-            try (PreparedStatement ps =
-                    holder.prepareStatement("SELECT 1 FROM annals_snapshots WHERE stream_id = 'a' FOR UPDATE")) {
-                assertThat(ps.executeQuery().next()).isTrue();
-            }
+            int holderPid = holdRemovalOfA(store, holder, x);
             Future<?> removing = pool.submit(() -> store.deleteStream("a", ExpectedVersion.any()));
             int removerPid = awaitBlockedBy(watcher, holderPid);
 
@@ -217,15 +210,7 @@ class PostgresReservedIdRaceTest {
         try (JdbcEventStore store = JdbcEventStore.builder(url).maxPoolSize(4).open();
                 Connection holder = DriverManager.getConnection(url);
                 Connection watcher = DriverManager.getConnection(url)) {
-            store.append("a", ExpectedVersion.noStream(), List.of(x, EventData.of("Later", "{}")));
-            // a cache snapshot at version 1: a deletion removes it, a truncation before 2 drops it
-            store.snapshots().save(new Snapshot("a", 1, x.eventId(), 1, "{}", Instant.EPOCH));
-            holder.setAutoCommit(false);
-            int holderPid = pid(holder);
-            try (PreparedStatement ps =
-                    holder.prepareStatement("SELECT 1 FROM annals_snapshots WHERE stream_id = 'a' FOR UPDATE")) {
-                assertThat(ps.executeQuery().next()).isTrue();
-            }
+            int holderPid = holdRemovalOfA(store, holder, x);
 
             Future<?> removing = pool.submit(() -> {
                 removal.run(store, x);
@@ -251,6 +236,23 @@ class PostgresReservedIdRaceTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * Writes stream a ({@code x}, then "Later") and a cache snapshot of it at version 1, then locks
+     * that snapshot's row in a transaction of {@code holder}: a deletion of a removes the snapshot,
+     * and a truncation before 2 drops it, last, so a removal of a waits there, between its delete
+     * of the events and its commit, until {@code holder} commits. Returns the holder's pid.
+     */
+    private static int holdRemovalOfA(JdbcEventStore store, Connection holder, EventData x) throws Exception {
+        store.append("a", ExpectedVersion.noStream(), List.of(x, EventData.of("Later", "{}")));
+        store.snapshots().save(new Snapshot("a", 1, x.eventId(), 1, "{}", Instant.EPOCH));
+        holder.setAutoCommit(false);
+        try (PreparedStatement ps =
+                holder.prepareStatement("SELECT 1 FROM annals_snapshots WHERE stream_id = 'a' FOR UPDATE")) {
+            assertThat(ps.executeQuery().next()).isTrue();
+        }
+        return pid(holder);
     }
 
     private static int pid(Connection c) throws Exception {
