@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 abstract class DeadLetterContract {
 
-    private static final Instant NOW = Instant.parse("2026-03-01T10:15:30.123456Z");
+    static final Instant NOW = Instant.parse("2026-03-01T10:15:30.123456Z");
 
     private final List<AutoCloseable> toClose = new ArrayList<>();
     private final AtomicBoolean broken = new AtomicBoolean(true);
@@ -60,7 +60,7 @@ abstract class DeadLetterContract {
         return c;
     }
 
-    private static final StateCodec<String> TEXT = new StateCodec<>() {
+    static final StateCodec<String> TEXT = new StateCodec<>() {
         @Override
         public String serialize(String state) {
             return state;
@@ -214,7 +214,7 @@ abstract class DeadLetterContract {
      * Every stream's amounts in one row, so that the events of other streams touch the row of a
      * stream's parked event; fails on 13 while {@code broken} is set.
      */
-    private static final class AllAmounts implements Projection<Deposited, String, String> {
+    static class AllAmounts implements Projection<Deposited, String, String> {
         private final UnluckyAmounts amounts;
 
         AllAmounts(AtomicBoolean broken) {
