@@ -12,10 +12,6 @@ import io.annals.eventstore.projection.KeyedProjector;
 import io.annals.eventstore.projection.ProjectionRunner;
 import io.annals.eventstore.tck.ProjectionRunnerContract;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Deposited;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -98,13 +94,13 @@ class PostgresDeadLetterTest extends DeadLetterContract {
 
                 // Another process applies the parked event meanwhile: it waits for the batch.
                 String name = "annals_parked_" + UUID.randomUUID().toString().substring(0, 8);
-                try (JdbcEventStore other = JdbcEventStore.open(url + "&ApplicationName=" + name)) {
+                try (JdbcEventStore other = JdbcEventStore.open(PostgresTestDatabase.named(url, name))) {
                     DeadLetterProjector elsewhere = (DeadLetterProjector)
                             other.projectors().keyed(new AllAmounts(broken), ProjectionRunnerContract.CODEC, TEXT);
                     RecordedEvent parked = other.readAll(poison - 1, 1).get(0);
                     CompletableFuture<Boolean> applied =
                             CompletableFuture.supplyAsync(() -> elsewhere.applyParked(parked));
-                    awaitWaitingForALock(name);
+                    PostgresTestDatabase.awaitWaitingForALock(name);
                     assertThat(applied).isNotDone();
 
                     held.release.countDown();
@@ -128,27 +124,5 @@ class PostgresDeadLetterTest extends DeadLetterContract {
                         ExpectedVersion.any(),
                         List.of(ProjectionRunnerContract.CODEC.encode(new Deposited(amount))))
                 .position();
-    }
-
-    /** Waits until a session named {@code applicationName} waits for a lock; fails after 30 s. */
-    private static void awaitWaitingForALock(String applicationName) throws Exception {
-        long deadline = System.nanoTime() + SECONDS.toNanos(30);
-        try (Connection c = DriverManager.getConnection(PostgresTestDatabase.URL);
-                PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_stat_activity"
-                        + " WHERE application_name = ? AND wait_event_type = 'Lock'")) {
-            ps.setString(1, applicationName);
-            while (true) {
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    if (rs.getInt(1) > 0) {
-                        return;
-                    }
-                }
-                assertThat(System.nanoTime())
-                        .as("a session of " + applicationName + " waiting for a lock")
-                        .isLessThan(deadline);
-                Thread.sleep(20);
-            }
-        }
     }
 }

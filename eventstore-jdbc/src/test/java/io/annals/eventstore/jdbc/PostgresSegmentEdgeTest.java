@@ -13,12 +13,9 @@ import io.annals.eventstore.tck.EventStoreContract;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Deposited;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Total;
 import io.annals.eventstore.tck.ProjectionRunnerContract.Totals;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -80,17 +77,6 @@ class PostgresSegmentEdgeTest extends SegmentEdgeContract {
         }
     }
 
-    /** Whether a backend of the store's schema waits for a lock, running {@code sqlLike}. */
-    private static boolean waitsOnLock(String sqlLike) throws Exception {
-        try (Connection c = DriverManager.getConnection(PostgresTestDatabase.URL);
-                Statement st = c.createStatement();
-                ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                        + " AND query LIKE '" + sqlLike + "'")) {
-            rs.next();
-            return rs.getInt(1) > 0;
-        }
-    }
-
     @Test
     @Timeout(60)
     void a_reset_of_one_segment_racing_a_batch_of_another_never_applies_an_event_twice() throws Exception {
@@ -123,15 +109,14 @@ class PostgresSegmentEdgeTest extends SegmentEdgeContract {
         assertThat(gated.entered.await(10, TimeUnit.SECONDS)).isTrue();
 
         // an operator rebuilds through segment 0 meanwhile: the reset waits on segment 1's checkpoint
-        JdbcEventStore operator = closeLater(JdbcEventStore.open(url));
+        String name = "annals_reset_" + UUID.randomUUID().toString().substring(0, 8);
+        JdbcEventStore operator = closeLater(JdbcEventStore.open(PostgresTestDatabase.named(url, name)));
         KeyedProjector<String, Total> seg0 = operator.projectors()
                 .segments(new SegmentContract.StreamTotals(), CODEC, TOTALS, two)
                 .get(0);
         CompletableFuture<Void> reset = CompletableFuture.runAsync(seg0::reset);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-        while (!waitsOnLock("%SET position = 0%") && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        PostgresTestDatabase.awaitWaitingForALock(name);
+        assertThat(reset).isNotDone();
         gated.release.countDown();
         batch.get(20, TimeUnit.SECONDS);
         reset.get(20, TimeUnit.SECONDS);

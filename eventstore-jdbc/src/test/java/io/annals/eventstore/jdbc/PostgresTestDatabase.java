@@ -4,11 +4,14 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The PostgreSQL server the tests talk to: a real one, never a mock. Its URL comes from the
@@ -71,6 +74,41 @@ final class PostgresTestDatabase {
         return url.equals(URL) && !URL.contains("user=" + role)
                 ? URL + (URL.contains("?") ? "&" : "?") + "user=" + role
                 : url;
+    }
+
+    /**
+     * {@code url} with its sessions named {@code applicationName} in {@code pg_stat_activity}, so
+     * that a test can find them among the server's other sessions.
+     */
+    static String named(String url, String applicationName) {
+        return url + (url.contains("?") ? "&" : "?") + "ApplicationName=" + applicationName;
+    }
+
+    /**
+     * Waits until a session named {@code applicationName} (see {@link #named}) waits for a lock;
+     * fails the test after 30 s.
+     */
+    static void awaitWaitingForALock(String applicationName) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        try (Connection c = DriverManager.getConnection(URL);
+                PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_stat_activity"
+                        + " WHERE application_name = ? AND wait_event_type = 'Lock'")) {
+            ps.setString(1, applicationName);
+            while (true) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getInt(1) > 0) {
+                        return;
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("no session of " + applicationName + " waited for a lock within 30 s");
+                }
+                Thread.sleep(20);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read pg_stat_activity: " + e.getMessage(), e);
+        }
     }
 
     static void execute(String sql) {
