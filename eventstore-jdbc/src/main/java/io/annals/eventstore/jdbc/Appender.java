@@ -450,7 +450,7 @@ final class Appender {
 
     private void bindOne(PreparedStatement ps, AppendRequest request) throws SQLException {
         EventData e = request.events().get(0);
-        int o = dialect.bindAppendLocks(ps, request.events());
+        int o = dialect.bindAppendLock(ps, e);
         ps.setString(o + 1, request.streamId());
         ps.setString(o + 2, request.streamId());
         dialect.bindEventId(ps, o + 3, e.eventId());

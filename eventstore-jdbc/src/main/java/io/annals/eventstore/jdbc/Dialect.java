@@ -555,13 +555,23 @@ abstract class Dialect {
     }
 
     /**
-     * Binds the parameters that {@code append-one}, {@code append-many} and {@code append-tagged}
-     * take before their own (the shared locks of the events' types, and of their tags, on
+     * Binds the parameters that {@code append-many} and {@code append-tagged} take before their
+     * own (the shared locks of the events' types, and of their tags, on
      * PostgreSQL).
      *
      * @return how many it bound
      */
     int bindAppendLocks(PreparedStatement ps, List<EventData> events) throws SQLException {
+        return 0;
+    }
+
+    /**
+     * Binds the parameters that {@code append-one} takes before its own (the shared lock of the
+     * event's type, on PostgreSQL).
+     *
+     * @return how many it bound
+     */
+    int bindAppendLock(PreparedStatement ps, EventData event) throws SQLException {
         return 0;
     }
 

@@ -42,7 +42,10 @@ final class LockKeys {
         return hash("tag\u0000" + tag);
     }
 
-    /** The shared keys of events: their types and their tags, each once. */
+    /**
+     * The shared keys of events: their types and their tags, each once, in ascending order (the
+     * order every append takes its locks in; the statements take them as given).
+     */
     static int[] sharedOf(List<EventData> events) {
         if (events.size() == 1 && events.get(0).tags().isEmpty()) {
             return new int[] {type(events.get(0).type())};
@@ -52,6 +55,7 @@ final class LockKeys {
                         java.util.stream.IntStream.of(type(e.type())),
                         e.tags().stream().mapToInt(LockKeys::tag)))
                 .distinct()
+                .sorted()
                 .toArray();
     }
 

@@ -175,6 +175,13 @@ final class PostgresDialect extends Dialect {
     }
 
     @Override
+    int bindAppendLock(PreparedStatement ps, EventData event) throws SQLException {
+        ps.setInt(1, lockSpace);
+        ps.setInt(2, LockKeys.type(event.type()));
+        return 2;
+    }
+
+    @Override
     boolean appendsTaggedInOneStatement() {
         return true;
     }

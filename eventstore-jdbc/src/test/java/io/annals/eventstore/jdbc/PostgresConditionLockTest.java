@@ -326,6 +326,61 @@ class PostgresConditionLockTest {
         }
     }
 
+    /**
+     * An append takes the shared locks of its events' types in ascending order of their keys,
+     * whatever the order of its events (the statement takes them in the order the store sends
+     * them): held up at the higher key, it already holds the lower one. Appends and conditions
+     * that took their keys in different orders could wait for each other in a circle.
+     */
+    @Test
+    @Timeout(60)
+    void an_append_takes_the_keys_of_its_types_in_ascending_order_whatever_the_order_of_its_events() throws Exception {
+        String url = DB.newSchemaUrl("locks");
+        int space = LockKeys.space(PostgresTestDatabase.schemaOf(url), TableNames.DEFAULT_PREFIX);
+        String low = "DoorOpened";
+        String high = "DoorClosed";
+        if (LockKeys.type(low) > LockKeys.type(high)) {
+            low = "DoorClosed";
+            high = "DoorOpened";
+        }
+        List<EventData> highFirst = List.of(EventData.of(high, "{}"), EventData.of(low, "{}"));
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (JdbcEventStore store = JdbcEventStore.open(url);
+                Connection holder = DriverManager.getConnection(PostgresTestDatabase.URL)) {
+            hold(holder, space, LockKeys.type(high));
+            CompletableFuture<AppendResult> append = CompletableFuture.supplyAsync(
+                    () -> store.append("door", ExpectedVersion.noStream(), highFirst), pool);
+            awaitWaiter(holder, space, LockKeys.type(high));
+
+            assertThat(heldWhileWaiting(holder, space, LockKeys.type(low), LockKeys.type(high)))
+                    .as("the lower key is held while the append waits for the higher one")
+                    .isTrue();
+            holder.rollback();
+            assertThat(append.get(30, TimeUnit.SECONDS).version()).isEqualTo(2);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Whether the session waiting for the advisory lock (space, waited) holds (space, held). */
+    private static boolean heldWhileWaiting(Connection c, int space, int held, int waited) throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT count(*) FROM pg_locks w JOIN pg_locks h ON h.pid = w.pid"
+                        + " WHERE w.locktype = 'advisory' AND w.classid = ?::oid AND w.objid = ?::oid"
+                        + " AND w.objsubid = 2 AND NOT w.granted"
+                        + " AND h.locktype = 'advisory' AND h.classid = ?::oid AND h.objid = ?::oid"
+                        + " AND h.objsubid = 2 AND h.granted")) {
+            ps.setLong(1, Integer.toUnsignedLong(space));
+            ps.setLong(2, Integer.toUnsignedLong(waited));
+            ps.setLong(3, Integer.toUnsignedLong(space));
+            ps.setLong(4, Integer.toUnsignedLong(held));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1) > 0;
+            }
+        }
+    }
+
     /** Takes {@code key} exclusively in a transaction of {@code holder}, as a condition in flight holds it. */
     private static void hold(Connection holder, int space, int key) throws SQLException {
         holder.setAutoCommit(false);
