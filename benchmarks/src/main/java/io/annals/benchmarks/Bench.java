@@ -126,8 +126,8 @@ public final class Bench {
                                         takes minutes); W11 reads at 10k and 1M events (quick: 10k, 100k)
                   --sizes N,N,...       W8's history sizes (default 10000,1000000,10000000; quick 10000,50000)
                   --scan N              W6's history size, one of the sizes (default 1000000; quick 50000)
-                  --round S, --rounds N the length and number of measured rounds of W1-W5, W8 and W11
-                                        (default 0.3 s x 3 quick, 2 s x 5 full, W1 2 s x 11 full;
+                  --round S, --rounds N the length and number of measured rounds of W1-W5, W8, W11, W15
+                                        (default 0.3 s x 3 quick, 2 s x 5 full, W1 and W15 2 s x 11 full;
                                         W8 and W11's reads 1.5 s x 5 full)
                   --http-warm S         W7's load on each server before its measured rounds of price
                                         changes (default 90 s full, 1 s quick; before reads 30 s, 1 s)
@@ -449,7 +449,12 @@ public final class Bench {
                             Target axon = target(kind, work, "w15_axon", o);
                             Target floor = target(kind, work, "w15_floor", o);
                             Target solo = target(kind, work, "w15_annals_solo", o)) {
-                        new Peers(kind, results, plans.base(), 5, o.quick ? W15_LOG_QUICK : W15_LOG)
+                        new Peers(
+                                        kind,
+                                        results,
+                                        w15Plan(o, plans),
+                                        w15Plan(o, plans).rounds(),
+                                        o.quick ? W15_LOG_QUICK : W15_LOG)
                                 .run(annals, axon, floor, solo);
                     }
                 });
@@ -677,6 +682,15 @@ public final class Bench {
         return o.quick || o.rounds > 0 ? plans.base() : plans.base().rounds(W1_ROUNDS);
     }
 
+    /**
+     * The rounds of W15 in a full run: as many as W1's. Its three sides' appends all wait for a
+     * flush of the same disk, and two full runs of one library with 5 rounds put their ratios
+     * 6-51% apart, more than several targets' margins.
+     */
+    private static Plan w15Plan(Options o, Plans plans) {
+        return w1Plan(o, plans);
+    }
+
     private static void decisions(Options o, Plans plans, Target.Kind kind, Path work, Results results)
             throws Exception {
         try (Target t = target(kind, work, "decisions", o);
@@ -865,8 +879,8 @@ public final class Bench {
                                                 .mapToObj(Results::count)
                                                 .toList()),
                                 Results.count(o.scanSize),
-                                Peers.plan(p.base()).rounds(),
-                                Peers.plan(p.base()).warmNanos() / 1e9,
+                                Peers.plan(w15Plan(o, p)).rounds(),
+                                Peers.plan(w15Plan(o, p)).warmNanos() / 1e9,
                                 Results.count(o.quick ? W15_LOG_QUICK : W15_LOG),
                                 p.httpRounds(),
                                 p.httpSeconds(),
