@@ -308,9 +308,10 @@ LOCK TABLE {events} IN SHARE ROW EXCLUSIVE MODE
 -- The locks of an append with a condition, or with tags, taken before it reads or writes
 -- anything: exclusive ones for what its condition reads, shared ones for what its events are
 -- (their type and each tag), every key once, the strongest mode, in ascending order (as the
--- store sends them) so that two appends never wait for each other in a circle. Keys are 32-bit hashes of a type or a tag in a
--- space of the store's own (advisory locks of two int4 keys never meet the one-bigint keys of
--- leases); see docs/consistency.md for why a condition cannot miss a concurrent event.
+-- store sends them) so that two appends never wait for each other in a circle. Keys are 32-bit
+-- hashes of a type or a tag in a space of the store's own (advisory locks of two int4 keys never
+-- meet the one-bigint keys of leases); see docs/consistency.md for why a condition cannot miss a
+-- concurrent event.
 -- 1 and 2 the lock space, 3 the keys (int[]), 4 whether each is exclusive (boolean[]).
 SELECT count(CASE WHEN k.exclusive THEN pg_advisory_xact_lock(?, k.key)::text
                   ELSE pg_advisory_xact_lock_shared(?, k.key)::text END)

@@ -555,8 +555,8 @@ abstract class Dialect {
     }
 
     /**
-     * Binds the parameters that {@code append-many} and {@code append-tagged} take before their
-     * own (the shared locks of the events' types, and of their tags, on
+     * Binds the parameters that {@code append-many}, {@code append-tagged} and {@code append-group}
+     * take before their own (the shared locks of the events' types, and of their tags, on
      * PostgreSQL).
      *
      * @return how many it bound

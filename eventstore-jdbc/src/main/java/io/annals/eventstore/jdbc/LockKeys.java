@@ -60,6 +60,19 @@ final class LockKeys {
     }
 
     /**
+     * Whether keys strictly ascend, each once: the order the statements take them in (the keys
+     * of {@link #of} ascend as their {@code TreeMap} does).
+     */
+    static boolean ascending(int[] keys) {
+        for (int i = 1; i < keys.length; i++) {
+            if (keys[i - 1] >= keys[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * The most keys one append takes of its events, or of its condition. PostgreSQL keeps every
      * lock in a table shared by all sessions ({@code max_locks_per_transaction} per connection):
      * an import of thousands of tagged events taking a lock per tag filled it, and appends of

@@ -197,7 +197,9 @@ final class PostgresDialect extends Dialect {
         return events.size() > LockKeys.MAX_KEYS && LockKeys.sharedOf(events).length > LockKeys.MAX_KEYS;
     }
 
+    /** The keys as the statements take them: they lock in the array's order, so it must ascend. */
     private static Integer[] boxed(int[] keys) {
+        assert LockKeys.ascending(keys) : "lock keys out of order";
         Integer[] out = new Integer[keys.length];
         for (int i = 0; i < keys.length; i++) {
             out[i] = keys[i];
