@@ -449,12 +449,8 @@ public final class Bench {
                             Target axon = target(kind, work, "w15_axon", o);
                             Target floor = target(kind, work, "w15_floor", o);
                             Target solo = target(kind, work, "w15_annals_solo", o)) {
-                        new Peers(
-                                        kind,
-                                        results,
-                                        w15Plan(o, plans),
-                                        w15Plan(o, plans).rounds(),
-                                        o.quick ? W15_LOG_QUICK : W15_LOG)
+                        Plan plan = w15Plan(o, plans);
+                        new Peers(kind, results, plan, plan.rounds(), o.quick ? W15_LOG_QUICK : W15_LOG)
                                 .run(annals, axon, floor, solo);
                     }
                 });
