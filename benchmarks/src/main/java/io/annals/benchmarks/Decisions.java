@@ -289,7 +289,7 @@ final class Decisions {
             }
             java.sql.PreparedStatement ps = c.prepareStatement(sql);
             int space = AppendStatement.lockSpace(target.schema());
-            java.sql.Array keys = c.createArrayOf("int4", new Integer[] {AppendStatement.typeKey(Domain.TYPE)});
+            int key = AppendStatement.typeKey(Domain.TYPE);
             return new Op() {
                 final String stream = (locks ? "lck-" : "unl-") + Decisions.run() + "-" + thread;
                 long v;
@@ -299,7 +299,7 @@ final class Decisions {
                     int o = 0;
                     if (locks) {
                         ps.setInt(1, space);
-                        ps.setArray(2, keys);
+                        ps.setInt(2, key);
                         o = 2;
                     }
                     ps.setString(o + 1, stream);

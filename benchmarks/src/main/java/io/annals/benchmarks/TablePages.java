@@ -635,7 +635,7 @@ final class TablePages {
             PreparedStatement ps = c.prepareStatement(shape == Shape.STATEMENT ? AppendStatement.current() : INSERT);
             Peers.Session annals = store.session();
             int space = AppendStatement.lockSpace(target.schema());
-            java.sql.Array keys = c.createArrayOf("int4", new Integer[] {AppendStatement.typeKey(Peers.TYPE)});
+            int key = AppendStatement.typeKey(Peers.TYPE);
             return new Peers.Session() {
                 @Override
                 public void append(String stream, long version, List<Peers.PriceChanged> events) throws Exception {
@@ -647,7 +647,7 @@ final class TablePages {
                             EventData.of(Peers.TYPE, Peers.JSON.writeValueAsString(events.get(0)), Peers.METADATA);
                     if (shape == Shape.STATEMENT) {
                         ps.setInt(1, space);
-                        ps.setArray(2, keys);
+                        ps.setInt(2, key);
                         ps.setString(3, stream);
                         ps.setString(4, stream);
                         ps.setObject(5, e.eventId());
