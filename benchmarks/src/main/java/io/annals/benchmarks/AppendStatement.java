@@ -81,13 +81,31 @@ final class AppendStatement {
         return m.appendTail(out).toString();
     }
 
+    /**
+     * The lock parameters that {@link #current()} starts with, bound as the store binds them
+     * (PostgresDialect.bindAppendLock): its lock space, then the one key of the event's type.
+     */
+    record Lock(int space, int key) {
+        /** Binds parameters 1 and 2; returns how many it bound. */
+        int bind(java.sql.PreparedStatement ps) throws java.sql.SQLException {
+            ps.setInt(1, space);
+            ps.setInt(2, key);
+            return 2;
+        }
+    }
+
+    /** The lock parameters of an event of {@code type} in the store's tables in {@code schema}. */
+    static Lock lock(String schema, String type) {
+        return new Lock(lockSpace(schema), typeKey(type));
+    }
+
     /** The store's lock space for its tables in {@code schema} with the default prefix. */
-    static int lockSpace(String schema) {
+    private static int lockSpace(String schema) {
         return (int) lockKeys("space", schema, "annals_");
     }
 
     /** The store's lock key of an event type. */
-    static int typeKey(String type) {
+    private static int typeKey(String type) {
         return (int) lockKeys("type", type);
     }
 

@@ -288,8 +288,7 @@ final class Decisions {
                 }
             }
             java.sql.PreparedStatement ps = c.prepareStatement(sql);
-            int space = AppendStatement.lockSpace(target.schema());
-            int key = AppendStatement.typeKey(Domain.TYPE);
+            AppendStatement.Lock lock = AppendStatement.lock(target.schema(), Domain.TYPE);
             return new Op() {
                 final String stream = (locks ? "lck-" : "unl-") + Decisions.run() + "-" + thread;
                 long v;
@@ -298,9 +297,7 @@ final class Decisions {
                 public void run() throws java.sql.SQLException {
                     int o = 0;
                     if (locks) {
-                        ps.setInt(1, space);
-                        ps.setInt(2, key);
-                        o = 2;
+                        o = lock.bind(ps);
                     }
                     ps.setString(o + 1, stream);
                     ps.setString(o + 2, stream);

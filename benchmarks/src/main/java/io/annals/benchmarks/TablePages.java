@@ -634,8 +634,7 @@ final class TablePages {
             Connection c = target.raw();
             PreparedStatement ps = c.prepareStatement(shape == Shape.STATEMENT ? AppendStatement.current() : INSERT);
             Peers.Session annals = store.session();
-            int space = AppendStatement.lockSpace(target.schema());
-            int key = AppendStatement.typeKey(Peers.TYPE);
+            AppendStatement.Lock lock = AppendStatement.lock(target.schema(), Peers.TYPE);
             return new Peers.Session() {
                 @Override
                 public void append(String stream, long version, List<Peers.PriceChanged> events) throws Exception {
@@ -646,8 +645,7 @@ final class TablePages {
                     EventData e =
                             EventData.of(Peers.TYPE, Peers.JSON.writeValueAsString(events.get(0)), Peers.METADATA);
                     if (shape == Shape.STATEMENT) {
-                        ps.setInt(1, space);
-                        ps.setInt(2, key);
+                        lock.bind(ps);
                         ps.setString(3, stream);
                         ps.setString(4, stream);
                         ps.setObject(5, e.eventId());
